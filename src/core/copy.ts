@@ -1,0 +1,98 @@
+/**
+ * copy_page_range() (mm/memory.c): at fork, the child gets its own copies of
+ * the table pages under a VMA that needs them, and its leaf entries point at
+ * the parent's pages. For a COW mapping both sides are write-protected
+ * (__copy_present_ptes(): wrprotect_ptes() in the parent, pte_wrprotect() in
+ * the child), the child's copy is marked old (pte_mkold), and clean too for a
+ * shared mapping (pte_mkclean). The child allocates a table for every
+ * non-none parent entry, even one whose PTEs are all none (copy_pte_range()
+ * calls pte_alloc() before looking at them).
+ */
+import type { Machine } from './machine';
+import type { Mm, Vma } from './mm';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, VM_SHARED, entrySpan, indexAt } from './paging';
+import { findSeg, materialize, putRun, setSingle, type Lin, type Seg, type Table } from './table';
+import { ensureChild } from './fault';
+import { relin } from './populate';
+
+/** Returns false when the child ran out of memory (fork fails with ENOMEM). */
+export function copyPageRange(m: Machine, dst: Mm, src: Mm, vma: Vma): boolean {
+  return copyLevel(m, dst, src, vma, src.pgd, dst.pgd, vma.start, vma.end);
+}
+
+function isCow(vma: Vma): boolean {
+  // is_cow_mapping(): private and may write; every private anonymous mapping may.
+  return !(vma.flags & VM_SHARED);
+}
+
+function childFlags(vma: Vma, flags: number): number {
+  let f = flags;
+  if (isCow(vma) && f & _PAGE_RW) f &= ~_PAGE_RW;
+  if (vma.flags & VM_SHARED) f &= ~_PAGE_DIRTY;
+  return f & ~_PAGE_ACCESSED;
+}
+
+function copyLevel(m: Machine, dst: Mm, src: Mm, vma: Vma, st: Table, dt: Table, a: number, b: number): boolean {
+  const span = entrySpan(st.lvl);
+  let i = indexAt(a, st.lvl);
+  let entStart = a - (a % span);
+  while (entStart < b) {
+    const ea = Math.max(a, entStart);
+    const eb = Math.min(b, entStart + span);
+    const full = ea === entStart && eb === entStart + span;
+    const k = findSeg(st, i);
+    if (k < 0) {
+      entStart += span;
+      i++;
+      continue;
+    }
+    const seg = st.segs[k] as Seg;
+    if (seg.lin !== null && (full || st.lvl === 0) && findSeg(dt, i) < 0) {
+      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+      if (last > i) {
+        if (!copyRun(m, dst, vma, st, dt, i, last, seg.lin)) return false;
+        entStart += (last - i) * span;
+        i = last;
+        continue;
+      }
+    }
+    const s = materialize(st, i);
+    if (s) {
+      if (st.lvl === 0) {
+        if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
+          setSingle(dt, i, s.pfn, childFlags(vma, s.flags), null);
+          if (isCow(vma)) s.flags &= ~_PAGE_RW;
+          m.mapData(dst, m.frames.kindOf(s.pfn), s.pfn, 1);
+        }
+      } else if (s.child) {
+        const dchild = ensureChild(m, dst, dt, i, true);
+        if (!dchild) return false;
+        if (!copyLevel(m, dst, src, vma, s.child, dchild, ea, eb)) return false;
+      }
+    }
+    entStart += span;
+    i++;
+  }
+  return true;
+}
+
+/** Copy entries [i, last) of a Run: new tables for the child, same data pages. */
+function copyRun(m: Machine, dst: Mm, vma: Vma, st: Table, dt: Table, i: number, last: number, lin: Lin): boolean {
+  const n = last - i;
+  let tab0: number[] = [];
+  if (st.lvl > 0) {
+    const t = m.allocRunTables(dst, st.lvl, n, lin.bottom);
+    if (!t) return false;
+    tab0 = t;
+  }
+  const vpnA = st.base + i * entrySpan(st.lvl);
+  const leafPresent = lin.bottom === 0 && lin.leaf !== 0;
+  const dlin: Lin = { ...lin, tab0, mm: dst, leaf: leafPresent ? childFlags(vma, lin.leaf) : lin.leaf };
+  putRun(dt, i, n, dlin);
+  if (leafPresent) {
+    if (isCow(vma) && lin.leaf & _PAGE_RW) relin(st, i, last, { ...lin, leaf: lin.leaf & ~_PAGE_RW });
+    const pages = n * entrySpan(st.lvl);
+    m.mapData(dst, lin.dataKind, lin.data0 + (vpnA - lin.vpn0) * lin.dstride, lin.dstride ? pages : 0);
+  }
+  return true;
+}

@@ -1,0 +1,269 @@
+/**
+ * Page faults the way Linux takes them: do_user_addr_fault()
+ * (arch/x86/mm/fault.c) → handle_mm_fault() → __handle_mm_fault() →
+ * handle_pte_fault() → do_anonymous_page() / do_fault() / do_wp_page()
+ * (mm/memory.c). Each step leaves an event named after the function.
+ */
+import { FrameKind, ZERO_PFN } from './frames';
+import type { Machine } from './machine';
+import { vmaAt, type Mm, type Vma } from './mm';
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_PRESENT,
+  _PAGE_RW,
+  _PAGE_SPECIAL,
+  _PAGE_TABLE,
+  VM_EXEC,
+  VM_READ,
+  VM_SHARED,
+  VM_WRITE,
+  addrOf,
+  hexAddr,
+  indexAt,
+  vmPageProt,
+} from './paging';
+import { entryAt, entryVpn, materialize, setSingle, type Single, type Table } from './table';
+import type { Shmem } from './shmem';
+import { walk, type Access, type Walk } from './walk';
+
+/** vm_fault_t results that matter here. */
+export type FaultResult = 'ok' | 'NOPAGE' | 'SIGSEGV' | 'SIGBUS' | 'OOM';
+
+export interface AccessOutcome {
+  kind: 'ok' | 'signal';
+  signal?: 'SIGSEGV' | 'SIGBUS' | 'SIGKILL';
+  cause?: string;
+  walk: Walk;
+}
+
+/**
+ * A kernel variant (mshare) may take over handle_mm_fault() for its VMAs, as
+ * the seed's patch does with `if (unlikely(vma_is_shared(vma)))`.
+ */
+export type FaultHook = (m: Machine, mm: Mm, vma: Vma, vpn: number, access: Access) => FaultResult | undefined;
+
+export interface FaultCtx {
+  m: Machine;
+  hook?: FaultHook;
+  shmemOf(vma: Vma): Shmem;
+}
+
+const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
+
+const MAX_RETRIES = 8;
+
+/**
+ * One user access of one page: the MMU walks; on a fault, the kernel handles
+ * it and the access is retried, as the CPU re-executes the instruction.
+ */
+export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): AccessOutcome {
+  const { m } = ctx;
+  for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+    const w = walk(m, mm, vpn, access);
+    if (!w.fault) {
+      touchBits(m, mm, vpn, access);
+      return { kind: 'ok', walk: walk(m, mm, vpn, access) };
+    }
+    const vma = vmaAt(mm, vpn);
+    const at = hexAddr(addrOf(vpn));
+    if (!vma) {
+      m.ev.emit('bad_area', `no VMA covers ${at}: SEGV_MAPERR`);
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at}`, walk: w };
+    }
+    if (accessError(access, w.fault === 'protection', vma)) {
+      m.ev.emit('bad_area_access_error', `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at} not permitted`, walk: w };
+    }
+    const r = handleMmFault(ctx, mm, vma, vpn, access);
+    if (r === 'SIGSEGV' || r === 'SIGBUS') {
+      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at}`, walk: w };
+    }
+    if (r === 'OOM') {
+      m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
+      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at}`, walk: w };
+    }
+  }
+  const w = walk(m, mm, vpn, access);
+  m.ev.emit('bad_area_access_error', 'the access keeps faulting');
+  return { kind: 'signal', signal: 'SIGSEGV', cause: 'the access keeps faulting', walk: w };
+}
+
+/** access_error() of arch/x86/mm/fault.c. */
+function accessError(access: Access, present: boolean, vma: Vma): boolean {
+  if (access === 'write') return !(vma.flags & VM_WRITE);
+  if (present) return true; // read or fetch of a present page: only NX or US can have failed
+  return !(vma.flags & (VM_READ | VM_WRITE | VM_EXEC));
+}
+
+/** What the MMU sets itself on a successful access: Accessed, and Dirty on a write (SDM §4.8). */
+function touchBits(m: Machine, mm: Mm, vpn: number, access: Access): void {
+  const want = _PAGE_ACCESSED | (access === 'write' ? _PAGE_DIRTY : 0);
+  const leaf = walk(m, mm, vpn, access).leaf;
+  if (!leaf || (leaf.flags & want) === want) return;
+  let t: Table = mm.pgd;
+  for (let lvl = m.top; lvl > leaf.lvl; lvl--) t = (materialize(t, indexAt(vpn, lvl)) as Single).child as Table;
+  (materialize(t, indexAt(vpn, leaf.lvl)) as Single).flags |= want;
+}
+
+/** handle_mm_fault(): the mshare hook first, then __handle_mm_fault() in the VMA's own mm. */
+export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, access: Access): FaultResult {
+  const { m } = ctx;
+  m.ev.emit('handle_mm_fault', `${access} fault at ${hexAddr(addrOf(vpn))}`);
+  const hooked = ctx.hook?.(m, mm, vma, vpn, access);
+  if (hooked !== undefined) return hooked;
+  return __handleMmFault(ctx, mm, vma, vpn, access);
+}
+
+/** Allocate the table under entry i of t if it is none (p4d/pud/pmd_alloc). */
+export function ensureChild(m: Machine, mm: Mm, t: Table, i: number, quiet = false): Table | null {
+  const s = materialize(t, i);
+  if (s) return s.child;
+  const child = m.allocTable(mm, t.lvl - 1, entryVpn(t, i));
+  if (!child) return null;
+  setSingle(t, i, child.pfn, _PAGE_TABLE, child);
+  if (!quiet) m.ev.emit(allocName[t.lvl - 1] as string, `new ${levelWord(t.lvl - 1, m)} page, pfn 0x${child.pfn.toString(16)}, charged to ${mm.label}`);
+  return child;
+}
+
+function levelWord(lvl: number, m: Machine): string {
+  if (lvl === m.top) return 'PGD';
+  return ['PTE', 'PMD', 'PUD', 'P4D'][lvl] as string;
+}
+
+export function __handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, access: Access): FaultResult {
+  const { m } = ctx;
+  m.ev.emit('__handle_mm_fault');
+  let t: Table = mm.pgd;
+  // p4d_alloc, pud_alloc, pmd_alloc; the PTE page comes later (pte_alloc in do_anonymous_page/finish_fault).
+  for (let lvl = m.top; lvl > 1; lvl--) {
+    const child = ensureChild(m, mm, t, indexAt(vpn, lvl));
+    if (!child) return 'OOM';
+    t = child;
+  }
+  return handlePteFault(ctx, mm, vma, t, vpn, access);
+}
+
+function handlePteFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, access: Access): FaultResult {
+  const { m } = ctx;
+  const pmdIdx = indexAt(vpn, 1);
+  const ptes = entryAt(pmdTable, pmdIdx) ? (materialize(pmdTable, pmdIdx) as Single).child : null;
+  const pte = ptes ? materialize(ptes, indexAt(vpn, 0)) : null;
+  if (!pte) {
+    if (vma.shmem) return doFault(ctx, mm, vma, pmdTable, vpn, access);
+    return doAnonymousPage(ctx, mm, vma, pmdTable, vpn, access);
+  }
+  if (access === 'write' && pte.flags & _PAGE_PRESENT && !(pte.flags & _PAGE_RW)) {
+    return doWpPage(ctx, mm, vma, pte);
+  }
+  m.ev.emit('handle_pte_fault', 'the entry is already there: a spurious fault, nothing to do');
+  return 'ok';
+}
+
+/** pte_alloc(): the PTE page under the PMD entry, allocated if none. */
+function pteAlloc(m: Machine, mm: Mm, pmdTable: Table, vpn: number): Table | null {
+  return ensureChild(m, mm, pmdTable, indexAt(vpn, 1));
+}
+
+function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, access: Access): FaultResult {
+  const { m } = ctx;
+  const write = access === 'write';
+  m.ev.emit('do_anonymous_page', write ? 'write to private anonymous memory: a new zeroed page' : 'read of private anonymous memory: map the zero page');
+  const ptes = pteAlloc(m, mm, pmdTable, vpn);
+  if (!ptes) return 'OOM';
+  const i = indexAt(vpn, 0);
+  if (!write) {
+    // pte_mkspecial(pfn_pte(my_zero_pfn(addr), vma->vm_page_prot)): read-only, shared by everyone.
+    setSingle(ptes, i, ZERO_PFN, vmPageProt(vma.flags) | _PAGE_SPECIAL, null);
+    return 'ok';
+  }
+  if (!vma.anonVma) {
+    vma.anonVma = true;
+    m.ev.emit('anon_vma_prepare', 'the VMA gets an anon_vma: fork will now copy its page tables');
+  }
+  const pfn = m.frames.alloc(1, FrameKind.Anon);
+  if (pfn === null) return 'OOM';
+  m.ev.emit('alloc_anon_folio', `pfn 0x${pfn.toString(16)}`);
+  let flags = vmPageProt(vma.flags);
+  if (vma.flags & VM_WRITE) flags |= _PAGE_RW | _PAGE_DIRTY;
+  setSingle(ptes, i, pfn, flags, null);
+  m.mapData(mm, FrameKind.Anon, pfn, 1);
+  return 'ok';
+}
+
+/** fault_around_bytes = 64 KiB: do_read_fault() first maps cached neighbours (do_fault_around()). */
+const FAULT_AROUND_PAGES = 16;
+
+function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, access: Access): FaultResult {
+  const { m } = ctx;
+  const write = access === 'write';
+  const shmem = ctx.shmemOf(vma);
+  const index = vma.pgoff + (vpn - vma.start);
+  const shared = (vma.flags & VM_SHARED) !== 0;
+  m.ev.emit(write ? (shared ? 'do_shared_fault' : 'do_cow_fault') : 'do_read_fault');
+  const ptes = pteAlloc(m, mm, pmdTable, vpn);
+  if (!ptes) return 'OOM';
+  const prot = vmPageProt(vma.flags);
+  if (!write) {
+    // do_fault_around(): map what the page cache already holds within the window, VMA and PTE page.
+    const pteOff = indexAt(vpn, 0);
+    const vmaOff = vpn - vma.start;
+    const from = Math.max(pteOff - (pteOff % FAULT_AROUND_PAGES), pteOff - Math.min(pteOff, vmaOff));
+    const to = Math.min(from + FAULT_AROUND_PAGES, 512, pteOff + (vma.end - vma.start) - vmaOff);
+    let mapped = 0;
+    for (let j = from; j < to; j++) {
+      if (entryAt(ptes, j)) continue;
+      const pfn = shmem.pfnAt(index + (j - pteOff));
+      if (pfn === null) continue;
+      setSingle(ptes, j, pfn, prot, null);
+      m.mapData(mm, FrameKind.Shmem, pfn, 1);
+      mapped++;
+    }
+    if (mapped) m.ev.emit('filemap_map_pages', `fault-around mapped ${mapped} page${mapped > 1 ? 's' : ''} already in the page cache`);
+    if (entryAt(ptes, pteOff)) return 'ok';
+  }
+  const had = shmem.pfnAt(index);
+  const pfn = shmem.getPage(m.frames, index);
+  if (pfn === null) return 'OOM';
+  m.ev.emit('shmem_fault', had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
+  let flags = prot;
+  if (write) flags |= _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0);
+  m.ev.emit('finish_fault');
+  setSingle(ptes, indexAt(vpn, 0), pfn, flags, null);
+  m.mapData(mm, FrameKind.Shmem, pfn, 1);
+  return 'ok';
+}
+
+function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single): FaultResult {
+  const { m } = ctx;
+  m.ev.emit('do_wp_page');
+  const kind = m.frames.kindOf(pte.pfn);
+  if (vma.flags & VM_SHARED) {
+    m.ev.emit('wp_page_shared', 'a shared page: make the PTE writable');
+    pte.flags |= _PAGE_RW | _PAGE_DIRTY;
+    return 'ok';
+  }
+  if (kind === FrameKind.Anon && m.frames.mapcount.get(pte.pfn) === 1) {
+    m.ev.emit('wp_page_reuse', 'the page is mapped only here: write-enable it in place');
+    pte.flags |= _PAGE_RW | _PAGE_DIRTY;
+    return 'ok';
+  }
+  // wp_page_copy(): a new page for this mm (from the zero page, or a COW copy).
+  if (!vma.anonVma) {
+    vma.anonVma = true;
+    m.ev.emit('anon_vma_prepare');
+  }
+  const pfn = m.frames.alloc(1, FrameKind.Anon);
+  if (pfn === null) return 'OOM';
+  m.frames.copyPage(pte.pfn, pfn);
+  m.ev.emit(
+    'wp_page_copy',
+    kind === FrameKind.Zero ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}` : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`,
+  );
+  m.unmapData(mm, kind, pte.pfn, 1);
+  pte.pfn = pfn;
+  pte.flags = vmPageProt(vma.flags) | _PAGE_RW | _PAGE_DIRTY;
+  m.mapData(mm, FrameKind.Anon, pfn, 1);
+  return 'ok';
+}
+

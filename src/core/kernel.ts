@@ -1,0 +1,328 @@
+/**
+ * The simulated machine as a scenario sees it: tasks with their mms, and one
+ * method per statement, each returning the step's outcome. Deterministic:
+ * the same calls give the same frames and the same events.
+ */
+import { Machine } from './machine';
+import { vmaAt, vmasIn, type Mm, type Vma } from './mm';
+import { Shmem } from './shmem';
+import { copyPageRange } from './copy';
+import { userAccess, type FaultCtx, type FaultHook } from './fault';
+import { populate } from './populate';
+import {
+  DEFAULT_MAP_WINDOW_VPN,
+  PAGE_SIZE,
+  VM_EXEC,
+  VM_READ,
+  VM_SHARED,
+  VM_WRITE,
+  addrOf,
+  hexAddr,
+  isCanonical,
+  taskSizeVpn,
+  type Paging,
+} from './paging';
+import { doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
+import { walk, type Access, type Walk } from './walk';
+import type { KEvent } from './events';
+import { checkInvariants } from './invariants';
+
+export type Outcome =
+  | { kind: 'ok'; value?: string }
+  | { kind: 'errno'; errno: string; why?: string }
+  | { kind: 'signal'; signal: string; cause: string }
+  | { kind: 'skipped'; why?: string };
+
+export type TaskState = 'running' | 'exited' | 'killed';
+
+export interface Task {
+  name: string;
+  pid: number;
+  mm: Mm | null;
+  state: TaskState;
+  /** Why a killed task died. */
+  cause?: string;
+}
+
+export interface KernelConfig {
+  paging: Paging;
+  /** RAM in bytes (`memory`); undefined = unlimited. */
+  memory?: bigint;
+}
+
+export interface StepResult {
+  outcome: Outcome;
+  walk?: Walk;
+}
+
+/**
+ * mmap_base for a task with no randomisation (arch/x86/mm/mmap.c): TASK_SIZE
+ * less the stack gap, which clamps to its 128 MiB minimum; the window is 47
+ * bits with LA57 too (task_size_64bit(0) = DEFAULT_MAP_WINDOW).
+ */
+export const MMAP_BASE_VPN = DEFAULT_MAP_WINDOW_VPN - (128 << 20) / PAGE_SIZE;
+
+export class Kernel implements VmCtx, FaultCtx {
+  readonly m: Machine;
+  readonly shmems = new Map<number, Shmem>();
+  readonly tasks = new Map<string, Task>();
+  hook?: FaultHook;
+  private nextPid = 1;
+
+  constructor(readonly cfg: KernelConfig) {
+    const pages = cfg.memory === undefined ? undefined : Number(cfg.memory / BigInt(PAGE_SIZE));
+    this.m = new Machine(cfg.paging, pages);
+  }
+
+  shmemOf(vma: Vma): Shmem {
+    return this.shmems.get((vma.shmem as { id: number }).id) as Shmem;
+  }
+
+  takeEvents(): KEvent[] {
+    return this.m.ev.take();
+  }
+
+  /** A task that can act, or the outcome that says why not. */
+  private live(name: string): Task | Outcome {
+    const t = this.tasks.get(name);
+    if (!t) return { kind: 'skipped', why: `no task ${name}` };
+    if (t.state !== 'running' || !t.mm) return { kind: 'skipped', why: `${name} has ${t.state}` };
+    this.m.ev.task = name;
+    return t;
+  }
+
+  spawn(name: string): StepResult {
+    this.m.ev.task = name;
+    const mm = this.m.newMm(name, MMAP_BASE_VPN);
+    this.m.ev.emit('mm_alloc', mm ? `new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory');
+    if (!mm) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
+    this.tasks.set(name, { name, pid: this.nextPid++, mm, state: 'running' });
+    return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
+  }
+
+  /** dup_mmap(): copy every VMA; copy page tables only where vma_needs_copy(). */
+  fork(parentName: string, childName: string): StepResult {
+    const p = this.live(parentName);
+    if (!isTask(p)) return { outcome: p };
+    const src = p.mm as Mm;
+    const dst = this.m.newMm(childName, src.mmapBase);
+    if (!dst) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
+    this.m.ev.emit('dup_mm', `${childName} gets a new mm and PGD page pfn 0x${dst.pgd.pfn.toString(16)}`);
+    let copied = 0;
+    for (const v of src.vmas) {
+      const nv: Vma = { ...v };
+      if (nv.shmem) this.shmemOf(nv).refs++;
+      dst.vmas.push(nv);
+      // vma_needs_copy(): only VMAs with an anon_vma (or PFN maps) have tables copied.
+      if (v.anonVma) {
+        if (!copyPageRange(this.m, dst, src, v)) {
+          this.teardown(dst);
+          return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'out of memory copying page tables' } };
+        }
+        copied++;
+      }
+    }
+    this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} had tables copied (the others have no anon_vma and fault in again)`);
+    this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running' });
+    return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
+  }
+
+  exit(name: string): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    this.m.ev.emit('do_exit');
+    this.teardown(t.mm as Mm);
+    t.mm = null;
+    t.state = 'exited';
+    return { outcome: { kind: 'ok' } };
+  }
+
+  /** mmput() → exit_mmap() when the last user goes. */
+  private teardown(mm: Mm): void {
+    exitMmap(this, mm);
+  }
+
+  private kill(t: Task, signal: string, cause: string): Outcome {
+    this.m.ev.emit('force_sig', `${signal}: ${cause}; the task dies and its mm is torn down`);
+    if (t.mm) this.teardown(t.mm);
+    t.mm = null;
+    t.state = 'killed';
+    t.cause = cause;
+    return { kind: 'signal', signal, cause };
+  }
+
+  private sys(r: SysResult): Outcome {
+    if (r.ok) return r.value === undefined ? { kind: 'ok' } : { kind: 'ok', value: hexAddr(r.value) };
+    return { kind: 'errno', errno: r.errno, why: r.why };
+  }
+
+  mmap(name: string, a: MmapArgs): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    const mm = t.mm as Mm;
+    let killed: Outcome | null = null;
+    const r = doMmap(this, mm, a, (vma) => {
+      // mm_populate(): write faults for private writable mappings (FOLL_WRITE), read faults otherwise.
+      const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+      this.m.ev.summarise(() => {
+        const o = populate(this, mm, vma, vma.start, vma.end, write);
+        if (o && o.kind === 'signal') killed = this.kill(t, o.signal as string, o.cause as string);
+      });
+    });
+    return { outcome: killed ?? this.sys(r) };
+  }
+
+  munmap(name: string, addr: bigint, len: bigint): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    return { outcome: this.sys(doMunmap(this, t.mm as Mm, addr, len)) };
+  }
+
+  mprotect(name: string, addr: bigint, len: bigint, prot: number): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    return { outcome: this.sys(doMprotect(this, t.mm as Mm, addr, len, prot)) };
+  }
+
+  madviseDontneed(name: string, addr: bigint, len: bigint): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    return { outcome: this.sys(doMadviseDontneed(this, t.mm as Mm, addr, len)) };
+  }
+
+  /** A non-canonical address never reaches the page-fault handler: #GP (SDM §3.3.7.1). */
+  private checkAddress(t: Task, addr: bigint): Outcome | null {
+    if (addr < 0n || addr >= 1n << 64n) return this.kill(t, 'SIGSEGV', `${addr} is not a 64-bit address`);
+    if (!isCanonical(addr, this.cfg.paging)) {
+      this.m.ev.emit('exc_general_protection', `${hexAddr(addr)} is not canonical with ${this.cfg.paging}-level paging: a general-protection fault, not a page fault`);
+      return this.kill(t, 'SIGSEGV', `general-protection fault: ${hexAddr(addr)} is non-canonical`);
+    }
+    if (addr >> 12n > BigInt(taskSizeVpn(this.cfg.paging))) {
+      // Upper (kernel) half: the page fault comes from user mode on a supervisor address.
+      this.m.ev.emit('bad_area_nosemaphore', `${hexAddr(addr)} is a kernel address`);
+      return this.kill(t, 'SIGSEGV', `${hexAddr(addr)} is a kernel address`);
+    }
+    return null;
+  }
+
+  /** One access per page of [addr, addr + len); returns the last walk. */
+  private accessBytes(t: Task, addr: bigint, len: number, access: Access, each: (pfn: number, off: number, from: number, n: number) => void): StepResult {
+    let walkOut: Walk | undefined;
+    let done = 0;
+    while (done < len || (len === 0 && done === 0)) {
+      const a = addr + BigInt(done);
+      const bad = this.checkAddress(t, a);
+      if (bad) return { outcome: bad, ...(walkOut ? { walk: walkOut } : {}) };
+      const vpn = Number(a >> 12n);
+      const off = Number(a & 0xfffn);
+      const r = userAccess(this, t.mm as Mm, vpn, access);
+      walkOut = r.walk;
+      if (r.kind === 'signal') return { outcome: this.kill(t, r.signal as string, r.cause as string), walk: r.walk };
+      const n = Math.min(len - done, PAGE_SIZE - off);
+      each(r.walk.leaf?.pfn as number, off, done, n);
+      done += Math.max(n, 1);
+    }
+    return { outcome: { kind: 'ok' }, ...(walkOut ? { walk: walkOut } : {}) };
+  }
+
+  read(name: string, addr: bigint, len: number): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    const out = new Uint8Array(len);
+    const r = this.accessBytes(t, addr, len, 'read', (pfn, off, from, n) => out.set(this.m.frames.read(pfn, off, n), from));
+    if (r.outcome.kind === 'ok') r.outcome = { kind: 'ok', value: toHex(out) };
+    return r;
+  }
+
+  write(name: string, addr: bigint, bytes: Uint8Array): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    return this.accessBytes(t, addr, bytes.length, 'write', (pfn, off, from, n) => this.m.frames.write(pfn, off, bytes.subarray(from, from + n)));
+  }
+
+  exec(name: string, addr: bigint): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    return this.accessBytes(t, addr, 1, 'exec', () => undefined);
+  }
+
+  /** One access to every page of the range, in order; faults in as blocks where it can. */
+  touch(name: string, addr: bigint, len: bigint, access: 'read' | 'write'): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    const mm = t.mm as Mm;
+    const startAddr = addr & ~0xfffn;
+    const endAddr = addr + len;
+    if (len === 0n) return { outcome: { kind: 'ok' } };
+    for (const probe of [startAddr, endAddr - 1n]) {
+      const bad = this.checkAddress(t, probe);
+      if (bad) return { outcome: bad };
+    }
+    const a = Number(startAddr >> 12n);
+    const b = Number((endAddr + 4095n) >> 12n);
+    let result: Outcome = { kind: 'ok', value: `${b - a} pages` };
+    this.m.ev.summarise(() => {
+      let at = a;
+      for (const vma of [...vmasIn(mm, a, b), null]) {
+        const stop = vma ? vma.start : b;
+        if (at < stop) {
+          // A hole: the first page of it faults with no VMA.
+          const r = userAccess(this, mm, at, access);
+          if (r.kind === 'signal') result = this.kill(t, r.signal as string, r.cause as string);
+          return;
+        }
+        if (!vma) return;
+        const end = Math.min(b, vma.end);
+        const allowed = access === 'write' ? vma.flags & VM_WRITE : vma.flags & (VM_READ | VM_WRITE | VM_EXEC);
+        const o = allowed ? populate(this, mm, vma, Math.max(at, vma.start), end, access === 'write') : userAccess(this, mm, at, access);
+        if (o && o.kind === 'signal') {
+          result = this.kill(t, o.signal as string, o.cause as string);
+          return;
+        }
+        at = end;
+        if (at >= b) return;
+      }
+    });
+    return { outcome: result };
+  }
+
+  translate(name: string, addr: bigint): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    if (addr < 0n || addr >= 1n << 64n || !isCanonical(addr, this.cfg.paging)) {
+      return { outcome: { kind: 'errno', errno: 'EFAULT', why: `${hexAddr(addr)} is not canonical: the MMU would raise #GP` } };
+    }
+    const w = walk(this.m, t.mm as Mm, Number((addr >> 12n) & ((1n << 52n) - 1n)));
+    const vma = vmaAt(t.mm as Mm, Number(addr >> 12n));
+    this.m.ev.emit('walk', `${w.fault ? 'no translation (' + w.fault + ')' : 'maps to pfn 0x' + (w.leaf?.pfn ?? 0).toString(16)}${vma ? '' : '; no VMA here'}`);
+    return { outcome: { kind: 'ok', value: w.leaf ? hexAddr(addrOf(w.leaf.pfn) + (addr & 0xfffn)) : 'none' }, walk: w };
+  }
+
+  /* ----- reading the state ----- */
+
+  /** Every mm alive: the tasks' (and, with mshare, the hosts'). */
+  liveMms(): Mm[] {
+    const out: Mm[] = [];
+    for (const t of this.tasks.values()) if (t.mm) out.push(t.mm);
+    return out;
+  }
+
+  /** check_mm()-style consistency problems; empty when sound. */
+  invariants(): string[] {
+    return checkInvariants({ m: this.m, mms: this.liveMms(), shmems: this.shmems.values() });
+  }
+
+  taskList(): Task[] {
+    return [...this.tasks.values()];
+  }
+}
+
+function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+function isTask(x: Task | Outcome): x is Task {
+  return 'pid' in x;
+}

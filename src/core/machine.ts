@@ -1,0 +1,103 @@
+/**
+ * The physical side shared by every mm: frames, the event trail, and the
+ * allocation and accounting of page-table pages.
+ */
+import { EventLog } from './events';
+import { FrameKind, Frames, tableKind } from './frames';
+import { Mm } from './mm';
+import { Table, type Charge, type Lin, runTablePages } from './table';
+import { topLevel, type Paging } from './paging';
+
+export class Machine {
+  readonly frames: Frames;
+  readonly ev = new EventLog();
+  constructor(
+    readonly paging: Paging,
+    memoryPages?: number,
+  ) {
+    this.frames = new Frames(memoryPages);
+  }
+
+  get top(): number {
+    return topLevel(this.paging);
+  }
+
+  /** mm_alloc() + pgd_alloc(): a new mm with its PGD page (not counted in pgtables_bytes). */
+  newMm(label: string, mmapBase: number): Mm | null {
+    const pfn = this.frames.alloc(1, tableKind(this.top));
+    if (pfn === null) return null;
+    const holder: Charge = { id: -1, tables: [] };
+    const pgd = new Table(this.top, pfn, 0, holder);
+    const mm = new Mm(pgd, this.paging, mmapBase, label);
+    (pgd as { mm: Charge }).mm = mm;
+    mm.tables[this.top] = 1;
+    return mm;
+  }
+
+  /** p4d/pud/pmd/pte_alloc_one() + mm_inc_nr_*(): one table page charged to mm. */
+  allocTable(mm: Charge, lvl: number, base: number): Table | null {
+    const pfn = this.frames.alloc(1, tableKind(lvl));
+    if (pfn === null) return null;
+    mm.tables[lvl] = (mm.tables[lvl] ?? 0) + 1;
+    return new Table(lvl, pfn, base, mm);
+  }
+
+  freeTablePage(t: Table): void {
+    this.frames.release(t.pfn, 1);
+    t.mm.tables[t.lvl] = (t.mm.tables[t.lvl] ?? 0) - 1;
+  }
+
+  /** Allocate the table pages of a new Run: one contiguous extent per level. */
+  allocRunTables(mm: Charge, lvl: number, count: number, bottom: number): number[] | null {
+    const per = runTablePages(lvl, count, bottom);
+    let total = 0;
+    for (const n of per) if (n) total += n;
+    if (!this.frames.canAlloc(total)) return null;
+    const tab0: number[] = [];
+    for (let l = lvl - 1; l >= bottom; l--) {
+      const n = per[l] as number;
+      tab0[l] = this.frames.alloc(n, tableKind(l)) as number;
+      mm.tables[l] = (mm.tables[l] ?? 0) + n;
+    }
+    return tab0;
+  }
+
+  /** Free the table pages under entries [vpnA, vpnA + count·span) of a Run at level lvl. */
+  freeRunTables(lin: Lin, lvl: number, vpnA: number, count: number): void {
+    for (let l = lvl - 1; l >= lin.bottom; l--) {
+      const span = 512 ** (l + 1);
+      const first = (lin.tab0[l] as number) + (vpnA - lin.vpn0) / span;
+      const n = count * 512 ** (lvl - 1 - l);
+      this.frames.release(first, n);
+      lin.mm.tables[l] = (lin.mm.tables[l] ?? 0) - n;
+    }
+  }
+
+  /** A PTE now maps n data pages from pfn (stride 1, or the zero page). */
+  mapData(mm: Mm, kind: FrameKind, pfn: number, n: number): void {
+    if (kind === FrameKind.Zero) return;
+    this.frames.addMapcount(pfn, n, 1);
+    if (kind === FrameKind.Anon) mm.rssAnon += n;
+    else mm.rssShmem += n;
+  }
+
+  /**
+   * n PTEs mapping data from pfn are gone (zap_pte_range()): drop the map
+   * count; an anonymous page nobody maps any more is freed, a shmem page stays
+   * in its page cache.
+   */
+  unmapData(mm: Mm, kind: FrameKind, pfn: number, n: number): void {
+    if (kind === FrameKind.Zero) return;
+    this.frames.addMapcount(pfn, n, -1);
+    if (kind === FrameKind.Anon) {
+      mm.rssAnon -= n;
+      const dead: [number, number][] = [];
+      this.frames.mapcount.forEach(pfn, pfn + n, (c, s, e) => {
+        if (c === 0) dead.push([s, e]);
+      });
+      for (const [s, e] of dead) this.frames.release(s, e - s);
+    } else {
+      mm.rssShmem -= n;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * mm_struct and vm_area_struct, reduced to what page tables depend on.
+ * (include/linux/mm_types.h; VMA flags from include/linux/mm.h.)
+ */
+import { Table, type Charge } from './table';
+import type { Paging } from './paging';
+
+/** The shmem object behind a MAP_SHARED|MAP_ANONYMOUS mapping (mm/shmem.c, shmem_zero_setup()). */
+export interface ShmemRef {
+  readonly id: number;
+  /** VMAs (and open files) holding the object: each VMA holds its own reference, as vm_file does. */
+  refs: number;
+}
+
+export interface Vma {
+  /** [start, end) in vpn. */
+  start: number;
+  end: number;
+  /** VM_READ | VM_WRITE | VM_EXEC | VM_SHARED | VM_MAYSHARE … */
+  flags: number;
+  /** Page offset into the backing object of vm_start. */
+  pgoff: number;
+  /** The shmem object of a shared anonymous mapping; null for private anonymous memory. */
+  shmem: ShmemRef | null;
+  /**
+   * vma->anon_vma is set: the first write fault (anon_vma_prepare() in
+   * do_anonymous_page) or COW of a private mapping sets it, and fork copies
+   * page tables only for VMAs that have one (vma_needs_copy(), mm/memory.c).
+   */
+  anonVma: boolean;
+  /** Extra behaviour attached by a kernel variant (mshare, msharefs, hugetlb). */
+  ext?: VmaExt;
+}
+
+/** Opaque to the mainline core; the mshare models keep their state here. */
+export interface VmaExt {
+  readonly kind: string;
+}
+
+let nextMmId = 1;
+
+export class Mm implements Charge {
+  readonly id = nextMmId++;
+  /** Table pages by level allocated by this mm (index = level); pgtables_bytes counts PTE/PMD/PUD. */
+  tables: number[] = [0, 0, 0, 0, 0];
+  vmas: Vma[] = [];
+  /** MM_ANONPAGES and MM_SHMEMPAGES of the rss counters. */
+  rssAnon = 0;
+  rssShmem = 0;
+  /** mm->mmap_base: where top-down placement starts. */
+  mmapBase: number;
+  users = 1;
+  constructor(
+    readonly pgd: Table,
+    readonly paging: Paging,
+    mmapBase: number,
+    /** Who this mm is for (a task name, or a region's host). */
+    readonly label: string,
+  ) {
+    this.mmapBase = mmapBase;
+  }
+
+  /**
+   * mm_pgtables_bytes(): PTE, PMD and PUD pages (mm_inc_nr_ptes/pmds/puds).
+   * Linux keeps no counter for P4D pages (__p4d_alloc() charges nothing) nor
+   * for the PGD, so neither is counted, with 5-level paging either.
+   */
+  get pgtablesBytes(): number {
+    return ((this.tables[0] as number) + (this.tables[1] as number) + (this.tables[2] as number)) * 4096;
+  }
+}
+
+/** find_vma(): the first VMA ending above vpn. */
+export function findVmaIndex(mm: Mm, vpn: number): number {
+  const v = mm.vmas;
+  let lo = 0;
+  let hi = v.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((v[mid] as Vma).end <= vpn) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The VMA containing vpn, or undefined. */
+export function vmaAt(mm: Mm, vpn: number): Vma | undefined {
+  const v = mm.vmas[findVmaIndex(mm, vpn)];
+  return v && v.start <= vpn ? v : undefined;
+}
+
+/** VMAs that intersect [a, b), in order. */
+export function vmasIn(mm: Mm, a: number, b: number): Vma[] {
+  const out: Vma[] = [];
+  for (let i = findVmaIndex(mm, a); i < mm.vmas.length; i++) {
+    const v = mm.vmas[i] as Vma;
+    if (v.start >= b) break;
+    out.push(v);
+  }
+  return out;
+}
+
+/** __split_vma(): cut the VMA containing vpn so that vpn starts a VMA. */
+export function splitVmaAt(mm: Mm, vpn: number): void {
+  const i = findVmaIndex(mm, vpn);
+  const v = mm.vmas[i];
+  if (!v || v.start >= vpn) return;
+  const right: Vma = { ...v, start: vpn, pgoff: v.pgoff + (vpn - v.start) };
+  if (right.shmem) right.shmem.refs++; // __split_vma(): get_file(new->vm_file)
+  v.end = vpn;
+  mm.vmas.splice(i + 1, 0, right);
+}
+
+export function insertVma(mm: Mm, vma: Vma): void {
+  mm.vmas.splice(findVmaIndex(mm, vma.start), 0, vma);
+}
+
+/** Remove the VMAs inside [a, b) (after splitting at a and b); returns them. */
+export function detachVmas(mm: Mm, a: number, b: number): Vma[] {
+  splitVmaAt(mm, a);
+  splitVmaAt(mm, b);
+  const i = findVmaIndex(mm, a);
+  let j = i;
+  while (j < mm.vmas.length && (mm.vmas[j] as Vma).start < b) j++;
+  return mm.vmas.splice(i, j - i);
+}

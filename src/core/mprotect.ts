@@ -1,0 +1,83 @@
+/**
+ * change_protection() (mm/mprotect.c): present leaf entries of the range
+ * take the new protection through pte_modify(), keeping Accessed and Dirty.
+ * A private writable mapping only regains RW on pages this mm alone maps
+ * (can_change_pte_writable(): PageAnonExclusive); the zero page never does.
+ */
+import { FrameKind } from './frames';
+import type { Machine } from './machine';
+import type { Vma } from './mm';
+import type { Mm } from './mm';
+import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, VM_SHARED, VM_WRITE, entrySpan, indexAt, pteModify, vmPageProt } from './paging';
+import { findSeg, materialize, type Seg, type Table } from './table';
+import { relin } from './populate';
+
+export function changeProtection(m: Machine, mm: Mm, vma: Vma, a: number, b: number): number {
+  return changeLevel(m, vma, mm.pgd, a, b);
+}
+
+function newFlags(vma: Vma, flags: number, exclusive: boolean): number {
+  let f = pteModify(flags, vmPageProt(vma.flags));
+  const manualUpgrade = !(vma.flags & VM_SHARED) && (vma.flags & VM_WRITE) !== 0;
+  if (manualUpgrade && !(f & _PAGE_RW) && f & _PAGE_PRESENT && exclusive) f |= _PAGE_RW;
+  return f;
+}
+
+function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): number {
+  let changed = 0;
+  const span = entrySpan(t.lvl);
+  let i = indexAt(a, t.lvl);
+  let entStart = a - (a % span);
+  while (entStart < b) {
+    const ea = Math.max(a, entStart);
+    const eb = Math.min(b, entStart + span);
+    const full = ea === entStart && eb === entStart + span;
+    const k = findSeg(t, i);
+    if (k < 0) {
+      entStart += span;
+      i++;
+      continue;
+    }
+    const seg = t.segs[k] as Seg;
+    if (seg.lin !== null && (full || t.lvl === 0)) {
+      const lin = seg.lin;
+      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+      const pages = (last - i) * span;
+      if (lin.bottom !== 0 || lin.leaf === 0) {
+        entStart += (last - i) * span;
+        i = last;
+        continue;
+      }
+      const pfn = lin.data0 + (entStart - lin.vpn0) * lin.dstride;
+      let excl: boolean | null = false;
+      if (lin.dataKind === FrameKind.Anon) {
+        const all1 = m.frames.mapcount.every(pfn, pfn + pages, (c) => c === 1);
+        const none1 = m.frames.mapcount.every(pfn, pfn + pages, (c) => c !== 1);
+        excl = all1 ? true : none1 ? false : null;
+      }
+      if (excl !== null && last > i) {
+        const leaf = newFlags(vma, lin.leaf, excl);
+        if (leaf !== lin.leaf) relin(t, i, last, { ...lin, leaf });
+        changed += pages;
+        entStart += (last - i) * span;
+        i = last;
+        continue;
+      }
+    }
+    const s = materialize(t, i);
+    if (s) {
+      if (t.lvl === 0) {
+        if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
+          const excl = m.frames.kindOf(s.pfn) === FrameKind.Anon && m.frames.mapcount.get(s.pfn) === 1;
+          s.flags = newFlags(vma, s.flags, excl);
+          changed++;
+        }
+      } else if (s.child) {
+        changed += changeLevel(m, vma, s.child, ea, eb);
+      }
+    }
+    entStart += span;
+    i++;
+  }
+  return changed;
+}

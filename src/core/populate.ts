@@ -1,0 +1,148 @@
+/**
+ * `touch`: one access to every page of a range, in order. Where whole table
+ * entries are none, the pages are faulted in as a block: the tables and data
+ * pages the faults would allocate are allocated as one extent per level and
+ * stored as a Run. The result (entries, counts, charges) is what the page by
+ * page faults give; only the PFNs' order differs, which the kernel does not
+ * fix either. Everything else (edges, COW, existing pages) goes page by page
+ * through the real fault path.
+ */
+import { FrameKind, ZERO_PFN } from './frames';
+import { ensureChild, userAccess, type FaultCtx } from './fault';
+import type { Mm, Vma } from './mm';
+import {
+  _PAGE_DIRTY,
+  _PAGE_RW,
+  _PAGE_SPECIAL,
+  VM_WRITE,
+  entrySpan,
+  indexAt,
+  vmPageProt,
+} from './paging';
+import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type Seg, type Table } from './table';
+import type { AccessOutcome } from './fault';
+
+const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
+
+/** Touch [a, b) of one VMA; stops at the first page whose access fails and returns that outcome. */
+export function populate(ctx: FaultCtx, mm: Mm, vma: Vma, a: number, b: number, write: boolean): AccessOutcome | null {
+  return popLevel(ctx, mm, vma, mm.pgd, a, b, write);
+}
+
+function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: number, write: boolean): AccessOutcome | null {
+  if (t.lvl === 0) {
+    for (let v = a; v < b; v++) {
+      const r = userAccess(ctx, mm, v, write ? 'write' : 'read');
+      if (r.kind !== 'ok') return r;
+    }
+    return null;
+  }
+  const span = entrySpan(t.lvl);
+  let i = indexAt(a, t.lvl);
+  let entStart = a - (a % span);
+  while (entStart < b) {
+    const ea = Math.max(a, entStart);
+    const eb = Math.min(b, entStart + span);
+    const full = ea === entStart && eb === entStart + span;
+    const k = findSeg(t, i);
+    const seg = k >= 0 ? (t.segs[k] as Seg) : null;
+    if (!seg && full) {
+      // A stretch of none entries wholly inside the range: try one block.
+      let j = i + 1;
+      while (j < 512 && entStart + (j - i + 1) * span <= b && findSeg(t, j) < 0) j++;
+      if (bulkNew(ctx, mm, vma, t, i, j, write)) {
+        entStart += (j - i) * span;
+        i = j;
+        continue;
+      }
+    }
+    if (seg && seg.lin !== null && full && runNeedsNoFault(seg.lin, write)) {
+      // Present pages that allow the access: the MMU only sets Accessed/Dirty.
+      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+      if (write && !(seg.lin.leaf & _PAGE_DIRTY)) relin(t, i, last, { ...seg.lin, leaf: seg.lin.leaf | _PAGE_DIRTY });
+      entStart += (last - i) * span;
+      i = last;
+      continue;
+    }
+    let child: Table | null;
+    if (seg) child = (materialize(t, i) as { child: Table | null }).child;
+    else {
+      child = ensureChild(ctx.m, mm, t, i, true);
+      if (child) ctx.m.ev.count(allocName[t.lvl - 1] as string, 1, 'tables');
+    }
+    if (!child) {
+      // OOM allocating a table: the access to the first page of the entry fails.
+      return userAccess(ctx, mm, ea, write ? 'write' : 'read');
+    }
+    const r = popLevel(ctx, mm, vma, child, ea, eb, write);
+    if (r) return r;
+    entStart += span;
+    i++;
+  }
+  return null;
+}
+
+function runNeedsNoFault(lin: Lin, write: boolean): boolean {
+  if (lin.bottom !== 0 || lin.leaf === 0) return false;
+  return !write || (lin.leaf & _PAGE_RW) !== 0;
+}
+
+/** Give entries [i, j) of t a new Lin (same block, changed leaf bits). */
+export function relin(t: Table, i: number, j: number, lin: Lin): void {
+  const [first, end] = isolate(t, i, j);
+  for (let k = first; k < end; k++) (t.segs[k] as Seg).lin = lin;
+  mergeRuns(t);
+}
+
+/** Fault in entries [i, j) of t, all none, as one Run. False: not possible (memory, or a fragmented page cache). */
+function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number, write: boolean): boolean {
+  const { m } = ctx;
+  const lvl = t.lvl;
+  const n = j - i;
+  const vpn0 = entryVpn(t, i);
+  const pages = n * entrySpan(lvl);
+  const prot = vmPageProt(vma.flags);
+  let tablePages = 0;
+  for (let l = lvl - 1; l >= 0; l--) tablePages += n * 512 ** (lvl - 1 - l);
+  let data0: number;
+  let dstride: 0 | 1 = 1;
+  let dataKind: FrameKind;
+  let leaf: number;
+  if (vma.shmem) {
+    const shmem = ctx.shmemOf(vma);
+    const index0 = vma.pgoff + (vpn0 - vma.start);
+    if (!m.frames.canAlloc(tablePages)) return false;
+    if (!shmem.populate(m.frames, index0, index0 + pages)) return false;
+    const c = shmem.contiguous(index0, index0 + pages);
+    if (c === null) return false;
+    data0 = c;
+    dataKind = FrameKind.Shmem;
+    leaf = write ? prot | _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0) : prot;
+    m.ev.count(write ? 'do_shared_fault' : 'do_read_fault', pages, 'pages');
+  } else if (write) {
+    if (!m.frames.canAlloc(tablePages + pages)) return false;
+    data0 = m.frames.alloc(pages, FrameKind.Anon) as number;
+    dataKind = FrameKind.Anon;
+    leaf = prot | (vma.flags & VM_WRITE ? _PAGE_RW | _PAGE_DIRTY : 0);
+    if (!vma.anonVma) {
+      vma.anonVma = true;
+      m.ev.count('anon_vma_prepare', 1, '');
+    }
+    m.ev.count('do_anonymous_page', pages, 'new pages');
+  } else {
+    if (!m.frames.canAlloc(tablePages)) return false;
+    data0 = ZERO_PFN;
+    dstride = 0;
+    dataKind = FrameKind.Zero;
+    leaf = prot | _PAGE_SPECIAL;
+    m.ev.count('do_anonymous_page', pages, 'zero-page mappings');
+  }
+  const tab0 = m.allocRunTables(mm, lvl, n, 0) as number[];
+  for (let l = lvl - 1; l >= 0; l--) m.ev.count(allocName[l] as string, n * 512 ** (lvl - 1 - l), 'tables');
+  m.ev.count('handle_mm_fault', pages, 'faults');
+  const lin: Lin = { vpn0, data0, dstride, dataKind, tab0, leaf, bottom: 0, mm };
+  putRun(t, i, n, lin);
+  m.mapData(mm, dataKind, data0, dstride ? pages : 0);
+  if (dataKind === FrameKind.Zero) return true;
+  return true;
+}

@@ -1,0 +1,243 @@
+/**
+ * The memory system calls over one mm: mmap (mm/mmap.c do_mmap(),
+ * mmap_region()), munmap (mm/vma.c do_vmi_align_munmap()), mprotect
+ * (mm/mprotect.c), madvise(MADV_DONTNEED) (mm/madvise.c), and the teardown of
+ * exit_mmap(). Errors are the errno values Linux returns for the same call.
+ */
+import type { Machine } from './machine';
+import { detachVmas, findVmaIndex, insertVma, splitVmaAt, vmaAt, vmasIn, type Mm, type Vma } from './mm';
+import {
+  DEFAULT_MAP_WINDOW_VPN,
+  MMAP_MIN_ADDR_VPN,
+  VM_EXEC,
+  VM_MAYSHARE,
+  VM_READ,
+  VM_SHARED,
+  VM_WRITE,
+  addrOf,
+  hexAddr,
+  taskSizeVpn,
+} from './paging';
+import { Shmem } from './shmem';
+import { zapRange } from './zap';
+import { freePgtables } from './free-pgtables';
+import { changeProtection } from './mprotect';
+import {
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_HUGETLB,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+} from './uapi';
+
+export type SysResult = { ok: true; value?: bigint } | { ok: false; errno: string; why: string };
+
+const ok = (value?: bigint): SysResult => (value === undefined ? { ok: true } : { ok: true, value });
+const err = (errno: string, why: string): SysResult => ({ ok: false, errno, why });
+
+export interface VmCtx {
+  m: Machine;
+  shmems: Map<number, Shmem>;
+}
+
+export function protToVmFlags(prot: number): number {
+  return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+function pagesOf(len: bigint): number {
+  return Number((len + 4095n) >> 12n);
+}
+
+/** Is [a, b) free of VMAs? */
+function isFree(mm: Mm, a: number, b: number): boolean {
+  return vmasIn(mm, a, b).length === 0;
+}
+
+/**
+ * vm_unmapped_area() top-down: the highest gap of `pages` below `high`,
+ * above mmap_min_addr.
+ */
+export function unmappedAreaTopdown(mm: Mm, pages: number, high: number): number | null {
+  let top = high;
+  for (let i = findVmaIndex(mm, high) - 1; i >= -1; i--) {
+    const v = i >= 0 ? (mm.vmas[i] as Vma) : undefined;
+    const lowEnd = v ? v.end : MMAP_MIN_ADDR_VPN;
+    const gapTop = Math.min(top, i + 1 < mm.vmas.length ? (mm.vmas[i + 1] as Vma).start : top);
+    if (gapTop - lowEnd >= pages) return gapTop - pages;
+    if (v) top = v.start;
+  }
+  return null;
+}
+
+export interface MmapArgs {
+  addr: bigint | 'auto';
+  len: bigint;
+  prot: number;
+  flags: number;
+}
+
+/** do_mmap() for anonymous memory. Returns the address in `value`. */
+export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => void): SysResult {
+  const { m } = ctx;
+  m.ev.emit('do_mmap', `${a.len} bytes, ${a.addr === 'auto' ? 'address chosen by the kernel' : hexAddr(a.addr)}`);
+  if (a.len === 0n) return err('EINVAL', 'length 0');
+  const type = a.flags & (MAP_SHARED | MAP_PRIVATE);
+  if (type === 0) return err('EINVAL', 'neither MAP_SHARED nor MAP_PRIVATE');
+  if (!(a.flags & MAP_ANONYMOUS)) return err('EBADF', 'a file mapping needs an open file (fd=)');
+  if (a.flags & MAP_HUGETLB) return err('ENOMEM', 'no hugetlb pages are reserved (vm.nr_hugepages = 0)');
+  const pages = pagesOf(a.len);
+  const taskSize = taskSizeVpn(mm.paging);
+  if (pages > taskSize) return err('ENOMEM', 'longer than the address space');
+  const fixed = (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
+  let start: number;
+  if (fixed) {
+    if (a.addr === 'auto') return err('EINVAL', 'MAP_FIXED needs an address');
+    if (a.addr & 0xfffn) return err('EINVAL', `${hexAddr(a.addr)} is not page aligned`);
+    start = Number(a.addr >> 12n);
+    if (start + pages > taskSize) return err('ENOMEM', 'beyond TASK_SIZE');
+    if (start < MMAP_MIN_ADDR_VPN) return err('EPERM', 'below mmap_min_addr');
+    if (a.flags & MAP_FIXED_NOREPLACE && !(a.flags & MAP_FIXED) && !isFree(mm, start, start + pages)) {
+      return err('EEXIST', 'MAP_FIXED_NOREPLACE: the range is already mapped');
+    }
+  } else {
+    // get_unmapped_area(): a free hint is taken as is; else top-down below mmap_base.
+    let found: number | null = null;
+    if (a.addr !== 'auto' && a.addr !== 0n) {
+      const hint = Number((a.addr + 4095n) >> 12n);
+      const limit = hint > DEFAULT_MAP_WINDOW_VPN ? taskSize : DEFAULT_MAP_WINDOW_VPN;
+      if (hint >= MMAP_MIN_ADDR_VPN && hint + pages <= limit && isFree(mm, hint, hint + pages)) found = hint;
+    }
+    if (found === null) found = unmappedAreaTopdown(mm, pages, mm.mmapBase);
+    if (found === null) return err('ENOMEM', 'no free range large enough');
+    start = found;
+  }
+  if (!isFree(mm, start, start + pages)) {
+    m.ev.emit('do_vmi_munmap', 'MAP_FIXED replaces what was mapped there');
+    unmapRange(ctx, mm, start, start + pages);
+  }
+  const shared = type !== MAP_PRIVATE;
+  const vma: Vma = {
+    start,
+    end: start + pages,
+    flags: protToVmFlags(a.prot) | (shared ? VM_SHARED | VM_MAYSHARE : 0),
+    pgoff: 0,
+    shmem: null,
+    anonVma: false,
+  };
+  if (shared) {
+    // shmem_zero_setup(): shared anonymous memory is a shmem file.
+    const sh = new Shmem(pages);
+    sh.refs = 1;
+    ctx.shmems.set(sh.id, sh);
+    vma.shmem = sh;
+    m.ev.emit('shmem_zero_setup', 'shared anonymous memory is backed by a shmem file');
+  }
+  insertVma(mm, vma);
+  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(vma.start))}-${hexAddr(addrOf(vma.end))}`);
+  if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(vma);
+  return ok(addrOf(start));
+}
+
+/** Drop a VMA's reference to its backing object. */
+export function releaseVma(ctx: VmCtx, vma: Vma): void {
+  if (!vma.shmem) return;
+  const sh = ctx.shmems.get(vma.shmem.id);
+  if (!sh) return;
+  sh.refs--;
+  if (sh.refs === 0) {
+    sh.destroy(ctx.m.frames);
+    ctx.shmems.delete(sh.id);
+  }
+}
+
+/** Unmap [a, b): zap, free the tables no neighbour needs, drop the VMAs. */
+export function unmapRange(ctx: VmCtx, mm: Mm, a: number, b: number): void {
+  const { m } = ctx;
+  const removed = detachVmas(mm, a, b);
+  if (removed.length === 0) return;
+  const idx = findVmaIndex(mm, a);
+  const prev = mm.vmas[idx - 1];
+  const next = mm.vmas[idx];
+  let pages = 0;
+  for (const v of removed) pages += zapRange(m, mm, v.start, v.end, { reclaim: false }).pages;
+  m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
+  freePgtables(m, mm, removed, prev ? prev.end : 0, next ? next.start : 0);
+  for (const v of removed) releaseVma(ctx, v);
+}
+
+function rangeArgs(addr: bigint, len: bigint, paging: Mm['paging']): { a: number; b: number } | SysResult {
+  if (addr & 0xfffn) return err('EINVAL', `${hexAddr(addr)} is not page aligned`);
+  const pages = pagesOf(len);
+  const a = Number(addr >> 12n);
+  if (a + pages > taskSizeVpn(paging) + 1) return err('EINVAL', 'beyond TASK_SIZE');
+  return { a, b: a + pages };
+}
+
+export function doMunmap(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint): SysResult {
+  ctx.m.ev.emit('do_vmi_munmap');
+  const r = rangeArgs(addr, len, mm.paging);
+  if ('ok' in r) return r;
+  if (len === 0n) return err('EINVAL', 'length 0');
+  unmapRange(ctx, mm, r.a, r.b);
+  return ok();
+}
+
+export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: number): SysResult {
+  const { m } = ctx;
+  m.ev.emit('do_mprotect_pkey');
+  const r = rangeArgs(addr, len, mm.paging);
+  if ('ok' in r) return r;
+  if (r.b === r.a) return ok();
+  // Linux changes VMA after VMA and stops with ENOMEM at the first hole (do_mprotect_pkey()).
+  let at = r.a;
+  while (at < r.b) {
+    if (!vmaAt(mm, at)) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
+    splitVmaAt(mm, at);
+    splitVmaAt(mm, Math.min(r.b, (vmaAt(mm, at) as Vma).end));
+    const vma = vmaAt(mm, at) as Vma;
+    vma.flags = (vma.flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | protToVmFlags(prot);
+    const n = changeProtection(m, mm, vma, vma.start, vma.end);
+    m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
+    at = vma.end;
+  }
+  if (at < r.b) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
+  return ok();
+}
+
+export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint): SysResult {
+  const { m } = ctx;
+  m.ev.emit('madvise_dontneed_single_vma');
+  const r = rangeArgs(addr, len, mm.paging);
+  if ('ok' in r) return r;
+  let at = r.a;
+  let hole = false;
+  for (const v of vmasIn(mm, r.a, r.b)) {
+    if (v.start > at) hole = true;
+    const t = zapRange(m, mm, Math.max(r.a, v.start), Math.min(r.b, v.end), { reclaim: true });
+    m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
+    at = v.end;
+  }
+  if (hole || at < r.b) return err('ENOMEM', 'part of the range is not mapped');
+  return ok();
+}
+
+/** exit_mmap(): unmap everything, free every table, then the PGD. */
+export function exitMmap(ctx: VmCtx, mm: Mm): void {
+  const { m } = ctx;
+  m.ev.emit('exit_mmap');
+  let pages = 0;
+  for (const v of mm.vmas) pages += zapRange(m, mm, v.start, v.end, { reclaim: false }).pages;
+  m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
+  const all = mm.vmas;
+  mm.vmas = [];
+  freePgtables(m, mm, all, 0, 0);
+  for (const v of all) releaseVma(ctx, v);
+  m.frames.release(mm.pgd.pfn, 1);
+  mm.tables[mm.pgd.lvl] = (mm.tables[mm.pgd.lvl] ?? 0) - 1;
+  m.ev.emit('mm_free_pgd', `PGD page pfn 0x${mm.pgd.pfn.toString(16)} freed`);
+}

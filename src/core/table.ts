@@ -1,0 +1,245 @@
+/**
+ * Page-table pages, stored compactly.
+ *
+ * A table page is 512 entries. Stored naively, the 1,500-process SGA of the
+ * mshare cover letter would need 230 million table objects, so a table keeps
+ * its entries as sorted segments: a Single (one explicit entry, and for a
+ * non-leaf entry the child Table object) or a Run (consecutive entries whose
+ * whole subtrees follow one linear pattern, a `Lin`). The children of a Run
+ * exist only as arithmetic until something inspects or changes them; then
+ * materialise() turns one entry into a Single with a real child, whose own
+ * entries are again a Run of the same Lin.
+ *
+ * All positions are in the vpn space of the table's `base`: the vpn its entry
+ * 0 maps in the mm that allocated it. A table shared into another mm (mshare)
+ * keeps its base; the guest reaches it through an entry at the same index.
+ */
+import { _PAGE_TABLE, entrySpan, tableSpan } from './paging';
+import type { FrameKind } from './frames';
+
+/** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
+export interface Charge {
+  readonly id: number;
+  /** Table pages by level that this mm allocated and still holds. */
+  tables: number[];
+}
+
+/**
+ * The linear pattern of a populated block. For a vpn v covered by the block:
+ *  - the table at level l that holds v has pfn tab0[l] + ⌊(v - vpn0) / tableSpan(l)⌋,
+ *  - the data page of v has pfn data0 + (v - vpn0) · dstride (0 for the zero page),
+ *  - tables exist at levels bottom … (the run's level - 1); the entries of the
+ *    level-`bottom` tables are leaves with flags `leaf` when bottom = 0 (leaf
+ *    = 0 means zapped: tables stay, entries none), and none when bottom > 0
+ *    (their tables were freed, as CONFIG_PT_RECLAIM does).
+ * Lins are never mutated: a change makes a new Lin for the changed segments.
+ */
+export interface Lin {
+  readonly vpn0: number;
+  readonly data0: number;
+  readonly dstride: 0 | 1;
+  readonly dataKind: FrameKind;
+  readonly tab0: readonly number[];
+  readonly leaf: number;
+  readonly bottom: number;
+  readonly mm: Charge;
+}
+
+export interface Single {
+  start: number;
+  count: 1;
+  lin: null;
+  pfn: number;
+  flags: number;
+  /** The table this entry points to; null for a leaf (a PTE, or a huge PMD). */
+  child: Table | null;
+}
+
+export interface Run {
+  start: number;
+  count: number;
+  lin: Lin;
+}
+
+export type Seg = Single | Run;
+
+let nextTableId = 1;
+
+export class Table {
+  readonly id = nextTableId++;
+  segs: Seg[] = [];
+  /**
+   * Entries in other mms' tables that also point here (mshare's set_pgd,
+   * hugetlb's huge_pmd_share); 0 for a table reached from one entry only.
+   */
+  sharers = 0;
+  constructor(
+    readonly lvl: number,
+    readonly pfn: number,
+    readonly base: number,
+    readonly mm: Charge,
+  ) {}
+}
+
+/** What one entry holds, whether stored or computed from a Run. */
+export interface EntryView {
+  pfn: number;
+  flags: number;
+  /** Non-leaf: the child table (a transient object when it comes from a Run). */
+  child: Table | null;
+  lin: Lin | null;
+}
+
+export function findSeg(t: Table, i: number): number {
+  const segs = t.segs;
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = segs[mid] as Seg;
+    if (i < s.start) hi = mid - 1;
+    else if (i >= s.start + s.count) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** First segment index whose end is after i (insertion point for i). */
+function lowerSeg(t: Table, i: number): number {
+  const segs = t.segs;
+  let lo = 0;
+  let hi = segs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const s = segs[mid] as Seg;
+    if (s.start + s.count <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function entryVpn(t: Table, i: number): number {
+  return t.base + i * entrySpan(t.lvl);
+}
+
+/** A Run's child table for entry i, built from the Lin (not stored). */
+export function runChild(t: Table, i: number, lin: Lin): Table {
+  const vpn = entryVpn(t, i);
+  const lvl = t.lvl - 1;
+  const pfn = (lin.tab0[lvl] as number) + (vpn - lin.vpn0) / tableSpan(lvl);
+  const child = new Table(lvl, pfn, vpn, lin.mm);
+  // Its entries are tables above `bottom`, leaves at level 0 unless zapped, none otherwise.
+  if (lvl > lin.bottom || (lvl === 0 && lin.bottom === 0 && lin.leaf !== 0)) {
+    child.segs = [{ start: 0, count: 512, lin }];
+  }
+  return child;
+}
+
+export function runEntry(t: Table, i: number, lin: Lin): EntryView | null {
+  const vpn = entryVpn(t, i);
+  if (t.lvl === 0) {
+    if (lin.bottom !== 0 || lin.leaf === 0) return null;
+    return { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf, child: null, lin };
+  }
+  if (t.lvl - 1 < lin.bottom) return null;
+  const child = runChild(t, i, lin);
+  return { pfn: child.pfn, flags: _PAGE_TABLE, child, lin };
+}
+
+export function entryAt(t: Table, i: number): EntryView | null {
+  const k = findSeg(t, i);
+  if (k < 0) return null;
+  const s = t.segs[k] as Seg;
+  if (s.lin === null) return { pfn: s.pfn, flags: s.flags, child: s.child, lin: null };
+  return runEntry(t, i, s.lin);
+}
+
+/** Make i the first entry of a segment (splitting a Run); i may be 512. */
+export function splitAt(t: Table, i: number): void {
+  const k = findSeg(t, i);
+  if (k < 0) return;
+  const s = t.segs[k] as Seg;
+  if (s.start === i || s.lin === null) return;
+  const left: Run = { start: s.start, count: i - s.start, lin: s.lin };
+  const right: Run = { start: i, count: s.start + s.count - i, lin: s.lin };
+  t.segs.splice(k, 1, left, right);
+}
+
+/** The segments lying wholly inside [a, b) after splitting at a and b; returns [first, end) indices. */
+export function isolate(t: Table, a: number, b: number): [number, number] {
+  splitAt(t, a);
+  splitAt(t, b);
+  const first = lowerSeg(t, a);
+  let end = first;
+  while (end < t.segs.length && (t.segs[end] as Seg).start < b) end++;
+  return [first, end];
+}
+
+/**
+ * Turn entry i into a Single and return it (null when the entry is none).
+ * A Run's child becomes a real Table whose entries are the same Lin.
+ */
+export function materialize(t: Table, i: number): Single | null {
+  const k = findSeg(t, i);
+  if (k < 0) return null;
+  const s = t.segs[k] as Seg;
+  if (s.lin === null) return s;
+  const e = runEntry(t, i, s.lin);
+  const [first] = isolate(t, i, i + 1);
+  if (!e) {
+    t.segs.splice(first, 1);
+    return null;
+  }
+  const single: Single = { start: i, count: 1, lin: null, pfn: e.pfn, flags: e.flags, child: e.child };
+  t.segs[first] = single;
+  return single;
+}
+
+/** Set entry i to a Single (replacing whatever was there). */
+export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
+  const [first, end] = isolate(t, i, i + 1);
+  const single: Single = { start: i, count: 1, lin: null, pfn, flags, child };
+  t.segs.splice(first, end - first, single);
+  return single;
+}
+
+/** Clear entries [a, b) (pmd_clear() and friends); frees nothing. */
+export function clearRange(t: Table, a: number, b: number): void {
+  const [first, end] = isolate(t, a, b);
+  t.segs.splice(first, end - first);
+}
+
+/** Store a Run over [start, start + count), replacing what was there. */
+export function putRun(t: Table, start: number, count: number, lin: Lin): void {
+  const [first, end] = isolate(t, start, start + count);
+  t.segs.splice(first, end - first, { start, count, lin });
+  mergeRuns(t);
+}
+
+/** Rejoin neighbouring Runs of one Lin (they describe one block). */
+export function mergeRuns(t: Table): void {
+  const segs = t.segs;
+  for (let k = segs.length - 1; k > 0; k--) {
+    const a = segs[k - 1] as Seg;
+    const b = segs[k] as Seg;
+    if (a.lin !== null && a.lin === b.lin && a.start + a.count === b.start) {
+      segs.splice(k - 1, 2, { start: a.start, count: a.count + b.count, lin: a.lin });
+    }
+  }
+}
+
+export function isEmpty(t: Table): boolean {
+  return t.segs.length === 0;
+}
+
+/** Table pages under `count` entries of a Run at level lvl, per level (index = level). */
+export function runTablePages(lvl: number, count: number, bottom: number): number[] {
+  const out: number[] = [];
+  for (let l = lvl - 1; l >= bottom; l--) out[l] = count * 512 ** (lvl - 1 - l);
+  return out;
+}
+
+/** Leaf entries under `count` entries of a Run at level lvl (present or not). */
+export function runLeaves(lvl: number, count: number): number {
+  return count * entrySpan(lvl);
+}

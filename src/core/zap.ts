@@ -1,0 +1,117 @@
+/**
+ * zap_page_range / unmap_vmas (mm/memory.c, zap_pte_range()): clear the leaf
+ * entries of a range and drop the data pages' map counts. Table pages stay
+ * (free_pgtables() decides about them), except that MADV_DONTNEED with
+ * CONFIG_PT_RECLAIM frees a PTE page it emptied when the zap covered the
+ * page's whole 2 MiB: reclaim_pt_is_enabled() tests `end - start >= PMD_SIZE`
+ * on zap_pte_range()'s own range (mm/pt_reclaim.c, Linux 6.14+).
+ */
+import type { Machine } from './machine';
+import type { Mm } from './mm';
+import { _PAGE_PRESENT, _PAGE_PROTNONE, entrySpan, indexAt } from './paging';
+import { clearRange, findSeg, isEmpty, materialize, type Lin, type Seg, type Table } from './table';
+import { relin } from './populate';
+
+export interface ZapOpts {
+  /** MADV_DONTNEED: free PTE pages emptied over their whole span. */
+  reclaim: boolean;
+}
+
+export interface ZapTally {
+  pages: number;
+  reclaimed: number;
+}
+
+export function zapRange(m: Machine, mm: Mm, a: number, b: number, opts: ZapOpts): ZapTally {
+  const tally: ZapTally = { pages: 0, reclaimed: 0 };
+  zapLevel(m, mm, mm.pgd, a, b, opts, tally);
+  return tally;
+}
+
+function leafPresent(flags: number): boolean {
+  return (flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0;
+}
+
+function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapOpts, tally: ZapTally): void {
+  const span = entrySpan(t.lvl);
+  let i = indexAt(a, t.lvl);
+  let entStart = a - (a % span);
+  while (entStart < b) {
+    const ea = Math.max(a, entStart);
+    const eb = Math.min(b, entStart + span);
+    const full = ea === entStart && eb === entStart + span;
+    const k = findSeg(t, i);
+    if (k < 0) {
+      entStart += span;
+      i++;
+      continue;
+    }
+    const seg = t.segs[k] as Seg;
+    if (t.lvl === 0) {
+      if (seg.lin === null) {
+        if (leafPresent(seg.flags)) {
+          m.unmapData(mm, m.frames.kindOf(seg.pfn), seg.pfn, 1);
+          tally.pages++;
+        }
+        clearRange(t, i, i + 1);
+        entStart += span;
+        i++;
+      } else {
+        const last = Math.min(seg.start + seg.count, i + (b - entStart));
+        zapLeaves(m, mm, seg.lin, entStart, last - i, tally);
+        clearRange(t, i, last);
+        entStart += (last - i) * span;
+        i = last;
+      }
+      continue;
+    }
+    if (seg.lin !== null && full) {
+      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+      const n = last - i;
+      const lin = seg.lin;
+      if (lin.bottom === 0) zapLeaves(m, mm, lin, entStart, n * span, tally);
+      if (opts.reclaim && lin.bottom === 0) {
+        // Every PTE page under these entries is now empty and wholly covered: free them all.
+        freePteLevel(m, lin, t.lvl, entStart, n, tally);
+        if (t.lvl === 1) clearRange(t, i, last);
+        else relin(t, i, last, { ...lin, leaf: 0, bottom: 1 });
+      } else if (lin.leaf !== 0) {
+        relin(t, i, last, { ...lin, leaf: 0 });
+      }
+      entStart += n * span;
+      i = last;
+      continue;
+    }
+    const s = materialize(t, i);
+    const child = s?.child;
+    if (child) {
+      zapLevel(m, mm, child, ea, eb, opts, tally);
+      if (t.lvl === 1 && opts.reclaim && full && isEmpty(child) && child.sharers === 0) {
+        clearRange(t, i, i + 1);
+        m.freeTablePage(child);
+        m.ev.emit('free_pte', `PTE page pfn 0x${child.pfn.toString(16)} reclaimed (CONFIG_PT_RECLAIM)`);
+        tally.reclaimed++;
+      }
+    }
+    entStart += span;
+    i++;
+  }
+}
+
+/** Drop the data under `pages` leaves of a Run starting at vpn. */
+function zapLeaves(m: Machine, mm: Mm, lin: Lin, vpn: number, pages: number, tally: ZapTally): void {
+  if (lin.bottom !== 0 || lin.leaf === 0 || !leafPresent(lin.leaf)) return;
+  const pfn = lin.data0 + (vpn - lin.vpn0) * lin.dstride;
+  m.unmapData(mm, lin.dataKind, pfn, lin.dstride ? pages : 0);
+  tally.pages += pages;
+}
+
+/** Free the PTE pages under n entries (from vpn) of a Run at level lvl. */
+function freePteLevel(m: Machine, lin: Lin, lvl: number, vpn: number, n: number, tally: ZapTally): void {
+  const count = n * 512 ** (lvl - 1);
+  const first = (lin.tab0[0] as number) + (vpn - lin.vpn0) / 512;
+  m.frames.release(first, count);
+  lin.mm.tables[0] = (lin.mm.tables[0] ?? 0) - count;
+  tally.reclaimed += count;
+  m.ev.count('free_pte', count, 'PTE pages reclaimed (CONFIG_PT_RECLAIM)');
+}
