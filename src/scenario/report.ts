@@ -1,0 +1,69 @@
+/**
+ * The `ptx-report/1` JSON report (../../../shared/spec/scenario-language.md §3).
+ * Field names are fixed by the contract; fields beyond it are additions.
+ */
+import type { KernelName } from './ast';
+
+export type ReportOutcome =
+  | { kind: 'ok'; value?: string }
+  | { kind: 'errno'; errno: string; why?: string }
+  | { kind: 'signal'; signal: string; cause: string }
+  | { kind: 'skipped'; why?: string };
+
+export interface ReportEvent {
+  fn: string;
+  task?: string;
+  detail?: string;
+}
+
+export interface ReportWalk {
+  pfn: number | null;
+  levels: { level: string; index: number; entry: string | null }[];
+}
+
+export interface ReportStep {
+  index: number;
+  line: number;
+  task: string | null;
+  op: string;
+  note?: string;
+  outcome: ReportOutcome;
+  /** For a group: how many of its tasks ended each way. */
+  outcomes?: Record<string, number>;
+  events: ReportEvent[];
+  pgtables_bytes: Record<string, number>;
+  walk?: ReportWalk;
+}
+
+export interface ReportTask {
+  name: string;
+  pid: number;
+  state: 'running' | 'exited' | 'killed';
+  pgtables_bytes: number;
+  rss_pages: number;
+  /** Table pages this task's mm holds, by level. */
+  table_pages: Record<string, number>;
+}
+
+export interface ReportMshare {
+  name: string;
+  start: string;
+  size: number;
+  refcount: number;
+  pgtables_bytes: number;
+}
+
+export interface Report {
+  format: 'ptx-report/1';
+  title?: string;
+  kernel: KernelName;
+  paging: 4 | 5;
+  steps: ReportStep[];
+  tasks: ReportTask[];
+  mshare: ReportMshare[];
+  totals: {
+    table_pages: { pgd: number; p4d: number; pud: number; pmd: number; pte: number };
+    pgtables_bytes: number;
+    data_pages: number;
+  };
+}

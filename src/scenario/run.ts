@@ -1,0 +1,189 @@
+/**
+ * Runs a parsed scenario on the core and builds the ptx-report/1 report.
+ * A Runner executes one statement per step(), so the CLI, the tests and the
+ * app's store all replay a scenario the same way.
+ */
+import { Kernel, type Outcome, type StepResult } from '../core/kernel';
+import { FrameKind } from '../core/frames';
+import type { Walk } from '../core/walk';
+import { levelName } from '../core/paging';
+import type { Scenario, Step } from './ast';
+import { parseScenario } from './parser';
+import type { Report, ReportStep, ReportTask, ReportWalk } from './report';
+
+export class ScenarioLoadError extends Error {
+  constructor(readonly errors: { line: number; col: number; message: string }[]) {
+    super(errors.map((e) => `${e.line}:${e.col}: ${e.message}`).join('\n'));
+  }
+}
+
+export class Runner {
+  readonly kernel: Kernel;
+  /** Steps done so far (0 = none). */
+  done = 0;
+  constructor(readonly scenario: Scenario) {
+    this.kernel = new Kernel({
+      paging: scenario.paging,
+      ...(scenario.memory !== undefined ? { memory: scenario.memory } : {}),
+    });
+  }
+
+  get finished(): boolean {
+    return this.done >= this.scenario.steps.length;
+  }
+
+  /** Execute the next statement and report it. */
+  step(): ReportStep {
+    const st = this.scenario.steps[this.done] as Step;
+    this.done++;
+    const k = this.kernel;
+    const results: StepResult[] = [];
+    const actors = st.op.op === 'spawn' ? st.op.names : st.tasks;
+    for (const name of actors) results.push(this.exec(name, st));
+    if (results.length === 0) results.push({ outcome: { kind: 'ok' } });
+    const events = k.takeEvents();
+    const last = results[results.length - 1] as StepResult;
+    const rs: ReportStep = {
+      index: this.done,
+      line: st.pos.line,
+      task: st.taskText,
+      op: st.op.op,
+      outcome: reportOutcome(last.outcome),
+      events,
+      pgtables_bytes: pgtablesByTask(k),
+    };
+    if (st.note !== undefined) rs.note = st.note;
+    if (results.length > 1) {
+      const tally: Record<string, number> = {};
+      for (const r of results) {
+        const key = r.outcome.kind === 'errno' ? r.outcome.errno : r.outcome.kind === 'signal' ? r.outcome.signal : r.outcome.kind;
+        tally[key] = (tally[key] ?? 0) + 1;
+      }
+      rs.outcomes = tally;
+    }
+    if (results.length === 1 && last.walk && (st.op.op === 'translate' || isSinglePageAccess(st))) {
+      rs.walk = reportWalk(last.walk);
+    }
+    return rs;
+  }
+
+  private exec(name: string, st: Step): StepResult {
+    const k = this.kernel;
+    const op = st.op;
+    switch (op.op) {
+      case 'spawn':
+        return k.spawn(name);
+      case 'fork': {
+        let r: StepResult = { outcome: { kind: 'ok' } };
+        for (const c of op.children) r = k.fork(name, c);
+        return r;
+      }
+      case 'exit':
+        return k.exit(name);
+      case 'mmap':
+        if (op.fd !== undefined) return k.mmap(name, { ...op, flags: op.flags & ~0x20 });
+        return k.mmap(name, op);
+      case 'munmap':
+        return k.munmap(name, op.addr, op.len);
+      case 'mprotect':
+        return k.mprotect(name, op.addr, op.len, op.prot);
+      case 'madvise':
+        return k.madviseDontneed(name, op.addr, op.len);
+      case 'read':
+        return k.read(name, op.addr, Number(op.len ?? 1n));
+      case 'write':
+        return k.write(name, op.addr, op.value ?? new Uint8Array([0]));
+      case 'exec':
+        return k.exec(name, op.addr);
+      case 'touch':
+        return k.touch(name, op.addr, op.len, op.access);
+      case 'translate':
+        return k.translate(name, op.addr);
+      case 'mshare':
+      case 'mshare_unlink':
+      case 'ioctl':
+        return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `${op.op} does not exist in kernel ${this.scenario.kernel}` } };
+      case 'open':
+      case 'unlink':
+        return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${op.path} does not exist` } };
+      case 'close':
+      case 'ftruncate':
+        return { outcome: { kind: 'errno', errno: 'EBADF', why: `no open file ${op.fd}` } };
+    }
+  }
+
+  /** The report of everything run so far, steps included. */
+  static report(r: Runner, steps: ReportStep[]): Report {
+    const k = r.kernel;
+    const tasks: ReportTask[] = k.taskList().map((t) => {
+      const table_pages: Record<string, number> = {};
+      if (t.mm) for (let l = 0; l <= k.m.top; l++) table_pages[levelName(l, k.cfg.paging)] = t.mm.tables[l] ?? 0;
+      return {
+        name: t.name,
+        pid: t.pid,
+        state: t.state,
+        pgtables_bytes: t.mm ? t.mm.pgtablesBytes : 0,
+        rss_pages: t.mm ? t.mm.rssAnon + t.mm.rssShmem : 0,
+        table_pages,
+      };
+    });
+    const table_pages = { pgd: 0, p4d: 0, pud: 0, pmd: 0, pte: 0 };
+    let data_pages = 0;
+    k.m.frames.kinds.forEach(0, Number.MAX_SAFE_INTEGER, (kind, s, e) => {
+      const n = Math.min(e, Number.MAX_SAFE_INTEGER) - s;
+      if (kind >= FrameKind.TableBase && kind <= FrameKind.TableBase + 4) {
+        table_pages[levelName(kind - FrameKind.TableBase, k.cfg.paging)] += n;
+      } else if (kind === FrameKind.Anon || kind === FrameKind.Shmem) data_pages += n;
+    });
+    const report: Report = {
+      format: 'ptx-report/1',
+      kernel: r.scenario.kernel,
+      paging: r.scenario.paging,
+      steps,
+      tasks,
+      mshare: [],
+      totals: { table_pages, pgtables_bytes: tasks.reduce((a, t) => a + t.pgtables_bytes, 0), data_pages },
+    };
+    if (r.scenario.title !== undefined) report.title = r.scenario.title;
+    return report;
+  }
+}
+
+function isSinglePageAccess(st: Step): boolean {
+  const op = st.op;
+  if (op.op === 'exec') return true;
+  if (op.op === 'read') return (op.addr & 0xfffn) + (op.len ?? 1n) <= 4096n;
+  if (op.op === 'write') return (op.addr & 0xfffn) + BigInt(op.value?.length ?? 1) <= 4096n;
+  return false;
+}
+
+function reportOutcome(o: Outcome): ReportStep['outcome'] {
+  return o;
+}
+
+function reportWalk(w: Walk): ReportWalk {
+  return {
+    pfn: w.leaf && !w.fault ? w.leaf.pfn : null,
+    levels: w.levels.map((l) => ({ level: l.level, index: l.index, entry: l.entry })),
+  };
+}
+
+function pgtablesByTask(k: Kernel): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of k.tasks.values()) if (t.state === 'running' && t.mm) out[t.name] = t.mm.pgtablesBytes;
+  return out;
+}
+
+export function runScenario(s: Scenario): Report {
+  const r = new Runner(s);
+  const steps: ReportStep[] = [];
+  while (!r.finished) steps.push(r.step());
+  return Runner.report(r, steps);
+}
+
+/** Parse and run; a scenario that does not load throws ScenarioLoadError. */
+export function runScenarioText(text: string): Report {
+  const p = parseScenario(text);
+  if (!p.ok) throw new ScenarioLoadError(p.errors);
+  return runScenario(p.scenario);
+}
