@@ -6,7 +6,7 @@
  */
 import { FrameKind, ZERO_PFN } from './frames';
 import type { Machine } from './machine';
-import { vmaAt, type Mm, type Vma } from './mm';
+import { anonVmaPrepare, vmaAt, type Mm, type Vma } from './mm';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -178,7 +178,7 @@ function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: 
     return 'ok';
   }
   if (!vma.anonVma) {
-    vma.anonVma = true;
+    anonVmaPrepare(mm, vma);
     m.ev.emit('anon_vma_prepare', 'the VMA gets an anon_vma: fork will now copy its page tables');
   }
   const pfn = m.frames.alloc(1, FrameKind.Anon);
@@ -250,7 +250,7 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single): FaultResult {
   }
   // wp_page_copy(): a new page for this mm (from the zero page, or a COW copy).
   if (!vma.anonVma) {
-    vma.anonVma = true;
+    anonVmaPrepare(mm, vma);
     m.ev.emit('anon_vma_prepare');
   }
   const pfn = m.frames.alloc(1, FrameKind.Anon);

@@ -4,7 +4,7 @@
  * the same calls give the same frames and the same events.
  */
 import { Machine } from './machine';
-import { vmaAt, vmasIn, type Mm, type Vma } from './mm';
+import { newAnonVma, vmaAt, vmasIn, type Mm, type Vma } from './mm';
 import { Shmem } from './shmem';
 import { copyPageRange } from './copy';
 import { userAccess, type FaultCtx, type FaultHook } from './fault';
@@ -110,7 +110,8 @@ export class Kernel implements VmCtx, FaultCtx {
     this.m.ev.emit('dup_mm', `${childName} gets a new mm and PGD page pfn 0x${dst.pgd.pfn.toString(16)}`);
     let copied = 0;
     for (const v of src.vmas) {
-      const nv: Vma = { ...v };
+      // anon_vma_fork(): the child's VMA gets its own anon_vma, chained to the parent's.
+      const nv: Vma = v.anonVma ? { ...v, anonVma: newAnonVma(), anonForked: true } : { ...v };
       if (nv.shmem) this.shmemOf(nv).refs++;
       dst.vmas.push(nv);
       // vma_needs_copy(): only VMAs with an anon_vma (or PFN maps) have tables copied.

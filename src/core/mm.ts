@@ -23,11 +23,16 @@ export interface Vma {
   /** The shmem object of a shared anonymous mapping; null for private anonymous memory. */
   shmem: ShmemRef | null;
   /**
-   * vma->anon_vma is set: the first write fault (anon_vma_prepare() in
+   * vma->anon_vma (0 = none; equal numbers = the same anon_vma): the first write fault (anon_vma_prepare() in
    * do_anonymous_page) or COW of a private mapping sets it, and fork copies
    * page tables only for VMAs that have one (vma_needs_copy(), mm/memory.c).
    */
-  anonVma: boolean;
+  anonVma: number;
+  /**
+   * The anon_vma came from anon_vma_fork(): its chain is not singular, so
+   * the VMA may not hand it to a neighbour in a merge (vma_had_uncowed_parents()).
+   */
+  anonForked?: boolean;
   /** Extra behaviour attached by a kernel variant (mshare, msharefs, hugetlb). */
   ext?: VmaExt;
 }
@@ -123,4 +128,81 @@ export function detachVmas(mm: Mm, a: number, b: number): Vma[] {
   let j = i;
   while (j < mm.vmas.length && (mm.vmas[j] as Vma).start < b) j++;
   return mm.vmas.splice(i, j - i);
+}
+
+let nextAnonVma = 1;
+
+/** A fresh anon_vma for a forked child (anon_vma_fork()). */
+export function newAnonVma(): number {
+  return nextAnonVma++;
+}
+
+/** Same backing and contiguous offsets (is_mergeable_vma() / anon_vma_compatible()). */
+function sameBacking(a: Vma, b: Vma): boolean {
+  return a.end === b.start && a.shmem === b.shmem && a.pgoff + (a.end - a.start) === b.pgoff && a.ext === undefined && b.ext === undefined;
+}
+
+/**
+ * anon_vma_prepare(): a VMA's first anonymous page needs an anon_vma; it
+ * reuses a neighbour's when the two could merge but for their protection and
+ * the neighbour's anon_vma is its own (find_mergeable_anon_vma()).
+ */
+export function anonVmaPrepare(mm: Mm, vma: Vma): void {
+  if (vma.anonVma) return;
+  const i = mm.vmas.indexOf(vma);
+  const ACCESS = VM_ACCESS_FLAGS;
+  for (const n of [mm.vmas[i + 1], mm.vmas[i - 1]]) {
+    if (!n || !n.anonVma || n.anonForked) continue;
+    const [a, b] = n.start < vma.start ? [n, vma] : [vma, n];
+    if (sameBacking(a, b) && ((a.flags ^ b.flags) & ~ACCESS) === 0) {
+      vma.anonVma = n.anonVma;
+      return;
+    }
+  }
+  vma.anonVma = nextAnonVma++;
+}
+
+const VM_ACCESS_FLAGS = 0x7;
+
+/** is_mergeable_anon_vma(): equal, or only one has one and it was not inherited through fork. */
+function anonMergeable(a: Vma, b: Vma): boolean {
+  if (a.anonVma && b.anonVma) return a.anonVma === b.anonVma;
+  const has = a.anonVma ? a : b.anonVma ? b : null;
+  return !has || !has.anonForked;
+}
+
+function canMerge(a: Vma, b: Vma): boolean {
+  return sameBacking(a, b) && a.flags === b.flags && anonMergeable(a, b);
+}
+
+/**
+ * vma_merge_new_range() / vma_modify(): join the VMA with compatible
+ * neighbours. Returns the VMA that now covers it.
+ */
+export function mergeAround(mm: Mm, vma: Vma): Vma {
+  let i = mm.vmas.indexOf(vma);
+  let cur = vma;
+  const next = mm.vmas[i + 1];
+  if (next && canMerge(cur, next)) {
+    cur.end = next.end;
+    if (!cur.anonVma) {
+      cur.anonVma = next.anonVma;
+      cur.anonForked = next.anonForked;
+    }
+    if (next.shmem) next.shmem.refs--;
+    mm.vmas.splice(i + 1, 1);
+  }
+  const prev = mm.vmas[i - 1];
+  if (prev && canMerge(prev, cur)) {
+    prev.end = cur.end;
+    if (!prev.anonVma) {
+      prev.anonVma = cur.anonVma;
+      prev.anonForked = cur.anonForked;
+    }
+    if (cur.shmem) cur.shmem.refs--;
+    mm.vmas.splice(i, 1);
+    i--;
+    cur = prev;
+  }
+  return cur;
 }

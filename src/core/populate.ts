@@ -9,7 +9,7 @@
  */
 import { FrameKind, ZERO_PFN } from './frames';
 import { ensureChild, userAccess, type FaultCtx } from './fault';
-import type { Mm, Vma } from './mm';
+import { anonVmaPrepare, type Mm, type Vma } from './mm';
 import {
   _PAGE_DIRTY,
   _PAGE_RW,
@@ -125,7 +125,7 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     dataKind = FrameKind.Anon;
     leaf = prot | (vma.flags & VM_WRITE ? _PAGE_RW | _PAGE_DIRTY : 0);
     if (!vma.anonVma) {
-      vma.anonVma = true;
+      anonVmaPrepare(mm, vma);
       m.ev.count('anon_vma_prepare', 1, '');
     }
     m.ev.count('do_anonymous_page', pages, 'new pages');

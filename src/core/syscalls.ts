@@ -5,7 +5,7 @@
  * exit_mmap(). Errors are the errno values Linux returns for the same call.
  */
 import type { Machine } from './machine';
-import { detachVmas, findVmaIndex, insertVma, splitVmaAt, vmaAt, vmasIn, type Mm, type Vma } from './mm';
+import { detachVmas, findVmaIndex, insertVma, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type Vma } from './mm';
 import {
   DEFAULT_MAP_WINDOW_VPN,
   MMAP_MIN_ADDR_VPN,
@@ -125,9 +125,11 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
     start,
     end: start + pages,
     flags: protToVmFlags(a.prot) | (shared ? VM_SHARED | VM_MAYSHARE : 0),
-    pgoff: 0,
+    // Anonymous private memory counts its pgoff in virtual pages (vm_pgoff = addr >> PAGE_SHIFT),
+    // which is what lets neighbours merge; a shmem file starts at offset 0.
+    pgoff: shared ? 0 : start,
     shmem: null,
-    anonVma: false,
+    anonVma: 0,
   };
   if (shared) {
     // shmem_zero_setup(): shared anonymous memory is a shmem file.
@@ -138,8 +140,9 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
     m.ev.emit('shmem_zero_setup', 'shared anonymous memory is backed by a shmem file');
   }
   insertVma(mm, vma);
-  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(vma.start))}-${hexAddr(addrOf(vma.end))}`);
-  if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(vma);
+  const merged = mergeAround(mm, vma);
+  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(vma.start))}-${hexAddr(addrOf(vma.end))}${merged !== vma || merged.end !== vma.end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`);
+  if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(merged);
   return ok(addrOf(start));
 }
 
@@ -204,6 +207,7 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     const n = changeProtection(m, mm, vma, vma.start, vma.end);
     m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
     at = vma.end;
+    mergeAround(mm, vma);
   }
   if (at < r.b) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
   return ok();
