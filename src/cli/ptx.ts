@@ -13,11 +13,12 @@ import { parseScenario } from '../scenario/parser';
 import { runScenario } from '../scenario/run';
 import { decodeLink, makeLink } from '../scenario/link';
 import { formatSummary } from './summary';
+import { comparison } from '../scenario/compare';
 
 /** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
 const DEFAULT_BASE = 'http://localhost:5173/';
 
-const USAGE = `usage: ptx run FILE [--json]
+const USAGE = `usage: ptx run FILE [--json] [--compare mainline]
        ptx url FILE [--step N] [--base URL]
        ptx decode LINK
 FILE may be '-' for standard input.`;
@@ -72,10 +73,13 @@ function main(argv: string[]): number {
   }
   if (cmd === 'run') {
     const json = takeFlag(args, '--json');
+    const against = takeOpt(args, '--compare');
+    if (against !== undefined && against !== 'mainline') throw new Exit(2, `--compare takes "mainline" (the only kernel without sharing), not "${against}"`);
     const [file, ...rest] = args;
     if (file === undefined || rest.length) throw new Exit(2, USAGE);
     const { text, scenario } = load(file);
     const report = runScenario(scenario.scenario);
+    if (against) report.compare = comparison(report, runScenario(scenario.scenario, { twin: true }));
     process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report, text.split(/\r?\n/)) + '\n');
     return 0;
   }

@@ -50,5 +50,15 @@ export function formatSummary(r: Report, sourceLines: string[]): string {
   out.push('');
   out.push(`totals: table pages pgd ${tp.pgd.toLocaleString('en-US')}, p4d ${tp.p4d.toLocaleString('en-US')}, pud ${tp.pud.toLocaleString('en-US')}, pmd ${tp.pmd.toLocaleString('en-US')}, pte ${tp.pte.toLocaleString('en-US')}`);
   out.push(`        page tables ${KiB(r.totals.pgtables_bytes)} (${(r.totals.pgtables_bytes / 2 ** 30).toFixed(1)} GiB), data pages ${r.totals.data_pages.toLocaleString('en-US')}`);
+  if (r.compare) {
+    const c = r.compare;
+    out.push('');
+    out.push(`compared with mainline (each region a plain shared mapping):`);
+    for (const t of c.tasks.length > 12 ? [...c.tasks.slice(0, 10), c.tasks[c.tasks.length - 1]!] : c.tasks) {
+      out.push(`  ${t.name.padEnd(10)} ${KiB(t.pgtables_bytes).padStart(14)} here, ${KiB(t.mainline_pgtables_bytes).padStart(16)} with mainline`);
+    }
+    const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    out.push(`  all mms    ${KiB(c.totals.pgtables_bytes)} (${gib(c.totals.pgtables_bytes)}) here, ${KiB(c.totals.mainline_pgtables_bytes)} (${gib(c.totals.mainline_pgtables_bytes)}) with mainline: ${gib(c.totals.saved_bytes)} saved`);
+  }
   return out.join('\n');
 }

@@ -7,6 +7,8 @@ export interface KEvent {
   fn: string;
   task?: string;
   detail?: string;
+  /** The patch lines that ran, quoted, with where they come from (mshare steps). */
+  src?: string;
 }
 
 export class EventLog {
@@ -16,7 +18,7 @@ export class EventLog {
   private quiet = 0;
   private tally = new Map<string, { n: number; unit: string }>();
 
-  emit(fn: string, detail?: string): void {
+  emit(fn: string, detail?: string, src?: string): void {
     if (this.quiet > 0) {
       this.count(fn, 1, '');
       return;
@@ -24,6 +26,7 @@ export class EventLog {
     const e: KEvent = { fn };
     if (this.task !== undefined) e.task = this.task;
     if (detail !== undefined) e.detail = detail;
+    if (src !== undefined) e.src = src;
     this.list.push(e);
   }
 

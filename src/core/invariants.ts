@@ -64,7 +64,8 @@ export function checkInvariants(w: World): string[] {
     }
     if (lin.bottom === 0 && lin.leaf !== 0 && lin.leaf & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
       const pages = count * entrySpan(t.lvl);
-      leafData(mm, lin.data0 + (vpnA - lin.vpn0) * lin.dstride, lin.dstride ? pages : 1, lin.dstride, lin.dataKind, 'run leaves');
+      // RSS belongs to the mm whose tables hold the entries (the host, for shared tables).
+      leafData(lin.mm as Mm, lin.data0 + (vpnA - lin.vpn0) * lin.dstride, lin.dstride ? pages : 1, lin.dstride, lin.dataKind, 'run leaves');
     }
   };
 
@@ -87,7 +88,7 @@ export function checkInvariants(w: World): string[] {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           const kind = frames.kindOf(s.pfn);
           if (kind !== FrameKind.Anon && kind !== FrameKind.Shmem && kind !== FrameKind.Zero) bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
-          else leafData(mm, s.pfn, 1, kind === FrameKind.Zero ? 0 : 1, kind, 'PTE');
+          else leafData(t.mm as Mm, s.pfn, 1, kind === FrameKind.Zero ? 0 : 1, kind, 'PTE');
         }
         continue;
       }

@@ -4,10 +4,11 @@
  * the same calls give the same frames and the same events.
  */
 import { Machine } from './machine';
-import { newAnonVma, vmaAt, vmasIn, type Mm, type Vma } from './mm';
+import { newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
+import { MshareV1, isMshareV1, type HostCtx } from './mshare-v1';
 import { Shmem } from './shmem';
 import { copyPageRange } from './copy';
-import { userAccess, type FaultCtx, type FaultHook } from './fault';
+import { userAccess, type FaultHook } from './fault';
 import { populate } from './populate';
 import {
   DEFAULT_MAP_WINDOW_VPN,
@@ -22,10 +23,11 @@ import {
   taskSizeVpn,
   type Paging,
 } from './paging';
-import { doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
+import { releaseShmem, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
 import { walk, type Access, type Walk } from './walk';
 import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
+import { MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
 
 export type Outcome =
   | { kind: 'ok'; value?: string }
@@ -45,6 +47,13 @@ export interface Task {
 }
 
 export interface KernelConfig {
+  kernel?: 'mainline' | 'mshare-v1' | 'msharefs';
+  /**
+   * Run as the mainline twin of an mshare scenario: each region becomes a
+   * plain MAP_SHARED mapping of one shmem object (as with shm_open() and
+   * mmap()), so the same memory is shared and only the page tables differ.
+   */
+  twin?: boolean;
   paging: Paging;
   /** RAM in bytes (`memory`); undefined = unlimited. */
   memory?: bigint;
@@ -62,16 +71,63 @@ export interface StepResult {
  */
 export const MMAP_BASE_VPN = DEFAULT_MAP_WINDOW_VPN - (128 << 20) / PAGE_SIZE;
 
-export class Kernel implements VmCtx, FaultCtx {
+export class Kernel implements VmCtx, HostCtx {
   readonly m: Machine;
   readonly shmems = new Map<number, Shmem>();
   readonly tasks = new Map<string, Task>();
   hook?: FaultHook;
+  /** The mshare v1 syscalls, with `kernel mshare-v1`. */
+  readonly v1?: MshareV1;
   private nextPid = 1;
 
   constructor(readonly cfg: KernelConfig) {
     const pages = cfg.memory === undefined ? undefined : Number(cfg.memory / BigInt(PAGE_SIZE));
     this.m = new Machine(cfg.paging, pages);
+    if (cfg.kernel === 'mshare-v1') {
+      const v1 = new MshareV1(this);
+      this.v1 = v1;
+      this.hook = (_m, mm, vma, vpn, access) => v1.fault(mm, vma, vpn, access);
+    }
+  }
+
+  get kernelName(): string {
+    return this.cfg.kernel ?? 'mainline';
+  }
+
+  /* ----- what the variants need (HostCtx, VmCtx hooks) ----- */
+
+  newHostMm(label: string, mmapBase: number): Mm | null {
+    return this.m.newMm(label, mmapBase);
+  }
+
+  teardownHost(mm: Mm): void {
+    exitMmap(this, mm);
+  }
+
+  taskMms(): Mm[] {
+    const out: Mm[] = [];
+    for (const t of this.tasks.values()) if (t.mm) out.push(t.mm);
+    return out;
+  }
+
+  unmapHook(mm: Mm, vma: Vma): 'skip' | 'unlinked' | undefined {
+    return this.v1?.unmapHook(mm, vma);
+  }
+
+  beforePgdFree(mm: Mm): void {
+    this.v1?.beforePgdFree(mm);
+  }
+
+  vmaTarget(vma: Vma): { mm: Mm; delta: number } | undefined {
+    return this.v1?.target(vma);
+  }
+
+  mmapIn(mm: Mm, addr: bigint, len: bigint, prot: number, flags: number): SysResult {
+    return doMmap(this, mm, { addr, len, prot, flags }, () => undefined);
+  }
+
+  munmapIn(mm: Mm, addr: bigint, len: bigint): SysResult {
+    return doMunmap(this, mm, addr, len);
   }
 
   shmemOf(vma: Vma): Shmem {
@@ -112,6 +168,8 @@ export class Kernel implements VmCtx, FaultCtx {
     for (const v of src.vmas) {
       // anon_vma_fork(): the child's VMA gets its own anon_vma, chained to the parent's.
       const nv: Vma = v.anonVma ? { ...v, anonVma: newAnonVma(), anonForked: true } : { ...v };
+      // dup_mmap() sets tmp->vm_mm = mm: a copied mshare VMA is the child's own.
+      if (v.ext?.kind === 'mshare-v1') nv.ext = { ...v.ext, vmMmIsHost: false } as VmaExt;
       if (nv.shmem) this.shmemOf(nv).refs++;
       dst.vmas.push(nv);
       // vma_needs_copy(): only VMAs with an anon_vma (or PFN maps) have tables copied.
@@ -275,7 +333,12 @@ export class Kernel implements VmCtx, FaultCtx {
         if (!vma) return;
         const end = Math.min(b, vma.end);
         const allowed = access === 'write' ? vma.flags & VM_WRITE : vma.flags & (VM_READ | VM_WRITE | VM_EXEC);
-        const o = allowed ? populate(this, mm, vma, Math.max(at, vma.start), end, access === 'write') : userAccess(this, mm, at, access);
+        const from = Math.max(at, vma.start);
+        const o = !allowed
+          ? userAccess(this, mm, at, access)
+          : isMshareV1(vma) && this.v1
+            ? this.v1.populate(mm, vma, from, end, access === 'write')
+            : populate(this, mm, vma, from, end, access === 'write');
         if (o && o.kind === 'signal') {
           result = this.kill(t, o.signal as string, o.cause as string);
           return;
@@ -301,11 +364,70 @@ export class Kernel implements VmCtx, FaultCtx {
 
   /* ----- reading the state ----- */
 
-  /** Every mm alive: the tasks' (and, with mshare, the hosts'). */
+  /** Every mm alive: the tasks' and, with mshare, the hosts'. */
   liveMms(): Mm[] {
-    const out: Mm[] = [];
-    for (const t of this.tasks.values()) if (t.mm) out.push(t.mm);
+    const out = this.taskMms();
+    for (const h of this.hostMms()) out.push(h.mm);
     return out;
+  }
+
+  /** mshare host mms with their region names. */
+  hostMms(): { name: string; mm: Mm; refcount: number; start: number; pages: number }[] {
+    return (this.v1?.hosts() ?? []).map(({ name, info }) => ({ name, mm: info.mm, refcount: info.refcnt, start: info.start, pages: info.pages }));
+  }
+
+  /* ----- mshare v1 ----- */
+
+  /** The twin's regions: name → the shared object and who made it. */
+  private readonly twinRegions = new Map<string, { shmem: Shmem; start: number; pages: number; refs: number; creator: Mm }>();
+
+  /** mshare() in the mainline twin: the creator's mapping is the object; attachers map it MAP_SHARED. */
+  private twinMshare(mm: Mm, region: string, addr: bigint, len: bigint, oflag: number): SysResult {
+    const ev = this.m.ev;
+    const r = this.twinRegions.get(region);
+    if (r && oflag & (O_CREAT | O_EXCL)) return { ok: false, errno: 'EEXIST', why: 'exists' };
+    if (!r) {
+      const v = vmaAt(mm, Number(addr >> 12n));
+      if (!v || !v.shmem) return { ok: false, errno: 'EINVAL', why: 'nothing shared to name' };
+      const sh = this.shmemOf(v);
+      sh.refs++; // the name holds the object, as a /dev/shm file would
+      this.twinRegions.set(region, { shmem: sh, start: v.start, pages: Number(len >> 12n), refs: 1, creator: mm });
+      ev.emit('shm_open', `mainline twin: "${region}" names the shared memory object already mapped here; no tables are shared`);
+      return { ok: true };
+    }
+    const acc = oflag & 3;
+    const prot = acc === O_WRONLY ? PROT_WRITE : acc === O_RDWR ? PROT_READ | PROT_WRITE : 0;
+    ev.emit('mmap', `mainline twin: MAP_SHARED mapping of "${region}"; this task will fault in page tables of its own`);
+    const res = doMmap(this, mm, { addr, len, prot, flags: MAP_SHARED | MAP_FIXED, backing: { shmem: r.shmem, pgoff: 0 } }, () => undefined);
+    if (res.ok) r.refs++;
+    return res;
+  }
+
+  private twinUnlink(mm: Mm, region: string): SysResult {
+    const r = this.twinRegions.get(region);
+    if (!r) return { ok: false, errno: 'EINVAL', why: 'no such region' };
+    r.refs--;
+    if (r.refs === 0) {
+      this.twinRegions.delete(region);
+      releaseShmem(this, r.shmem.id);
+    } else if (r.creator !== mm) return doMunmap(this, mm, addrOf(r.start), addrOf(r.pages));
+    return { ok: true };
+  }
+
+  mshare(name: string, region: string, addr: bigint, len: bigint, oflag: number, mode: number): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    if (this.cfg.twin) return { outcome: this.sys(this.twinMshare(t.mm as Mm, region, addr, len, oflag)) };
+    if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare() does not exist in kernel ${this.kernelName}` } };
+    return { outcome: this.sys(this.v1.mshare(t.mm as Mm, region, addr, len, oflag, mode)) };
+  }
+
+  mshareUnlink(name: string, region: string): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    if (this.cfg.twin) return { outcome: this.sys(this.twinUnlink(t.mm as Mm, region)) };
+    if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare_unlink() does not exist in kernel ${this.kernelName}` } };
+    return { outcome: this.sys(this.v1.unlink(t.mm as Mm, region)) };
   }
 
   /** check_mm()-style consistency problems; empty when sound. */

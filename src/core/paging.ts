@@ -87,6 +87,8 @@ export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
 export const VM_MAYSHARE = 0x80;
 export const VM_HUGETLB = 0x400000;
+/** Counted against overcommit: private writable memory (accountable_mapping()). Merges compare it. */
+export const VM_ACCOUNT = 0x100000;
 
 /** protection_map[] of arch/x86/mm/pgprot.c, indexed by VM_READ|VM_WRITE|VM_EXEC|VM_SHARED. */
 const protectionMap: number[] = [

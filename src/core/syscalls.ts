@@ -9,6 +9,7 @@ import { detachVmas, findVmaIndex, insertVma, mergeAround, splitVmaAt, vmaAt, vm
 import {
   DEFAULT_MAP_WINDOW_VPN,
   MMAP_MIN_ADDR_VPN,
+  VM_ACCOUNT,
   VM_EXEC,
   VM_MAYSHARE,
   VM_READ,
@@ -43,6 +44,17 @@ const err = (errno: string, why: string): SysResult => ({ ok: false, errno, why 
 export interface VmCtx {
   m: Machine;
   shmems: Map<number, Shmem>;
+  /**
+   * A kernel variant's say over unmapping one of its VMAs: 'skip' leaves its
+   * tables alone entirely (mshare v1 09/14 skips VMAs whose vm_mm is not
+   * tlb->mm), 'unlinked' means the variant already cleared its entries and
+   * only free_pgtables() remains.
+   */
+  unmapHook?(mm: Mm, vma: Vma): 'skip' | 'unlinked' | undefined;
+  /** Called by exit_mmap() before the PGD goes: drop links into other mms' tables. */
+  beforePgdFree?(mm: Mm): void;
+  /** The mm (and address shift) a VMA's own operations act on: vma->vm_mm. */
+  vmaTarget?(vma: Vma): { mm: Mm; delta: number } | undefined;
 }
 
 export function protToVmFlags(prot: number): number {
@@ -79,6 +91,8 @@ export interface MmapArgs {
   len: bigint;
   prot: number;
   flags: number;
+  /** A shared mapping of an existing shmem object (a file), at a page offset into it. */
+  backing?: { shmem: Shmem; pgoff: number };
 }
 
 /** do_mmap() for anonymous memory. Returns the address in `value`. */
@@ -88,7 +102,7 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
   if (a.len === 0n) return err('EINVAL', 'length 0');
   const type = a.flags & (MAP_SHARED | MAP_PRIVATE);
   if (type === 0) return err('EINVAL', 'neither MAP_SHARED nor MAP_PRIVATE');
-  if (!(a.flags & MAP_ANONYMOUS)) return err('EBADF', 'a file mapping needs an open file (fd=)');
+  if (!(a.flags & MAP_ANONYMOUS) && !a.backing) return err('EBADF', 'a file mapping needs an open file (fd=)');
   if (a.flags & MAP_HUGETLB) return err('ENOMEM', 'no hugetlb pages are reserved (vm.nr_hugepages = 0)');
   const pages = pagesOf(a.len);
   const taskSize = taskSizeVpn(mm.paging);
@@ -124,14 +138,19 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
   const vma: Vma = {
     start,
     end: start + pages,
-    flags: protToVmFlags(a.prot) | (shared ? VM_SHARED | VM_MAYSHARE : 0),
+    // accountable_mapping(): private writable memory is VM_ACCOUNT.
+    flags: protToVmFlags(a.prot) | (shared ? VM_SHARED | VM_MAYSHARE : a.prot & PROT_WRITE ? VM_ACCOUNT : 0),
     // Anonymous private memory counts its pgoff in virtual pages (vm_pgoff = addr >> PAGE_SHIFT),
     // which is what lets neighbours merge; a shmem file starts at offset 0.
     pgoff: shared ? 0 : start,
     shmem: null,
     anonVma: 0,
   };
-  if (shared) {
+  if (a.backing) {
+    a.backing.shmem.refs++;
+    vma.shmem = a.backing.shmem;
+    vma.pgoff = a.backing.pgoff;
+  } else if (shared) {
     // shmem_zero_setup(): shared anonymous memory is a shmem file.
     const sh = new Shmem(pages);
     sh.refs = 1;
@@ -148,8 +167,12 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
 
 /** Drop a VMA's reference to its backing object. */
 export function releaseVma(ctx: VmCtx, vma: Vma): void {
-  if (!vma.shmem) return;
-  const sh = ctx.shmems.get(vma.shmem.id);
+  if (vma.shmem) releaseShmem(ctx, vma.shmem.id);
+}
+
+/** fput() of a shmem object: the last reference truncates it. */
+export function releaseShmem(ctx: VmCtx, id: number): void {
+  const sh = ctx.shmems.get(id);
   if (!sh) return;
   sh.refs--;
   if (sh.refs === 0) {
@@ -166,11 +189,23 @@ export function unmapRange(ctx: VmCtx, mm: Mm, a: number, b: number): void {
   const idx = findVmaIndex(mm, a);
   const prev = mm.vmas[idx - 1];
   const next = mm.vmas[idx];
-  let pages = 0;
-  for (const v of removed) pages += zapRange(m, mm, v.start, v.end, { reclaim: false }).pages;
-  m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
-  freePgtables(m, mm, removed, prev ? prev.end : 0, next ? next.start : 0);
+  const tables = unmapVmas(ctx, mm, removed);
+  freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
   for (const v of removed) releaseVma(ctx, v);
+}
+
+/** unmap_vmas(): zap each VMA (or let its variant deal with it); returns those free_pgtables() may visit. */
+function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
+  let pages = 0;
+  const keep: Vma[] = [];
+  for (const v of vmas) {
+    const h = ctx.unmapHook?.(mm, v);
+    if (h === 'skip') continue;
+    keep.push(v);
+    if (h !== 'unlinked') pages += zapRange(ctx.m, mm, v.start, v.end, { reclaim: false }).pages;
+  }
+  ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
+  return keep;
 }
 
 function rangeArgs(addr: bigint, len: bigint, paging: Mm['paging']): { a: number; b: number } | SysResult {
@@ -203,7 +238,7 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     splitVmaAt(mm, at);
     splitVmaAt(mm, Math.min(r.b, (vmaAt(mm, at) as Vma).end));
     const vma = vmaAt(mm, at) as Vma;
-    vma.flags = (vma.flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | protToVmFlags(prot);
+    vma.flags = mprotectFlags(vma, protToVmFlags(prot));
     const n = changeProtection(m, mm, vma, vma.start, vma.end);
     m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
     at = vma.end;
@@ -211,6 +246,21 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
   }
   if (at < r.b) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
   return ok();
+}
+
+/**
+ * mprotect_fixup()'s new vm_flags: a private mapping that becomes writable is
+ * charged (VM_ACCOUNT); one that stops being writable is uncharged only while
+ * it has no anon_vma. VM_ACCOUNT then decides which neighbours may merge.
+ */
+function mprotectFlags(vma: Vma, access: number): number {
+  let f = (vma.flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | access;
+  if (access & VM_WRITE) {
+    if (!(vma.flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED))) f |= VM_ACCOUNT;
+  } else if (vma.flags & VM_ACCOUNT && !vma.shmem && !vma.anonVma) {
+    f &= ~VM_ACCOUNT;
+  }
+  return f;
 }
 
 export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint): SysResult {
@@ -222,7 +272,8 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
   let hole = false;
   for (const v of vmasIn(mm, r.a, r.b)) {
     if (v.start > at) hole = true;
-    const t = zapRange(m, mm, Math.max(r.a, v.start), Math.min(r.b, v.end), { reclaim: true });
+    const tgt = ctx.vmaTarget?.(v) ?? { mm, delta: 0 };
+    const t = zapRange(m, tgt.mm, Math.max(r.a, v.start) + tgt.delta, Math.min(r.b, v.end) + tgt.delta, { reclaim: true });
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
   }
@@ -234,13 +285,12 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
 export function exitMmap(ctx: VmCtx, mm: Mm): void {
   const { m } = ctx;
   m.ev.emit('exit_mmap');
-  let pages = 0;
-  for (const v of mm.vmas) pages += zapRange(m, mm, v.start, v.end, { reclaim: false }).pages;
-  m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
   const all = mm.vmas;
+  const tables = unmapVmas(ctx, mm, all);
   mm.vmas = [];
-  freePgtables(m, mm, all, 0, 0);
+  freePgtables(m, mm, tables, 0, 0);
   for (const v of all) releaseVma(ctx, v);
+  ctx.beforePgdFree?.(mm);
   m.frames.release(mm.pgd.pfn, 1);
   mm.tables[mm.pgd.lvl] = (mm.tables[mm.pgd.lvl] ?? 0) - 1;
   m.ev.emit('mm_free_pgd', `PGD page pfn 0x${mm.pgd.pfn.toString(16)} freed`);

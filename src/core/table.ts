@@ -77,7 +77,8 @@ export class Table {
     readonly lvl: number,
     readonly pfn: number,
     readonly base: number,
-    readonly mm: Charge,
+    /** Mutable only for recharge(): a table outliving the mm that allocated it. */
+    public mm: Charge,
   ) {}
 }
 
@@ -242,4 +243,30 @@ export function runTablePages(lvl: number, count: number, bottom: number): numbe
 /** Leaf entries under `count` entries of a Run at level lvl (present or not). */
 export function runLeaves(lvl: number, count: number): number {
   return count * entrySpan(lvl);
+}
+
+/**
+ * Move the charge of every table under t (t included) held by `from` to
+ * `to`: used when an mm dies while its tables live on in another's tree.
+ */
+export function recharge(t: Table, from: Charge, to: Charge): void {
+  if (t.mm === from) {
+    t.mm = to;
+    from.tables[t.lvl] = (from.tables[t.lvl] ?? 0) - 1;
+    to.tables[t.lvl] = (to.tables[t.lvl] ?? 0) + 1;
+  }
+  for (const s of t.segs) {
+    if (s.lin === null) {
+      if (s.child) recharge(s.child, from, to);
+      continue;
+    }
+    if (s.lin.mm !== from) continue;
+    const per = runTablePages(t.lvl, s.count, s.lin.bottom);
+    per.forEach((n, l) => {
+      if (!n) return;
+      from.tables[l] = (from.tables[l] ?? 0) - n;
+      to.tables[l] = (to.tables[l] ?? 0) + n;
+    });
+    (s as Run).lin = { ...s.lin, mm: to };
+  }
 }

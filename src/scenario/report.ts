@@ -32,6 +32,8 @@ export interface ReportStep {
   outcomes?: Record<string, number>;
   events: ReportEvent[];
   pgtables_bytes: Record<string, number>;
+  /** Page-table bytes of the mshare host mms after the step (not in pgtables_bytes, which is per task). */
+  hosts_pgtables_bytes?: number;
   walk?: ReportWalk;
 }
 
@@ -63,7 +65,10 @@ export interface Report {
   mshare: ReportMshare[];
   totals: {
     table_pages: { pgd: number; p4d: number; pud: number; pmd: number; pte: number };
+    /** Every mm's pgtables_bytes added up, the mshare hosts' included. */
     pgtables_bytes: number;
     data_pages: number;
   };
+  /** With `ptx run --compare mainline`: the same scenario without sharing. */
+  compare?: import('./compare').Comparison;
 }

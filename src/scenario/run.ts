@@ -21,8 +21,14 @@ export class Runner {
   readonly kernel: Kernel;
   /** Steps done so far (0 = none). */
   done = 0;
-  constructor(readonly scenario: Scenario) {
+  /** opts.twin: run as the mainline twin (mshare regions as plain shared mappings). */
+  constructor(
+    readonly scenario: Scenario,
+    readonly opts: { twin?: boolean } = {},
+  ) {
     this.kernel = new Kernel({
+      kernel: opts.twin ? 'mainline' : scenario.kernel,
+      twin: opts.twin ?? false,
       paging: scenario.paging,
       ...(scenario.memory !== undefined ? { memory: scenario.memory } : {}),
     });
@@ -53,6 +59,8 @@ export class Runner {
       pgtables_bytes: pgtablesByTask(k),
     };
     if (st.note !== undefined) rs.note = st.note;
+    const hosts = k.hostMms();
+    if (hosts.length) rs.hosts_pgtables_bytes = hosts.reduce((a, h) => a + h.mm.pgtablesBytes, 0);
     if (results.length > 1) {
       const tally: Record<string, number> = {};
       for (const r of results) {
@@ -100,7 +108,9 @@ export class Runner {
       case 'translate':
         return k.translate(name, op.addr);
       case 'mshare':
+        return k.mshare(name, op.name, op.addr, op.len, op.oflags, op.mode ?? 0);
       case 'mshare_unlink':
+        return k.mshareUnlink(name, op.name);
       case 'ioctl':
         return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `${op.op} does not exist in kernel ${this.scenario.kernel}` } };
       case 'open':
@@ -137,12 +147,18 @@ export class Runner {
     });
     const report: Report = {
       format: 'ptx-report/1',
-      kernel: r.scenario.kernel,
+      kernel: r.opts.twin ? 'mainline' : r.scenario.kernel,
       paging: r.scenario.paging,
       steps,
       tasks,
-      mshare: [],
-      totals: { table_pages, pgtables_bytes: tasks.reduce((a, t) => a + t.pgtables_bytes, 0), data_pages },
+      mshare: k.hostMms().map((h) => ({
+        name: h.name,
+        start: '0x' + (BigInt(h.start) << 12n).toString(16),
+        size: h.pages * 4096,
+        refcount: h.refcount,
+        pgtables_bytes: h.mm.pgtablesBytes,
+      })),
+      totals: { table_pages, pgtables_bytes: tasks.reduce((a, t) => a + t.pgtables_bytes, 0) + k.hostMms().reduce((a, h) => a + h.mm.pgtablesBytes, 0), data_pages },
     };
     if (r.scenario.title !== undefined) report.title = r.scenario.title;
     return report;
@@ -174,8 +190,8 @@ function pgtablesByTask(k: Kernel): Record<string, number> {
   return out;
 }
 
-export function runScenario(s: Scenario): Report {
-  const r = new Runner(s);
+export function runScenario(s: Scenario, opts: { twin?: boolean } = {}): Report {
+  const r = new Runner(s, opts);
   const steps: ReportStep[] = [];
   while (!r.finished) steps.push(r.step());
   return Runner.report(r, steps);
