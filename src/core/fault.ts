@@ -46,6 +46,11 @@ export type FaultHook = (m: Machine, mm: Mm, vma: Vma, vpn: number, access: Acce
 export interface FaultCtx {
   m: Machine;
   hook?: FaultHook;
+  /**
+   * Runs in do_user_addr_fault() once the VMA is found and before
+   * access_error(): msharefs (2025) handles its VMAs there, against the host's.
+   */
+  userFaultHook?: FaultHook;
   shmemOf(vma: Vma): Shmem;
 }
 
@@ -71,6 +76,15 @@ export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): 
       m.ev.emit('bad_area', `no VMA covers ${at}: SEGV_MAPERR`);
       return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at}`, walk: w };
     }
+    const early = ctx.userFaultHook?.(m, mm, vma, vpn, access);
+    if (early !== undefined) {
+      if (early === 'ok' || early === 'NOPAGE') continue;
+      if (early === 'OOM') {
+        m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
+        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at}`, walk: w };
+      }
+      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at}`, walk: w };
+    }
     if (accessError(access, w.fault === 'protection', vma)) {
       m.ev.emit('bad_area_access_error', `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
       return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at} not permitted`, walk: w };
@@ -90,7 +104,7 @@ export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): 
 }
 
 /** access_error() of arch/x86/mm/fault.c. */
-function accessError(access: Access, present: boolean, vma: Vma): boolean {
+export function accessError(access: Access, present: boolean, vma: Vma): boolean {
   if (access === 'write') return !(vma.flags & VM_WRITE);
   if (present) return true; // read or fetch of a present page: only NX or US can have failed
   return !(vma.flags & (VM_READ | VM_WRITE | VM_EXEC));

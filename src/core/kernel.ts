@@ -4,8 +4,9 @@
  * the same calls give the same frames and the same events.
  */
 import { Machine } from './machine';
-import { newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
+import { insertVma, newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
 import { MshareV1, isMshareV1, type HostCtx } from './mshare-v1';
+import { MSHARE_DIR, Msharefs, isMsharefs, type MshareFile } from './msharefs';
 import { Shmem } from './shmem';
 import { copyPageRange } from './copy';
 import { userAccess, type FaultHook } from './fault';
@@ -13,6 +14,7 @@ import { populate } from './populate';
 import {
   DEFAULT_MAP_WINDOW_VPN,
   PAGE_SIZE,
+  VM_MAYSHARE,
   VM_EXEC,
   VM_READ,
   VM_SHARED,
@@ -23,7 +25,7 @@ import {
   taskSizeVpn,
   type Paging,
 } from './paging';
-import { releaseShmem, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
+import { protToVmFlags, unmapRange, unmappedAreaTopdownAligned, releaseShmem, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
 import { walk, type Access, type Walk } from './walk';
 import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
@@ -42,6 +44,8 @@ export interface Task {
   pid: number;
   mm: Mm | null;
   state: TaskState;
+  /** Open files by the scenario's names (`open … as F`). */
+  fds: Map<string, MshareFile>;
   /** Why a killed task died. */
   cause?: string;
 }
@@ -78,6 +82,9 @@ export class Kernel implements VmCtx, HostCtx {
   hook?: FaultHook;
   /** The mshare v1 syscalls, with `kernel mshare-v1`. */
   readonly v1?: MshareV1;
+  /** msharefs, with `kernel msharefs`. */
+  readonly fs?: Msharefs;
+  userFaultHook?: FaultHook;
   private nextPid = 1;
 
   constructor(readonly cfg: KernelConfig) {
@@ -87,6 +94,11 @@ export class Kernel implements VmCtx, HostCtx {
       const v1 = new MshareV1(this);
       this.v1 = v1;
       this.hook = (_m, mm, vma, vpn, access) => v1.fault(mm, vma, vpn, access);
+    }
+    if (cfg.kernel === 'msharefs') {
+      const fs = new Msharefs(this);
+      this.fs = fs;
+      this.userFaultHook = (_m, mm, vma, vpn, access) => fs.fault(mm, vma, vpn, access);
     }
   }
 
@@ -111,7 +123,16 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   unmapHook(mm: Mm, vma: Vma): 'skip' | 'unlinked' | undefined {
+    if (this.fs && isMsharefs(vma)) {
+      this.fs.unmapView(mm, vma);
+      return 'unlinked';
+    }
     return this.v1?.unmapHook(mm, vma);
+  }
+
+  /** msharefs VMAs refuse to be split or mprotected (.may_split, .mprotect return -EINVAL). */
+  vmaRefuses(vma: Vma, what: 'split' | 'mprotect'): string | undefined {
+    return isMsharefs(vma) ? `an mshare region cannot be ${what === 'split' ? 'partly unmapped' : 'mprotected'} (vm_ops->${what === 'split' ? 'may_split' : 'mprotect'} returns -EINVAL)` : undefined;
   }
 
   beforePgdFree(mm: Mm): void {
@@ -119,7 +140,7 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   vmaTarget(vma: Vma): { mm: Mm; delta: number } | undefined {
-    return this.v1?.target(vma);
+    return this.v1?.target(vma) ?? this.fs?.target(vma);
   }
 
   mmapIn(mm: Mm, addr: bigint, len: bigint, prot: number, flags: number): SysResult {
@@ -142,7 +163,7 @@ export class Kernel implements VmCtx, HostCtx {
   private live(name: string): Task | Outcome {
     const t = this.tasks.get(name);
     if (!t) return { kind: 'skipped', why: `no task ${name}` };
-    if (t.state !== 'running' || !t.mm) return { kind: 'skipped', why: `${name} has ${t.state}` };
+    if (t.state !== 'running' || !t.mm) return { kind: 'skipped', why: `${name} ${t.state === 'killed' ? 'was killed' : 'has exited'}` };
     this.m.ev.task = name;
     return t;
   }
@@ -152,7 +173,7 @@ export class Kernel implements VmCtx, HostCtx {
     const mm = this.m.newMm(name, MMAP_BASE_VPN);
     this.m.ev.emit('mm_alloc', mm ? `new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory');
     if (!mm) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
-    this.tasks.set(name, { name, pid: this.nextPid++, mm, state: 'running' });
+    this.tasks.set(name, { name, pid: this.nextPid++, mm, state: 'running', fds: new Map() });
     return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
   }
 
@@ -171,6 +192,7 @@ export class Kernel implements VmCtx, HostCtx {
       // dup_mmap() sets tmp->vm_mm = mm: a copied mshare VMA is the child's own.
       if (v.ext?.kind === 'mshare-v1') nv.ext = { ...v.ext, vmMmIsHost: false } as VmaExt;
       if (nv.shmem) this.shmemOf(nv).refs++;
+      if (this.fs && isMsharefs(nv)) this.fs.mapped(nv.ext.file);
       dst.vmas.push(nv);
       // vma_needs_copy(): only VMAs with an anon_vma (or PFN maps) have tables copied.
       if (v.anonVma) {
@@ -182,7 +204,9 @@ export class Kernel implements VmCtx, HostCtx {
       }
     }
     this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} had tables copied (the others have no anon_vma and fault in again)`);
-    this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running' });
+    // Open files are inherited (each is one more reference); ownership of a region is not.
+    for (const f of p.fds.values()) f.refs++;
+    this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running', fds: new Map(p.fds) });
     return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
   }
 
@@ -190,10 +214,20 @@ export class Kernel implements VmCtx, HostCtx {
     const t = this.live(name);
     if (!isTask(t)) return { outcome: t };
     this.m.ev.emit('do_exit');
-    this.teardown(t.mm as Mm);
-    t.mm = null;
+    this.endTask(t);
     t.state = 'exited';
     return { outcome: { kind: 'ok' } };
+  }
+
+  /** do_exit(): exit_mmap(), then the files; an msharefs owner's region is emptied. */
+  private endTask(t: Task): void {
+    const mm = t.mm;
+    if (!mm) return;
+    this.teardown(mm);
+    t.mm = null;
+    for (const f of t.fds.values()) this.fs?.close(f);
+    t.fds.clear();
+    this.fs?.ownerExit(mm);
   }
 
   /** mmput() → exit_mmap() when the last user goes. */
@@ -203,8 +237,7 @@ export class Kernel implements VmCtx, HostCtx {
 
   private kill(t: Task, signal: string, cause: string): Outcome {
     this.m.ev.emit('force_sig', `${signal}: ${cause}; the task dies and its mm is torn down`);
-    if (t.mm) this.teardown(t.mm);
-    t.mm = null;
+    this.endTask(t);
     t.state = 'killed';
     t.cause = cause;
     return { kind: 'signal', signal, cause };
@@ -334,11 +367,14 @@ export class Kernel implements VmCtx, HostCtx {
         const end = Math.min(b, vma.end);
         const allowed = access === 'write' ? vma.flags & VM_WRITE : vma.flags & (VM_READ | VM_WRITE | VM_EXEC);
         const from = Math.max(at, vma.start);
+        const write = access === 'write';
         const o = !allowed
           ? userAccess(this, mm, at, access)
           : isMshareV1(vma) && this.v1
-            ? this.v1.populate(mm, vma, from, end, access === 'write')
-            : populate(this, mm, vma, from, end, access === 'write');
+            ? this.v1.populate(mm, vma, from, end, write)
+            : isMsharefs(vma) && this.fs
+              ? this.fs.populate(mm, vma, from, end, write)
+              : populate(this, mm, vma, from, end, write);
         if (o && o.kind === 'signal') {
           result = this.kill(t, o.signal as string, o.cause as string);
           return;
@@ -373,7 +409,86 @@ export class Kernel implements VmCtx, HostCtx {
 
   /** mshare host mms with their region names. */
   hostMms(): { name: string; mm: Mm; refcount: number; start: number; pages: number }[] {
-    return (this.v1?.hosts() ?? []).map(({ name, info }) => ({ name, mm: info.mm, refcount: info.refcnt, start: info.start, pages: info.pages }));
+    const out = (this.v1?.hosts() ?? []).map(({ name, info }) => ({ name, mm: info.mm, refcount: info.refcnt, start: info.start, pages: info.pages }));
+    for (const f of this.fs?.files ?? []) out.push({ name: f.name, mm: f.host, refcount: f.refs, start: f.host.mmapBase, pages: f.pages });
+    return out;
+  }
+
+  /* ----- files: msharefs ----- */
+
+  open(name: string, path: string, oflags: number, fd: string): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file${this.fs ? '' : ' (msharefs exists only with kernel msharefs)'}` } };
+    if (t.fds.has(fd)) return { outcome: { kind: 'errno', errno: 'EBADF', why: `${fd} is already open; close it first` } };
+    const r = this.fs.open(t.mm as Mm, name, path, oflags);
+    if (!r.ok) return { outcome: { kind: 'errno', errno: r.errno, why: r.why } };
+    t.fds.set(fd, r.file);
+    return { outcome: { kind: 'ok', value: String(2 + t.fds.size) } };
+  }
+
+  private fd(t: Task, fd: string): MshareFile | Outcome {
+    const f = t.fds.get(fd);
+    return f ?? { kind: 'errno', errno: 'EBADF', why: `${t.name} has no open file ${fd}` };
+  }
+
+  close(name: string, fd: string): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    const f = this.fd(t, fd);
+    if (!isFile(f)) return { outcome: f };
+    t.fds.delete(fd);
+    this.fs?.close(f);
+    return { outcome: { kind: 'ok' } };
+  }
+
+  unlink(name: string, path: string): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file` } };
+    return { outcome: this.sys(this.fs.unlink(path)) };
+  }
+
+  ftruncate(name: string, fd: string, len: bigint): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    const f = this.fd(t, fd);
+    if (!isFile(f)) return { outcome: f };
+    return { outcome: this.sys((this.fs as Msharefs).ftruncate(f, len)) };
+  }
+
+  ioctl(name: string, fd: string, request: 'MSHAREFS_CREATE_MAPPING' | 'MSHAREFS_UNMAP', offset: bigint, size: bigint, prot: number, flags: number): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    if (!this.fs) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `msharefs ioctls do not exist in kernel ${this.kernelName}` } };
+    const f = this.fd(t, fd);
+    if (!isFile(f)) return { outcome: f };
+    return { outcome: this.sys(request === 'MSHAREFS_CREATE_MAPPING' ? this.fs.createMapping(f, offset, size, prot, flags) : this.fs.unmap(f, offset, size)) };
+  }
+
+  /** mmap of an open msharefs file: a VM_MSHARE VMA over the host's region. */
+  mmapFile(name: string, fd: string, a: MmapArgs): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    const f = this.fd(t, fd);
+    if (!isFile(f)) return { outcome: f };
+    const fs = this.fs as Msharefs;
+    const mm = t.mm as Mm;
+    this.m.ev.emit('do_mmap', `${a.len} bytes of ${MSHARE_DIR}${f.name}`);
+    const at = fs.checkMmap(
+      f, a.addr, a.len, a.flags,
+      (pages, align) => unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, align),
+      (x, y) => vmasIn(mm, x, y).length === 0,
+    );
+    if (typeof at !== 'number') return { outcome: this.sys(at) };
+    const pages = f.pages;
+    if (at + pages > taskSizeVpn(this.cfg.paging)) return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'beyond TASK_SIZE' } };
+    if (vmasIn(mm, at, at + pages).length) unmapRange(this, mm, at, at + pages);
+    const vma: Vma = { start: at, end: at + pages, flags: protToVmFlags(a.prot) | VM_SHARED | VM_MAYSHARE, pgoff: 0, shmem: null, anonVma: 0, ext: { kind: 'msharefs', file: f } as VmaExt };
+    insertVma(mm, vma);
+    fs.mapped(f);
+    this.m.ev.emit('mmap_region', `VM_MSHARE VMA ${hexAddr(addrOf(at))}-${hexAddr(addrOf(at + pages))}: no page tables yet; the first fault in each 512 GiB slot copies the host's P4D entry`);
+    return { outcome: { kind: 'ok', value: hexAddr(addrOf(at)) } };
   }
 
   /* ----- mshare v1 ----- */
@@ -444,6 +559,10 @@ function toHex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
+}
+
+function isFile(x: MshareFile | Outcome): x is MshareFile {
+  return 'host' in x;
 }
 
 function isTask(x: Task | Outcome): x is Task {

@@ -5,7 +5,7 @@
 import { EventLog } from './events';
 import { FrameKind, Frames, tableKind } from './frames';
 import { Mm } from './mm';
-import { Table, type Charge, type Lin, runTablePages } from './table';
+import { Table, dropLink, entryVpn, type Charge, type Lin, runTablePages } from './table';
 import { topLevel, type Paging } from './paging';
 
 export class Machine {
@@ -45,6 +45,19 @@ export class Machine {
   freeTablePage(t: Table): void {
     this.frames.release(t.pfn, 1);
     t.mm.tables[t.lvl] = (t.mm.tables[t.lvl] ?? 0) - 1;
+  }
+
+  /** Free t and every table under it (charges included); data mappings must be gone already. */
+  freeTableTree(t: Table): void {
+    for (const s of t.segs) {
+      if (s.lin === null) {
+        if (s.child) dropLink(s.child, (c) => this.freeTableTree(c));
+      } else if (t.lvl > 0) {
+        this.freeRunTables(s.lin, t.lvl, entryVpn(t, s.start), s.count);
+      }
+    }
+    t.segs = [];
+    this.freeTablePage(t);
   }
 
   /** Allocate the table pages of a new Run: one contiguous extent per level. */

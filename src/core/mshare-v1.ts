@@ -17,9 +17,9 @@
 import type { Machine } from './machine';
 import { insertVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
 import { __handleMmFault, userAccess, type AccessOutcome, type FaultCtx, type FaultResult } from './fault';
-import { populate } from './populate';
+import { populateThroughHost } from './through-host';
 import { addrOf, entryHex, entrySpan, hexAddr, indexAt } from './paging';
-import { clearRange, entryAt, materialize, recharge, setSingle, type Table } from './table';
+import { clearRange, dropLink, entryAt, materialize, recharge, setSingle, type Table } from './table';
 import type { SysResult } from './syscalls';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
 import type { Access } from './walk';
@@ -239,9 +239,7 @@ export class MshareV1 {
     const same = (he === null && ge === null) || (he !== null && ge !== null && he.pfn === ge.pfn && he.flags === ge.flags);
     if (!same) {
       const old = ge && ge.child ? (materialize(mm.pgd, gi)?.child ?? null) : null;
-      if (old && old !== he?.child) {
-        if (old.sharers > 0) old.sharers--;
-      }
+      if (old) dropLink(old, (t) => this.m.freeTableTree(t));
       if (he && he.child) {
         const hostChild = (materialize(host.pgd, hi) as { child: Table }).child;
         setSingle(mm.pgd, gi, he.pfn, he.flags, hostChild);
@@ -276,25 +274,7 @@ export class MshareV1 {
   populate(mm: Mm, vma: Vma & { ext: MshareV1Ext }, a: number, b: number, write: boolean): AccessOutcome | null {
     const info = vma.ext.info;
     if (info.freed) return userAccess(this.k, mm, a, write ? 'write' : 'read');
-    const host = info.mm;
-    const delta = host.mmapBase - vma.start;
-    let at = a + delta;
-    const end = b + delta;
-    for (const hv of [...vmasIn(host, at, end), null]) {
-      const stop = hv ? Math.max(hv.start, at) : end;
-      if (at < stop) return userAccess(this.k, mm, at - delta, write ? 'write' : 'read');
-      if (!hv) break;
-      const e = Math.min(end, hv.end);
-      const o = populate(this.k, host, hv, at, e, write);
-      if (o) return o;
-      at = e;
-      if (at >= end) break;
-    }
-    for (let v = a - (a % this.pgdirPages); v < b; v += this.pgdirPages) {
-      const o = userAccess(this.k, mm, Math.max(v, a), write ? 'write' : 'read');
-      if (o.kind !== 'ok') return o;
-    }
-    return null;
+    return populateThroughHost(this.k, mm, info.mm, info.mm.mmapBase - vma.start, this.pgdirPages, a, b, write);
   }
 
   /** MADV_DONTNEED and friends act on vma->vm_mm, which is the host for a shared VMA. */

@@ -53,6 +53,8 @@ export interface VmCtx {
   unmapHook?(mm: Mm, vma: Vma): 'skip' | 'unlinked' | undefined;
   /** Called by exit_mmap() before the PGD goes: drop links into other mms' tables. */
   beforePgdFree?(mm: Mm): void;
+  /** A variant's VMA that refuses to be split or mprotected: the reason, for EINVAL. */
+  vmaRefuses?(vma: Vma, what: 'split' | 'mprotect'): string | undefined;
   /** The mm (and address shift) a VMA's own operations act on: vma->vm_mm. */
   vmaTarget?(vma: Vma): { mm: Mm; delta: number } | undefined;
 }
@@ -82,6 +84,19 @@ export function unmappedAreaTopdown(mm: Mm, pages: number, high: number): number
     const gapTop = Math.min(top, i + 1 < mm.vmas.length ? (mm.vmas[i + 1] as Vma).start : top);
     if (gapTop - lowEnd >= pages) return gapTop - pages;
     if (v) top = v.start;
+  }
+  return null;
+}
+
+/** unmappedAreaTopdown() for a start aligned to `align` pages (mshare's get_unmapped_area). */
+export function unmappedAreaTopdownAligned(mm: Mm, pages: number, high: number, align: number): number | null {
+  let top = high;
+  for (let i = findVmaIndex(mm, high) - 1; i >= -1; i--) {
+    const v = i >= 0 ? (mm.vmas[i] as Vma) : undefined;
+    const lowEnd = v ? v.end : MMAP_MIN_ADDR_VPN;
+    const start = Math.floor((top - pages) / align) * align;
+    if (start >= lowEnd && start >= 0) return start;
+    if (v) top = Math.min(top, v.start);
   }
   return null;
 }
@@ -221,6 +236,10 @@ export function doMunmap(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint): SysResu
   const r = rangeArgs(addr, len, mm.paging);
   if ('ok' in r) return r;
   if (len === 0n) return err('EINVAL', 'length 0');
+  for (const v of vmasIn(mm, r.a, r.b)) {
+    const no = (v.start < r.a || v.end > r.b) && ctx.vmaRefuses?.(v, 'split');
+    if (no) return err('EINVAL', no);
+  }
   unmapRange(ctx, mm, r.a, r.b);
   return ok();
 }
@@ -234,7 +253,10 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
   // Linux changes VMA after VMA and stops with ENOMEM at the first hole (do_mprotect_pkey()).
   let at = r.a;
   while (at < r.b) {
-    if (!vmaAt(mm, at)) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
+    const here = vmaAt(mm, at);
+    if (!here) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
+    const no = ctx.vmaRefuses?.(here, 'mprotect');
+    if (no) return err('EINVAL', no);
     splitVmaAt(mm, at);
     splitVmaAt(mm, Math.min(r.b, (vmaAt(mm, at) as Vma).end));
     const vma = vmaAt(mm, at) as Vma;

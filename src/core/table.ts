@@ -270,3 +270,13 @@ export function recharge(t: Table, from: Charge, to: Charge): void {
     (s as Run).lin = { ...s.lin, mm: to };
   }
 }
+
+/**
+ * One entry pointing at t is going away. t.sharers counts the entries beyond
+ * the first; the last one frees t and everything under it (free_table_tree),
+ * as mshare's shared-PUD refcount does (ptdesc_pud_pts_dec()).
+ */
+export function dropLink(t: Table, freeTree: (t: Table) => void): void {
+  if (t.sharers > 0) t.sharers--;
+  else freeTree(t);
+}

@@ -89,7 +89,10 @@ export class Runner {
       case 'exit':
         return k.exit(name);
       case 'mmap':
-        if (op.fd !== undefined) return k.mmap(name, { ...op, flags: op.flags & ~0x20 });
+        if (op.fd !== undefined) {
+          if (op.offset) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'an mshare region is mapped from offset 0' } };
+          return k.mmapFile(name, op.fd, op);
+        }
         return k.mmap(name, op);
       case 'munmap':
         return k.munmap(name, op.addr, op.len);
@@ -112,13 +115,15 @@ export class Runner {
       case 'mshare_unlink':
         return k.mshareUnlink(name, op.name);
       case 'ioctl':
-        return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `${op.op} does not exist in kernel ${this.scenario.kernel}` } };
+        return k.ioctl(name, op.fd, op.request, op.regionOffset, op.size, op.prot ?? 0, op.flags ?? 0);
       case 'open':
+        return k.open(name, op.path, op.oflags, op.as);
       case 'unlink':
-        return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${op.path} does not exist` } };
+        return k.unlink(name, op.path);
       case 'close':
+        return k.close(name, op.fd);
       case 'ftruncate':
-        return { outcome: { kind: 'errno', errno: 'EBADF', why: `no open file ${op.fd}` } };
+        return k.ftruncate(name, op.fd, op.len);
     }
   }
 
