@@ -15,6 +15,7 @@ import {
   _PAGE_SPECIAL,
   _PAGE_TABLE,
   VM_EXEC,
+  VM_HUGETLB,
   VM_READ,
   VM_SHARED,
   VM_WRITE,
@@ -26,6 +27,7 @@ import {
 import { entryAt, entryVpn, materialize, setSingle, type Single, type Table } from './table';
 import type { Shmem } from './shmem';
 import { walk, type Access, type Walk } from './walk';
+import { hugetlbFault } from './hugetlb';
 
 /** vm_fault_t results that matter here. */
 export type FaultResult = 'ok' | 'NOPAGE' | 'SIGSEGV' | 'SIGBUS' | 'OOM';
@@ -52,6 +54,8 @@ export interface FaultCtx {
    */
   userFaultHook?: FaultHook;
   shmemOf(vma: Vma): Shmem;
+  /** Every task's mm (huge_pmd_share() searches the file's other mappings). */
+  taskMms(): Mm[];
 }
 
 const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
@@ -126,6 +130,7 @@ export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, acce
   m.ev.emit('handle_mm_fault', `${access} fault at ${hexAddr(addrOf(vpn))}`);
   const hooked = ctx.hook?.(m, mm, vma, vpn, access);
   if (hooked !== undefined) return hooked;
+  if (vma.flags & VM_HUGETLB) return hugetlbFault(ctx, mm, vma, vpn, ctx.shmemOf(vma));
   return __handleMmFault(ctx, mm, vma, vpn, access);
 }
 

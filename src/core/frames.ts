@@ -17,6 +17,8 @@ export const enum FrameKind {
   Shmem = 11,
   Zero = 12,
   Kernel = 13,
+  /** A 2 MiB hugetlb page: 512 frames, its map count kept on the first. */
+  Huge = 14,
 }
 
 export function tableKind(lvl: number): FrameKind {
@@ -66,6 +68,31 @@ export class Frames {
       start = this.top;
       this.top += n;
     }
+    this.used += n;
+    this.kinds.set(start, start + n, kind);
+    return start;
+  }
+
+  /** n contiguous frames starting at a multiple of `align` (a huge page must be 2 MiB aligned). */
+  allocAligned(n: number, align: number, kind: FrameKind): number | null {
+    if (!this.canAlloc(n)) return null;
+    for (let i = 0; i < this.freeList.length; i++) {
+      const [s0, len] = this.freeList[i] as [number, number];
+      const start = Math.ceil(s0 / align) * align;
+      if (start + n > s0 + len) continue;
+      this.freeList.splice(i, 1);
+      if (start > s0) this.freeList.splice(i, 0, [s0, start - s0]);
+      if (start + n < s0 + len) this.freeList.splice(i + (start > s0 ? 1 : 0), 0, [start + n, s0 + len - start - n]);
+      this.used += n;
+      this.kinds.set(start, start + n, kind);
+      return start;
+    }
+    const start = Math.ceil(this.top / align) * align;
+    if (start > this.top) {
+      const gap: [number, number] = [this.top, start - this.top];
+      this.freeList.push(gap);
+    }
+    this.top = start + n;
     this.used += n;
     this.kinds.set(start, start + n, kind);
     return start;

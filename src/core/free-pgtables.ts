@@ -8,7 +8,7 @@
  */
 import type { Machine } from './machine';
 import type { Mm, Vma } from './mm';
-import { entrySpan, indexAt } from './paging';
+import { VM_HUGETLB, entrySpan, indexAt } from './paging';
 import { clearRange, findSeg, materialize, type Seg, type Table } from './table';
 
 const PMD_SPAN = 512;
@@ -20,8 +20,8 @@ export function freePgtables(m: Machine, mm: Mm, removed: Vma[], floor: number, 
     const first = removed[k] as Vma;
     let vma = first;
     let next = removed[k + 1];
-    // "Optimization: gather nearby vmas into one call down"
-    while (next && next.start <= vma.end + PMD_SPAN) {
+    // "Optimization: gather nearby vmas into one call down" (hugetlb VMAs go alone: hugetlb_free_pgd_range())
+    while (next && next.start <= vma.end + PMD_SPAN && !(first.flags & VM_HUGETLB) && !(next.flags & VM_HUGETLB)) {
       vma = next;
       k++;
       next = removed[k + 1];

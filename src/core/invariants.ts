@@ -47,6 +47,7 @@ export function checkInvariants(w: World): string[] {
     }
     expectKind(pfn, n, kind, what);
     mapcount.update(pfn, pfn + n, (c) => c + 1);
+    if (kind === FrameKind.Huge) return; // hugetlb pages are not in RSS
     const r = rss.get(mm) ?? { anon: 0, shmem: 0 };
     if (kind === FrameKind.Anon) r.anon += n;
     else r.shmem += n;
@@ -70,9 +71,11 @@ export function checkInvariants(w: World): string[] {
   };
 
   const visit = (mm: Mm, t: Table): void => {
+    // A hugetlb PMD page is charged once to every mm that links it.
+    if (t.perLink) charge(mm, t.lvl, 1);
     if (seen.has(t)) return;
     seen.add(t);
-    charge(t.mm, t.lvl, 1);
+    if (!t.perLink) charge(t.mm, t.lvl, 1);
     tablePages++;
     expectKind(t.pfn, 1, tableKind(t.lvl), `table at level ${t.lvl}`);
     let prevEnd = 0;
@@ -87,7 +90,7 @@ export function checkInvariants(w: World): string[] {
       if (leaf) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           const kind = frames.kindOf(s.pfn);
-          if (kind !== FrameKind.Anon && kind !== FrameKind.Shmem && kind !== FrameKind.Zero) bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
+          if (kind !== FrameKind.Anon && kind !== FrameKind.Shmem && kind !== FrameKind.Zero && kind !== FrameKind.Huge) bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
           else leafData(t.mm as Mm, s.pfn, 1, kind === FrameKind.Zero ? 0 : 1, kind, 'PTE');
         }
         continue;
@@ -140,7 +143,7 @@ export function checkInvariants(w: World): string[] {
     sh.pages.forEach(0, Number.MAX_SAFE_INTEGER, (d, s, e) => {
       if (d === null) return;
       cache += e - s;
-      expectKind(s + d, e - s, FrameKind.Shmem, 'page cache');
+      expectKind(s + d, e - s, sh.huge ? FrameKind.Huge : FrameKind.Shmem, 'page cache');
     });
   }
   if (frames.used !== tablePages + anon + cache) {

@@ -10,6 +10,7 @@ import { MSHARE_DIR, Msharefs, isMsharefs, type MshareFile } from './msharefs';
 import { Shmem } from './shmem';
 import { copyPageRange } from './copy';
 import { userAccess, type FaultHook } from './fault';
+import { HUGE_PAGES, isHugetlb, subpage } from './hugetlb';
 import { populate } from './populate';
 import {
   DEFAULT_MAP_WINDOW_VPN,
@@ -257,7 +258,7 @@ export class Kernel implements VmCtx, HostCtx {
       // mm_populate(): write faults for private writable mappings (FOLL_WRITE), read faults otherwise.
       const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
       this.m.ev.summarise(() => {
-        const o = populate(this, mm, vma, vma.start, vma.end, write);
+        const o = isHugetlb(vma) ? this.touchHuge(mm, vma.start, vma.end, write ? 'write' : 'read') : populate(this, mm, vma, vma.start, vma.end, write);
         if (o && o.kind === 'signal') killed = this.kill(t, o.signal as string, o.cause as string);
       });
     });
@@ -311,7 +312,7 @@ export class Kernel implements VmCtx, HostCtx {
       walkOut = r.walk;
       if (r.kind === 'signal') return { outcome: this.kill(t, r.signal as string, r.cause as string), walk: r.walk };
       const n = Math.min(len - done, PAGE_SIZE - off);
-      each(r.walk.leaf?.pfn as number, off, done, n);
+      each(subpage(r.walk.leaf?.pfn as number, r.walk.leaf?.lvl ?? 0, vpn), off, done, n);
       done += Math.max(n, 1);
     }
     return { outcome: { kind: 'ok' }, ...(walkOut ? { walk: walkOut } : {}) };
@@ -370,6 +371,8 @@ export class Kernel implements VmCtx, HostCtx {
         const write = access === 'write';
         const o = !allowed
           ? userAccess(this, mm, at, access)
+          : isHugetlb(vma)
+            ? this.touchHuge(mm, from, end, access)
           : isMshareV1(vma) && this.v1
             ? this.v1.populate(mm, vma, from, end, write)
             : isMsharefs(vma) && this.fs
@@ -386,6 +389,15 @@ export class Kernel implements VmCtx, HostCtx {
     return { outcome: result };
   }
 
+  /** hugetlb pages fault in 2 MiB at a time: one access per huge page. */
+  private touchHuge(mm: Mm, a: number, b: number, access: Access): ReturnType<typeof userAccess> | null {
+    for (let v = a; v < b; v = v - (v % HUGE_PAGES) + HUGE_PAGES) {
+      const r = userAccess(this, mm, v, access);
+      if (r.kind !== 'ok') return r;
+    }
+    return null;
+  }
+
   translate(name: string, addr: bigint): StepResult {
     const t = this.live(name);
     if (!isTask(t)) return { outcome: t };
@@ -395,7 +407,8 @@ export class Kernel implements VmCtx, HostCtx {
     const w = walk(this.m, t.mm as Mm, Number((addr >> 12n) & ((1n << 52n) - 1n)));
     const vma = vmaAt(t.mm as Mm, Number(addr >> 12n));
     this.m.ev.emit('walk', `${w.fault ? 'no translation (' + w.fault + ')' : 'maps to pfn 0x' + (w.leaf?.pfn ?? 0).toString(16)}${vma ? '' : '; no VMA here'}`);
-    return { outcome: { kind: 'ok', value: w.leaf ? hexAddr(addrOf(w.leaf.pfn) + (addr & 0xfffn)) : 'none' }, walk: w };
+    const phys = w.leaf ? addrOf(subpage(w.leaf.pfn, w.leaf.lvl, Number(addr >> 12n))) + (addr & 0xfffn) : null;
+    return { outcome: { kind: 'ok', value: phys === null ? 'none' : hexAddr(phys) }, walk: w };
   }
 
   /* ----- reading the state ----- */

@@ -91,7 +91,7 @@ export class Machine {
     if (kind === FrameKind.Zero) return;
     this.frames.addMapcount(pfn, n, 1);
     if (kind === FrameKind.Anon) mm.rssAnon += n;
-    else mm.rssShmem += n;
+    else if (kind === FrameKind.Shmem) mm.rssShmem += n;
   }
 
   /**
@@ -109,7 +109,7 @@ export class Machine {
         if (c === 0) dead.push([s, e]);
       });
       for (const [s, e] of dead) this.frames.release(s, e - s);
-    } else {
+    } else if (kind === FrameKind.Shmem) {
       mm.rssShmem -= n;
     }
   }

@@ -8,7 +8,7 @@ import { FrameKind } from './frames';
 import type { Machine } from './machine';
 import type { Vma } from './mm';
 import type { Mm } from './mm';
-import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, VM_SHARED, VM_WRITE, entrySpan, indexAt, pteModify, vmPageProt } from './paging';
+import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_RW, VM_SHARED, VM_WRITE, entrySpan, indexAt, pteModify, vmPageProt } from './paging';
 import { findSeg, materialize, type Seg, type Table } from './table';
 import { relin } from './populate';
 
@@ -66,7 +66,11 @@ function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): numb
     }
     const s = materialize(t, i);
     if (s) {
-      if (t.lvl === 0) {
+      if (t.lvl === 1 && s.flags & _PAGE_PSE) {
+        // hugetlb_change_protection(): huge_pte_modify keeps PS.
+        s.flags = newFlags(vma, s.flags, false) | _PAGE_PSE;
+        changed++;
+      } else if (t.lvl === 0) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           const excl = m.frames.kindOf(s.pfn) === FrameKind.Anon && m.frames.mapcount.get(s.pfn) === 1;
           s.flags = newFlags(vma, s.flags, excl);

@@ -15,7 +15,22 @@ export class Shmem implements ShmemRef {
   readonly pages = new IntervalMap<number | null>(null);
   /** VMAs (and open files) that keep the object alive. */
   refs = 0;
-  constructor(readonly sizePages: number) {}
+  /** hugetlb_file_setup(): a hugetlbfs file, whose pages are 2 MiB. */
+  constructor(
+    readonly sizePages: number,
+    readonly huge = false,
+  ) {}
+
+  /** A hugetlb page for the 2 MiB block holding index (found or allocated, 2 MiB aligned). */
+  getHugePage(frames: Frames, index: number): number | null {
+    const head = index - (index % 512);
+    const have = this.pfnAt(head);
+    if (have !== null) return have;
+    const pfn = frames.allocAligned(512, 512, FrameKind.Huge);
+    if (pfn === null) return null;
+    this.pages.set(head, head + 512, pfn - head);
+    return pfn;
+  }
 
   pfnAt(index: number): number | null {
     const d = this.pages.get(index);

@@ -11,6 +11,7 @@ import {
   MMAP_MIN_ADDR_VPN,
   VM_ACCOUNT,
   VM_EXEC,
+  VM_HUGETLB,
   VM_MAYSHARE,
   VM_READ,
   VM_SHARED,
@@ -21,6 +22,7 @@ import {
 } from './paging';
 import { Shmem } from './shmem';
 import { zapRange } from './zap';
+import { HUGE_PAGES, zapHugetlb, type HugeCtx } from './hugetlb';
 import { freePgtables } from './free-pgtables';
 import { changeProtection } from './mprotect';
 import {
@@ -118,8 +120,10 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
   const type = a.flags & (MAP_SHARED | MAP_PRIVATE);
   if (type === 0) return err('EINVAL', 'neither MAP_SHARED nor MAP_PRIVATE');
   if (!(a.flags & MAP_ANONYMOUS) && !a.backing) return err('EBADF', 'a file mapping needs an open file (fd=)');
-  if (a.flags & MAP_HUGETLB) return err('ENOMEM', 'no hugetlb pages are reserved (vm.nr_hugepages = 0)');
-  const pages = pagesOf(a.len);
+  const huge = (a.flags & MAP_HUGETLB) !== 0;
+  if (huge && type === MAP_PRIVATE) return err('EINVAL', 'private hugetlb mappings are not modelled; use MAP_SHARED|MAP_HUGETLB');
+  // ksys_mmap_pgoff(): a hugetlb length is rounded up to the 2 MiB page size.
+  const pages = huge ? Math.ceil(pagesOf(a.len) / HUGE_PAGES) * HUGE_PAGES : pagesOf(a.len);
   const taskSize = taskSizeVpn(mm.paging);
   if (pages > taskSize) return err('ENOMEM', 'longer than the address space');
   const fixed = (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
@@ -128,6 +132,7 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
     if (a.addr === 'auto') return err('EINVAL', 'MAP_FIXED needs an address');
     if (a.addr & 0xfffn) return err('EINVAL', `${hexAddr(a.addr)} is not page aligned`);
     start = Number(a.addr >> 12n);
+    if (huge && start % HUGE_PAGES) return err('EINVAL', `${hexAddr(a.addr)} is not 2 MiB aligned, as a hugetlb mapping must be`);
     if (start + pages > taskSize) return err('ENOMEM', 'beyond TASK_SIZE');
     if (start < MMAP_MIN_ADDR_VPN) return err('EPERM', 'below mmap_min_addr');
     if (a.flags & MAP_FIXED_NOREPLACE && !(a.flags & MAP_FIXED) && !isFree(mm, start, start + pages)) {
@@ -141,7 +146,8 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
       const limit = hint > DEFAULT_MAP_WINDOW_VPN ? taskSize : DEFAULT_MAP_WINDOW_VPN;
       if (hint >= MMAP_MIN_ADDR_VPN && hint + pages <= limit && isFree(mm, hint, hint + pages)) found = hint;
     }
-    if (found === null) found = unmappedAreaTopdown(mm, pages, mm.mmapBase);
+    if (found !== null && huge && found % HUGE_PAGES) found = null;
+    if (found === null) found = huge ? unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, HUGE_PAGES) : unmappedAreaTopdown(mm, pages, mm.mmapBase);
     if (found === null) return err('ENOMEM', 'no free range large enough');
     start = found;
   }
@@ -154,7 +160,7 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
     start,
     end: start + pages,
     // accountable_mapping(): private writable memory is VM_ACCOUNT.
-    flags: protToVmFlags(a.prot) | (shared ? VM_SHARED | VM_MAYSHARE : a.prot & PROT_WRITE ? VM_ACCOUNT : 0),
+    flags: protToVmFlags(a.prot) | (shared ? VM_SHARED | VM_MAYSHARE : a.prot & PROT_WRITE ? VM_ACCOUNT : 0) | (huge ? VM_HUGETLB : 0),
     // Anonymous private memory counts its pgoff in virtual pages (vm_pgoff = addr >> PAGE_SHIFT),
     // which is what lets neighbours merge; a shmem file starts at offset 0.
     pgoff: shared ? 0 : start,
@@ -166,8 +172,8 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
     vma.shmem = a.backing.shmem;
     vma.pgoff = a.backing.pgoff;
   } else if (shared) {
-    // shmem_zero_setup(): shared anonymous memory is a shmem file.
-    const sh = new Shmem(pages);
+    // shmem_zero_setup() (or hugetlb_file_setup()): shared anonymous memory is a file.
+    const sh = new Shmem(pages, huge);
     sh.refs = 1;
     ctx.shmems.set(sh.id, sh);
     vma.shmem = sh;
@@ -217,7 +223,8 @@ function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
     const h = ctx.unmapHook?.(mm, v);
     if (h === 'skip') continue;
     keep.push(v);
-    if (h !== 'unlinked') pages += zapRange(ctx.m, mm, v.start, v.end, { reclaim: false }).pages;
+    if (h === 'unlinked') continue;
+    pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false }).pages;
   }
   ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
   return keep;
@@ -239,6 +246,8 @@ export function doMunmap(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint): SysResu
   for (const v of vmasIn(mm, r.a, r.b)) {
     const no = (v.start < r.a || v.end > r.b) && ctx.vmaRefuses?.(v, 'split');
     if (no) return err('EINVAL', no);
+    // hugetlb_vm_op_split(): a hugetlb VMA splits only at 2 MiB boundaries.
+    if (v.flags & VM_HUGETLB && ((v.start < r.a && r.a % HUGE_PAGES) || (v.end > r.b && r.b % HUGE_PAGES))) return err('EINVAL', 'a hugetlb mapping can only be split at a 2 MiB boundary');
   }
   unmapRange(ctx, mm, r.a, r.b);
   return ok();
@@ -295,7 +304,9 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
   for (const v of vmasIn(mm, r.a, r.b)) {
     if (v.start > at) hole = true;
     const tgt = ctx.vmaTarget?.(v) ?? { mm, delta: 0 };
-    const t = zapRange(m, tgt.mm, Math.max(r.a, v.start) + tgt.delta, Math.min(r.b, v.end) + tgt.delta, { reclaim: true });
+    const lo = Math.max(r.a, v.start) + tgt.delta;
+    const hi = Math.min(r.b, v.end) + tgt.delta;
+    const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true });
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
   }

@@ -73,6 +73,11 @@ export class Table {
    * hugetlb's huge_pmd_share); 0 for a table reached from one entry only.
    */
   sharers = 0;
+  /**
+   * A hugetlb PMD page: every mm linking it is charged for it
+   * (huge_pmd_share() calls mm_inc_nr_pmds()), and `mm` is one of them.
+   */
+  perLink = false;
   constructor(
     readonly lvl: number,
     readonly pfn: number,
