@@ -162,6 +162,16 @@ export class Frames {
     page.set(data, off);
   }
 
+  /** Copy the contents of n frames (only the written ones hold bytes). */
+  copyRange(from: number, to: number, n: number): void {
+    if (this.bytes.size === 0) return;
+    if (n <= this.bytes.size) {
+      for (let k = 0; k < n; k++) this.copyPage(from + k, to + k);
+      return;
+    }
+    for (const [p, page] of [...this.bytes]) if (p >= from && p < from + n) this.bytes.set(to + (p - from), page.slice());
+  }
+
   copyPage(from: number, to: number): void {
     const page = this.bytes.get(from);
     if (page) this.bytes.set(to, page.slice());

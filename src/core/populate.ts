@@ -12,8 +12,10 @@ import { ensureChild, userAccess, type FaultCtx } from './fault';
 import { anonVmaPrepare, type Mm, type Vma } from './mm';
 import {
   _PAGE_DIRTY,
+  _PAGE_PRESENT,
   _PAGE_RW,
   _PAGE_SPECIAL,
+  VM_SHARED,
   VM_WRITE,
   entrySpan,
   indexAt,
@@ -63,6 +65,15 @@ function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: numbe
       entStart += (last - i) * span;
       i = last;
       continue;
+    }
+    if (seg && seg.lin !== null && full && write) {
+      // Present but read-only pages under a write: do_wp_page() for the whole block at once.
+      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+      if (bulkWp(ctx, mm, vma, t, i, last, seg.lin)) {
+        entStart += (last - i) * span;
+        i = last;
+        continue;
+      }
     }
     let child: Table | null;
     if (seg) child = (materialize(t, i) as { child: Table | null }).child;
@@ -144,5 +155,48 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
   putRun(t, i, n, lin);
   m.mapData(mm, dataKind, data0, dstride ? pages : 0);
   if (dataKind === FrameKind.Zero) return true;
+  return true;
+}
+
+/**
+ * do_wp_page() over whole entries of a Run, when every page takes the same
+ * branch: the zero page or pages mapped elsewhere too → wp_page_copy() (new
+ * pages, contents copied); pages mapped only here → wp_page_reuse(); a shared
+ * mapping → wp_page_shared(). False when the pages differ (then page by page).
+ */
+function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: number, lin: Lin): boolean {
+  const { m } = ctx;
+  if (lin.bottom !== 0 || lin.leaf === 0 || !(lin.leaf & _PAGE_PRESENT) || lin.leaf & _PAGE_RW) return false;
+  if (!(vma.flags & VM_WRITE)) return false;
+  const span = entrySpan(t.lvl);
+  const pages = (last - i) * span;
+  const vpnA = entryVpn(t, i);
+  const old = lin.data0 + (vpnA - lin.vpn0) * lin.dstride;
+  m.ev.count('handle_mm_fault', pages, 'faults');
+  m.ev.count('do_wp_page', pages, 'pages');
+  if (vma.flags & VM_SHARED) {
+    m.ev.count('wp_page_shared', pages, 'pages');
+    relin(t, i, last, { ...lin, leaf: lin.leaf | _PAGE_RW | _PAGE_DIRTY });
+    return true;
+  }
+  let copy: boolean;
+  if (lin.dataKind === FrameKind.Zero) copy = true;
+  else if (lin.dataKind !== FrameKind.Anon) return false;
+  else if (m.frames.mapcount.every(old, old + pages, (c) => c === 1)) copy = false;
+  else if (m.frames.mapcount.every(old, old + pages, (c) => c > 1)) copy = true;
+  else return false;
+  if (!copy) {
+    m.ev.count('wp_page_reuse', pages, 'pages');
+    relin(t, i, last, { ...lin, leaf: lin.leaf | _PAGE_RW | _PAGE_DIRTY });
+    return true;
+  }
+  if (!m.frames.canAlloc(pages)) return false;
+  const fresh = m.frames.alloc(pages, FrameKind.Anon) as number;
+  if (lin.dstride) m.frames.copyRange(old, fresh, pages);
+  if (!vma.anonVma) anonVmaPrepare(mm, vma);
+  m.ev.count('wp_page_copy', pages, 'pages');
+  m.unmapData(mm, lin.dataKind, old, lin.dstride ? pages : 0);
+  relin(t, i, last, { ...lin, data0: fresh - (vpnA - lin.vpn0), dstride: 1, dataKind: FrameKind.Anon, leaf: vmPageProt(vma.flags) | _PAGE_RW | _PAGE_DIRTY });
+  m.mapData(mm, FrameKind.Anon, fresh, pages);
   return true;
 }
