@@ -9,7 +9,11 @@ import type { Walk } from '../core/walk';
 import { levelName } from '../core/paging';
 import type { Scenario, Step } from './ast';
 import { parseScenario } from './parser';
+import { collapseNames } from './printer';
 import type { Report, ReportStep, ReportTask, ReportWalk } from './report';
+
+/** The most bytes one `read` returns (its value is printed in hex). */
+const MAX_READ = 65536n;
 
 export class ScenarioLoadError extends Error {
   constructor(readonly errors: { line: number; col: number; message: string }[]) {
@@ -52,7 +56,8 @@ export class Runner {
     const rs: ReportStep = {
       index: this.done,
       line: st.pos.line,
-      task: st.taskText,
+      // For spawn, whom it creates: the statement has no acting task of its own.
+      task: st.taskText ?? (st.op.op === 'spawn' ? collapseNames(st.op.names) : null),
       op: st.op.op,
       outcome: reportOutcome(last.outcome),
       events,
@@ -101,6 +106,7 @@ export class Runner {
       case 'madvise':
         return k.madviseDontneed(name, op.addr, op.len);
       case 'read':
+        if ((op.len ?? 1n) > MAX_READ) return { outcome: { kind: 'errno', errno: 'EINVAL', why: `a read shows at most ${MAX_READ} bytes; use touch to fault in a larger range` } };
         return k.read(name, op.addr, Number(op.len ?? 1n));
       case 'write':
         return k.write(name, op.addr, op.value ?? new Uint8Array([0]));
@@ -152,6 +158,7 @@ export class Runner {
     });
     const report: Report = {
       format: 'ptx-report/1',
+      ...(r.scenario.title !== undefined ? { title: r.scenario.title } : {}),
       kernel: r.opts.twin ? 'mainline' : r.scenario.kernel,
       paging: r.scenario.paging,
       steps,
@@ -165,7 +172,6 @@ export class Runner {
       })),
       totals: { table_pages, pgtables_bytes: tasks.reduce((a, t) => a + t.pgtables_bytes, 0) + k.hostMms().reduce((a, h) => a + h.mm.pgtablesBytes, 0), data_pages },
     };
-    if (r.scenario.title !== undefined) report.title = r.scenario.title;
     return report;
   }
 }
