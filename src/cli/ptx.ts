@@ -64,6 +64,12 @@ function takeFlag(args: string[], name: string): boolean {
   return true;
 }
 
+/** 1-based column where a link's payload starts (after '#v2='), or 1. */
+function linkDataColumn(link: string): number {
+  const m = /#?v\d+=/.exec(link);
+  return m ? m.index + m[0].length + 1 : 1;
+}
+
 function main(argv: string[]): number {
   const args = [...argv];
   const cmd = args.shift();
@@ -102,7 +108,8 @@ function main(argv: string[]): number {
     const [link, ...rest] = args;
     if (link === undefined || rest.length) throw new Exit(2, USAGE);
     const d = decodeLink(link);
-    if (!d.ok) throw new Exit(2, `decode: ${d.message}`);
+    // A link is one line: point at its data (after '#vN=') so the message has a place, like a scenario's.
+    if (!d.ok) throw new Exit(2, `<link>:1:${linkDataColumn(link)}: ${d.message}`);
     process.stdout.write(d.text.endsWith('\n') ? d.text : d.text + '\n');
     if (d.step !== undefined) process.stderr.write(`(link opens at step ${d.step}; format v${d.version})\n`);
     return 0;
