@@ -7,7 +7,11 @@ import { defineConfig, devices } from '@playwright/test';
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 const executablePath = existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined;
 
-const PORT = 4173; // vite.config.ts preview.port
+// A port of our own for the preview server, chosen once per run and passed to
+// the workers through the environment: a fixed one (vite's 4173) collides with
+// any other preview server left running on the machine.
+process.env.PTX_E2E_PORT ??= String(20000 + Math.floor(Math.random() * 20000));
+const PORT = Number(process.env.PTX_E2E_PORT);
 const isCI = !!process.env.CI;
 
 export default defineConfig({
