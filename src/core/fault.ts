@@ -24,7 +24,7 @@ import {
   indexAt,
   vmPageProt,
 } from './paging';
-import { entryAt, entryVpn, materialize, setSingle, type Single, type Table } from './table';
+import { entryAt, entryVpn, materialize, setSingle, type RssHolder, type Single, type Table } from './table';
 import type { Shmem } from './shmem';
 import { walk, type Access, type Walk } from './walk';
 import { hugetlbFault } from './hugetlb';
@@ -70,36 +70,33 @@ export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): 
   const { m } = ctx;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
     const w = walk(m, mm, vpn, access);
-    if (!w.fault) {
-      touchBits(m, mm, vpn, access);
-      return { kind: 'ok', walk: walk(m, mm, vpn, access) };
-    }
+    if (!w.fault) return { kind: 'ok', walk: touchBits(m, mm, vpn, access, w) };
     const vma = vmaAt(mm, vpn);
-    const at = hexAddr(addrOf(vpn));
+    const at = (): string => hexAddr(addrOf(vpn));
     if (!vma) {
-      m.ev.emit('bad_area', `no VMA covers ${at}: SEGV_MAPERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at}`, walk: w };
+      m.ev.emit('bad_area', () => `no VMA covers ${at()}: SEGV_MAPERR`);
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at()}`, walk: w };
     }
     const early = ctx.userFaultHook?.(m, mm, vma, vpn, access);
     if (early !== undefined) {
       if (early === 'ok' || early === 'NOPAGE') continue;
       if (early === 'OOM') {
         m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at}`, walk: w };
+        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: w };
       }
-      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at}`, walk: w };
+      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: w };
     }
     if (accessError(access, w.fault === 'protection', vma)) {
-      m.ev.emit('bad_area_access_error', `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at} not permitted`, walk: w };
+      m.ev.emit('bad_area_access_error', () => `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at()} not permitted`, walk: w };
     }
     const r = handleMmFault(ctx, mm, vma, vpn, access);
     if (r === 'SIGSEGV' || r === 'SIGBUS') {
-      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at}`, walk: w };
+      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: w };
     }
     if (r === 'OOM') {
       m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at}`, walk: w };
+      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: w };
     }
   }
   const w = walk(m, mm, vpn, access);
@@ -114,20 +111,25 @@ export function accessError(access: Access, present: boolean, vma: Vma): boolean
   return !(vma.flags & (VM_READ | VM_WRITE | VM_EXEC));
 }
 
-/** What the MMU sets itself on a successful access: Accessed, and Dirty on a write (SDM §4.8). */
-function touchBits(m: Machine, mm: Mm, vpn: number, access: Access): void {
+/**
+ * What the MMU sets itself on a successful access: Accessed, and Dirty on a
+ * write (SDM §4.8). Returns the walk as it reads afterwards (w itself when
+ * the bits were set already).
+ */
+function touchBits(m: Machine, mm: Mm, vpn: number, access: Access, w: Walk): Walk {
   const want = _PAGE_ACCESSED | (access === 'write' ? _PAGE_DIRTY : 0);
-  const leaf = walk(m, mm, vpn, access).leaf;
-  if (!leaf || (leaf.flags & want) === want) return;
+  const leaf = w.leaf;
+  if (!leaf || (leaf.flags & want) === want) return w;
   let t: Table = mm.pgd;
   for (let lvl = m.top; lvl > leaf.lvl; lvl--) t = (materialize(t, indexAt(vpn, lvl)) as Single).child as Table;
   (materialize(t, indexAt(vpn, leaf.lvl)) as Single).flags |= want;
+  return walk(m, mm, vpn, access);
 }
 
 /** handle_mm_fault(): the mshare hook first, then __handle_mm_fault() in the VMA's own mm. */
 export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, access: Access): FaultResult {
   const { m } = ctx;
-  m.ev.emit('handle_mm_fault', `${access} fault at ${hexAddr(addrOf(vpn))}`);
+  m.ev.emit('handle_mm_fault', () => `${access} fault at ${hexAddr(addrOf(vpn))}`);
   const hooked = ctx.hook?.(m, mm, vma, vpn, access);
   if (hooked !== undefined) return hooked;
   if (vma.flags & VM_HUGETLB) return hugetlbFault(ctx, mm, vma, vpn, ctx.shmemOf(vma));
@@ -141,7 +143,7 @@ export function ensureChild(m: Machine, mm: Mm, t: Table, i: number, quiet = fal
   const child = m.allocTable(mm, t.lvl - 1, entryVpn(t, i));
   if (!child) return null;
   setSingle(t, i, child.pfn, _PAGE_TABLE, child);
-  if (!quiet) m.ev.emit(allocName[t.lvl - 1] as string, `new ${levelWord(t.lvl - 1, m)} page, pfn 0x${child.pfn.toString(16)}, charged to ${mm.label}`);
+  if (!quiet) m.ev.emit(allocName[t.lvl - 1] as string, () => `new ${levelWord(t.lvl - 1, m)} page, pfn 0x${child.pfn.toString(16)}, charged to ${mm.label}`);
   return child;
 }
 
@@ -173,7 +175,7 @@ function handlePteFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: n
     return doAnonymousPage(ctx, mm, vma, pmdTable, vpn, access);
   }
   if (access === 'write' && pte.flags & _PAGE_PRESENT && !(pte.flags & _PAGE_RW)) {
-    return doWpPage(ctx, mm, vma, pte);
+    return doWpPage(ctx, mm, vma, pte, ptes as Table);
   }
   m.ev.emit('handle_pte_fault', 'the entry is already there: a spurious fault, nothing to do');
   return 'ok';
@@ -202,11 +204,11 @@ function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: 
   }
   const pfn = m.frames.alloc(1, FrameKind.Anon);
   if (pfn === null) return 'OOM';
-  m.ev.emit('alloc_anon_folio', `pfn 0x${pfn.toString(16)}`);
+  m.ev.emit('alloc_anon_folio', () => `pfn 0x${pfn.toString(16)}`);
   let flags = vmPageProt(vma.flags);
   if (vma.flags & VM_WRITE) flags |= _PAGE_RW | _PAGE_DIRTY;
   setSingle(ptes, i, pfn, flags, null);
-  m.mapData(mm, FrameKind.Anon, pfn, 1);
+  m.mapData(ptes.mm as RssHolder, FrameKind.Anon, pfn, 1);
   return 'ok';
 }
 
@@ -235,25 +237,25 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
       const pfn = shmem.pfnAt(index + (j - pteOff));
       if (pfn === null) continue;
       setSingle(ptes, j, pfn, prot, null);
-      m.mapData(mm, FrameKind.Shmem, pfn, 1);
+      m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
       mapped++;
     }
-    if (mapped) m.ev.emit('filemap_map_pages', `fault-around mapped ${mapped} page${mapped > 1 ? 's' : ''} already in the page cache`);
+    if (mapped) m.ev.emit('filemap_map_pages', () => `fault-around mapped ${mapped} page${mapped > 1 ? 's' : ''} already in the page cache`);
     if (entryAt(ptes, pteOff)) return 'ok';
   }
   const had = shmem.pfnAt(index);
   const pfn = shmem.getPage(m.frames, index);
   if (pfn === null) return 'OOM';
-  m.ev.emit('shmem_fault', had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
+  m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
   let flags = prot;
   if (write) flags |= _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0);
   m.ev.emit('finish_fault');
   setSingle(ptes, indexAt(vpn, 0), pfn, flags, null);
-  m.mapData(mm, FrameKind.Shmem, pfn, 1);
+  m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
   return 'ok';
 }
 
-function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single): FaultResult {
+function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): FaultResult {
   const { m } = ctx;
   m.ev.emit('do_wp_page');
   const kind = m.frames.kindOf(pte.pfn);
@@ -277,12 +279,13 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single): FaultResult {
   m.frames.copyPage(pte.pfn, pfn);
   m.ev.emit(
     'wp_page_copy',
-    kind === FrameKind.Zero ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}` : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`,
+    () => kind === FrameKind.Zero ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}` : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`,
   );
-  m.unmapData(mm, kind, pte.pfn, 1);
+  const holder = ptes.mm as RssHolder;
+  m.unmapData(holder, kind, pte.pfn, 1);
   pte.pfn = pfn;
   pte.flags = vmPageProt(vma.flags) | _PAGE_RW | _PAGE_DIRTY;
-  m.mapData(mm, FrameKind.Anon, pfn, 1);
+  m.mapData(holder, FrameKind.Anon, pfn, 1);
   return 'ok';
 }
 

@@ -5,7 +5,7 @@
 import { EventLog } from './events';
 import { FrameKind, Frames, tableKind } from './frames';
 import { Mm } from './mm';
-import { Table, dropLink, entryVpn, type Charge, type Lin, runTablePages } from './table';
+import { Table, dropLink, entryVpn, type Charge, type Lin, type RssHolder, runTablePages } from './table';
 import { topLevel, type Paging } from './paging';
 
 export class Machine {
@@ -86,8 +86,12 @@ export class Machine {
     }
   }
 
-  /** A PTE now maps n data pages from pfn (stride 1, or the zero page). */
-  mapData(mm: Mm, kind: FrameKind, pfn: number, n: number): void {
+  /**
+   * A PTE now maps n data pages from pfn (stride 1, or the zero page). `mm`
+   * is the holder of the PTE page: the RSS goes with the table, which for an
+   * mshare host is not the task that faulted.
+   */
+  mapData(mm: RssHolder, kind: FrameKind, pfn: number, n: number): void {
     if (kind === FrameKind.Zero) return;
     this.frames.addMapcount(pfn, n, 1);
     if (kind === FrameKind.Anon) mm.rssAnon += n;
@@ -99,7 +103,7 @@ export class Machine {
    * count; an anonymous page nobody maps any more is freed, a shmem page stays
    * in its page cache.
    */
-  unmapData(mm: Mm, kind: FrameKind, pfn: number, n: number): void {
+  unmapData(mm: RssHolder, kind: FrameKind, pfn: number, n: number): void {
     if (kind === FrameKind.Zero) return;
     this.frames.addMapcount(pfn, n, -1);
     if (kind === FrameKind.Anon) {

@@ -15,6 +15,7 @@
  * promised SIGBUS.
  */
 import type { Machine } from './machine';
+import { FrameKind } from './frames';
 import { insertVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
 import { __handleMmFault, userAccess, type AccessOutcome, type FaultCtx, type FaultResult } from './fault';
 import { populateThroughHost } from './through-host';
@@ -74,6 +75,11 @@ export class MshareV1 {
   private get m(): Machine {
     return this.k.m;
   }
+
+  private readonly kindOf = (pfn: number): 'anon' | 'shmem' | 'other' => {
+    const k = this.m.frames.kindOf(pfn);
+    return k === FrameKind.Anon ? 'anon' : k === FrameKind.Shmem ? 'shmem' : 'other';
+  };
 
   /** PGDIR_SIZE in pages: 512 GiB with 4-level paging, 256 TiB with 5-level. */
   private get pgdirPages(): number {
@@ -205,7 +211,7 @@ export class MshareV1 {
     for (const mm of this.k.taskMms()) {
       for (const s of [...mm.pgd.segs]) {
         if (s.lin !== null || !s.child || !hostTables.has(s.child)) continue;
-        if (s.child.mm === mm) recharge(s.child, mm, info.mm);
+        if (s.child.mm === mm) recharge(s.child, mm, info.mm, this.kindOf);
         clearRange(mm.pgd, s.start, s.start + 1);
         s.child.sharers--;
         ev.emit('pgd_clear', `${mm.label}'s PGD entry ${s.start} pointed at the host's freed tables (a use-after-free in the patch, whose TODO is "unmap shared vmas from every task"); cleared here, so the next access faults`);
@@ -283,9 +289,32 @@ export class MshareV1 {
     return { mm: vma.ext.info.mm, delta: vma.ext.info.mm.mmapBase - vma.start };
   }
 
-  /** 09/14: tables of VMAs whose vm_mm is the host are not ours to zap or free. */
-  unmapHook(_mm: Mm, vma: Vma): 'skip' | undefined {
-    return isMshareV1(vma) && vma.ext.vmMmIsHost ? 'skip' : undefined;
+  /**
+   * 09/14: tables of VMAs whose vm_mm is the host are not ours to zap or
+   * free. The patch then leaves the task's PGD entry pointing at the host's
+   * tables, so a later mapping at that address would fault into the host's
+   * tables; the simulator clears the link once no shared VMA of the task uses
+   * the slot (and says so), rather than model that corruption.
+   */
+  unmapHook(mm: Mm, vma: Vma): 'skip' | undefined {
+    if (!isMshareV1(vma) || !vma.ext.vmMmIsHost) return undefined;
+    const span = this.pgdirPages;
+    for (let v = vma.start - (vma.start % span); v < vma.end; v += span) {
+      const stillShared = vmasIn(mm, v, v + span).some((o) => isMshareV1(o));
+      if (stillShared) continue;
+      const i = indexAt(v, this.m.top);
+      const s = materialize(mm.pgd, i);
+      if (!s?.child || s.child.sharers === 0) continue;
+      const child = s.child;
+      const owner = [...this.regions.values()].find((r) => r.mm.pgd.segs.some((h) => h.lin === null && h.child === child));
+      if (!owner) continue;
+      // Tables this task donated at mshare() time stay with the host that uses them.
+      if (child.mm === mm) recharge(child, mm, owner.mm, this.kindOf);
+      clearRange(mm.pgd, i, i + 1);
+      dropLink(s.child, (t) => this.m.freeTableTree(t));
+      this.m.ev.emit('pgd_clear', `${mm.label}'s PGD entry ${i} still pointed at the host's tables after its shared VMA went (the patch leaves it: a later mapping here would fault into the host's tables); cleared here`);
+    }
+    return 'skip';
   }
 
   /**
@@ -299,7 +328,7 @@ export class MshareV1 {
       if (s.lin !== null || !s.child || s.child.sharers === 0) continue;
       const owner = [...this.regions.values()].find((i) => i.mm.pgd.segs.some((h) => h.lin === null && h.child === s.child));
       if (s.child.mm === mm && owner) {
-        recharge(s.child, mm, owner.mm);
+        recharge(s.child, mm, owner.mm, this.kindOf);
         this.m.ev.emit('check_mm', `BUG: non-zero pgtables_bytes on freeing mm: ${mm.label}'s tables copied into "${owner.name}" at mshare() time; they stay with the host`);
       }
       clearRange(mm.pgd, s.start, s.start + 1);

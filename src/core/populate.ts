@@ -21,7 +21,7 @@ import {
   indexAt,
   vmPageProt,
 } from './paging';
-import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type Seg, type Table } from './table';
+import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type RssHolder, type Seg, type Table } from './table';
 import type { AccessOutcome } from './fault';
 
 const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
@@ -195,8 +195,8 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
   if (lin.dstride) m.frames.copyRange(old, fresh, pages);
   if (!vma.anonVma) anonVmaPrepare(mm, vma);
   m.ev.count('wp_page_copy', pages, 'pages');
-  m.unmapData(mm, lin.dataKind, old, lin.dstride ? pages : 0);
+  m.unmapData(lin.mm as RssHolder, lin.dataKind, old, lin.dstride ? pages : 0);
   relin(t, i, last, { ...lin, data0: fresh - (vpnA - lin.vpn0), dstride: 1, dataKind: FrameKind.Anon, leaf: vmPageProt(vma.flags) | _PAGE_RW | _PAGE_DIRTY });
-  m.mapData(mm, FrameKind.Anon, fresh, pages);
+  m.mapData(lin.mm as RssHolder, FrameKind.Anon, fresh, pages);
   return true;
 }

@@ -14,7 +14,7 @@
  * 0 maps in the mm that allocated it. A table shared into another mm (mshare)
  * keeps its base; the guest reaches it through an entry at the same index.
  */
-import { _PAGE_TABLE, entrySpan, tableSpan } from './paging';
+import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
@@ -203,8 +203,19 @@ export function materialize(t: Table, i: number): Single | null {
 
 /** Set entry i to a Single (replacing whatever was there). */
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
-  const [first, end] = isolate(t, i, i + 1);
   const single: Single = { start: i, count: 1, lin: null, pfn, flags, child };
+  // Fast paths (the fault path): entry i is none, or a one-entry segment.
+  const k = lowerSeg(t, i);
+  const s = t.segs[k];
+  if (s === undefined || s.start > i) {
+    t.segs.splice(k, 0, single);
+    return single;
+  }
+  if (s.count === 1) {
+    t.segs[k] = single;
+    return single;
+  }
+  const [first, end] = isolate(t, i, i + 1);
   t.segs.splice(first, end - first, single);
   return single;
 }
@@ -250,19 +261,38 @@ export function runLeaves(lvl: number, count: number): number {
   return count * entrySpan(lvl);
 }
 
+/** What recharge() moves besides table counts: the RSS of the pages the moved tables map. */
+export interface RssHolder extends Charge {
+  rssAnon: number;
+  rssShmem: number;
+}
+
 /**
  * Move the charge of every table under t (t included) held by `from` to
- * `to`: used when an mm dies while its tables live on in another's tree.
+ * `to`, with the RSS of the pages those tables map: used when an mm dies
+ * while its tables live on in another's tree. kindOf tells a page's kind
+ * (anonymous, shmem; others are not in RSS).
  */
-export function recharge(t: Table, from: Charge, to: Charge): void {
-  if (t.mm === from) {
+export function recharge(t: Table, from: RssHolder, to: RssHolder, kindOf: (pfn: number) => 'anon' | 'shmem' | 'other'): void {
+  const moveRss = (kind: 'anon' | 'shmem' | 'other', n: number): void => {
+    if (kind === 'anon') {
+      from.rssAnon -= n;
+      to.rssAnon += n;
+    } else if (kind === 'shmem') {
+      from.rssShmem -= n;
+      to.rssShmem += n;
+    }
+  };
+  const mine = t.mm === from;
+  if (mine) {
     t.mm = to;
     from.tables[t.lvl] = (from.tables[t.lvl] ?? 0) - 1;
     to.tables[t.lvl] = (to.tables[t.lvl] ?? 0) + 1;
   }
   for (const s of t.segs) {
     if (s.lin === null) {
-      if (s.child) recharge(s.child, from, to);
+      if (s.child) recharge(s.child, from, to, kindOf);
+      else if (mine && s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) moveRss(kindOf(s.pfn), 1);
       continue;
     }
     if (s.lin.mm !== from) continue;
@@ -272,6 +302,9 @@ export function recharge(t: Table, from: Charge, to: Charge): void {
       from.tables[l] = (from.tables[l] ?? 0) - n;
       to.tables[l] = (to.tables[l] ?? 0) + n;
     });
+    if (s.lin.bottom === 0 && s.lin.leaf & (_PAGE_PRESENT | _PAGE_PROTNONE) && s.lin.dstride) {
+      moveRss(kindOf(s.lin.data0 + (entryVpn(t, s.start) - s.lin.vpn0)), s.count * entrySpan(t.lvl));
+    }
     (s as Run).lin = { ...s.lin, mm: to };
   }
 }

@@ -9,7 +9,7 @@
 import type { Machine } from './machine';
 import type { Mm } from './mm';
 import { _PAGE_PRESENT, _PAGE_PROTNONE, entrySpan, indexAt } from './paging';
-import { clearRange, findSeg, isEmpty, materialize, type Lin, type Seg, type Table } from './table';
+import { clearRange, findSeg, isEmpty, materialize, type Lin, type RssHolder, type Seg, type Table } from './table';
 import { relin } from './populate';
 
 export interface ZapOpts {
@@ -50,7 +50,7 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
     if (t.lvl === 0) {
       if (seg.lin === null) {
         if (leafPresent(seg.flags)) {
-          m.unmapData(mm, m.frames.kindOf(seg.pfn), seg.pfn, 1);
+          m.unmapData(t.mm as RssHolder, m.frames.kindOf(seg.pfn), seg.pfn, 1);
           tally.pages++;
         }
         clearRange(t, i, i + 1);
@@ -102,7 +102,7 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
 function zapLeaves(m: Machine, mm: Mm, lin: Lin, vpn: number, pages: number, tally: ZapTally): void {
   if (lin.bottom !== 0 || lin.leaf === 0 || !leafPresent(lin.leaf)) return;
   const pfn = lin.data0 + (vpn - lin.vpn0) * lin.dstride;
-  m.unmapData(mm, lin.dataKind, pfn, lin.dstride ? pages : 0);
+  m.unmapData(lin.mm as RssHolder, lin.dataKind, pfn, lin.dstride ? pages : 0);
   tally.pages += pages;
 }
 
