@@ -10,7 +10,8 @@
  */
 import type { Machine } from './machine';
 import type { Mm, Vma } from './mm';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, VM_SHARED, entrySpan, indexAt } from './paging';
+import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, VM_SHARED, entrySpan, indexAt, pteMkclean, pteWrprotect } from './paging';
+import { FrameKind } from './frames';
 import { findSeg, materialize, putRun, setSingle, type Lin, type Seg, type Table } from './table';
 import { ensureChild } from './fault';
 import { relin } from './populate';
@@ -27,8 +28,8 @@ function isCow(vma: Vma): boolean {
 
 function childFlags(vma: Vma, flags: number): number {
   let f = flags;
-  if (isCow(vma) && f & _PAGE_RW) f &= ~_PAGE_RW;
-  if (vma.flags & VM_SHARED) f &= ~_PAGE_DIRTY;
+  if (isCow(vma) && f & _PAGE_RW) f = pteWrprotect(f);
+  if (vma.flags & VM_SHARED) f = pteMkclean(f);
   return f & ~_PAGE_ACCESSED;
 }
 
@@ -61,8 +62,11 @@ function copyLevel(m: Machine, dst: Mm, src: Mm, vma: Vma, st: Table, dt: Table,
       if (st.lvl === 0) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           setSingle(dt, i, s.pfn, childFlags(vma, s.flags), null);
-          if (isCow(vma)) s.flags &= ~_PAGE_RW;
-          m.mapData(dst, m.frames.kindOf(s.pfn), s.pfn, 1);
+          if (isCow(vma) && s.flags & _PAGE_RW) s.flags = pteWrprotect(s.flags);
+          const kind = m.frames.kindOf(s.pfn);
+          // folio_try_dup_anon_rmap_pte(): the page is no longer exclusive to the parent.
+          if (kind === FrameKind.Anon) m.frames.exclusive.set(s.pfn, s.pfn + 1, false);
+          m.mapData(dst, kind, s.pfn, 1);
         }
       } else if (s.child) {
         const dchild = ensureChild(m, dst, dt, i, true);
@@ -87,12 +91,22 @@ function copyRun(m: Machine, dst: Mm, vma: Vma, st: Table, dt: Table, i: number,
   }
   const vpnA = st.base + i * entrySpan(st.lvl);
   const leafPresent = lin.bottom === 0 && lin.leaf !== 0;
-  const dlin: Lin = { ...lin, tab0, mm: dst, leaf: leafPresent ? childFlags(vma, lin.leaf) : lin.leaf };
+  // The child's block starts at vpnA: its new tables are numbered from there.
+  const dlin: Lin = {
+    ...lin,
+    vpn0: vpnA,
+    data0: lin.data0 + (vpnA - lin.vpn0) * lin.dstride,
+    tab0,
+    mm: dst,
+    leaf: leafPresent ? childFlags(vma, lin.leaf) : lin.leaf,
+  };
   putRun(dt, i, n, dlin);
   if (leafPresent) {
-    if (isCow(vma) && lin.leaf & _PAGE_RW) relin(st, i, last, { ...lin, leaf: lin.leaf & ~_PAGE_RW });
+    if (isCow(vma) && lin.leaf & _PAGE_RW) relin(st, i, last, { ...lin, leaf: pteWrprotect(lin.leaf) });
     const pages = n * entrySpan(st.lvl);
-    m.mapData(dst, lin.dataKind, lin.data0 + (vpnA - lin.vpn0) * lin.dstride, lin.dstride ? pages : 0);
+    const pfn = lin.data0 + (vpnA - lin.vpn0) * lin.dstride;
+    if (lin.dataKind === FrameKind.Anon) m.frames.exclusive.set(pfn, pfn + pages, false);
+    m.mapData(dst, lin.dataKind, pfn, lin.dstride ? pages : 0);
   }
   return true;
 }

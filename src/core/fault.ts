@@ -22,6 +22,7 @@ import {
   addrOf,
   hexAddr,
   indexAt,
+  pteMkwriteDirty,
   vmPageProt,
 } from './paging';
 import { entryAt, entryVpn, materialize, setSingle, type RssHolder, type Single, type Table } from './table';
@@ -206,8 +207,9 @@ function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: 
   if (pfn === null) return 'OOM';
   m.ev.emit('alloc_anon_folio', () => `pfn 0x${pfn.toString(16)}`);
   let flags = vmPageProt(vma.flags);
-  if (vma.flags & VM_WRITE) flags |= _PAGE_RW | _PAGE_DIRTY;
+  if (vma.flags & VM_WRITE) flags = pteMkwriteDirty(flags);
   setSingle(ptes, i, pfn, flags, null);
+  m.frames.exclusive.set(pfn, pfn + 1, true);
   m.mapData(ptes.mm as RssHolder, FrameKind.Anon, pfn, 1);
   return 'ok';
 }
@@ -248,7 +250,7 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
   if (pfn === null) return 'OOM';
   m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
   let flags = prot;
-  if (write) flags |= _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0);
+  if (write && vma.flags & VM_WRITE) flags = pteMkwriteDirty(flags);
   m.ev.emit('finish_fault');
   setSingle(ptes, indexAt(vpn, 0), pfn, flags, null);
   m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
@@ -284,7 +286,7 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   const holder = ptes.mm as RssHolder;
   m.unmapData(holder, kind, pte.pfn, 1);
   pte.pfn = pfn;
-  pte.flags = vmPageProt(vma.flags) | _PAGE_RW | _PAGE_DIRTY;
+  pte.flags = pteMkwriteDirty(vmPageProt(vma.flags));
   m.mapData(holder, FrameKind.Anon, pfn, 1);
   return 'ok';
 }

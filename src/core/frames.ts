@@ -34,6 +34,12 @@ export class Frames {
   readonly kinds = new IntervalMap<FrameKind>(FrameKind.Free);
   /** Map count of data frames (page_mapcount): how many present PTEs point at each. */
   readonly mapcount = new IntervalMap<number>(0);
+  /**
+   * PageAnonExclusive: this anonymous page belongs to one mm alone. Set when
+   * the page is allocated or reused by a write fault, cleared when fork shares
+   * it; mprotect() makes a PTE writable again only on exclusive pages.
+   */
+  readonly exclusive = new IntervalMap<boolean>(false);
   /** Bytes written to data frames; a frame never written reads as zeros. */
   readonly bytes = new Map<number, Uint8Array>();
   private freeList: [start: number, len: number][] = [];
@@ -104,6 +110,7 @@ export class Frames {
     this.used -= n;
     this.kinds.set(start, start + n, FrameKind.Free);
     this.mapcount.set(start, start + n, 0);
+    this.exclusive.set(start, start + n, false);
     if (this.bytes.size > 0) {
       // Walk whichever is smaller: the freed range or the written pages.
       if (n <= this.bytes.size) for (let p = start; p < start + n; p++) this.bytes.delete(p);

@@ -254,11 +254,11 @@ export class Kernel implements VmCtx, HostCtx {
     if (!isTask(t)) return { outcome: t };
     const mm = t.mm as Mm;
     let killed: Outcome | null = null;
-    const r = doMmap(this, mm, a, (vma) => {
+    const r = doMmap(this, mm, a, (vma, start, end) => {
       // mm_populate(): write faults for private writable mappings (FOLL_WRITE), read faults otherwise.
       const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
       this.m.ev.summarise(() => {
-        const o = isHugetlb(vma) ? this.touchHuge(mm, vma.start, vma.end, write ? 'write' : 'read') : populate(this, mm, vma, vma.start, vma.end, write);
+        const o = isHugetlb(vma) ? this.touchHuge(mm, start, end, write ? 'write' : 'read') : populate(this, mm, vma, start, end, write);
         if (o && o.kind === 'signal') killed = this.kill(t, o.signal as string, o.cause as string);
       });
     });
@@ -290,7 +290,8 @@ export class Kernel implements VmCtx, HostCtx {
       this.m.ev.emit('exc_general_protection', `${hexAddr(addr)} is not canonical with ${this.cfg.paging}-level paging: a general-protection fault, not a page fault`);
       return this.kill(t, 'SIGSEGV', `general-protection fault: ${hexAddr(addr)} is non-canonical`);
     }
-    if (addr >> 12n > BigInt(taskSizeVpn(this.cfg.paging))) {
+    // fault_in_kernel_space(): at or above TASK_SIZE_MAX, the guard page included.
+    if (addr >> 12n >= BigInt(taskSizeVpn(this.cfg.paging))) {
       // Upper (kernel) half: the page fault comes from user mode on a supervisor address.
       this.m.ev.emit('bad_area_nosemaphore', `${hexAddr(addr)} is a kernel address`);
       return this.kill(t, 'SIGSEGV', `${hexAddr(addr)} is a kernel address`);
@@ -347,12 +348,12 @@ export class Kernel implements VmCtx, HostCtx {
     const startAddr = addr & ~0xfffn;
     const endAddr = addr + len;
     if (len === 0n) return { outcome: { kind: 'ok' } };
-    for (const probe of [startAddr, endAddr - 1n]) {
-      const bad = this.checkAddress(t, probe);
-      if (bad) return { outcome: bad };
-    }
+    const bad = this.checkAddress(t, startAddr);
+    if (bad) return { outcome: bad };
+    // Pages past the user half are reached in order too: the user part first, then the fault there.
+    const userTop = BigInt(taskSizeVpn(this.cfg.paging)) << 12n;
     const a = Number(startAddr >> 12n);
-    const b = Number((endAddr + 4095n) >> 12n);
+    const b = Number(((endAddr < userTop ? endAddr : userTop) + 4095n) >> 12n);
     let result: Outcome = { kind: 'ok', value: `${b - a} pages` };
     this.m.ev.summarise(() => {
       let at = a;
@@ -386,6 +387,10 @@ export class Kernel implements VmCtx, HostCtx {
         if (at >= b) return;
       }
     });
+    if (result.kind === 'ok' && endAddr > userTop) {
+      const beyond = this.checkAddress(t, userTop);
+      if (beyond) result = beyond;
+    }
     return { outcome: result };
   }
 

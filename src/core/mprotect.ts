@@ -1,14 +1,15 @@
 /**
  * change_protection() (mm/mprotect.c): present leaf entries of the range
  * take the new protection through pte_modify(), keeping Accessed and Dirty.
- * A private writable mapping only regains RW on pages this mm alone maps
- * (can_change_pte_writable(): PageAnonExclusive); the zero page never does.
+ * A private writable mapping only regains RW on pages that are still
+ * PageAnonExclusive (can_change_pte_writable()): not after fork shared them,
+ * even once the child is gone; the zero page never does.
  */
 import { FrameKind } from './frames';
 import type { Machine } from './machine';
 import type { Vma } from './mm';
 import type { Mm } from './mm';
-import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_RW, VM_SHARED, VM_WRITE, entrySpan, indexAt, pteModify, vmPageProt } from './paging';
+import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_RW, clearSavedDirty, VM_SHARED, VM_WRITE, entrySpan, indexAt, pteModify, vmPageProt } from './paging';
 import { findSeg, materialize, type Seg, type Table } from './table';
 import { relin } from './populate';
 
@@ -19,7 +20,7 @@ export function changeProtection(m: Machine, mm: Mm, vma: Vma, a: number, b: num
 function newFlags(vma: Vma, flags: number, exclusive: boolean): number {
   let f = pteModify(flags, vmPageProt(vma.flags));
   const manualUpgrade = !(vma.flags & VM_SHARED) && (vma.flags & VM_WRITE) !== 0;
-  if (manualUpgrade && !(f & _PAGE_RW) && f & _PAGE_PRESENT && exclusive) f |= _PAGE_RW;
+  if (manualUpgrade && !(f & _PAGE_RW) && f & _PAGE_PRESENT && exclusive) f = clearSavedDirty(f | _PAGE_RW);
   return f;
 }
 
@@ -51,8 +52,8 @@ function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): numb
       const pfn = lin.data0 + (entStart - lin.vpn0) * lin.dstride;
       let excl: boolean | null = false;
       if (lin.dataKind === FrameKind.Anon) {
-        const all1 = m.frames.mapcount.every(pfn, pfn + pages, (c) => c === 1);
-        const none1 = m.frames.mapcount.every(pfn, pfn + pages, (c) => c !== 1);
+        const all1 = m.frames.exclusive.every(pfn, pfn + pages, (x) => x);
+        const none1 = m.frames.exclusive.every(pfn, pfn + pages, (x) => !x);
         excl = all1 ? true : none1 ? false : null;
       }
       if (excl !== null && last > i) {
@@ -72,7 +73,7 @@ function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): numb
         changed++;
       } else if (t.lvl === 0) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
-          const excl = m.frames.kindOf(s.pfn) === FrameKind.Anon && m.frames.mapcount.get(s.pfn) === 1;
+          const excl = m.frames.kindOf(s.pfn) === FrameKind.Anon && m.frames.exclusive.get(s.pfn);
           s.flags = newFlags(vma, s.flags, excl);
           changed++;
         }

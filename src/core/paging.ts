@@ -65,6 +65,13 @@ export const _PAGE_PROTNONE = _PAGE_GLOBAL;
  * moves it back to bit 63 when an entry is shown.
  */
 export const _PAGE_NX = 1 << 20;
+/**
+ * _PAGE_SAVED_DIRTY (bit 58, _PAGE_BIT_SOFTW5): since 6.6 pte_wrprotect()
+ * moves Dirty here so that no PTE is Write=0,Dirty=1 (a shadow-stack PTE),
+ * and pte_mkwrite() moves it back (arch/x86/include/asm/pgtable.h,
+ * mksaveddirty_shift()). Stored at bit 21, shown at bit 58.
+ */
+export const _PAGE_SAVED_DIRTY = 1 << 21;
 
 /** _PAGE_TABLE: what pmd_populate()/pud_populate() write into a non-leaf entry. */
 export const _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
@@ -107,14 +114,48 @@ export function vmPageProt(vmFlags: number): number {
  * pte_modify(): keep the PFN and _PAGE_CHG_MASK bits (PWT, PCD, ACCESSED,
  * DIRTY, SPECIAL, …) of the old entry, take the rest from the new protection.
  */
-const CHG_MASK = _PAGE_PWT | _PAGE_PCD | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SPECIAL;
+const CHG_MASK = _PAGE_PWT | _PAGE_PCD | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SAVED_DIRTY | _PAGE_SPECIAL;
 export function pteModify(flags: number, newprot: number): number {
-  return (flags & CHG_MASK) | (newprot & ~CHG_MASK);
+  const f = (flags & CHG_MASK) | (newprot & ~CHG_MASK);
+  // "To avoid creating Write=0,Dirty=1 PTEs": only when the old entry was writable.
+  return flags & _PAGE_RW ? mkSavedDirty(f) : clearSavedDirty(f);
+}
+
+/** mksaveddirty_shift(): on a read-only entry, Dirty becomes SavedDirty. */
+export function mkSavedDirty(f: number): number {
+  if (f & _PAGE_RW || !(f & _PAGE_DIRTY)) return f;
+  return (f & ~_PAGE_DIRTY) | _PAGE_SAVED_DIRTY;
+}
+
+/** clear_saveddirty_shift(): on a writable entry, SavedDirty becomes Dirty. */
+export function clearSavedDirty(f: number): number {
+  if (!(f & _PAGE_RW) || !(f & _PAGE_SAVED_DIRTY)) return f;
+  return (f & ~_PAGE_SAVED_DIRTY) | _PAGE_DIRTY;
+}
+
+/** pte_wrprotect(). */
+export function pteWrprotect(f: number): number {
+  return mkSavedDirty(f & ~_PAGE_RW);
+}
+
+/** pte_mkwrite(pte_mkdirty(pte)): what a write fault leaves. */
+export function pteMkwriteDirty(f: number): number {
+  return clearSavedDirty(f | _PAGE_RW | _PAGE_DIRTY) & ~_PAGE_SAVED_DIRTY;
+}
+
+/** pte_mkclean(): neither dirty bit. */
+export function pteMkclean(f: number): number {
+  return f & ~(_PAGE_DIRTY | _PAGE_SAVED_DIRTY);
 }
 
 /** The 64-bit entry as Linux stores it: PFN in bits 12–51, NX in bit 63. */
 export function entryValue(pfn: number, flags: number): bigint {
-  let v = (BigInt(pfn) << 12n) | BigInt(flags & 0xfff);
+  // A PROT_NONE entry (not present, PROTNONE set) holds the PFN inverted, so a
+  // speculative walk (L1TF) finds nothing real: pfn_pte() and flip_protnone_guard().
+  const inverted = !(flags & _PAGE_PRESENT) && (flags & _PAGE_PROTNONE) !== 0;
+  const field = inverted ? (~BigInt(pfn) & ((1n << 40n) - 1n)) : BigInt(pfn);
+  let v = (field << 12n) | BigInt(flags & 0xfff);
+  if (flags & _PAGE_SAVED_DIRTY) v |= 1n << 58n;
   if (flags & _PAGE_NX) v |= 1n << 63n;
   return v;
 }

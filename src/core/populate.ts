@@ -11,6 +11,7 @@ import { FrameKind, ZERO_PFN } from './frames';
 import { ensureChild, userAccess, type FaultCtx } from './fault';
 import { anonVmaPrepare, type Mm, type Vma } from './mm';
 import {
+  _PAGE_ACCESSED,
   _PAGE_DIRTY,
   _PAGE_PRESENT,
   _PAGE_RW,
@@ -19,6 +20,7 @@ import {
   VM_WRITE,
   entrySpan,
   indexAt,
+  pteMkwriteDirty,
   vmPageProt,
 } from './paging';
 import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type RssHolder, type Seg, type Table } from './table';
@@ -61,7 +63,9 @@ function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: numbe
     if (seg && seg.lin !== null && full && runNeedsNoFault(seg.lin, write)) {
       // Present pages that allow the access: the MMU only sets Accessed/Dirty.
       const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
-      if (write && !(seg.lin.leaf & _PAGE_DIRTY)) relin(t, i, last, { ...seg.lin, leaf: seg.lin.leaf | _PAGE_DIRTY });
+      // The MMU sets Accessed on every access (old PTEs after fork) and Dirty on a write.
+      const want = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+      if ((seg.lin.leaf & want) !== want) relin(t, i, last, { ...seg.lin, leaf: seg.lin.leaf | want });
       entStart += (last - i) * span;
       i = last;
       continue;
@@ -128,24 +132,30 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     if (c === null) return false;
     data0 = c;
     dataKind = FrameKind.Shmem;
-    leaf = write ? prot | _PAGE_DIRTY | (vma.flags & VM_WRITE ? _PAGE_RW : 0) : prot;
+    leaf = write && vma.flags & VM_WRITE ? pteMkwriteDirty(prot) : prot;
+    m.ev.count('__handle_mm_fault', pages, 'faults');
     m.ev.count(write ? 'do_shared_fault' : 'do_read_fault', pages, 'pages');
+    m.ev.count('shmem_fault', pages, 'pages');
   } else if (write) {
     if (!m.frames.canAlloc(tablePages + pages)) return false;
     data0 = m.frames.alloc(pages, FrameKind.Anon) as number;
+    m.frames.exclusive.set(data0, data0 + pages, true);
     dataKind = FrameKind.Anon;
-    leaf = prot | (vma.flags & VM_WRITE ? _PAGE_RW | _PAGE_DIRTY : 0);
+    leaf = vma.flags & VM_WRITE ? pteMkwriteDirty(prot) : prot;
+    m.ev.count('__handle_mm_fault', pages, 'faults');
     if (!vma.anonVma) {
       anonVmaPrepare(mm, vma);
       m.ev.count('anon_vma_prepare', 1, '');
     }
     m.ev.count('do_anonymous_page', pages, 'new pages');
+    m.ev.count('alloc_anon_folio', pages, 'pages');
   } else {
     if (!m.frames.canAlloc(tablePages)) return false;
     data0 = ZERO_PFN;
     dstride = 0;
     dataKind = FrameKind.Zero;
     leaf = prot | _PAGE_SPECIAL;
+    m.ev.count('__handle_mm_fault', pages, 'faults');
     m.ev.count('do_anonymous_page', pages, 'zero-page mappings');
   }
   const tab0 = m.allocRunTables(mm, lvl, n, 0) as number[];
@@ -173,30 +183,36 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
   const vpnA = entryVpn(t, i);
   const old = lin.data0 + (vpnA - lin.vpn0) * lin.dstride;
   m.ev.count('handle_mm_fault', pages, 'faults');
+  m.ev.count('__handle_mm_fault', pages, 'faults');
   m.ev.count('do_wp_page', pages, 'pages');
   if (vma.flags & VM_SHARED) {
     m.ev.count('wp_page_shared', pages, 'pages');
-    relin(t, i, last, { ...lin, leaf: lin.leaf | _PAGE_RW | _PAGE_DIRTY });
+    relin(t, i, last, { ...lin, leaf: pteMkwriteDirty(lin.leaf | _PAGE_ACCESSED) });
     return true;
   }
   let copy: boolean;
   if (lin.dataKind === FrameKind.Zero) copy = true;
   else if (lin.dataKind !== FrameKind.Anon) return false;
-  else if (m.frames.mapcount.every(old, old + pages, (c) => c === 1)) copy = false;
+  else if (m.frames.exclusive.every(old, old + pages, (x) => x) || m.frames.mapcount.every(old, old + pages, (c) => c === 1)) copy = false;
   else if (m.frames.mapcount.every(old, old + pages, (c) => c > 1)) copy = true;
   else return false;
   if (!copy) {
     m.ev.count('wp_page_reuse', pages, 'pages');
-    relin(t, i, last, { ...lin, leaf: lin.leaf | _PAGE_RW | _PAGE_DIRTY });
+    relin(t, i, last, { ...lin, leaf: pteMkwriteDirty(lin.leaf | _PAGE_ACCESSED) });
+    m.frames.exclusive.set(old, old + pages, true);
     return true;
   }
   if (!m.frames.canAlloc(pages)) return false;
   const fresh = m.frames.alloc(pages, FrameKind.Anon) as number;
   if (lin.dstride) m.frames.copyRange(old, fresh, pages);
-  if (!vma.anonVma) anonVmaPrepare(mm, vma);
   m.ev.count('wp_page_copy', pages, 'pages');
+  if (!vma.anonVma) {
+    anonVmaPrepare(mm, vma);
+    m.ev.count('anon_vma_prepare', 1, '');
+  }
+  m.frames.exclusive.set(fresh, fresh + pages, true);
   m.unmapData(lin.mm as RssHolder, lin.dataKind, old, lin.dstride ? pages : 0);
-  relin(t, i, last, { ...lin, data0: fresh - (vpnA - lin.vpn0), dstride: 1, dataKind: FrameKind.Anon, leaf: vmPageProt(vma.flags) | _PAGE_RW | _PAGE_DIRTY });
+  relin(t, i, last, { ...lin, data0: fresh - (vpnA - lin.vpn0), dstride: 1, dataKind: FrameKind.Anon, leaf: pteMkwriteDirty(vmPageProt(vma.flags)) });
   m.mapData(lin.mm as RssHolder, FrameKind.Anon, fresh, pages);
   return true;
 }

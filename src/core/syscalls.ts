@@ -113,7 +113,7 @@ export interface MmapArgs {
 }
 
 /** do_mmap() for anonymous memory. Returns the address in `value`. */
-export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => void): SysResult {
+export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, start: number, end: number) => void): SysResult {
   const { m } = ctx;
   m.ev.emit('do_mmap', `${a.len} bytes, ${a.addr === 'auto' ? 'address chosen by the kernel' : hexAddr(a.addr)}`);
   if (a.len === 0n) return err('EINVAL', 'length 0');
@@ -147,7 +147,15 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
       if (hint >= MMAP_MIN_ADDR_VPN && hint + pages <= limit && isFree(mm, hint, hint + pages)) found = hint;
     }
     if (found !== null && huge && found % HUGE_PAGES) found = null;
-    if (found === null) found = huge ? unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, HUGE_PAGES) : unmappedAreaTopdown(mm, pages, mm.mmapBase);
+    if (found === null && huge) found = unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, HUGE_PAGES);
+    // __get_unmapped_area(): anonymous memory with no hint and a length that is a
+    // multiple of PMD_SIZE is THP aligned (thp_get_unmapped_area_vmflags()): ask
+    // for 2 MiB more, then round the start up.
+    if (found === null && (a.addr === 'auto' || a.addr === 0n) && pages % HUGE_PAGES === 0) {
+      const padded = unmappedAreaTopdown(mm, pages + HUGE_PAGES, mm.mmapBase);
+      if (padded !== null) found = Math.ceil(padded / HUGE_PAGES) * HUGE_PAGES;
+    }
+    if (found === null) found = unmappedAreaTopdown(mm, pages, mm.mmapBase);
     if (found === null) return err('ENOMEM', 'no free range large enough');
     start = found;
   }
@@ -182,7 +190,8 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma) => 
   insertVma(mm, vma);
   const merged = mergeAround(mm, vma);
   m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(vma.start))}-${hexAddr(addrOf(vma.end))}${merged !== vma || merged.end !== vma.end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`);
-  if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(merged);
+  // mm_populate() covers the range asked for, not the VMA it merged into.
+  if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(merged, start, start + pages);
   return ok(addrOf(start));
 }
 
@@ -266,13 +275,19 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     if (!here) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
     const no = ctx.vmaRefuses?.(here, 'mprotect');
     if (no) return err('EINVAL', no);
+    // mprotect_fixup(): "if (newflags == oldflags) return 0" — before any split: nothing changes.
+    const newflags = mprotectFlags(here, protToVmFlags(prot));
+    if (newflags === here.flags) {
+      at = Math.min(r.b, here.end);
+      continue;
+    }
     splitVmaAt(mm, at);
     splitVmaAt(mm, Math.min(r.b, (vmaAt(mm, at) as Vma).end));
     const vma = vmaAt(mm, at) as Vma;
-    vma.flags = mprotectFlags(vma, protToVmFlags(prot));
+    at = vma.end;
+    vma.flags = newflags;
     const n = changeProtection(m, mm, vma, vma.start, vma.end);
     m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
-    at = vma.end;
     mergeAround(mm, vma);
   }
   if (at < r.b) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);

@@ -246,7 +246,8 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
     it(
       'random scenarios: every alive task has the same pgtables_bytes after every step',
       () => {
-        const seed = process.env.PTX_LINUX_SEED ? Number(process.env.PTX_LINUX_SEED) : undefined;
+        // A fixed seed keeps CI deterministic; PTX_LINUX_SEED=random (or a number) explores further.
+        const seed = process.env.PTX_LINUX_SEED === 'random' ? undefined : Number(process.env.PTX_LINUX_SEED ?? 20261125);
         fc.assert(
           fc.property(scenarioArb, (text) => compare(text)),
           {
