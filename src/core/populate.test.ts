@@ -164,6 +164,35 @@ describe('touch = page-by-page accesses', () => {
     expect(mmOf(bulk, 'A').rssAnon).toBe(256);
   });
 
+  it('a write touch over a whole block of zero pages: do_wp_page → wp_page_copy for the block', () => {
+    const bulk = setup(G);
+    const slow = setup(G);
+    bulk.touch('A', T, 4n * M, 'read');
+    loop(slow, T, 4n * M, 'read');
+    bulk.takeEvents();
+    bulk.touch('A', T, 4n * M, 'write');
+    loop(slow, T, 4n * M, 'write');
+    const ev = bulk.takeEvents();
+    expect(ev.find((e) => e.fn === 'wp_page_copy')?.detail).toMatch(/^×1,024\b/);
+    expect(picture(bulk, T, 4n * M)).toEqual(picture(slow, T, 4n * M));
+    expect(mmOf(bulk, 'A').rssAnon).toBe(1024);
+  });
+
+  it('after fork, the parent writing a whole block copies it, as page-by-page COW faults do', () => {
+    const bulk = setup(G);
+    const slow = setup(G);
+    for (const k of [bulk, slow]) {
+      k.touch('A', T, 4n * M, 'write');
+      k.fork('A', 'B');
+    }
+    bulk.touch('A', T, 4n * M, 'write');
+    loop(slow, T, 4n * M, 'write');
+    expect(picture(bulk, T, 4n * M)).toEqual(picture(slow, T, 4n * M));
+    // The child still maps the original pages: 1,024 anonymous pages each, 2,048 in all.
+    expect(bulk.m.frames.used).toBe(slow.m.frames.used);
+    expect(mmOf(bulk, 'B').rssAnon).toBe(1024);
+  });
+
   it('a second touch of populated pages allocates nothing and keeps the Run', () => {
     const k = setup(G);
     k.touch('A', T, G, 'write');
