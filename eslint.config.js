@@ -26,6 +26,7 @@ export default defineConfig(
   {
     ignores: [
       'dist/',
+      'dist-cli/',
       'test-results/',
       'playwright-report/',
       'blob-report/',

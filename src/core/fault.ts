@@ -133,7 +133,7 @@ export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, acce
   m.ev.emit('handle_mm_fault', () => `${access} fault at ${hexAddr(addrOf(vpn))}`);
   const hooked = ctx.hook?.(m, mm, vma, vpn, access);
   if (hooked !== undefined) return hooked;
-  if (vma.flags & VM_HUGETLB) return hugetlbFault(ctx, mm, vma, vpn, ctx.shmemOf(vma));
+  if (vma.flags & VM_HUGETLB) return hugetlbFault(ctx, mm, vma, vpn, ctx.shmemOf(vma), access);
   return __handleMmFault(ctx, mm, vma, vpn, access);
 }
 

@@ -14,7 +14,7 @@
  */
 import { ensureChild, type FaultCtx, type FaultResult } from './fault';
 import type { Mm, Vma } from './mm';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, hexAddr, indexAt, vmPageProt } from './paging';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, hexAddr, indexAt, pteMkwriteDirty, vmPageProt } from './paging';
 import type { Shmem } from './shmem';
 import { clearRange, entryAt, materialize, setSingle, type Single, type Table } from './table';
 
@@ -76,7 +76,7 @@ function hugePmdShare(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, pud: Table, i
 }
 
 /** hugetlb_fault(): huge_pte_alloc() then hugetlb_no_page() (or nothing, if the entry is there). */
-export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: Shmem): FaultResult {
+export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: Shmem, access: 'read' | 'write' | 'exec'): FaultResult {
   const { m } = ctx;
   m.ev.emit('hugetlb_fault', `2 MiB page at ${hexAddr(addrOf(vpn - (vpn % PMD_SPAN)))}`);
   const pud = pudTable(ctx, mm, vpn, true);
@@ -90,7 +90,15 @@ export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: 
     pmd.perLink = true;
   }
   const i = indexAt(vpn, 1);
-  if (entryAt(pmd, i)) return 'ok';
+  const have = entryAt(pmd, i);
+  if (have) {
+    // hugetlb_wp() on a shared mapping: make the entry writable in place (set_huge_ptep_writable()).
+    if (access === 'write' && !(have.flags & _PAGE_RW) && (vma.flags & (VM_WRITE | VM_MAYSHARE)) === (VM_WRITE | VM_MAYSHARE)) {
+      (materialize(pmd, i) as Single).flags = pteMkwriteDirty(have.flags | _PAGE_ACCESSED);
+      m.ev.emit('hugetlb_wp', 'a shared hugetlb page: the PMD entry becomes writable in place');
+    }
+    return 'ok';
+  }
   const index = vma.pgoff + (vpn - vma.start);
   const pfn = file.getHugePage(m.frames, index);
   if (pfn === null) return 'OOM';
@@ -121,6 +129,30 @@ function otherLinker(ctx: HugeCtx, t: Table, not: Mm): Mm | null {
 }
 
 /**
+ * hugetlb_change_protection() first unshares every shared PMD page the range
+ * touches (huge_pmd_unshare()), so one mm's mprotect never reaches the others.
+ */
+export function unshareHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number): void {
+  for (let base = a - (a % PUD_SPAN); base < b; base += PUD_SPAN) {
+    const pud = pudTable(ctx, mm, base, false);
+    const pi = indexAt(base, 2);
+    const pmd = pud ? materialize(pud, pi)?.child : null;
+    if (pud && pmd && pmd.sharers > 0) unshareOne(ctx, mm, pud, pi, pmd);
+  }
+}
+
+function unshareOne(ctx: HugeCtx, mm: Mm, pud: Table, pi: number, pmd: Table): void {
+  clearRange(pud, pi, pi + 1);
+  pmd.sharers--;
+  mm.tables[1] = (mm.tables[1] ?? 0) - 1;
+  if (pmd.mm === mm) {
+    const heir = otherLinker(ctx, pmd, mm);
+    if (heir) pmd.mm = heir;
+  }
+  ctx.m.ev.emit('huge_pmd_unshare', `${mm.label} lets go of the shared PMD page pfn 0x${pmd.pfn.toString(16)} (its PUD entry is cleared, mm_dec_nr_pmds()); the other mms keep it`, 'mm/hugetlb.c: if (huge_pmd_unshare(mm, vma, address, ptep)) { ... }');
+}
+
+/**
  * __unmap_hugepage_range() over [a, b) of one hugetlb VMA: a shared PMD page
  * is unshared (huge_pmd_unshare(): pud_clear, drop the share count and this
  * mm's charge); otherwise the huge entries are cleared.
@@ -136,14 +168,7 @@ export function zapHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number): number {
     const pmd = s?.child;
     if (!pmd) continue;
     if (pmd.sharers > 0) {
-      clearRange(pud, pi, pi + 1);
-      pmd.sharers--;
-      mm.tables[1] = (mm.tables[1] ?? 0) - 1;
-      if (pmd.mm === mm) {
-        const heir = otherLinker(ctx, pmd, mm);
-        if (heir) pmd.mm = heir;
-      }
-      m.ev.emit('huge_pmd_unshare', `${mm.label} lets go of the shared PMD page pfn 0x${pmd.pfn.toString(16)} (its PUD entry is cleared, mm_dec_nr_pmds()); the other mms keep it`, 'mm/hugetlb.c: if (huge_pmd_unshare(mm, vma, address, ptep)) { ... }');
+      unshareOne(ctx, mm, pud, pi, pmd);
       continue;
     }
     const lo = Math.max(a, base);

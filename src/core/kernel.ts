@@ -59,6 +59,8 @@ export interface KernelConfig {
    * mmap()), so the same memory is shared and only the page tables differ.
    */
   twin?: boolean;
+  /** The kernel the twin stands in for. */
+  twinOf?: 'mainline' | 'mshare-v1' | 'msharefs';
   paging: Paging;
   /** RAM in bytes (`memory`); undefined = unlimited. */
   memory?: bigint;
@@ -96,8 +98,8 @@ export class Kernel implements VmCtx, HostCtx {
       this.v1 = v1;
       this.hook = (_m, mm, vma, vpn, access) => v1.fault(mm, vma, vpn, access);
     }
-    if (cfg.kernel === 'msharefs') {
-      const fs = new Msharefs(this);
+    if (cfg.kernel === 'msharefs' || (cfg.twin && cfg.twinOf === 'msharefs')) {
+      const fs = new Msharefs(this, cfg.twin ?? false);
       this.fs = fs;
       this.userFaultHook = (_m, mm, vma, vpn, access) => fs.fault(mm, vma, vpn, access);
     }
@@ -124,10 +126,7 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   unmapHook(mm: Mm, vma: Vma): 'skip' | 'unlinked' | undefined {
-    if (this.fs && isMsharefs(vma)) {
-      this.fs.unmapView(mm, vma);
-      return 'unlinked';
-    }
+    if (this.fs && isMsharefs(vma)) return this.fs.unmapView(mm, vma) ? 'unlinked' : undefined;
     return this.v1?.unmapHook(mm, vma);
   }
 

@@ -250,7 +250,7 @@ export class MshareV1 {
         const hostChild = (materialize(host.pgd, hi) as { child: Table }).child;
         setSingle(mm.pgd, gi, he.pfn, he.flags, hostChild);
         hostChild.sharers++;
-        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← host PGD[${hi}] = ${entryHex(he.pfn, he.flags)}: the guest now walks the host's PUD page, pfn 0x${he.pfn.toString(16)}; nothing is charged to ${mm.label}`, `${SRC}: if (!pgd_same(*guest_pgd, *pgd)) { set_pgd(guest_pgd, *pgd);`);
+        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← host PGD[${hi}] = ${entryHex(he.pfn, he.flags)}: the guest now walks the host's ${this.m.top === 4 ? 'P4D' : 'PUD'} page, pfn 0x${he.pfn.toString(16)}; nothing is charged to ${mm.label}`, `${SRC}: if (!pgd_same(*guest_pgd, *pgd)) { set_pgd(guest_pgd, *pgd);`);
       } else {
         clearRange(mm.pgd, gi, gi + 1);
         ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← the host's empty entry`, `${SRC}: set_pgd(guest_pgd, *pgd);`);
@@ -261,13 +261,12 @@ export class MshareV1 {
     ev.emit('mmap_read_lock', `${host.label}`, `${SRC}: *addrp = host_addr; mmap_read_lock(host_mm);`);
     const hv = vmaAt(host, hostVpn);
     ev.emit('find_vma', hv ? `host VMA ${hexAddr(addrOf(hv.start))}-${hexAddr(addrOf(hv.end))}` : 'no host VMA here', `${SRC}: vma = find_vma(host_mm, host_addr); if (vma && vma->vm_start > host_addr) vma = NULL;`);
-    let r: FaultResult;
     if (!hv) {
-      ev.emit('VM_FAULT_SIGSEGV', 'a hole in the region: the code returns VM_FAULT_SIGSEGV, though the cover letter promised "Any access to unmapped address will result in SIGBUS"', 'mm/memory.c (08/14): if (!vma) return VM_FAULT_SIGSEGV;');
-      r = 'SIGSEGV';
-    } else {
-      r = __handleMmFault(this.k, host, hv, hostVpn, access);
+      // find_shared_vma() returned holding the host's lock; this early return skips the unlock below.
+      ev.emit('VM_FAULT_SIGSEGV', `a hole in the region: the code returns VM_FAULT_SIGSEGV, though the cover letter promised "Any access to unmapped address will result in SIGBUS"; it returns before the unlock, so ${host.label}'s mmap_lock stays held for read (a leak in the patch)`, 'mm/memory.c (08/14): if (!vma) return VM_FAULT_SIGSEGV;');
+      return 'SIGSEGV';
     }
+    const r: FaultResult = __handleMmFault(this.k, host, hv, hostVpn, access);
     ev.emit('mmap_read_unlock', `${host.label}`, 'mm/memory.c (08/14): if (!(ret & VM_FAULT_RETRY)) { mmap_read_unlock(vma->vm_mm); release_mmlock = 0; }');
     return r;
   }

@@ -14,7 +14,9 @@
  * selftests V2; code at ivanalgo/linux-kernel-develop mm/mshare.c (02cdb8ba),
  * as summarised in shared/reference/mshare-versions.md §1d.
  */
-import { __handleMmFault, accessError, ensureChild, type AccessOutcome, type FaultResult } from './fault';
+import { __handleMmFault, accessError, ensureChild, handleMmFault, userAccess, type AccessOutcome, type FaultResult } from './fault';
+import { populate } from './populate';
+import { zapRange } from './zap';
 import { populateThroughHost } from './through-host';
 import type { HostCtx } from './mshare-v1';
 import { vmaAt, type Mm, type Vma, type VmaExt } from './mm';
@@ -60,7 +62,34 @@ export class Msharefs {
   /** Every inode not yet evicted (unlinked ones may still be mapped or open). */
   readonly files = new Set<MshareFile>();
 
-  constructor(private readonly k: HostCtx) {}
+  /**
+   * twin: the mainline twin of an msharefs scenario (`--compare mainline`):
+   * the same files and host mappings, but each task faults the pages into its
+   * own tables, as with a plain MAP_SHARED mapping of a shared file.
+   */
+  constructor(
+    private readonly k: HostCtx,
+    readonly twin = false,
+  ) {}
+
+  /** The host VMA behind a task's view at vpn, as a VMA of the task (twin mode). */
+  private twinVma(vma: Vma & { ext: MsharefsExt }, vpn: number): Vma | null {
+    const hv = vmaAt(vma.ext.file.host, this.base + (vpn - vma.start));
+    if (!hv) return null;
+    const start = vma.start + (hv.start - this.base);
+    return { start, end: start + (hv.end - hv.start), flags: hv.flags, pgoff: hv.pgoff, shmem: hv.shmem, anonVma: 0 };
+  }
+
+  /** Truncation in the twin: every task's pages of [a, b) of the host go before the host's do. */
+  private twinZap(f: MshareFile, a: number, b: number): void {
+    if (!this.twin) return;
+    for (const mm of this.k.taskMms()) {
+      for (const v of mm.vmas) {
+        if (!isMsharefs(v) || v.ext.file !== f) continue;
+        zapRange(this.k.m, mm, v.start + (a - this.base), v.start + (b - this.base), { reclaim: false });
+      }
+    }
+  }
 
   /** mshare_base: the host mm's region starts at 512 GiB (P4D_SIZE). */
   private get base(): number {
@@ -149,6 +178,7 @@ export class Msharefs {
     if (!f.pages) return err('EINVAL', 'the region has no size yet');
     if (offset & 0xfffn || size & 0xfffn || (offset + size) >> 12n > BigInt(f.pages)) return err('EINVAL', 'outside the region');
     this.k.m.ev.emit('MSHAREFS_UNMAP', `host mm: ${hexAddr(addrOf(this.base) + offset)}, ${size} bytes`);
+    this.twinZap(f, this.base + Number(offset >> 12n), this.base + Number((offset + size) >> 12n));
     return this.k.munmapIn(f.host, addrOf(this.base) + offset, size);
   }
 
@@ -190,6 +220,16 @@ export class Msharefs {
     const { m } = this.k;
     const ev = m.ev;
     const f = vma.ext.file;
+    if (this.twin) {
+      // Mainline twin: a plain shared mapping, faulted into this task's own tables.
+      const tv = this.twinVma(vma, vpn);
+      if (!tv) {
+        ev.emit('bad_area', 'nothing is mapped there: SIGSEGV');
+        return 'SIGSEGV';
+      }
+      if (accessError(access, false, tv)) return 'SIGSEGV';
+      return handleMmFault(this.k, mm, tv, vpn, access);
+    }
     const host = f.host;
     const hostVpn = this.base + (vpn - vma.start);
     ev.emit('do_user_addr_fault', `VM_MSHARE VMA: the fault is handled against ${host.label} at ${hexAddr(addrOf(hostVpn))} (per-VMA locks are not supported, so the mmap_lock path is taken)`);
@@ -215,15 +255,18 @@ export class Msharefs {
         clearRange(gt, gi, gi + 1);
         ev.emit('set_p4d', `${mm.label}'s entry cleared: the host has no PUD page there any more`);
       }
+      ev.emit('mmap_read_unlock', host.label, `${SRC} 14/22: mmap_read_unlock(host_mm); return VM_FAULT_NOPAGE;`);
       ev.emit('VM_FAULT_NOPAGE', 'the access retries');
       return 'NOPAGE';
     }
     const hv = vmaAt(host, hostVpn);
     if (!hv) {
-      ev.emit('VM_FAULT_SIGSEGV', f.owner ? 'nothing is mapped there in the host mm (MSHAREFS_UNMAP, or never created)' : 'the owner has exited and the region was emptied: access by a non-owner gives SIGSEGV (v3 17/22)');
+      ev.emit('mmap_read_unlock', host.label, `${SRC} 14/22: no host VMA: mmap_read_unlock(host_mm)`);
+      ev.emit('bad_area_nosemaphore', f.owner ? 'nothing is mapped there in the host mm (MSHAREFS_UNMAP, or never created): SIGSEGV' : 'the owner has exited and the region was emptied: access by a non-owner gives SIGSEGV (v3 17/22)');
       return 'SIGSEGV';
     }
     if (accessError(access, false, hv)) {
+      ev.emit('mmap_read_unlock', host.label);
       ev.emit('bad_area_access_error', `the host VMA does not allow ${access} (access_error() against the host VMA)`);
       return 'SIGSEGV';
     }
@@ -234,17 +277,35 @@ export class Msharefs {
 
   /** `touch` over the task's view: fault the host first, then one set_p4d per slot. */
   populate(mm: Mm, vma: Vma & { ext: MsharefsExt }, a: number, b: number, write: boolean): AccessOutcome | null {
+    if (this.twin) {
+      for (let v = a; v < b; ) {
+        const tv = this.twinVma(vma, v);
+        if (!tv) return userAccess(this.k, mm, v, write ? 'write' : 'read');
+        const e = Math.min(b, tv.end);
+        const o = populate(this.k, mm, tv, v, e, write);
+        if (o) return o;
+        v = e;
+      }
+      return null;
+    }
     return populateThroughHost(this.k, mm, vma.ext.file.host, this.base - vma.start, this.align, a, b, write);
   }
 
   /** MADV_DONTNEED and friends on the view act on the host's pages. */
   target(vma: Vma): { mm: Mm; delta: number } | undefined {
-    return isMsharefs(vma) ? { mm: vma.ext.file.host, delta: this.base - vma.start } : undefined;
+    return isMsharefs(vma) && !this.twin ? { mm: vma.ext.file.host, delta: this.base - vma.start } : undefined;
   }
 
   /** The task unmaps its view (munmap of the whole VMA, or exit): p4d_clear() and ptdesc_pud_pts_dec() per 512 GiB slot. */
-  unmapView(mm: Mm, vma: Vma & { ext: MsharefsExt }): void {
+  unmapView(mm: Mm, vma: Vma & { ext: MsharefsExt }): boolean {
     const { m } = this.k;
+    if (this.twin) {
+      // A plain shared mapping: its own pages are zapped, then the file reference goes
+      // (which may evict the region and free its pages, so not before).
+      zapRange(m, mm, vma.start, vma.end, { reclaim: false });
+      this.put(vma.ext.file);
+      return true;
+    }
     for (let v = vma.start; v < vma.end; v += this.align) {
       const gt = this.p4dTable(mm, v, false);
       if (!gt) continue;
@@ -256,6 +317,7 @@ export class Msharefs {
       m.ev.emit('p4d_clear', `${mm.label} drops its link to the host's PUD page pfn 0x${s.pfn.toString(16)} (ptdesc_pud_pts_dec); pages in the region itself are not unmapped`);
     }
     this.put(vma.ext.file);
+    return true;
   }
 
   /** The owner exits: the whole host range is unmapped (v3 17/22); ownership is not inherited by fork. */
@@ -264,7 +326,10 @@ export class Msharefs {
       if (f.owner !== mm) continue;
       f.owner = null;
       this.k.m.ev.emit('mshare_owner_exit', `"${f.name}" loses its owner: the host range is unmapped; other sharers now get SIGSEGV and new mmaps fail`, `${SRC} 17/22: do_munmap() of the whole host range when the owner exits`);
-      if (f.pages) this.k.munmapIn(f.host, addrOf(this.base), addrOf(f.pages));
+      if (f.pages) {
+        this.twinZap(f, this.base, this.base + f.pages);
+        this.k.munmapIn(f.host, addrOf(this.base), addrOf(f.pages));
+      }
     }
   }
 }

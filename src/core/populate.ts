@@ -54,9 +54,12 @@ function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: numbe
       // A stretch of none entries wholly inside the range: try one block.
       let j = i + 1;
       while (j < 512 && entStart + (j - i + 1) * span <= b && findSeg(t, j) < 0) j++;
-      if (bulkNew(ctx, mm, vma, t, i, j, write)) {
-        entStart += (j - i) * span;
-        i = j;
+      // When memory is short, halve the block until what fits is found (O(log n) tries),
+      // rather than dropping to entry by entry at once.
+      const done = bulkTry(ctx, mm, vma, t, i, j, write);
+      if (done > i) {
+        entStart += (done - i) * span;
+        i = done;
         continue;
       }
     }
@@ -95,6 +98,15 @@ function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: numbe
     i++;
   }
   return null;
+}
+
+/** Fault in as much of [i, j) as blocks as memory allows; returns where it stopped. */
+function bulkTry(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number, write: boolean): number {
+  if (bulkNew(ctx, mm, vma, t, i, j, write)) return j;
+  if (j - i === 1) return i;
+  const mid = (i + j) >> 1;
+  const k = bulkTry(ctx, mm, vma, t, i, mid, write);
+  return k < mid ? k : bulkTry(ctx, mm, vma, t, mid, j, write);
 }
 
 function runNeedsNoFault(lin: Lin, write: boolean): boolean {

@@ -22,7 +22,7 @@ import {
 } from './paging';
 import { Shmem } from './shmem';
 import { zapRange } from './zap';
-import { HUGE_PAGES, zapHugetlb, type HugeCtx } from './hugetlb';
+import { HUGE_PAGES, unshareHugetlb, zapHugetlb, type HugeCtx } from './hugetlb';
 import { freePgtables } from './free-pgtables';
 import { changeProtection } from './mprotect';
 import {
@@ -286,6 +286,7 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     const vma = vmaAt(mm, at) as Vma;
     at = vma.end;
     vma.flags = newflags;
+    if (vma.flags & VM_HUGETLB) unshareHugetlb(ctx as VmCtx & HugeCtx, mm, vma.start, vma.end);
     const n = changeProtection(m, mm, vma, vma.start, vma.end);
     m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
     mergeAround(mm, vma);

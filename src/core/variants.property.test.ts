@@ -75,13 +75,16 @@ function check(text: string, cleanup: string[]): void {
   const lines = cleanup.filter((l) => made.has(l.split(':')[0] as string) || l.startsWith('spawn'));
   const p = parseScenario(text + '\n' + lines.join('\n'));
   if (!p.ok) throw new Error(`does not parse: ${JSON.stringify(p.errors)}\n${text}`);
-  const r = new Runner(p.scenario);
-  while (!r.finished) {
-    const s = r.step();
-    const bad = r.kernel.invariants();
-    if (bad.length) throw new Error(`after step ${s.index} (line ${s.line}): ${bad.join('; ')}\n${text}`);
+  // The scenario itself, and its mainline twin (what --compare mainline runs).
+  for (const twin of [false, true]) {
+    const r = new Runner(p.scenario, { twin });
+    while (!r.finished) {
+      const s = r.step();
+      const bad = r.kernel.invariants();
+      if (bad.length) throw new Error(`${twin ? 'twin: ' : ''}after step ${s.index} (line ${s.line}): ${bad.join('; ')}\n${text}`);
+    }
+    expect(r.kernel.m.frames.used, text).toBe(0);
   }
-  expect(r.kernel.m.frames.used, text).toBe(0);
 }
 
 const exits = ['A', 'B', 'C', 'D', 'E'].map((t) => `${t}: exit`);

@@ -33,6 +33,7 @@ export class Runner {
     this.kernel = new Kernel({
       kernel: opts.twin ? 'mainline' : scenario.kernel,
       twin: opts.twin ?? false,
+      twinOf: scenario.kernel,
       paging: scenario.paging,
       ...(scenario.memory !== undefined ? { memory: scenario.memory } : {}),
     });
@@ -154,7 +155,7 @@ export class Runner {
       const n = Math.min(e, Number.MAX_SAFE_INTEGER) - s;
       if (kind >= FrameKind.TableBase && kind <= FrameKind.TableBase + 4) {
         table_pages[levelName(kind - FrameKind.TableBase, k.cfg.paging)] += n;
-      } else if (kind === FrameKind.Anon || kind === FrameKind.Shmem) data_pages += n;
+      } else if (kind === FrameKind.Anon || kind === FrameKind.Shmem || kind === FrameKind.Huge) data_pages += n;
     });
     const report: Report = {
       format: 'ptx-report/1',

@@ -1,0 +1,178 @@
+/**
+ * The command line as a user runs it (shared/spec/scenario-language.md §2):
+ * `ptx run FILE [--json] [--compare mainline]`, `ptx url`, `ptx decode`,
+ * through a child process (bin/ptx.js), checking exit codes, stdout and the
+ * FILE:LINE:COL form of errors on stderr.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '../scenario/report';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(root, 'bin/ptx.js');
+const scenario = (f: string): string => join(root, 'scenarios', `${f}.ptx`);
+
+function ptx(args: string[], input?: string): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'ptx-cli-'));
+const write = (name: string, text: string): string => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('ptx run', { timeout: 120_000 }, () => {
+  it('prints the readable summary and exits 0, whatever the outcomes (a SIGSEGV is an outcome, not an error)', () => {
+    const r = ptx(['run', scenario('mshare-v1-hole')]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe('"mshare v1: a hole in the region is VM_FAULT_SIGSEGV, not the SIGBUS the cover letter promised" · kernel mshare-v1 · 4-level paging · 9 steps');
+    expect(r.out).toContain('  8  B: read 1T+2G 1\n       → SIGSEGV: VM_FAULT_SIGSEGV at 0x10080000000');
+    // Notes are printed as captions before their step.
+    expect(r.out).toContain('   # B reads at 1 TiB: the usual set_pgd, VM_FAULT_NOPAGE and retry; B sees "data".\n  7  B: read 1T 4');
+    expect(r.out).toMatch(/mshare "sga" at 0x10000000000, 549,755,813,888 bytes, refcount 2, host page tables 12 KiB/);
+  });
+
+  it('a scenario that does not load: exit 2 and FILE:LINE:COL: message on stderr, nothing on stdout', () => {
+    const bad = write('bad.ptx', 'kernel mshare-v1\nspawn A\nA: mmap 1T\n');
+    const r = ptx(['run', bad]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`${bad}:3:11: expected a length such as 4K, 2M or 0x1000 (T: mmap ADDR LEN PROT FLAGS [fd=F] [offset=N])\n`);
+    // A task used before it exists, and a directive after the first step.
+    const late = write('late.ptx', 'spawn A\nB: read 1T\nkernel mshare-v1\n');
+    const r2 = ptx(['run', late, '--json']);
+    expect(r2.code).toBe(2);
+    expect(r2.out).toBe('');
+    expect(r2.err.split('\n').filter(Boolean).every((l) => l.startsWith(`${late}:`) && /^.*:\d+:\d+: /.test(l))).toBe(true);
+    expect(r2.err).toMatch(new RegExp(`^${late.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:1: `, 'm'));
+    expect(r2.err).toMatch(/:3:1: /);
+  });
+
+  it("reads standard input with '-', and names it <stdin> in errors", () => {
+    const ok = ptx(['run', '-', '--json'], 'kernel msharefs\nspawn A\nA: mshare "x" 1T 512G O_RDWR\n');
+    expect(ok.code).toBe(0);
+    const rep = JSON.parse(ok.out) as Report;
+    expect(rep.kernel).toBe('msharefs');
+    expect(rep.steps[1]?.outcome).toMatchObject({ kind: 'errno', errno: 'ENOSYS' });
+    const bad = ptx(['run', '-'], 'spawn A\nA: frobnicate\n');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^<stdin>:2:4: /);
+  });
+
+  it('--json prints a ptx-report/1 report: steps with events, walks and pgtables_bytes, tasks, mshare, totals', () => {
+    const r = ptx(['run', scenario('mshare-v1-guest-fault'), '--json']);
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out) as Report;
+    expect(rep.format).toBe('ptx-report/1');
+    expect(rep.title).toBe("mshare v1: the guest's first fault copies a PGD entry");
+    expect(rep.kernel).toBe('mshare-v1');
+    expect(rep.paging).toBe(4);
+    expect(rep.steps).toHaveLength(11);
+    const read = rep.steps[6];
+    expect(read).toMatchObject({ index: 7, task: 'B', op: 'read', outcome: { kind: 'ok', value: Buffer.from('Some random shared text').toString('hex') }, pgtables_bytes: { A: 0, B: 0 } });
+    expect(read?.line).toBe(readFileSync(scenario('mshare-v1-guest-fault'), 'utf8').split('\n').indexOf('B: read 1T+0x1000 23') + 1);
+    expect(read?.events.map((e) => e.fn)).toEqual(['handle_mm_fault', 'find_shared_vma', 'set_pgd', 'VM_FAULT_NOPAGE']);
+    expect(read?.events[0]).toMatchObject({ fn: 'handle_mm_fault', task: 'B' });
+    expect(rep.steps[7]?.walk?.pfn).toBe(rep.steps[8]?.walk?.pfn);
+    expect(rep.steps[7]?.walk?.levels[0]).toEqual({ level: 'pgd', index: 2, entry: rep.steps[8]?.walk?.levels[0]?.entry });
+    expect(rep.tasks.map((t) => [t.name, t.pid, t.state, t.pgtables_bytes])).toEqual([['A', 1, 'running', 0], ['B', 2, 'running', 0]]);
+    expect(rep.mshare).toEqual([{ name: 'sga', start: '0x10000000000', size: 549755813888, refcount: 2, pgtables_bytes: 12288 }]);
+    expect(rep.totals).toEqual({ table_pages: { pgd: 3, p4d: 0, pud: 1, pmd: 1, pte: 1 }, pgtables_bytes: 12288, data_pages: 2 });
+    expect(rep.compare).toBeUndefined();
+  });
+
+  it('--compare mainline adds the comparison per task and in total, to the JSON report and to the readable output', () => {
+    const j = ptx(['run', scenario('mshare-v1-guest-fault'), '--json', '--compare', 'mainline']);
+    expect(j.code).toBe(0);
+    const rep = JSON.parse(j.out) as Report;
+    expect(rep.kernel).toBe('mshare-v1');
+    expect(rep.compare?.kernel).toBe('mainline');
+    expect(rep.compare?.tasks).toEqual([
+      { name: 'A', pgtables_bytes: 0, mainline_pgtables_bytes: 12288 },
+      { name: 'B', pgtables_bytes: 0, mainline_pgtables_bytes: 12288 },
+    ]);
+    expect(rep.compare?.totals).toEqual({ pgtables_bytes: 12288, mainline_pgtables_bytes: 24576, saved_bytes: 12288 });
+    expect(rep.compare?.steps).toHaveLength(11);
+    const t = ptx(['run', scenario('mshare-v1-guest-fault'), '--compare', 'mainline']);
+    expect(t.code).toBe(0);
+    const tail = t.out.slice(t.out.indexOf('compared with mainline'));
+    expect(tail.split('\n')).toEqual([
+      'compared with mainline (each region a plain shared mapping):',
+      '  A                   0 KiB here,           12 KiB with mainline',
+      '  B                   0 KiB here,           12 KiB with mainline',
+      '  all mms    12 KiB (0.0 GiB) here, 24 KiB (0.0 GiB) with mainline: 0.0 GiB saved',
+      '',
+    ]);
+  });
+
+  it('--compare takes only "mainline"; a missing or extra argument is a usage error (exit 2)', () => {
+    const r = ptx(['run', scenario('mshare-v1-hole'), '--compare', 'msharefs']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('--compare takes "mainline" (the only kernel without sharing), not "msharefs"\n');
+    expect(ptx(['run', scenario('mshare-v1-hole'), '--compare']).code).toBe(2);
+    expect(ptx(['run']).code).toBe(2);
+    expect(ptx(['run', scenario('mshare-v1-hole'), 'extra']).code).toBe(2);
+  });
+
+  it('a file that cannot be read: exit 2 with the reason', () => {
+    const r = ptx(['run', join(tmp, 'missing.ptx')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${join(tmp, 'missing.ptx')}: cannot read: no such file\n`);
+  });
+});
+
+describe('ptx url and ptx decode', { timeout: 120_000 }, () => {
+  it('url then decode gives back the scenario text, byte for byte, and the step', () => {
+    const file = scenario('msharefs-refusals');
+    const u = ptx(['url', file, '--step', '5', '--base', 'https://example.org/ptx/']);
+    expect(u.code).toBe(0);
+    const link = u.out.trim();
+    expect(link.startsWith('https://example.org/ptx/#')).toBe(true);
+    const d = ptx(['decode', link]);
+    expect(d.code).toBe(0);
+    expect(d.out).toBe(readFileSync(file, 'utf8'));
+    expect(d.err).toContain('step 5');
+    // The fragment alone decodes too.
+    const f = ptx(['decode', link.slice(link.indexOf('#'))]);
+    expect(f.code).toBe(0);
+    expect(f.out).toBe(d.out);
+  });
+
+  it('url --step beyond the scenario, and decode of a damaged link: exit 2 with a message', () => {
+    const u = ptx(['url', scenario('mshare-v1-hole'), '--step', '99']);
+    expect(u.code).toBe(2);
+    expect(u.err).toContain('the scenario has 9 steps');
+    const d = ptx(['decode', 'http://localhost:5173/#v2=not-a-real-link']);
+    expect(d.code).toBe(2);
+    expect(d.out).toBe('');
+    expect(d.err).toMatch(/^<link>:1:\d+: /);
+  });
+
+  it('url of a scenario that does not load: exit 2 with FILE:LINE:COL', () => {
+    const bad = write('bad-url.ptx', 'title "x"\nspawn A\nA: mshare "x" 1T\n');
+    const r = ptx(['url', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: `));
+  });
+});
+
+describe('usage', { timeout: 120_000 }, () => {
+  it('no command: usage and exit 2; help: usage and exit 0; an unknown command: exit 2', () => {
+    const none = ptx([]);
+    expect(none.code).toBe(2);
+    expect(none.out).toMatch(/^usage: ptx run FILE \[--json\] \[--compare mainline\]/);
+    expect(ptx(['--help']).code).toBe(0);
+    const u = ptx(['frob']);
+    expect(u.code).toBe(2);
+    expect(u.err).toMatch(/^unknown command "frob"/);
+  });
+});
