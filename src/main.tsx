@@ -1,12 +1,47 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { INTRO_SCENARIO } from './app/builtins';
+import { StoreContext } from './app/context';
+import { hasLinkFragment, isEmbed, openFragment } from './app/links';
+import { browserKV, memoryKV } from './store/persist';
+import { createExplorerStore } from './store/store';
+import './app/styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
+const embed = isEmbed(location.search, location.hash);
+const prefersDark = typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+const kv = browserKV();
+const savedTheme = kv.get('ptx:theme');
+const store = createExplorerStore({
+  // The embed mode never writes to the user's storage: an embedded slide must not replace their text.
+  kv: embed ? memoryKV() : kv,
+  embed,
+  defaultText: INTRO_SCENARIO,
+  theme: savedTheme === 'dark' || savedTheme === 'light' ? savedTheme : prefersDark ? 'dark' : 'light',
+  // At phone width the editor starts folded away (the "Editor" button brings it back).
+  showEditor: !(typeof matchMedia === 'function' && matchMedia('(max-width: 860px)').matches),
+});
+
+/** A link's fragment opens its scenario; the full app then drops it from the address bar so a reload shows the saved text. */
+function openLocationFragment(): void {
+  if (!hasLinkFragment(location.hash)) return;
+  openFragment(store, location.hash);
+  if (!embed) history.replaceState(null, '', location.pathname + location.search);
+}
+openLocationFragment();
+window.addEventListener('hashchange', openLocationFragment);
+// Save once more when the page goes away (setText already saved every change).
+window.addEventListener('pagehide', () => {
+  if (!embed) kv.set('ptx:text', store.getState().text);
+});
+
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <StoreContext value={store}>
+      <App />
+    </StoreContext>
   </StrictMode>,
 );

@@ -1,15 +1,163 @@
 import type { Locator, Page } from '@playwright/test';
+import { encodeLink } from '../../src/scenario/link';
+
+/** What a spec compares to decide that two views are the same. */
+export interface TreePicture {
+  nodes: string[];
+  edges: string[];
+  walk: string[];
+}
 
 // Page object for the explorer: specs talk to it, not to raw selectors, so the
-// UI can change in one place. Grows with the app (src/app, src/views).
+// UI can change in one place.
 export class ExplorerPage {
   readonly heading: Locator;
+  readonly editor: Locator;
+  readonly editorContent: Locator;
+  readonly errors: Locator;
+  readonly firstStep: Locator;
+  readonly previousStep: Locator;
+  readonly nextStep: Locator;
+  readonly lastStep: Locator;
+  readonly play: Locator;
+  readonly pause: Locator;
+  readonly slider: Locator;
+  readonly stepCount: Locator;
+  readonly caption: Locator;
+  readonly statement: Locator;
+  readonly outcome: Locator;
+  readonly announcer: Locator;
+  readonly trace: Locator;
+  readonly accounting: Locator;
+  readonly inspector: Locator;
+  readonly tree: Locator;
+  readonly address: Locator;
+  readonly notices: Locator;
+  readonly copyLinkButton: Locator;
+  readonly shareLink: Locator;
+  readonly galleryButton: Locator;
+  readonly gallery: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Page Table Explorer' });
+    this.editor = page.getByTestId('editor');
+    this.editorContent = page.locator('.cm-content');
+    this.errors = page.getByTestId('errors');
+    this.firstStep = page.getByRole('button', { name: 'First step', exact: true });
+    this.previousStep = page.getByRole('button', { name: 'Previous step', exact: true });
+    this.nextStep = page.getByRole('button', { name: 'Next step', exact: true });
+    this.lastStep = page.getByRole('button', { name: 'Last step', exact: true });
+    this.play = page.getByRole('button', { name: 'Play', exact: true });
+    this.pause = page.getByRole('button', { name: 'Pause', exact: true });
+    this.slider = page.getByRole('slider', { name: 'Step' });
+    this.stepCount = page.getByTestId('step-count');
+    this.caption = page.getByTestId('caption');
+    this.statement = page.getByTestId('statement');
+    this.outcome = page.getByTestId('outcome');
+    this.announcer = page.getByTestId('announcer');
+    this.trace = page.getByTestId('trace');
+    this.accounting = page.getByTestId('accounting');
+    this.inspector = page.getByTestId('inspector');
+    this.tree = page.getByTestId('tree');
+    this.address = page.getByTestId('address');
+    this.notices = page.getByTestId('notices');
+    this.copyLinkButton = page.getByRole('button', { name: 'Copy link', exact: true });
+    this.shareLink = page.getByTestId('share-link');
+    this.galleryButton = page.getByRole('button', { name: 'Gallery', exact: true });
+    this.gallery = page.getByTestId('gallery');
   }
 
   async goto(path = '/'): Promise<void> {
     await this.page.goto(path);
+  }
+
+  /** Open a scenario the way users do: through a share link (and wait until its step is computed). */
+  async openScenario(text: string, step?: number, opts: { embed?: boolean } = {}): Promise<void> {
+    await this.page.goto((opts.embed ? '/?embed=1' : '/') + encodeLink(text, step));
+    await this.settled();
+  }
+
+  /** Wait until the view shows the cursor's step (the replay runs in a worker). */
+  async settled(): Promise<void> {
+    await this.page.locator('[data-testid="tree-stage"][data-pending="false"]').waitFor({ timeout: 20_000 });
+  }
+
+  /** Replace the editor's whole text by typing it (as a paste would). */
+  async setEditorText(text: string): Promise<void> {
+    await this.editorContent.click();
+    await this.page.keyboard.press('ControlOrMeta+a');
+    await this.page.keyboard.insertText(text);
+  }
+
+  async editorText(): Promise<string> {
+    return this.page.evaluate(() => {
+      const lines = [...document.querySelectorAll('.cm-content .cm-line')].map((l) => l.textContent ?? '');
+      return lines.join('\n');
+    });
+  }
+
+  tab(name: 'Trace' | 'Inspector' | 'Accounting'): Locator {
+    return this.page.getByRole('tab', { name, exact: true });
+  }
+
+  async showTab(name: 'Trace' | 'Inspector' | 'Accounting'): Promise<void> {
+    await this.tab(name).click();
+  }
+
+  /** The text "Step N of M" as numbers. */
+  async step(): Promise<{ n: number; m: number }> {
+    const t = (await this.stepCount.textContent()) ?? '';
+    const m = /Step (\d+) of (\d+)/.exec(t);
+    if (!m) throw new Error(`no step count in "${t}"`);
+    return { n: Number(m[1]), m: Number(m[2]) };
+  }
+
+  node(id: string): Locator {
+    return this.tree.locator(`g.node[data-node-id="${id}"]`);
+  }
+
+  nodes(filter: { level?: string; kind?: string; shared?: boolean; root?: string } = {}): Locator {
+    let sel = 'g.node';
+    if (filter.level) sel += `[data-level="${filter.level}"]`;
+    if (filter.kind) sel += `[data-kind="${filter.kind}"]`;
+    if (filter.shared !== undefined) sel += `[data-shared="${filter.shared}"]`;
+    if (filter.root) sel += `[data-root="${filter.root}"]`;
+    return this.tree.locator(sel);
+  }
+
+  edgesTo(id: string): Locator {
+    return this.tree.locator(`path.edge[data-to="${id}"]`);
+  }
+
+  edgesFrom(id: string): Locator {
+    return this.tree.locator(`path.edge[data-from="${id}"]`);
+  }
+
+  /** The entry row `index` of table node `id`. */
+  row(id: string, index: number): Locator {
+    return this.node(id).locator(`g.row[data-index="${index}"]`);
+  }
+
+  /** Everything the tree shows, as comparable strings (positions included; use with reduced motion). */
+  async treePicture(): Promise<TreePicture> {
+    await this.settled();
+    return this.tree.evaluate((svg) => {
+      // Transitions rewrite attributes in their own number format (an identity transform even as
+      // nothing): compare geometry, not spelling.
+      const geo = (s: string | null) => (s ?? '').replace(/-?\d+(?:\.\d+)?(?:e-?\d+)?/g, (n) => String(Math.round(Number(n) * 10) / 10)).replace(/[\s,]+/g, ' ');
+      const nodes = [...svg.querySelectorAll('g.node')].map((n) => {
+        const rows = [...n.querySelectorAll('g.row')].map((r) => `${r.getAttribute('data-index')}:${r.textContent}`).join(',');
+        return [n.getAttribute('data-node-id'), n.getAttribute('data-level'), n.getAttribute('data-shared'), geo(n.getAttribute('transform') || 'translate(0,0)'), n.textContent, rows].join('|');
+      });
+      const edges = [...svg.querySelectorAll('path.edge')].map((e) => `${e.getAttribute('data-edge-id')}->${e.getAttribute('data-to')} ${geo(e.getAttribute('d'))}`);
+      const walk = [...svg.querySelectorAll('.walk, .walk-static')].map((e) => e.getAttribute('data-node-id') ?? e.getAttribute('data-edge-id') ?? `row ${e.closest('g.node')?.getAttribute('data-node-id')}:${e.getAttribute('data-index')}`);
+      return { nodes: nodes.sort(), edges: edges.sort(), walk: walk.sort() };
+    });
+  }
+
+  /** The share link the app gives for the current scenario and step. */
+  async copyLink(): Promise<string> {
+    await this.copyLinkButton.click();
+    return (await this.shareLink.inputValue()).trim();
   }
 }

@@ -1,0 +1,24 @@
+// Scenario texts the specs open (the built-in ones come from the app itself).
+export { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../src/app/builtins';
+
+/** Three steps, each with a caption. */
+export const SMALL = `title "Small"
+spawn A
+note "A maps 4 MiB"
+A: mmap 0x7f0000000000 4M rw private anon fixed
+note "A writes: PUD, PMD and PTE pages appear"
+A: write 0x7f0000001000 "hi"
+`;
+
+/** hugetlb-free sharing on mainline: fork shares data pages (copy-on-write). */
+export const FORK = `title "Fork"
+spawn A
+A: mmap 0x7f0000000000 4M rw private anon fixed
+A: write 0x7f0000001000 "x"
+A: fork B
+B: read 0x7f0000001000
+`;
+
+/** The seed's step numbers (1-based, as links count them). */
+export const SEED_STEPS = { hostWrite: 5, guestAttach: 6, guestFirstFault: 7, last: 8 };
+

@@ -1,0 +1,151 @@
+import { expect, test } from './fixtures';
+import { BIG_SCENARIO, FORK, INTRO_SCENARIO } from './scenarios';
+
+test.use({ reducedMotion: 'reduce' });
+
+const FIVE_LEVEL = `paging 5
+spawn A
+A: mmap 0x80000000000000 4M rw private anon fixed
+A: write 0x80000000001000 "five"
+`;
+
+const MANY_PAGES = `spawn A
+A: mmap 0x7f0000000000 1M rw private anon fixed
+A: touch 0x7f0000000000 48K write
+`;
+
+test('each task has its tree PGD → PUD → PMD → PTE → pages, with entry indices', async ({ explorer }) => {
+  await explorer.openScenario(INTRO_SCENARIO, 5);
+  for (const task of ['A', 'B']) {
+    const root = explorer.nodes({ root: task, level: 'pgd' });
+    await expect(root).toHaveCount(1);
+    await expect(root.locator('g.row[data-index="254"]')).toHaveCount(1);
+  }
+  for (const level of ['pud', 'pmd', 'pte']) await expect(explorer.nodes({ level })).toHaveCount(2);
+  // fork: both PTE pages point at the same anonymous pages, drawn once each and marked shared.
+  const shared = explorer.nodes({ kind: 'data', shared: true });
+  await expect(shared).toHaveCount(2);
+  const id = (await shared.first().getAttribute('data-node-id')) as string;
+  await expect(explorer.edgesTo(id)).toHaveCount(2);
+});
+
+test('a huge populated range is one summary node that opens on demand', async ({ explorer, page }) => {
+  await explorer.openScenario(BIG_SCENARIO, 2);
+  const summary = explorer.nodes({ kind: 'summary' });
+  await expect(summary).toHaveCount(1);
+  await expect(summary).toContainText('PMD pages');
+  const header = summary.getByRole('button');
+  await expect(header).toHaveAccessibleName(/153,600 PTE pages, fully populated/);
+  await header.click();
+  await expect(explorer.nodes({ kind: 'summary', level: 'pmd' })).toHaveCount(0);
+  await expect(explorer.nodes({ level: 'pmd', kind: 'table' }).first()).toBeVisible();
+  const collapse = page.getByRole('button', { name: /Collapse opened ranges/ });
+  await collapse.click();
+  await expect(explorer.nodes({ kind: 'summary' })).toHaveCount(1);
+});
+
+test('a table with many entries lists a few and "+N more" opens the rest', async ({ explorer }) => {
+  await explorer.openScenario(MANY_PAGES, 3);
+  const pte = explorer.nodes({ level: 'pte' });
+  await expect(pte.locator('g.row')).toHaveCount(8);
+  const more = pte.getByRole('button', { name: /Show all entries/ });
+  await expect(pte.locator('g.more')).toContainText('+4 more');
+  await more.click();
+  await expect(pte.locator('g.row')).toHaveCount(12);
+  await pte.getByRole('button', { name: /Show fewer/ }).click();
+  await expect(pte.locator('g.row')).toHaveCount(8);
+});
+
+test("the walk of the step's address lights up level by level", async ({ explorer }) => {
+  await explorer.openScenario(INTRO_SCENARIO, 6); // B: read
+  const bRoot = explorer.nodes({ root: 'B' });
+  await expect(bRoot.locator('g.row[data-index="254"]')).toHaveClass(/walk/);
+  // One lit row per level, one lit edge between levels, and the page at the end.
+  await expect(explorer.tree.locator('g.row.walk-static')).toHaveCount(4);
+  await expect(explorer.tree.locator('path.edge.walk-static')).toHaveCount(4);
+  await expect(explorer.tree.locator('g.node[data-kind="data"].walk-static')).toHaveCount(1);
+  // A step without an address lights nothing.
+  await explorer.nextStep.click();
+  await explorer.nextStep.click();
+  await explorer.nextStep.click(); // B: exit
+  await expect(explorer.tree.locator('.walk-static')).toHaveCount(0);
+});
+
+test('pan and zoom', async ({ explorer, page }) => {
+  await explorer.openScenario(INTRO_SCENARIO, 5);
+  const viewport = explorer.tree.locator('g.viewport');
+  const before = await viewport.getAttribute('transform');
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await expect.poll(() => viewport.getAttribute('transform')).not.toBe(before);
+  const zoomed = await viewport.getAttribute('transform');
+  const box = (await explorer.tree.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 20);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height - 40, { steps: 4 });
+  await page.mouse.up();
+  await expect.poll(() => viewport.getAttribute('transform')).not.toBe(zoomed);
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await expect.poll(() => viewport.getAttribute('transform')).toBe(before);
+});
+
+test('the address split into bit fields; hovering a field highlights that level', async ({ explorer }) => {
+  await explorer.openScenario(INTRO_SCENARIO, 3);
+  const f = (name: string) => explorer.address.locator(`[data-field="${name}"]`);
+  await expect(explorer.address).toContainText('0x7f0000001000');
+  await expect(f('sign')).toContainText('canonical');
+  await expect(f('pgd')).toContainText('[254]');
+  await expect(f('pgd')).toContainText('011111110');
+  await expect(f('pud')).toContainText('[0]');
+  await expect(f('pmd')).toContainText('[0]');
+  await expect(f('pte')).toContainText('[1]');
+  await expect(f('offset')).toContainText('0x0');
+  await expect(f('p4d')).toHaveCount(0);
+  await f('pmd').hover();
+  await expect(explorer.nodes({ level: 'pmd' }).first()).toHaveClass(/level-hover/);
+  await expect(explorer.nodes({ level: 'pgd' }).first()).not.toHaveClass(/level-hover/);
+  await f('pgd').focus();
+  await expect(explorer.nodes({ level: 'pgd' }).first()).toHaveClass(/level-hover/);
+});
+
+test('5-level paging shows the P4D field and level', async ({ explorer }) => {
+  await explorer.openScenario(FIVE_LEVEL, 3);
+  await expect(explorer.address.locator('[data-field="p4d"]')).toContainText('P4D');
+  await expect(explorer.address.locator('[data-field="sign"]')).toContainText('63–57');
+  await expect(explorer.nodes({ level: 'p4d' })).toHaveCount(1);
+});
+
+test('the inspector: an entry shows its raw value, every flag, its PFN and target; a table page its parents and entries', async ({ explorer, page }) => {
+  await explorer.openScenario(FORK, 5);
+  const aRoot = explorer.nodes({ root: 'A' });
+  await aRoot.locator('g.row[data-index="254"]').click();
+  await expect(explorer.tab('Inspector')).toHaveAttribute('aria-selected', 'true');
+  await expect(explorer.inspector).toContainText('PGD entry 254');
+  await expect(page.getByTestId('entry-value')).toHaveText(/^0x[0-9a-f]{16}$/);
+  const flags = page.getByTestId('flags').locator('tbody tr');
+  await expect(flags).toHaveCount(10);
+  expect(await flags.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-flag')))).toEqual(['P', 'RW', 'US', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'NX']);
+  await expect(flags.filter({ has: page.locator('th', { hasText: /^P$/ }) })).toHaveAttribute('data-set', 'true');
+  await expect(flags.filter({ has: page.locator('th', { hasText: /^PS$/ }) })).toHaveAttribute('data-set', 'false');
+  await expect(aRoot.locator('g.row[data-index="254"]')).toHaveClass(/selected/);
+
+  // Follow it to the PUD page.
+  await explorer.inspector.getByRole('button', { name: /PUD page/ }).click();
+  await expect(explorer.inspector).toContainText('Level');
+  await expect(explorer.inspector).toContainText('PUD');
+  await expect(page.getByTestId('pointed-by').locator('li')).toHaveCount(1);
+  await expect(page.getByTestId('present-entries').locator('li')).toHaveCount(1);
+
+  // A shared data page: pointed to by two entries.
+  const shared = explorer.nodes({ kind: 'data', shared: true }).first();
+  await shared.getByRole('button').click();
+  await expect(page.getByTestId('pointed-by').locator('li')).toHaveCount(2);
+  await expect(explorer.inspector).toContainText('(shared)');
+});
+
+test('the inspector is keyboard-reachable: tree nodes are buttons', async ({ explorer, page }) => {
+  await explorer.openScenario(FORK, 2);
+  const header = explorer.nodes({ root: 'A' }).getByRole('button').first();
+  await header.focus();
+  await page.keyboard.press('Enter');
+  await expect(explorer.inspector).toContainText('PGD page');
+});

@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import { outcomeText } from '../store/derive';
+import { useExplorer } from './context';
+import { useStepInfo } from './derived';
+import { EXPLAIN, patchQuote } from './explain';
+
+/** Events listed before "show all": a group step of 1,500 tasks has thousands. */
+export const TRACE_CAP = 120;
+
+/** The step's events as a call trail, each with a one-line explanation (and the patch lines for mshare). */
+export function TracePanel() {
+  const { cursor, report, pending } = useStepInfo();
+  const kernel = useExplorer((s) => s.loaded?.scenario.kernel ?? 'mainline');
+  // Which step's trail was opened in full (a new step starts capped again).
+  const [allFor, setAllFor] = useState<object | null>(null);
+  if (!report && pending && cursor > 0) {
+    return (
+      <div className="trace" data-testid="trace" aria-busy="true">
+        <p className="muted">Computing step {cursor}…</p>
+      </div>
+    );
+  }
+  if (!report) {
+    return (
+      <div className="trace" data-testid="trace">
+        <p className="muted">{cursor === 0 ? 'Before the first step: nothing has run yet. Press “Next step”.' : 'No trace for this step.'}</p>
+      </div>
+    );
+  }
+  return (
+    <div className="trace" data-testid="trace">
+      {report.events.length === 0 ? (
+        <p className="muted">
+          {report.walk
+            ? 'No kernel code ran: the MMU walked the tables by itself and found every entry present (the walk is lit in the tree).'
+            : 'No kernel function ran at this step.'}
+        </p>
+      ) : (
+        <ol className="trail">
+          {(allFor === report ? report.events : report.events.slice(0, TRACE_CAP)).map((e, i) => {
+            const quote = kernel !== 'mainline' ? patchQuote(kernel, e.fn) : undefined;
+            return (
+              <li key={i} className="event" data-fn={e.fn}>
+                <div className="event-head">
+                  <code className="fn">{e.fn}</code>
+                  {e.task && <span className="task">{e.task}</span>}
+                  {e.detail && <span className="detail">{e.detail}</span>}
+                </div>
+                {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
+                {quote && (
+                  <details className="patch">
+                    <summary>Patch lines that ran</summary>
+                    <pre>{quote.lines.join('\n')}</pre>
+                    <p className="source">{quote.source}</p>
+                  </details>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {report.events.length > TRACE_CAP && allFor !== report && (
+        <p>
+          <button type="button" onClick={() => setAllFor(report)}>
+            Show all {report.events.length.toLocaleString('en-US')} events ({(report.events.length - TRACE_CAP).toLocaleString('en-US')} more)
+          </button>
+        </p>
+      )}
+      <p className="trace-outcome">
+        Outcome: <strong>{outcomeText(report.outcome, report.op)}</strong>
+        {report.outcomes && (
+          <span className="muted">
+            {' '}
+            ({Object.entries(report.outcomes)
+              .map(([k, n]) => `${n.toLocaleString('en-US')} ${k}`)
+              .join(', ')}
+            )
+          </span>
+        )}
+      </p>
+    </div>
+  );
+}

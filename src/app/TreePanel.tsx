@@ -1,0 +1,169 @@
+import { useEffect, useMemo, useRef } from 'react';
+import type { Forest } from '../core/inspect';
+import { addressOf, copyMoves, isAccess, pathFor, rootOf, stepAt, type CopyMove, type PathStep } from '../store/derive';
+import { layoutForest } from '../views/treeLayout';
+import { createTreeView, type TreeHandle } from '../views/treeView';
+import { useExplorer, useExplorerStore } from './context';
+import { loadedId, useSim } from './derived';
+
+/** Trees drawn at most (the rest are counted): beyond this an SVG gets too heavy to be useful. */
+export const MAX_TREES = 64;
+
+/**
+ * The forest with at most MAX_TREES roots: the mshare hosts, the acting
+ * task, then the others in order. Nodes only the dropped roots reach are
+ * simply never laid out.
+ */
+function capRoots(forest: Forest, hosts: Set<string>, actor: string | undefined): { forest: Forest; hidden: number } {
+  if (forest.roots.length <= MAX_TREES) return { forest, hidden: 0 };
+  const keep = new Set<string>();
+  for (const r of forest.roots) if (hosts.has(r.mm)) keep.add(r.mm);
+  if (actor !== undefined) keep.add(actor);
+  for (const r of forest.roots) {
+    if (keep.size >= MAX_TREES) break;
+    keep.add(r.mm);
+  }
+  const roots = forest.roots.filter((r) => keep.has(r.mm));
+  return { forest: { ...forest, roots }, hidden: forest.roots.length - roots.length };
+}
+
+/** Entries a table must list whatever its cap: the walk's, the copied ones, the selected one. */
+function mustShowOf(walk: PathStep[], copies: CopyMove[], sel: { node: string; index: number } | null): Map<string, Set<number>> {
+  const m = new Map<string, Set<number>>();
+  const add = (node: string, index: number) => {
+    let s = m.get(node);
+    if (!s) m.set(node, (s = new Set()));
+    s.add(index);
+  };
+  for (const p of walk) add(p.node, p.index);
+  for (const c of copies) {
+    add(c.from.node, c.from.index);
+    add(c.to.node, c.to.index);
+  }
+  if (sel) add(sel.node, sel.index);
+  return m;
+}
+
+/** The page-table forest (d3 inside an <svg> React renders once), its zoom controls and its state. */
+export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | null> }) {
+  const store = useExplorerStore();
+  const loaded = useExplorer((s) => s.loaded);
+  const openTables = useExplorer((s) => s.openTables);
+  const expanded = useExplorer((s) => s.expanded);
+  const selection = useExplorer((s) => s.selection);
+  const hoverLevel = useExplorer((s) => s.hoverLevel);
+  const loadCount = useExplorer((s) => s.loadCount);
+  const cursor = useExplorer((s) => s.cursor);
+  const { view, pending } = useSim();
+  const handle = useRef<TreeHandle | null>(null);
+
+  useEffect(() => {
+    const el = svgRef.current;
+    if (!el) return;
+    const h = createTreeView(el, {
+      onSelectNode: (id) => store.getState().select({ kind: 'node', node: id }),
+      onSelectEntry: (id, index) => store.getState().select({ kind: 'entry', node: id, index }),
+      onToggleExpand: (id) => store.getState().toggleExpanded(id),
+      onToggleOpenTable: (id) => store.getState().toggleOpenTable(id),
+    });
+    handle.current = h;
+    return () => {
+      h.destroy();
+      handle.current = null;
+    };
+  }, [store, svgRef]);
+
+  // Everything drawn comes from one computed view: its machine, its step, its report.
+  const snapshot = view?.result.ok ? view.result.snapshot : null;
+  const report = view?.report;
+  const step = loaded && view ? stepAt(loaded.scenario, view.n) : undefined;
+  const model = useMemo(() => {
+    if (!snapshot) return null;
+    const { forest, paging, tasks } = snapshot;
+    const addr = addressOf(step, report);
+    const actor = step?.tasks[0];
+    const walk = addr !== null && actor !== undefined ? pathFor(forest, rootOf(forest, actor), addr, paging) : [];
+    const copies = report ? copyMoves(forest, report.events, walk, paging) : [];
+    const sel = selection?.kind === 'entry' ? selection : null;
+    const taskSet = new Set(tasks);
+    const hosts = new Set(forest.roots.map((r) => r.mm).filter((mm) => !taskSet.has(mm)));
+    const capped = capRoots(forest, hosts, actor);
+    const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts });
+    return { layout, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
+  }, [snapshot, step, report, selection, openTables]);
+
+  useEffect(() => {
+    if (!model || !handle.current) return;
+    handle.current.update({
+      layout: model.layout,
+      walk: model.walk,
+      copies: model.copies,
+      animateWalk: model.animateWalk,
+      stepKey: `${view?.key ?? 0}:${view?.n ?? 0}`,
+      hoverLevel,
+      selection,
+      fitKey: String(loadCount),
+      openTables: new Set(openTables),
+    });
+  }, [model, hoverLevel, selection, view, loadCount, openTables]);
+
+  const failure = view && !view.result.ok ? view.result.failure : null;
+  const stale = pending && loaded !== null && loadedId(loaded) !== 0;
+  const empty = model !== null && model.layout.nodes.length === 0;
+  return (
+    <section className="panel tree-panel" aria-labelledby="tree-heading">
+      <div className="tree-toolbar">
+        <h2 id="tree-heading" className="panel-title">
+          Page tables
+        </h2>
+        <div className="toolbar-buttons">
+          <button type="button" onClick={() => handle.current?.zoomBy(1.25)} aria-label="Zoom in">
+            +
+          </button>
+          <button type="button" onClick={() => handle.current?.zoomBy(0.8)} aria-label="Zoom out">
+            −
+          </button>
+          <button type="button" onClick={() => handle.current?.fit()}>
+            Fit
+          </button>
+          {expanded.length > 0 && (
+            <button type="button" onClick={() => expanded.forEach((id) => store.getState().toggleExpanded(id))}>
+              Collapse opened ranges ({expanded.length})
+            </button>
+          )}
+        </div>
+        {model && model.hiddenTrees > 0 && (
+          <p className="trees-capped" role="note">
+            Showing {(model.totalTrees - model.hiddenTrees).toLocaleString('en-US')} of {model.totalTrees.toLocaleString('en-US')} trees
+          </p>
+        )}
+        <ul className="legend" aria-label="Legend">
+          <li>
+            <span className="swatch swatch-root" aria-hidden="true" /> a task&apos;s PGD
+          </li>
+          <li>
+            <span className="swatch swatch-shared" aria-hidden="true" /> shared page
+          </li>
+          <li>
+            <span className="swatch swatch-walk" aria-hidden="true" /> this step&apos;s walk
+          </li>
+        </ul>
+      </div>
+      <div className="tree-stage" data-testid="tree-stage" data-pending={stale ? 'true' : 'false'} aria-busy={stale}>
+        {stale && (
+          <p className="computing" role="status">
+            Computing step {cursor}…{view ? ` (showing step ${view.n})` : ''}
+          </p>
+        )}
+        {failure && (
+          <div className="sim-failure" role="alert">
+            The simulator failed at step {failure.step}: {failure.message}. The steps before it still work.
+          </div>
+        )}
+        {empty && !failure && <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>}
+        {/* focusable so keyboard users can pan/zoom it with d3-zoom's wheel and drag equivalents via the buttons */}
+        <svg ref={svgRef} className="tree-svg" role="group" aria-label="Page-table trees" data-testid="tree" />
+      </div>
+    </section>
+  );
+}

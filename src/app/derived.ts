@@ -1,0 +1,75 @@
+/**
+ * Hooks for what follows from the store: the step's report and the machine
+ * at the cursor, replayed in a worker (src/store/simClient.ts) and cached.
+ * While a step computes, the last view stays on screen, marked pending.
+ */
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import type { Step } from '../scenario/ast';
+import type { ReportStep } from '../scenario/report';
+import { stepAt } from '../store/derive';
+import type { SnapshotResult } from '../store/sim';
+import { SimClient, type SimView } from '../store/simClient';
+import { stepCount, type Loaded } from '../store/store';
+import { useExplorer } from './context';
+
+export const simClient = new SimClient();
+
+const ids = new WeakMap<Loaded, number>();
+let nextId = 1;
+/** A number for each loaded scenario (the text itself may be 1 MiB). */
+export function loadedId(l: Loaded | null): number {
+  if (!l) return 0;
+  let id = ids.get(l);
+  if (id === undefined) ids.set(l, (id = nextId++));
+  return id;
+}
+
+export interface Sim {
+  /** The view on screen: of the cursor's step, or (pending) the last one computed. */
+  view: SimView | null;
+  pending: boolean;
+}
+
+export function useSim(): Sim {
+  const loaded = useExplorer((s) => s.loaded);
+  const cursor = useExplorer((s) => s.cursor);
+  const expanded = useExplorer((s) => s.expanded);
+  const version = useSyncExternalStore(simClient.subscribe, simClient.getVersion);
+  const key = loadedId(loaded);
+  useEffect(() => {
+    if (loaded) simClient.request({ key, text: loaded.text, scenario: loaded.scenario, n: cursor, expand: expanded });
+  }, [key, loaded, cursor, expanded]);
+  return useMemo(() => {
+    void version;
+    if (!loaded) return { view: null, pending: false };
+    const exact = simClient.get(key, cursor, expanded);
+    if (exact) return { view: exact, pending: false };
+    return { view: simClient.latest(key) ?? null, pending: true };
+  }, [version, loaded, key, cursor, expanded]);
+}
+
+export interface StepInfo {
+  cursor: number;
+  total: number;
+  step: Step | undefined;
+  /** The report of the cursor's step, once computed. */
+  report: ReportStep | undefined;
+  pending: boolean;
+}
+
+export function useStepInfo(): StepInfo {
+  const loaded = useExplorer((s) => s.loaded);
+  const cursor = useExplorer((s) => s.cursor);
+  const { view, pending } = useSim();
+  return useMemo(() => {
+    const total = stepCount({ loaded });
+    const step = loaded ? stepAt(loaded.scenario, cursor) : undefined;
+    const report = view && !pending && view.n === cursor ? view.report : undefined;
+    return { cursor, total, step, report, pending };
+  }, [loaded, cursor, view, pending]);
+}
+
+/** The machine on screen (possibly of the previous step while the cursor's computes). */
+export function useSnapshot(): SnapshotResult | null {
+  return useSim().view?.result ?? null;
+}

@@ -1,0 +1,142 @@
+/**
+ * What each event of a step's trail means, in one line for a student, and
+ * for the mshare paths the lines of the patch that ran (quoted, with their
+ * source). The core names events after the kernel's functions, macros and
+ * return codes; an event without an entry here is shown with its detail only.
+ */
+
+export const EXPLAIN: Record<string, string> = {
+  // tasks and mms
+  mm_alloc: 'A new mm_struct with an empty PGD page: the task has an address space but maps nothing yet.',
+  dup_mm: 'fork: the child gets its own mm and PGD page; VMAs are copied next.',
+  copy_page_range: 'fork copies page-table entries only for VMAs that have an anon_vma; the rest fault in again.',
+  do_exit: 'The task exits; its last reference to the mm goes away.',
+  exit_mmap: 'Tear down every mapping of the mm, then free its page-table pages.',
+  mm_free_pgd: 'The PGD page itself is freed with the mm.',
+  force_sig: 'A fatal signal: the task is killed and its mm torn down.',
+  // mmap and friends
+  do_mmap: 'The mmap system call: find room and create a VMA. No page tables are touched yet.',
+  mmap_region: 'Insert the VMA into the mm; pages come later, on first access.',
+  shmem_zero_setup: 'Shared anonymous memory is backed by a shmem file, so several mms can map the same pages.',
+  do_vmi_munmap: 'munmap: split and remove the VMAs covering the range.',
+  unmap_vmas: 'Clear the page-table entries of the removed range (zap).',
+  free_pgtables: 'Free the page-table pages that no VMA needs any more.',
+  free_pgd_range: 'Walk down and free PMD, PUD and PTE pages wholly inside the freed range.',
+  free_pte: 'A PTE page is freed.',
+  pte_free_tlb: 'A page-table page is queued for freeing after the TLB flush.',
+  do_mprotect_pkey: 'mprotect: change the VMA protection, splitting VMAs at the edges.',
+  change_protection: 'Rewrite the present entries of the range with the new protection bits.',
+  madvise_dontneed_single_vma: 'MADV_DONTNEED: drop the pages of the range; they read as zero (or fault in again) later.',
+  zap_page_range_single: 'Clear the PTEs of the range and drop the pages they mapped.',
+  // faults
+  handle_mm_fault: 'The page-fault handler: the MMU found no usable entry for this address.',
+  __handle_mm_fault: 'Walk down from the PGD, allocating any missing PUD/PMD page on the way.',
+  handle_pte_fault: 'The walk reached the PTE level: decide what kind of fault this is.',
+  p4d_alloc: 'A new P4D page (5-level paging) is allocated and linked into the PGD.',
+  pud_alloc: 'A new PUD page is allocated and its address written into the level above.',
+  pmd_alloc: 'A new PMD page is allocated and linked into the PUD.',
+  pte_alloc: 'A new PTE page is allocated and linked into the PMD.',
+  do_anonymous_page: 'First touch of private anonymous memory: map the zero page (read) or a fresh zeroed page (write).',
+  alloc_anon_folio: 'Allocate and zero a new anonymous page.',
+  anon_vma_prepare: 'Attach an anon_vma to the VMA: from now on fork copies its page tables.',
+  do_read_fault: 'A read fault on a file/shmem mapping: map the page from the page cache.',
+  do_shared_fault: 'A write fault on a shared mapping: map the page cache page writable.',
+  do_cow_fault: 'A write fault on a private file mapping: copy the page, map the copy.',
+  shmem_fault: 'Find (or allocate) the page in the shmem page cache.',
+  filemap_map_pages: 'Fault-around: map neighbouring page-cache pages too.',
+  finish_fault: 'Write the new PTE: the access can now complete.',
+  do_wp_page: 'A write to a read-only present page: copy-on-write or reuse.',
+  wp_page_reuse: 'Only this mm maps the page: make the PTE writable in place, no copy.',
+  wp_page_copy: 'Copy-on-write: the page is shared, so copy it and map the copy writable.',
+  wp_page_shared: 'A shared mapping: make the PTE writable, no copy.',
+  bad_area: 'No VMA covers the address: the access is invalid.',
+  bad_area_nosemaphore: 'A user access to a kernel address: invalid without looking at VMAs.',
+  bad_area_access_error: 'A VMA covers the address but forbids this kind of access.',
+  exc_general_protection: 'A non-canonical address: a general-protection fault, not a page fault.',
+  pagefault_out_of_memory: 'No memory left for the fault: the OOM killer ends the task.',
+  VM_FAULT_SIGSEGV: 'The fault handler gives up: the task gets SIGSEGV.',
+  VM_FAULT_SIGBUS: 'The fault handler gives up: the task gets SIGBUS.',
+  VM_FAULT_OOM: 'The fault could not allocate memory.',
+  walk: 'A walk by hand (translate): each level read, nothing changed.',
+  mmap_read_lock: 'Take the mm’s mmap_lock for reading.',
+  mmap_read_unlock: 'Release the mmap_lock.',
+  // sharing
+  find_shared_vma: 'mshare: the VMA is shared, so look the address up in the host mm that holds the shared page tables.',
+  set_pgd: 'Copy the host’s PGD entry into this task’s PGD: both now point at the same PUD page.',
+  set_p4d: 'Copy the host’s P4D entry into this task’s table: both now point at the same PUD page.',
+  VM_FAULT_NOPAGE: 'Return without mapping a page: the access retries and now walks the shared tables.',
+  VM_FAULT_RETRY: 'The lock was dropped: the fault is retried from the start.',
+  huge_pmd_share: 'hugetlb: point this PUD entry at a PMD page another mm already has (charged to both).',
+  mshare: 'The mshare system call: create or attach to a named shared region.',
+  mshare_unlink: 'Remove the region’s name; its host mm goes when the last user unlinks.',
+  mmput: 'Drop a reference to an mm; the last one frees it.',
+};
+
+export interface PatchQuote {
+  /** Where the lines come from. */
+  source: string;
+  lines: string[];
+}
+
+const SEED = 'seed: [PATCH v1 08/14] mm/mshare: Add basic page table sharing using mshare (Khalid Aziz, 11 Apr 2022)';
+
+/**
+ * The hook for mshare steps: event function → the lines of the patch that
+ * ran there. Kernel variants add their own keys as `${kernel}:${fn}` (looked
+ * up first), so msharefs can quote its own series.
+ */
+export const PATCH_QUOTES: Record<string, PatchQuote> = {
+  'mshare-v1:handle_mm_fault': {
+    source: `${SEED}, mm/memory.c`,
+    lines: [
+      '+	if (unlikely(vma_is_shared(vma))) {',
+      '+		ret = find_shared_vma(&vma, &address);',
+      '+		if (ret)',
+      '+			return ret;',
+      '+		if (!vma)',
+      '+			return VM_FAULT_SIGSEGV;',
+      '+		shared = true;',
+      '+	}',
+    ],
+  },
+  'mshare-v1:find_shared_vma': {
+    source: `${SEED}, mm/mshare.c`,
+    lines: [
+      '+	host_addr = *addrp - guest->vm_start + host_mm->mmap_base;',
+      '+	pgd = pgd_offset(host_mm, host_addr);',
+      '+	guest_pgd = pgd_offset(current->mm, *addrp);',
+    ],
+  },
+  'mshare-v1:set_pgd': {
+    source: `${SEED}, mm/mshare.c, find_shared_vma()`,
+    lines: ['+	if (!pgd_same(*guest_pgd, *pgd)) {', '+		set_pgd(guest_pgd, *pgd);', '+		return VM_FAULT_NOPAGE;', '+	}'],
+  },
+  'mshare-v1:VM_FAULT_NOPAGE': {
+    source: `${SEED}, mm/mshare.c, find_shared_vma()`,
+    lines: ['+		return VM_FAULT_NOPAGE;'],
+  },
+  'mshare-v1:mmap_read_lock': {
+    source: `${SEED}, mm/mshare.c, find_shared_vma()`,
+    lines: [
+      '+	*addrp = host_addr;',
+      '+	mmap_read_lock(host_mm);',
+      '+	vma = find_vma(host_mm, host_addr);',
+    ],
+  },
+  'mshare-v1:mmap_read_unlock': {
+    source: `${SEED}, mm/memory.c, handle_mm_fault()`,
+    lines: ['+		if (!(ret & VM_FAULT_RETRY)) {', '+			mmap_read_unlock(vma->vm_mm);', '+			release_mmlock = 0;'],
+  },
+  'mshare-v1:mshare': {
+    source: `${SEED}, mm/mshare.c, SYSCALL_DEFINE5(mshare, …)`,
+    lines: [
+      '+		mapaddr = vm_mmap(NULL, addr, len, prot,',
+      '+				MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, 0);',
+      '+		refcount_inc(&info->refcnt);',
+    ],
+  },
+};
+
+export function patchQuote(kernel: string, fn: string): PatchQuote | undefined {
+  return PATCH_QUOTES[`${kernel}:${fn}`] ?? PATCH_QUOTES[fn];
+}

@@ -1,0 +1,181 @@
+/**
+ * The simulation state at the cursor, derived by replay.
+ *
+ * The core's objects are mutable and cannot be cloned, so the state after N
+ * steps is rebuilt by running a fresh Runner from the start (the core is
+ * deterministic: the same statements give the same frames, PFNs and events).
+ * What the views need from that state (the inspect() forest, the report's
+ * tasks and totals, memory use) is plain data: it is cached per step, so
+ * going back to a step already seen costs nothing, and going forward just
+ * continues the Runner kept here.
+ *
+ * None of this lives in the zustand store: the store holds the text, the
+ * parsed scenario and the cursor; this module is a memo of what follows from
+ * them. Nothing here touches React or the DOM.
+ */
+import { inspect, type Forest } from '../core/inspect';
+import type { Scenario } from '../scenario/ast';
+import type { Report, ReportStep } from '../scenario/report';
+import { Runner } from '../scenario/run';
+import { compareReport } from '../scenario/compare';
+
+/** The picture of the machine after some steps: plain data, safe to keep. */
+export interface Snapshot {
+  /** Steps done (0 = before the first). */
+  step: number;
+  forest: Forest;
+  /** Report at this step, without its steps list (tasks, mshare, totals). */
+  report: Omit<Report, 'steps'>;
+  /** Task names alive at this step (roots whose label is not one are host mms). */
+  tasks: string[];
+  memory: { usedPages: number; limitPages: number | null };
+  paging: 4 | 5;
+}
+
+/** A failure of the simulator itself (a bug): shown, never thrown at the UI. */
+export interface SimFailure {
+  step: number;
+  message: string;
+}
+
+export type SnapshotResult = { ok: true; snapshot: Snapshot } | { ok: false; failure: SimFailure };
+
+/** Most entries inspect() lists per table; the view shows fewer and says "+N more". */
+export const MAX_ENTRIES = 64;
+/** How many snapshots each replay keeps. */
+const SNAPSHOT_CACHE = 48;
+
+class Replay {
+  runner: Runner;
+  /** Reports of steps 1..n as far as any run got: deterministic, so kept across replays. */
+  readonly steps: ReportStep[] = [];
+  failure: SimFailure | null = null;
+  /** LRU of snapshots by `${step}|${expand}`. */
+  private readonly snapshots = new Map<string, Snapshot>();
+  /** How many times the Runner was rebuilt (for tests). */
+  replays = 0;
+
+  constructor(readonly scenario: Scenario) {
+    this.runner = new Runner(scenario);
+  }
+
+  /** Bring the Runner to exactly `n` steps done; false if the simulator failed before that. */
+  private advanceTo(n: number): boolean {
+    if (this.failure && n >= this.failure.step) return false;
+    if (this.runner.done > n) {
+      this.runner = new Runner(this.scenario);
+      this.replays++;
+    }
+    while (this.runner.done < n) {
+      const index = this.runner.done + 1;
+      try {
+        const rs = this.runner.step();
+        this.steps[index - 1] ??= rs;
+      } catch (e) {
+        this.failure = { step: index, message: e instanceof Error ? e.message : String(e) };
+        // The Runner's state is undefined now: start again next time.
+        this.runner = new Runner(this.scenario);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Reports of the first n steps (runs as far as needed). */
+  stepsUpTo(n: number): ReportStep[] {
+    if (this.steps.length < n) this.advanceTo(n);
+    return this.steps.slice(0, n);
+  }
+
+  snapshot(n: number, expand: readonly string[]): SnapshotResult {
+    const key = `${n}|${expand.join(',')}`;
+    const hit = this.snapshots.get(key);
+    if (hit) {
+      this.snapshots.delete(key);
+      this.snapshots.set(key, hit);
+      return { ok: true, snapshot: hit };
+    }
+    if (!this.advanceTo(n)) return { ok: false, failure: this.failure as SimFailure };
+    let snap: Snapshot;
+    try {
+      snap = this.take(n, expand);
+    } catch (e) {
+      return { ok: false, failure: { step: n, message: e instanceof Error ? e.message : String(e) } };
+    }
+    this.snapshots.set(key, snap);
+    if (this.snapshots.size > SNAPSHOT_CACHE) {
+      const oldest = this.snapshots.keys().next().value as string;
+      this.snapshots.delete(oldest);
+    }
+    return { ok: true, snapshot: snap };
+  }
+
+  private take(n: number, expand: readonly string[]): Snapshot {
+    const k = this.runner.kernel;
+    const mms = k.liveMms().map((mm) => ({ label: mm.label, mm }));
+    const forest = inspect(k.m, mms, { expand: new Set(expand), maxEntries: MAX_ENTRIES });
+    const { steps: _steps, ...report } = Runner.report(this.runner, []);
+    const frames = k.m.frames;
+    return {
+      step: n,
+      forest,
+      report,
+      tasks: k.taskList().filter((t) => t.state === 'running').map((t) => t.name),
+      memory: { usedPages: frames.used, limitPages: frames.limit ?? null },
+      paging: k.cfg.paging,
+    };
+  }
+}
+
+/**
+ * The memo: one Replay for the scenario last asked about (keyed by the text
+ * it was parsed from, so re-parsing the same text keeps the cache).
+ */
+let current: { key: string; replay: Replay } | null = null;
+
+function replayFor(key: string, scenario: Scenario): Replay {
+  if (!current || current.key !== key) current = { key, replay: new Replay(scenario) };
+  return current.replay;
+}
+
+/** The report of step `n` (1-based), or undefined for n = 0 or a failed run. */
+export function stepReport(key: string, scenario: Scenario, n: number): ReportStep | undefined {
+  if (n <= 0) return undefined;
+  return replayFor(key, scenario).stepsUpTo(n)[n - 1];
+}
+
+/** Reports of steps 1..n. */
+export function stepReports(key: string, scenario: Scenario, n: number): ReportStep[] {
+  return replayFor(key, scenario).stepsUpTo(n);
+}
+
+/** The machine after n steps, with the summaries in `expand` opened. */
+export function snapshotAt(key: string, scenario: Scenario, n: number, expand: readonly string[] = []): SnapshotResult {
+  return replayFor(key, scenario).snapshot(n, expand);
+}
+
+/** How many times the current scenario's Runner was rebuilt (tests check stepping back replays). */
+export function replayCount(): number {
+  return current?.replay.replays ?? 0;
+}
+
+/** Forget the memo (tests). */
+export function resetSim(): void {
+  current = null;
+  compared = null;
+}
+
+/** The same scenario without sharing (compareReport), memoised per text; null: nothing to compare. */
+let compared: { key: string; result: CompareResult } | null = null;
+export type CompareResult = { ok: true; report: Report | null } | { ok: false; message: string };
+export function comparisonFor(key: string, scenario: Scenario): CompareResult {
+  if (compared && compared.key === key) return compared.result;
+  let result: CompareResult;
+  try {
+    result = { ok: true, report: compareReport(scenario) };
+  } catch (e) {
+    result = { ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
+  compared = { key, result };
+  return result;
+}

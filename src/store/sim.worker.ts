@@ -1,0 +1,39 @@
+/**
+ * The replay (./sim.ts) in a Web Worker, so a step that takes the core a
+ * long time never freezes the page: the page keeps showing the last view,
+ * says it is computing, and stays usable (and can drop this worker).
+ *
+ * In:  { id, key, text?, n, expand }  (text only the first time a key is seen)
+ * Out: { id, key, n, expand, result: SnapshotResult, report?: ReportStep }
+ */
+import type { Scenario } from '../scenario/ast';
+import { parseScenario } from '../scenario/parser';
+import { snapshotAt, stepReport } from './sim';
+
+export interface SimRequest {
+  id: number;
+  key: number;
+  text?: string;
+  n: number;
+  expand: string[];
+}
+
+let known: { key: number; text: string; scenario: Scenario } | null = null;
+
+self.onmessage = (ev: MessageEvent<SimRequest>) => {
+  const { id, key, text, n, expand } = ev.data;
+  try {
+    if (!known || known.key !== key) {
+      if (text === undefined) throw new Error('the worker was not given the scenario text');
+      const p = parseScenario(text);
+      if (!p.ok) throw new Error('the scenario does not load');
+      known = { key, text, scenario: p.scenario };
+    }
+    const result = snapshotAt(known.text, known.scenario, n, expand);
+    const report = stepReport(known.text, known.scenario, n);
+    self.postMessage({ id, key, n, expand, result, report });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    self.postMessage({ id, key, n, expand, result: { ok: false, failure: { step: n, message } } });
+  }
+};

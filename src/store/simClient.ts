@@ -1,0 +1,160 @@
+/**
+ * The main thread's side of the replay: asks the worker (./sim.worker.ts)
+ * for the machine at a step, keeps what came back (plain data, an LRU), and
+ * tells subscribers. One request runs at a time; a newer one waits, or, when
+ * the running one is for another scenario or has taken long, the worker is
+ * dropped and a fresh one started (so a step that runs for minutes never
+ * holds the page hostage). Where there is no Worker, it computes in place.
+ */
+import type { ReportStep } from '../scenario/report';
+import type { Scenario } from '../scenario/ast';
+import { snapshotAt, stepReport, type SnapshotResult } from './sim';
+import type { SimRequest } from './sim.worker';
+
+export interface SimView {
+  key: number;
+  /** The step this view is of. */
+  n: number;
+  expand: string;
+  result: SnapshotResult;
+  report: ReportStep | undefined;
+}
+
+interface Want {
+  key: number;
+  text: string;
+  scenario: Scenario;
+  n: number;
+  expand: string[];
+}
+
+const CACHE = 96;
+/** A request running longer than this is abandoned when the user asks for something else. */
+const PATIENCE_MS = 600;
+
+const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expand}`;
+
+export class SimClient {
+  private readonly cache = new Map<string, SimView>();
+  private readonly latestByKey = new Map<number, SimView>();
+  private readonly listeners = new Set<() => void>();
+  private version = 0;
+  private worker: Worker | null = null;
+  private workerKeys = new Set<number>();
+  private inFlight: (Want & { id: number; started: number }) | null = null;
+  private queued: Want | null = null;
+  private nextId = 1;
+
+  private useWorker: boolean;
+
+  constructor(useWorker = typeof Worker !== 'undefined') {
+    this.useWorker = useWorker;
+  }
+
+  subscribe = (l: () => void): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  getVersion = (): number => this.version;
+
+  get(key: number, n: number, expand: readonly string[]): SimView | undefined {
+    return this.cache.get(cacheKey(key, n, expand.join(',')));
+  }
+
+  /** The last view delivered for this scenario (shown, marked stale, while the wanted one computes). */
+  latest(key: number): SimView | undefined {
+    return this.latestByKey.get(key);
+  }
+
+  /** Whether the view for this request is being computed now (not just queued). */
+  busy(): boolean {
+    return this.inFlight !== null;
+  }
+
+  request(want: Want): void {
+    const ek = want.expand.join(',');
+    if (this.cache.has(cacheKey(want.key, want.n, ek))) return;
+    const f = this.inFlight;
+    if (f && f.key === want.key && f.n === want.n && f.expand.join(',') === ek) return;
+    if (!this.useWorker) {
+      this.deliver({ key: want.key, n: want.n, expand: ek, result: snapshotAt(want.text, want.scenario, want.n, want.expand), report: stepReport(want.text, want.scenario, want.n) });
+      return;
+    }
+    // Another scenario, or going back while a long step runs: the running work is not needed
+    // (a step further on is queued instead: the worker's Runner continues from where it is).
+    if (f && (f.key !== want.key || (want.n < f.n && performance.now() - f.started > PATIENCE_MS))) this.restart();
+    if (this.inFlight) {
+      this.queued = want;
+      return;
+    }
+    this.send(want);
+  }
+
+  private restart(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.workerKeys.clear();
+    this.inFlight = null;
+  }
+
+  private ensureWorker(): Worker | null {
+    if (this.worker) return this.worker;
+    try {
+      const w = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' });
+      w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand'> & { id: number; expand: string[] }>) => {
+        if (!this.inFlight || ev.data.id !== this.inFlight.id) return;
+        this.inFlight = null;
+        const { key, n, expand, result, report } = ev.data;
+        this.deliver({ key, n, expand: expand.join(','), result, report });
+        this.sendQueued();
+      };
+      w.onerror = (ev) => {
+        ev.preventDefault();
+        const f = this.inFlight;
+        this.restart();
+        if (f) this.deliver({ key: f.key, n: f.n, expand: f.expand.join(','), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
+        this.sendQueued();
+      };
+      this.worker = w;
+      return w;
+    } catch {
+      return null;
+    }
+  }
+
+  private send(want: Want): void {
+    const w = this.ensureWorker();
+    if (!w) {
+      this.useWorker = false;
+      this.request(want);
+      return;
+    }
+    const id = this.nextId++;
+    const msg: SimRequest = { id, key: want.key, n: want.n, expand: [...want.expand] };
+    if (!this.workerKeys.has(want.key)) {
+      msg.text = want.text;
+      this.workerKeys.clear();
+      this.workerKeys.add(want.key);
+    }
+    this.inFlight = { ...want, id, started: performance.now() };
+    w.postMessage(msg);
+  }
+
+  private sendQueued(): void {
+    const q = this.queued;
+    this.queued = null;
+    if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(',')))) this.send(q);
+  }
+
+  private deliver(v: SimView): void {
+    const k = cacheKey(v.key, v.n, v.expand);
+    this.cache.delete(k);
+    this.cache.set(k, v);
+    if (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value as string);
+    this.latestByKey.set(v.key, v);
+    if (this.latestByKey.size > 4) this.latestByKey.delete(this.latestByKey.keys().next().value as number);
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+}

@@ -1,0 +1,198 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { INTRO_SCENARIO, SEED_SCENARIO } from '../app/builtins';
+import { parseScenario } from '../scenario/parser';
+import type { Scenario } from '../scenario/ast';
+import { addressFields, announce, bytesAsText, copyMoves, isCanonical, pathFor, rootOf } from './derive';
+import { KEYS, memoryKV } from './persist';
+import { replayCount, resetSim, snapshotAt, stepReport, stepReports } from './sim';
+import { createExplorerStore, stepCount } from './store';
+
+const SMALL = 'spawn A\nA: mmap 0x7f0000000000 4M rw private anon fixed\nA: write 0x7f0000001000 "hi"\n';
+
+function parsed(text: string): Scenario {
+  const r = parseScenario(text);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.scenario;
+}
+
+describe('the store', () => {
+  it('starts from the saved text, else the default, parsed', () => {
+    const fresh = createExplorerStore({ kv: memoryKV(), defaultText: SMALL });
+    expect(fresh.getState().text).toBe(SMALL);
+    expect(stepCount(fresh.getState())).toBe(3);
+    const saved = createExplorerStore({ kv: memoryKV({ [KEYS.text]: 'spawn X\n' }), defaultText: SMALL });
+    expect(saved.getState().text).toBe('spawn X\n');
+    expect(stepCount(saved.getState())).toBe(1);
+  });
+
+  it('saves every change and keeps the last good scenario while the text does not load', () => {
+    const kv = memoryKV();
+    const s = createExplorerStore({ kv, defaultText: SMALL });
+    s.getState().goTo(3);
+    const good = s.getState().loaded;
+    s.getState().setText(SMALL + 'A: frob\n');
+    expect(kv.get(KEYS.text)).toBe(SMALL + 'A: frob\n');
+    expect(s.getState().errors[0]).toMatchObject({ line: 4, col: 4 });
+    expect(s.getState().loaded).toBe(good);
+    expect(s.getState().cursor).toBe(3);
+    s.getState().setText('spawn A\n');
+    expect(s.getState().errors).toEqual([]);
+    expect(stepCount(s.getState())).toBe(1);
+    expect(s.getState().cursor).toBe(1); // clamped
+  });
+
+  it('the embed mode saves nothing', () => {
+    const kv = memoryKV({ [KEYS.text]: 'spawn Mine\n' });
+    const s = createExplorerStore({ kv, embed: true, defaultText: SMALL });
+    expect(s.getState().text).toBe(SMALL); // not the user's text either
+    s.getState().setText('spawn B\n');
+    s.getState().loadScenario('spawn C\n', { source: 'link' });
+    s.getState().setTheme('dark');
+    expect(kv.get(KEYS.text)).toBe('spawn Mine\n');
+    expect(kv.get(KEYS.previous)).toBeNull();
+    expect(kv.get(KEYS.theme)).toBeNull();
+  });
+
+  it('a load keeps the replaced text restorable, but not the built-in default', () => {
+    const kv = memoryKV();
+    const s = createExplorerStore({ kv, defaultText: SMALL });
+    expect(s.getState().loadScenario('spawn A\n', { source: 'gallery' })).toBe(false);
+    s.getState().setText('spawn Mine\n');
+    expect(s.getState().loadScenario('spawn B\nB: exit\n', { source: 'link', step: 2 })).toBe(true);
+    expect(s.getState().cursor).toBe(2);
+    expect(kv.get(KEYS.previous)).toBe('spawn Mine\n');
+    s.getState().restorePrevious();
+    expect(s.getState().text).toBe('spawn Mine\n');
+    expect(s.getState().previousText).toBe('spawn B\nB: exit\n');
+  });
+
+  it('a link step past the end shows the last step and says so', () => {
+    const s = createExplorerStore({ defaultText: SMALL });
+    s.getState().loadScenario(SMALL, { source: 'link', step: 99 });
+    expect(s.getState().cursor).toBe(3);
+    expect(s.getState().notices[0]?.message).toContain('step 99');
+  });
+
+  it('a text that does not load from a link keeps the last good view', () => {
+    const s = createExplorerStore({ defaultText: SMALL });
+    const good = s.getState().loaded;
+    s.getState().loadScenario('spawn\n', { source: 'link', step: 1 });
+    expect(s.getState().text).toBe('spawn\n');
+    expect(s.getState().errors.length).toBeGreaterThan(0);
+    expect(s.getState().loaded).toBe(good);
+  });
+
+  it('the cursor stays in 0..M; play from the end starts over', () => {
+    const s = createExplorerStore({ defaultText: SMALL });
+    const a = () => s.getState();
+    a().prev();
+    expect(a().cursor).toBe(0);
+    a().last();
+    expect(a().cursor).toBe(3);
+    a().next();
+    expect(a().cursor).toBe(3);
+    a().setPlaying(true);
+    expect(a()).toMatchObject({ playing: true, cursor: 0 });
+    a().next();
+    a().next();
+    a().next();
+    expect(a()).toMatchObject({ playing: false, cursor: 3 });
+    a().goTo(Number.NaN);
+    expect(a().cursor).toBe(0);
+  });
+});
+
+describe('the replay', () => {
+  beforeEach(() => resetSim());
+
+  it.each([
+    ['intro', INTRO_SCENARIO],
+    ['seed', SEED_SCENARIO],
+  ])('the state at any step is the same whether reached forward, back, or fresh (%s)', (_name, text) => {
+    const sc = parsed(text);
+    const m = sc.steps.length;
+    const fresh = [];
+    for (let k = 0; k <= m; k++) {
+      resetSim();
+      const r = snapshotAt(text, sc, k);
+      if (!r.ok) throw new Error(r.failure.message);
+      fresh.push(JSON.stringify(r.snapshot));
+    }
+    resetSim();
+    for (let k = 0; k <= m; k++) expect(JSON.stringify((snapshotAt(text, sc, k) as { snapshot: unknown }).snapshot)).toBe(fresh[k]);
+    for (let k = m; k >= 0; k--) {
+      // A new expand key forces a replay from the start, not a cache hit.
+      const r = snapshotAt(text, sc, k, [`none${k}`]);
+      expect(JSON.stringify((r as { snapshot: unknown }).snapshot)).toBe(fresh[k]);
+    }
+    expect(replayCount()).toBeGreaterThan(0);
+  });
+
+  it('keeps step reports across replays and reports each step once', () => {
+    const sc = parsed(INTRO_SCENARIO);
+    const all = stepReports(INTRO_SCENARIO, sc, sc.steps.length);
+    expect(all.map((s) => s.index)).toEqual(sc.steps.map((_, i) => i + 1));
+    expect(stepReport(INTRO_SCENARIO, sc, 3)).toBe(all[2]);
+    expect(stepReport(INTRO_SCENARIO, sc, 0)).toBeUndefined();
+  });
+});
+
+describe('derivations', () => {
+  it('splits an address into the fields the MMU reads', () => {
+    const f = addressFields(0x7f0000001234n, 4);
+    expect(f.map((x) => [x.name, x.hi, x.lo, Number(x.value)])).toEqual([
+      ['sign', 63, 48, 0],
+      ['pgd', 47, 39, 254],
+      ['pud', 38, 30, 0],
+      ['pmd', 29, 21, 0],
+      ['pte', 20, 12, 1],
+      ['offset', 11, 0, 0x234],
+    ]);
+    const five = addressFields(0x80000000001000n, 5);
+    expect(five.map((x) => x.name)).toEqual(['sign', 'pgd', 'p4d', 'pud', 'pmd', 'pte', 'offset']);
+    expect(five[0]).toMatchObject({ hi: 63, lo: 57 });
+    expect(five[1]).toMatchObject({ hi: 56, lo: 48, value: 128n });
+    expect(isCanonical(0xffff800000000000n, 4)).toBe(true);
+    expect(isCanonical(0x0000800000000000n, 4)).toBe(false);
+  });
+
+  it('follows the walk of an address through the forest', () => {
+    const sc = parsed(INTRO_SCENARIO);
+    const r = snapshotAt(INTRO_SCENARIO, sc, 6);
+    if (!r.ok) throw new Error(r.failure.message);
+    const { forest } = r.snapshot;
+    const path = pathFor(forest, rootOf(forest, 'B'), 0x7f0000001000n, 4);
+    expect(path.map((p) => [p.level, p.index])).toEqual([
+      ['pgd', 254],
+      ['pud', 0],
+      ['pmd', 0],
+      ['pte', 1],
+    ]);
+    expect(forest.nodes[path[3]?.target as string]?.kind).toBe('data');
+    // An address with nothing mapped stops at the first empty entry.
+    expect(pathFor(forest, rootOf(forest, 'B'), 0x1000n, 4)).toHaveLength(1);
+  });
+
+  it("finds the entry set_pgd copied from the host into the guest", () => {
+    const sc = parsed(SEED_SCENARIO);
+    const rep = stepReport(SEED_SCENARIO, sc, 7);
+    const r = snapshotAt(SEED_SCENARIO, sc, 7);
+    if (!r.ok || !rep) throw new Error('no snapshot');
+    if (!rep.events.some((e) => e.fn === 'set_pgd')) return; // a core without mshare-v1
+    const { forest } = r.snapshot;
+    const path = pathFor(forest, rootOf(forest, 'B'), 0x10000001000n, 4);
+    const moves = copyMoves(forest, rep.events, path, 4);
+    expect(moves).toHaveLength(1);
+    expect(moves[0]?.to).toEqual({ node: rootOf(forest, 'B'), index: 2 });
+    expect(moves[0]?.from.node).not.toBe(rootOf(forest, 'B'));
+    expect(forest.nodes[moves[0]?.target as string]?.level).toBe('pud');
+  });
+
+  it('says a step in words', () => {
+    const sc = parsed(SMALL);
+    expect(announce(sc, 0, undefined)).toBe('Step 0 of 3: before the first step.');
+    expect(announce(sc, 3, stepReport(SMALL, sc, 3))).toBe('Step 3 of 3, A: write 127T+0x1000 "hi": ok.');
+    expect(bytesAsText('6869')).toBe('hi');
+    expect(bytesAsText('0001')).toBeNull();
+  });
+});

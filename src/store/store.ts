@@ -1,0 +1,285 @@
+/**
+ * The explorer's one zustand store, built from slices (zustand's "slices
+ * pattern"): the scenario (text, parsed scenario, errors), the cursor, and
+ * the UI state. The simulation state at the cursor is NOT here: it follows
+ * from (scenario, cursor, expanded summaries) and is derived by ./sim.ts,
+ * so stepping back is exact.
+ */
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
+import type { Scenario, ScenarioError } from '../scenario/ast';
+import { parseScenario } from '../scenario/parser';
+import { KEYS, memoryKV, type KV } from './persist';
+
+/** The last text that loaded, with what it parsed to. The view always shows this one. */
+export interface Loaded {
+  text: string;
+  scenario: Scenario;
+}
+
+export type Selection = { kind: 'node'; node: string } | { kind: 'entry'; node: string; index: number } | null;
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'warning' | 'info';
+  message: string;
+  /** An action the notice offers. */
+  action?: 'restore';
+}
+
+export type Theme = 'light' | 'dark';
+export type Tab = 'trace' | 'inspector' | 'accounting';
+export type LoadSource = 'link' | 'gallery' | 'restore' | 'boot';
+
+export interface ScenarioSlice {
+  /** What the editor holds (autosaved). */
+  text: string;
+  /** The last good scenario: stays when the text stops parsing. */
+  loaded: Loaded | null;
+  /** Errors of `text` (empty when it parses). */
+  errors: ScenarioError[];
+  /** The text a gallery/link load replaced, offered back (also persisted). */
+  previousText: string | null;
+  /** Counts loadScenario calls: the view fits itself to a newly loaded scenario, not to every edit. */
+  loadCount: number;
+  /** The editor changed: save at once, parse (now, or shortly for a big text). */
+  setText(text: string): void;
+  /** Parse `text` now (the debounced parse calls this). */
+  parseNow(): void;
+  /**
+   * Replace the text with a scenario from the gallery, a link or the backup;
+   * the old text is kept as previousText (unless it was empty or the built-in
+   * default). Returns whether it kept one.
+   */
+  loadScenario(text: string, opts: { source: LoadSource; step?: number }): boolean;
+  restorePrevious(): void;
+}
+
+export interface CursorSlice {
+  /** Steps done: 0 = before the first step, M = all done. */
+  cursor: number;
+  playing: boolean;
+  goTo(n: number): void;
+  first(): void;
+  prev(): void;
+  next(): void;
+  last(): void;
+  setPlaying(on: boolean): void;
+  togglePlay(): void;
+}
+
+export interface UiSlice {
+  selection: Selection;
+  /** Summary node ids opened on demand (inspect()'s `expand`). */
+  expanded: string[];
+  /** Table node ids listing all their entries instead of the first few. */
+  openTables: string[];
+  /** A level the address bar is hovering ('pgd', …), highlighted in the tree. */
+  hoverLevel: string | null;
+  theme: Theme;
+  tab: Tab;
+  notices: Notice[];
+  /** Embed mode: only the view and the step controls; nothing is saved. */
+  embed: boolean;
+  /** The editor column is shown (hidden: more room for the tree on a projector). */
+  showEditor: boolean;
+  setShowEditor(on: boolean): void;
+  select(s: Selection): void;
+  toggleExpanded(id: string): void;
+  toggleOpenTable(id: string): void;
+  setHoverLevel(level: string | null): void;
+  setTheme(t: Theme): void;
+  setTab(t: Tab): void;
+  notify(kind: Notice['kind'], message: string, action?: Notice['action']): number;
+  dismiss(id: number): void;
+}
+
+export type ExplorerState = ScenarioSlice & CursorSlice & UiSlice;
+type Slice<T> = StateCreator<ExplorerState, [], [], T>;
+
+export interface StoreDeps {
+  kv?: KV;
+  embed?: boolean;
+  /** Text to start with when nothing was saved. */
+  defaultText?: string;
+  theme?: Theme;
+  showEditor?: boolean;
+  /** A text longer than this is parsed after a pause in typing, not on every key. */
+  debounceAbove?: number;
+  debounceMs?: number;
+}
+
+export function stepCount(s: Pick<ExplorerState, 'loaded'>): number {
+  return s.loaded ? s.loaded.scenario.steps.length : 0;
+}
+
+const clamp = (n: number, max: number): number => Math.max(0, Math.min(max, Math.trunc(Number.isFinite(n) ? n : 0)));
+
+function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let saveWarned = false;
+  const save = (get: () => ExplorerState, key: string, value: string): void => {
+    if (get().embed) return;
+    if (!kv.set(key, value) && !saveWarned) {
+      saveWarned = true;
+      get().notify('warning', 'Your text cannot be saved in this browser (storage is full or disabled): it is kept only until this tab closes.');
+    }
+  };
+  return (set, get) => ({
+    text: '',
+    loaded: null,
+    errors: [],
+    previousText: kv.get(KEYS.previous),
+    loadCount: 0,
+    setText(text) {
+      if (text === get().text) return;
+      set({ text });
+      save(get, KEYS.text, text);
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (text.length > (deps.debounceAbove ?? 50_000)) {
+        timer = setTimeout(() => {
+          timer = null;
+          get().parseNow();
+        }, deps.debounceMs ?? 300);
+      } else get().parseNow();
+    },
+    parseNow() {
+      const { text, loaded } = get();
+      if (loaded && loaded.text === text) {
+        set({ errors: [] });
+        return;
+      }
+      const r = parseScenario(text);
+      if (!r.ok) {
+        set({ errors: r.errors });
+        return;
+      }
+      const max = r.scenario.steps.length;
+      set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(get().cursor, max) });
+    },
+    loadScenario(text, opts) {
+      const old = get().text;
+      const stash = opts.source !== 'boot' && old !== text && old.trim() !== '' && old !== deps.defaultText;
+      if (stash) {
+        set({ previousText: old });
+        save(get, KEYS.previous, old);
+      }
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      set({ text, playing: false, selection: null, expanded: [], openTables: [], loadCount: get().loadCount + 1 });
+      save(get, KEYS.text, text);
+      const r = parseScenario(text);
+      if (!r.ok) {
+        set({ errors: r.errors });
+        return stash;
+      }
+      const max = r.scenario.steps.length;
+      const want = opts.step ?? 0;
+      set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(want, max) });
+      if (want > max) get().notify('warning', `The link asks for step ${want}, but this scenario has ${max} step${max === 1 ? '' : 's'}: showing the last one.`);
+      return stash;
+    },
+    restorePrevious() {
+      const prev = get().previousText;
+      if (prev === null) return;
+      get().loadScenario(prev, { source: 'restore' });
+    },
+  });
+}
+
+const createCursorSlice: Slice<CursorSlice> = (set, get) => ({
+  cursor: 0,
+  playing: false,
+  goTo(n) {
+    set({ cursor: clamp(n, stepCount(get())) });
+  },
+  first() {
+    set({ cursor: 0, playing: false });
+  },
+  prev() {
+    set({ cursor: clamp(get().cursor - 1, stepCount(get())), playing: false });
+  },
+  next() {
+    const max = stepCount(get());
+    const cursor = clamp(get().cursor + 1, max);
+    set({ cursor, playing: get().playing && cursor < max });
+  },
+  last() {
+    set({ cursor: stepCount(get()), playing: false });
+  },
+  setPlaying(on) {
+    const max = stepCount(get());
+    if (!on) return set({ playing: false });
+    // Play from the start when at the end, as media players do.
+    set({ playing: max > 0, cursor: get().cursor >= max ? 0 : get().cursor });
+  },
+  togglePlay() {
+    get().setPlaying(!get().playing);
+  },
+});
+
+function createUiSlice(kv: KV, deps: StoreDeps): Slice<UiSlice> {
+  let nextId = 1;
+  const toggle = (list: string[], id: string): string[] => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);
+  return (set, get) => ({
+    selection: null,
+    expanded: [],
+    openTables: [],
+    hoverLevel: null,
+    theme: deps.theme ?? (kv.get(KEYS.theme) === 'dark' ? 'dark' : 'light'),
+    tab: 'trace',
+    notices: [],
+    embed: deps.embed ?? false,
+    showEditor: deps.showEditor ?? true,
+    setShowEditor(showEditor) {
+      set({ showEditor });
+    },
+    select(selection) {
+      set(selection ? { selection, tab: 'inspector' } : { selection });
+    },
+    toggleExpanded(id) {
+      set({ expanded: toggle(get().expanded, id).sort() });
+    },
+    toggleOpenTable(id) {
+      set({ openTables: toggle(get().openTables, id) });
+    },
+    setHoverLevel(hoverLevel) {
+      set({ hoverLevel });
+    },
+    setTheme(theme) {
+      set({ theme });
+      if (!get().embed) kv.set(KEYS.theme, theme);
+    },
+    setTab(tab) {
+      set({ tab });
+    },
+    notify(kind, message, action) {
+      const id = nextId++;
+      // One notice per message: the same problem twice is said once.
+      const others = get().notices.filter((n) => n.message !== message);
+      set({ notices: [...others, action ? { id, kind, message, action } : { id, kind, message }] });
+      return id;
+    },
+    dismiss(id) {
+      set({ notices: get().notices.filter((n) => n.id !== id) });
+    },
+  });
+}
+
+/**
+ * A new store. The initial text is the saved one, else `defaultText`; it is
+ * parsed at once so the first render has a scenario.
+ */
+export function createExplorerStore(deps: StoreDeps = {}): StoreApi<ExplorerState> {
+  const kv = deps.kv ?? memoryKV();
+  const store = createStore<ExplorerState>()((...a) => ({
+    ...createScenarioSlice(kv, deps)(...a),
+    ...createCursorSlice(...a),
+    ...createUiSlice(kv, deps)(...a),
+  }));
+  const saved = deps.embed ? null : kv.get(KEYS.text);
+  const initial = saved ?? deps.defaultText ?? '';
+  store.setState({ text: initial });
+  store.getState().parseNow();
+  return store;
+}

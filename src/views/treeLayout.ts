@@ -1,0 +1,200 @@
+/**
+ * Layout of the page-table forest: a layered left-to-right drawing of a DAG.
+ *
+ * Layers are fixed by level (PGD, P4D, PUD, PMD, PTE, data frames), as in
+ * the first phase of Sugiyama, Tagawa & Toda, "Methods for visual
+ * understanding of hierarchical system structures" (IEEE SMC, 1981): every
+ * edge goes from one column to a column further right. Within a column,
+ * nodes are ordered by a depth-first traversal from each root, entries in
+ * index order (the order the address space is laid out in), and placed by a
+ * greedy top-down packing: each node goes as high as its column allows but
+ * not above the entry that first points to it, so a subtree reads like an
+ * indented tree (the idea of Reingold & Tilford's contours, reduced to one
+ * "next free y" per column). Each root starts a new horizontal band, below
+ * everything placed so far.
+ *
+ * A node reached again (a shared table, the zero page, a page mapped by
+ * several mms) is placed once, where it was first reached; every later entry
+ * pointing to it gets an edge of its own, so sharing shows as one node with
+ * several incoming edges. Tables list at most `maxRows` entries ("+N more"),
+ * plus any entry the caller must show (the walk, a copied entry, the
+ * selection), which keeps 64 tasks readable. Pure: no DOM.
+ */
+import type { EntryInfo, Forest, NodeInfo } from '../core/inspect';
+
+export const GEOMETRY = {
+  tableWidth: 196,
+  dataWidth: 140,
+  columnGap: 48,
+  headerHeight: 40,
+  rowHeight: 20,
+  padding: 6,
+  nodeGap: 14,
+  bandGap: 36,
+  dataHeight: 38,
+  summaryHeight: 78,
+};
+
+export interface LayoutRow {
+  index: number;
+  /** Top of the row, relative to the node. */
+  y: number;
+  entry: EntryInfo;
+}
+
+export interface LayoutNode {
+  id: string;
+  info: NodeInfo;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  column: number;
+  rows: LayoutRow[];
+  /** Present entries not shown (an entry pointing to a summary stands for the whole run). */
+  more: number;
+  /** Entries inspect() listed that the cap hides (shown when the table is opened). */
+  hidden: number;
+  /** The mm whose root (PGD) this is. */
+  rootOf?: string;
+  /** Reached from more than one entry. */
+  shared: boolean;
+}
+
+export interface LayoutEdge {
+  /** `${from}:${index}` — the entry, which has one target. */
+  id: string;
+  from: string;
+  index: number;
+  to: string;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface Layout {
+  nodes: LayoutNode[];
+  byId: Map<string, LayoutNode>;
+  edges: LayoutEdge[];
+  columns: { key: string; label: string; x: number; w: number }[];
+  width: number;
+  height: number;
+}
+
+export interface LayoutOptions {
+  paging: 4 | 5;
+  /** Entries listed per table before "+N more". */
+  maxRows?: number;
+  /** Tables that list every entry inspect() gave. */
+  openTables?: ReadonlySet<string>;
+  /** Entries that must be listed whatever the cap: node id → indices. */
+  mustShow?: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Labels of mms drawn first (mshare hosts), before the tasks. */
+  first?: ReadonlySet<string>;
+}
+
+const LABELS: Record<string, string> = { pgd: 'PGD', p4d: 'P4D', pud: 'PUD', pmd: 'PMD', pte: 'PTE', data: 'data pages' };
+
+export function columnKeys(paging: 4 | 5): string[] {
+  return paging === 5 ? ['pgd', 'p4d', 'pud', 'pmd', 'pte', 'data'] : ['pgd', 'pud', 'pmd', 'pte', 'data'];
+}
+
+/** Which listed entries a table shows: the first maxRows, and every must-show one. */
+function visibleEntries(n: NodeInfo, opts: LayoutOptions): EntryInfo[] {
+  if (opts.openTables?.has(n.id)) return n.entries;
+  const max = opts.maxRows ?? 8;
+  const must = opts.mustShow?.get(n.id);
+  return n.entries.filter((e, i) => i < max || (must?.has(e.index) ?? false));
+}
+
+export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
+  const G = GEOMETRY;
+  const keys = columnKeys(opts.paging);
+  const colIndex = new Map(keys.map((k, i) => [k, i]));
+  const columns = keys.map((key, i) => ({
+    key,
+    label: LABELS[key] as string,
+    x: i * (G.tableWidth + G.columnGap),
+    w: key === 'data' ? G.dataWidth : G.tableWidth,
+  }));
+  const nextY = keys.map(() => 0);
+  const byId = new Map<string, LayoutNode>();
+  const nodes: LayoutNode[] = [];
+  const edges: LayoutEdge[] = [];
+
+  const sizeOf = (n: NodeInfo, rows: number, more: boolean): number => {
+    if (n.kind === 'data') return G.dataHeight;
+    if (n.kind === 'summary') return G.summaryHeight;
+    return G.headerHeight + (rows + (more ? 1 : 0)) * G.rowHeight + G.padding;
+  };
+
+  const place = (id: string, minY: number, rootOf?: string): LayoutNode | undefined => {
+    const found = byId.get(id);
+    if (found) return found;
+    const info = forest.nodes[id];
+    if (!info) return undefined;
+    const column = colIndex.get(info.kind === 'data' ? 'data' : info.level) ?? keys.length - 1;
+    const col = columns[column] as (typeof columns)[number];
+    const shown = info.kind === 'table' ? visibleEntries(info, opts) : [];
+    const covers = (e: EntryInfo): number => forest.nodes[e.target]?.summary?.entries ?? 1;
+    const more = info.kind === 'table' ? Math.max(0, info.present - shown.reduce((a, e) => a + covers(e), 0)) : 0;
+    const hidden = info.kind === 'table' ? info.entries.length - shown.length : 0;
+    const h = sizeOf(info, shown.length, more > 0 || (opts.openTables?.has(id) ?? false));
+    const y = Math.max(nextY[column] as number, minY);
+    nextY[column] = y + h + G.nodeGap;
+    const node: LayoutNode = {
+      id,
+      info,
+      x: col.x,
+      y,
+      w: col.w,
+      h,
+      column,
+      rows: shown.map((entry, i) => ({ index: entry.index, y: G.headerHeight + i * G.rowHeight, entry })),
+      more,
+      hidden,
+      shared: info.parents.length > 1,
+      ...(rootOf !== undefined ? { rootOf } : {}),
+    };
+    byId.set(id, node);
+    nodes.push(node);
+    for (const row of node.rows) {
+      const rowMid = y + row.y + G.rowHeight / 2;
+      // Align the child's header with the entry that points to it.
+      const child = place(row.entry.target, rowMid - G.headerHeight / 2);
+      if (!child) continue;
+      edges.push({
+        id: `${id}:${row.index}`,
+        from: id,
+        index: row.index,
+        to: child.id,
+        x1: node.x + node.w,
+        y1: rowMid,
+        x2: child.x,
+        y2: child.y + Math.min(G.headerHeight, child.h) / 2,
+      });
+    }
+    return node;
+  };
+
+  const roots = [...forest.roots].sort((a, b) => Number(!opts.first?.has(a.mm)) - Number(!opts.first?.has(b.mm)));
+  for (const r of roots) {
+    // A new band below everything placed so far.
+    const top = Math.max(0, ...nextY.map((y) => (y > 0 ? y - G.nodeGap + G.bandGap : 0)));
+    for (let i = 0; i < nextY.length; i++) nextY[i] = Math.max(nextY[i] as number, top);
+    const node = place(r.node, top, r.mm);
+    if (node && node.rootOf === undefined) node.rootOf = r.mm; // a root shared with an earlier one
+  }
+
+  // Edges to a node placed after its first parent get their end point fixed now.
+  for (const e of edges) {
+    const child = byId.get(e.to) as LayoutNode;
+    e.x2 = child.x;
+    e.y2 = child.y + Math.min(G.headerHeight, child.h) / 2;
+  }
+
+  const width = columns.length ? (columns[columns.length - 1] as (typeof columns)[number]).x + G.dataWidth : 0;
+  const height = Math.max(0, ...nodes.map((n) => n.y + n.h));
+  return { nodes, byId, edges, columns, width, height };
+}
