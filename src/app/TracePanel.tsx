@@ -38,7 +38,7 @@ export function TracePanel() {
       ) : (
         <ol className="trail">
           {(allFor === report ? report.events : report.events.slice(0, TRACE_CAP)).map((e, i) => {
-            const quote = kernel !== 'mainline' ? patchQuote(kernel, e.fn) : undefined;
+            const quote = kernel !== 'mainline' ? patchQuote(kernel, e.fn, e.src) : undefined;
             return (
               <li key={i} className="event" data-fn={e.fn}>
                 <div className="event-head">

@@ -137,6 +137,18 @@ export const PATCH_QUOTES: Record<string, PatchQuote> = {
   },
 };
 
-export function patchQuote(kernel: string, fn: string): PatchQuote | undefined {
-  return PATCH_QUOTES[`${kernel}:${fn}`] ?? PATCH_QUOTES[fn];
+export function patchQuote(kernel: string, fn: string, src?: string): PatchQuote | undefined {
+  return PATCH_QUOTES[`${kernel}:${fn}`] ?? PATCH_QUOTES[fn] ?? srcQuote(src);
+}
+
+/**
+ * The core quotes the code it models on its mshare events (`src`, as
+ * "mm/mshare.c, msharefs v3 14/22: set_p4d(p4d, *host_p4d); …"): shown when
+ * the table above has nothing for the event, so msharefs steps quote too.
+ */
+export function srcQuote(src: string | undefined): PatchQuote | undefined {
+  if (!src) return undefined;
+  const at = src.indexOf(': ');
+  if (at < 0) return { source: 'the patch', lines: [src] };
+  return { source: src.slice(0, at), lines: src.slice(at + 2).split(/(?<=;) (?=[^}\s])/) };
 }

@@ -14,6 +14,8 @@ export interface ReportEvent {
   fn: string;
   task?: string;
   detail?: string;
+  /** For mshare steps: the patch lines that ran, as "file, version: code". */
+  src?: string;
 }
 
 export interface ReportWalk {
