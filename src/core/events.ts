@@ -11,30 +11,54 @@ export interface KEvent {
   src?: string;
 }
 
+/** A detail, or a function that builds it: called only when the event is listed. */
+export type Detail = string | (() => string);
+
+/** n with en-US digit grouping, as n.toLocaleString('en-US') gives, without Intl's cost. */
+export function groupDigits(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const s = String(Math.abs(n));
+  let i = s.length % 3 || 3;
+  let out = n < 0 ? '-' + s.slice(0, i) : s.slice(0, i);
+  for (; i < s.length; i += 3) out += ',' + s.slice(i, i + 3);
+  return out;
+}
+
 export class EventLog {
   list: KEvent[] = [];
   task: string | undefined;
+  /**
+   * Tracing switch: when false, emit() and count() return at once and
+   * nothing is recorded (benchmarks, bulk replays whose trail nobody reads).
+   */
+  enabled = true;
   /** While > 0, events are counted per function instead of listed. */
   private quiet = 0;
   private tally = new Map<string, { n: number; unit: string }>();
 
-  emit(fn: string, detail?: string, src?: string): void {
+  /** True when an emitted detail would be kept: call sites may skip building one otherwise. */
+  get listing(): boolean {
+    return this.enabled && this.quiet === 0;
+  }
+
+  emit(fn: string, detail?: Detail, src?: string): void {
+    if (!this.enabled) return;
     if (this.quiet > 0) {
       this.count(fn, 1, '');
       return;
     }
     const e: KEvent = { fn };
     if (this.task !== undefined) e.task = this.task;
-    if (detail !== undefined) e.detail = detail;
+    if (detail !== undefined) e.detail = typeof detail === 'string' ? detail : detail();
     if (src !== undefined) e.src = src;
     this.list.push(e);
   }
 
   /** Record n repetitions of fn (pages, faults, tables) without listing each. */
   count(fn: string, n: number, unit: string): void {
-    if (n <= 0) return;
+    if (n <= 0 || !this.enabled) return;
     if (this.quiet === 0) {
-      this.emit(fn, `×${n.toLocaleString('en-US')}${unit ? ' ' + unit : ''}`);
+      this.emit(fn, `×${groupDigits(n)}${unit ? ' ' + unit : ''}`);
       return;
     }
     const t = this.tally.get(fn);
@@ -55,7 +79,7 @@ export class EventLog {
 
   private flush(): void {
     for (const [fn, { n, unit }] of this.tally) {
-      const e: KEvent = { fn, detail: `×${n.toLocaleString('en-US')}${unit ? ' ' + unit : ''}` };
+      const e: KEvent = { fn, detail: `×${groupDigits(n)}${unit ? ' ' + unit : ''}` };
       if (this.task !== undefined) e.task = this.task;
       this.list.push(e);
     }
