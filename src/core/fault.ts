@@ -261,28 +261,31 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   const { m } = ctx;
   m.ev.emit('do_wp_page');
   const kind = m.frames.kindOf(pte.pfn);
+  // wp_page_reuse() and wp_page_shared(): pte_mkyoung(), then maybe_mkwrite(pte_mkdirty()).
   if (vma.flags & VM_SHARED) {
     m.ev.emit('wp_page_shared', 'a shared page: make the PTE writable');
-    pte.flags |= _PAGE_RW | _PAGE_DIRTY;
+    pte.flags = pteMkwriteDirty(pte.flags | _PAGE_ACCESSED);
     return 'ok';
   }
-  if (kind === FrameKind.Anon && m.frames.mapcount.get(pte.pfn) === 1) {
+  if (kind === FrameKind.Anon && (m.frames.exclusive.get(pte.pfn) || m.frames.mapcount.get(pte.pfn) === 1)) {
     m.ev.emit('wp_page_reuse', 'the page is mapped only here: write-enable it in place');
-    pte.flags |= _PAGE_RW | _PAGE_DIRTY;
+    pte.flags = pteMkwriteDirty(pte.flags | _PAGE_ACCESSED);
+    m.frames.exclusive.set(pte.pfn, pte.pfn + 1, true);
     return 'ok';
   }
   // wp_page_copy(): a new page for this mm (from the zero page, or a COW copy).
-  if (!vma.anonVma) {
-    anonVmaPrepare(mm, vma);
-    m.ev.emit('anon_vma_prepare');
-  }
   const pfn = m.frames.alloc(1, FrameKind.Anon);
   if (pfn === null) return 'OOM';
   m.frames.copyPage(pte.pfn, pfn);
   m.ev.emit(
     'wp_page_copy',
-    () => kind === FrameKind.Zero ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}` : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`,
+    () => (kind === FrameKind.Zero ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}` : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`),
   );
+  if (!vma.anonVma) {
+    anonVmaPrepare(mm, vma);
+    m.ev.emit('anon_vma_prepare', 'vmf_anon_prepare() inside wp_page_copy()');
+  }
+  m.frames.exclusive.set(pfn, pfn + 1, true);
   const holder = ptes.mm as RssHolder;
   m.unmapData(holder, kind, pte.pfn, 1);
   pte.pfn = pfn;
