@@ -3,55 +3,115 @@
  * interval: the page-frame kinds and map counts of 78 million frames after a
  * 300 GiB touch take a handful of intervals, not 78 million slots.
  *
- * Interval i covers [starts[i], starts[i+1]) (the last one runs to +∞) and
- * holds vals[i]. Neighbours with equal values are merged after each update, so
- * the representation of a given function is unique.
+ * Interval i covers [start(i), start(i+1)) (the last one runs to +∞) and
+ * holds its value. Neighbours with equal values are merged after each update,
+ * so the representation of a given function is unique.
+ *
+ * The intervals are kept in order in blocks of at most MAX_BLOCK, so that an
+ * insertion anywhere costs O(log n + MAX_BLOCK) rather than moving every
+ * interval after it (random single-page faults in a shared mapping fragment
+ * its page cache into ~one interval per page).
  */
+const MAX_BLOCK = 128;
+const MIN_BLOCK = 16;
+
 export class IntervalMap<V> {
-  private starts: number[] = [0];
-  private vals: V[];
+  /** starts[k], vals[k]: the intervals of block k, in order; heads[k] = starts[k][0]. */
+  private starts: number[][] = [[0]];
+  private vals: V[][];
+  private heads: number[] = [0];
+  private count = 1;
 
   constructor(
     initial: V,
     private readonly eq: (a: V, b: V) => boolean = (a, b) => a === b,
   ) {
-    this.vals = [initial];
+    this.vals = [[initial]];
   }
 
-  /** Index of the interval that contains x. */
-  private find(x: number): number {
+  /** The block holding the interval that contains x. */
+  private block(x: number): number {
+    const h = this.heads;
     let lo = 0;
-    let hi = this.starts.length - 1;
+    let hi = h.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] as number) <= x) lo = mid;
+      if ((h[mid] as number) <= x) lo = mid;
       else hi = mid - 1;
     }
     return lo;
   }
 
-  /** Make x the start of an interval; returns its index. */
-  private split(x: number): number {
-    const i = this.find(x);
-    if (this.starts[i] === x) return i;
-    this.starts.splice(i + 1, 0, x);
-    this.vals.splice(i + 1, 0, this.vals[i] as V);
-    return i + 1;
+  /** Index in block k of the interval that contains x (x ≥ heads[k]). */
+  private within(k: number, x: number): number {
+    const s = this.starts[k] as number[];
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((s[mid] as number) <= x) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Where the interval after (k, i) starts (+∞ after the last). */
+  private nextStart(k: number, i: number): number {
+    const s = this.starts[k] as number[];
+    if (i + 1 < s.length) return s[i + 1] as number;
+    return k + 1 < this.heads.length ? (this.heads[k + 1] as number) : Infinity;
+  }
+
+  /** Make x the start of an interval. */
+  private split(x: number): void {
+    const k = this.block(x);
+    const s = this.starts[k] as number[];
+    const v = this.vals[k] as V[];
+    const i = this.within(k, x);
+    if (s[i] === x) return;
+    // Insert at i + 1 by hand: Array.prototype.splice allocates and is slow on these short arrays.
+    s.push(x);
+    v.push(v[i] as V);
+    for (let j = s.length - 1; j > i + 1; j--) {
+      s[j] = s[j - 1] as number;
+      v[j] = v[j - 1] as V;
+    }
+    s[i + 1] = x;
+    v[i + 1] = v[i] as V;
+    this.count++;
+    if (s.length > MAX_BLOCK) {
+      const half = s.length >> 1;
+      const s2 = s.splice(half);
+      this.starts.splice(k + 1, 0, s2);
+      this.vals.splice(k + 1, 0, v.splice(half));
+      this.heads.splice(k + 1, 0, s2[0] as number);
+    }
   }
 
   get(x: number): V {
-    return this.vals[this.find(x)] as V;
+    const k = this.block(x);
+    return (this.vals[k] as V[])[this.within(k, x)] as V;
   }
 
   /** Replace every value v in [a, b) by f(v, start, end) piece by piece. */
   update(a: number, b: number, f: (v: V, start: number, end: number) => V): void {
     if (b <= a) return;
-    const i = this.split(a);
-    const j = this.split(b);
-    for (let k = i; k < j; k++) {
-      this.vals[k] = f(this.vals[k] as V, this.starts[k] as number, this.starts[k + 1] as number);
+    this.split(a);
+    this.split(b);
+    let k = this.block(a);
+    let i = this.within(k, a);
+    for (;;) {
+      const s = this.starts[k] as number[];
+      const v = this.vals[k] as V[];
+      const x = s[i] as number;
+      if (x >= b) break;
+      v[i] = f(v[i] as V, x, this.nextStart(k, i));
+      if (++i === s.length) {
+        k++;
+        i = 0;
+      }
     }
-    this.mergeAround(i, j);
+    this.merge(a, b);
   }
 
   set(a: number, b: number, v: V): void {
@@ -61,12 +121,19 @@ export class IntervalMap<V> {
   /** Visit the pieces of [a, b) with their values. */
   forEach(a: number, b: number, f: (v: V, start: number, end: number) => void): void {
     if (b <= a) return;
-    let k = this.find(a);
-    while (k < this.starts.length && (this.starts[k] as number) < b) {
-      const s = Math.max(a, this.starts[k] as number);
-      const next = k + 1 < this.starts.length ? (this.starts[k + 1] as number) : Infinity;
-      f(this.vals[k] as V, s, Math.min(b, next));
-      k++;
+    let k = this.block(a);
+    let i = this.within(k, a);
+    const nb = this.heads.length;
+    while (k < nb) {
+      const s = this.starts[k] as number[];
+      const x = s[i] as number;
+      if (x >= b) return;
+      const next = this.nextStart(k, i);
+      f((this.vals[k] as V[])[i] as V, Math.max(a, x), Math.min(b, next));
+      if (++i === s.length) {
+        k++;
+        i = 0;
+      }
     }
   }
 
@@ -81,16 +148,83 @@ export class IntervalMap<V> {
 
   /** Number of stored intervals (for benchmarks and tests of compactness). */
   get size(): number {
-    return this.starts.length;
+    return this.count;
   }
 
-  private mergeAround(i: number, j: number): void {
-    const lo = Math.max(1, i);
-    const hi = Math.min(this.starts.length - 1, j);
-    for (let k = hi; k >= lo; k--) {
-      if (this.eq(this.vals[k - 1] as V, this.vals[k] as V)) {
+  /**
+   * Drop every interval starting in [a, b] (both split points included) whose
+   * value equals its predecessor's, then rebalance the blocks touched.
+   */
+  private merge(a: number, b: number): void {
+    let k = this.block(a);
+    let i = this.within(k, a);
+    let prev: V | undefined;
+    let hasPrev = false;
+    if (i > 0) {
+      prev = (this.vals[k] as V[])[i - 1];
+      hasPrev = true;
+    } else if (k > 0) {
+      const pv = this.vals[k - 1] as V[];
+      prev = pv[pv.length - 1];
+      hasPrev = true;
+    }
+    const firstBlock = k;
+    for (; k < this.heads.length; k++, i = 0) {
+      const s = this.starts[k] as number[];
+      const v = this.vals[k] as V[];
+      let w = i;
+      let r = i;
+      let done = false;
+      for (; r < s.length; r++) {
+        const x = s[r] as number;
+        if (x > b) {
+          done = true;
+          break;
+        }
+        const val = v[r] as V;
+        if (hasPrev && this.eq(prev as V, val)) continue; // merged into the previous interval
+        prev = val;
+        hasPrev = true;
+        s[w] = x;
+        v[w] = val;
+        w++;
+      }
+      if (w !== r) {
+        // Close the gap left by dropped intervals.
+        const dropped = r - w;
+        for (let j = r; j < s.length; j++) {
+          s[j - dropped] = s[j] as number;
+          v[j - dropped] = v[j] as V;
+        }
+        for (let d = 0; d < dropped; d++) {
+          s.pop();
+          v.pop();
+        }
+        this.count -= dropped;
+      }
+      if (done) break;
+    }
+    this.rebalance(firstBlock, Math.min(k, this.heads.length - 1));
+  }
+
+  /** Remove empty blocks and join small ones in [k0, k1] with a neighbour; refresh heads. */
+  private rebalance(k0: number, k1: number): void {
+    for (let k = k1; k >= k0; k--) {
+      const s = this.starts[k] as number[];
+      if (s.length === 0) {
         this.starts.splice(k, 1);
         this.vals.splice(k, 1);
+        this.heads.splice(k, 1);
+        continue;
+      }
+      this.heads[k] = s[0] as number;
+      const n = this.starts[k + 1];
+      if (s.length < MIN_BLOCK && n && s.length + n.length <= MAX_BLOCK) {
+        s.push(...n);
+        (this.vals[k] as V[]).push(...(this.vals[k + 1] as V[]));
+        this.starts.splice(k + 1, 1);
+        this.vals.splice(k + 1, 1);
+        this.heads.splice(k + 1, 1);
       }
     }
   }

@@ -5,15 +5,17 @@
  */
 import { Machine } from './machine';
 import type { Mm } from './mm';
-import { entryAt, type Table } from './table';
+import { findSeg, type Lin, type Seg, type Table } from './table';
 import {
+  _PAGE_PROTNONE,
+  _PAGE_SAVED_DIRTY,
   _PAGE_NX,
   _PAGE_PRESENT,
   _PAGE_PSE,
   _PAGE_RW,
+  _PAGE_TABLE,
   _PAGE_USER,
   entryHex,
-  indexAt,
   levelName,
   type LevelName,
 } from './paging';
@@ -39,33 +41,105 @@ export interface Walk {
   fault?: 'not-present' | 'protection';
 }
 
-/** Walk mm's tables for vpn without changing anything (also what `translate` shows). */
-export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read'): Walk {
+/** 512^lvl: pages under one entry at each level (a table lookup, not Math.pow, on the hot path). */
+const SPAN = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4, 512 ** 5];
+const NAMES: Record<4 | 5, LevelName[]> = {
+  4: [0, 1, 2, 3].map((l) => levelName(l, 4)),
+  5: [0, 1, 2, 3, 4].map((l) => levelName(l, 5)),
+};
+const PFN_FAST_LIMIT = 2 ** 40;
+/** Three hex digits per 12 bits: number→hex via toString(16) is slow in V8, a table is not. */
+const HEX3: string[] = [];
+for (let i = 0; i < 4096; i++) HEX3.push(i.toString(16).padStart(3, '0'));
+
+/** entryHex() without BigInt: the entry's 12-bit groups are the flags' and the PFN's own. */
+function hexOf(pfn: number, flags: number): string {
+  // SavedDirty (bit 58) and a PROT_NONE entry's inverted PFN take the full path.
+  if (pfn >= PFN_FAST_LIMIT || flags & _PAGE_SAVED_DIRTY || (!(flags & _PAGE_PRESENT) && flags & _PAGE_PROTNONE)) return entryHex(pfn, flags);
+  return (
+    (flags & _PAGE_NX ? '0x8' : '0x0') +
+    (HEX3[Math.floor(pfn / 2 ** 36) & 0xfff] as string) +
+    (HEX3[Math.floor(pfn / 2 ** 24) & 0xfff] as string) +
+    (HEX3[Math.floor(pfn / 2 ** 12) & 0xfff] as string) +
+    (HEX3[pfn & 0xfff] as string) +
+    (HEX3[flags & 0xfff] as string)
+  );
+}
+
+/**
+ * Walk mm's tables for vpn without changing anything (also what `translate`
+ * shows). With entries = false the present levels' `entry` strings are left
+ * empty, for a caller that may not need them: withEntries() fills them in
+ * later (they depend only on each level's pfn and flags).
+ */
+export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', entries = true): Walk {
   const levels: WalkLevel[] = [];
+  const names = NAMES[m.paging];
   let t: Table = mm.pgd;
+  let tablePfn = t.pfn;
+  // Inside a Run, the tables below exist only as the Lin's arithmetic: follow it
+  // in the vpn space of the table the Run sits in (its base; mshare tables keep theirs).
+  let lin: Lin | null = null;
+  let hv = 0;
   for (let lvl = m.top; lvl >= 0; lvl--) {
-    const i = indexAt(vpn, lvl);
-    const e = entryAt(t, i);
-    const level = levelName(lvl, m.paging);
-    levels.push({
-      level,
-      index: i,
-      tablePfn: t.pfn,
-      entry: e ? entryHex(e.pfn, e.flags) : null,
-      pfn: e ? e.pfn : null,
-      flags: e ? e.flags : 0,
-    });
-    if (!e || !(e.flags & _PAGE_PRESENT)) return { levels, fault: 'not-present' };
-    const isLeaf = lvl === 0 || (lvl === 1 && (e.flags & _PAGE_PSE) !== 0);
+    const span = SPAN[lvl] as number;
+    const i = Math.floor(vpn / span) % 512;
+    let pfn = -1;
+    let flags = 0;
+    let child: Table | null = null;
+    if (lin === null) {
+      const k = findSeg(t, i);
+      if (k >= 0) {
+        const s = t.segs[k] as Seg;
+        if (s.lin === null) {
+          pfn = s.pfn;
+          flags = s.flags;
+          child = s.child;
+        } else {
+          lin = s.lin;
+          hv = t.base + (vpn % (span * 512));
+        }
+      }
+    }
+    if (lin !== null) {
+      if (lvl === 0) {
+        if (lin.bottom === 0 && lin.leaf !== 0) {
+          pfn = lin.data0 + (hv - lin.vpn0) * lin.dstride;
+          flags = lin.leaf;
+        }
+      } else if (lvl - 1 >= lin.bottom) {
+        pfn = (lin.tab0[lvl - 1] as number) + Math.floor((hv - lin.vpn0) / span);
+        flags = _PAGE_TABLE;
+      }
+    }
+    const level = names[lvl] as LevelName;
+    if (pfn < 0) {
+      levels.push({ level, index: i, tablePfn, entry: null, pfn: null, flags: 0 });
+      return { levels, fault: 'not-present' };
+    }
+    levels.push({ level, index: i, tablePfn, entry: entries ? hexOf(pfn, flags) : '', pfn, flags });
+    if (!(flags & _PAGE_PRESENT)) return { levels, fault: 'not-present' };
+    const isLeaf = lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0);
     if (isLeaf) {
-      const leaf = { pfn: e.pfn, flags: e.flags, lvl };
+      const leaf = { pfn, flags, lvl };
       const denied =
-        !(e.flags & _PAGE_USER) ||
-        (access === 'write' && !(e.flags & _PAGE_RW)) ||
-        (access === 'exec' && (e.flags & _PAGE_NX) !== 0);
+        !(flags & _PAGE_USER) ||
+        (access === 'write' && !(flags & _PAGE_RW)) ||
+        (access === 'exec' && (flags & _PAGE_NX) !== 0);
       return denied ? { levels, leaf, fault: 'protection' } : { levels, leaf };
     }
-    t = e.child as Table;
+    if (lin === null) {
+      t = child as Table;
+      tablePfn = t.pfn;
+    } else {
+      tablePfn = pfn;
+    }
   }
   return { levels, fault: 'not-present' };
+}
+
+/** The entry strings of a walk made with entries = false. */
+export function withEntries(w: Walk): Walk {
+  for (const l of w.levels) if (l.entry === '' && l.pfn !== null) l.entry = hexOf(l.pfn, l.flags);
+  return w;
 }

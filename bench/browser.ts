@@ -1,0 +1,275 @@
+/**
+ * Row 4: the explorer in a real Chromium (Playwright; Debian's
+ * /usr/bin/chromium when present, as playwright.config.ts does), on the
+ * production build served by `vite preview`.
+ *
+ *  - interactive: a fresh page opens the first gallery scenario from its
+ *    share link (makeLink); the time from navigation start to the first
+ *    frame where "Next step" is enabled, "Step 0 of M" is shown and the view
+ *    is not computing any more (data-pending="false", when the app marks it);
+ *  - step latency: click "Next step"; from the click event's timestamp to
+ *    the frame after the view shows "Step N+1 of M" (a MutationObserver sees
+ *    the change, then requestAnimationFrame and a message-channel task, so
+ *    the figure includes that frame's style, layout and paint), for every
+ *    step of every gallery scenario and of a generated 64-task scenario.
+ *
+ * Written against the accessible names the issue fixes: the button "Next
+ * step" and the text "Step N of M".
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeLink } from '../src/scenario/link';
+import { parseScenario } from '../src/scenario/parser';
+import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../src/app/builtins';
+import { wideScenario } from './gen';
+import { fmtMs, median, quantile, type Row } from './lib';
+
+const PORT = 4179;
+const MAX_STEPS = 40;
+
+export interface StepFigures {
+  name: string;
+  steps: number;
+  p50: number;
+  p95: number;
+  /** Nodes in the view at the last step (g.node elements of the tree, when it draws them). */
+  nodes: number;
+}
+
+export interface BrowserResult {
+  /** Control: the same click-to-frame measurement on a bare page whose button only changes a text. */
+  bare: { p50: number; p95: number } | null;
+  interactiveMs: number;
+  interactiveRuns: number[];
+  gallery: StepFigures[];
+  wide: StepFigures | null;
+  notMeasured?: string;
+}
+
+/** The gallery as the app lists it (src/app/gallery.ts): built-ins not replaced by a file, then scenarios/*.ptx by name. */
+export function galleryTexts(root: string): { name: string; text: string }[] {
+  const title = (t: string): string | undefined => {
+    const p = parseScenario(t);
+    return p.ok ? p.scenario.title : undefined;
+  };
+  const dir = join(root, 'scenarios');
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.ptx'))
+        .sort()
+        .map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') }))
+    : [];
+  const titles = new Set(files.map((f) => title(f.text)));
+  const builtins = [
+    { name: 'builtin:intro', text: INTRO_SCENARIO },
+    { name: 'builtin:seed', text: SEED_SCENARIO },
+    { name: 'builtin:big', text: BIG_SCENARIO },
+  ].filter((b) => !titles.has(title(b.text)));
+  return [...builtins, ...files];
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const r = await fetch(`http://localhost:${port}/`);
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > until) throw new Error(`vite preview did not answer on port ${port}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/* ----- in the page ----- */
+
+/**
+ * Installed in every page before its own scripts (plain JavaScript text, so
+ * no compiler helper can sneak into it): window.__ptx.readyAt(n) is
+ * performance.now() when the view is ready at step n, else false;
+ * window.__ptx.arm(n) starts measuring the next click on "Next step" until
+ * the view is ready at step n, into window.__ptx.result (a promise).
+ */
+const PAGE_SCRIPT = `
+window.__ptx = (() => {
+  const stepText = () => {
+    const byId = document.querySelector('[data-testid="step-count"]');
+    if (byId) return (byId.textContent || '').trim();
+    for (const el of document.querySelectorAll('span, p, div, output')) {
+      const t = (el.textContent || '').trim();
+      if (el.children.length === 0 && /^Step \\d+ of \\d+$/.test(t)) return t;
+    }
+    return '';
+  };
+  const isNext = (b) => b && (b.getAttribute('aria-label') === 'Next step' || (b.textContent || '').trim() === 'Next step');
+  const readyAt = (n) => {
+    const m = /^Step (\\d+) of (\\d+)$/.exec(stepText());
+    if (!m || Number(m[1]) !== n || document.querySelector('[data-pending="true"]')) return false;
+    if (n < Number(m[2])) {
+      const next = [...document.querySelectorAll('button')].find(isNext);
+      if (!next || next.disabled) return false;
+    }
+    return performance.now();
+  };
+  const api = { readyAt, result: null };
+  api.arm = (n) => {
+    api.result = new Promise((resolve) => {
+      let start = -1;
+      document.addEventListener('click', (e) => {
+        const b = e.target && e.target.closest ? e.target.closest('button') : null;
+        if (isNext(b)) start = e.timeStamp;
+      }, { capture: true, once: true });
+      const check = () => {
+        if (start < 0 || readyAt(n) === false) return;
+        obs.disconnect();
+        requestAnimationFrame(() => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => resolve(performance.now() - start);
+          ch.port2.postMessage(0);
+        });
+      };
+      const obs = new MutationObserver(check);
+      obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+  };
+  return api;
+})();
+`;
+
+
+export async function runBrowser(root: string, distDir: string, opts: { reps: number }): Promise<BrowserResult> {
+  let pw: typeof import('@playwright/test');
+  try {
+    pw = await import('@playwright/test');
+  } catch (e) {
+    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, notMeasured: `Playwright is not installed (${String(e)})` };
+  }
+  const server: ChildProcess = spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--outDir', distDir, '--port', String(PORT), '--strictPort'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  const base = `http://localhost:${PORT}/`;
+  const system = '/usr/bin/chromium';
+  let browser: Awaited<ReturnType<typeof pw.chromium.launch>> | null = null;
+  try {
+    await waitForPort(PORT, 30_000);
+    browser = await pw.chromium.launch({
+      headless: true,
+      ...(existsSync(system) ? { executablePath: system } : {}),
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const b = browser;
+    const open = async (text: string, from = 0): Promise<{ page: import('@playwright/test').Page; ms: number; total: number }> => {
+      const ctx = await b.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+      await ctx.addInitScript({ content: PAGE_SCRIPT });
+      const page = await ctx.newPage();
+      await page.goto(makeLink(base, text, from));
+      const h = await page.waitForFunction(`window.__ptx.readyAt(${from})`, undefined, { polling: 'raf', timeout: 120_000 });
+      const ms = (await h.jsonValue()) as number;
+      const total = Number(/of (\d+)/.exec((await page.getByText(/^Step \d+ of \d+$/).first().textContent()) ?? '')?.[1] ?? 0);
+      return { page, ms, total };
+    };
+    const stepAll = async (name: string, text: string, from = 0): Promise<StepFigures> => {
+      const { page, total } = await open(text, from);
+      const lat: number[] = [];
+      const next = page.getByRole('button', { name: 'Next step', exact: true });
+      for (let n = from + 1; n <= Math.min(total, from + MAX_STEPS); n++) {
+        await page.evaluate(`window.__ptx.arm(${n})`);
+        await next.click();
+        lat.push((await page.evaluate('window.__ptx.result')) as number);
+      }
+      const nodes = await page.locator('g.node').count();
+      await page.context().close();
+      return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes };
+    };
+
+    // Control: what a click-to-frame costs on this machine at all (a bare page, no app).
+    const bareLat: number[] = [];
+    {
+      const ctx = await b.newContext({ viewport: { width: 1440, height: 900 } });
+      const page = await ctx.newPage();
+      await page.setContent(
+        '<button aria-label="Next step">›</button> <span data-testid="step-count">Step 0 of 1000</span>' +
+          '<script>let n = 0; document.querySelector("button").onclick = () => { document.querySelector("span").textContent = "Step " + ++n + " of 1000"; };</script>',
+      );
+      await page.addScriptTag({ content: PAGE_SCRIPT });
+      const next = page.getByRole('button', { name: 'Next step', exact: true });
+      for (let n = 1; n <= 30; n++) {
+        await page.evaluate(`window.__ptx.arm(${n})`);
+        await next.click();
+        bareLat.push((await page.evaluate('window.__ptx.result')) as number);
+      }
+      await ctx.close();
+    }
+    const bare = { p50: quantile(bareLat, 0.5), p95: quantile(bareLat, 0.95) };
+
+    const gallery = galleryTexts(root);
+    const first = gallery[0];
+    if (!first) return { bare, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, notMeasured: 'the gallery is empty' };
+    const runs: number[] = [];
+    for (let i = 0; i < opts.reps; i++) {
+      const { page, ms } = await open(first.text);
+      runs.push(ms);
+      await page.context().close();
+    }
+    const figures: StepFigures[] = [];
+    for (const g of gallery) figures.push(await stepAll(g.name, g.text));
+    const w = wideScenario(64);
+    const wide = await stepAll('64 tasks', w.text, w.from);
+    return { bare, interactiveMs: median(runs), interactiveRuns: runs, gallery: figures, wide };
+  } catch (e) {
+    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, notMeasured: e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e) };
+  } finally {
+    await browser?.close();
+    server.kill('SIGTERM');
+  }
+}
+
+export function browserRows(r: BrowserResult): Row[] {
+  if (r.notMeasured !== undefined) {
+    return [
+      { what: 'browser: first gallery scenario interactive', figure: `not measured: ${r.notMeasured}`, goal: '≤ 1 s', status: 'not measured' },
+      { what: 'browser: step latency, gallery scenarios (p95)', figure: `not measured: ${r.notMeasured}`, goal: 'p95 ≤ 16 ms', status: 'not measured' },
+      { what: 'browser: step latency, 64 tasks (p95)', figure: `not measured: ${r.notMeasured}`, goal: 'p95 ≤ 100 ms', status: 'not measured' },
+    ];
+  }
+  const worst = [...r.gallery].sort((a, b) => b.p95 - a.p95)[0];
+  const typicalP95 = median(r.gallery.map((g) => g.p95));
+  const typicalP50 = median(r.gallery.map((g) => g.p50));
+  const within = r.gallery.filter((g) => g.p95 <= 16).length;
+  const rows: Row[] = [
+    {
+      what: 'browser: first gallery scenario interactive (share link)',
+      figure: fmtMs(r.interactiveMs),
+      goal: '≤ 1 s',
+      status: r.interactiveMs <= 1000 ? 'pass' : 'miss',
+    },
+    {
+      what: `browser: step latency, ${r.gallery.length} gallery scenarios (p50 / p95 per scenario)`,
+      figure: worst
+        ? `median ${fmtMs(typicalP50)} / ${fmtMs(typicalP95)}; worst p95 ${fmtMs(worst.p95)} (${worst.name}); ${within} of ${r.gallery.length} within 16 ms`
+        : 'no steps',
+      goal: 'p95 ≤ 16 ms',
+      status: worst && worst.p95 <= 16 ? 'pass' : 'miss',
+    },
+  ];
+  if (r.bare) {
+    rows.push({
+      what: 'browser: the same click-to-frame on a bare page (control, no app)',
+      figure: `p50 ${fmtMs(r.bare.p50)} / p95 ${fmtMs(r.bare.p95)}`,
+      goal: '(the floor here)',
+      status: 'info',
+    });
+  }
+  if (r.wide) {
+    rows.push({
+      what: `browser: step latency, 64 tasks (${r.wide.nodes.toLocaleString('en-US')} nodes drawn)`,
+      figure: `p50 ${fmtMs(r.wide.p50)} / p95 ${fmtMs(r.wide.p95)}`,
+      goal: 'p95 ≤ 100 ms',
+      status: r.wide.p95 <= 100 ? 'pass' : 'miss',
+    });
+  }
+  return rows;
+}
