@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { formatError } from '../scenario/parser';
-import { createEditor, type EditorHandle } from '../views/editor';
+import type { EditorHandle } from '../views/editor';
 import { useExplorer, useExplorerStore } from './context';
 
 /** The scenario text in CodeMirror, its errors inline and listed, and what the view shows meanwhile. */
@@ -13,16 +13,26 @@ export function EditorPanel() {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<EditorHandle | null>(null);
 
+  // CodeMirror is loaded on its own, after the first paint: it is most of the
+  // app's code, and the view and the step controls need none of it (issue 5's
+  // first-load budget). The editor starts from whatever the store holds then.
   useEffect(() => {
-    if (!host.current) return;
-    const h = createEditor(host.current, {
-      doc: store.getState().text,
-      label: 'Scenario text',
-      onChange: (t) => store.getState().setText(t),
+    let cancelled = false;
+    let h: EditorHandle | null = null;
+    void import('../views/editor').then(({ createEditor }) => {
+      if (cancelled || !host.current) return;
+      const st = store.getState();
+      h = createEditor(host.current, {
+        doc: st.text,
+        label: 'Scenario text',
+        onChange: (t) => store.getState().setText(t),
+      });
+      h.setDiagnostics(st.errors);
+      editor.current = h;
     });
-    editor.current = h;
     return () => {
-      h.destroy();
+      cancelled = true;
+      h?.destroy();
       editor.current = null;
     };
   }, [store]);
