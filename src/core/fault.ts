@@ -27,7 +27,7 @@ import {
 } from './paging';
 import { entryAt, entryVpn, materialize, setSingle, type RssHolder, type Single, type Table } from './table';
 import type { Shmem } from './shmem';
-import { walk, type Access, type Walk } from './walk';
+import { walk, withEntries, type Access, type Walk } from './walk';
 import { hugetlbFault } from './hugetlb';
 
 /** vm_fault_t results that matter here. */
@@ -70,34 +70,35 @@ const MAX_RETRIES = 8;
 export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): AccessOutcome {
   const { m } = ctx;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    const w = walk(m, mm, vpn, access);
-    if (!w.fault) return { kind: 'ok', walk: touchBits(m, mm, vpn, access, w) };
+    // The entry strings are made only if this walk is returned (most fault and are retried).
+    const w = walk(m, mm, vpn, access, false);
+    if (!w.fault) return { kind: 'ok', walk: withEntries(touchBits(m, mm, vpn, access, w)) };
     const vma = vmaAt(mm, vpn);
     const at = (): string => hexAddr(addrOf(vpn));
     if (!vma) {
       m.ev.emit('bad_area', () => `no VMA covers ${at()}: SEGV_MAPERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at()}`, walk: w };
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at()}`, walk: withEntries(w) };
     }
     const early = ctx.userFaultHook?.(m, mm, vma, vpn, access);
     if (early !== undefined) {
       if (early === 'ok' || early === 'NOPAGE') continue;
       if (early === 'OOM') {
         m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: w };
+        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: withEntries(w) };
       }
-      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: w };
+      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: withEntries(w) };
     }
     if (accessError(access, w.fault === 'protection', vma)) {
       m.ev.emit('bad_area_access_error', () => `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at()} not permitted`, walk: w };
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at()} not permitted`, walk: withEntries(w) };
     }
     const r = handleMmFault(ctx, mm, vma, vpn, access);
     if (r === 'SIGSEGV' || r === 'SIGBUS') {
-      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: w };
+      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: withEntries(w) };
     }
     if (r === 'OOM') {
       m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: w };
+      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: withEntries(w) };
     }
   }
   const w = walk(m, mm, vpn, access);
