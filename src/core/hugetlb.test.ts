@@ -16,39 +16,11 @@
  * kernel.invariants() must be empty after every step.
  */
 import { describe, expect, it } from 'vitest';
+import { Play } from './play.test-helper';
 import { readFileSync } from 'node:fs';
-import { parseScenario } from '../scenario/parser';
 import { Runner } from '../scenario/run';
 import type { ReportStep } from '../scenario/report';
-import type { Kernel } from './kernel';
-import type { Mm } from './mm';
 
-class Play {
-  readonly r: Runner;
-  readonly steps: ReportStep[] = [];
-  constructor(text: string) {
-    const p = parseScenario(text);
-    if (!p.ok) throw new Error(p.errors.map((e) => `${e.line}:${e.col}: ${e.message}`).join('\n'));
-    this.r = new Runner(p.scenario);
-  }
-  get k(): Kernel {
-    return this.r.kernel;
-  }
-  next(): ReportStep {
-    const s = this.r.step();
-    expect(this.k.invariants(), `invariants after step ${s.index} (${s.op}, line ${s.line})`).toEqual([]);
-    this.steps.push(s);
-    return s;
-  }
-  run(n = Infinity): ReportStep {
-    let s: ReportStep | undefined;
-    for (let i = 0; i < n && !this.r.finished; i++) s = this.next();
-    return s as ReportStep;
-  }
-  mm(name: string): Mm {
-    return this.k.tasks.get(name)?.mm as Mm;
-  }
-}
 
 const fns = (s: ReportStep): string[] => s.events.map((e) => e.fn);
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');

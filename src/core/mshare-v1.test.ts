@@ -16,8 +16,8 @@
  * must be empty after every step.
  */
 import { describe, expect, it } from 'vitest';
+import { Play as BasePlay } from './play.test-helper';
 import { readFileSync } from 'node:fs';
-import { parseScenario } from '../scenario/parser';
 import { Runner, runScenario } from '../scenario/run';
 import type { ReportStep } from '../scenario/report';
 import type { Kernel } from './kernel';
@@ -27,33 +27,7 @@ import { entryAt } from './table';
 
 const GiB = 2 ** 30;
 
-/** A scenario run one step at a time, with the invariants checked after each. */
-class Play {
-  readonly r: Runner;
-  readonly steps: ReportStep[] = [];
-  constructor(text: string, opts: { twin?: boolean } = {}) {
-    const p = parseScenario(text);
-    if (!p.ok) throw new Error(p.errors.map((e) => `${e.line}:${e.col}: ${e.message}`).join('\n'));
-    this.r = new Runner(p.scenario, opts);
-  }
-  get k(): Kernel {
-    return this.r.kernel;
-  }
-  next(): ReportStep {
-    const s = this.r.step();
-    expect(this.k.invariants(), `invariants after step ${s.index} (${s.op}, line ${s.line})`).toEqual([]);
-    this.steps.push(s);
-    return s;
-  }
-  /** Run n steps (all that remain if omitted); returns the last. */
-  run(n = Infinity): ReportStep {
-    let s: ReportStep | undefined;
-    for (let i = 0; i < n && !this.r.finished; i++) s = this.next();
-    return s as ReportStep;
-  }
-  mm(name: string): Mm {
-    return this.k.tasks.get(name)?.mm as Mm;
-  }
+class Play extends BasePlay {
   host(name: string): Mm {
     return this.k.v1?.regions.get(name)?.mm as Mm;
   }
