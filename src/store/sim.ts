@@ -1,13 +1,14 @@
 /**
  * The simulation state at the cursor, derived by replay.
  *
- * The core's objects are mutable and cannot be cloned, so the state after N
- * steps is rebuilt by running a fresh Runner from the start (the core is
- * deterministic: the same statements give the same frames, PFNs and events).
- * What the views need from that state (the inspect() forest, the report's
- * tasks and totals, memory use) is plain data: it is cached per step, so
- * going back to a step already seen costs nothing, and going forward just
- * continues the Runner kept here.
+ * The state after N steps comes from a Timeline (src/scenario/timeline.ts):
+ * it runs the scenario forward once, copying the kernel into checkpoints on
+ * the way, so going forward continues the live Runner and going back replays
+ * only from the nearest checkpoint (the core is deterministic: the same
+ * statements give the same frames, PFNs and events). What the views need from
+ * that state (the inspect() forest, the report's tasks and totals, memory use)
+ * is plain data: it is cached per step, so going back to a step already seen
+ * costs nothing.
  *
  * None of this lives in the zustand store: the store holds the text, the
  * parsed scenario and the cursor; this module is a memo of what follows from
@@ -18,6 +19,7 @@ import type { Scenario } from '../scenario/ast';
 import type { Report, ReportStep } from '../scenario/report';
 import { Runner } from '../scenario/run';
 import { compareReport } from '../scenario/compare';
+import { Timeline, TimelineError } from '../scenario/timeline';
 
 /** The picture of the machine after some steps: plain data, safe to keep. */
 export interface Snapshot {
@@ -46,45 +48,51 @@ export const MAX_ENTRIES = 64;
 const SNAPSHOT_CACHE = 48;
 
 class Replay {
-  runner: Runner;
-  /** Reports of steps 1..n as far as any run got: deterministic, so kept across replays. */
-  readonly steps: ReportStep[] = [];
+  /** Runs the scenario forward once, with checkpoints to come back to (src/scenario/timeline.ts). */
+  private readonly timeline: Timeline;
+  /** The Runner at the last seek: read only, valid until the next seek. */
+  private runner: Runner | null = null;
   failure: SimFailure | null = null;
   /** LRU of snapshots by `${step}|${expand}`. */
   private readonly snapshots = new Map<string, Snapshot>();
-  /** How many times the Runner was rebuilt (for tests). */
+  /** How many times a seek could not continue the live Runner (it went back to a checkpoint or the start; for tests). */
   replays = 0;
 
   constructor(readonly scenario: Scenario) {
-    this.runner = new Runner(scenario);
+    this.timeline = new Timeline(scenario);
+  }
+
+  get stepsRun(): number {
+    return this.timeline.stats.stepsRun;
   }
 
   /** Bring the Runner to exactly `n` steps done; false if the simulator failed before that. */
   private advanceTo(n: number): boolean {
     if (this.failure && n >= this.failure.step) return false;
-    if (this.runner.done > n) {
-      this.runner = new Runner(this.scenario);
-      this.replays++;
+    if (this.runner && this.runner.done === n) return true;
+    try {
+      const before = this.runner;
+      const { runner } = this.timeline.seek(n);
+      if (before && runner !== before) this.replays++;
+      this.runner = runner;
+      return true;
+    } catch (e) {
+      if (!(e instanceof TimelineError)) throw e;
+      this.failure = { step: e.step, message: e.cause instanceof Error ? e.cause.message : String(e.cause) };
+      this.runner = null;
+      return false;
     }
-    while (this.runner.done < n) {
-      const index = this.runner.done + 1;
-      try {
-        const rs = this.runner.step();
-        this.steps[index - 1] ??= rs;
-      } catch (e) {
-        this.failure = { step: index, message: e instanceof Error ? e.message : String(e) };
-        // The Runner's state is undefined now: start again next time.
-        this.runner = new Runner(this.scenario);
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Reports of the first n steps (runs as far as needed). */
   stepsUpTo(n: number): ReportStep[] {
-    if (this.steps.length < n) this.advanceTo(n);
-    return this.steps.slice(0, n);
+    try {
+      return this.timeline.stepsUpTo(n);
+    } catch (e) {
+      if (!(e instanceof TimelineError)) throw e;
+      this.failure ??= { step: e.step, message: e.cause instanceof Error ? e.cause.message : String(e.cause) };
+      return this.timeline.stepsUpTo(e.step - 1);
+    }
   }
 
   snapshot(n: number, expand: readonly string[]): SnapshotResult {
@@ -111,10 +119,11 @@ class Replay {
   }
 
   private take(n: number, expand: readonly string[]): Snapshot {
-    const k = this.runner.kernel;
+    const runner = this.runner as Runner;
+    const k = runner.kernel;
     const mms = k.liveMms().map((mm) => ({ label: mm.label, mm }));
     const forest = inspect(k.m, mms, { expand: new Set(expand), maxEntries: MAX_ENTRIES });
-    const { steps: _steps, ...report } = Runner.report(this.runner, []);
+    const { steps: _steps, ...report } = Runner.report(runner, []);
     const frames = k.m.frames;
     return {
       step: n,
@@ -157,6 +166,11 @@ export function snapshotAt(key: string, scenario: Scenario, n: number, expand: r
 /** How many times the current scenario's Runner was rebuilt (tests check stepping back replays). */
 export function replayCount(): number {
   return current?.replay.replays ?? 0;
+}
+
+/** Steps the current scenario's timeline has run in all, first pass and replays (tests). */
+export function stepsRun(): number {
+  return current?.replay.stepsRun ?? 0;
 }
 
 /** Forget the memo (tests). */

@@ -4,7 +4,7 @@ import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
 import { addressFields, announce, bytesAsText, copyMoves, isCanonical, pathFor, rootOf } from './derive';
 import { KEYS, memoryKV } from './persist';
-import { replayCount, resetSim, snapshotAt, stepReport, stepReports } from './sim';
+import { replayCount, resetSim, snapshotAt, stepReport, stepReports, stepsRun } from './sim';
 import { createExplorerStore, stepCount } from './store';
 
 const SMALL = 'spawn A\nA: mmap 0x7f0000000000 4M rw private anon fixed\nA: write 0x7f0000001000 "hi"\n';
@@ -126,6 +126,28 @@ describe('the replay', () => {
       expect(JSON.stringify((r as { snapshot: unknown }).snapshot)).toBe(fresh[k]);
     }
     expect(replayCount()).toBeGreaterThan(0);
+  });
+
+  it('goes back by replaying from a checkpoint, not from the start', () => {
+    // 300 writes: the timeline checkpoints at least every 64 steps.
+    const lines = ['kernel mainline', 'spawn A', 'A: mmap 0x7f0000000000 2M rw private anon fixed'];
+    for (let i = 0; i < 300; i++) lines.push(`A: write 0x${(0x7f0000000000 + (i % 512) * 4096).toString(16)} "x"`);
+    const text = lines.join('\n');
+    const sc = parsed(text);
+    expect(sc.steps.length).toBe(302);
+    const end = snapshotAt(text, sc, 302);
+    expect(end.ok).toBe(true);
+    expect(stepsRun()).toBe(302);
+    const back = snapshotAt(text, sc, 290, ['other']);
+    expect(back.ok && back.snapshot.step).toBe(290);
+    expect(replayCount()).toBe(1);
+    // From the checkpoint at or before 290 (every ≤ 64 steps), never from 0.
+    expect(stepsRun() - 302).toBeLessThanOrEqual(64);
+    // The same state as a fresh run to 290.
+    const got = JSON.stringify(back.ok && back.snapshot);
+    resetSim();
+    const fresh = snapshotAt(text, sc, 290, ['other']);
+    expect(got).toBe(JSON.stringify(fresh.ok && fresh.snapshot));
   });
 
   it('keeps step reports across replays and reports each step once', () => {
