@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent }
 import { AccountingPanel } from './AccountingPanel';
 import { AddressBar } from './AddressBar';
 import { useExplorer, useExplorerStore } from './context';
+import { useSimDriver } from './derived';
 import { EditorPanel } from './EditorPanel';
 import { ErrorBoundary } from './ErrorBoundary';
 import { exportPng, exportSvg } from './exportView';
@@ -116,6 +117,7 @@ export function App() {
   const embed = useExplorer((s) => s.embed);
   useStepKeys();
   useThemeOnDocument();
+  useSimDriver();
   return embed ? <EmbedApp /> : <FullApp />;
 }
 

@@ -9,8 +9,8 @@ import type { ReportStep } from '../scenario/report';
 import { stepAt } from '../store/derive';
 import type { SnapshotResult } from '../store/sim';
 import { SimClient, type SimView } from '../store/simClient';
-import { stepCount, type Loaded } from '../store/store';
-import { useExplorer } from './context';
+import { stepCount, type ExplorerState, type Loaded } from '../store/store';
+import { useExplorer, useExplorerStore } from './context';
 
 export const simClient = new SimClient();
 
@@ -30,15 +30,33 @@ export interface Sim {
   pending: boolean;
 }
 
+function ask(s: ExplorerState): void {
+  const l = s.loaded;
+  if (l) simClient.request({ key: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length });
+}
+
+/**
+ * Ask the worker for the view the moment the store changes: the store's
+ * listener runs inside the action (the click's handler), before React
+ * renders, where a useEffect would run only after the frame is painted and
+ * lose that frame. Mount once per app (App.tsx).
+ */
+export function useSimDriver(): void {
+  const store = useExplorerStore();
+  useEffect(() => {
+    ask(store.getState());
+    return store.subscribe((s, prev) => {
+      if (s.loaded !== prev.loaded || s.cursor !== prev.cursor || s.expanded !== prev.expanded) ask(s);
+    });
+  }, [store]);
+}
+
 export function useSim(): Sim {
   const loaded = useExplorer((s) => s.loaded);
   const cursor = useExplorer((s) => s.cursor);
   const expanded = useExplorer((s) => s.expanded);
   const version = useSyncExternalStore(simClient.subscribe, simClient.getVersion);
   const key = loadedId(loaded);
-  useEffect(() => {
-    if (loaded) simClient.request({ key, text: loaded.text, scenario: loaded.scenario, n: cursor, expand: expanded });
-  }, [key, loaded, cursor, expanded]);
   return useMemo(() => {
     void version;
     if (!loaded) return { view: null, pending: false };

@@ -26,11 +26,20 @@ interface Want {
   scenario: Scenario;
   n: number;
   expand: string[];
+  /** The scenario's last step: when set, the next step's view is computed ahead once idle. */
+  last?: number;
 }
 
 const CACHE = 96;
 /** A request running longer than this is abandoned when the user asks for something else. */
 const PATIENCE_MS = 600;
+/**
+ * The next step is computed ahead only where a step takes the worker less
+ * than this (round trip): then "Next step" finds its view ready, and a user
+ * who goes elsewhere waits at most this long behind it. Heavier scenarios
+ * (the 1,500-task SGA) are computed on demand only.
+ */
+const PREFETCH_BELOW_MS = 150;
 
 const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expand}`;
 
@@ -41,13 +50,22 @@ export class SimClient {
   private version = 0;
   private worker: Worker | null = null;
   private workerKeys = new Set<number>();
-  private inFlight: (Want & { id: number; started: number }) | null = null;
+  private inFlight: (Want & { id: number; started: number; ahead: boolean }) | null = null;
   private queued: Want | null = null;
+  /** The step to compute ahead once the worker is idle. */
+  private ahead: Want | null = null;
+  /** How long the last asked-for (not ahead) view took, round trip. */
+  private lastMs = Infinity;
+  private lastKey = 0;
   private nextId = 1;
 
   private useWorker: boolean;
 
-  constructor(useWorker = typeof Worker !== 'undefined') {
+  /** `makeWorker`: tests pass a fake; by default ./sim.worker.ts as a module worker. */
+  constructor(
+    useWorker = typeof Worker !== 'undefined',
+    private readonly makeWorker: () => Worker = () => new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' }),
+  ) {
     this.useWorker = useWorker;
   }
 
@@ -74,9 +92,21 @@ export class SimClient {
 
   request(want: Want): void {
     const ek = want.expand.join(',');
-    if (this.cache.has(cacheKey(want.key, want.n, ek))) return;
+    if (want.key !== this.lastKey) {
+      // Another scenario: whether its steps are light enough to compute ahead is not known yet.
+      this.lastKey = want.key;
+      this.lastMs = Infinity;
+    }
+    this.ahead = want.last !== undefined && want.n < want.last ? { ...want, n: want.n + 1 } : null;
+    if (this.cache.has(cacheKey(want.key, want.n, ek))) {
+      if (!this.inFlight) this.sendQueued();
+      return;
+    }
     const f = this.inFlight;
-    if (f && f.key === want.key && f.n === want.n && f.expand.join(',') === ek) return;
+    if (f && f.key === want.key && f.n === want.n && f.expand.join(',') === ek) {
+      f.ahead = false;
+      return;
+    }
     if (!this.useWorker) {
       this.deliver({ key: want.key, n: want.n, expand: ek, result: snapshotAt(want.text, want.scenario, want.n, want.expand), report: stepReport(want.text, want.scenario, want.n) });
       return;
@@ -101,12 +131,14 @@ export class SimClient {
   private ensureWorker(): Worker | null {
     if (this.worker) return this.worker;
     try {
-      const w = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' });
+      const w = this.makeWorker();
       w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand'> & { id: number; expand: string[] }>) => {
-        if (!this.inFlight || ev.data.id !== this.inFlight.id) return;
+        const f = this.inFlight;
+        if (!f || ev.data.id !== f.id) return;
         this.inFlight = null;
+        if (!f.ahead) this.lastMs = performance.now() - f.started;
         const { key, n, expand, result, report } = ev.data;
-        this.deliver({ key, n, expand: expand.join(','), result, report });
+        this.deliver({ key, n, expand: expand.join(','), result, report }, !f.ahead);
         this.sendQueued();
       };
       w.onerror = (ev) => {
@@ -123,7 +155,7 @@ export class SimClient {
     }
   }
 
-  private send(want: Want): void {
+  private send(want: Want, ahead = false): void {
     const w = this.ensureWorker();
     if (!w) {
       this.useWorker = false;
@@ -137,21 +169,28 @@ export class SimClient {
       this.workerKeys.clear();
       this.workerKeys.add(want.key);
     }
-    this.inFlight = { ...want, id, started: performance.now() };
+    this.inFlight = { ...want, id, started: performance.now(), ahead };
     w.postMessage(msg);
   }
 
   private sendQueued(): void {
     const q = this.queued;
     this.queued = null;
-    if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(',')))) this.send(q);
+    if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(',')))) return this.send(q);
+    const a = this.ahead;
+    if (a && this.useWorker && this.lastMs < PREFETCH_BELOW_MS && !this.cache.has(cacheKey(a.key, a.n, a.expand.join(',')))) {
+      this.ahead = null;
+      this.send(a, true);
+    }
   }
 
-  private deliver(v: SimView): void {
+  /** Keep a view; tell subscribers unless it was computed ahead (nobody is waiting for it, and it must not replace what is on screen). */
+  private deliver(v: SimView, shown = true): void {
     const k = cacheKey(v.key, v.n, v.expand);
     this.cache.delete(k);
     this.cache.set(k, v);
     if (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value as string);
+    if (!shown) return;
     this.latestByKey.set(v.key, v);
     if (this.latestByKey.size > 4) this.latestByKey.delete(this.latestByKey.keys().next().value as number);
     this.version++;

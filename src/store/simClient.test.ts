@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenario/parser';
+import type { Scenario } from '../scenario/ast';
+import { SimClient } from './simClient';
+import type { SimRequest } from './sim.worker';
+
+const TEXT = 'kernel mainline\nspawn A\nA: mmap 0x7f0000000000 2M rw private anon fixed\nA: write 0x7f0000000000 "x"\nA: write 0x7f0000001000 "y"\n';
+
+function scenario(): Scenario {
+  const p = parseScenario(TEXT);
+  if (!p.ok) throw new Error('does not parse');
+  return p.scenario;
+}
+
+/** A worker that answers each message when told to (answer()), with a made-up view of the step asked for. */
+class FakeWorker {
+  sent: SimRequest[] = [];
+  onmessage: ((ev: MessageEvent) => void) | null = null;
+  onerror: ((ev: ErrorEvent) => void) | null = null;
+  postMessage(m: SimRequest): void {
+    this.sent.push(m);
+  }
+  terminate(): void {}
+  answer(): void {
+    const m = this.sent[this.sent.length - 1] as SimRequest;
+    const data = { id: m.id, key: m.key, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message: 'fake' } }, report: undefined };
+    this.onmessage?.({ data } as MessageEvent);
+  }
+}
+
+function client(): { c: SimClient; w: FakeWorker; shown: number[] } {
+  const w = new FakeWorker();
+  const c = new SimClient(true, () => w as unknown as Worker);
+  const shown: number[] = [];
+  c.subscribe(() => shown.push(c.latest(1)?.n ?? -1));
+  return { c, w, shown };
+}
+
+describe('SimClient', () => {
+  const sc = scenario();
+  const want = (n: number) => ({ key: 1, text: TEXT, scenario: sc, n, expand: [], last: sc.steps.length });
+
+  it('computes the next step ahead once idle, without showing it, and serves Next from it', () => {
+    const { c, w, shown } = client();
+    c.request(want(0));
+    expect(w.sent.map((m) => m.n)).toEqual([0]);
+    w.answer();
+    // Step 0 is shown; step 1 is asked for at once, ahead.
+    expect(shown).toEqual([0]);
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1]);
+    w.answer();
+    expect(shown).toEqual([0]);
+    expect(c.latest(1)?.n).toBe(0);
+    expect(c.get(1, 1, [])?.n).toBe(1);
+    // Next: a cache hit, and step 2 goes ahead.
+    c.request(want(1));
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1, 2]);
+  });
+
+  it('computes nothing past the last step', () => {
+    const { c, w } = client();
+    c.request(want(sc.steps.length));
+    w.answer();
+    expect(w.sent.map((m) => m.n)).toEqual([sc.steps.length]);
+  });
+
+  it('does not compute ahead when steps are slow', () => {
+    const { c, w } = client();
+    const realNow = performance.now.bind(performance);
+    let t = 0;
+    performance.now = () => t;
+    try {
+      c.request(want(0));
+      t = 400; // the worker took 400 ms
+      w.answer();
+      expect(w.sent.map((m) => m.n)).toEqual([0]);
+    } finally {
+      performance.now = realNow;
+    }
+  });
+
+  it('a step asked for while it is computed ahead is shown when it arrives', () => {
+    const { c, w, shown } = client();
+    c.request(want(0));
+    w.answer();
+    c.request(want(1)); // in flight ahead: not sent again
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1]);
+    w.answer();
+    expect(shown).toEqual([0, 1]);
+  });
+});
