@@ -67,6 +67,7 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
   const fmtCount = (n: number): string => n.toLocaleString('en-US');
   const word = (l: number): string => levelName(l, m.paging).toUpperCase();
 
+  const dataParents = new Map<string, Set<string>>();
   const addData = (pfn: number, parent: string): string => {
     const kind = m.frames.kindOf(pfn);
     const id = dataId(pfn, kind);
@@ -80,13 +81,36 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
       present: 0,
       parents: [],
     });
-    if (!n.parents.includes(parent)) n.parents.push(parent);
+    // A page shared by many tables (fork, the zero page) has as many parents: a set, not includes().
+    let seen = dataParents.get(id);
+    if (!seen) dataParents.set(id, (seen = new Set()));
+    if (!seen.has(parent)) {
+      seen.add(parent);
+      n.parents.push(parent);
+    }
     return id;
   };
 
+  // The same addresses and entry values recur in every task's tables (64
+  // forked tasks map the same ranges, and share most pages): each string is
+  // made once per call (BigInt formatting is most of an entry's cost).
+  const addrText = new Map<number, string>();
+  const addrHex = (vpn: number): string => {
+    let s = addrText.get(vpn);
+    if (s === undefined) addrText.set(vpn, (s = hexAddr(addrOf(vpn))));
+    return s;
+  };
+  const valueText = new Map<number, Map<number, string>>();
+  const valueHex = (pfn: number, flags: number): string => {
+    let byFlags = valueText.get(pfn);
+    if (!byFlags) valueText.set(pfn, (byFlags = new Map()));
+    let s = byFlags.get(flags);
+    if (s === undefined) byFlags.set(flags, (s = entryHex(pfn, flags)));
+    return s;
+  };
   const entryInfo = (t: Table, i: number, pfn: number, flags: number, target: string): EntryInfo => {
     const from = entryVpn(t, i);
-    return { index: i, value: entryHex(pfn, flags), flags, pfn, target, from: hexAddr(addrOf(from)), to: hexAddr(addrOf(from + entrySpan(t.lvl))) };
+    return { index: i, value: valueHex(pfn, flags), flags, pfn, target, from: addrHex(from), to: addrHex(from + entrySpan(t.lvl)) };
   };
 
   const summaryOf = (t: Table, start: number, count: number, lin: Lin, parent: string): string => {
@@ -153,7 +177,7 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
         const e = runEntry(t, s.start, s.lin);
         if (!e) continue;
         const target = summaryOf(t, s.start, s.count, s.lin, id);
-        node.entries.push({ ...entryInfo(t, s.start, e.pfn, e.flags, target), to: hexAddr(addrOf(entryVpn(t, s.start + s.count))) });
+        node.entries.push({ ...entryInfo(t, s.start, e.pfn, e.flags, target), to: addrHex(entryVpn(t, s.start + s.count)) });
         continue;
       }
       for (let i = s.start; i < s.start + s.count && node.entries.length < maxEntries; i++) {
