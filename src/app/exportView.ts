@@ -2,7 +2,7 @@
  * Export the tree as a standalone SVG (its stylesheet inside, the theme's
  * CSS variables resolved to colours) and as a PNG drawn from that SVG.
  */
-import { TREE_CSS } from '../views/treeView';
+import { TREE_CSS, withWholeTree } from '../views/treeView';
 
 const PNG_MAX_SIDE = 8000;
 
@@ -15,6 +15,10 @@ function resolvedVariables(el: Element): string {
 
 /** The whole tree (not just what is scrolled into view) as SVG text, with its size. */
 export function svgMarkup(svg: SVGSVGElement): { markup: string; width: number; height: number } {
+  return withWholeTree(svg, () => markupOf(svg));
+}
+
+function markupOf(svg: SVGSVGElement): { markup: string; width: number; height: number } {
   const viewport = svg.querySelector<SVGGElement>('g.viewport');
   const box = viewport?.getBBox() ?? { x: 0, y: 0, width: 100, height: 100 };
   const pad = 16;

@@ -5,10 +5,13 @@
  *
  * In:  { id, key, text?, n, expand }  (text only the first time a key is seen)
  * Out: { id, key, n, expand, result: SnapshotResult, report?: ReportStep }
+ *      where a snapshot's forest.nodes is sent as a delta (./forestWire.ts):
+ *      the nodes that differ from what this worker sent before, and the ids.
  */
 import type { Scenario } from '../scenario/ast';
 import { parseScenario } from '../scenario/parser';
 import { snapshotAt, stepReport } from './sim';
+import { ForestSender } from './forestWire';
 
 export interface SimRequest {
   id: number;
@@ -19,6 +22,7 @@ export interface SimRequest {
 }
 
 let known: { key: number; text: string; scenario: Scenario } | null = null;
+const sender = new ForestSender();
 
 self.onmessage = (ev: MessageEvent<SimRequest>) => {
   const { id, key, text, n, expand } = ev.data;
@@ -31,7 +35,7 @@ self.onmessage = (ev: MessageEvent<SimRequest>) => {
     }
     const result = snapshotAt(known.text, known.scenario, n, expand);
     const report = stepReport(known.text, known.scenario, n);
-    self.postMessage({ id, key, n, expand, result, report });
+    self.postMessage({ id, key, n, expand, result: sender.encode(result), report });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     self.postMessage({ id, key, n, expand, result: { ok: false, failure: { step: n, message } } });

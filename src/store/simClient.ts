@@ -10,6 +10,7 @@ import type { ReportStep } from '../scenario/report';
 import type { Scenario } from '../scenario/ast';
 import { snapshotAt, stepReport, type SnapshotResult } from './sim';
 import type { SimRequest } from './sim.worker';
+import { ForestReceiver, type WireResult } from './forestWire';
 
 export interface SimView {
   key: number;
@@ -132,12 +133,24 @@ export class SimClient {
     if (this.worker) return this.worker;
     try {
       const w = this.makeWorker();
-      w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand'> & { id: number; expand: string[] }>) => {
+      const receiver = new ForestReceiver();
+      w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand' | 'result'> & { id: number; expand: string[]; result: WireResult }>) => {
+        // Every message carries nodes later ones refer to: decode it even when nobody waits for it.
+        let result: SnapshotResult;
+        try {
+          result = receiver.decode(ev.data.result);
+        } catch {
+          // Out of step with the worker (a bug): a fresh worker sends everything again.
+          const lost = this.inFlight;
+          this.restart();
+          if (lost) this.send(lost, lost.ahead);
+          return;
+        }
         const f = this.inFlight;
         if (!f || ev.data.id !== f.id) return;
         this.inFlight = null;
         if (!f.ahead) this.lastMs = performance.now() - f.started;
-        const { key, n, expand, result, report } = ev.data;
+        const { key, n, expand, report } = ev.data;
         this.deliver({ key, n, expand: expand.join(','), result, report }, !f.ahead);
         this.sendQueued();
       };

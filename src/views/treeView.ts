@@ -10,7 +10,8 @@
  */
 import { select, type Selection as D3Selection } from 'd3-selection';
 import 'd3-transition';
-import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { zoom, zoomIdentity, zoomTransform, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { groupDigits } from '../core/events';
 import { flagNames } from '../core/inspect';
 import type { CopyMove, PathStep } from '../store/derive';
 import type { Selection } from '../store/store';
@@ -82,12 +83,18 @@ export const TREE_CSS = `
 }
 .ptx-tree .row.walk rect { animation-name: ptx-walk-row; }
 .ptx-tree .edge.walk { animation-name: ptx-walk-edge; }
+.ptx-tree.alt .walk .box { animation-name: ptx-walk-alt; }
+.ptx-tree.alt .row.walk rect { animation-name: ptx-walk-row-alt; }
+.ptx-tree.alt .edge.walk { animation-name: ptx-walk-edge-alt; }
 @keyframes ptx-walk { to { stroke: var(--tree-walk); stroke-width: 4; } }
+@keyframes ptx-walk-alt { to { stroke: var(--tree-walk); stroke-width: 4; } }
 .ptx-tree .walk-static .box { stroke: var(--tree-walk); stroke-width: 4; }
 .ptx-tree .row.walk-static rect { fill: var(--tree-walk-row); }
 .ptx-tree .edge.walk-static { stroke: var(--tree-walk); stroke-width: 3.5; }
 @keyframes ptx-walk-row { to { fill: var(--tree-walk-row); } }
 @keyframes ptx-walk-edge { to { stroke: var(--tree-walk); stroke-width: 3.5; } }
+@keyframes ptx-walk-row-alt { to { fill: var(--tree-walk-row); } }
+@keyframes ptx-walk-edge-alt { to { stroke: var(--tree-walk); stroke-width: 3.5; } }
 .ptx-tree .token rect { fill: var(--tree-walk-row); stroke: var(--tree-walk); stroke-width: 2; }
 @media (prefers-reduced-motion: reduce) {
   .ptx-tree .walk .box, .ptx-tree .row.walk rect, .ptx-tree .edge.walk { animation-duration: 1ms; animation-delay: 0s; }
@@ -131,7 +138,7 @@ function subtitleOf(n: LayoutNode): string {
   const i = n.info;
   if (i.kind === 'data') return `pfn ${hex(i.pfn)}`;
   if (i.kind === 'summary') return `owner ${i.owner || '?'}`;
-  return `pfn ${hex(i.pfn)} · ${i.present.toLocaleString('en-US')} entr${i.present === 1 ? 'y' : 'ies'}`;
+  return `pfn ${hex(i.pfn)} · ${groupDigits(i.present)} entr${i.present === 1 ? 'y' : 'ies'}`;
 }
 
 export function ariaLabelOf(n: LayoutNode): string {
@@ -170,6 +177,74 @@ function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string {
 
 type GSel<D> = D3Selection<SVGGElement, D, SVGGElement, unknown>;
 
+/** Past this many nodes in the layout, the view draws only what is in and around its viewport. */
+export const CULL_ABOVE = 300;
+
+interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The nodes and edges of the layout that meet the rectangle (an edge by its bounding box). */
+export function inView(layout: Layout, r: Rect): { nodes: LayoutNode[]; edges: LayoutEdge[] } {
+  const nodes = layout.nodes.filter((n) => n.x < r.x1 && n.x + n.w > r.x0 && n.y < r.y1 && n.y + n.h > r.y0);
+  const edges = layout.edges.filter((e) => Math.min(e.x1, e.x2) < r.x1 && Math.max(e.x1, e.x2) > r.x0 && Math.min(e.y1, e.y2) < r.y1 && Math.max(e.y1, e.y2) > r.y0);
+  return { nodes, edges };
+}
+
+/** Set an attribute (null: remove it) only when it differs. */
+function setAttr(el: Element, name: string, value: string | null): void {
+  if (el.getAttribute(name) === value) return;
+  if (value === null) el.removeAttribute(name);
+  else el.setAttribute(name, value);
+}
+
+function setClass(el: Element, name: string, on: boolean): void {
+  if (el.classList.contains(name) !== on) el.classList.toggle(name, on);
+}
+
+function mark<E extends SVGElement>(el: E, cls: string, i: number): E {
+  el.classList.add(cls);
+  el.style.setProperty('--walk-i', String(i));
+  return el;
+}
+
+function unmark(el: SVGElement): void {
+  el.classList.remove('walk', 'walk-static');
+  el.style.removeProperty('--walk-i');
+}
+
+/** Move the elements whose attribute changed: at once, or in a transition of `dur` ms. */
+function moveTo<E extends SVGElement, D>(sel: D3Selection<E, D, SVGGElement, unknown>, value: (d: D) => string, attr: string, dur: number): void {
+  const moved = sel.filter(function (d) {
+    return this.getAttribute(attr) !== value(d);
+  });
+  if (dur > 0) moved.transition('move').duration(dur).attr(attr, value);
+  else moved.interrupt('move').attr(attr, value);
+}
+
+/** Everything a node's drawn inside depends on: when it is unchanged, the node is left as it is. */
+function contentKey(n: LayoutNode, layout: Layout, opened: boolean): string {
+  const i = n.info;
+  let key = `${n.w}|${n.h}|${i.kind}|${i.level}|${n.rootOf ?? ''}|${i.owner}|${i.pfn}|${i.present}|${n.shared ? i.parents.length : 0}|${i.summary?.text ?? ''}|${n.more}|${n.hidden}|${opened ? 1 : 0}`;
+  for (const r of n.rows) key += `|${r.index}@${r.y}=${r.entry.value}>${r.entry.target}~${layout.byId.get(r.entry.target)?.info.summary?.entries ?? ''}:${r.entry.from}-${r.entry.to}`;
+  return key;
+}
+
+
+const wholeTree = new WeakMap<SVGSVGElement, <T>(fn: () => T) => T>();
+
+/**
+ * Run fn with every node of the tree drawn, then draw only the view again:
+ * for exporting the whole tree where only the view is drawn (CULL_ABOVE).
+ */
+export function withWholeTree<T>(svgEl: SVGSVGElement, fn: () => T): T {
+  const f = wholeTree.get(svgEl);
+  return f ? f(fn) : fn();
+}
+
 export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHandle {
   const svg = select(svgEl).classed('ptx-tree', true);
   svg.selectAll('*').remove();
@@ -186,22 +261,44 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
   /** Until the user pans or zooms, the view keeps the whole forest in sight. */
   let userMoved = false;
 
+  // Its size is kept from the observer: reading it after the nodes changed
+  // (clientWidth, or d3-zoom's default extent, which reads the <svg>'s
+  // width.baseVal) would force a layout of the whole drawing on every step.
+  let size: { w: number; h: number } | null = null;
+  const svgSize = (): { w: number; h: number } => (size ??= { w: svgEl.clientWidth, h: svgEl.clientHeight });
+
   const zoomer: ZoomBehavior<SVGSVGElement, unknown> = zoom<SVGSVGElement, unknown>()
     .scaleExtent([0.03, 4])
+    .extent(() => {
+      const { w, h } = svgSize();
+      return [
+        [0, 0],
+        [w || 800, h || 500],
+      ];
+    })
     .on('zoom', (ev: { transform: ZoomTransform; sourceEvent: unknown }) => {
       if (ev.sourceEvent) userMoved = true;
       viewport.attr('transform', ev.transform.toString());
+      scheduleRedraw();
     });
   svg.call(zoomer).on('dblclick.zoom', null);
 
   // The view keeps the forest fitted when its box changes (a panel hidden, the window resized).
-  const resize = typeof ResizeObserver === 'function' ? new ResizeObserver(() => current && !userMoved && fit()) : null;
+  const resize =
+    typeof ResizeObserver === 'function'
+      ? new ResizeObserver((entries) => {
+          const r = entries[entries.length - 1]?.contentRect;
+          if (r) size = { w: r.width, h: r.height };
+          if (current && !userMoved) fit();
+        })
+      : null;
   resize?.observe(svgEl);
 
   const fitTransform = (): ZoomTransform => {
     const layout = current?.layout;
-    const w = svgEl.clientWidth || 800;
-    const h = svgEl.clientHeight || 500;
+    const { w: sw, h: sh } = svgSize();
+    const w = sw || 800;
+    const h = sh || 500;
     if (!layout || layout.nodes.length === 0) return zoomIdentity.translate(24, 40);
     const bw = layout.width + 48;
     const bh = layout.height + 72;
@@ -214,11 +311,27 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     return zoomIdentity.translate(x, 36 * Math.max(k, 0.6)).scale(k);
   };
 
+  /** A fitting transition is running (its end is not where the view is yet). */
+  let fitting = false;
+  let fitTarget: ZoomTransform | null = null;
   const fit = (animate = false): void => {
     userMoved = false;
+    const t = fitTransform();
+    fitTarget = t;
+    // Already there and not on the way elsewhere (the usual step: the forest's box did not change): nothing to do.
+    const now = zoomTransform(svgEl);
+    if (now.k === t.k && now.x === t.x && now.y === t.y && !fitting) return;
     svg.interrupt('fit');
-    if (animate && !reducedMotion()) svg.transition('fit').duration(350).call(zoomer.transform, fitTransform());
-    else svg.call(zoomer.transform, fitTransform());
+    if (animate && !reducedMotion()) {
+      fitting = true;
+      svg
+        .transition('fit')
+        .duration(350)
+        .call(zoomer.transform, t)
+        .on('end interrupt', () => {
+          fitting = false;
+        });
+    } else svg.call(zoomer.transform, t);
   };
 
   const renderColumns = (m: TreeModel): void => {
@@ -233,8 +346,20 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     cols.classed('hover', (d) => d.key === m.hoverLevel);
   };
 
-  const renderNodeContents = (g: GSel<LayoutNode>, m: TreeModel, walkRows: Map<string, number>, walkClass: string): void => {
+  /**
+   * Draw the inside of each node whose content changed since it was drawn
+   * (its signature, contentKey()); a step usually changes a handful of the
+   * thousands of nodes on screen, and re-creating the rest would cost the
+   * browser a new style and layout of all of them. What changes without the
+   * content (the walk, the selection) is marked by markRows().
+   */
+  const renderNodeContents = (g: GSel<LayoutNode>, m: TreeModel): void => {
     g.each(function (n) {
+      const opened = m.openTables.has(n.id);
+      const sig = contentKey(n, m.layout, opened);
+      const holder = this as SVGGElement & { __ptxContent?: string };
+      if (holder.__ptxContent === sig) return;
+      holder.__ptxContent = sig;
       const el = select(this);
       el.selectAll('*').remove();
       el.append('rect').attr('class', 'box').attr('width', n.w).attr('height', n.h).attr('rx', 6);
@@ -278,7 +403,6 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
         open.append('text').attr('x', n.w - 8).attr('y', n.h - 7).attr('text-anchor', 'end').text('open ▸');
       }
       for (const row of n.rows) {
-        const key = `${n.id}:${row.index}`;
         const r = el
           .append('g')
           .attr('class', 'row')
@@ -288,9 +412,6 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
             ev.stopPropagation();
             cb.onSelectEntry(n.id, row.index);
           });
-        const wi = walkRows.get(key);
-        if (wi !== undefined) r.classed(walkClass, true).style('--walk-i', String(wi));
-        r.classed('selected', m.selection?.kind === 'entry' && m.selection.node === n.id && m.selection.index === row.index);
         r.append('rect').attr('x', 3).attr('width', n.w - 6).attr('height', G.rowHeight).attr('rx', 3);
         const run = m.layout.byId.get(row.entry.target)?.info.summary?.entries;
         r.append('text').attr('class', 'mono').attr('x', 8).attr('y', 14).text(run && run > 1 ? `[${row.index}…${row.index + run - 1}]` : `[${row.index}]`);
@@ -302,7 +423,6 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
         r.append('text').attr('class', 'mono').attr('x', n.w - 8).attr('y', 14).attr('text-anchor', 'end').text(pfnText);
         r.append('title').text(`entry ${row.index}: ${row.entry.value}, maps ${row.entry.from}–${row.entry.to}`);
       }
-      const opened = m.openTables.has(n.id);
       if (n.more > 0 || opened) {
         const moreY = G.headerHeight + n.rows.length * G.rowHeight;
         const canOpen = n.hidden > 0;
@@ -331,6 +451,179 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     });
   };
 
+  /** Rows marked for the walk or the selection by the last update, to unmark without a search. */
+  let markedRows: SVGGElement[] = [];
+  let markedNodes: SVGGElement[] = [];
+  let markedEdges: SVGPathElement[] = [];
+  let stepParity = false;
+
+  /** What update() computed for drawing; a pan or zoom draws again from it. */
+  interface DrawState {
+    m: TreeModel;
+    motion: boolean;
+    stepChanged: boolean;
+    dur: number;
+    walkNodes: Map<string, number>;
+    walkRows: Map<string, number>;
+    walkEdges: Map<string, number>;
+    copyEdges: Set<string>;
+    walkClass: string;
+  }
+  let last: DrawState | null = null;
+
+  /**
+   * Draw the nodes and edges of the layout: all of them, or (a big forest)
+   * those within the view and half a view around it. Thousands of nodes
+   * drawn at once cost the browser far more than one frame to style, lay
+   * out and paint at every step; a pan or zoom draws what comes into view
+   * (at most once a frame), so what is on screen is always drawn.
+   */
+  const draw = (st: DrawState, what: 'all' | 'view'): void => {
+    const { m, motion, stepChanged, dur, walkNodes, walkRows, walkEdges, copyEdges, walkClass } = st;
+    const shown = what === 'all' ? { nodes: m.layout.nodes, edges: m.layout.edges } : inView(m.layout, viewRect());
+    svg.attr('data-layout-nodes', m.layout.nodes.length).attr('data-drawn-nodes', shown.nodes.length);
+    renderColumns(m);
+
+    const nodes = nodeLayer
+      .selectAll<SVGGElement, LayoutNode>('g.node')
+      .data(shown.nodes, (d) => d.id)
+      .join(
+        (enter) => {
+          const g = enter
+            .append('g')
+            .attr('class', 'node')
+            .attr('transform', (d) => `translate(${d.x},${d.y})`);
+          if (motion) g.style('opacity', 0).transition('fade').duration(dur).style('opacity', 1);
+          return g;
+        },
+        (upd) => upd,
+        (exit) => (motion ? exit.transition('fade').duration(200).style('opacity', 0).remove() : exit.remove()),
+      );
+    // Only what changed is written: a write of the same value still makes
+    // the browser re-match styles for the element (attribute selectors).
+    nodes.each(function (d) {
+      setAttr(this, 'data-node-id', d.id);
+      setAttr(this, 'data-kind', d.info.kind);
+      setAttr(this, 'data-level', d.info.level);
+      setAttr(this, 'data-pfn', String(d.info.pfn));
+      setAttr(this, 'data-owner', d.info.owner);
+      setAttr(this, 'data-parents', String(d.info.parents.length));
+      setAttr(this, 'data-root', d.rootOf ?? null);
+      setAttr(this, 'data-shared', d.shared ? 'true' : 'false');
+      setClass(this, 'shared', d.shared);
+      setClass(this, 'root', d.rootOf !== undefined);
+      setClass(this, 'level-hover', m.hoverLevel !== null && d.info.level === m.hoverLevel);
+      setClass(this, 'selected', m.selection?.kind === 'node' && m.selection.node === d.id);
+    });
+    moveTo(nodes, (d) => `translate(${d.x},${d.y})`, 'transform', dur);
+    // A copied entry travels first; the walk lights up after it has arrived.
+    if (m.copies.length && motion && stepChanged) svg.style('--walk-base', `${COPY_MS}ms`);
+    else svg.style('--walk-base', null);
+    renderNodeContents(nodes, m);
+
+    const edges = edgeLayer
+      .selectAll<SVGPathElement, LayoutEdge>('path.edge')
+      .data(shown.edges, (d) => d.id)
+      .join(
+        (enter) => {
+          const p = enter.append('path').attr('class', 'edge').attr('d', edgePath);
+          if (motion) {
+            // Drawn in along its length: pathLength="1" makes the dash
+            // pattern relative (SVG 2, §9.4 pathLength), so no getTotalLength(),
+            // which would force a layout of the whole drawing per edge.
+            p.attr('pathLength', 1)
+              .attr('stroke-dasharray', '1 1')
+              .attr('stroke-dashoffset', 1)
+              .transition('draw')
+              .delay((d) => (copyEdges.has(d.id) && stepChanged ? COPY_MS : 0))
+              .duration(500)
+              .attr('stroke-dashoffset', 0)
+              .on('end', function () {
+                select(this).attr('stroke-dasharray', null).attr('stroke-dashoffset', null).attr('pathLength', null);
+              });
+          }
+          return p;
+        },
+        (upd) => upd,
+        (exit) => (motion ? exit.transition('fade').duration(150).style('opacity', 0).remove() : exit.remove()),
+      );
+    edges.each(function (d) {
+      setAttr(this, 'data-edge-id', d.id);
+      setAttr(this, 'data-from', d.from);
+      setAttr(this, 'data-to', d.to);
+      setAttr(this, 'data-index', String(d.index));
+      setClass(this, 'to-shared', m.layout.byId.get(d.to)?.shared ?? false);
+    });
+    moveTo(edges, edgePath, 'd', dur);
+
+    // The walk and the selection: unmark what the last update marked, mark
+    // anew. A new step's walk restarts its animation by switching to the
+    // other, identical set of keyframes (.alt): a changed animation-name
+    // starts over, without forcing a style pass in between.
+    for (const el of markedNodes) unmark(el);
+    for (const el of markedEdges) unmark(el);
+    for (const el of markedRows) {
+      unmark(el);
+      el.classList.remove('selected');
+    }
+    markedNodes = [];
+    markedEdges = [];
+    markedRows = [];
+    if (stepChanged) {
+      stepParity = !stepParity;
+      svg.classed('alt', stepParity);
+    }
+    const nodeEls = new Map<string, SVGGElement>();
+    nodes.each(function (d) {
+      nodeEls.set(d.id, this);
+    });
+    for (const [id, i] of walkNodes) {
+      const el = nodeEls.get(id);
+      if (el) markedNodes.push(mark(el, walkClass, i));
+    }
+    if (walkEdges.size) {
+      edges.each(function (d) {
+        const i = walkEdges.get(d.id);
+        if (i !== undefined) markedEdges.push(mark(this, walkClass, i));
+      });
+    }
+    const rowEl = (node: string, index: number): SVGGElement | null => nodeEls.get(node)?.querySelector<SVGGElement>(`:scope > g.row[data-index="${index}"]`) ?? null;
+    for (const [key, i] of walkRows) {
+      const cut = key.lastIndexOf(':');
+      const el = rowEl(key.slice(0, cut), Number(key.slice(cut + 1)));
+      if (el) markedRows.push(mark(el, walkClass, i));
+    }
+    if (m.selection?.kind === 'entry') {
+      const el = rowEl(m.selection.node, m.selection.index);
+      if (el) {
+        el.classList.add('selected');
+        markedRows.push(el);
+      }
+    }
+
+  };
+
+  /** Past this many nodes, only what is in and around the view is drawn. */
+  const culling = (m: TreeModel): boolean => m.layout.nodes.length > CULL_ABOVE;
+  /** The view in layout coordinates (where the fit is going, while it goes), with half a view around it. */
+  const viewRect = (): Rect => {
+    const t = fitting && fitTarget ? fitTarget : zoomTransform(svgEl);
+    const { w: sw, h: sh } = svgSize();
+    const w = (sw || 800) / t.k;
+    const h = (sh || 500) / t.k;
+    const x = -t.x / t.k;
+    const y = -t.y / t.k;
+    return { x0: x - w / 2, y0: y - h / 2, x1: x + w * 1.5, y1: y + h * 1.5 };
+  };
+  let redraw = 0;
+  const scheduleRedraw = (): void => {
+    if (redraw || !last || !culling(last.m)) return;
+    redraw = requestAnimationFrame(() => {
+      redraw = 0;
+      if (last) draw({ ...last, stepChanged: false, motion: false, dur: 0 }, 'view');
+    });
+  };
+
   const update = (m: TreeModel): void => {
     current = m;
     const motion = !reducedMotion();
@@ -355,89 +648,12 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     // A copied entry's new edge waits for the travelling token.
     const copyEdges = new Set(m.copies.map((c) => `${c.to.node}:${c.to.index}`));
 
-    renderColumns(m);
-
-    const nodes = nodeLayer
-      .selectAll<SVGGElement, LayoutNode>('g.node')
-      .data(m.layout.nodes, (d) => d.id)
-      .join(
-        (enter) =>
-          enter
-            .append('g')
-            .attr('class', 'node')
-            .attr('transform', (d) => `translate(${d.x},${d.y})`)
-            .style('opacity', motion ? 0 : 1)
-            .call((s) => s.transition('fade').duration(dur).style('opacity', 1)),
-        (upd) => upd,
-        (exit) => exit.transition('fade').duration(motion ? 200 : 0).style('opacity', 0).remove(),
-      );
-    nodes
-      .attr('data-node-id', (d) => d.id)
-      .attr('data-kind', (d) => d.info.kind)
-      .attr('data-level', (d) => d.info.level)
-      .attr('data-pfn', (d) => d.info.pfn)
-      .attr('data-owner', (d) => d.info.owner)
-      .attr('data-parents', (d) => d.info.parents.length)
-      .attr('data-root', (d) => d.rootOf ?? null)
-      .attr('data-shared', (d) => (d.shared ? 'true' : 'false'))
-      .classed('shared', (d) => d.shared)
-      .classed('root', (d) => d.rootOf !== undefined)
-      .classed('level-hover', (d) => m.hoverLevel !== null && d.info.level === m.hoverLevel)
-      .classed('selected', (d) => m.selection?.kind === 'node' && m.selection.node === d.id)
-      .classed('walk', false)
-      .classed('walk-static', false)
-      .style('--walk-i', null);
-    nodes.transition('move').duration(dur).attr('transform', (d) => `translate(${d.x},${d.y})`);
-    // A copied entry travels first; the walk lights up after it has arrived.
-    if (m.copies.length && motion && stepChanged) svg.style('--walk-base', `${COPY_MS}ms`);
-    else svg.style('--walk-base', null);
-    // A new step animates the walk; any other update (hover, selection) shows it lit already.
-    const walkClass = stepChanged && motion ? 'walk' : 'walk-static';
-    renderNodeContents(nodes, m, walkRows, walkClass);
-
-    const edges = edgeLayer
-      .selectAll<SVGPathElement, LayoutEdge>('path.edge')
-      .data(m.layout.edges, (d) => d.id)
-      .join(
-        (enter) => {
-          const p = enter.append('path').attr('class', 'edge').attr('d', edgePath);
-          if (motion) {
-            p.each(function (d) {
-              const len = this.getTotalLength?.() ?? 0;
-              if (!len) return;
-              const delay = copyEdges.has(d.id) && stepChanged ? COPY_MS : 0;
-              select(this)
-                .attr('stroke-dasharray', `${len} ${len}`)
-                .attr('stroke-dashoffset', len)
-                .transition('draw')
-                .delay(delay)
-                .duration(500)
-                .attr('stroke-dashoffset', 0)
-                .on('end', function () {
-                  select(this).attr('stroke-dasharray', null).attr('stroke-dashoffset', null);
-                });
-            });
-          }
-          return p;
-        },
-        (upd) => upd,
-        (exit) => exit.transition('fade').duration(motion ? 150 : 0).style('opacity', 0).remove(),
-      );
-    edges
-      .attr('data-edge-id', (d) => d.id)
-      .attr('data-from', (d) => d.from)
-      .attr('data-to', (d) => d.to)
-      .attr('data-index', (d) => d.index)
-      .classed('to-shared', (d) => m.layout.byId.get(d.to)?.shared ?? false)
-      .classed('walk', false)
-      .classed('walk-static', false)
-      .style('--walk-i', null);
-    edges.transition('move').duration(dur).attr('d', edgePath);
-
-    // Restart the walk animation: drop the classes, force a style pass, set them again.
-    if (stepChanged) void svgEl.getBoundingClientRect();
-    nodes.filter((d) => walkNodes.has(d.id)).classed(walkClass, true).style('--walk-i', (d) => String(walkNodes.get(d.id)));
-    edges.filter((d) => walkEdges.has(d.id)).classed(walkClass, true).style('--walk-i', (d) => String(walkEdges.get(d.id)));
+    if (m.fitKey !== lastFitKey) {
+      lastFitKey = m.fitKey;
+      fit();
+    } else if (!userMoved) fit(stepChanged);
+    last = { m, motion, stepChanged, dur, walkNodes, walkRows, walkEdges, copyEdges, walkClass: stepChanged && motion ? 'walk' : 'walk-static' };
+    draw(last, culling(m) ? 'view' : 'all');
 
     // The copied entry travels from the host's slot to the guest's.
     animLayer.selectAll('*').interrupt().remove();
@@ -465,11 +681,18 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       }
     }
 
-    if (m.fitKey !== lastFitKey) {
-      lastFitKey = m.fitKey;
-      fit();
-    } else if (!userMoved) fit(stepChanged);
   };
+
+  wholeTree.set(svgEl, <T>(fn: () => T): T => {
+    if (!last || !culling(last.m)) return fn();
+    const st = { ...last, stepChanged: false, motion: false, dur: 0 };
+    draw(st, 'all');
+    try {
+      return fn();
+    } finally {
+      draw(st, 'view');
+    }
+  });
 
   return {
     update,
@@ -478,6 +701,8 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       svg.transition('zoom').duration(reducedMotion() ? 0 : 200).call(zoomer.scaleBy, factor);
     },
     destroy() {
+      if (redraw) cancelAnimationFrame(redraw);
+      wholeTree.delete(svgEl);
       resize?.disconnect();
       svg.on('.zoom', null);
       svg.selectAll('*').interrupt().remove();
