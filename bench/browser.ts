@@ -27,14 +27,22 @@ import { fmtMs, median, quantile, type Row } from './lib';
 
 const PORT = 4179;
 const MAX_STEPS = 40;
+/**
+ * The pause before each click at a reading pace: a lecturer reads a step out
+ * before the next (the app computes the next step meanwhile, when steps are
+ * light: src/store/simClient.ts). Back-to-back clicks are measured too.
+ */
+const READING_MS = 250;
 
 export interface StepFigures {
   name: string;
   steps: number;
   p50: number;
   p95: number;
-  /** Nodes in the view at the last step (g.node elements of the tree, when it draws them). */
+  /** Nodes laid out at the last step (the tree's data-layout-nodes). */
   nodes: number;
+  /** Of those, drawn (g.node elements: past 300 nodes the view draws what is in view, src/views/cull.ts). */
+  drawn: number;
 }
 
 export interface BrowserResult {
@@ -43,7 +51,10 @@ export interface BrowserResult {
   interactiveMs: number;
   interactiveRuns: number[];
   gallery: StepFigures[];
+  /** The same at a reading pace (READING_MS before each click). */
+  galleryPaced: StepFigures[];
   wide: StepFigures | null;
+  widePaced: StepFigures | null;
   notMeasured?: string;
 }
 
@@ -144,7 +155,7 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
   try {
     pw = await import('@playwright/test');
   } catch (e) {
-    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, notMeasured: `Playwright is not installed (${String(e)})` };
+    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: `Playwright is not installed (${String(e)})` };
   }
   const server: ChildProcess = spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--outDir', distDir, '--port', String(PORT), '--strictPort'], {
     cwd: root,
@@ -171,18 +182,20 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       const total = Number(/of (\d+)/.exec((await page.getByText(/^Step \d+ of \d+$/).first().textContent()) ?? '')?.[1] ?? 0);
       return { page, ms, total };
     };
-    const stepAll = async (name: string, text: string, from = 0): Promise<StepFigures> => {
+    const stepAll = async (name: string, text: string, from = 0, pauseMs = 0): Promise<StepFigures> => {
       const { page, total } = await open(text, from);
       const lat: number[] = [];
       const next = page.getByRole('button', { name: 'Next step', exact: true });
       for (let n = from + 1; n <= Math.min(total, from + MAX_STEPS); n++) {
+        if (pauseMs) await page.waitForTimeout(pauseMs);
         await page.evaluate(`window.__ptx.arm(${n})`);
         await next.click();
         lat.push((await page.evaluate('window.__ptx.result')) as number);
       }
-      const nodes = await page.locator('g.node').count();
+      const drawn = await page.locator('g.node').count();
+      const nodes = Number((await page.getByTestId('tree').getAttribute('data-layout-nodes')) ?? drawn);
       await page.context().close();
-      return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes };
+      return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes, drawn };
     };
 
     // Control: what a click-to-frame costs on this machine at all (a bare page, no app).
@@ -207,7 +220,7 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
 
     const gallery = galleryTexts(root);
     const first = gallery[0];
-    if (!first) return { bare, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, notMeasured: 'the gallery is empty' };
+    if (!first) return { bare, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: 'the gallery is empty' };
     const runs: number[] = [];
     for (let i = 0; i < opts.reps; i++) {
       const { page, ms } = await open(first.text);
@@ -215,12 +228,17 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       await page.context().close();
     }
     const figures: StepFigures[] = [];
-    for (const g of gallery) figures.push(await stepAll(g.name, g.text));
+    const paced: StepFigures[] = [];
+    for (const g of gallery) {
+      figures.push(await stepAll(g.name, g.text));
+      paced.push(await stepAll(g.name, g.text, 0, READING_MS));
+    }
     const w = wideScenario(64);
     const wide = await stepAll('64 tasks', w.text, w.from);
-    return { bare, interactiveMs: median(runs), interactiveRuns: runs, gallery: figures, wide };
+    const widePaced = await stepAll('64 tasks', w.text, w.from, READING_MS);
+    return { bare, interactiveMs: median(runs), interactiveRuns: runs, gallery: figures, galleryPaced: paced, wide, widePaced };
   } catch (e) {
-    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, notMeasured: e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e) };
+    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e) };
   } finally {
     await browser?.close();
     server.kill('SIGTERM');
@@ -235,10 +253,18 @@ export function browserRows(r: BrowserResult): Row[] {
       { what: 'browser: step latency, 64 tasks (p95)', figure: `not measured: ${r.notMeasured}`, goal: 'p95 ≤ 100 ms', status: 'not measured' },
     ];
   }
-  const worst = [...r.gallery].sort((a, b) => b.p95 - a.p95)[0];
-  const typicalP95 = median(r.gallery.map((g) => g.p95));
-  const typicalP50 = median(r.gallery.map((g) => g.p50));
-  const within = r.gallery.filter((g) => g.p95 <= 16).length;
+  const galleryRow = (figs: StepFigures[], how: string): Row => {
+    const worst = [...figs].sort((a, b) => b.p95 - a.p95)[0];
+    const within = figs.filter((g) => g.p95 <= 16).length;
+    return {
+      what: `browser: step latency, ${figs.length} gallery scenarios, ${how} (p50 / p95 per scenario)`,
+      figure: worst
+        ? `median ${fmtMs(median(figs.map((g) => g.p50)))} / ${fmtMs(median(figs.map((g) => g.p95)))}; worst p95 ${fmtMs(worst.p95)} (${worst.name}); ${within} of ${figs.length} within 16 ms`
+        : 'no steps',
+      goal: 'p95 ≤ 16 ms',
+      status: worst && worst.p95 <= 16 ? 'pass' : 'miss',
+    };
+  };
   const rows: Row[] = [
     {
       what: 'browser: first gallery scenario interactive (share link)',
@@ -246,14 +272,8 @@ export function browserRows(r: BrowserResult): Row[] {
       goal: '≤ 1 s',
       status: r.interactiveMs <= 1000 ? 'pass' : 'miss',
     },
-    {
-      what: `browser: step latency, ${r.gallery.length} gallery scenarios (p50 / p95 per scenario)`,
-      figure: worst
-        ? `median ${fmtMs(typicalP50)} / ${fmtMs(typicalP95)}; worst p95 ${fmtMs(worst.p95)} (${worst.name}); ${within} of ${r.gallery.length} within 16 ms`
-        : 'no steps',
-      goal: 'p95 ≤ 16 ms',
-      status: worst && worst.p95 <= 16 ? 'pass' : 'miss',
-    },
+    galleryRow(r.gallery, 'clicks back to back'),
+    galleryRow(r.galleryPaced, `a click every ${READING_MS} ms`),
   ];
   if (r.bare) {
     rows.push({
@@ -263,12 +283,16 @@ export function browserRows(r: BrowserResult): Row[] {
       status: 'info',
     });
   }
-  if (r.wide) {
+  for (const [w, how] of [
+    [r.wide, 'clicks back to back'],
+    [r.widePaced, `a click every ${READING_MS} ms`],
+  ] as const) {
+    if (!w) continue;
     rows.push({
-      what: `browser: step latency, 64 tasks (${r.wide.nodes.toLocaleString('en-US')} nodes drawn)`,
-      figure: `p50 ${fmtMs(r.wide.p50)} / p95 ${fmtMs(r.wide.p95)}`,
+      what: `browser: step latency, 64 tasks, ${how} (${w.nodes.toLocaleString('en-US')} nodes laid out, ${w.drawn.toLocaleString('en-US')} drawn in view)`,
+      figure: `p50 ${fmtMs(w.p50)} / p95 ${fmtMs(w.p95)}`,
       goal: 'p95 ≤ 100 ms',
-      status: r.wide.p95 <= 100 ? 'pass' : 'miss',
+      status: w.p95 <= 100 ? 'pass' : 'miss',
     });
   }
   return rows;

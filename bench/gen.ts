@@ -129,24 +129,30 @@ export function busyScenario(seed: number, steps: number): string {
 }
 
 /**
- * 64 tasks with ~155 table pages each, ~10,000 nodes in the view: w1 writes
- * one page in each of 150 PMD entries (3 PMD pages × 50 PTE pages, under
- * 64 entries per table so no table is cut short), forks 63 children (each
- * gets copies of all its tables), then every task writes, reads and
- * translates. `from` is the step to open at (the fork): the steps measured
- * are the ones with all the nodes.
+ * 64 tasks with 147 table pages each, ~9,600 nodes laid out in the view:
+ * w1 maps 8 GiB in each of two PGD entries (at 1 TiB and 2 TiB) and writes
+ * one page in 8 × 8 PMD entries of each: per task 1 PGD, 2 PUD, 16 PMD and
+ * 128 PTE pages, and no table lists more than the view's 8 entries before
+ * "+N more", so every table is drawn (2 + 16 + 128 rows). It forks 63
+ * children (each gets copies of all its tables), then every task writes
+ * (copy-on-write: 64 new pages), reads and translates. `from` is the step
+ * to open at (the fork): the steps measured are the ones with all the nodes.
  */
 export function wideScenario(tasks = 64): { text: string; from: number } {
-  const out = [`title "wide: ${tasks} tasks, ~10,000 nodes"`, 'spawn w1', 'w1: mmap 1T 3G rw private anon fixed'];
-  for (let g = 0; g < 3; g++) for (let p = 0; p < 50; p++) out.push(`w1: write ${at(g * G + p * 2 * M)} "w1"`);
-  const from = out.length - 2; // steps so far (the title is not one)
+  const T = 1n << 40n;
+  const regions = [T, 2n * T];
+  const hex = (a: bigint): string => `0x${a.toString(16)}`;
+  const out = [`title "wide: ${tasks} tasks, ~10,000 nodes"`, 'spawn w1'];
+  for (const r of regions) out.push(`w1: mmap ${hex(r)} 8G rw private anon fixed`);
+  for (const r of regions) for (let g = 0n; g < 8n; g++) for (let p = 0n; p < 8n; p++) out.push(`w1: write ${hex(r + g * BigInt(G) + p * 2n * BigInt(M))} "w1"`);
+  const from = out.length; // steps so far (the title is not one), and the fork
   out.push(`w1: fork w[2..${tasks}]`);
-  for (let g = 0; g < 3; g++) {
-    out.push(`w[1..${tasks}]: write ${at(g * G + 0x1000)} "x"`);
-    out.push(`w[1..${tasks}]: read ${at(g * G + 4 * M)} 2`);
-    out.push(`w[1..${tasks}]: translate ${at(g * G + 0x1000)}`);
+  for (const [i, r] of regions.entries()) {
+    out.push(`w[1..${tasks}]: write ${hex(r + BigInt(i) * BigInt(G) + 0x1000n)} "x"`);
+    out.push(`w[1..${tasks}]: read ${hex(r + 3n * BigInt(G) + 4n * BigInt(M))} 2`);
+    out.push(`w[1..${tasks}]: translate ${hex(r + BigInt(i) * BigInt(G) + 0x1000n)}`);
   }
-  out.push(`w${tasks}: translate ${at(2 * G + 98 * M)}`);
+  out.push(`w${tasks}: translate ${hex(2n * T + 7n * BigInt(G) + 14n * BigInt(M))}`);
   out.push(`w2: exit`);
   return { text: out.join('\n') + '\n', from };
 }

@@ -22,3 +22,13 @@ B: read 0x7f0000001000
 /** The seed's step numbers (1-based, as links count them). */
 export const SEED_STEPS = { hostWrite: 5, guestAttach: 6, guestFirstFault: 7, last: 8 };
 
+
+/** 32 forked tasks, each with a PGD, a PUD, 8 PMD and 8 PTE pages (one write per GiB): 576 tables, more than the view draws at once (src/views/cull.ts). */
+export const WIDE = [
+  'title "Wide"',
+  'spawn t1',
+  'A: mmap 1T 8G rw private anon fixed'.replace('A:', 't1:'),
+  ...Array.from({ length: 8 }, (_, g) => `t1: write 0x${(2 ** 40 + g * 2 ** 30).toString(16)} "x"`),
+  't1: fork t[2..32]',
+  't[1..32]: write 0x10000001000 "y"',
+].join('\n');

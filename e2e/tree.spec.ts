@@ -149,3 +149,26 @@ test('the inspector is keyboard-reachable: tree nodes are buttons', async ({ exp
   await page.keyboard.press('Enter');
   await expect(explorer.inspector).toContainText('PGD page');
 });
+
+test('each step replays the walk animation, also on the levels it shares with the last walk (with motion)', async ({ browser }) => {
+  const page = await browser.newPage({ reducedMotion: 'no-preference' });
+  const { ExplorerPage } = await import('./pages/ExplorerPage');
+  const explorer = new ExplorerPage(page);
+  await explorer.openScenario(INTRO_SCENARIO, 2);
+  /** The walk animations running on A's PGD row 254 (in both writes' walks): their keyframes' names. */
+  const running = () =>
+    explorer
+      .nodes({ root: 'A' })
+      .locator('g.row[data-index="254"] rect')
+      .evaluate((r) => r.getAnimations().map((a) => (a as CSSAnimation).animationName));
+  await explorer.nextStep.click(); // A's first write
+  await expect(explorer.stepCount).toHaveText(/^Step 3 of/);
+  await expect.poll(running).toHaveLength(1);
+  const [first] = await running();
+  expect(['ptx-walk-row', 'ptx-walk-row-alt']).toContain(first);
+  await explorer.nextStep.click(); // A's second write, through the same PGD, PUD and PMD entries
+  await expect(explorer.stepCount).toHaveText(/^Step 4 of/);
+  // The other name: the browser starts the animation over (the same name would just keep the finished one).
+  await expect.poll(running).toEqual([first === 'ptx-walk-row' ? 'ptx-walk-row-alt' : 'ptx-walk-row']);
+  await page.close();
+});

@@ -15,6 +15,7 @@ import { groupDigits } from '../core/events';
 import { flagNames } from '../core/inspect';
 import type { CopyMove, PathStep } from '../store/derive';
 import type { Selection } from '../store/store';
+import { CULL_ABOVE, inView, type Rect } from './cull';
 import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
 
 export interface TreeModel {
@@ -177,22 +178,6 @@ function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string {
 
 type GSel<D> = D3Selection<SVGGElement, D, SVGGElement, unknown>;
 
-/** Past this many nodes in the layout, the view draws only what is in and around its viewport. */
-export const CULL_ABOVE = 300;
-
-interface Rect {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-/** The nodes and edges of the layout that meet the rectangle (an edge by its bounding box). */
-export function inView(layout: Layout, r: Rect): { nodes: LayoutNode[]; edges: LayoutEdge[] } {
-  const nodes = layout.nodes.filter((n) => n.x < r.x1 && n.x + n.w > r.x0 && n.y < r.y1 && n.y + n.h > r.y0);
-  const edges = layout.edges.filter((e) => Math.min(e.x1, e.x2) < r.x1 && Math.max(e.x1, e.x2) > r.x0 && Math.min(e.y1, e.y2) < r.y1 && Math.max(e.y1, e.y2) > r.y0);
-  return { nodes, edges };
-}
 
 /** Set an attribute (null: remove it) only when it differs. */
 function setAttr(el: Element, name: string, value: string | null): void {
