@@ -458,7 +458,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
 
   /**
    * Draw the nodes and edges of the layout: all of them, or (a big forest)
-   * those within the view and half a view around it. Thousands of nodes
+   * those within the view and a quarter of a view around it. Thousands of nodes
    * drawn at once cost the browser far more than one frame to style, lay
    * out and paint at every step; a pan or zoom draws what comes into view
    * (at most once a frame), so what is on screen is always drawn.
@@ -590,7 +590,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
 
   /** Past this many nodes, only what is in and around the view is drawn. */
   const culling = (m: TreeModel): boolean => m.layout.nodes.length > CULL_ABOVE;
-  /** The view in layout coordinates (where the fit is going, while it goes), with half a view around it. */
+  /** The view in layout coordinates (where the fit is going, while it goes), with a quarter of a view around it. */
   const viewRect = (): Rect => {
     const t = fitting && fitTarget ? fitTarget : zoomTransform(svgEl);
     const { w: sw, h: sh } = svgSize();
@@ -598,7 +598,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     const h = (sh || 500) / t.k;
     const x = -t.x / t.k;
     const y = -t.y / t.k;
-    return { x0: x - w / 2, y0: y - h / 2, x1: x + w * 1.5, y1: y + h * 1.5 };
+    return { x0: x - w / 4, y0: y - h / 4, x1: x + w * 1.25, y1: y + h * 1.25 };
   };
   let redraw = 0;
   const scheduleRedraw = (): void => {
