@@ -55,6 +55,8 @@ export interface BrowserResult {
   galleryPaced: StepFigures[];
   wide: StepFigures | null;
   widePaced: StepFigures | null;
+  /** Only the 64-task rows were measured (--only wide). */
+  wideOnly?: boolean;
   notMeasured?: string;
 }
 
@@ -150,7 +152,7 @@ window.__ptx = (() => {
 `;
 
 
-export async function runBrowser(root: string, distDir: string, opts: { reps: number }): Promise<BrowserResult> {
+export async function runBrowser(root: string, distDir: string, opts: { reps: number; wideOnly?: boolean }): Promise<BrowserResult> {
   let pw: typeof import('@playwright/test');
   try {
     pw = await import('@playwright/test');
@@ -198,6 +200,12 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes, drawn };
     };
 
+    if (opts.wideOnly) {
+      const w = wideScenario(64);
+      const wide = await stepAll('64 tasks', w.text, w.from);
+      const widePaced = await stepAll('64 tasks', w.text, w.from, READING_MS);
+      return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], galleryPaced: [], wide, widePaced, wideOnly: true };
+    }
     // Control: what a click-to-frame costs on this machine at all (a bare page, no app).
     const bareLat: number[] = [];
     {
@@ -265,7 +273,9 @@ export function browserRows(r: BrowserResult): Row[] {
       status: worst && worst.p95 <= 16 ? 'pass' : 'miss',
     };
   };
-  const rows: Row[] = [
+  const rows: Row[] = r.wideOnly
+    ? []
+    : [
     {
       what: 'browser: first gallery scenario interactive (share link)',
       figure: fmtMs(r.interactiveMs),

@@ -3,6 +3,7 @@
  *
  *   npm run bench                      all rows (takes a few minutes)
  *   npm run bench -- --only fault,seek rows by part: fault, sga, seek, bundle, browser
+ *                                      (wide: only the browser's 64-task rows)
  *   npm run bench -- --quick           fewer repetitions (a smoke run; figures are rougher)
  *   npm run bench -- --write           also put the table into docs/PERFORMANCE.md
  *
@@ -24,7 +25,7 @@ import { browserRows, runBrowser } from './browser';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules/.cache/ptx-bench');
-const PARTS = ['fault', 'sga', 'seek', 'bundle', 'browser'] as const;
+const PARTS = ['fault', 'sga', 'seek', 'bundle', 'browser', 'wide'] as const;
 type Part = (typeof PARTS)[number];
 
 const argv = process.argv.slice(2);
@@ -80,13 +81,13 @@ async function main(): Promise<void> {
     raw.seek = s;
     rows.push(...seekRows(s));
   }
-  if (only.includes('bundle') || only.includes('browser')) {
+  if (only.includes('bundle') || only.includes('browser') || only.includes('wide')) {
     log('vite build…');
     buildApp(ROOT, dist);
   }
-  if (only.includes('browser')) {
+  if (only.includes('browser') || only.includes('wide')) {
     log('the explorer in Chromium (row 4)…');
-    const b = await runBrowser(ROOT, dist, { reps: quick ? 2 : 5 });
+    const b = await runBrowser(ROOT, dist, { reps: quick ? 2 : 5, wideOnly: !only.includes('browser') });
     raw.browser = b;
     rows.push(...browserRows(b));
   }

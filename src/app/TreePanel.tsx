@@ -1,48 +1,9 @@
 import { useEffect, useMemo, useRef } from 'react';
-import type { Forest } from '../core/inspect';
-import { addressOf, copyMoves, isAccess, pathFor, rootOf, stepAt, type CopyMove, type PathStep } from '../store/derive';
-import { layoutForest } from '../views/treeLayout';
+import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
 import { loadedId, useSim } from './derived';
-
-/** Trees drawn at most (the rest are counted): beyond this an SVG gets too heavy to be useful. */
-export const MAX_TREES = 64;
-
-/**
- * The forest with at most MAX_TREES roots: the mshare hosts, the acting
- * task, then the others in order. Nodes only the dropped roots reach are
- * simply never laid out.
- */
-function capRoots(forest: Forest, hosts: Set<string>, actor: string | undefined): { forest: Forest; hidden: number } {
-  if (forest.roots.length <= MAX_TREES) return { forest, hidden: 0 };
-  const keep = new Set<string>();
-  for (const r of forest.roots) if (hosts.has(r.mm)) keep.add(r.mm);
-  if (actor !== undefined) keep.add(actor);
-  for (const r of forest.roots) {
-    if (keep.size >= MAX_TREES) break;
-    keep.add(r.mm);
-  }
-  const roots = forest.roots.filter((r) => keep.has(r.mm));
-  return { forest: { ...forest, roots }, hidden: forest.roots.length - roots.length };
-}
-
-/** Entries a table must list whatever its cap: the walk's, the copied ones, the selected one. */
-function mustShowOf(walk: PathStep[], copies: CopyMove[], sel: { node: string; index: number } | null): Map<string, Set<number>> {
-  const m = new Map<string, Set<number>>();
-  const add = (node: string, index: number) => {
-    let s = m.get(node);
-    if (!s) m.set(node, (s = new Set()));
-    s.add(index);
-  };
-  for (const p of walk) add(p.node, p.index);
-  for (const c of copies) {
-    add(c.from.node, c.from.index);
-    add(c.to.node, c.to.index);
-  }
-  if (sel) add(sel.node, sel.index);
-  return m;
-}
+import { treeModelFor } from './treeModel';
 
 /** The page-table forest (d3 inside an <svg> React renders once), its zoom controls and its state. */
 export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | null> }) {
@@ -77,20 +38,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const snapshot = view?.result.ok ? view.result.snapshot : null;
   const report = view?.report;
   const step = loaded && view ? stepAt(loaded.scenario, view.n) : undefined;
-  const model = useMemo(() => {
-    if (!snapshot) return null;
-    const { forest, paging, tasks } = snapshot;
-    const addr = addressOf(step, report);
-    const actor = step?.tasks[0];
-    const walk = addr !== null && actor !== undefined ? pathFor(forest, rootOf(forest, actor), addr, paging) : [];
-    const copies = report ? copyMoves(forest, report.events, walk, paging) : [];
-    const sel = selection?.kind === 'entry' ? selection : null;
-    const taskSet = new Set(tasks);
-    const hosts = new Set(forest.roots.map((r) => r.mm).filter((mm) => !taskSet.has(mm)));
-    const capped = capRoots(forest, hosts, actor);
-    const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts });
-    return { layout, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
-  }, [snapshot, step, report, selection, openTables]);
+  const model = useMemo(() => (snapshot ? treeModelFor(snapshot, step, report, selection, openTables) : null), [snapshot, step, report, selection, openTables]);
 
   useEffect(() => {
     if (!model || !handle.current) return;

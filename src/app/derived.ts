@@ -11,6 +11,7 @@ import type { SnapshotResult } from '../store/sim';
 import { SimClient, type SimView } from '../store/simClient';
 import { stepCount, type ExplorerState, type Loaded } from '../store/store';
 import { useExplorer, useExplorerStore } from './context';
+import { prepareTreeModel } from './treeModel';
 
 export const simClient = new SimClient();
 
@@ -45,9 +46,19 @@ export function useSimDriver(): void {
   const store = useExplorerStore();
   useEffect(() => {
     ask(store.getState());
-    return store.subscribe((s, prev) => {
+    const unsubscribe = store.subscribe((s, prev) => {
       if (s.loaded !== prev.loaded || s.cursor !== prev.cursor || s.expanded !== prev.expanded) ask(s);
     });
+    // A step computed ahead is laid out while the user reads the current one.
+    const unAhead = simClient.onAhead((v) => {
+      const s = store.getState();
+      if (!s.loaded || loadedId(s.loaded) !== v.key || !v.result.ok) return;
+      prepareTreeModel(v.result.snapshot, stepAt(s.loaded.scenario, v.n), v.report, s.selection, s.openTables);
+    });
+    return () => {
+      unsubscribe();
+      unAhead();
+    };
   }, [store]);
 }
 

@@ -4,7 +4,7 @@
  * says it is computing, and stays usable (and can drop this worker).
  *
  * In:  { id, key, text?, n, expand }  (text only the first time a key is seen)
- * Out: { id, key, n, expand, result: SnapshotResult, report?: ReportStep }
+ * Out: { id, key, n, expand, result: SnapshotResult, report?: ReportStep, msPerStep? }
  *      where a snapshot's forest.nodes is sent as a delta (./forestWire.ts):
  *      the nodes that differ from what this worker sent before, and the ids.
  */
@@ -22,6 +22,8 @@ export interface SimRequest {
 }
 
 let known: { key: number; text: string; scenario: Scenario } | null = null;
+/** The step the last answer was of (to tell the client how many steps its time covered). */
+let lastN = 0;
 const sender = new ForestSender();
 
 self.onmessage = (ev: MessageEvent<SimRequest>) => {
@@ -33,9 +35,13 @@ self.onmessage = (ev: MessageEvent<SimRequest>) => {
       if (!p.ok) throw new Error('the scenario does not load');
       known = { key, text, scenario: p.scenario };
     }
+    const t0 = performance.now();
     const result = snapshotAt(known.text, known.scenario, n, expand);
     const report = stepReport(known.text, known.scenario, n);
-    self.postMessage({ id, key, n, expand, result: sender.encode(result), report });
+    // Time per step run: a jump of 100 steps forward says little about the next one.
+    const steps = n > lastN ? n - lastN : 1;
+    lastN = n;
+    self.postMessage({ id, key, n, expand, result: sender.encode(result), report, msPerStep: (performance.now() - t0) / steps });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     self.postMessage({ id, key, n, expand, result: { ok: false, failure: { step: n, message } } });

@@ -21,9 +21,9 @@ class FakeWorker {
     this.sent.push(m);
   }
   terminate(): void {}
-  answer(): void {
+  answer(msPerStep?: number): void {
     const m = this.sent[this.sent.length - 1] as SimRequest;
-    const data = { id: m.id, key: m.key, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message: 'fake' } }, report: undefined };
+    const data = { id: m.id, key: m.key, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message: 'fake' } }, report: undefined, msPerStep };
     this.onmessage?.({ data } as MessageEvent);
   }
 }
@@ -57,6 +57,17 @@ describe('SimClient', () => {
     expect(w.sent.map((m) => m.n)).toEqual([0, 1, 2]);
   });
 
+  it('tells onAhead listeners of a view computed ahead, and subscribers only of views shown', () => {
+    const { c, w, shown } = client();
+    const ahead: number[] = [];
+    c.onAhead((v) => ahead.push(v.n));
+    c.request(want(0));
+    w.answer();
+    w.answer();
+    expect(ahead).toEqual([1]);
+    expect(shown).toEqual([0]);
+  });
+
   it('computes nothing past the last step', () => {
     const { c, w } = client();
     c.request(want(sc.steps.length));
@@ -74,6 +85,21 @@ describe('SimClient', () => {
       t = 400; // the worker took 400 ms
       w.answer();
       expect(w.sent.map((m) => m.n)).toEqual([0]);
+    } finally {
+      performance.now = realNow;
+    }
+  });
+
+  it('after a long jump, judges by the time per step the worker ran', () => {
+    const { c, w } = client();
+    const realNow = performance.now.bind(performance);
+    let t = 0;
+    performance.now = () => t;
+    try {
+      c.request(want(0));
+      t = 2000; // 2 s for the round trip, but the worker ran many steps: 5 ms each
+      w.answer(5);
+      expect(w.sent.map((m) => m.n)).toEqual([0, 1]);
     } finally {
       performance.now = realNow;
     }

@@ -36,11 +36,11 @@ const CACHE = 96;
 const PATIENCE_MS = 600;
 /**
  * The next step is computed ahead only where a step takes the worker less
- * than this (round trip): then "Next step" finds its view ready, and a user
- * who goes elsewhere waits at most this long behind it. Heavier scenarios
- * (the 1,500-task SGA) are computed on demand only.
+ * than this: then "Next step" finds its view ready, and a user who goes
+ * elsewhere waits at most about this long behind it. Heavier steps (some of
+ * the 1,500-task SGA's) are computed on demand only.
  */
-const PREFETCH_BELOW_MS = 150;
+const PREFETCH_BELOW_MS = 400;
 
 const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expand}`;
 
@@ -48,6 +48,7 @@ export class SimClient {
   private readonly cache = new Map<string, SimView>();
   private readonly latestByKey = new Map<number, SimView>();
   private readonly listeners = new Set<() => void>();
+  private readonly aheadListeners = new Set<(v: SimView) => void>();
   private version = 0;
   private worker: Worker | null = null;
   private workerKeys = new Set<number>();
@@ -55,7 +56,7 @@ export class SimClient {
   private queued: Want | null = null;
   /** The step to compute ahead once the worker is idle. */
   private ahead: Want | null = null;
-  /** How long the last asked-for (not ahead) view took, round trip. */
+  /** How long the last asked-for (not ahead) view took: the round trip, or the worker's time per step run when it ran several (a jump). */
   private lastMs = Infinity;
   private lastKey = 0;
   private nextId = 1;
@@ -76,6 +77,12 @@ export class SimClient {
   };
 
   getVersion = (): number => this.version;
+
+  /** Be told of each view computed ahead (not shown yet): to prepare what showing it will need. */
+  onAhead(l: (v: SimView) => void): () => void {
+    this.aheadListeners.add(l);
+    return () => this.aheadListeners.delete(l);
+  }
 
   get(key: number, n: number, expand: readonly string[]): SimView | undefined {
     return this.cache.get(cacheKey(key, n, expand.join(',')));
@@ -134,7 +141,7 @@ export class SimClient {
     try {
       const w = this.makeWorker();
       const receiver = new ForestReceiver();
-      w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand' | 'result'> & { id: number; expand: string[]; result: WireResult }>) => {
+      w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand' | 'result'> & { id: number; expand: string[]; result: WireResult; msPerStep?: number }>) => {
         // Every message carries nodes later ones refer to: decode it even when nobody waits for it.
         let result: SnapshotResult;
         try {
@@ -149,7 +156,7 @@ export class SimClient {
         const f = this.inFlight;
         if (!f || ev.data.id !== f.id) return;
         this.inFlight = null;
-        if (!f.ahead) this.lastMs = performance.now() - f.started;
+        if (!f.ahead) this.lastMs = Math.min(performance.now() - f.started, ev.data.msPerStep ?? Infinity);
         const { key, n, expand, report } = ev.data;
         this.deliver({ key, n, expand: expand.join(','), result, report }, !f.ahead);
         this.sendQueued();
@@ -203,7 +210,10 @@ export class SimClient {
     this.cache.delete(k);
     this.cache.set(k, v);
     if (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value as string);
-    if (!shown) return;
+    if (!shown) {
+      for (const l of this.aheadListeners) l(v);
+      return;
+    }
     this.latestByKey.set(v.key, v);
     if (this.latestByKey.size > 4) this.latestByKey.delete(this.latestByKey.keys().next().value as number);
     this.version++;

@@ -129,43 +129,49 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
     return G.headerHeight + (rows + (more ? 1 : 0)) * G.rowHeight + G.padding;
   };
 
+  const dataColumn = colIndex.get('data') ?? keys.length - 1;
+  const NO_ENTRIES: EntryInfo[] = [];
+
+  // Plain loops, no closures per node: this runs for every node of the
+  // forest at every step (~10,000 for 64 forked tasks).
   const place = (id: string, minY: number, rootOf?: string): LayoutNode | undefined => {
     const found = byId.get(id);
     if (found) return found;
     const info = forest.nodes[id];
     if (!info) return undefined;
-    const column = colIndex.get(info.kind === 'data' ? 'data' : info.level) ?? keys.length - 1;
+    const column = info.kind === 'data' ? dataColumn : (colIndex.get(info.level) ?? keys.length - 1);
     const col = columns[column] as (typeof columns)[number];
-    const shown = info.kind === 'table' ? visibleEntries(info, opts) : [];
-    const covers = (e: EntryInfo): number => forest.nodes[e.target]?.summary?.entries ?? 1;
-    const more = info.kind === 'table' ? Math.max(0, info.present - shown.reduce((a, e) => a + covers(e), 0)) : 0;
-    const hidden = info.kind === 'table' ? info.entries.length - shown.length : 0;
+    let shown = NO_ENTRIES;
+    let more = 0;
+    let hidden = 0;
+    if (info.kind === 'table') {
+      shown = visibleEntries(info, opts);
+      // An entry pointing to a summary stands for the whole run.
+      let covered = 0;
+      for (let i = 0; i < shown.length; i++) covered += forest.nodes[(shown[i] as EntryInfo).target]?.summary?.entries ?? 1;
+      more = Math.max(0, info.present - covered);
+      hidden = info.entries.length - shown.length;
+    }
     const h = sizeOf(info, shown.length, more > 0 || (opts.openTables?.has(id) ?? false));
     const y = Math.max(nextY[column] as number, minY);
     nextY[column] = y + h + G.nodeGap;
-    const node: LayoutNode = {
-      id,
-      info,
-      x: col.x,
-      y,
-      w: col.w,
-      h,
-      column,
-      rows: shown.map((entry, i) => ({ index: entry.index, y: G.headerHeight + i * G.rowHeight, entry })),
-      more,
-      hidden,
-      shared: info.parents.length > 1,
-      ...(rootOf !== undefined ? { rootOf } : {}),
-    };
+    const rows: LayoutRow[] = new Array<LayoutRow>(shown.length);
+    for (let i = 0; i < shown.length; i++) {
+      const entry = shown[i] as EntryInfo;
+      rows[i] = { index: entry.index, y: G.headerHeight + i * G.rowHeight, entry };
+    }
+    const node: LayoutNode = { id, info, x: col.x, y, w: col.w, h, column, rows, more, hidden, shared: info.parents.length > 1 };
+    if (rootOf !== undefined) node.rootOf = rootOf;
     byId.set(id, node);
     nodes.push(node);
-    for (const row of node.rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as LayoutRow;
       const rowMid = y + row.y + G.rowHeight / 2;
       // Align the child's header with the entry that points to it.
       const child = place(row.entry.target, rowMid - G.headerHeight / 2);
       if (!child) continue;
       edges.push({
-        id: `${id}:${row.index}`,
+        id: id + ':' + row.index,
         from: id,
         index: row.index,
         to: child.id,
@@ -195,6 +201,7 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
   }
 
   const width = columns.length ? (columns[columns.length - 1] as (typeof columns)[number]).x + G.dataWidth : 0;
-  const height = Math.max(0, ...nodes.map((n) => n.y + n.h));
+  let height = 0;
+  for (const n of nodes) height = Math.max(height, n.y + n.h);
   return { nodes, byId, edges, columns, width, height };
 }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenario/parser';
+import { snapshotAt, stepReport } from '../store/sim';
+import { stepAt } from '../store/derive';
+import { treeModelFor } from './treeModel';
+import { INTRO_SCENARIO } from './builtins';
+
+describe('the tree model of a step', () => {
+  const p = parseScenario(INTRO_SCENARIO);
+  if (!p.ok) throw new Error('intro does not parse');
+  const sc = p.scenario;
+  const r = snapshotAt(INTRO_SCENARIO, sc, 3);
+  if (!r.ok) throw new Error(r.failure.message);
+  const snap = r.snapshot;
+  const step = stepAt(sc, 3);
+  const report = stepReport(INTRO_SCENARIO, sc, 3);
+
+  it('is laid out once per snapshot and UI state', () => {
+    const a = treeModelFor(snap, step, report, null, []);
+    expect(treeModelFor(snap, step, report, null, [])).toBe(a);
+    // The first write's walk: PGD, PUD, PMD, PTE entries, to the page.
+    expect(a.walk.map((w) => w.index)).toEqual([254, 0, 0, 1]);
+    const sel = treeModelFor(snap, step, report, { kind: 'entry', node: a.walk[0]?.node ?? '', index: 254 }, []);
+    expect(sel).not.toBe(a);
+    expect(treeModelFor(snap, step, report, null, ['t1'])).not.toBe(a);
+  });
+});

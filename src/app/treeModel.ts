@@ -1,0 +1,108 @@
+/**
+ * What the tree view draws for a computed step: the walk, the copied
+ * entries and the layout of the forest (src/views/treeLayout.ts), for the
+ * UI state of the moment (selection, opened tables).
+ *
+ * Laying out ~10,000 nodes takes tens of milliseconds, so the result is kept
+ * per snapshot and UI state, and a step computed ahead by the worker (while
+ * the user reads the current one) is laid out in idle time (prepareTreeModel):
+ * "Next step" then finds it ready and only draws.
+ */
+import type { Forest } from '../core/inspect';
+import type { ReportStep } from '../scenario/report';
+import type { Step } from '../scenario/ast';
+import { addressOf, copyMoves, isAccess, pathFor, rootOf, type CopyMove, type PathStep } from '../store/derive';
+import type { Snapshot } from '../store/sim';
+import type { Selection } from '../store/store';
+import { layoutForest, type Layout } from '../views/treeLayout';
+
+/** Trees drawn at most (the rest are counted): beyond this an SVG gets too heavy to be useful. */
+export const MAX_TREES = 64;
+
+/**
+ * The forest with at most MAX_TREES roots: the mshare hosts, the acting
+ * task, then the others in order. Nodes only the dropped roots reach are
+ * simply never laid out.
+ */
+function capRoots(forest: Forest, hosts: Set<string>, actor: string | undefined): { forest: Forest; hidden: number } {
+  if (forest.roots.length <= MAX_TREES) return { forest, hidden: 0 };
+  const keep = new Set<string>();
+  for (const r of forest.roots) if (hosts.has(r.mm)) keep.add(r.mm);
+  if (actor !== undefined) keep.add(actor);
+  for (const r of forest.roots) {
+    if (keep.size >= MAX_TREES) break;
+    keep.add(r.mm);
+  }
+  const roots = forest.roots.filter((r) => keep.has(r.mm));
+  return { forest: { ...forest, roots }, hidden: forest.roots.length - roots.length };
+}
+
+/** Entries a table must list whatever its cap: the walk's, the copied ones, the selected one. */
+function mustShowOf(walk: PathStep[], copies: CopyMove[], sel: { node: string; index: number } | null): Map<string, Set<number>> {
+  const m = new Map<string, Set<number>>();
+  const add = (node: string, index: number) => {
+    let s = m.get(node);
+    if (!s) m.set(node, (s = new Set()));
+    s.add(index);
+  };
+  for (const p of walk) add(p.node, p.index);
+  for (const c of copies) {
+    add(c.from.node, c.from.index);
+    add(c.to.node, c.to.index);
+  }
+  if (sel) add(sel.node, sel.index);
+  return m;
+}
+
+export interface TreeModelData {
+  layout: Layout;
+  walk: PathStep[];
+  copies: CopyMove[];
+  animateWalk: boolean;
+  hiddenTrees: number;
+  totalTrees: number;
+}
+
+const cache = new WeakMap<Snapshot, Map<string, TreeModelData>>();
+/** Models kept per snapshot (UI states: a few selections and opened tables). */
+const PER_SNAPSHOT = 4;
+
+function uiKey(selection: Selection, openTables: readonly string[]): string {
+  const sel = selection?.kind === 'entry' ? `${selection.node}:${selection.index}` : '';
+  return `${sel}|${openTables.join(',')}`;
+}
+
+function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): TreeModelData {
+  const { forest, paging, tasks } = snapshot;
+  const addr = addressOf(step, report);
+  const actor = step?.tasks[0];
+  const walk = addr !== null && actor !== undefined ? pathFor(forest, rootOf(forest, actor), addr, paging) : [];
+  const copies = report ? copyMoves(forest, report.events, walk, paging) : [];
+  const sel = selection?.kind === 'entry' ? selection : null;
+  const taskSet = new Set(tasks);
+  const hosts = new Set(forest.roots.map((r) => r.mm).filter((mm) => !taskSet.has(mm)));
+  const capped = capRoots(forest, hosts, actor);
+  const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts });
+  return { layout, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
+}
+
+/** The model for a snapshot and UI state: computed once, then kept. */
+export function treeModelFor(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): TreeModelData {
+  const key = uiKey(selection, openTables);
+  let byUi = cache.get(snapshot);
+  if (!byUi) cache.set(snapshot, (byUi = new Map()));
+  let m = byUi.get(key);
+  if (!m) {
+    m = compute(snapshot, step, report, selection, openTables);
+    byUi.set(key, m);
+    if (byUi.size > PER_SNAPSHOT) byUi.delete(byUi.keys().next().value as string);
+  }
+  return m;
+}
+
+/** Lay out a step computed ahead when the page is idle, so that stepping to it only draws. */
+export function prepareTreeModel(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): void {
+  const run = (): void => void treeModelFor(snapshot, step, report, selection, openTables);
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
+  else setTimeout(run, 0);
+}
