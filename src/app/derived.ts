@@ -14,6 +14,8 @@ import { useExplorer, useExplorerStore } from './context';
 import { prepareTreeModel } from './treeModel';
 
 export const simClient = new SimClient();
+// For the benchmark (bench/browser.ts): how many steps found their view ready.
+if (typeof window !== 'undefined') (window as unknown as { __ptxSimStats?: unknown }).__ptxSimStats = simClient.stats;
 
 const ids = new WeakMap<Loaded, number>();
 let nextId = 1;

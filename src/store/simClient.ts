@@ -58,6 +58,8 @@ export class SimClient {
   private ahead: Want | null = null;
   /** How long the last asked-for (not ahead) view took: the round trip, or the worker's time per step run when it ran several (a jump). */
   private lastMs = Infinity;
+  /** Counters (tests and the benchmark read them): views asked for, found ready, sent to the worker, computed ahead. */
+  readonly stats = { requests: 0, ready: 0, sent: 0, ahead: 0 };
   private lastKey = 0;
   private nextId = 1;
 
@@ -106,7 +108,9 @@ export class SimClient {
       this.lastMs = Infinity;
     }
     this.ahead = want.last !== undefined && want.n < want.last ? { ...want, n: want.n + 1 } : null;
+    this.stats.requests++;
     if (this.cache.has(cacheKey(want.key, want.n, ek))) {
+      this.stats.ready++;
       if (!this.inFlight) this.sendQueued();
       return;
     }
@@ -190,6 +194,8 @@ export class SimClient {
       this.workerKeys.add(want.key);
     }
     this.inFlight = { ...want, id, started: performance.now(), ahead };
+    if (ahead) this.stats.ahead++;
+    else this.stats.sent++;
     w.postMessage(msg);
   }
 
