@@ -1,7 +1,8 @@
 /** The readable form of a report, for `ptx run` without --json. */
+import { groupDigits } from '../core/events';
 import type { Report, ReportStep } from '../scenario/report';
 
-const KiB = (b: number): string => `${(b / 1024).toLocaleString('en-US')} KiB`;
+const KiB = (b: number): string => `${groupDigits(b / 1024)} KiB`;
 
 function outcomeText(s: ReportStep): string {
   const o = s.outcome;
@@ -43,13 +44,13 @@ export function formatSummary(r: Report, sourceLines: string[]): string {
       out.push(`  … ${r.tasks.length - 11} more`);
       continue;
     }
-    out.push(`  ${t.name.padEnd(10)} pid ${String(t.pid).padEnd(5)} ${t.state.padEnd(8)} VmPTE ${KiB(t.pgtables_bytes).padStart(14)}  rss ${t.rss_pages.toLocaleString('en-US')} pages`);
+    out.push(`  ${t.name.padEnd(10)} pid ${String(t.pid).padEnd(5)} ${t.state.padEnd(8)} VmPTE ${KiB(t.pgtables_bytes).padStart(14)}  rss ${groupDigits(t.rss_pages)} pages`);
   }
-  for (const m of r.mshare) out.push(`  mshare "${m.name}" at ${m.start}, ${m.size.toLocaleString('en-US')} bytes, refcount ${m.refcount}, host page tables ${KiB(m.pgtables_bytes)}`);
+  for (const m of r.mshare) out.push(`  mshare "${m.name}" at ${m.start}, ${groupDigits(m.size)} bytes, refcount ${m.refcount}, host page tables ${KiB(m.pgtables_bytes)}`);
   const tp = r.totals.table_pages;
   out.push('');
-  out.push(`totals: table pages pgd ${tp.pgd.toLocaleString('en-US')}, p4d ${tp.p4d.toLocaleString('en-US')}, pud ${tp.pud.toLocaleString('en-US')}, pmd ${tp.pmd.toLocaleString('en-US')}, pte ${tp.pte.toLocaleString('en-US')}`);
-  out.push(`        page tables ${KiB(r.totals.pgtables_bytes)} (${(r.totals.pgtables_bytes / 2 ** 30).toFixed(1)} GiB), data pages ${r.totals.data_pages.toLocaleString('en-US')}`);
+  out.push(`totals: table pages pgd ${groupDigits(tp.pgd)}, p4d ${groupDigits(tp.p4d)}, pud ${groupDigits(tp.pud)}, pmd ${groupDigits(tp.pmd)}, pte ${groupDigits(tp.pte)}`);
+  out.push(`        page tables ${KiB(r.totals.pgtables_bytes)} (${(r.totals.pgtables_bytes / 2 ** 30).toFixed(1)} GiB), data pages ${groupDigits(r.totals.data_pages)}`);
   if (r.compare) {
     const c = r.compare;
     out.push('');

@@ -6,6 +6,7 @@
  * is in `expand`; expanding it lists its entries with their (computed)
  * children. Nothing here changes the core's state.
  */
+import { groupDigits } from './events';
 import { FrameKind } from './frames';
 import type { Machine } from './machine';
 import type { Mm } from './mm';
@@ -64,7 +65,7 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
   const maxEntries = opts.maxEntries ?? 64;
   const expand = opts.expand ?? new Set<string>();
   const nodes: Record<string, NodeInfo> = {};
-  const fmtCount = (n: number): string => n.toLocaleString('en-US');
+  const fmtCount = groupDigits;
   const word = (l: number): string => levelName(l, m.paging).toUpperCase();
 
   const dataParents = new Map<string, Set<string>>();
