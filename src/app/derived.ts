@@ -14,8 +14,12 @@ import { useExplorer, useExplorerStore } from './context';
 import { prepareTreeModel } from './treeModel';
 
 export const simClient = new SimClient();
-// For the benchmark (bench/browser.ts): how many steps found their view ready.
-if (typeof window !== 'undefined') (window as unknown as { __ptxSimStats?: unknown }).__ptxSimStats = simClient.stats;
+if (typeof window !== 'undefined') {
+  // The worker fetches and compiles the core while React renders the page the first time.
+  simClient.warm();
+  // For the benchmark (bench/browser.ts): how many steps found their view ready.
+  (window as unknown as { __ptxSimStats?: unknown }).__ptxSimStats = simClient.stats;
+}
 
 const ids = new WeakMap<Loaded, number>();
 let nextId = 1;

@@ -133,6 +133,11 @@ export class SimClient {
     this.send(want);
   }
 
+  /** Start the worker now (it loads and compiles the core while the page renders), not at the first request. */
+  warm(): void {
+    if (this.useWorker) this.ensureWorker();
+  }
+
   private restart(): void {
     this.worker?.terminate();
     this.worker = null;
