@@ -25,7 +25,7 @@ import {
   pteMkwriteDirty,
   vmPageProt,
 } from './paging';
-import { entryAt, entryVpn, materialize, setSingle, type RssHolder, type Single, type Table } from './table';
+import { entryAt, entryVpn, materialize, setEntry, setSingle, type RssHolder, type Single, type Table } from './table';
 import type { Shmem } from './shmem';
 import { walk, withEntries, type Access, type Walk } from './walk';
 import { hugetlbFault } from './hugetlb';
@@ -124,7 +124,8 @@ function touchBits(m: Machine, mm: Mm, vpn: number, access: Access, w: Walk): Wa
   if (!leaf || (leaf.flags & want) === want) return w;
   let t: Table = mm.pgd;
   for (let lvl = m.top; lvl > leaf.lvl; lvl--) t = (materialize(t, indexAt(vpn, lvl)) as Single).child as Table;
-  (materialize(t, indexAt(vpn, leaf.lvl)) as Single).flags |= want;
+  const s = materialize(t, indexAt(vpn, leaf.lvl)) as Single;
+  setEntry(t, s, s.pfn, s.flags | want);
   return walk(m, mm, vpn, access);
 }
 
@@ -265,12 +266,12 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   // wp_page_reuse() and wp_page_shared(): pte_mkyoung(), then maybe_mkwrite(pte_mkdirty()).
   if (vma.flags & VM_SHARED) {
     m.ev.emit('wp_page_shared', 'a shared page: make the PTE writable');
-    pte.flags = pteMkwriteDirty(pte.flags | _PAGE_ACCESSED);
+    setEntry(ptes, pte, pte.pfn, pteMkwriteDirty(pte.flags | _PAGE_ACCESSED));
     return 'ok';
   }
   if (kind === FrameKind.Anon && (m.frames.exclusive.get(pte.pfn) || m.frames.mapcount.get(pte.pfn) === 1)) {
     m.ev.emit('wp_page_reuse', 'the page is mapped only here: write-enable it in place');
-    pte.flags = pteMkwriteDirty(pte.flags | _PAGE_ACCESSED);
+    setEntry(ptes, pte, pte.pfn, pteMkwriteDirty(pte.flags | _PAGE_ACCESSED));
     m.frames.exclusive.set(pte.pfn, pte.pfn + 1, true);
     return 'ok';
   }
@@ -289,8 +290,7 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   m.frames.exclusive.set(pfn, pfn + 1, true);
   const holder = ptes.mm as RssHolder;
   m.unmapData(holder, kind, pte.pfn, 1);
-  pte.pfn = pfn;
-  pte.flags = pteMkwriteDirty(vmPageProt(vma.flags));
+  setEntry(ptes, pte, pfn, pteMkwriteDirty(vmPageProt(vma.flags)));
   m.mapData(holder, FrameKind.Anon, pfn, 1);
   return 'ok';
 }

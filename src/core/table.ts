@@ -13,9 +13,15 @@
  * All positions are in the vpn space of the table's `base`: the vpn its entry
  * 0 maps in the mm that allocated it. A table shared into another mm (mshare)
  * keeps its base; the guest reaches it through an entry at the same index.
+ *
+ * The Singles are also mirrored, by index, in the machine's EntryArena
+ * (entries.ts), which is what the MMU's walk reads. Every change of a Single
+ * goes through this file (setSingle, materialize, setEntry, clearRange,
+ * putRun), which writes both; Single's fields are readonly elsewhere.
  */
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
+import { EntryArena, PTRS, packEntry } from './entries';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -46,14 +52,18 @@ export interface Lin {
 }
 
 export interface Single {
-  start: number;
-  count: 1;
-  lin: null;
-  pfn: number;
-  flags: number;
+  readonly start: number;
+  readonly count: 1;
+  readonly lin: null;
+  /** Change pfn and flags with setEntry(), which keeps the arena in step. */
+  readonly pfn: number;
+  readonly flags: number;
   /** The table this entry points to; null for a leaf (a PTE, or a huge PMD). */
-  child: Table | null;
+  readonly child: Table | null;
 }
+
+/** A Single as table.ts alone may change it. */
+type MutableSingle = { -readonly [K in keyof Single]: Single[K] };
 
 export interface Run {
   start: number;
@@ -78,13 +88,70 @@ export class Table {
    * (huge_pmd_share() calls mm_inc_nr_pmds()), and `mm` is one of them.
    */
   perLink = false;
+  /** This table's slot in `arena`: -1 until it holds a Single, and again once its page is freed. */
+  slot = -1;
+  /** Singles mirrored in the slot: segs.length > singles means some entries are Runs (or are not mirrored). */
+  singles = 0;
+  /** A non-leaf table's child Tables by entry index, for the mirrored Singles (null until the first). */
+  kids: (Table | null)[] | null = null;
   constructor(
     readonly lvl: number,
     readonly pfn: number,
     readonly base: number,
     /** Mutable only for recharge(): a table outliving the mm that allocated it. */
     public mm: Charge,
+    /** The machine's arena; a table made on its own (tests) gets its own at its first Single. */
+    public arena: EntryArena | null = null,
   ) {}
+}
+
+/** Mirror Single i of t in the arena (a slot is taken at the table's first Single). */
+function mirrorSet(t: Table, i: number, pfn: number, flags: number, child: Table | null): void {
+  let a = t.arena;
+  if (a === null) a = t.arena = new EntryArena();
+  if (t.slot < 0) t.slot = a.alloc();
+  const k = t.slot * PTRS + i;
+  const v = packEntry(pfn, flags);
+  const had = a.ent[k] !== 0;
+  if (!had && v !== 0) t.singles++;
+  else if (had && v === 0) t.singles--; // too big to mirror: the segments alone hold it
+  a.ent[k] = v;
+  if (child !== null && t.kids === null) t.kids = new Array<Table | null>(PTRS).fill(null);
+  if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
+}
+
+/** Forget the Singles of [a, b) in the arena (the segments have dropped them). */
+function mirrorClear(t: Table, a: number, b: number): void {
+  const ar = t.arena;
+  if (t.slot < 0 || ar === null || t.singles === 0) return;
+  const ent = ar.ent;
+  const base = t.slot * PTRS;
+  for (let i = a; i < b; i++) {
+    if (ent[base + i] === 0) continue;
+    ent[base + i] = 0;
+    if (t.kids !== null) t.kids[i] = null;
+    t.singles--;
+  }
+}
+
+/**
+ * The table page is freed (free_pgtables, zap, exit): its slot goes back to
+ * the arena. A stale link to t, if any, still finds its entries in segs.
+ */
+export function releaseSlot(t: Table): void {
+  if (t.slot < 0 || t.arena === null) return;
+  t.arena.release(t.slot);
+  t.slot = -1;
+  t.singles = 0;
+  t.kids = null;
+}
+
+/** Change a Single's pfn and flags in place (pte_mkwrite(), pte_wrprotect(), …). */
+export function setEntry(t: Table, s: Single, pfn: number, flags: number): void {
+  const m = s as MutableSingle;
+  m.pfn = pfn;
+  m.flags = flags;
+  mirrorSet(t, s.start, pfn, flags, s.child);
 }
 
 /** What one entry holds, whether stored or computed from a Run. */
@@ -133,7 +200,7 @@ export function runChild(t: Table, i: number, lin: Lin): Table {
   const vpn = entryVpn(t, i);
   const lvl = t.lvl - 1;
   const pfn = (lin.tab0[lvl] as number) + (vpn - lin.vpn0) / tableSpan(lvl);
-  const child = new Table(lvl, pfn, vpn, lin.mm);
+  const child = new Table(lvl, pfn, vpn, lin.mm, t.arena);
   // Its entries are tables above `bottom`, leaves at level 0 unless zapped, none otherwise.
   if (lvl > lin.bottom || (lvl === 0 && lin.bottom === 0 && lin.leaf !== 0)) {
     child.segs = [{ start: 0, count: 512, lin }];
@@ -198,12 +265,14 @@ export function materialize(t: Table, i: number): Single | null {
   }
   const single: Single = { start: i, count: 1, lin: null, pfn: e.pfn, flags: e.flags, child: e.child };
   t.segs[first] = single;
+  mirrorSet(t, i, e.pfn, e.flags, e.child);
   return single;
 }
 
 /** Set entry i to a Single (replacing whatever was there). */
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
   const single: Single = { start: i, count: 1, lin: null, pfn, flags, child };
+  mirrorSet(t, i, pfn, flags, child);
   // Fast paths (the fault path): entry i is none, or a one-entry segment.
   const k = lowerSeg(t, i);
   const s = t.segs[k];
@@ -224,12 +293,14 @@ export function setSingle(t: Table, i: number, pfn: number, flags: number, child
 export function clearRange(t: Table, a: number, b: number): void {
   const [first, end] = isolate(t, a, b);
   t.segs.splice(first, end - first);
+  mirrorClear(t, a, b);
 }
 
 /** Store a Run over [start, start + count), replacing what was there. */
 export function putRun(t: Table, start: number, count: number, lin: Lin): void {
   const [first, end] = isolate(t, start, start + count);
   t.segs.splice(first, end - first, { start, count, lin });
+  mirrorClear(t, start, start + count);
   mergeRuns(t);
 }
 

@@ -6,6 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
+import { PTRS, entryFlags, entryPfn, type EntryArena } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -88,16 +89,30 @@ export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', e
     let flags = 0;
     let child: Table | null = null;
     if (lin === null) {
-      const k = findSeg(t, i);
-      if (k >= 0) {
-        const s = t.segs[k] as Seg;
-        if (s.lin === null) {
-          pfn = s.pfn;
-          flags = s.flags;
-          child = s.child;
-        } else {
-          lin = s.lin;
-          hv = t.base + (vpn % (span * 512));
+      // An explicit entry: read from the table's slot in the arena (entries.ts), as the MMU reads memory.
+      let v = 0;
+      if (t.slot >= 0) {
+        v = (t.arena as EntryArena).ent[t.slot * PTRS + i] as number;
+        if (v !== 0) {
+          pfn = entryPfn(v);
+          flags = entryFlags(v, pfn);
+          child = t.kids === null ? null : (t.kids[i] as Table | null);
+        }
+      }
+      // Not a Single there: none, or inside a Run, which only the segments tell.
+      if (v === 0 && t.segs.length > t.singles) {
+        const k = findSeg(t, i);
+        if (k >= 0) {
+          const s = t.segs[k] as Seg;
+          if (s.lin === null) {
+            // A Single the arena does not hold: too big to pack, or in a table whose page was freed (releaseSlot).
+            pfn = s.pfn;
+            flags = s.flags;
+            child = s.child;
+          } else {
+            lin = s.lin;
+            hv = t.base + (vpn % (span * 512));
+          }
         }
       }
     }
