@@ -6,7 +6,7 @@
  * the record of what the table holds. A table that holds at least one
  * explicit entry (a Single) also gets a slot in its machine's EntryArena: its
  * 512 entries' (pfn, flags), one double each, in one Float64Array, as a table
- * page holds them; a non-leaf table also keeps its child Tables by index
+ * page holds them (in 256 KiB chunks); a non-leaf table also keeps its child Tables by index
  * (Table.kids). The MMU's walk (walk.ts) reads the slot, one indexed load per
  * level as the CPU does, instead of bisecting segments and following segment
  * objects: on 100k random pages of a 64 GiB mapping that is the difference
@@ -14,7 +14,13 @@
  * (the PMD tables hold ~490 segments each).
  *
  * The slot mirrors the Singles only: an entry stored as 0 holds no Single, and
- * is none or inside a Run, which the segments tell. table.ts
+ * is none or inside a Run, which the segments tell.
+ *
+ * A slot is 4 KiB, like the page, and new memory costs: touching fresh pages
+ * made the arena cost more in the fault bench than the walks it sped up (100k
+ * random pages fill ~30k PTE tables with ~3 entries each). So a PTE table
+ * keeps its first FEW_MAX Singles as (index, entry) pairs in a small array
+ * on the JS heap (Table.few) and takes a slot with its FEW_MAX + 1st. table.ts
  * writes both at once (setSingle, materialize, setEntry, clearRange, putRun);
  * checkInvariants() compares them after every step of the tests.
  *
@@ -22,6 +28,8 @@
  * hugetlb PMD sharing) has one slot; deepClone() copies it with the tables
  * (a typed array is copied as one buffer).
  */
+
+import type { Table } from './table';
 
 /** Entries per table page. */
 export const PTRS = 512;
@@ -52,11 +60,23 @@ export function entryFlags(v: number, pfn: number): number {
   return (v - pfn * PFN_SHIFT) >> 1;
 }
 
-const INITIAL_SLOTS = 4;
+/** Slots per chunk: 64 tables, 256 KiB. The arena grows by chunks, never copying what it holds. */
+export const CHUNK_SHIFT = 6;
+const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
+
+/** Where slot s starts in its chunk. */
+export function slotBase(s: number): number {
+  return (s & (CHUNK_SLOTS - 1)) * PTRS;
+}
 
 export class EntryArena {
-  /** Slot s, entry i: ent[512s + i] = packEntry(pfn, flags) of a Single, 0 otherwise. */
-  ent = new Float64Array(INITIAL_SLOTS * PTRS);
+  /**
+   * Slot s, entry i: chunks[s >> CHUNK_SHIFT][slotBase(s) + i] = packEntry(pfn, flags)
+   * of a Single, 0 otherwise. Chunks rather than one array that doubles: a
+   * copy on growth would touch every page again (100k random faults fill ~30k
+   * PTE tables, 120 MiB).
+   */
+  chunks: Float64Array[] = [];
   /** Slots of freed tables, reused last-freed first. */
   free: number[] = [];
   /** Slots handed out so far (the high-water mark). */
@@ -67,17 +87,125 @@ export class EntryArena {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
     const s = this.used++;
-    if ((s + 1) * PTRS > this.ent.length) {
-      const bigger = new Float64Array(this.ent.length * 2);
-      bigger.set(this.ent);
-      this.ent = bigger;
-    }
+    if (s >> CHUNK_SHIFT >= this.chunks.length) this.chunks.push(new Float64Array(CHUNK_SLOTS * PTRS));
     return s;
+  }
+
+  /** The chunk holding slot s. */
+  chunk(s: number): Float64Array {
+    return this.chunks[s >> CHUNK_SHIFT] as Float64Array;
   }
 
   /** Clear slot s and keep it for the next table. */
   release(s: number): void {
-    this.ent.fill(0, s * PTRS, (s + 1) * PTRS);
+    const b = slotBase(s);
+    this.chunk(s).fill(0, b, b + PTRS);
     this.free.push(s);
   }
+}
+
+/** Singles a PTE table keeps in Table.few before it takes a slot. */
+export const FEW_MAX = 8;
+
+/** The stored form of entry i of t (packEntry(), or 0: no Single there, or one that does not fit). */
+export function storedEntry(t: Table, i: number): number {
+  if (t.slot >= 0) return (t.arena as EntryArena).chunk(t.slot)[slotBase(t.slot) + i] as number;
+  const few = t.few;
+  if (few !== null) for (let j = 0; j < few.length; j += 2) if (few[j] === i) return few[j + 1] as number;
+  return 0;
+}
+
+/** Mirror Single i of t (table.ts calls this whenever a Single is set or changed). */
+export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child: Table | null): void {
+  const v = packEntry(pfn, flags);
+  if (t.slot < 0 && t.lvl === 0) {
+    const few = t.few;
+    if (few !== null) {
+      for (let j = 0; j < few.length; j += 2) {
+        if (few[j] !== i) continue;
+        if (v !== 0) few[j + 1] = v;
+        else {
+          // Too big to mirror now: the segments alone hold it.
+          few.splice(j, 2);
+          t.singles--;
+        }
+        return;
+      }
+    }
+    if (v === 0) return;
+    if (few === null) {
+      t.few = [i, v];
+      t.singles++;
+      return;
+    }
+    if (few.length < 2 * FEW_MAX) {
+      few.push(i, v);
+      t.singles++;
+      return;
+    }
+    promote(t);
+  }
+  let a = t.arena;
+  if (a === null) a = t.arena = new EntryArena();
+  if (t.slot < 0) t.slot = a.alloc();
+  const ent = a.chunk(t.slot);
+  const k = slotBase(t.slot) + i;
+  const had = ent[k] !== 0;
+  if (!had && v !== 0) t.singles++;
+  else if (had && v === 0) t.singles--; // too big to mirror: the segments alone hold it
+  ent[k] = v;
+  if (child !== null && t.kids === null) t.kids = new Array<Table | null>(PTRS).fill(null);
+  if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
+}
+
+/** Move a PTE table's pairs into a slot of its own. */
+function promote(t: Table): void {
+  let a = t.arena;
+  if (a === null) a = t.arena = new EntryArena();
+  t.slot = a.alloc();
+  const ent = a.chunk(t.slot);
+  const base = slotBase(t.slot);
+  const few = t.few as number[];
+  for (let j = 0; j < few.length; j += 2) ent[base + (few[j] as number)] = few[j + 1] as number;
+  t.few = null;
+}
+
+/** Forget the Singles of [a, b) (the segments have dropped them). */
+export function mirrorClear(t: Table, a: number, b: number): void {
+  if (t.singles === 0) return;
+  const few = t.few;
+  if (few !== null) {
+    let w = 0;
+    for (let j = 0; j < few.length; j += 2) {
+      const i = few[j] as number;
+      if (i >= a && i < b) continue;
+      few[w++] = i;
+      few[w++] = few[j + 1] as number;
+    }
+    t.singles -= (few.length - w) / 2;
+    few.length = w;
+    return;
+  }
+  const ar = t.arena;
+  if (t.slot < 0 || ar === null) return;
+  const ent = ar.chunk(t.slot);
+  const base = slotBase(t.slot);
+  for (let i = a; i < b; i++) {
+    if (ent[base + i] === 0) continue;
+    ent[base + i] = 0;
+    if (t.kids !== null) t.kids[i] = null;
+    t.singles--;
+  }
+}
+
+/**
+ * The table page is freed (free_pgtables, zap, exit): its slot goes back to
+ * the arena. A stale link to t, if any, still finds its entries in segs.
+ */
+export function releaseSlot(t: Table): void {
+  if (t.slot >= 0 && t.arena !== null) t.arena.release(t.slot);
+  t.slot = -1;
+  t.few = null;
+  t.singles = 0;
+  t.kids = null;
 }

@@ -10,7 +10,7 @@ import type { Mm } from './mm';
 import type { Shmem } from './shmem';
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, entrySpan } from './paging';
 import { entryVpn, findSeg, type Charge, type Lin, type Table } from './table';
-import { PTRS, packEntry } from './entries';
+import { FEW_MAX, PTRS, packEntry, storedEntry } from './entries';
 
 export interface World {
   m: Machine;
@@ -74,21 +74,14 @@ export function checkInvariants(w: World): string[] {
   /** The arena's mirror of t's Singles (entries.ts) says what the segments say. */
   const checkArena = (t: Table): void => {
     const where = `table pfn 0x${t.pfn.toString(16)}`;
-    if (t.slot < 0) {
-      if (t.singles !== 0) bad(`${where}: ${t.singles} Singles mirrored without a slot`);
-      return;
-    }
-    if (t.arena === null) {
-      bad(`${where}: a slot without an arena`);
-      return;
-    }
-    const ent = t.arena.ent;
-    const base = t.slot * PTRS;
+    if (t.slot >= 0 && t.arena === null) bad(`${where}: a slot without an arena`);
+    if (t.slot >= 0 && t.few !== null) bad(`${where}: both a slot and pairs`);
+    if (t.few !== null && (t.lvl !== 0 || t.few.length > 2 * FEW_MAX)) bad(`${where}: ${t.few.length / 2} pairs at level ${t.lvl}`);
     const want = new Float64Array(PTRS);
     for (const s of t.segs) if (s.lin === null) want[s.start] = packEntry(s.pfn, s.flags);
     let n = 0;
     for (let i = 0; i < PTRS; i++) {
-      const v = ent[base + i] as number;
+      const v = storedEntry(t, i);
       if (v !== 0) n++;
       if (v !== want[i]) bad(`${where}[${i}]: the arena holds ${v}, the segments ${want[i]}`);
       const kid = t.kids?.[i] ?? null;
@@ -96,7 +89,8 @@ export function checkInvariants(w: World): string[] {
       const child = v !== 0 && seg && seg.lin === null ? seg.child : null;
       if (kid !== child) bad(`${where}[${i}]: the arena's child table is not the segment's`);
     }
-    if (n !== t.singles) bad(`${where}: ${n} entries in the arena, ${t.singles} counted`);
+    const stored = t.few !== null ? t.few.length / 2 : n;
+    if (n !== t.singles || stored !== n) bad(`${where}: ${n} entries in the arena (${stored} stored), ${t.singles} counted`);
   };
 
   const visit = (mm: Mm, t: Table): void => {

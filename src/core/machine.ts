@@ -5,8 +5,8 @@
 import { EventLog } from './events';
 import { FrameKind, Frames, tableKind } from './frames';
 import { Mm } from './mm';
-import { Table, dropLink, entryVpn, releaseSlot, type Charge, type Lin, type RssHolder, runTablePages } from './table';
-import { EntryArena } from './entries';
+import { Table, dropLink, entryVpn, type Charge, type Lin, type RssHolder, runTablePages } from './table';
+import { EntryArena, releaseSlot } from './entries';
 import { topLevel, type Paging } from './paging';
 
 export class Machine {

@@ -21,7 +21,7 @@
  */
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
-import { EntryArena, PTRS, packEntry } from './entries';
+import { mirrorClear, mirrorSet, type EntryArena } from './entries';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -88,12 +88,14 @@ export class Table {
    * (huge_pmd_share() calls mm_inc_nr_pmds()), and `mm` is one of them.
    */
   perLink = false;
-  /** This table's slot in `arena`: -1 until it holds a Single, and again once its page is freed. */
+  /** This table's slot in `arena`: -1 until it holds a Single (a PTE table: FEW_MAX + 1 Singles), and again once its page is freed. */
   slot = -1;
   /** Singles mirrored in the slot: segs.length > singles means some entries are Runs (or are not mirrored). */
   singles = 0;
   /** A non-leaf table's child Tables by entry index, for the mirrored Singles (null until the first). */
   kids: (Table | null)[] | null = null;
+  /** A PTE table without a slot: its first Singles as (index, stored entry) pairs (entries.ts). */
+  few: number[] | null = null;
   constructor(
     readonly lvl: number,
     readonly pfn: number,
@@ -103,47 +105,6 @@ export class Table {
     /** The machine's arena; a table made on its own (tests) gets its own at its first Single. */
     public arena: EntryArena | null = null,
   ) {}
-}
-
-/** Mirror Single i of t in the arena (a slot is taken at the table's first Single). */
-function mirrorSet(t: Table, i: number, pfn: number, flags: number, child: Table | null): void {
-  let a = t.arena;
-  if (a === null) a = t.arena = new EntryArena();
-  if (t.slot < 0) t.slot = a.alloc();
-  const k = t.slot * PTRS + i;
-  const v = packEntry(pfn, flags);
-  const had = a.ent[k] !== 0;
-  if (!had && v !== 0) t.singles++;
-  else if (had && v === 0) t.singles--; // too big to mirror: the segments alone hold it
-  a.ent[k] = v;
-  if (child !== null && t.kids === null) t.kids = new Array<Table | null>(PTRS).fill(null);
-  if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
-}
-
-/** Forget the Singles of [a, b) in the arena (the segments have dropped them). */
-function mirrorClear(t: Table, a: number, b: number): void {
-  const ar = t.arena;
-  if (t.slot < 0 || ar === null || t.singles === 0) return;
-  const ent = ar.ent;
-  const base = t.slot * PTRS;
-  for (let i = a; i < b; i++) {
-    if (ent[base + i] === 0) continue;
-    ent[base + i] = 0;
-    if (t.kids !== null) t.kids[i] = null;
-    t.singles--;
-  }
-}
-
-/**
- * The table page is freed (free_pgtables, zap, exit): its slot goes back to
- * the arena. A stale link to t, if any, still finds its entries in segs.
- */
-export function releaseSlot(t: Table): void {
-  if (t.slot < 0 || t.arena === null) return;
-  t.arena.release(t.slot);
-  t.slot = -1;
-  t.singles = 0;
-  t.kids = null;
 }
 
 /** Change a Single's pfn and flags in place (pte_mkwrite(), pte_wrprotect(), …). */

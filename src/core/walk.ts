@@ -6,7 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
-import { PTRS, entryFlags, entryPfn, type EntryArena } from './entries';
+import { entryFlags, entryPfn, storedEntry } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -90,14 +90,11 @@ export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', e
     let child: Table | null = null;
     if (lin === null) {
       // An explicit entry: read from the table's slot in the arena (entries.ts), as the MMU reads memory.
-      let v = 0;
-      if (t.slot >= 0) {
-        v = (t.arena as EntryArena).ent[t.slot * PTRS + i] as number;
-        if (v !== 0) {
-          pfn = entryPfn(v);
-          flags = entryFlags(v, pfn);
-          child = t.kids === null ? null : (t.kids[i] as Table | null);
-        }
+      const v = storedEntry(t, i);
+      if (v !== 0) {
+        pfn = entryPfn(v);
+        flags = entryFlags(v, pfn);
+        child = t.kids === null ? null : (t.kids[i] as Table | null);
       }
       // Not a Single there: none, or inside a Run, which only the segments tell.
       if (v === 0 && t.segs.length > t.singles) {
