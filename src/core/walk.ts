@@ -53,10 +53,24 @@ const PFN_FAST_LIMIT = 2 ** 40;
 const HEX3: string[] = [];
 for (let i = 0; i < 4096; i++) HEX3.push(i.toString(16).padStart(3, '0'));
 
+/**
+ * '0x8000000' or '0x0000000' (NX or not, PFN bits 24–47 zero) followed by the
+ * PFN's bits 12–23: the first 12 characters of the entry of a PFN below 2^24,
+ * made once each (two concatenations per entry instead of five).
+ */
+const HEAD: (string | undefined)[][] = [new Array<string | undefined>(4096).fill(undefined), new Array<string | undefined>(4096).fill(undefined)];
+
 /** entryHex() without BigInt: the entry's 12-bit groups are the flags' and the PFN's own. */
 function hexOf(pfn: number, flags: number): string {
   // SavedDirty (bit 58) and a PROT_NONE entry's inverted PFN take the full path.
   if (pfn >= PFN_FAST_LIMIT || flags & _PAGE_SAVED_DIRTY || (!(flags & _PAGE_PRESENT) && flags & _PAGE_PROTNONE)) return entryHex(pfn, flags);
+  if (pfn < 2 ** 24) {
+    const nx = flags & _PAGE_NX ? 1 : 0;
+    const heads = HEAD[nx] as (string | undefined)[];
+    let head = heads[pfn >> 12];
+    if (head === undefined) heads[pfn >> 12] = head = (nx ? '0x8000000' : '0x0000000') + (HEX3[pfn >> 12] as string);
+    return head + (HEX3[pfn & 0xfff] as string) + (HEX3[flags & 0xfff] as string);
+  }
   return (
     (flags & _PAGE_NX ? '0x8' : '0x0') +
     (HEX3[Math.floor(pfn / 2 ** 36) & 0xfff] as string) +
