@@ -25,7 +25,7 @@ import {
   pteMkwriteDirty,
   vmPageProt,
 } from './paging';
-import { entryAt, entryVpn, materialize, setEntry, setSingle, type RssHolder, type Single, type Table } from './table';
+import { childAt, entryAt, entryVpn, isNone, materialize, setEntry, setSingle, type RssHolder, type Single, type Table } from './table';
 import type { Shmem } from './shmem';
 import { walk, withEntries, type Access, type Walk } from './walk';
 import { hugetlbFault } from './hugetlb';
@@ -74,36 +74,40 @@ export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): 
     const w = walk(m, mm, vpn, access, false);
     if (!w.fault) return { kind: 'ok', walk: withEntries(touchBits(m, mm, vpn, access, w)) };
     const vma = vmaAt(mm, vpn);
-    const at = (): string => hexAddr(addrOf(vpn));
     if (!vma) {
-      m.ev.emit('bad_area', () => `no VMA covers ${at()}: SEGV_MAPERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at()}`, walk: withEntries(w) };
+      m.ev.emit('bad_area', () => `no VMA covers ${atAddr(vpn)}: SEGV_MAPERR`);
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
     const early = ctx.userFaultHook?.(m, mm, vma, vpn, access);
     if (early !== undefined) {
       if (early === 'ok' || early === 'NOPAGE') continue;
       if (early === 'OOM') {
         m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: withEntries(w) };
+        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${atAddr(vpn)}`, walk: withEntries(w) };
       }
-      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: withEntries(w) };
+      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
     if (accessError(access, w.fault === 'protection', vma)) {
       m.ev.emit('bad_area_access_error', () => `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at()} not permitted`, walk: withEntries(w) };
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${atAddr(vpn)} not permitted`, walk: withEntries(w) };
     }
     const r = handleMmFault(ctx, mm, vma, vpn, access);
     if (r === 'SIGSEGV' || r === 'SIGBUS') {
-      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: withEntries(w) };
+      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
     if (r === 'OOM') {
       m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: withEntries(w) };
+      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
   }
   const w = walk(m, mm, vpn, access);
   m.ev.emit('bad_area_access_error', 'the access keeps faulting');
   return { kind: 'signal', signal: 'SIGSEGV', cause: 'the access keeps faulting', walk: w };
+}
+
+/** The faulting address as messages print it (a function, not a closure made on every fault). */
+function atAddr(vpn: number): string {
+  return hexAddr(addrOf(vpn));
 }
 
 /** access_error() of arch/x86/mm/fault.c. */
@@ -141,7 +145,9 @@ export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, acce
 
 /** Allocate the table under entry i of t if it is none (p4d/pud/pmd_alloc). */
 export function ensureChild(m: Machine, mm: Mm, t: Table, i: number, quiet = false): Table | null {
-  const s = materialize(t, i);
+  const known = childAt(t, i);
+  if (known) return known;
+  const s = isNone(t, i) ? null : materialize(t, i);
   if (s) return s.child;
   const child = m.allocTable(mm, t.lvl - 1, entryVpn(t, i));
   if (!child) return null;
@@ -171,8 +177,9 @@ export function __handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, ac
 function handlePteFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, access: Access): FaultResult {
   const { m } = ctx;
   const pmdIdx = indexAt(vpn, 1);
-  const ptes = entryAt(pmdTable, pmdIdx) ? (materialize(pmdTable, pmdIdx) as Single).child : null;
-  const pte = ptes ? materialize(ptes, indexAt(vpn, 0)) : null;
+  const ptes = childAt(pmdTable, pmdIdx) ?? (!isNone(pmdTable, pmdIdx) && entryAt(pmdTable, pmdIdx) ? (materialize(pmdTable, pmdIdx) as Single).child : null);
+  const pteIdx = indexAt(vpn, 0);
+  const pte = ptes && !isNone(ptes, pteIdx) ? materialize(ptes, pteIdx) : null;
   if (!pte) {
     if (vma.shmem) return doFault(ctx, mm, vma, pmdTable, vpn, access);
     return doAnonymousPage(ctx, mm, vma, pmdTable, vpn, access);

@@ -21,7 +21,7 @@
  */
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
-import { mirrorClear, mirrorSet, type EntryArena } from './entries';
+import { mirrorClear, mirrorSet, storedEntry, type EntryArena } from './entries';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -186,6 +186,20 @@ export function entryAt(t: Table, i: number): EntryView | null {
   const s = t.segs[k] as Seg;
   if (s.lin === null) return { pfn: s.pfn, flags: s.flags, child: s.child, lin: null };
   return runEntry(t, i, s.lin);
+}
+
+/**
+ * The table a non-leaf Single at i points to, from the arena's index (no
+ * bisecting): what materialize(t, i)?.child gives when it is not null. Null
+ * means "ask materialize()" (none, a Run, a leaf, or not mirrored).
+ */
+export function childAt(t: Table, i: number): Table | null {
+  return t.kids === null ? null : (t.kids[i] as Table | null);
+}
+
+/** True when entry i is certainly none: no Single in the arena, and no Run or unmirrored Single in the segments. */
+export function isNone(t: Table, i: number): boolean {
+  return t.segs.length === t.singles && storedEntry(t, i) === 0;
 }
 
 /** Make i the first entry of a segment (splitting a Run); i may be 512. */
