@@ -96,6 +96,46 @@ export class IntervalMap<V> {
   /** Replace every value v in [a, b) by f(v, start, end) piece by piece. */
   update(a: number, b: number, f: (v: V, start: number, end: number) => V): void {
     if (b <= a) return;
+    const k = this.block(a);
+    const i = this.within(k, a);
+    const e = this.nextStart(k, i);
+    if (b > e) {
+      this.updateSplit(a, b, f);
+      return;
+    }
+    // [a, b) lies inside one interval: one piece, one call of f. The fault path's
+    // changes are of this kind (one frame's kind, map count, exclusivity), and most
+    // either change nothing or move a boundary by b - a: the frame next to the
+    // last one allocated or mapped takes its neighbour's value.
+    const s = this.starts[k] as number[];
+    const v = this.vals[k] as V[];
+    const old = v[i] as V;
+    const nv = f(old, a, b);
+    if (this.eq(nv, old)) return;
+    if (a === s[i] && b < e && (i > 0 || k > 0)) {
+      const pv = i > 0 ? (v[i - 1] as V) : ((this.vals[k - 1] as V[])[(this.vals[k - 1] as V[]).length - 1] as V);
+      if (this.eq(pv, nv)) {
+        // The previous interval grows over [a, b).
+        s[i] = b;
+        if (i === 0) this.heads[k] = b;
+        return;
+      }
+    }
+    if (a > (s[i] as number) && b === e && e !== Infinity) {
+      const nk = i + 1 < s.length ? k : k + 1;
+      const ni = i + 1 < s.length ? i + 1 : 0;
+      if (this.eq((this.vals[nk] as V[])[ni] as V, nv)) {
+        // The next interval grows back over [a, b).
+        (this.starts[nk] as number[])[ni] = a;
+        if (ni === 0) this.heads[nk] = a;
+        return;
+      }
+    }
+    this.updateSplit(a, b, () => nv);
+  }
+
+  /** update() in general: split at a and b, change each piece, merge equal neighbours. */
+  private updateSplit(a: number, b: number, f: (v: V, start: number, end: number) => V): void {
     this.split(a);
     this.split(b);
     let k = this.block(a);
