@@ -70,8 +70,9 @@ const MAX_RETRIES = 8;
 export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): AccessOutcome {
   const { m } = ctx;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    // The entry strings are made only if this walk is returned (most fault and are retried).
-    const w = walk(m, mm, vpn, access, false);
+    // The first walk's entry strings are made only if it is returned (most fault and are
+    // retried); a retry, which usually succeeds, makes them at once (upper levels' are cached).
+    const w = walk(m, mm, vpn, access, attempt > 0);
     if (!w.fault) return { kind: 'ok', walk: withEntries(touchBits(m, mm, vpn, access, w)) };
     const vma = vmaAt(mm, vpn);
     if (!vma) {

@@ -96,6 +96,10 @@ export class Table {
   kids: (Table | null)[] | null = null;
   /** A PTE table without a slot: its first Singles as (index, stored entry) pairs (entries.ts). */
   few: number[] | null = null;
+  /** walk()'s string of the entry pointing here, for that entry's pfn and flags (a cache). */
+  hex = '';
+  hexPfn = -1;
+  hexFlags = 0;
   constructor(
     readonly lvl: number,
     readonly pfn: number,

@@ -82,6 +82,19 @@ function hexOf(pfn: number, flags: number): string {
 }
 
 /**
+ * hexOf() of an entry that points to table c, kept on c: the upper levels'
+ * entries are the same from one walk to the next.
+ */
+function hexOfLink(c: Table, pfn: number, flags: number): string {
+  if (c.hexPfn !== pfn || c.hexFlags !== flags) {
+    c.hex = hexOf(pfn, flags);
+    c.hexPfn = pfn;
+    c.hexFlags = flags;
+  }
+  return c.hex;
+}
+
+/**
  * Walk mm's tables for vpn without changing anything (also what `translate`
  * shows). With entries = false the present levels' `entry` strings are left
  * empty, for a caller that may not need them: withEntries() fills them in
@@ -143,7 +156,9 @@ export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', e
       levels.push({ level, index: i, tablePfn, entry: null, pfn: null, flags: 0 });
       return { levels, fault: 'not-present' };
     }
-    levels.push({ level, index: i, tablePfn, entry: entries ? hexOf(pfn, flags) : '', pfn, flags });
+    let entry = '';
+    if (entries) entry = child !== null ? hexOfLink(child, pfn, flags) : hexOf(pfn, flags);
+    levels.push({ level, index: i, tablePfn, entry, pfn, flags });
     if (!(flags & _PAGE_PRESENT)) return { levels, fault: 'not-present' };
     const isLeaf = lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0);
     if (isLeaf) {
