@@ -115,6 +115,24 @@ export function storedEntry(t: Table, i: number): number {
   return 0;
 }
 
+/**
+ * For a table without a slot: 2 × the number of its pairs before entry i, + 1
+ * when i is one of them. When every segment is such a Single, that is where
+ * entry i sits (or goes) in segs.
+ */
+export function fewRank(t: Table, i: number): number {
+  const few = t.few;
+  let r = 0;
+  if (few !== null) {
+    for (let j = 0; j < few.length; j += 2) {
+      const x = few[j] as number;
+      if (x < i) r += 2;
+      else if (x === i) r |= 1;
+    }
+  }
+  return r;
+}
+
 /** Mirror Single i of t (table.ts calls this whenever a Single is set or changed). */
 export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child: Table | null): void {
   const v = packEntry(pfn, flags);

@@ -131,7 +131,17 @@ export class IntervalMap<V> {
         return;
       }
     }
-    this.updateSplit(a, b, () => nv);
+    // Otherwise new boundaries at a and/or b, and no neighbour can merge (checked above),
+    // unless the whole interval changes: then both neighbours may.
+    const x = s[i] as number;
+    if (a === x && b === e) {
+      this.updateSplit(a, b, () => nv);
+      return;
+    }
+    if (a > x) this.split(a);
+    if (b < e) this.split(b);
+    const k2 = this.block(a);
+    (this.vals[k2] as V[])[this.within(k2, a)] = nv;
   }
 
   /** update() in general: split at a and b, change each piece, merge equal neighbours. */

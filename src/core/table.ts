@@ -21,7 +21,7 @@
  */
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
-import { mirrorClear, mirrorSet, storedEntry, type EntryArena } from './entries';
+import { fewRank, mirrorClear, mirrorSet, storedEntry, type EntryArena } from './entries';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -248,9 +248,29 @@ export function materialize(t: Table, i: number): Single | null {
   return single;
 }
 
+/** segs.splice(k, 0, s) without the array splice() returns: most tables hold a few segments. */
+function insertSeg(segs: Seg[], k: number, s: Seg): void {
+  if (segs.length > 64) {
+    segs.splice(k, 0, s);
+    return;
+  }
+  segs.push(s);
+  for (let j = segs.length - 1; j > k; j--) segs[j] = segs[j - 1] as Seg;
+  segs[k] = s;
+}
+
 /** Set entry i to a Single (replacing whatever was there). */
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
   const single: Single = { start: i, count: 1, lin: null, pfn, flags, child };
+  if (t.slot < 0 && t.segs.length === t.singles) {
+    // Every segment is a Single held as a pair (a PTE table without Runs, the fault
+    // path's case): the pairs tell its place, without reading the segment objects.
+    const r = fewRank(t, i);
+    mirrorSet(t, i, pfn, flags, child);
+    if (r & 1) t.segs[r >> 1] = single;
+    else insertSeg(t.segs, r >> 1, single);
+    return single;
+  }
   mirrorSet(t, i, pfn, flags, child);
   // Fast paths (the fault path): entry i is none, or a one-entry segment.
   const k = lowerSeg(t, i);
