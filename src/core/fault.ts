@@ -256,7 +256,8 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
     if (entryAt(ptes, pteOff)) return 'ok';
   }
   const had = shmem.pfnAt(index);
-  const pfn = shmem.getPage(m.frames, index);
+  // shmem_get_folio(): the lookup just made, or a new page (getPage() would look again).
+  const pfn = had !== null ? had : shmem.addPage(m.frames, index);
   if (pfn === null) return 'OOM';
   m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
   let flags = prot;

@@ -69,16 +69,33 @@ export class IntervalMap<V> {
     const v = this.vals[k] as V[];
     const i = this.within(k, x);
     if (s[i] === x) return;
-    // Insert at i + 1 by hand: Array.prototype.splice allocates and is slow on these short arrays.
-    s.push(x);
-    v.push(v[i] as V);
-    for (let j = s.length - 1; j > i + 1; j--) {
-      s[j] = s[j - 1] as number;
-      v[j] = v[j - 1] as V;
+    this.insertAfter(k, i, x, v[i] as V, -1, v[i] as V);
+  }
+
+  /**
+   * Insert the interval starting at x1 with value v1, and x2/v2 after it when
+   * x2 ≥ 0, right after interval i of block k: one shift of the block's tail
+   * (by hand: Array.prototype.splice allocates and is slow on these short arrays).
+   */
+  private insertAfter(k: number, i: number, x1: number, v1: V, x2: number, v2: V): void {
+    const s = this.starts[k] as number[];
+    const v = this.vals[k] as V[];
+    const n = x2 >= 0 ? 2 : 1;
+    for (let j = 0; j < n; j++) {
+      s.push(x1);
+      v.push(v1);
     }
-    s[i + 1] = x;
-    v[i + 1] = v[i] as V;
-    this.count++;
+    for (let j = s.length - 1; j > i + n; j--) {
+      s[j] = s[j - n] as number;
+      v[j] = v[j - n] as V;
+    }
+    s[i + 1] = x1;
+    v[i + 1] = v1;
+    if (n === 2) {
+      s[i + 2] = x2;
+      v[i + 2] = v2;
+    }
+    this.count += n;
     if (s.length > MAX_BLOCK) {
       const half = s.length >> 1;
       const s2 = s.splice(half);
@@ -134,14 +151,12 @@ export class IntervalMap<V> {
     // Otherwise new boundaries at a and/or b, and no neighbour can merge (checked above),
     // unless the whole interval changes: then both neighbours may.
     const x = s[i] as number;
-    if (a === x && b === e) {
-      this.updateSplit(a, b, () => nv);
-      return;
-    }
-    if (a > x) this.split(a);
-    if (b < e) this.split(b);
-    const k2 = this.block(a);
-    (this.vals[k2] as V[])[this.within(k2, a)] = nv;
+    if (a > x && b < e) this.insertAfter(k, i, a, nv, b, old); // [x, a) old, [a, b) nv, [b, e) old
+    else if (a > x) this.insertAfter(k, i, a, nv, -1, nv); // [x, a) old, [a, e) nv
+    else if (b < e) {
+      v[i] = nv; // [a, b) nv, [b, e) old
+      this.insertAfter(k, i, b, old, -1, old);
+    } else this.updateSplit(a, b, () => nv); // the whole interval: both neighbours may merge
   }
 
   /** update() in general: split at a and b, change each piece, merge equal neighbours. */
