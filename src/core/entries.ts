@@ -19,8 +19,8 @@
  * A slot is 4 KiB, like the page, and new memory costs: touching fresh pages
  * made the arena cost more in the fault bench than the walks it sped up (100k
  * random pages fill ~30k PTE tables with ~3 entries each). So a PTE table
- * keeps its first FEW_MAX Singles as (index, entry) pairs in a small array
- * on the JS heap (Table.few) and takes a slot with its FEW_MAX + 1st. table.ts
+ * keeps its first FEW_MAX Singles as (index, flags, pfn) pairs in fields of
+ * its own Table object and takes a slot with its FEW_MAX + 1st. table.ts
  * writes both at once (setSingle, materialize, setEntry, clearRange, putRun);
  * checkInvariants() compares them after every step of the tests.
  *
@@ -104,31 +104,98 @@ export class EntryArena {
   }
 }
 
-/** Singles a PTE table keeps in Table.few before it takes a slot. */
+/** Singles a PTE table keeps in its pair fields before it takes a slot. */
 export const FEW_MAX = 8;
+
+/*
+ * Pair j of a PTE table without a slot lives in two small-integer fields of
+ * the Table itself, t.kj = index · 2^22 + flags and t.pj = pfn, for j below
+ * t.singles (every mirrored Single of such a table is a pair): reading them
+ * touches the Table and nothing else. Fields, not an array, because the
+ * array would be two more objects to reach (a cache miss each in the walk).
+ */
+const KEY_SHIFT = 2 ** 22;
+
+function pairKey(t: Table, j: number): number {
+  switch (j) {
+    case 0: return t.k0;
+    case 1: return t.k1;
+    case 2: return t.k2;
+    case 3: return t.k3;
+    case 4: return t.k4;
+    case 5: return t.k5;
+    case 6: return t.k6;
+    default: return t.k7;
+  }
+}
+
+function pairPfn(t: Table, j: number): number {
+  switch (j) {
+    case 0: return t.p0;
+    case 1: return t.p1;
+    case 2: return t.p2;
+    case 3: return t.p3;
+    case 4: return t.p4;
+    case 5: return t.p5;
+    case 6: return t.p6;
+    default: return t.p7;
+  }
+}
+
+function setPair(t: Table, j: number, key: number, pfn: number): void {
+  switch (j) {
+    case 0: t.k0 = key; t.p0 = pfn; return;
+    case 1: t.k1 = key; t.p1 = pfn; return;
+    case 2: t.k2 = key; t.p2 = pfn; return;
+    case 3: t.k3 = key; t.p3 = pfn; return;
+    case 4: t.k4 = key; t.p4 = pfn; return;
+    case 5: t.k5 = key; t.p5 = pfn; return;
+    case 6: t.k6 = key; t.p6 = pfn; return;
+    default: t.k7 = key; t.p7 = pfn;
+  }
+}
+
+/** The stored form (packEntry()) of pair j. */
+function pairEntry(t: Table, j: number): number {
+  return pairPfn(t, j) * PFN_SHIFT + (pairKey(t, j) & (KEY_SHIFT - 1)) * 2 + 1;
+}
+
+/** The pair of entry i, or -1. */
+function pairOf(t: Table, i: number): number {
+  for (let j = 0; j < t.singles; j++) if (pairKey(t, j) >> 22 === i) return j;
+  return -1;
+}
+
+/** Drop pair j, the last one taking its place (pairs are in no order). */
+function dropPair(t: Table, j: number): void {
+  const last = --t.singles;
+  if (j !== last) setPair(t, j, pairKey(t, last), pairPfn(t, last));
+}
+
+/** True when t keeps its Singles as pairs: a PTE table without a slot. */
+export function hasPairs(t: Table): boolean {
+  return t.slot < 0 && t.lvl === 0;
+}
 
 /** The stored form of entry i of t (packEntry(), or 0: no Single there, or one that does not fit). */
 export function storedEntry(t: Table, i: number): number {
   if (t.slot >= 0) return (t.arena as EntryArena).chunk(t.slot)[slotBase(t.slot) + i] as number;
-  const few = t.few;
-  if (few !== null) for (let j = 0; j < few.length; j += 2) if (few[j] === i) return few[j + 1] as number;
-  return 0;
+  if (t.lvl !== 0) return 0;
+  const j = pairOf(t, i);
+  return j < 0 ? 0 : pairEntry(t, j);
 }
 
 /**
- * For a table without a slot: 2 × the number of its pairs before entry i, + 1
+ * For a table with pairs: 2 × the number of its pairs before entry i, + 1
  * when i is one of them. When every segment is such a Single, that is where
  * entry i sits (or goes) in segs.
  */
 export function fewRank(t: Table, i: number): number {
-  const few = t.few;
   let r = 0;
-  if (few !== null) {
-    for (let j = 0; j < few.length; j += 2) {
-      const x = few[j] as number;
-      if (x < i) r += 2;
-      else if (x === i) r |= 1;
-    }
+  for (let j = 0; j < t.singles; j++) {
+    const x = pairKey(t, j) >> 22;
+    if (x < i) r += 2;
+    else if (x === i) r |= 1;
   }
   return r;
 }
@@ -136,29 +203,16 @@ export function fewRank(t: Table, i: number): number {
 /** Mirror Single i of t (table.ts calls this whenever a Single is set or changed). */
 export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child: Table | null): void {
   const v = packEntry(pfn, flags);
-  if (t.slot < 0 && t.lvl === 0) {
-    const few = t.few;
-    if (few !== null) {
-      for (let j = 0; j < few.length; j += 2) {
-        if (few[j] !== i) continue;
-        if (v !== 0) few[j + 1] = v;
-        else {
-          // Too big to mirror now: the segments alone hold it.
-          few.splice(j, 2);
-          t.singles--;
-        }
-        return;
-      }
-    }
-    if (v === 0) return;
-    if (few === null) {
-      t.few = [i, v];
-      t.singles++;
+  if (hasPairs(t)) {
+    const j = pairOf(t, i);
+    if (j >= 0) {
+      if (v !== 0) setPair(t, j, i * KEY_SHIFT + flags, pfn);
+      else dropPair(t, j); // too big to mirror now: the segments alone hold it
       return;
     }
-    if (few.length < 2 * FEW_MAX) {
-      few.push(i, v);
-      t.singles++;
+    if (v === 0) return;
+    if (t.singles < FEW_MAX) {
+      setPair(t, t.singles++, i * KEY_SHIFT + flags, pfn);
       return;
     }
     promote(t);
@@ -176,32 +230,25 @@ export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child
   if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
 }
 
-/** Move a PTE table's pairs into a slot of its own. */
+/** Move a PTE table's pairs into a slot of its own (t.singles stays: they are the slot's entries now). */
 function promote(t: Table): void {
   let a = t.arena;
   if (a === null) a = t.arena = new EntryArena();
-  t.slot = a.alloc();
-  const ent = a.chunk(t.slot);
-  const base = slotBase(t.slot);
-  const few = t.few as number[];
-  for (let j = 0; j < few.length; j += 2) ent[base + (few[j] as number)] = few[j + 1] as number;
-  t.few = null;
+  const slot = a.alloc();
+  const ent = a.chunk(slot);
+  const base = slotBase(slot);
+  for (let j = 0; j < t.singles; j++) ent[base + (pairKey(t, j) >> 22)] = pairEntry(t, j);
+  t.slot = slot;
 }
 
 /** Forget the Singles of [a, b) (the segments have dropped them). */
 export function mirrorClear(t: Table, a: number, b: number): void {
   if (t.singles === 0) return;
-  const few = t.few;
-  if (few !== null) {
-    let w = 0;
-    for (let j = 0; j < few.length; j += 2) {
-      const i = few[j] as number;
-      if (i >= a && i < b) continue;
-      few[w++] = i;
-      few[w++] = few[j + 1] as number;
+  if (hasPairs(t)) {
+    for (let j = t.singles - 1; j >= 0; j--) {
+      const i = pairKey(t, j) >> 22;
+      if (i >= a && i < b) dropPair(t, j);
     }
-    t.singles -= (few.length - w) / 2;
-    few.length = w;
     return;
   }
   const ar = t.arena;
@@ -223,7 +270,6 @@ export function mirrorClear(t: Table, a: number, b: number): void {
 export function releaseSlot(t: Table): void {
   if (t.slot >= 0 && t.arena !== null) t.arena.release(t.slot);
   t.slot = -1;
-  t.few = null;
   t.singles = 0;
   t.kids = null;
 }

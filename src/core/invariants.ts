@@ -75,8 +75,8 @@ export function checkInvariants(w: World): string[] {
   const checkArena = (t: Table): void => {
     const where = `table pfn 0x${t.pfn.toString(16)}`;
     if (t.slot >= 0 && t.arena === null) bad(`${where}: a slot without an arena`);
-    if (t.slot >= 0 && t.few !== null) bad(`${where}: both a slot and pairs`);
-    if (t.few !== null && (t.lvl !== 0 || t.few.length > 2 * FEW_MAX)) bad(`${where}: ${t.few.length / 2} pairs at level ${t.lvl}`);
+    if (t.slot < 0 && t.lvl === 0 && t.singles > FEW_MAX) bad(`${where}: ${t.singles} pairs`);
+    if (t.slot < 0 && t.lvl !== 0 && t.singles !== 0) bad(`${where}: ${t.singles} Singles mirrored without a slot`);
     const want = new Float64Array(PTRS);
     for (const s of t.segs) if (s.lin === null) want[s.start] = packEntry(s.pfn, s.flags);
     let n = 0;
@@ -89,8 +89,7 @@ export function checkInvariants(w: World): string[] {
       const child = v !== 0 && seg && seg.lin === null ? seg.child : null;
       if (kid !== child) bad(`${where}[${i}]: the arena's child table is not the segment's`);
     }
-    const stored = t.few !== null ? t.few.length / 2 : n;
-    if (n !== t.singles || stored !== n) bad(`${where}: ${n} entries in the arena (${stored} stored), ${t.singles} counted`);
+    if (n !== t.singles) bad(`${where}: ${n} entries in the arena, ${t.singles} counted`);
   };
 
   const visit = (mm: Mm, t: Table): void => {

@@ -21,7 +21,7 @@
  */
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
-import { fewRank, mirrorClear, mirrorSet, storedEntry, type EntryArena } from './entries';
+import { fewRank, hasPairs, mirrorClear, mirrorSet, storedEntry, type EntryArena } from './entries';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -94,8 +94,23 @@ export class Table {
   singles = 0;
   /** A non-leaf table's child Tables by entry index, for the mirrored Singles (null until the first). */
   kids: (Table | null)[] | null = null;
-  /** A PTE table without a slot: its first Singles as (index, stored entry) pairs (entries.ts). */
-  few: number[] | null = null;
+  /** A PTE table without a slot: its first Singles as pairs, kj = index · 2^22 + flags and pj = pfn (entries.ts). */
+  k0 = 0;
+  p0 = 0;
+  k1 = 0;
+  p1 = 0;
+  k2 = 0;
+  p2 = 0;
+  k3 = 0;
+  p3 = 0;
+  k4 = 0;
+  p4 = 0;
+  k5 = 0;
+  p5 = 0;
+  k6 = 0;
+  p6 = 0;
+  k7 = 0;
+  p7 = 0;
   /** walk()'s string of the entry pointing here, for that entry's pfn and flags (a cache). */
   hex = '';
   hexPfn = -1;
@@ -262,7 +277,7 @@ function insertSeg(segs: Seg[], k: number, s: Seg): void {
 /** Set entry i to a Single (replacing whatever was there). */
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
   const single: Single = { start: i, count: 1, lin: null, pfn, flags, child };
-  if (t.slot < 0 && t.segs.length === t.singles) {
+  if (hasPairs(t) && t.segs.length === t.singles) {
     // Every segment is a Single held as a pair (a PTE table without Runs, the fault
     // path's case): the pairs tell its place, without reading the segment objects.
     const r = fewRank(t, i);
