@@ -112,12 +112,21 @@ export class IntervalMap<V> {
 
   /** Replace every value v in [a, b) by f(v, start, end) piece by piece. */
   update(a: number, b: number, f: (v: V, start: number, end: number) => V): void {
+    this.change(a, b, f, undefined as V);
+  }
+
+  set(a: number, b: number, v: V): void {
+    this.change(a, b, null, v);
+  }
+
+  /** update() with f, or set() to `to` when f is null (no closure made per call on the fault path). */
+  private change(a: number, b: number, f: ((v: V, start: number, end: number) => V) | null, to: V): void {
     if (b <= a) return;
     const k = this.block(a);
     const i = this.within(k, a);
     const e = this.nextStart(k, i);
     if (b > e) {
-      this.updateSplit(a, b, f);
+      this.updateSplit(a, b, f ?? (() => to));
       return;
     }
     // [a, b) lies inside one interval: one piece, one call of f. The fault path's
@@ -127,7 +136,7 @@ export class IntervalMap<V> {
     const s = this.starts[k] as number[];
     const v = this.vals[k] as V[];
     const old = v[i] as V;
-    const nv = f(old, a, b);
+    const nv = f === null ? to : f(old, a, b);
     if (this.eq(nv, old)) return;
     if (a === s[i] && b < e && (i > 0 || k > 0)) {
       const pv = i > 0 ? (v[i - 1] as V) : ((this.vals[k - 1] as V[])[(this.vals[k - 1] as V[]).length - 1] as V);
@@ -177,10 +186,6 @@ export class IntervalMap<V> {
       }
     }
     this.merge(a, b);
-  }
-
-  set(a: number, b: number, v: V): void {
-    this.update(a, b, () => v);
   }
 
   /** Visit the pieces of [a, b) with their values. */
