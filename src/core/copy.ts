@@ -12,7 +12,7 @@ import type { Machine } from './machine';
 import type { Mm, Vma } from './mm';
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, VM_SHARED, entrySpan, indexAt, pteMkclean, pteWrprotect } from './paging';
 import { FrameKind } from './frames';
-import { findSeg, materialize, putRun, setSingle, type Lin, type Seg, type Table } from './table';
+import { findSeg, materialize, putRun, setEntry, setSingle, type Lin, type Seg, type Table } from './table';
 import { ensureChild } from './fault';
 import { relin } from './populate';
 
@@ -62,7 +62,7 @@ function copyLevel(m: Machine, dst: Mm, src: Mm, vma: Vma, st: Table, dt: Table,
       if (st.lvl === 0) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           setSingle(dt, i, s.pfn, childFlags(vma, s.flags), null);
-          if (isCow(vma) && s.flags & _PAGE_RW) s.flags = pteWrprotect(s.flags);
+          if (isCow(vma) && s.flags & _PAGE_RW) setEntry(st, s, s.pfn, pteWrprotect(s.flags));
           const kind = m.frames.kindOf(s.pfn);
           // folio_try_dup_anon_rmap_pte(): the page is no longer exclusive to the parent.
           if (kind === FrameKind.Anon) m.frames.exclusive.set(s.pfn, s.pfn + 1, false);

@@ -25,7 +25,7 @@ import {
   pteMkwriteDirty,
   vmPageProt,
 } from './paging';
-import { entryAt, entryVpn, materialize, setSingle, type RssHolder, type Single, type Table } from './table';
+import { childAt, entryAt, entryVpn, isNone, materialize, setEntry, setSingle, type RssHolder, type Single, type Table } from './table';
 import type { Shmem } from './shmem';
 import { walk, withEntries, type Access, type Walk } from './walk';
 import { hugetlbFault } from './hugetlb';
@@ -70,40 +70,45 @@ const MAX_RETRIES = 8;
 export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): AccessOutcome {
   const { m } = ctx;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    // The entry strings are made only if this walk is returned (most fault and are retried).
-    const w = walk(m, mm, vpn, access, false);
+    // The first walk's entry strings are made only if it is returned (most fault and are
+    // retried); a retry, which usually succeeds, makes them at once (upper levels' are cached).
+    const w = walk(m, mm, vpn, access, attempt > 0);
     if (!w.fault) return { kind: 'ok', walk: withEntries(touchBits(m, mm, vpn, access, w)) };
     const vma = vmaAt(mm, vpn);
-    const at = (): string => hexAddr(addrOf(vpn));
     if (!vma) {
-      m.ev.emit('bad_area', () => `no VMA covers ${at()}: SEGV_MAPERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${at()}`, walk: withEntries(w) };
+      m.ev.emit('bad_area', () => `no VMA covers ${atAddr(vpn)}: SEGV_MAPERR`);
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `no mapping at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
     const early = ctx.userFaultHook?.(m, mm, vma, vpn, access);
     if (early !== undefined) {
       if (early === 'ok' || early === 'NOPAGE') continue;
       if (early === 'OOM') {
         m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: withEntries(w) };
+        return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${atAddr(vpn)}`, walk: withEntries(w) };
       }
-      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: withEntries(w) };
+      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
     if (accessError(access, w.fault === 'protection', vma)) {
       m.ev.emit('bad_area_access_error', () => `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${at()} not permitted`, walk: withEntries(w) };
+      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${atAddr(vpn)} not permitted`, walk: withEntries(w) };
     }
     const r = handleMmFault(ctx, mm, vma, vpn, access);
     if (r === 'SIGSEGV' || r === 'SIGBUS') {
-      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${at()}`, walk: withEntries(w) };
+      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
     if (r === 'OOM') {
       m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
-      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${at()}`, walk: withEntries(w) };
+      return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${atAddr(vpn)}`, walk: withEntries(w) };
     }
   }
   const w = walk(m, mm, vpn, access);
   m.ev.emit('bad_area_access_error', 'the access keeps faulting');
   return { kind: 'signal', signal: 'SIGSEGV', cause: 'the access keeps faulting', walk: w };
+}
+
+/** The faulting address as messages print it (a function, not a closure made on every fault). */
+function atAddr(vpn: number): string {
+  return hexAddr(addrOf(vpn));
 }
 
 /** access_error() of arch/x86/mm/fault.c. */
@@ -124,7 +129,8 @@ function touchBits(m: Machine, mm: Mm, vpn: number, access: Access, w: Walk): Wa
   if (!leaf || (leaf.flags & want) === want) return w;
   let t: Table = mm.pgd;
   for (let lvl = m.top; lvl > leaf.lvl; lvl--) t = (materialize(t, indexAt(vpn, lvl)) as Single).child as Table;
-  (materialize(t, indexAt(vpn, leaf.lvl)) as Single).flags |= want;
+  const s = materialize(t, indexAt(vpn, leaf.lvl)) as Single;
+  setEntry(t, s, s.pfn, s.flags | want);
   return walk(m, mm, vpn, access);
 }
 
@@ -140,7 +146,9 @@ export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, acce
 
 /** Allocate the table under entry i of t if it is none (p4d/pud/pmd_alloc). */
 export function ensureChild(m: Machine, mm: Mm, t: Table, i: number, quiet = false): Table | null {
-  const s = materialize(t, i);
+  const known = childAt(t, i);
+  if (known) return known;
+  const s = isNone(t, i) ? null : materialize(t, i);
   if (s) return s.child;
   const child = m.allocTable(mm, t.lvl - 1, entryVpn(t, i));
   if (!child) return null;
@@ -170,8 +178,9 @@ export function __handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, ac
 function handlePteFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, access: Access): FaultResult {
   const { m } = ctx;
   const pmdIdx = indexAt(vpn, 1);
-  const ptes = entryAt(pmdTable, pmdIdx) ? (materialize(pmdTable, pmdIdx) as Single).child : null;
-  const pte = ptes ? materialize(ptes, indexAt(vpn, 0)) : null;
+  const ptes = childAt(pmdTable, pmdIdx) ?? (!isNone(pmdTable, pmdIdx) && entryAt(pmdTable, pmdIdx) ? (materialize(pmdTable, pmdIdx) as Single).child : null);
+  const pteIdx = indexAt(vpn, 0);
+  const pte = ptes && !isNone(ptes, pteIdx) ? materialize(ptes, pteIdx) : null;
   if (!pte) {
     if (vma.shmem) return doFault(ctx, mm, vma, pmdTable, vpn, access);
     return doAnonymousPage(ctx, mm, vma, pmdTable, vpn, access);
@@ -247,7 +256,8 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
     if (entryAt(ptes, pteOff)) return 'ok';
   }
   const had = shmem.pfnAt(index);
-  const pfn = shmem.getPage(m.frames, index);
+  // shmem_get_folio(): the lookup just made, or a new page (getPage() would look again).
+  const pfn = had !== null ? had : shmem.addPage(m.frames, index);
   if (pfn === null) return 'OOM';
   m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
   let flags = prot;
@@ -265,12 +275,12 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   // wp_page_reuse() and wp_page_shared(): pte_mkyoung(), then maybe_mkwrite(pte_mkdirty()).
   if (vma.flags & VM_SHARED) {
     m.ev.emit('wp_page_shared', 'a shared page: make the PTE writable');
-    pte.flags = pteMkwriteDirty(pte.flags | _PAGE_ACCESSED);
+    setEntry(ptes, pte, pte.pfn, pteMkwriteDirty(pte.flags | _PAGE_ACCESSED));
     return 'ok';
   }
   if (kind === FrameKind.Anon && (m.frames.exclusive.get(pte.pfn) || m.frames.mapcount.get(pte.pfn) === 1)) {
     m.ev.emit('wp_page_reuse', 'the page is mapped only here: write-enable it in place');
-    pte.flags = pteMkwriteDirty(pte.flags | _PAGE_ACCESSED);
+    setEntry(ptes, pte, pte.pfn, pteMkwriteDirty(pte.flags | _PAGE_ACCESSED));
     m.frames.exclusive.set(pte.pfn, pte.pfn + 1, true);
     return 'ok';
   }
@@ -289,8 +299,7 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   m.frames.exclusive.set(pfn, pfn + 1, true);
   const holder = ptes.mm as RssHolder;
   m.unmapData(holder, kind, pte.pfn, 1);
-  pte.pfn = pfn;
-  pte.flags = pteMkwriteDirty(vmPageProt(vma.flags));
+  setEntry(ptes, pte, pfn, pteMkwriteDirty(vmPageProt(vma.flags)));
   m.mapData(holder, FrameKind.Anon, pfn, 1);
   return 'ok';
 }

@@ -16,7 +16,7 @@ import { ensureChild, type FaultCtx, type FaultResult } from './fault';
 import type { Mm, Vma } from './mm';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, hexAddr, indexAt, pteMkwriteDirty, vmPageProt } from './paging';
 import type { Shmem } from './shmem';
-import { clearRange, entryAt, materialize, setSingle, type Single, type Table } from './table';
+import { clearRange, entryAt, materialize, setEntry, setSingle, type Single, type Table } from './table';
 
 const PMD_SPAN = 512;
 const PUD_SPAN = 512 * 512;
@@ -94,7 +94,8 @@ export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: 
   if (have) {
     // hugetlb_wp() on a shared mapping: make the entry writable in place (set_huge_ptep_writable()).
     if (access === 'write' && !(have.flags & _PAGE_RW) && (vma.flags & (VM_WRITE | VM_MAYSHARE)) === (VM_WRITE | VM_MAYSHARE)) {
-      (materialize(pmd, i) as Single).flags = pteMkwriteDirty(have.flags | _PAGE_ACCESSED);
+      const s = materialize(pmd, i) as Single;
+      setEntry(pmd, s, s.pfn, pteMkwriteDirty(have.flags | _PAGE_ACCESSED));
       m.ev.emit('hugetlb_wp', 'a shared hugetlb page: the PMD entry becomes writable in place');
     }
     return 'ok';

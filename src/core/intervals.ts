@@ -69,16 +69,33 @@ export class IntervalMap<V> {
     const v = this.vals[k] as V[];
     const i = this.within(k, x);
     if (s[i] === x) return;
-    // Insert at i + 1 by hand: Array.prototype.splice allocates and is slow on these short arrays.
-    s.push(x);
-    v.push(v[i] as V);
-    for (let j = s.length - 1; j > i + 1; j--) {
-      s[j] = s[j - 1] as number;
-      v[j] = v[j - 1] as V;
+    this.insertAfter(k, i, x, v[i] as V, -1, v[i] as V);
+  }
+
+  /**
+   * Insert the interval starting at x1 with value v1, and x2/v2 after it when
+   * x2 ≥ 0, right after interval i of block k: one shift of the block's tail
+   * (by hand: Array.prototype.splice allocates and is slow on these short arrays).
+   */
+  private insertAfter(k: number, i: number, x1: number, v1: V, x2: number, v2: V): void {
+    const s = this.starts[k] as number[];
+    const v = this.vals[k] as V[];
+    const n = x2 >= 0 ? 2 : 1;
+    for (let j = 0; j < n; j++) {
+      s.push(x1);
+      v.push(v1);
     }
-    s[i + 1] = x;
-    v[i + 1] = v[i] as V;
-    this.count++;
+    for (let j = s.length - 1; j > i + n; j--) {
+      s[j] = s[j - n] as number;
+      v[j] = v[j - n] as V;
+    }
+    s[i + 1] = x1;
+    v[i + 1] = v1;
+    if (n === 2) {
+      s[i + 2] = x2;
+      v[i + 2] = v2;
+    }
+    this.count += n;
     if (s.length > MAX_BLOCK) {
       const half = s.length >> 1;
       const s2 = s.splice(half);
@@ -95,7 +112,64 @@ export class IntervalMap<V> {
 
   /** Replace every value v in [a, b) by f(v, start, end) piece by piece. */
   update(a: number, b: number, f: (v: V, start: number, end: number) => V): void {
+    this.change(a, b, f, undefined as V);
+  }
+
+  set(a: number, b: number, v: V): void {
+    this.change(a, b, null, v);
+  }
+
+  /** update() with f, or set() to `to` when f is null (no closure made per call on the fault path). */
+  private change(a: number, b: number, f: ((v: V, start: number, end: number) => V) | null, to: V): void {
     if (b <= a) return;
+    const k = this.block(a);
+    const i = this.within(k, a);
+    const e = this.nextStart(k, i);
+    if (b > e) {
+      this.updateSplit(a, b, f ?? (() => to));
+      return;
+    }
+    // [a, b) lies inside one interval: one piece, one call of f. The fault path's
+    // changes are of this kind (one frame's kind, map count, exclusivity), and most
+    // either change nothing or move a boundary by b - a: the frame next to the
+    // last one allocated or mapped takes its neighbour's value.
+    const s = this.starts[k] as number[];
+    const v = this.vals[k] as V[];
+    const old = v[i] as V;
+    const nv = f === null ? to : f(old, a, b);
+    if (this.eq(nv, old)) return;
+    if (a === s[i] && b < e && (i > 0 || k > 0)) {
+      const pv = i > 0 ? (v[i - 1] as V) : ((this.vals[k - 1] as V[])[(this.vals[k - 1] as V[]).length - 1] as V);
+      if (this.eq(pv, nv)) {
+        // The previous interval grows over [a, b).
+        s[i] = b;
+        if (i === 0) this.heads[k] = b;
+        return;
+      }
+    }
+    if (a > (s[i] as number) && b === e && e !== Infinity) {
+      const nk = i + 1 < s.length ? k : k + 1;
+      const ni = i + 1 < s.length ? i + 1 : 0;
+      if (this.eq((this.vals[nk] as V[])[ni] as V, nv)) {
+        // The next interval grows back over [a, b).
+        (this.starts[nk] as number[])[ni] = a;
+        if (ni === 0) this.heads[nk] = a;
+        return;
+      }
+    }
+    // Otherwise new boundaries at a and/or b, and no neighbour can merge (checked above),
+    // unless the whole interval changes: then both neighbours may.
+    const x = s[i] as number;
+    if (a > x && b < e) this.insertAfter(k, i, a, nv, b, old); // [x, a) old, [a, b) nv, [b, e) old
+    else if (a > x) this.insertAfter(k, i, a, nv, -1, nv); // [x, a) old, [a, e) nv
+    else if (b < e) {
+      v[i] = nv; // [a, b) nv, [b, e) old
+      this.insertAfter(k, i, b, old, -1, old);
+    } else this.updateSplit(a, b, () => nv); // the whole interval: both neighbours may merge
+  }
+
+  /** update() in general: split at a and b, change each piece, merge equal neighbours. */
+  private updateSplit(a: number, b: number, f: (v: V, start: number, end: number) => V): void {
     this.split(a);
     this.split(b);
     let k = this.block(a);
@@ -112,10 +186,6 @@ export class IntervalMap<V> {
       }
     }
     this.merge(a, b);
-  }
-
-  set(a: number, b: number, v: V): void {
-    this.update(a, b, () => v);
   }
 
   /** Visit the pieces of [a, b) with their values. */

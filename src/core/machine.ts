@@ -6,11 +6,14 @@ import { EventLog } from './events';
 import { FrameKind, Frames, tableKind } from './frames';
 import { Mm } from './mm';
 import { Table, dropLink, entryVpn, type Charge, type Lin, type RssHolder, runTablePages } from './table';
+import { EntryArena, releaseSlot } from './entries';
 import { topLevel, type Paging } from './paging';
 
 export class Machine {
   readonly frames: Frames;
   readonly ev = new EventLog();
+  /** The explicit entries of every table page, by slot (entries.ts): what walk() reads. */
+  readonly arena = new EntryArena();
   constructor(
     readonly paging: Paging,
     memoryPages?: number,
@@ -27,7 +30,7 @@ export class Machine {
     const pfn = this.frames.alloc(1, tableKind(this.top));
     if (pfn === null) return null;
     const holder: Charge = { id: -1, tables: [] };
-    const pgd = new Table(this.top, pfn, 0, holder);
+    const pgd = new Table(this.top, pfn, 0, holder, this.arena);
     const mm = new Mm(pgd, this.paging, mmapBase, label);
     (pgd as { mm: Charge }).mm = mm;
     mm.tables[this.top] = 1;
@@ -39,12 +42,13 @@ export class Machine {
     const pfn = this.frames.alloc(1, tableKind(lvl));
     if (pfn === null) return null;
     mm.tables[lvl] = (mm.tables[lvl] ?? 0) + 1;
-    return new Table(lvl, pfn, base, mm);
+    return new Table(lvl, pfn, base, mm, this.arena);
   }
 
   freeTablePage(t: Table): void {
     this.frames.release(t.pfn, 1);
     t.mm.tables[t.lvl] = (t.mm.tables[t.lvl] ?? 0) - 1;
+    releaseSlot(t);
   }
 
   /** Free t and every table under it (charges included); data mappings must be gone already. */

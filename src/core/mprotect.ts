@@ -10,7 +10,7 @@ import type { Machine } from './machine';
 import type { Vma } from './mm';
 import type { Mm } from './mm';
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_RW, clearSavedDirty, VM_SHARED, VM_WRITE, entrySpan, indexAt, pteModify, vmPageProt } from './paging';
-import { findSeg, materialize, type Seg, type Table } from './table';
+import { findSeg, materialize, setEntry, type Seg, type Table } from './table';
 import { relin } from './populate';
 
 export function changeProtection(m: Machine, mm: Mm, vma: Vma, a: number, b: number): number {
@@ -69,12 +69,12 @@ function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): numb
     if (s) {
       if (t.lvl === 1 && s.flags & _PAGE_PSE) {
         // hugetlb_change_protection(): huge_pte_modify keeps PS.
-        s.flags = newFlags(vma, s.flags, false) | _PAGE_PSE;
+        setEntry(t, s, s.pfn, newFlags(vma, s.flags, false) | _PAGE_PSE);
         changed++;
       } else if (t.lvl === 0) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           const excl = m.frames.kindOf(s.pfn) === FrameKind.Anon && m.frames.exclusive.get(s.pfn);
-          s.flags = newFlags(vma, s.flags, excl);
+          setEntry(t, s, s.pfn, newFlags(vma, s.flags, excl));
           changed++;
         }
       } else if (s.child) {

@@ -20,14 +20,17 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const PTRS_PER_TABLE = 512;
 
+/** 512^0 … 512^6 (exact: powers of two), so that the fault path's index arithmetic does not call Math.pow. */
+const SPANS = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4, 512 ** 5, 512 ** 6];
+
 /** Pages covered by one entry of a table at level `lvl` (512^lvl). */
 export function entrySpan(lvl: number): number {
-  return 512 ** lvl;
+  return SPANS[lvl] ?? 512 ** lvl;
 }
 
 /** Pages covered by a whole table at level `lvl`. */
 export function tableSpan(lvl: number): number {
-  return 512 ** (lvl + 1);
+  return SPANS[lvl + 1] ?? 512 ** (lvl + 1);
 }
 
 /** The level of the PGD: 3 with 4-level paging (P4D folded into it), 4 with LA57. */

@@ -23,7 +23,7 @@ import {
   pteMkwriteDirty,
   vmPageProt,
 } from './paging';
-import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type RssHolder, type Seg, type Table } from './table';
+import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type RssHolder, type Run, type Seg, type Table } from './table';
 import type { AccessOutcome } from './fault';
 
 const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
@@ -117,7 +117,7 @@ function runNeedsNoFault(lin: Lin, write: boolean): boolean {
 /** Give entries [i, j) of t a new Lin (same block, changed leaf bits). */
 export function relin(t: Table, i: number, j: number, lin: Lin): void {
   const [first, end] = isolate(t, i, j);
-  for (let k = first; k < end; k++) (t.segs[k] as Seg).lin = lin;
+  for (let k = first; k < end; k++) (t.segs[k] as Run).lin = lin;
   mergeRuns(t);
 }
 

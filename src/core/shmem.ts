@@ -41,6 +41,11 @@ export class Shmem implements ShmemRef {
   getPage(frames: Frames, index: number): number | null {
     const have = this.pfnAt(index);
     if (have !== null) return have;
+    return this.addPage(frames, index);
+  }
+
+  /** getPage() for an index known to have no page yet (shmem_alloc_and_add_folio()). */
+  addPage(frames: Frames, index: number): number | null {
     const pfn = frames.alloc(1, FrameKind.Shmem);
     if (pfn === null) return null;
     this.pages.set(index, index + 1, pfn - index);

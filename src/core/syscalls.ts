@@ -24,6 +24,7 @@ import { Shmem } from './shmem';
 import { zapRange } from './zap';
 import { HUGE_PAGES, unshareHugetlb, zapHugetlb, type HugeCtx } from './hugetlb';
 import { freePgtables } from './free-pgtables';
+import { releaseSlot } from './entries';
 import { changeProtection } from './mprotect';
 import {
   MAP_ANONYMOUS,
@@ -341,6 +342,7 @@ export function exitMmap(ctx: VmCtx, mm: Mm): void {
   for (const v of all) releaseVma(ctx, v);
   ctx.beforePgdFree?.(mm);
   m.frames.release(mm.pgd.pfn, 1);
+  releaseSlot(mm.pgd); // pgd_free(): the PGD's slot in the arena goes too (entries.ts)
   mm.tables[mm.pgd.lvl] = (mm.tables[mm.pgd.lvl] ?? 0) - 1;
   m.ev.emit('mm_free_pgd', `PGD page pfn 0x${mm.pgd.pfn.toString(16)} freed`);
 }

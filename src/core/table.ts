@@ -13,9 +13,15 @@
  * All positions are in the vpn space of the table's `base`: the vpn its entry
  * 0 maps in the mm that allocated it. A table shared into another mm (mshare)
  * keeps its base; the guest reaches it through an entry at the same index.
+ *
+ * The Singles are also mirrored, by index, in the machine's EntryArena
+ * (entries.ts), which is what the MMU's walk reads. Every change of a Single
+ * goes through this file (setSingle, materialize, setEntry, clearRange,
+ * putRun), which writes both; Single's fields are readonly elsewhere.
  */
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
+import { fewRank, hasPairs, mirrorClear, mirrorSet, storedEntry, type EntryArena } from './entries';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -46,14 +52,18 @@ export interface Lin {
 }
 
 export interface Single {
-  start: number;
-  count: 1;
-  lin: null;
-  pfn: number;
-  flags: number;
+  readonly start: number;
+  readonly count: 1;
+  readonly lin: null;
+  /** Change pfn and flags with setEntry(), which keeps the arena in step. */
+  readonly pfn: number;
+  readonly flags: number;
   /** The table this entry points to; null for a leaf (a PTE, or a huge PMD). */
-  child: Table | null;
+  readonly child: Table | null;
 }
+
+/** A Single as table.ts alone may change it. */
+type MutableSingle = { -readonly [K in keyof Single]: Single[K] };
 
 export interface Run {
   start: number;
@@ -78,13 +88,50 @@ export class Table {
    * (huge_pmd_share() calls mm_inc_nr_pmds()), and `mm` is one of them.
    */
   perLink = false;
+  /** This table's slot in `arena`: -1 until it holds a Single (a PTE table: FEW_MAX + 1 Singles), and again once its page is freed. */
+  slot = -1;
+  /** Singles mirrored in the slot: segs.length > singles means some entries are Runs (or are not mirrored). */
+  singles = 0;
+  /** A non-leaf table's child Tables by entry index, for the mirrored Singles (null until the first). */
+  kids: (Table | null)[] | null = null;
+  /** A PTE table without a slot: its first Singles as pairs, kj = index · 2^22 + flags and pj = pfn (entries.ts). */
+  k0 = 0;
+  p0 = 0;
+  k1 = 0;
+  p1 = 0;
+  k2 = 0;
+  p2 = 0;
+  k3 = 0;
+  p3 = 0;
+  k4 = 0;
+  p4 = 0;
+  k5 = 0;
+  p5 = 0;
+  k6 = 0;
+  p6 = 0;
+  k7 = 0;
+  p7 = 0;
+  /** walk()'s string of the entry pointing here, for that entry's pfn and flags (a cache). */
+  hex = '';
+  hexPfn = -1;
+  hexFlags = 0;
   constructor(
     readonly lvl: number,
     readonly pfn: number,
     readonly base: number,
     /** Mutable only for recharge(): a table outliving the mm that allocated it. */
     public mm: Charge,
+    /** The machine's arena; a table made on its own (tests) gets its own at its first Single. */
+    public arena: EntryArena | null = null,
   ) {}
+}
+
+/** Change a Single's pfn and flags in place (pte_mkwrite(), pte_wrprotect(), …). */
+export function setEntry(t: Table, s: Single, pfn: number, flags: number): void {
+  const m = s as MutableSingle;
+  m.pfn = pfn;
+  m.flags = flags;
+  mirrorSet(t, s.start, pfn, flags, s.child);
 }
 
 /** What one entry holds, whether stored or computed from a Run. */
@@ -133,7 +180,7 @@ export function runChild(t: Table, i: number, lin: Lin): Table {
   const vpn = entryVpn(t, i);
   const lvl = t.lvl - 1;
   const pfn = (lin.tab0[lvl] as number) + (vpn - lin.vpn0) / tableSpan(lvl);
-  const child = new Table(lvl, pfn, vpn, lin.mm);
+  const child = new Table(lvl, pfn, vpn, lin.mm, t.arena);
   // Its entries are tables above `bottom`, leaves at level 0 unless zapped, none otherwise.
   if (lvl > lin.bottom || (lvl === 0 && lin.bottom === 0 && lin.leaf !== 0)) {
     child.segs = [{ start: 0, count: 512, lin }];
@@ -158,6 +205,20 @@ export function entryAt(t: Table, i: number): EntryView | null {
   const s = t.segs[k] as Seg;
   if (s.lin === null) return { pfn: s.pfn, flags: s.flags, child: s.child, lin: null };
   return runEntry(t, i, s.lin);
+}
+
+/**
+ * The table a non-leaf Single at i points to, from the arena's index (no
+ * bisecting): what materialize(t, i)?.child gives when it is not null. Null
+ * means "ask materialize()" (none, a Run, a leaf, or not mirrored).
+ */
+export function childAt(t: Table, i: number): Table | null {
+  return t.kids === null ? null : (t.kids[i] as Table | null);
+}
+
+/** True when entry i is certainly none: no Single in the arena, and no Run or unmirrored Single in the segments. */
+export function isNone(t: Table, i: number): boolean {
+  return t.segs.length === t.singles && storedEntry(t, i) === 0;
 }
 
 /** Make i the first entry of a segment (splitting a Run); i may be 512. */
@@ -198,12 +259,34 @@ export function materialize(t: Table, i: number): Single | null {
   }
   const single: Single = { start: i, count: 1, lin: null, pfn: e.pfn, flags: e.flags, child: e.child };
   t.segs[first] = single;
+  mirrorSet(t, i, e.pfn, e.flags, e.child);
   return single;
+}
+
+/** segs.splice(k, 0, s) without the array splice() returns: most tables hold a few segments. */
+function insertSeg(segs: Seg[], k: number, s: Seg): void {
+  if (segs.length > 64) {
+    segs.splice(k, 0, s);
+    return;
+  }
+  segs.push(s);
+  for (let j = segs.length - 1; j > k; j--) segs[j] = segs[j - 1] as Seg;
+  segs[k] = s;
 }
 
 /** Set entry i to a Single (replacing whatever was there). */
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
   const single: Single = { start: i, count: 1, lin: null, pfn, flags, child };
+  if (hasPairs(t) && t.segs.length === t.singles) {
+    // Every segment is a Single held as a pair (a PTE table without Runs, the fault
+    // path's case): the pairs tell its place, without reading the segment objects.
+    const r = fewRank(t, i);
+    mirrorSet(t, i, pfn, flags, child);
+    if (r & 1) t.segs[r >> 1] = single;
+    else insertSeg(t.segs, r >> 1, single);
+    return single;
+  }
+  mirrorSet(t, i, pfn, flags, child);
   // Fast paths (the fault path): entry i is none, or a one-entry segment.
   const k = lowerSeg(t, i);
   const s = t.segs[k];
@@ -224,12 +307,14 @@ export function setSingle(t: Table, i: number, pfn: number, flags: number, child
 export function clearRange(t: Table, a: number, b: number): void {
   const [first, end] = isolate(t, a, b);
   t.segs.splice(first, end - first);
+  mirrorClear(t, a, b);
 }
 
 /** Store a Run over [start, start + count), replacing what was there. */
 export function putRun(t: Table, start: number, count: number, lin: Lin): void {
   const [first, end] = isolate(t, start, start + count);
   t.segs.splice(first, end - first, { start, count, lin });
+  mirrorClear(t, start, start + count);
   mergeRuns(t);
 }
 

@@ -6,6 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
+import { entryFlags, entryPfn, storedEntry } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -52,10 +53,24 @@ const PFN_FAST_LIMIT = 2 ** 40;
 const HEX3: string[] = [];
 for (let i = 0; i < 4096; i++) HEX3.push(i.toString(16).padStart(3, '0'));
 
+/**
+ * '0x8000000' or '0x0000000' (NX or not, PFN bits 24–47 zero) followed by the
+ * PFN's bits 12–23: the first 12 characters of the entry of a PFN below 2^24,
+ * made once each (two concatenations per entry instead of five).
+ */
+const HEAD: (string | undefined)[][] = [new Array<string | undefined>(4096).fill(undefined), new Array<string | undefined>(4096).fill(undefined)];
+
 /** entryHex() without BigInt: the entry's 12-bit groups are the flags' and the PFN's own. */
 function hexOf(pfn: number, flags: number): string {
   // SavedDirty (bit 58) and a PROT_NONE entry's inverted PFN take the full path.
   if (pfn >= PFN_FAST_LIMIT || flags & _PAGE_SAVED_DIRTY || (!(flags & _PAGE_PRESENT) && flags & _PAGE_PROTNONE)) return entryHex(pfn, flags);
+  if (pfn < 2 ** 24) {
+    const nx = flags & _PAGE_NX ? 1 : 0;
+    const heads = HEAD[nx] as (string | undefined)[];
+    let head = heads[pfn >> 12];
+    if (head === undefined) heads[pfn >> 12] = head = (nx ? '0x8000000' : '0x0000000') + (HEX3[pfn >> 12] as string);
+    return head + (HEX3[pfn & 0xfff] as string) + (HEX3[flags & 0xfff] as string);
+  }
   return (
     (flags & _PAGE_NX ? '0x8' : '0x0') +
     (HEX3[Math.floor(pfn / 2 ** 36) & 0xfff] as string) +
@@ -64,6 +79,19 @@ function hexOf(pfn: number, flags: number): string {
     (HEX3[pfn & 0xfff] as string) +
     (HEX3[flags & 0xfff] as string)
   );
+}
+
+/**
+ * hexOf() of an entry that points to table c, kept on c: the upper levels'
+ * entries are the same from one walk to the next.
+ */
+function hexOfLink(c: Table, pfn: number, flags: number): string {
+  if (c.hexPfn !== pfn || c.hexFlags !== flags) {
+    c.hex = hexOf(pfn, flags);
+    c.hexPfn = pfn;
+    c.hexFlags = flags;
+  }
+  return c.hex;
 }
 
 /**
@@ -88,16 +116,27 @@ export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', e
     let flags = 0;
     let child: Table | null = null;
     if (lin === null) {
-      const k = findSeg(t, i);
-      if (k >= 0) {
-        const s = t.segs[k] as Seg;
-        if (s.lin === null) {
-          pfn = s.pfn;
-          flags = s.flags;
-          child = s.child;
-        } else {
-          lin = s.lin;
-          hv = t.base + (vpn % (span * 512));
+      // An explicit entry: read from the table's slot in the arena (entries.ts), as the MMU reads memory.
+      const v = storedEntry(t, i);
+      if (v !== 0) {
+        pfn = entryPfn(v);
+        flags = entryFlags(v, pfn);
+        child = t.kids === null ? null : (t.kids[i] as Table | null);
+      }
+      // Not a Single there: none, or inside a Run, which only the segments tell.
+      if (v === 0 && t.segs.length > t.singles) {
+        const k = findSeg(t, i);
+        if (k >= 0) {
+          const s = t.segs[k] as Seg;
+          if (s.lin === null) {
+            // A Single the arena does not hold: too big to pack, or in a table whose page was freed (releaseSlot).
+            pfn = s.pfn;
+            flags = s.flags;
+            child = s.child;
+          } else {
+            lin = s.lin;
+            hv = t.base + (vpn % (span * 512));
+          }
         }
       }
     }
@@ -117,7 +156,9 @@ export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', e
       levels.push({ level, index: i, tablePfn, entry: null, pfn: null, flags: 0 });
       return { levels, fault: 'not-present' };
     }
-    levels.push({ level, index: i, tablePfn, entry: entries ? hexOf(pfn, flags) : '', pfn, flags });
+    let entry = '';
+    if (entries) entry = child !== null ? hexOfLink(child, pfn, flags) : hexOf(pfn, flags);
+    levels.push({ level, index: i, tablePfn, entry, pfn, flags });
     if (!(flags & _PAGE_PRESENT)) return { levels, fault: 'not-present' };
     const isLeaf = lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0);
     if (isLeaf) {
