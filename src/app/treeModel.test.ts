@@ -24,4 +24,16 @@ describe('the tree model of a step', () => {
     expect(sel).not.toBe(a);
     expect(treeModelFor(snap, step, report, null, ['t1'])).not.toBe(a);
   });
+
+  it('keeps the models of a few snapshots only', () => {
+    const a = treeModelFor(snap, step, report, null, []);
+    // Six other snapshots laid out since: the first is laid out again.
+    for (let n = 0; n < 6; n++) {
+      const o = snapshotAt(INTRO_SCENARIO, sc, n);
+      if (o.ok) treeModelFor({ ...o.snapshot }, stepAt(sc, n), stepReport(INTRO_SCENARIO, sc, n), null, []);
+    }
+    const again = treeModelFor(snap, step, report, null, []);
+    expect(again).not.toBe(a);
+    expect(again).toEqual(a);
+  });
 });

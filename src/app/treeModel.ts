@@ -63,7 +63,13 @@ export interface TreeModelData {
   totalTrees: number;
 }
 
-const cache = new WeakMap<Snapshot, Map<string, TreeModelData>>();
+/**
+ * Laid-out steps kept, most recent last: the step on screen, the one
+ * computed ahead, a few to go back to. Few, as a layout of ~10,000 nodes
+ * holds megabytes (the worker's views are kept by the hundred).
+ */
+const cache = new Map<Snapshot, Map<string, TreeModelData>>();
+const SNAPSHOTS = 6;
 /** Models kept per snapshot (UI states: a few selections and opened tables). */
 const PER_SNAPSHOT = 4;
 
@@ -90,7 +96,10 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
 export function treeModelFor(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): TreeModelData {
   const key = uiKey(selection, openTables);
   let byUi = cache.get(snapshot);
-  if (!byUi) cache.set(snapshot, (byUi = new Map()));
+  if (byUi) cache.delete(snapshot);
+  else byUi = new Map();
+  cache.set(snapshot, byUi);
+  if (cache.size > SNAPSHOTS) cache.delete(cache.keys().next().value as Snapshot);
   let m = byUi.get(key);
   if (!m) {
     m = compute(snapshot, step, report, selection, openTables);

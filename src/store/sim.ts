@@ -44,8 +44,11 @@ export type SnapshotResult = { ok: true; snapshot: Snapshot } | { ok: false; fai
 
 /** Most entries inspect() lists per table; the view shows fewer and says "+N more". */
 export const MAX_ENTRIES = 64;
-/** How many snapshots each replay keeps. */
-const SNAPSHOT_CACHE = 48;
+/**
+ * How many snapshots each replay keeps. Few: the page keeps the views it was
+ * sent (src/store/simClient.ts), and a forest of 64 forked tasks is ~4 MB.
+ */
+const SNAPSHOT_CACHE = 8;
 
 class Replay {
   /** Runs the scenario forward once, with checkpoints to come back to (src/scenario/timeline.ts). */
