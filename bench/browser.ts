@@ -209,10 +209,13 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes, drawn, all: lat.map((x) => Math.round(x)), ready };
     };
 
+    const w = wideScenario(64);
+    const measureWide = async (): Promise<{ wide: StepFigures; widePaced: StepFigures }> => ({
+      wide: await stepAll('64 tasks', w.text, w.from),
+      widePaced: await stepAll('64 tasks', w.text, w.from, READING_MS),
+    });
     if (opts.wideOnly) {
-      const w = wideScenario(64);
-      const wide = await stepAll('64 tasks', w.text, w.from);
-      const widePaced = await stepAll('64 tasks', w.text, w.from, READING_MS);
+      const { wide, widePaced } = await measureWide();
       return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], galleryPaced: [], wide, widePaced, wideOnly: true };
     }
     // Control: what a click-to-frame costs on this machine at all (a bare page, no app).
@@ -250,9 +253,7 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       figures.push(await stepAll(g.name, g.text));
       paced.push(await stepAll(g.name, g.text, 0, READING_MS));
     }
-    const w = wideScenario(64);
-    const wide = await stepAll('64 tasks', w.text, w.from);
-    const widePaced = await stepAll('64 tasks', w.text, w.from, READING_MS);
+    const { wide, widePaced } = await measureWide();
     return { bare, interactiveMs: median(runs), interactiveRuns: runs, gallery: figures, galleryPaced: paced, wide, widePaced };
   } catch (e) {
     return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e) };

@@ -8,6 +8,7 @@
  * the user reads the current one) is laid out in idle time (prepareTreeModel):
  * "Next step" then finds it ready and only draws.
  */
+import { lruGet, lruSet } from '../store/lru';
 import type { Forest } from '../core/inspect';
 import type { ReportStep } from '../scenario/report';
 import type { Step } from '../scenario/ast';
@@ -95,16 +96,12 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
 /** The model for a snapshot and UI state: computed once, then kept. */
 export function treeModelFor(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): TreeModelData {
   const key = uiKey(selection, openTables);
-  let byUi = cache.get(snapshot);
-  if (byUi) cache.delete(snapshot);
-  else byUi = new Map();
-  cache.set(snapshot, byUi);
-  if (cache.size > SNAPSHOTS) cache.delete(cache.keys().next().value as Snapshot);
+  const byUi = lruGet(cache, snapshot) ?? new Map<string, TreeModelData>();
+  lruSet(cache, snapshot, byUi, SNAPSHOTS);
   let m = byUi.get(key);
   if (!m) {
     m = compute(snapshot, step, report, selection, openTables);
-    byUi.set(key, m);
-    if (byUi.size > PER_SNAPSHOT) byUi.delete(byUi.keys().next().value as string);
+    lruSet(byUi, key, m, PER_SNAPSHOT);
   }
   return m;
 }

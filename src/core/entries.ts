@@ -217,8 +217,7 @@ export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child
     }
     promote(t);
   }
-  let a = t.arena;
-  if (a === null) a = t.arena = new EntryArena();
+  const a = arenaOf(t);
   if (t.slot < 0) t.slot = a.alloc();
   const ent = a.chunk(t.slot);
   const k = slotBase(t.slot) + i;
@@ -230,10 +229,14 @@ export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child
   if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
 }
 
+/** t's machine's arena (a table made on its own, in tests, gets one of its own). */
+function arenaOf(t: Table): EntryArena {
+  return (t.arena ??= new EntryArena());
+}
+
 /** Move a PTE table's pairs into a slot of its own (t.singles stays: they are the slot's entries now). */
 function promote(t: Table): void {
-  let a = t.arena;
-  if (a === null) a = t.arena = new EntryArena();
+  const a = arenaOf(t);
   const slot = a.alloc();
   const ent = a.chunk(slot);
   const base = slotBase(slot);

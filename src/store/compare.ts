@@ -3,6 +3,7 @@
  * Worker and memoised per scenario text. Only the latest text keeps a
  * worker running: asking for another one stops the previous computation.
  */
+import { lruSet } from './lru';
 import type { Report } from '../scenario/report';
 import { comparisonFor, type CompareResult } from './sim';
 import type { Scenario } from '../scenario/ast';
@@ -13,8 +14,7 @@ const done = new Map<string, CompareResult>();
 let running: { text: string; worker: Worker; listeners: Set<() => void> } | null = null;
 
 function finish(text: string, result: CompareResult): void {
-  done.set(text, result);
-  if (done.size > 4) done.delete(done.keys().next().value as string);
+  lruSet(done, text, result, 4);
   const r = running;
   if (r && r.text === text) {
     r.worker.terminate();

@@ -14,6 +14,7 @@
  * parsed scenario and the cursor; this module is a memo of what follows from
  * them. Nothing here touches React or the DOM.
  */
+import { lruGet, lruSet } from './lru';
 import { inspect, type Forest } from '../core/inspect';
 import type { Scenario } from '../scenario/ast';
 import type { Report, ReportStep } from '../scenario/report';
@@ -100,12 +101,8 @@ class Replay {
 
   snapshot(n: number, expand: readonly string[]): SnapshotResult {
     const key = `${n}|${expand.join(',')}`;
-    const hit = this.snapshots.get(key);
-    if (hit) {
-      this.snapshots.delete(key);
-      this.snapshots.set(key, hit);
-      return { ok: true, snapshot: hit };
-    }
+    const hit = lruGet(this.snapshots, key);
+    if (hit) return { ok: true, snapshot: hit };
     if (!this.advanceTo(n)) return { ok: false, failure: this.failure as SimFailure };
     let snap: Snapshot;
     try {
@@ -113,11 +110,7 @@ class Replay {
     } catch (e) {
       return { ok: false, failure: { step: n, message: e instanceof Error ? e.message : String(e) } };
     }
-    this.snapshots.set(key, snap);
-    if (this.snapshots.size > SNAPSHOT_CACHE) {
-      const oldest = this.snapshots.keys().next().value as string;
-      this.snapshots.delete(oldest);
-    }
+    lruSet(this.snapshots, key, snap, SNAPSHOT_CACHE);
     return { ok: true, snapshot: snap };
   }
 

@@ -6,6 +6,7 @@
  * dropped and a fresh one started (so a step that runs for minutes never
  * holds the page hostage). Where there is no Worker, it computes in place.
  */
+import { lruSet } from './lru';
 import type { ReportStep } from '../scenario/report';
 import type { Scenario } from '../scenario/ast';
 import { snapshotAt, stepReport, type SnapshotResult } from './sim';
@@ -218,15 +219,12 @@ export class SimClient {
   /** Keep a view; tell subscribers unless it was computed ahead (nobody is waiting for it, and it must not replace what is on screen). */
   private deliver(v: SimView, shown = true): void {
     const k = cacheKey(v.key, v.n, v.expand);
-    this.cache.delete(k);
-    this.cache.set(k, v);
-    if (this.cache.size > CACHE) this.cache.delete(this.cache.keys().next().value as string);
+    lruSet(this.cache, k, v, CACHE);
     if (!shown) {
       for (const l of this.aheadListeners) l(v);
       return;
     }
-    this.latestByKey.set(v.key, v);
-    if (this.latestByKey.size > 4) this.latestByKey.delete(this.latestByKey.keys().next().value as number);
+    lruSet(this.latestByKey, v.key, v, 4);
     this.version++;
     for (const l of this.listeners) l();
   }

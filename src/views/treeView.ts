@@ -240,7 +240,6 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
   const nodeLayer = viewport.append('g').attr('class', 'nodes');
   const animLayer = viewport.append('g').attr('class', 'anim').attr('aria-hidden', 'true');
 
-  let current: TreeModel | null = null;
   let lastFitKey: string | null = null;
   let lastStepKey: string | null = null;
   /** Until the user pans or zooms, the view keeps the whole forest in sight. */
@@ -274,13 +273,13 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       ? new ResizeObserver((entries) => {
           const r = entries[entries.length - 1]?.contentRect;
           if (r) size = { w: r.width, h: r.height };
-          if (current && !userMoved) fit();
+          if (last && !userMoved) fit();
         })
       : null;
   resize?.observe(svgEl);
 
   const fitTransform = (): ZoomTransform => {
-    const layout = current?.layout;
+    const layout = last?.m.layout;
     const { w: sw, h: sh } = svgSize();
     const w = sw || 800;
     const h = sh || 500;
@@ -449,12 +448,15 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     stepChanged: boolean;
     dur: number;
     walkNodes: Map<string, number>;
-    walkRows: Map<string, number>;
+    /** Walk rows: node, entry index, position in the walk. */
+    walkRows: [string, number, number][];
     walkEdges: Map<string, number>;
     copyEdges: Set<string>;
     walkClass: string;
   }
   let last: DrawState | null = null;
+  /** The same drawing again, without a step's animations (a pan, an export). */
+  const quiet = (st: DrawState): DrawState => ({ ...st, stepChanged: false, motion: false, dur: 0 });
 
   /**
    * Draw the nodes and edges of the layout: all of them, or (a big forest)
@@ -573,9 +575,8 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       });
     }
     const rowEl = (node: string, index: number): SVGGElement | null => nodeEls.get(node)?.querySelector<SVGGElement>(`:scope > g.row[data-index="${index}"]`) ?? null;
-    for (const [key, i] of walkRows) {
-      const cut = key.lastIndexOf(':');
-      const el = rowEl(key.slice(0, cut), Number(key.slice(cut + 1)));
+    for (const [node, index, i] of walkRows) {
+      const el = rowEl(node, index);
       if (el) markedRows.push(mark(el, walkClass, i));
     }
     if (m.selection?.kind === 'entry') {
@@ -585,7 +586,6 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
         markedRows.push(el);
       }
     }
-
   };
 
   /** Past this many nodes, only what is in and around the view is drawn. */
@@ -605,12 +605,11 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     if (redraw || !last || !culling(last.m)) return;
     redraw = requestAnimationFrame(() => {
       redraw = 0;
-      if (last) draw({ ...last, stepChanged: false, motion: false, dur: 0 }, 'view');
+      if (last) draw(quiet(last), 'view');
     });
   };
 
   const update = (m: TreeModel): void => {
-    current = m;
     const motion = !reducedMotion();
     const stepChanged = m.stepKey !== lastStepKey;
     lastStepKey = m.stepKey;
@@ -618,12 +617,12 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
 
     // The walk: node → its level's position in the walk (for the delay), entry rows, edges.
     const walkNodes = new Map<string, number>();
-    const walkRows = new Map<string, number>();
+    const walkRows: [string, number, number][] = [];
     const walkEdges = new Map<string, number>();
     if (m.animateWalk) {
       m.walk.forEach((p, i) => {
         walkNodes.set(p.node, i);
-        walkRows.set(`${p.node}:${p.index}`, i);
+        walkRows.push([p.node, p.index, i]);
         if (p.target !== undefined) {
           walkEdges.set(`${p.node}:${p.index}`, i + 0.5);
           if (!walkNodes.has(p.target)) walkNodes.set(p.target, i + 1);
@@ -633,11 +632,12 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     // A copied entry's new edge waits for the travelling token.
     const copyEdges = new Set(m.copies.map((c) => `${c.to.node}:${c.to.index}`));
 
+    // A new step animates the walk; any other update (hover, selection) shows it lit already.
+    last = { m, motion, stepChanged, dur, walkNodes, walkRows, walkEdges, copyEdges, walkClass: stepChanged && motion ? 'walk' : 'walk-static' };
     if (m.fitKey !== lastFitKey) {
       lastFitKey = m.fitKey;
       fit();
     } else if (!userMoved) fit(stepChanged);
-    last = { m, motion, stepChanged, dur, walkNodes, walkRows, walkEdges, copyEdges, walkClass: stepChanged && motion ? 'walk' : 'walk-static' };
     draw(last, culling(m) ? 'view' : 'all');
 
     // The copied entry travels from the host's slot to the guest's.
@@ -665,12 +665,11 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
           .remove();
       }
     }
-
   };
 
   wholeTree.set(svgEl, <T>(fn: () => T): T => {
     if (!last || !culling(last.m)) return fn();
-    const st = { ...last, stepChanged: false, motion: false, dur: 0 };
+    const st = quiet(last);
     draw(st, 'all');
     try {
       return fn();
