@@ -37,6 +37,13 @@ const MAX_STEPS = 40;
  */
 const READING_MS = 500;
 
+/** What window.__ptx.result gives for one click. */
+interface Measured {
+  ms: number;
+  /** The main thread's work: ms without the idle wait for the frame that shows the step. */
+  work: number;
+}
+
 export interface StepFigures {
   name: string;
   steps: number;
@@ -48,13 +55,15 @@ export interface StepFigures {
   drawn: number;
   /** Every step's latency, in order (ms). */
   all: number[];
+  /** Every step's main-thread work (Measured.work), in order (ms). */
+  work: number[];
   /** Steps whose view was computed ahead and ready at the click (window.__ptxSimStats), of `steps`. */
   ready: number;
 }
 
 export interface BrowserResult {
   /** Control: the same click-to-frame measurement on a bare page whose button only changes a text. */
-  bare: { p50: number; p95: number } | null;
+  bare: { p50: number; p95: number; work: number[] } | null;
   interactiveMs: number;
   interactiveRuns: number[];
   gallery: StepFigures[];
@@ -137,16 +146,25 @@ window.__ptx = (() => {
   api.arm = (n) => {
     api.result = new Promise((resolve) => {
       let start = -1;
+      let readyAtMs = -1;
       document.addEventListener('click', (e) => {
         const b = e.target && e.target.closest ? e.target.closest('button') : null;
         if (isNext(b)) start = e.timeStamp;
       }, { capture: true, once: true });
       const check = () => {
         if (start < 0 || readyAt(n) === false) return;
+        readyAtMs = performance.now();
         obs.disconnect();
         requestAnimationFrame(() => {
+          const frameAt = performance.now();
           const ch = new MessageChannel();
-          ch.port1.onmessage = () => resolve(performance.now() - start);
+          ch.port1.onmessage = () => {
+            const end = performance.now();
+            // The main thread's work for the step: up to the view's change,
+            // then the frame's rendering (style, layout, paint), without the
+            // idle wait for that frame in between.
+            resolve({ ms: end - start, work: readyAtMs - start + (end - frameAt) });
+          };
           ch.port2.postMessage(0);
         });
       };
@@ -159,7 +177,7 @@ window.__ptx = (() => {
 `;
 
 
-export async function runBrowser(root: string, distDir: string, opts: { reps: number; wideOnly?: boolean }): Promise<BrowserResult> {
+export async function runBrowser(root: string, distDir: string, opts: { reps: number; wideOnly?: boolean; galleryFilter?: string[] }): Promise<BrowserResult> {
   let pw: typeof import('@playwright/test');
   try {
     pw = await import('@playwright/test');
@@ -194,19 +212,22 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
     const stepAll = async (name: string, text: string, from = 0, pauseMs = 0): Promise<StepFigures> => {
       const { page, total } = await open(text, from);
       const lat: number[] = [];
+      const work: number[] = [];
       const next = page.getByRole('button', { name: 'Next step', exact: true });
       for (let n = from + 1; n <= Math.min(total, from + MAX_STEPS); n++) {
         if (pauseMs) await page.waitForTimeout(pauseMs);
         await page.evaluate(`window.__ptx.arm(${n})`);
         await next.click();
-        lat.push((await page.evaluate('window.__ptx.result')) as number);
+        const r = (await page.evaluate('window.__ptx.result')) as Measured;
+        lat.push(r.ms);
+        work.push(r.work);
       }
       const stats = (await page.evaluate('window.__ptxSimStats ?? null')) as { requests: number; ready: number } | null;
       const ready = stats ? Math.min(stats.ready, lat.length) : 0;
       const drawn = await page.locator('g.node').count();
       const nodes = Number((await page.getByTestId('tree').getAttribute('data-layout-nodes')) ?? drawn);
       await page.context().close();
-      return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes, drawn, all: lat.map((x) => Math.round(x)), ready };
+      return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes, drawn, all: lat.map((x) => Math.round(x)), work: work.map((x) => Math.round(x * 10) / 10), ready };
     };
 
     const w = wideScenario(64);
@@ -220,6 +241,7 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
     }
     // Control: what a click-to-frame costs on this machine at all (a bare page, no app).
     const bareLat: number[] = [];
+    const bareWork: number[] = [];
     {
       const ctx = await b.newContext({ viewport: { width: 1440, height: 900 } });
       const page = await ctx.newPage();
@@ -232,13 +254,15 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       for (let n = 1; n <= 30; n++) {
         await page.evaluate(`window.__ptx.arm(${n})`);
         await next.click();
-        bareLat.push((await page.evaluate('window.__ptx.result')) as number);
+        const r = (await page.evaluate('window.__ptx.result')) as Measured;
+        bareLat.push(r.ms);
+        bareWork.push(r.work);
       }
       await ctx.close();
     }
-    const bare = { p50: quantile(bareLat, 0.5), p95: quantile(bareLat, 0.95) };
+    const bare = { p50: quantile(bareLat, 0.5), p95: quantile(bareLat, 0.95), work: bareWork };
 
-    const gallery = galleryTexts(root);
+    const gallery = galleryTexts(root).filter((g) => !opts.galleryFilter || opts.galleryFilter.some((f) => g.name.includes(f)));
     const first = gallery[0];
     if (!first) return { bare, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: 'the gallery is empty' };
     const runs: number[] = [];
@@ -285,6 +309,27 @@ export function browserRows(r: BrowserResult): Row[] {
       status: worst && worst.p95 <= 16 ? 'pass' : 'miss',
     };
   };
+  /**
+   * "Within one frame", as the app can be held to it: the main thread's
+   * work for a step (the click's handlers up to the view's change, then the
+   * frame's style, layout and paint) fits in 16 ms, so a display at 60 Hz
+   * shows the step at its next refresh. The millisecond rows also count the
+   * idle wait for that frame (up to 16.7 ms however little the click does:
+   * see the control), which no app can shorten.
+   */
+  const workRow = (figs: StepFigures[], how: string): Row => {
+    const per = figs.map((g) => ({ name: g.name, p50: quantile(g.work, 0.5), p95: quantile(g.work, 0.95) }));
+    const within = per.filter((g) => g.p95 <= 16).length;
+    const worst = [...per].sort((a, b) => b.p95 - a.p95)[0];
+    return {
+      what: `browser: a gallery step's main-thread work (no wait for the frame), ${how} (p50 / p95 per scenario)`,
+      figure: worst
+        ? `median ${fmtMs(median(per.map((g) => g.p50)))} / ${fmtMs(median(per.map((g) => g.p95)))}; worst p95 ${fmtMs(worst.p95)} (${worst.name}); ${within} of ${figs.length} within 16 ms`
+        : 'no steps',
+      goal: 'p95 ≤ 16 ms',
+      status: worst && worst.p95 <= 16 ? 'pass' : 'miss',
+    };
+  };
   const rows: Row[] = r.wideOnly
     ? []
     : [
@@ -296,11 +341,13 @@ export function browserRows(r: BrowserResult): Row[] {
     },
     galleryRow(r.gallery, 'clicks back to back'),
     galleryRow(r.galleryPaced, `a click every ${READING_MS} ms`),
+    workRow(r.gallery, 'clicks back to back'),
+    workRow(r.galleryPaced, `a click every ${READING_MS} ms`),
   ];
   if (r.bare) {
     rows.push({
       what: 'browser: the same click-to-frame on a bare page (control, no app)',
-      figure: `p50 ${fmtMs(r.bare.p50)} / p95 ${fmtMs(r.bare.p95)}`,
+      figure: `p50 ${fmtMs(r.bare.p50)} / p95 ${fmtMs(r.bare.p95)}; work p50 ${fmtMs(quantile(r.bare.work, 0.5))} / p95 ${fmtMs(quantile(r.bare.work, 0.95))}`,
       goal: '(the floor here)',
       status: 'info',
     });
@@ -312,7 +359,7 @@ export function browserRows(r: BrowserResult): Row[] {
     if (!w) continue;
     rows.push({
       what: `browser: step latency, 64 tasks, ${how} (${w.nodes.toLocaleString('en-US')} nodes laid out, ${w.drawn.toLocaleString('en-US')} drawn in view)`,
-      figure: `p50 ${fmtMs(w.p50)} / p95 ${fmtMs(w.p95)} (${w.ready} of ${w.steps} steps computed ahead)`,
+      figure: `p50 ${fmtMs(w.p50)} / p95 ${fmtMs(w.p95)}; main-thread work p50 ${fmtMs(quantile(w.work, 0.5))} / p95 ${fmtMs(quantile(w.work, 0.95))} (${w.ready} of ${w.steps} steps computed ahead)`,
       goal: 'p95 ≤ 100 ms',
       status: w.p95 <= 100 ? 'pass' : 'miss',
     });

@@ -6,6 +6,9 @@
  *                                      (wide: only the browser's 64-task rows)
  *   npm run bench -- --quick           fewer repetitions (a smoke run; figures are rougher)
  *   npm run bench -- --write           also put the table into docs/PERFORMANCE.md
+ *   npm run bench -- --only browser --gallery intro,fork
+ *                                      only the gallery scenarios whose name has one of
+ *                                      these (while profiling; the table says so)
  *
  * Figures are medians over repetitions. The in-process parts (fault, seek)
  * run on the code bundled by esbuild, as the app (Vite) and the CLI
@@ -33,6 +36,9 @@ const quick = argv.includes('--quick');
 const write = argv.includes('--write');
 const onlyArg = argv[argv.indexOf('--only') + 1];
 const only = argv.includes('--only') && onlyArg ? (onlyArg.split(',') as Part[]) : [...PARTS];
+const galleryArg = argv[argv.indexOf('--gallery') + 1];
+const galleryFilter = argv.includes('--gallery') && galleryArg ? galleryArg.split(',') : undefined;
+if (galleryFilter && write) throw new Error('--gallery measures part of the gallery: not for --write');
 for (const p of only) if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
 
 /** Bundle bench/<part>.ts with esbuild and run it in a fresh node; its last stdout line is JSON. */
@@ -57,7 +63,7 @@ function log(s: string): void {
 async function main(): Promise<void> {
   const m = machine();
   const started = new Date();
-  const header = `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}; load average ${m.load} at start; ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${quick ? '; --quick' : ''}`;
+  const header = `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}; load average ${m.load} at start; ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${quick ? '; --quick' : ''}${galleryFilter ? `; gallery: ${galleryFilter.join(', ')} only` : ''}`;
   log(header);
   const rows: Row[] = [];
   const raw: Record<string, unknown> = { machine: m, started: started.toISOString(), quick };
@@ -87,7 +93,7 @@ async function main(): Promise<void> {
   }
   if (only.includes('browser') || only.includes('wide')) {
     log('the explorer in Chromium (row 4)…');
-    const b = await runBrowser(ROOT, dist, { reps: quick ? 2 : 5, wideOnly: !only.includes('browser') });
+    const b = await runBrowser(ROOT, dist, { reps: quick ? 2 : 5, wideOnly: !only.includes('browser'), galleryFilter });
     raw.browser = b;
     rows.push(...browserRows(b));
   }

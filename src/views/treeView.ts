@@ -16,6 +16,7 @@ import { flagNames } from '../core/inspect';
 import type { CopyMove, PathStep } from '../store/derive';
 import type { Selection } from '../store/store';
 import { CULL_ABOVE, inView, type Rect } from './cull';
+import { FIT_MAX, snapScale } from './fitScale';
 import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
 
 export interface TreeModel {
@@ -289,8 +290,8 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     // The whole forest when it can be read that way; else fit the width (pan down for more);
     // and never below a readable scale (on a phone: pan sideways too).
     const readable = w < 600 ? 0.6 : 0.45;
-    let k = Math.min(w / bw, h / bh, 1.25);
-    if (k < readable) k = Math.max(readable, Math.min(w / bw, 1.25));
+    let k = snapScale(Math.min(w / bw, h / bh, FIT_MAX));
+    if (k < readable) k = Math.max(readable, snapScale(Math.min(w / bw, FIT_MAX)));
     const x = Math.max(12, (w - layout.width * k) / 2);
     return zoomIdentity.translate(x, 36 * Math.max(k, 0.6)).scale(k);
   };
