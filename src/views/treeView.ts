@@ -399,13 +399,17 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
           });
         r.append('rect').attr('x', 3).attr('width', n.w - 6).attr('height', G.rowHeight).attr('rx', 3);
         const run = m.layout.byId.get(row.entry.target)?.info.summary?.entries;
-        r.append('text').attr('class', 'mono').attr('x', 8).attr('y', 14).text(run && run > 1 ? `[${row.index}…${row.index + run - 1}]` : `[${row.index}]`);
-        const idxChars = run && run > 1 ? `[${row.index}…${row.index + run - 1}]`.length : `[${row.index}]`.length;
-        const flagsX = Math.max(48, 14 + idxChars * 6.6);
+        const idxText = run && run > 1 ? `[${row.index}…${row.index + run - 1}]` : `[${row.index}]`;
+        const flagsX = Math.max(48, 14 + idxText.length * 6.6);
         const pfnText = hex(row.entry.pfn);
         const room = n.w - 8 - pfnText.length * 6.6 - 6 - flagsX;
-        r.append('text').attr('class', 'mono flags').attr('x', flagsX).attr('y', 14).text(clip(shortFlags(row.entry.flags), room, 6.6));
-        r.append('text').attr('class', 'mono').attr('x', n.w - 8).attr('y', 14).attr('text-anchor', 'end').text(pfnText);
+        // One <text> for the row, its three columns as <tspan>s that each
+        // start a text chunk at their own x (SVG 2 §11.8.3 text chunks;
+        // text-anchor applies per chunk): a third of the text layouts per row.
+        const t = r.append('text').attr('class', 'mono').attr('y', 14);
+        t.append('tspan').attr('x', 8).text(idxText);
+        t.append('tspan').attr('class', 'flags').attr('x', flagsX).text(clip(shortFlags(row.entry.flags), room, 6.6));
+        t.append('tspan').attr('x', n.w - 8).attr('text-anchor', 'end').text(pfnText);
         r.append('title').text(`entry ${row.index}: ${row.entry.value}, maps ${row.entry.from}–${row.entry.to}`);
       }
       if (n.more > 0 || opened) {
