@@ -57,6 +57,33 @@ describe('SimClient', () => {
     expect(w.sent.map((m) => m.n)).toEqual([0, 1, 2]);
   });
 
+  it('asks for the next step only after the frame that shows this one', () => {
+    const w = new FakeWorker();
+    const frames: (() => void)[] = [];
+    const c = new SimClient(true, () => w as unknown as Worker, (fn) => frames.push(fn));
+    c.request(want(0));
+    w.answer();
+    // Step 0 is delivered; step 1 waits for the frame.
+    expect(w.sent.map((m) => m.n)).toEqual([0]);
+    expect(frames).toHaveLength(1);
+    (frames.shift() as () => void)();
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1]);
+    w.answer();
+    // Next finds step 1 ready; step 2 again waits for the frame, once however often it is asked.
+    c.request(want(1));
+    c.request(want(1));
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1]);
+    expect(frames).toHaveLength(1);
+    // A step asked for before the frame goes first, and the ahead one after it.
+    c.request(want(3));
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1, 3]);
+    (frames.shift() as () => void)();
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1, 3]);
+    w.answer();
+    (frames.shift() as () => void)();
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1, 3, 4]);
+  });
+
   it('tells onAhead listeners of a view computed ahead, and subscribers only of views shown', () => {
     const { c, w, shown } = client();
     const ahead: number[] = [];
