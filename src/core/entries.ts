@@ -19,13 +19,26 @@
  * A slot is 4 KiB, like the page, and new memory costs: touching fresh pages
  * made the arena cost more in the fault bench than the walks it sped up (100k
  * random pages fill ~30k PTE tables with ~3 entries each). So a PTE table
- * keeps its first FEW_MAX Singles as (index, flags, pfn) pairs in fields of
- * its own Table object and takes a slot with its FEW_MAX + 1st. table.ts
- * writes both at once (setSingle, materialize, setEntry, clearRange, putRun);
- * checkInvariants() compares them after every step of the tests.
+ * keeps its first FEW_MAX Singles as (index, flags, pfn) pairs and takes a
+ * slot with its FEW_MAX + 1st.
+ *
+ * The pairs live in the table's descriptor, 64 bytes of the arena (a cache
+ * line) that every mirrored or linked table gets, as every table page has
+ * its struct ptdesc (include/linux/mm_types.h): the slot, or the pairs. And
+ * each non-leaf entry of a slot has a side entry, in an Int32Array beside
+ * the slot's, naming the descriptor of the table it points to: what
+ * pmd_ptdesc() finds from the entry's pfn through the vmemmap. So the walk
+ * goes from entry to entry through typed arrays alone, as the MMU goes from
+ * table page to table page, and touches no Table object: on 100k random
+ * pages those are ~30k objects of ~200 bytes, a cache miss or more each,
+ * where the descriptors of the PTE tables are 2 MiB (walk.ts).
+ *
+ * table.ts writes the segments and the mirror at once (setSingle,
+ * materialize, setEntry, clearRange, putRun); checkInvariants() compares
+ * them after every step of the tests.
  *
  * One arena per Machine, so that a table linked into several mms (mshare,
- * hugetlb PMD sharing) has one slot; deepClone() copies it with the tables
+ * hugetlb PMD sharing) has one slot and one descriptor; deepClone() copies it with the tables
  * (a typed array is copied as one buffer).
  */
 
@@ -60,13 +73,46 @@ export function entryFlags(v: number, pfn: number): number {
   return (v - pfn * PFN_SHIFT) >> 1;
 }
 
-/** Slots per chunk: 64 tables, 256 KiB. The arena grows by chunks, never copying what it holds. */
-export const CHUNK_SHIFT = 6;
+/**
+ * Slots per chunk: 16 tables, 64 KiB (and 32 KiB of side entries). The arena
+ * grows by chunks, never copying what it holds; small ones, because a small
+ * kernel's arena is compared and copied whole (deepClone(), the tests' deep
+ * equality), however few tables it has.
+ */
+export const CHUNK_SHIFT = 4;
 const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 
 /** Where slot s starts in its chunk. */
 export function slotBase(s: number): number {
   return (s & (CHUNK_SLOTS - 1)) * PTRS;
+}
+
+/** Singles a PTE table keeps as pairs in its descriptor before it takes a slot. */
+export const FEW_MAX = 7;
+
+/*
+ * A descriptor is DESC_INTS Int32s, 64 bytes:
+ *   [0]           the table's slot, or -1 (no slot: a PTE table keeps pairs);
+ *   [1]           the flags of linkHex's string for this table, -1: none (walk.ts);
+ *   [2 + 2j]      pair j's key, index · 2^22 + flags (< 2^31), or -1: no pair j;
+ *   [3 + 2j]      pair j's pfn (packEntry()'s limits: < 2^30).
+ * Pairs 0 … singles - 1 are in use, in no order; a key and its pfn are
+ * neighbours, so that a table with a few Singles is read in one line even
+ * when the buffer is not 64-byte aligned.
+ */
+export const DESC_INTS = 16;
+export const DESC_SHIFT = 10;
+const DESC_CHUNK = 1 << DESC_SHIFT;
+export const KEY_SHIFT = 22;
+export const KEY_FLAGS = (1 << KEY_SHIFT) - 1;
+/** Where linkHex's flags are in a descriptor. */
+export const DESC_LINK_FLAGS = 1;
+/** The first key of a descriptor. */
+export const DESC_PAIRS = 2;
+
+/** Where descriptor d starts in its chunk. */
+export function descBase(d: number): number {
+  return (d & (DESC_CHUNK - 1)) * DESC_INTS;
 }
 
 export class EntryArena {
@@ -77,17 +123,36 @@ export class EntryArena {
    * PTE tables, 120 MiB).
    */
   chunks: Float64Array[] = [];
+  /**
+   * Beside each entry of chunks: 1 + the descriptor of the table a non-leaf
+   * Single points to, 0 otherwise (a leaf; a table of another arena, in tests).
+   * Written for non-leaf tables only, so PTE slots leave their pages untouched.
+   */
+  kids: Int32Array[] = [];
   /** Slots of freed tables, reused last-freed first. */
   free: number[] = [];
   /** Slots handed out so far (the high-water mark). */
   used = 0;
+  /** Descriptor d: descs[d >> DESC_SHIFT][descBase(d) …], 1,024 (64 KiB) per chunk. */
+  descs: Int32Array[] = [];
+  freeDescs: number[] = [];
+  descsUsed = 0;
+  /**
+   * walk()'s string of the entry that links descriptor d's table, for the
+   * flags in its [1] (the pfn is the table's): the upper levels' entries are
+   * the same from one walk to the next.
+   */
+  linkHex: string[] = [];
 
   /** A cleared slot. */
   alloc(): number {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
     const s = this.used++;
-    if (s >> CHUNK_SHIFT >= this.chunks.length) this.chunks.push(new Float64Array(CHUNK_SLOTS * PTRS));
+    if (s >> CHUNK_SHIFT >= this.chunks.length) {
+      this.chunks.push(new Float64Array(CHUNK_SLOTS * PTRS));
+      this.kids.push(new Int32Array(CHUNK_SLOTS * PTRS));
+    }
     return s;
   }
 
@@ -96,80 +161,64 @@ export class EntryArena {
     return this.chunks[s >> CHUNK_SHIFT] as Float64Array;
   }
 
-  /** Clear slot s and keep it for the next table. */
-  release(s: number): void {
+  /** The side entries of slot s's chunk. */
+  kidChunk(s: number): Int32Array {
+    return this.kids[s >> CHUNK_SHIFT] as Int32Array;
+  }
+
+  /** Clear slot s and keep it for the next table (kids: it had non-leaf entries). */
+  release(s: number, kids: boolean): void {
     const b = slotBase(s);
     this.chunk(s).fill(0, b, b + PTRS);
+    if (kids) this.kidChunk(s).fill(0, b, b + PTRS);
     this.free.push(s);
   }
-}
 
-/** Singles a PTE table keeps in its pair fields before it takes a slot. */
-export const FEW_MAX = 8;
+  /** A descriptor without slot or pairs. */
+  allocDesc(): number {
+    const d = this.freeDescs.pop() ?? this.descsUsed++;
+    if (d >> DESC_SHIFT >= this.descs.length) this.descs.push(new Int32Array(DESC_CHUNK * DESC_INTS));
+    const b = descBase(d);
+    this.desc(d).fill(-1, b, b + DESC_INTS);
+    return d;
+  }
 
-/*
- * Pair j of a PTE table without a slot lives in two small-integer fields of
- * the Table itself, t.kj = index · 2^22 + flags and t.pj = pfn, for j below
- * t.singles (every mirrored Single of such a table is a pair): reading them
- * touches the Table and nothing else. Fields, not an array, because the
- * array would be two more objects to reach (a cache miss each in the walk).
- */
-const KEY_SHIFT = 2 ** 22;
-
-function pairKey(t: Table, j: number): number {
-  switch (j) {
-    case 0: return t.k0;
-    case 1: return t.k1;
-    case 2: return t.k2;
-    case 3: return t.k3;
-    case 4: return t.k4;
-    case 5: return t.k5;
-    case 6: return t.k6;
-    default: return t.k7;
+  /** The chunk holding descriptor d. */
+  desc(d: number): Int32Array {
+    return this.descs[d >> DESC_SHIFT] as Int32Array;
   }
 }
 
-function pairPfn(t: Table, j: number): number {
-  switch (j) {
-    case 0: return t.p0;
-    case 1: return t.p1;
-    case 2: return t.p2;
-    case 3: return t.p3;
-    case 4: return t.p4;
-    case 5: return t.p5;
-    case 6: return t.p6;
-    default: return t.p7;
-  }
+/** Pair j's key (-1: none) and pfn in descriptor chunk c at base b. */
+function pairKey(c: Int32Array, b: number, j: number): number {
+  return c[b + DESC_PAIRS + 2 * j] as number;
 }
 
-function setPair(t: Table, j: number, key: number, pfn: number): void {
-  switch (j) {
-    case 0: t.k0 = key; t.p0 = pfn; return;
-    case 1: t.k1 = key; t.p1 = pfn; return;
-    case 2: t.k2 = key; t.p2 = pfn; return;
-    case 3: t.k3 = key; t.p3 = pfn; return;
-    case 4: t.k4 = key; t.p4 = pfn; return;
-    case 5: t.k5 = key; t.p5 = pfn; return;
-    case 6: t.k6 = key; t.p6 = pfn; return;
-    default: t.k7 = key; t.p7 = pfn;
-  }
+function pairPfn(c: Int32Array, b: number, j: number): number {
+  return c[b + DESC_PAIRS + 2 * j + 1] as number;
+}
+
+function setPair(c: Int32Array, b: number, j: number, key: number, pfn: number): void {
+  c[b + DESC_PAIRS + 2 * j] = key;
+  c[b + DESC_PAIRS + 2 * j + 1] = pfn;
 }
 
 /** The stored form (packEntry()) of pair j. */
-function pairEntry(t: Table, j: number): number {
-  return pairPfn(t, j) * PFN_SHIFT + (pairKey(t, j) & (KEY_SHIFT - 1)) * 2 + 1;
+function pairEntry(c: Int32Array, b: number, j: number): number {
+  return pairPfn(c, b, j) * PFN_SHIFT + (pairKey(c, b, j) & KEY_FLAGS) * 2 + 1;
 }
 
-/** The pair of entry i, or -1. */
-function pairOf(t: Table, i: number): number {
-  for (let j = 0; j < t.singles; j++) if (pairKey(t, j) >> 22 === i) return j;
+/** The pair of entry i among n, or -1. */
+function pairOf(c: Int32Array, b: number, n: number, i: number): number {
+  for (let j = 0; j < n; j++) if (pairKey(c, b, j) >> KEY_SHIFT === i) return j;
   return -1;
 }
 
 /** Drop pair j, the last one taking its place (pairs are in no order). */
-function dropPair(t: Table, j: number): void {
+function dropPair(t: Table, c: Int32Array, b: number, j: number): void {
   const last = --t.singles;
-  if (j !== last) setPair(t, j, pairKey(t, last), pairPfn(t, last));
+  if (j !== last) setPair(c, b, j, pairKey(c, b, last), pairPfn(c, b, last));
+  setPair(c, b, last, -1, -1);
 }
 
 /** True when t keeps its Singles as pairs: a PTE table without a slot. */
@@ -179,10 +228,20 @@ export function hasPairs(t: Table): boolean {
 
 /** The stored form of entry i of t (packEntry(), or 0: no Single there, or one that does not fit). */
 export function storedEntry(t: Table, i: number): number {
-  if (t.slot >= 0) return (t.arena as EntryArena).chunk(t.slot)[slotBase(t.slot) + i] as number;
-  if (t.lvl !== 0) return 0;
-  const j = pairOf(t, i);
-  return j < 0 ? 0 : pairEntry(t, j);
+  const a = t.arena;
+  if (a === null) return 0;
+  if (t.slot >= 0) return a.chunk(t.slot)[slotBase(t.slot) + i] as number;
+  if (t.lvl !== 0 || t.desc < 0) return 0;
+  const c = a.desc(t.desc);
+  const b = descBase(t.desc);
+  const j = pairOf(c, b, t.singles, i);
+  return j < 0 ? 0 : pairEntry(c, b, j);
+}
+
+/** 1 + the descriptor of the child of entry i of t as the arena holds it (0: none). */
+export function storedKid(t: Table, i: number): number {
+  if (t.slot < 0 || t.arena === null) return 0;
+  return t.arena.kidChunk(t.slot)[slotBase(t.slot) + i] as number;
 }
 
 /**
@@ -191,40 +250,67 @@ export function storedEntry(t: Table, i: number): number {
  * entry i sits (or goes) in segs.
  */
 export function fewRank(t: Table, i: number): number {
+  if (t.desc < 0 || t.arena === null) return 0;
+  const c = t.arena.desc(t.desc);
+  const b = descBase(t.desc);
   let r = 0;
   for (let j = 0; j < t.singles; j++) {
-    const x = pairKey(t, j) >> 22;
+    const x = pairKey(c, b, j) >> KEY_SHIFT;
     if (x < i) r += 2;
     else if (x === i) r |= 1;
   }
   return r;
 }
 
+/** t's descriptor in arena a, made if need be. */
+function descOf(t: Table, a: EntryArena): number {
+  if (t.desc < 0) t.desc = a.allocDesc();
+  return t.desc;
+}
+
+/**
+ * 1 + the descriptor of child, linked from a table of arena a (a child
+ * made on its own joins it); 0 when the child belongs to another arena.
+ */
+function linkDesc(child: Table, a: EntryArena): number {
+  if (child.arena === null) child.arena = a;
+  return child.arena === a ? descOf(child, a) + 1 : 0;
+}
+
 /** Mirror Single i of t (table.ts calls this whenever a Single is set or changed). */
 export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child: Table | null): void {
   const v = packEntry(pfn, flags);
+  const a = arenaOf(t);
   if (hasPairs(t)) {
-    const j = pairOf(t, i);
+    if (v === 0 && t.singles === 0) return;
+    const d = descOf(t, a);
+    const c = a.desc(d);
+    const b = descBase(d);
+    const j = pairOf(c, b, t.singles, i);
     if (j >= 0) {
-      if (v !== 0) setPair(t, j, i * KEY_SHIFT + flags, pfn);
-      else dropPair(t, j); // too big to mirror now: the segments alone hold it
+      if (v !== 0) setPair(c, b, j, (i << KEY_SHIFT) | flags, pfn);
+      else dropPair(t, c, b, j); // too big to mirror now: the segments alone hold it
       return;
     }
     if (v === 0) return;
     if (t.singles < FEW_MAX) {
-      setPair(t, t.singles++, i * KEY_SHIFT + flags, pfn);
+      setPair(c, b, t.singles++, (i << KEY_SHIFT) | flags, pfn);
       return;
     }
-    promote(t);
+    promote(t, a);
   }
-  const a = arenaOf(t);
-  if (t.slot < 0) t.slot = a.alloc();
+  if (t.slot < 0) {
+    const d = descOf(t, a);
+    t.slot = a.alloc();
+    a.desc(d)[descBase(d)] = t.slot;
+  }
   const ent = a.chunk(t.slot);
   const k = slotBase(t.slot) + i;
   const had = ent[k] !== 0;
   if (!had && v !== 0) t.singles++;
   else if (had && v === 0) t.singles--; // too big to mirror: the segments alone hold it
   ent[k] = v;
+  if (t.lvl !== 0) a.kidChunk(t.slot)[k] = v !== 0 && child !== null ? linkDesc(child, a) : 0;
   if (child !== null && t.kids === null) t.kids = new Array<Table | null>(PTRS).fill(null);
   if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
 }
@@ -235,44 +321,60 @@ function arenaOf(t: Table): EntryArena {
 }
 
 /** Move a PTE table's pairs into a slot of its own (t.singles stays: they are the slot's entries now). */
-function promote(t: Table): void {
-  const a = arenaOf(t);
+function promote(t: Table, a: EntryArena): void {
   const slot = a.alloc();
   const ent = a.chunk(slot);
   const base = slotBase(slot);
-  for (let j = 0; j < t.singles; j++) ent[base + (pairKey(t, j) >> 22)] = pairEntry(t, j);
-  t.slot = slot;
+  const c = a.desc(t.desc);
+  const b = descBase(t.desc);
+  for (let j = 0; j < t.singles; j++) {
+    ent[base + (pairKey(c, b, j) >> KEY_SHIFT)] = pairEntry(c, b, j);
+    setPair(c, b, j, -1, -1);
+  }
+  c[b] = t.slot = slot;
 }
 
 /** Forget the Singles of [a, b) (the segments have dropped them). */
 export function mirrorClear(t: Table, a: number, b: number): void {
   if (t.singles === 0) return;
+  const ar = t.arena;
+  if (ar === null) return;
   if (hasPairs(t)) {
+    const c = ar.desc(t.desc);
+    const base = descBase(t.desc);
     for (let j = t.singles - 1; j >= 0; j--) {
-      const i = pairKey(t, j) >> 22;
-      if (i >= a && i < b) dropPair(t, j);
+      const i = pairKey(c, base, j) >> KEY_SHIFT;
+      if (i >= a && i < b) dropPair(t, c, base, j);
     }
     return;
   }
-  const ar = t.arena;
-  if (t.slot < 0 || ar === null) return;
+  if (t.slot < 0) return;
   const ent = ar.chunk(t.slot);
+  const kids = ar.kidChunk(t.slot);
   const base = slotBase(t.slot);
   for (let i = a; i < b; i++) {
     if (ent[base + i] === 0) continue;
     ent[base + i] = 0;
+    kids[base + i] = 0;
     if (t.kids !== null) t.kids[i] = null;
     t.singles--;
   }
 }
 
 /**
- * The table page is freed (free_pgtables, zap, exit): its slot goes back to
- * the arena. A stale link to t, if any, still finds its entries in segs.
+ * The table page is freed (free_pgtables, zap, exit): its slot and its
+ * descriptor go back to the arena. Every entry linking t is cleared by then
+ * (a side entry naming a reused descriptor would lead the walk elsewhere):
+ * checkInvariants() checks each link's descriptor.
  */
 export function releaseSlot(t: Table): void {
-  if (t.slot >= 0 && t.arena !== null) t.arena.release(t.slot);
+  const a = t.arena;
+  if (a !== null) {
+    if (t.slot >= 0) a.release(t.slot, t.lvl !== 0);
+    if (t.desc >= 0) a.freeDescs.push(t.desc);
+  }
   t.slot = -1;
+  t.desc = -1;
   t.singles = 0;
   t.kids = null;
 }

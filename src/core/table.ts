@@ -90,31 +90,12 @@ export class Table {
   perLink = false;
   /** This table's slot in `arena`: -1 until it holds a Single (a PTE table: FEW_MAX + 1 Singles), and again once its page is freed. */
   slot = -1;
-  /** Singles mirrored in the slot: segs.length > singles means some entries are Runs (or are not mirrored). */
+  /** This table's descriptor in `arena` (entries.ts): -1 until it holds a Single or an entry links it, and again once its page is freed. */
+  desc = -1;
+  /** Singles mirrored in the slot or the pairs: segs.length > singles means some entries are Runs (or are not mirrored). */
   singles = 0;
   /** A non-leaf table's child Tables by entry index, for the mirrored Singles (null until the first). */
   kids: (Table | null)[] | null = null;
-  /** A PTE table without a slot: its first Singles as pairs, kj = index · 2^22 + flags and pj = pfn (entries.ts). */
-  k0 = 0;
-  p0 = 0;
-  k1 = 0;
-  p1 = 0;
-  k2 = 0;
-  p2 = 0;
-  k3 = 0;
-  p3 = 0;
-  k4 = 0;
-  p4 = 0;
-  k5 = 0;
-  p5 = 0;
-  k6 = 0;
-  p6 = 0;
-  k7 = 0;
-  p7 = 0;
-  /** walk()'s string of the entry pointing here, for that entry's pfn and flags (a cache). */
-  hex = '';
-  hexPfn = -1;
-  hexFlags = 0;
   constructor(
     readonly lvl: number,
     readonly pfn: number,

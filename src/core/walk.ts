@@ -6,7 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
-import { entryFlags, entryPfn, storedEntry } from './entries';
+import { CHUNK_SHIFT, DESC_LINK_FLAGS, DESC_PAIRS, DESC_SHIFT, FEW_MAX, KEY_FLAGS, KEY_SHIFT, descBase, entryFlags, entryPfn, slotBase, storedEntry, type EntryArena } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -82,25 +82,110 @@ function hexOf(pfn: number, flags: number): string {
 }
 
 /**
- * hexOf() of an entry that points to table c, kept on c: the upper levels'
- * entries are the same from one walk to the next.
- */
-function hexOfLink(c: Table, pfn: number, flags: number): string {
-  if (c.hexPfn !== pfn || c.hexFlags !== flags) {
-    c.hex = hexOf(pfn, flags);
-    c.hexPfn = pfn;
-    c.hexFlags = flags;
-  }
-  return c.hex;
-}
-
-/**
  * Walk mm's tables for vpn without changing anything (also what `translate`
  * shows). With entries = false the present levels' `entry` strings are left
  * empty, for a caller that may not need them: withEntries() fills them in
  * later (they depend only on each level's pfn and flags).
  */
 export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', entries = true): Walk {
+  const a = mm.pgd.arena;
+  return (a !== null && mm.pgd.desc >= 0 ? walkArena(a, m, mm, vpn, access, entries) : null) ?? walkTables(m, mm, vpn, access, entries);
+}
+
+/** levels cut to its first n (setting the length goes to the runtime even when it does not change). */
+function trimmed(levels: WalkLevel[], n: number): WalkLevel[] {
+  if (n !== levels.length) levels.length = n;
+  return levels;
+}
+
+/** hexOf() of the entry (pfn, flags) that links table d, kept in the arena (entries.ts). */
+function linkHex(a: EntryArena, d: number, pfn: number, flags: number): string {
+  const c = a.descs[d >> DESC_SHIFT] as Int32Array;
+  const b = descBase(d) + DESC_LINK_FLAGS;
+  if (c[b] === flags) return a.linkHex[d] as string;
+  const s = hexOf(pfn, flags);
+  a.linkHex[d] = s;
+  c[b] = flags;
+  return s;
+}
+
+/** The leaf's verdict: US, then RW for a write and NX for a fetch (SDM §4.6). */
+function leafWalk(levels: WalkLevel[], pfn: number, flags: number, lvl: number, access: Access): Walk {
+  const leaf = { pfn, flags, lvl };
+  const denied = !(flags & _PAGE_USER) || (access === 'write' && !(flags & _PAGE_RW)) || (access === 'exec' && (flags & _PAGE_NX) !== 0);
+  return denied ? { levels, leaf, fault: 'protection' } : { levels, leaf };
+}
+
+/**
+ * The walk through the arena alone (entries.ts): each level's entry from its
+ * table's descriptor (the slot, or the pairs), the next table's descriptor
+ * from the side entry, the next table's pfn from the entry itself (as the
+ * MMU takes it), and no Table object read on the way. Null when an entry is
+ * not mirrored (none, in a Run, too big to pack, a table of another arena):
+ * the segments decide, in walkTables().
+ */
+function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk | null {
+  const names = NAMES[m.paging];
+  // The length a walk to a PTE has, set once (push() would grow it from 0 to 16).
+  const levels = new Array<WalkLevel>(m.top + 1);
+  let n = 0;
+  let d = mm.pgd.desc;
+  let tablePfn = mm.pgd.pfn;
+  for (let lvl = m.top; lvl >= 0; lvl--) {
+    if (d < 0) return null;
+    const i = Math.floor(vpn / (SPAN[lvl] as number)) % 512;
+    const dc = a.descs[d >> DESC_SHIFT] as Int32Array;
+    const db = descBase(d);
+    const s = dc[db] as number;
+    let pfn: number;
+    let flags: number;
+    let kid = 0;
+    if (s >= 0) {
+      const k = slotBase(s) + i;
+      const v = (a.chunks[s >> CHUNK_SHIFT] as Float64Array)[k] as number;
+      if (v === 0) return noneAt(m, mm, vpn, lvl, levels, n, i, tablePfn);
+      pfn = entryPfn(v);
+      flags = entryFlags(v, pfn);
+      if (lvl !== 0) kid = (a.kids[s >> CHUNK_SHIFT] as Int32Array)[k] as number;
+    } else {
+      // A PTE table's pairs (key = index · 2^22 + flags; -1 ends them).
+      let j = db + DESC_PAIRS;
+      const end = j + 2 * FEW_MAX;
+      for (; j < end; j += 2) {
+        const key = dc[j] as number;
+        if (key >> KEY_SHIFT === i || key < 0) break;
+      }
+      if (j === end || (dc[j] as number) < 0) return noneAt(m, mm, vpn, lvl, levels, n, i, tablePfn);
+      pfn = dc[j + 1] as number;
+      flags = (dc[j] as number) & KEY_FLAGS;
+    }
+    const entry = !entries ? '' : kid > 0 ? linkHex(a, kid - 1, pfn, flags) : hexOf(pfn, flags);
+    levels[n++] = { level: names[lvl] as LevelName, index: i, tablePfn, entry, pfn, flags };
+    if (!(flags & _PAGE_PRESENT)) return { levels: trimmed(levels, n), fault: 'not-present' };
+    if (lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0)) return leafWalk(trimmed(levels, n), pfn, flags, lvl, access);
+    d = kid - 1;
+    tablePfn = pfn;
+  }
+  return null;
+}
+
+/**
+ * walkArena() found no Single at entry i of the level-lvl table: the walk
+ * ends there with a none entry when the table's segments are all mirrored
+ * Singles (the fault path's usual case, a page not faulted yet), the Table
+ * found from the PGD through the kids arrays; null otherwise (a Run, or an
+ * entry too big to pack, may cover i: walkTables() decides).
+ */
+function noneAt(m: Machine, mm: Mm, vpn: number, lvl: number, levels: WalkLevel[], n: number, i: number, tablePfn: number): Walk | null {
+  let t: Table | null = mm.pgd;
+  for (let l = m.top; l > lvl && t !== null; l--) t = t.kids === null ? null : (t.kids[Math.floor(vpn / (SPAN[l] as number)) % 512] as Table | null);
+  if (t === null || t.segs.length !== t.singles) return null;
+  levels[n++] = { level: NAMES[m.paging][lvl] as LevelName, index: i, tablePfn, entry: null, pfn: null, flags: 0 };
+  return { levels: trimmed(levels, n), fault: 'not-present' };
+}
+
+/** The walk through the Table objects and their segments: what every entry holds, Runs included. */
+function walkTables(m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk {
   const levels: WalkLevel[] = [];
   const names = NAMES[m.paging];
   let t: Table = mm.pgd;
@@ -157,18 +242,10 @@ export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', e
       return { levels, fault: 'not-present' };
     }
     let entry = '';
-    if (entries) entry = child !== null ? hexOfLink(child, pfn, flags) : hexOf(pfn, flags);
+    if (entries) entry = hexOf(pfn, flags);
     levels.push({ level, index: i, tablePfn, entry, pfn, flags });
     if (!(flags & _PAGE_PRESENT)) return { levels, fault: 'not-present' };
-    const isLeaf = lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0);
-    if (isLeaf) {
-      const leaf = { pfn, flags, lvl };
-      const denied =
-        !(flags & _PAGE_USER) ||
-        (access === 'write' && !(flags & _PAGE_RW)) ||
-        (access === 'exec' && (flags & _PAGE_NX) !== 0);
-      return denied ? { levels, leaf, fault: 'protection' } : { levels, leaf };
-    }
+    if (lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0)) return leafWalk(levels, pfn, flags, lvl, access);
     if (lin === null) {
       t = child as Table;
       tablePfn = t.pfn;
