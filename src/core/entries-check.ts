@@ -43,7 +43,8 @@ export function checkMirror(t: Table, bad: Bad): void {
 function checkDesc(t: Table, a: EntryArena, where: string, bad: Bad): void {
   const c = a.desc(t.desc);
   const b = descBase(t.desc);
-  if (c[b] !== t.slot) bad(`${where}: the descriptor says slot ${c[b]}, the table ${t.slot}`);
+  const head = (t.slot << 1) | (t.segs.length > t.singles ? 1 : 0);
+  if (c[b] !== head) bad(`${where}: the descriptor's head is ${c[b]}, the table's ${head} (slot ${t.slot}, ${t.segs.length} segments, ${t.singles} mirrored)`);
   const pairs = t.slot < 0 ? t.singles : 0;
   const seen = new Set<number>();
   for (let j = 0; j < FEW_MAX; j++) {

@@ -92,7 +92,10 @@ export const FEW_MAX = 7;
 
 /*
  * A descriptor is DESC_INTS Int32s, 64 bytes:
- *   [0]           the table's slot, or -1 (no slot: a PTE table keeps pairs);
+ *   [0]           the head: the table's slot · 2 (slot -1: none, a PTE table
+ *                 keeps pairs), + 1 when some segment is not a mirrored
+ *                 Single (a Run, or an entry too big to pack): then an entry
+ *                 the mirror lacks need not be none (syncDesc());
  *   [1]           the flags of linkHex's string for this table, -1: none (walk.ts);
  *   [2 + 2j]      pair j's key, index · 2^22 + flags (< 2^31), or -1: no pair j;
  *   [3 + 2j]      pair j's pfn (packEntry()'s limits: < 2^30).
@@ -109,6 +112,16 @@ export const KEY_FLAGS = (1 << KEY_SHIFT) - 1;
 export const DESC_LINK_FLAGS = 1;
 /** The first key of a descriptor. */
 export const DESC_PAIRS = 2;
+
+/** A descriptor's head word ([0]) for t. */
+function headOf(t: Table): number {
+  return (t.slot << 1) | (t.segs.length > t.singles ? 1 : 0);
+}
+
+/** Write t's head (table.ts calls this after every change of its segments or Singles). */
+export function syncDesc(t: Table): void {
+  if (t.desc >= 0 && t.arena !== null) t.arena.desc(t.desc)[descBase(t.desc)] = headOf(t);
+}
 
 /** Where descriptor d starts in its chunk. */
 export function descBase(d: number): number {
@@ -264,7 +277,10 @@ export function fewRank(t: Table, i: number): number {
 
 /** t's descriptor in arena a, made if need be. */
 function descOf(t: Table, a: EntryArena): number {
-  if (t.desc < 0) t.desc = a.allocDesc();
+  if (t.desc < 0) {
+    t.desc = a.allocDesc();
+    a.desc(t.desc)[descBase(t.desc)] = headOf(t);
+  }
   return t.desc;
 }
 
@@ -302,7 +318,7 @@ export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child
   if (t.slot < 0) {
     const d = descOf(t, a);
     t.slot = a.alloc();
-    a.desc(d)[descBase(d)] = t.slot;
+    a.desc(d)[descBase(d)] = headOf(t);
   }
   const ent = a.chunk(t.slot);
   const k = slotBase(t.slot) + i;
@@ -331,7 +347,8 @@ function promote(t: Table, a: EntryArena): void {
     ent[base + (pairKey(c, b, j) >> KEY_SHIFT)] = pairEntry(c, b, j);
     setPair(c, b, j, -1, -1);
   }
-  c[b] = t.slot = slot;
+  t.slot = slot;
+  c[b] = headOf(t);
 }
 
 /** Forget the Singles of [a, b) (the segments have dropped them). */

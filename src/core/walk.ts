@@ -120,9 +120,10 @@ function leafWalk(levels: WalkLevel[], pfn: number, flags: number, lvl: number, 
  * The walk through the arena alone (entries.ts): each level's entry from its
  * table's descriptor (the slot, or the pairs), the next table's descriptor
  * from the side entry, the next table's pfn from the entry itself (as the
- * MMU takes it), and no Table object read on the way. Null when an entry is
- * not mirrored (none, in a Run, too big to pack, a table of another arena):
- * the segments decide, in walkTables().
+ * MMU takes it), and no Table object read on the way. An entry the mirror
+ * lacks is none when the head says every segment is mirrored; otherwise (a
+ * Run, an entry too big to pack, a table of another arena) walkArena()
+ * returns null and the segments decide, in walkTables().
  */
 function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk | null {
   const names = NAMES[m.paging];
@@ -136,14 +137,15 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
     const i = Math.floor(vpn / (SPAN[lvl] as number)) % 512;
     const dc = a.descs[d >> DESC_SHIFT] as Int32Array;
     const db = descBase(d);
-    const s = dc[db] as number;
+    const head = dc[db] as number;
+    const s = head >> 1;
     let pfn: number;
     let flags: number;
     let kid = 0;
     if (s >= 0) {
       const k = slotBase(s) + i;
       const v = (a.chunks[s >> CHUNK_SHIFT] as Float64Array)[k] as number;
-      if (v === 0) return noneAt(m, mm, vpn, lvl, levels, n, i, tablePfn);
+      if (v === 0) return head & 1 ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
       pfn = entryPfn(v);
       flags = entryFlags(v, pfn);
       if (lvl !== 0) kid = (a.kids[s >> CHUNK_SHIFT] as Int32Array)[k] as number;
@@ -155,7 +157,7 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
         const key = dc[j] as number;
         if (key >> KEY_SHIFT === i || key < 0) break;
       }
-      if (j === end || (dc[j] as number) < 0) return noneAt(m, mm, vpn, lvl, levels, n, i, tablePfn);
+      if (j === end || (dc[j] as number) < 0) return head & 1 ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
       pfn = dc[j + 1] as number;
       flags = (dc[j] as number) & KEY_FLAGS;
     }
@@ -169,18 +171,9 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
   return null;
 }
 
-/**
- * walkArena() found no Single at entry i of the level-lvl table: the walk
- * ends there with a none entry when the table's segments are all mirrored
- * Singles (the fault path's usual case, a page not faulted yet), the Table
- * found from the PGD through the kids arrays; null otherwise (a Run, or an
- * entry too big to pack, may cover i: walkTables() decides).
- */
-function noneAt(m: Machine, mm: Mm, vpn: number, lvl: number, levels: WalkLevel[], n: number, i: number, tablePfn: number): Walk | null {
-  let t: Table | null = mm.pgd;
-  for (let l = m.top; l > lvl && t !== null; l--) t = t.kids === null ? null : (t.kids[Math.floor(vpn / (SPAN[l] as number)) % 512] as Table | null);
-  if (t === null || t.segs.length !== t.singles) return null;
-  levels[n++] = { level: NAMES[m.paging][lvl] as LevelName, index: i, tablePfn, entry: null, pfn: null, flags: 0 };
+/** The walk ends at a none entry (walkArena() found no Single, and its table holds nothing else). */
+function noneAt(levels: WalkLevel[], n: number, level: LevelName, index: number, tablePfn: number): Walk {
+  levels[n++] = { level, index, tablePfn, entry: null, pfn: null, flags: 0 };
   return { levels: trimmed(levels, n), fault: 'not-present' };
 }
 
