@@ -132,9 +132,13 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
   let n = 0;
   let d = mm.pgd.desc;
   let tablePfn = mm.pgd.pfn;
+  // vpn in two small integers, bits 0-26 (levels 0-2) and 27 up (3-4): a shift
+  // per level rather than a division (a vpn has at most 45 bits).
+  const hi = Math.floor(vpn / 2 ** 27);
+  const lo = vpn - hi * 2 ** 27;
   for (let lvl = m.top; lvl >= 0; lvl--) {
     if (d < 0) return null;
-    const i = Math.floor(vpn / (SPAN[lvl] as number)) % 512;
+    const i = (lvl >= 3 ? hi >> (9 * lvl - 27) : lo >> (9 * lvl)) & 511;
     const dc = a.descs[d >> DESC_SHIFT] as Int32Array;
     const db = descBase(d);
     const head = dc[db] as number;
