@@ -41,7 +41,7 @@ export function checkMirror(t: Table, bad: Bad): void {
 
 /** t's descriptor: its slot, or its pairs (keys of distinct entries, then -1), and a true link string. */
 function checkDesc(t: Table, a: EntryArena, where: string, bad: Bad): void {
-  const c = a.desc(t.desc);
+  const c = a.descs;
   const b = descBase(t.desc);
   const head = (t.slot << 1) | (t.segs.length > t.singles ? 1 : 0);
   if (c[b] !== head) bad(`${where}: the descriptor's head is ${c[b]}, the table's ${head} (slot ${t.slot}, ${t.segs.length} segments, ${t.singles} mirrored)`);

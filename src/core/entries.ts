@@ -6,7 +6,7 @@
  * the record of what the table holds. A table that holds at least one
  * explicit entry (a Single) also gets a slot in its machine's EntryArena: its
  * 512 entries' (pfn, flags), one double each, in one Float64Array, as a table
- * page holds them (in 256 KiB chunks); a non-leaf table also keeps its child Tables by index
+ * page holds them; a non-leaf table also keeps its child Tables by index
  * (Table.kids). The MMU's walk (walk.ts) reads the slot, one indexed load per
  * level as the CPU does, instead of bisecting segments and following segment
  * objects: on 100k random pages of a 64 GiB mapping that is the difference
@@ -31,15 +31,17 @@
  * goes from entry to entry through typed arrays alone, as the MMU goes from
  * table page to table page, and touches no Table object: on 100k random
  * pages those are ~30k objects of ~200 bytes, a cache miss or more each,
- * where the descriptors of the PTE tables are 2 MiB (walk.ts).
+ * where the descriptors of the PTE tables are 2 MiB (walk.ts). Each kind is
+ * one typed array that doubles when full (a walk finds each array once, not
+ * a chunk per access: ~8 % of a walk with hot caches).
  *
  * table.ts writes the segments and the mirror at once (setSingle,
  * materialize, setEntry, clearRange, putRun); checkInvariants() compares
  * them after every step of the tests.
  *
  * One arena per Machine, so that a table linked into several mms (mshare,
- * hugetlb PMD sharing) has one slot and one descriptor; deepClone() copies it with the tables
- * (a typed array is copied as one buffer).
+ * hugetlb PMD sharing) has one slot and one descriptor; deepClone() copies
+ * it with the tables (a typed array is copied as one buffer).
  */
 
 import type { Table } from './table';
@@ -73,19 +75,13 @@ export function entryFlags(v: number, pfn: number): number {
   return (v - pfn * PFN_SHIFT) >> 1;
 }
 
-/**
- * Slots per chunk: 16 tables, 64 KiB (and 32 KiB of side entries). The arena
- * grows by chunks, never copying what it holds; small ones, because a small
- * kernel's arena is compared and copied whole (deepClone(), the tests' deep
- * equality), however few tables it has.
- */
-export const CHUNK_SHIFT = 4;
-const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
-
-/** Where slot s starts in its chunk. */
+/** Where slot s starts in entries and kids. */
 export function slotBase(s: number): number {
-  return (s & (CHUNK_SLOTS - 1)) * PTRS;
+  return s * PTRS;
 }
+
+/** Slots an arena starts with (a small kernel's arena is copied and compared whole). */
+const SLOTS0 = 16;
 
 /** Singles a PTE table keeps as pairs in its descriptor before it takes a slot. */
 export const FEW_MAX = 7;
@@ -104,8 +100,6 @@ export const FEW_MAX = 7;
  * when the buffer is not 64-byte aligned.
  */
 export const DESC_INTS = 16;
-export const DESC_SHIFT = 10;
-const DESC_CHUNK = 1 << DESC_SHIFT;
 export const KEY_SHIFT = 22;
 export const KEY_FLAGS = (1 << KEY_SHIFT) - 1;
 /** Where linkHex's flags are in a descriptor. */
@@ -120,34 +114,36 @@ function headOf(t: Table): number {
 
 /** Write t's head (table.ts calls this after every change of its segments or Singles). */
 export function syncDesc(t: Table): void {
-  if (t.desc >= 0 && t.arena !== null) t.arena.desc(t.desc)[descBase(t.desc)] = headOf(t);
+  if (t.desc >= 0 && t.arena !== null) t.arena.descs[descBase(t.desc)] = headOf(t);
 }
 
-/** Where descriptor d starts in its chunk. */
+/** Where descriptor d starts in descs. */
 export function descBase(d: number): number {
-  return (d & (DESC_CHUNK - 1)) * DESC_INTS;
+  return d * DESC_INTS;
 }
 
 export class EntryArena {
   /**
-   * Slot s, entry i: chunks[s >> CHUNK_SHIFT][slotBase(s) + i] = packEntry(pfn, flags)
-   * of a Single, 0 otherwise. Chunks rather than one array that doubles: a
-   * copy on growth would touch every page again (100k random faults fill ~30k
-   * PTE tables, 120 MiB).
+   * Slot s, entry i: entries[slotBase(s) + i] = packEntry(pfn, flags) of a
+   * Single, 0 otherwise. One array, so that the walk finds it once, copied
+   * when it doubles: only the tables with more than FEW_MAX Singles (PTE) or
+   * any (above) have a slot, a few hundred for 100k random pages.
    */
-  chunks: Float64Array[] = [];
+  entries = new Float64Array(SLOTS0 * PTRS);
   /**
-   * Beside each entry of chunks: 1 + the descriptor of the table a non-leaf
-   * Single points to, 0 otherwise (a leaf; a table of another arena, in tests).
-   * Written for non-leaf tables only, so PTE slots leave their pages untouched.
+   * Beside each entry: 1 + the descriptor of the table a non-leaf Single
+   * points to, 0 otherwise (a leaf; a table of another arena, in tests).
    */
-  kids: Int32Array[] = [];
+  kids = new Int32Array(SLOTS0 * PTRS);
   /** Slots of freed tables, reused last-freed first. */
   free: number[] = [];
   /** Slots handed out so far (the high-water mark). */
   used = 0;
-  /** Descriptor d: descs[d >> DESC_SHIFT][descBase(d) …], 1,024 (64 KiB) per chunk. */
-  descs: Int32Array[] = [];
+  /**
+   * Descriptor d: descs[descBase(d) …]. One array, copied when it doubles
+   * (64 bytes a table: 2 MiB for 30k tables), so that the walk finds it once.
+   */
+  descs = new Int32Array(64 * DESC_INTS);
   freeDescs: number[] = [];
   descsUsed = 0;
   /**
@@ -162,44 +158,38 @@ export class EntryArena {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
     const s = this.used++;
-    if (s >> CHUNK_SHIFT >= this.chunks.length) {
-      this.chunks.push(new Float64Array(CHUNK_SLOTS * PTRS));
-      this.kids.push(new Int32Array(CHUNK_SLOTS * PTRS));
+    if (slotBase(s + 1) > this.entries.length) {
+      const entries = new Float64Array(this.entries.length * 2);
+      entries.set(this.entries);
+      this.entries = entries;
+      const kids = new Int32Array(this.kids.length * 2);
+      kids.set(this.kids);
+      this.kids = kids;
     }
     return s;
-  }
-
-  /** The chunk holding slot s. */
-  chunk(s: number): Float64Array {
-    return this.chunks[s >> CHUNK_SHIFT] as Float64Array;
-  }
-
-  /** The side entries of slot s's chunk. */
-  kidChunk(s: number): Int32Array {
-    return this.kids[s >> CHUNK_SHIFT] as Int32Array;
   }
 
   /** Clear slot s and keep it for the next table (kids: it had non-leaf entries). */
   release(s: number, kids: boolean): void {
     const b = slotBase(s);
-    this.chunk(s).fill(0, b, b + PTRS);
-    if (kids) this.kidChunk(s).fill(0, b, b + PTRS);
+    this.entries.fill(0, b, b + PTRS);
+    if (kids) this.kids.fill(0, b, b + PTRS);
     this.free.push(s);
   }
 
   /** A descriptor without slot or pairs. */
   allocDesc(): number {
     const d = this.freeDescs.pop() ?? this.descsUsed++;
-    if (d >> DESC_SHIFT >= this.descs.length) this.descs.push(new Int32Array(DESC_CHUNK * DESC_INTS));
+    if (descBase(d + 1) > this.descs.length) {
+      const bigger = new Int32Array(this.descs.length * 2);
+      bigger.set(this.descs);
+      this.descs = bigger;
+    }
     const b = descBase(d);
-    this.desc(d).fill(-1, b, b + DESC_INTS);
+    this.descs.fill(-1, b, b + DESC_INTS);
     return d;
   }
 
-  /** The chunk holding descriptor d. */
-  desc(d: number): Int32Array {
-    return this.descs[d >> DESC_SHIFT] as Int32Array;
-  }
 }
 
 /** Pair j's key (-1: none) and pfn in descriptor chunk c at base b. */
@@ -243,9 +233,9 @@ export function hasPairs(t: Table): boolean {
 export function storedEntry(t: Table, i: number): number {
   const a = t.arena;
   if (a === null) return 0;
-  if (t.slot >= 0) return a.chunk(t.slot)[slotBase(t.slot) + i] as number;
+  if (t.slot >= 0) return a.entries[slotBase(t.slot) + i] as number;
   if (t.lvl !== 0 || t.desc < 0) return 0;
-  const c = a.desc(t.desc);
+  const c = a.descs;
   const b = descBase(t.desc);
   const j = pairOf(c, b, t.singles, i);
   return j < 0 ? 0 : pairEntry(c, b, j);
@@ -254,7 +244,7 @@ export function storedEntry(t: Table, i: number): number {
 /** 1 + the descriptor of the child of entry i of t as the arena holds it (0: none). */
 export function storedKid(t: Table, i: number): number {
   if (t.slot < 0 || t.arena === null) return 0;
-  return t.arena.kidChunk(t.slot)[slotBase(t.slot) + i] as number;
+  return t.arena.kids[slotBase(t.slot) + i] as number;
 }
 
 /**
@@ -264,7 +254,7 @@ export function storedKid(t: Table, i: number): number {
  */
 export function fewRank(t: Table, i: number): number {
   if (t.desc < 0 || t.arena === null) return 0;
-  const c = t.arena.desc(t.desc);
+  const c = t.arena.descs;
   const b = descBase(t.desc);
   let r = 0;
   for (let j = 0; j < t.singles; j++) {
@@ -279,7 +269,7 @@ export function fewRank(t: Table, i: number): number {
 function descOf(t: Table, a: EntryArena): number {
   if (t.desc < 0) {
     t.desc = a.allocDesc();
-    a.desc(t.desc)[descBase(t.desc)] = headOf(t);
+    a.descs[descBase(t.desc)] = headOf(t);
   }
   return t.desc;
 }
@@ -300,7 +290,7 @@ export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child
   if (hasPairs(t)) {
     if (v === 0 && t.singles === 0) return;
     const d = descOf(t, a);
-    const c = a.desc(d);
+    const c = a.descs;
     const b = descBase(d);
     const j = pairOf(c, b, t.singles, i);
     if (j >= 0) {
@@ -318,15 +308,15 @@ export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child
   if (t.slot < 0) {
     const d = descOf(t, a);
     t.slot = a.alloc();
-    a.desc(d)[descBase(d)] = headOf(t);
+    a.descs[descBase(d)] = headOf(t);
   }
-  const ent = a.chunk(t.slot);
+  const ent = a.entries;
   const k = slotBase(t.slot) + i;
   const had = ent[k] !== 0;
   if (!had && v !== 0) t.singles++;
   else if (had && v === 0) t.singles--; // too big to mirror: the segments alone hold it
   ent[k] = v;
-  if (t.lvl !== 0) a.kidChunk(t.slot)[k] = v !== 0 && child !== null ? linkDesc(child, a) : 0;
+  if (t.lvl !== 0) a.kids[k] = v !== 0 && child !== null ? linkDesc(child, a) : 0;
   if (child !== null && t.kids === null) t.kids = new Array<Table | null>(PTRS).fill(null);
   if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
 }
@@ -339,9 +329,9 @@ function arenaOf(t: Table): EntryArena {
 /** Move a PTE table's pairs into a slot of its own (t.singles stays: they are the slot's entries now). */
 function promote(t: Table, a: EntryArena): void {
   const slot = a.alloc();
-  const ent = a.chunk(slot);
+  const ent = a.entries;
   const base = slotBase(slot);
-  const c = a.desc(t.desc);
+  const c = a.descs;
   const b = descBase(t.desc);
   for (let j = 0; j < t.singles; j++) {
     ent[base + (pairKey(c, b, j) >> KEY_SHIFT)] = pairEntry(c, b, j);
@@ -357,7 +347,7 @@ export function mirrorClear(t: Table, a: number, b: number): void {
   const ar = t.arena;
   if (ar === null) return;
   if (hasPairs(t)) {
-    const c = ar.desc(t.desc);
+    const c = ar.descs;
     const base = descBase(t.desc);
     for (let j = t.singles - 1; j >= 0; j--) {
       const i = pairKey(c, base, j) >> KEY_SHIFT;
@@ -366,8 +356,8 @@ export function mirrorClear(t: Table, a: number, b: number): void {
     return;
   }
   if (t.slot < 0) return;
-  const ent = ar.chunk(t.slot);
-  const kids = ar.kidChunk(t.slot);
+  const ent = ar.entries;
+  const kids = ar.kids;
   const base = slotBase(t.slot);
   for (let i = a; i < b; i++) {
     if (ent[base + i] === 0) continue;

@@ -6,7 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
-import { CHUNK_SHIFT, DESC_LINK_FLAGS, DESC_PAIRS, DESC_SHIFT, FEW_MAX, KEY_FLAGS, KEY_SHIFT, descBase, entryFlags, entryPfn, slotBase, storedEntry, type EntryArena } from './entries';
+import { DESC_LINK_FLAGS, DESC_PAIRS, FEW_MAX, KEY_FLAGS, KEY_SHIFT, descBase, entryFlags, entryPfn, slotBase, storedEntry, type EntryArena } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -100,7 +100,7 @@ function trimmed(levels: WalkLevel[], n: number): WalkLevel[] {
 
 /** hexOf() of the entry (pfn, flags) that links table d, kept in the arena (entries.ts). */
 function linkHex(a: EntryArena, d: number, pfn: number, flags: number): string {
-  const c = a.descs[d >> DESC_SHIFT] as Int32Array;
+  const c = a.descs;
   const b = descBase(d) + DESC_LINK_FLAGS;
   if (c[b] === flags) return a.linkHex[d] as string;
   const s = hexOf(pfn, flags);
@@ -139,7 +139,7 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
   for (let lvl = m.top; lvl >= 0; lvl--) {
     if (d < 0) return null;
     const i = (lvl >= 3 ? hi >> (9 * lvl - 27) : lo >> (9 * lvl)) & 511;
-    const dc = a.descs[d >> DESC_SHIFT] as Int32Array;
+    const dc = a.descs;
     const db = descBase(d);
     const head = dc[db] as number;
     const s = head >> 1;
@@ -148,11 +148,11 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
     let kid = 0;
     if (s >= 0) {
       const k = slotBase(s) + i;
-      const v = (a.chunks[s >> CHUNK_SHIFT] as Float64Array)[k] as number;
+      const v = a.entries[k] as number;
       if (v === 0) return head & 1 ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
       pfn = entryPfn(v);
       flags = entryFlags(v, pfn);
-      if (lvl !== 0) kid = (a.kids[s >> CHUNK_SHIFT] as Int32Array)[k] as number;
+      if (lvl !== 0) kid = a.kids[k] as number;
     } else {
       // A PTE table's pairs (key = index · 2^22 + flags; -1 ends them).
       let j = db + DESC_PAIRS;
