@@ -1,12 +1,12 @@
 /**
  * checkInvariants()'s part for the arena (entries.ts): the mirror of every
- * table's Singles, its descriptor and the side entries that link the tables,
+ * table's Singles, its descriptor and the descriptors its entries link,
  * and the arena's own books (no slot or descriptor held by a table that is
  * gone, none held twice).
  */
-import { entryHex } from './paging';
+import { _PAGE_TABLE, entryHex } from './paging';
 import { findSeg, type Table } from './table';
-import { DESC_LINK_FLAGS, DESC_PAIRS, FEW_MAX, KEY_SHIFT, PTRS, descBase, packEntry, storedEntry, storedKid, type EntryArena } from './entries';
+import { DESC_PAIRS, FEW_MAX, KEY_SHIFT, PTRS, descBase, packEntry, storedEntry, storedKid, type EntryArena } from './entries';
 
 type Bad = (problem: string) => void;
 
@@ -31,15 +31,15 @@ export function checkMirror(t: Table, bad: Bad): void {
     const seg = t.segs[findSeg(t, i)];
     const child = v !== 0 && seg && seg.lin === null ? seg.child : null;
     if (kid !== child) bad(`${where}[${i}]: the arena's child table is not the segment's`);
-    // The side entry names the child's descriptor (0: no child, or one of another arena).
-    const side = child !== null && child.arena === a ? child.desc + 1 : 0;
-    if (storedKid(t, i) !== side) bad(`${where}[${i}]: the side entry names descriptor ${storedKid(t, i) - 1}, the child's is ${side - 1}`);
+    // An entry _PAGE_TABLE names its child's descriptor (unless the child is of another arena).
+    const side = child !== null && child.arena === a && v !== 0 && seg?.lin === null && seg.flags === _PAGE_TABLE ? child.desc + 1 : 0;
+    if (storedKid(t, i) !== side) bad(`${where}[${i}]: the entry links descriptor ${storedKid(t, i) - 1}, the child's is ${side - 1}`);
     if (child !== null && child.arena === a && child.desc < 0) bad(`${where}[${i}]: a linked table without a descriptor`);
   }
   if (n !== t.singles) bad(`${where}: ${n} entries in the arena, ${t.singles} counted`);
 }
 
-/** t's descriptor: its slot, or its pairs (keys of distinct entries, then -1), and a true link string. */
+/** t's descriptor: its slot or its pairs (keys of distinct entries, then -1), and a true link string. */
 function checkDesc(t: Table, a: EntryArena, where: string, bad: Bad): void {
   const c = a.descs;
   const b = descBase(t.desc);
@@ -56,8 +56,8 @@ function checkDesc(t: Table, a: EntryArena, where: string, bad: Bad): void {
     if (key < 0 || seen.has(key >> KEY_SHIFT)) bad(`${where}: pair ${j} has key ${key}`);
     seen.add(key >> KEY_SHIFT);
   }
-  const flags = c[b + DESC_LINK_FLAGS] as number;
-  if (flags >= 0 && a.linkHex[t.desc] !== entryHex(t.pfn, flags)) bad(`${where}: the cached link string ${a.linkHex[t.desc]} is not ${entryHex(t.pfn, flags)}`);
+  const hex = a.linkHex[t.desc];
+  if (hex !== undefined && hex !== entryHex(t.pfn, _PAGE_TABLE)) bad(`${where}: the cached link string ${hex} is not ${entryHex(t.pfn, _PAGE_TABLE)}`);
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * The arena's descriptors and side entries (entries.ts) through the kernel's
+ * The arena's descriptors and links (entries.ts) through the kernel's
  * operations: which descriptor and slot each table gets, what its head and
- * pairs hold, and which descriptor each non-leaf entry names. Expected
+ * pairs hold, and which descriptor each entry that links a table names. Expected
  * numbers follow from allocation order on a fresh machine (PGD 0x1000, then
- * one pfn per table or page, descriptors and slots 0, 1, 2, … in the order
- * tables are linked); the invariants are checked after every step too.
+ * one pfn per table or page; descriptors 0, 1, 2, … as tables are linked, the
+ * child's before its parent's when the parent has none yet, and slots 0, 1,
+ * 2, … as tables take them); the invariants are checked after every step too.
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
@@ -24,7 +25,7 @@ const vpn = (a: bigint): number => Number(a >> 12n);
 /** A written page's flags: present, RW, user, accessed, dirty, NX (bit 20 in the core). */
 const PTE_RW = 0x100067;
 /** _PAGE_TABLE. */
-const LINK = 0x67;
+const TABLE = 0x67;
 
 function setup(): { k: Kernel; mm: Mm } {
   const k = new Kernel({ paging: 4 });
@@ -53,24 +54,28 @@ function path(mm: Mm, v: number): Table[] {
 /** Descriptor d's 16 words. */
 const words = (a: EntryArena, d: number): number[] => [...a.descs.subarray(descBase(d), descBase(d) + DESC_INTS)];
 
-describe('descriptors and side entries', () => {
+describe('descriptors and links', () => {
   it('after a first write: a slot per upper table, the PTE as one pair, each link naming the next descriptor', () => {
     const { k, mm } = setup();
     step(k, () => k.write('A', T, new Uint8Array([1])));
     const a = k.m.arena;
     const [pgd, pud, pmd, pte] = path(mm, vpn(T)) as [Table, Table, Table, Table];
-    // Linked in this order: PUD into the PGD (which takes descriptor and slot 0 for it), PMD, PTE.
-    expect([pgd.desc, pud.desc, pmd.desc, pte.desc]).toEqual([0, 1, 2, 3]);
+    // The PUD linked into the PGD first (descriptor 0), then the PGD (1, with slot 0); then the PMD, the PTE.
+    expect([pgd.desc, pud.desc, pmd.desc, pte.desc]).toEqual([1, 0, 2, 3]);
     expect([pgd.slot, pud.slot, pmd.slot, pte.slot]).toEqual([0, 1, 2, -1]);
     expect([pgd.pfn, pud.pfn, pmd.pfn, pte.pfn]).toEqual([0x1000, 0x1001, 0x1002, 0x1003]);
     // 1 TiB is PGD entry 2, then entry 0 at every level below.
-    expect([storedKid(pgd, 2), storedKid(pud, 0), storedKid(pmd, 0)]).toEqual([2, 3, 4]);
+    expect([storedKid(pgd, 2), storedKid(pud, 0), storedKid(pmd, 0)]).toEqual([1, 3, 4]);
     expect(storedKid(pgd, 3)).toBe(0);
+    // The links' stored form: -(descriptor · 2^31 + pfn · 2 + 1).
+    expect(a.entries[0 * 512 + 2]).toBe(-(0 * 2 ** 31 + 0x1001 * 2 + 1));
+    expect(a.entries[1 * 512 + 0]).toBe(-(2 * 2 ** 31 + 0x1002 * 2 + 1));
+    expect(storedEntry(pgd, 2)).toBe(packEntry(0x1001, TABLE));
     // The PTE table: head = slot -1 · 2, every segment mirrored; pair 0 = (index 0, flags), pfn 0x1004.
-    // The fault's own walk has cached the link string: flags _PAGE_TABLE in [1].
-    expect(words(a, 3)).toEqual([-2, LINK, PTE_RW, 0x1004, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]);
-    expect(words(a, 1).slice(0, 2)).toEqual([2, LINK]); // slot 1 · 2
-    expect(a.linkHex[1]).toBe('0x0000000001001067');
+    expect(words(a, 3)).toEqual([-2, -1, PTE_RW, 0x1004, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]);
+    expect(words(a, 0)[0]).toBe(2); // the PUD: slot 1 · 2
+    // The fault's own walk has cached the link strings.
+    expect(a.linkHex[0]).toBe('0x0000000001001067');
     expect(a.linkHex[3]).toBe('0x0000000001003067');
     expect(storedEntry(pte, 0)).toBe(packEntry(0x1004, PTE_RW));
   });
@@ -86,7 +91,7 @@ describe('descriptors and side entries', () => {
     step(k, () => k.write('A', T + 7n * 4096n, new Uint8Array([1])));
     // Slots 0-2 are the upper tables': the PTE table takes 3; its pairs are gone to the slot.
     expect([pte.slot, pte.singles]).toEqual([3, 8]);
-    expect(words(a, pte.desc)).toEqual([6, LINK, ...new Array<number>(14).fill(-1)]);
+    expect(words(a, pte.desc)).toEqual([6, ...new Array<number>(15).fill(-1)]);
     for (let i = 0; i < 8; i++) expect(a.entries[3 * 512 + i]).toBe(packEntry(0x1004 + i, PTE_RW));
     expect(walk(k.m, mm, vpn(T + 7n * 4096n)).leaf).toEqual({ pfn: 0x100b, flags: PTE_RW, lvl: 0 });
   });
@@ -101,17 +106,17 @@ describe('descriptors and side entries', () => {
     expect(walk(k.m, mm, vpn(T)).leaf).toEqual({ pfn: 0x1004, flags: 0x300025, lvl: 0 });
   });
 
-  it('munmap frees the tables: their descriptors and slots go back, the PGD entry and its side entry are cleared', () => {
+  it('munmap frees the tables: their descriptors and slots go back, the PGD entry is cleared', () => {
     const { k, mm } = setup();
     step(k, () => k.write('A', T, new Uint8Array([1])));
     step(k, () => k.write('A', T + (2n << 20n), new Uint8Array([1]))); // PMD entry 1: PTE table 0x1005, page 0x1006
     const a = k.m.arena;
     expect([a.descsUsed, a.used]).toEqual([5, 3]);
     step(k, () => k.munmap('A', T, G));
-    // free_pgtables() took the PUD, PMD and both PTE tables; the PGD keeps its slot and descriptor.
+    // free_pgtables() took the PUD, PMD and both PTE tables; the PGD keeps its slot and descriptor (1).
     expect(mm.pgd.kids?.[2]).toBeNull();
-    expect(storedKid(mm.pgd, 2)).toBe(0);
-    expect([...a.freeDescs].sort((x, y) => x - y)).toEqual([1, 2, 3, 4]);
+    expect(a.entries[2]).toBe(0);
+    expect([...a.freeDescs].sort((x, y) => x - y)).toEqual([0, 2, 3, 4]);
     expect([...a.free].sort((x, y) => x - y)).toEqual([1, 2]);
     expect(walk(k.m, mm, vpn(T)).levels.map((l) => [l.level, l.entry])).toEqual([['pgd', null]]);
   });
@@ -121,19 +126,21 @@ describe('descriptors and side entries', () => {
     const mm: Charge = { id: 0, tables: [] };
     const pmd = new Table(1, 0x2000, 0, mm, a);
     const pte = new Table(0, 0x2001, 0, mm, a);
-    setSingle(pmd, 0, pte.pfn, LINK, pte);
+    setSingle(pmd, 0, pte.pfn, TABLE, pte);
     setSingle(pte, 5, 0x2002, PTE_RW, null);
     expect(words(a, pte.desc).slice(0, 4)).toEqual([-2, -1, (5 << 22) | PTE_RW, 0x2002]);
-    a.descs[descBase(pte.desc) + 1] = LINK; // as a walk caches the link string
     const d = pte.desc;
-    setSingle(pmd, 0, 0, 0, null); // unlinked (entry 0 now a leaf the mirror holds), then freed
+    a.linkHex[d] = '0x0000000002001067'; // as a walk caches it
+    setSingle(pmd, 0, 0x2004, PTE_RW | 0x80, null); // unlinked (entry 0 now a huge leaf), then freed
     releaseSlot(pte);
     const again = new Table(0, 0x2003, 0, mm, a);
-    setSingle(pmd, 1, again.pfn, LINK, again);
+    setSingle(pmd, 1, again.pfn, TABLE, again);
     expect(again.desc).toBe(d);
     expect(words(a, d)).toEqual([-2, ...new Array<number>(15).fill(-1)]);
+    expect(a.linkHex[d]).toBeUndefined();
     expect(storedKid(pmd, 1)).toBe(d + 1);
     expect(storedKid(pmd, 0)).toBe(0);
+    expect(storedEntry(pmd, 0)).toBe(packEntry(0x2004, PTE_RW | 0x80));
   });
 
   it("fork: the child has tables and descriptors of its own; the parent's pair is write-protected", () => {
@@ -142,7 +149,7 @@ describe('descriptors and side entries', () => {
     step(k, () => k.fork('A', 'B'));
     const b = k.tasks.get('B')?.mm as Mm;
     const [pa, pb] = [path(mm, vpn(T)), path(b, vpn(T))];
-    expect(pb.map((t) => t.desc)).toEqual([4, 5, 6, 7]); // B's PGD takes descriptor 4 when it links its PUD
+    expect(pb.map((t) => t.desc)).toEqual([5, 4, 6, 7]); // B's PUD first (4), as it is linked into B's PGD (5)
     for (let l = 0; l < 3; l++) expect(storedKid(pb[l] as Table, l === 0 ? 2 : 0)).toBe((pb[l + 1] as Table).desc + 1);
     const a = k.m.arena;
     // pte_wrprotect(): RW off, Dirty to SavedDirty; the child maps the same page, write-protected too.

@@ -25,8 +25,8 @@
  * The pairs live in the table's descriptor, 64 bytes of the arena (a cache
  * line) that every mirrored or linked table gets, as every table page has
  * its struct ptdesc (include/linux/mm_types.h): the slot, or the pairs. And
- * each non-leaf entry of a slot has a side entry, in an Int32Array beside
- * the slot's, naming the descriptor of the table it points to: what
+ * an entry that links a table (_PAGE_TABLE, what pmd_populate() and its kin
+ * write) holds the number of that table's descriptor beside its pfn: what
  * pmd_ptdesc() finds from the entry's pfn through the vmemmap. So the walk
  * goes from entry to entry through typed arrays alone, as the MMU goes from
  * table page to table page, and touches no Table object: on 100k random
@@ -45,6 +45,7 @@
  */
 
 import type { Table } from './table';
+import { _PAGE_TABLE } from './paging';
 
 /** Entries per table page. */
 export const PTRS = 512;
@@ -58,6 +59,8 @@ export const PTRS = 512;
 const PFN_SHIFT = 2 ** 23;
 const PFN_LIMIT = 2 ** 30;
 const FLAGS_LIMIT = 2 ** 22;
+/** Descriptors a link's stored form can name (linkEntry()). */
+const DESC_LIMIT = 2 ** 22;
 
 /** The stored form of a Single's (pfn, flags), or 0 when it does not fit. */
 export function packEntry(pfn: number, flags: number): number {
@@ -65,17 +68,39 @@ export function packEntry(pfn: number, flags: number): number {
   return pfn * PFN_SHIFT + flags * 2 + 1;
 }
 
-/** The pfn of a stored entry (v ≠ 0). */
+/**
+ * The stored form of a Single _PAGE_TABLE linking the table pfn whose
+ * descriptor is d: -(d · 2^31 + pfn · 2 + 1), negative where every other
+ * stored entry is positive, so that the walk has the pfn, the flags and the
+ * next descriptor from one load, the descriptor first (one multiplication:
+ * the next load waits on it); 0 when it does not fit.
+ */
+export function linkEntry(pfn: number, d: number): number {
+  if (pfn < 0 || pfn >= PFN_LIMIT || d < 0 || d >= DESC_LIMIT) return 0;
+  return -(d * 2 ** 31 + pfn * 2 + 1);
+}
+
+/** The descriptor a link's stored form v < 0 names. */
+export function linkDesc(v: number): number {
+  return (v * -(2 ** -31)) | 0;
+}
+
+/** The pfn of a link's stored form v < 0 whose descriptor is d. */
+export function linkPfn(v: number, d: number): number {
+  return (-v - d * 2 ** 31) >> 1;
+}
+
+/** The pfn of a stored entry v > 0. */
 export function entryPfn(v: number): number {
   return Math.floor(v / PFN_SHIFT);
 }
 
-/** The flags of a stored entry (v ≠ 0) whose pfn is pfn. */
+/** The flags of a stored entry v > 0 whose pfn is pfn. */
 export function entryFlags(v: number, pfn: number): number {
   return (v - pfn * PFN_SHIFT) >> 1;
 }
 
-/** Where slot s starts in entries and kids. */
+/** Where slot s starts in entries. */
 export function slotBase(s: number): number {
   return s * PTRS;
 }
@@ -92,7 +117,7 @@ export const FEW_MAX = 7;
  *                 keeps pairs), + 1 when some segment is not a mirrored
  *                 Single (a Run, or an entry too big to pack): then an entry
  *                 the mirror lacks need not be none (syncDesc());
- *   [1]           the flags of linkHex's string for this table, -1: none (walk.ts);
+ *   [1]           unused;
  *   [2 + 2j]      pair j's key, index · 2^22 + flags (< 2^31), or -1: no pair j;
  *   [3 + 2j]      pair j's pfn (packEntry()'s limits: < 2^30).
  * Pairs 0 … singles - 1 are in use, in no order; a key and its pfn are
@@ -102,8 +127,6 @@ export const FEW_MAX = 7;
 export const DESC_INTS = 16;
 export const KEY_SHIFT = 22;
 export const KEY_FLAGS = (1 << KEY_SHIFT) - 1;
-/** Where linkHex's flags are in a descriptor. */
-export const DESC_LINK_FLAGS = 1;
 /** The first key of a descriptor. */
 export const DESC_PAIRS = 2;
 
@@ -125,16 +148,12 @@ export function descBase(d: number): number {
 export class EntryArena {
   /**
    * Slot s, entry i: entries[slotBase(s) + i] = packEntry(pfn, flags) of a
-   * Single, 0 otherwise. One array, so that the walk finds it once, copied
-   * when it doubles: only the tables with more than FEW_MAX Singles (PTE) or
-   * any (above) have a slot, a few hundred for 100k random pages.
+   * Single (linkEntry() when it links a table), 0 otherwise. One array,
+   * so that the walk finds it once, copied when it doubles: only the tables
+   * with more than FEW_MAX Singles (PTE) or any (above) have a slot, a few
+   * hundred for 100k random pages.
    */
   entries = new Float64Array(SLOTS0 * PTRS);
-  /**
-   * Beside each entry: 1 + the descriptor of the table a non-leaf Single
-   * points to, 0 otherwise (a leaf; a table of another arena, in tests).
-   */
-  kids = new Int32Array(SLOTS0 * PTRS);
   /** Slots of freed tables, reused last-freed first. */
   free: number[] = [];
   /** Slots handed out so far (the high-water mark). */
@@ -147,11 +166,10 @@ export class EntryArena {
   freeDescs: number[] = [];
   descsUsed = 0;
   /**
-   * walk()'s string of the entry that links descriptor d's table, for the
-   * flags in its [1] (the pfn is the table's): the upper levels' entries are
-   * the same from one walk to the next.
+   * walk()'s string of the entry (linkEntry()) that links descriptor d's
+   * table: the upper levels' entries are the same from one walk to the next.
    */
-  linkHex: string[] = [];
+  linkHex: (string | undefined)[] = [];
 
   /** A cleared slot. */
   alloc(): number {
@@ -162,18 +180,14 @@ export class EntryArena {
       const entries = new Float64Array(this.entries.length * 2);
       entries.set(this.entries);
       this.entries = entries;
-      const kids = new Int32Array(this.kids.length * 2);
-      kids.set(this.kids);
-      this.kids = kids;
     }
     return s;
   }
 
-  /** Clear slot s and keep it for the next table (kids: it had non-leaf entries). */
-  release(s: number, kids: boolean): void {
+  /** Clear slot s and keep it for the next table. */
+  release(s: number): void {
     const b = slotBase(s);
     this.entries.fill(0, b, b + PTRS);
-    if (kids) this.kids.fill(0, b, b + PTRS);
     this.free.push(s);
   }
 
@@ -187,6 +201,7 @@ export class EntryArena {
     }
     const b = descBase(d);
     this.descs.fill(-1, b, b + DESC_INTS);
+    if (d < this.linkHex.length) this.linkHex[d] = undefined;
     return d;
   }
 
@@ -229,11 +244,14 @@ export function hasPairs(t: Table): boolean {
   return t.slot < 0 && t.lvl === 0;
 }
 
-/** The stored form of entry i of t (packEntry(), or 0: no Single there, or one that does not fit). */
+/** The stored form of entry i of t, as packEntry() makes it (0: no Single there, or one that does not fit). */
 export function storedEntry(t: Table, i: number): number {
   const a = t.arena;
   if (a === null) return 0;
-  if (t.slot >= 0) return a.entries[slotBase(t.slot) + i] as number;
+  if (t.slot >= 0) {
+    const v = a.entries[slotBase(t.slot) + i] as number;
+    return v < 0 ? packEntry(linkPfn(v, linkDesc(v)), _PAGE_TABLE) : v;
+  }
   if (t.lvl !== 0 || t.desc < 0) return 0;
   const c = a.descs;
   const b = descBase(t.desc);
@@ -241,10 +259,11 @@ export function storedEntry(t: Table, i: number): number {
   return j < 0 ? 0 : pairEntry(c, b, j);
 }
 
-/** 1 + the descriptor of the child of entry i of t as the arena holds it (0: none). */
+/** 1 + the descriptor entry i of t links (0: not a link). */
 export function storedKid(t: Table, i: number): number {
   if (t.slot < 0 || t.arena === null) return 0;
-  return t.arena.kids[slotBase(t.slot) + i] as number;
+  const v = t.arena.entries[slotBase(t.slot) + i] as number;
+  return v < 0 ? linkDesc(v) + 1 : 0;
 }
 
 /**
@@ -275,18 +294,22 @@ function descOf(t: Table, a: EntryArena): number {
 }
 
 /**
- * 1 + the descriptor of child, linked from a table of arena a (a child
- * made on its own joins it); 0 when the child belongs to another arena.
+ * The stored form of a Single (pfn, flags) in table t of arena a that points
+ * to child: linkEntry() with the child's descriptor (a child made on its own
+ * joins the arena), or packEntry() when it cannot link: a leaf, flags other
+ * than _PAGE_TABLE, a child of another arena, or a pfn not the child's.
  */
-function linkDesc(child: Table, a: EntryArena): number {
+function storedForm(t: Table, a: EntryArena, pfn: number, flags: number, child: Table | null): number {
+  const v = packEntry(pfn, flags);
+  if (v === 0 || child === null || flags !== _PAGE_TABLE || child.pfn !== pfn) return v;
   if (child.arena === null) child.arena = a;
-  return child.arena === a ? descOf(child, a) + 1 : 0;
+  return child.arena === a ? linkEntry(pfn, descOf(child, a)) || v : v;
 }
 
 /** Mirror Single i of t (table.ts calls this whenever a Single is set or changed). */
 export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child: Table | null): void {
-  const v = packEntry(pfn, flags);
   const a = arenaOf(t);
+  const v = storedForm(t, a, pfn, flags, child);
   if (hasPairs(t)) {
     if (v === 0 && t.singles === 0) return;
     const d = descOf(t, a);
@@ -316,7 +339,6 @@ export function mirrorSet(t: Table, i: number, pfn: number, flags: number, child
   if (!had && v !== 0) t.singles++;
   else if (had && v === 0) t.singles--; // too big to mirror: the segments alone hold it
   ent[k] = v;
-  if (t.lvl !== 0) a.kids[k] = v !== 0 && child !== null ? linkDesc(child, a) : 0;
   if (child !== null && t.kids === null) t.kids = new Array<Table | null>(PTRS).fill(null);
   if (t.kids !== null) t.kids[i] = v !== 0 ? child : null;
 }
@@ -357,12 +379,10 @@ export function mirrorClear(t: Table, a: number, b: number): void {
   }
   if (t.slot < 0) return;
   const ent = ar.entries;
-  const kids = ar.kids;
   const base = slotBase(t.slot);
   for (let i = a; i < b; i++) {
     if (ent[base + i] === 0) continue;
     ent[base + i] = 0;
-    kids[base + i] = 0;
     if (t.kids !== null) t.kids[i] = null;
     t.singles--;
   }
@@ -371,13 +391,13 @@ export function mirrorClear(t: Table, a: number, b: number): void {
 /**
  * The table page is freed (free_pgtables, zap, exit): its slot and its
  * descriptor go back to the arena. Every entry linking t is cleared by then
- * (a side entry naming a reused descriptor would lead the walk elsewhere):
+ * (one naming a reused descriptor would lead the walk elsewhere):
  * checkInvariants() checks each link's descriptor.
  */
 export function releaseSlot(t: Table): void {
   const a = t.arena;
   if (a !== null) {
-    if (t.slot >= 0) a.release(t.slot, t.lvl !== 0);
+    if (t.slot >= 0) a.release(t.slot);
     if (t.desc >= 0) a.freeDescs.push(t.desc);
   }
   t.slot = -1;

@@ -6,7 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
-import { DESC_LINK_FLAGS, DESC_PAIRS, FEW_MAX, KEY_FLAGS, KEY_SHIFT, descBase, entryFlags, entryPfn, slotBase, storedEntry, type EntryArena } from './entries';
+import { DESC_PAIRS, FEW_MAX, KEY_FLAGS, KEY_SHIFT, descBase, entryFlags, entryPfn, linkDesc, linkPfn, slotBase, storedEntry, type EntryArena } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -98,15 +98,9 @@ function trimmed(levels: WalkLevel[], n: number): WalkLevel[] {
   return levels;
 }
 
-/** hexOf() of the entry (pfn, flags) that links table d, kept in the arena (entries.ts). */
-function linkHex(a: EntryArena, d: number, pfn: number, flags: number): string {
-  const c = a.descs;
-  const b = descBase(d) + DESC_LINK_FLAGS;
-  if (c[b] === flags) return a.linkHex[d] as string;
-  const s = hexOf(pfn, flags);
-  a.linkHex[d] = s;
-  c[b] = flags;
-  return s;
+/** hexOf() of the entry _PAGE_TABLE that links the table pfn of descriptor d, kept in the arena (entries.ts). */
+function linkHex(a: EntryArena, d: number, pfn: number): string {
+  return a.linkHex[d] ?? (a.linkHex[d] = hexOf(pfn, _PAGE_TABLE));
 }
 
 /** The leaf's verdict: US, then RW for a write and NX for a fetch (SDM §4.6). */
@@ -118,9 +112,8 @@ function leafWalk(levels: WalkLevel[], pfn: number, flags: number, lvl: number, 
 
 /**
  * The walk through the arena alone (entries.ts): each level's entry from its
- * table's descriptor (the slot, or the pairs), the next table's descriptor
- * from the side entry, the next table's pfn from the entry itself (as the
- * MMU takes it), and no Table object read on the way. An entry the mirror
+ * table's descriptor (the slot, or the pairs), the next table's pfn and
+ * descriptor from the entry, and no Table object read on the way. An entry the mirror
  * lacks is none when the head says every segment is mirrored; otherwise (a
  * Run, an entry too big to pack, a table of another arena) walkArena()
  * returns null and the segments decide, in walkTables().
@@ -130,8 +123,12 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
   // The length a walk to a PTE has, set once (push() would grow it from 0 to 16).
   const levels = new Array<WalkLevel>(m.top + 1);
   let n = 0;
+  const dc = a.descs;
   let d = mm.pgd.desc;
   let tablePfn = mm.pgd.pfn;
+  // The next table's head, read as soon as its descriptor is known: the load
+  // that misses the cache starts before this level's result is built.
+  let head = d < 0 ? 0 : (dc[descBase(d)] as number);
   // vpn in two small integers, bits 0-26 (levels 0-2) and 27 up (3-4): a shift
   // per level rather than a division (a vpn has at most 45 bits).
   const hi = Math.floor(vpn / 2 ** 27);
@@ -139,20 +136,28 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
   for (let lvl = m.top; lvl >= 0; lvl--) {
     if (d < 0) return null;
     const i = (lvl >= 3 ? hi >> (9 * lvl - 27) : lo >> (9 * lvl)) & 511;
-    const dc = a.descs;
     const db = descBase(d);
-    const head = dc[db] as number;
     const s = head >> 1;
+    const none = head & 1;
     let pfn: number;
     let flags: number;
     let kid = 0;
     if (s >= 0) {
       const k = slotBase(s) + i;
       const v = a.entries[k] as number;
-      if (v === 0) return head & 1 ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
-      pfn = entryPfn(v);
-      flags = entryFlags(v, pfn);
-      if (lvl !== 0) kid = a.kids[k] as number;
+      if (v === 0) return none ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
+      // Below 2^30 (packEntry()): small integers, as the pairs' are.
+      if (v > 0) {
+        pfn = entryPfn(v) | 0;
+        flags = entryFlags(v, pfn);
+      } else {
+        // linkEntry(): _PAGE_TABLE, and the next table's descriptor.
+        const next = linkDesc(v);
+        head = dc[descBase(next)] as number;
+        kid = next + 1;
+        pfn = linkPfn(v, next);
+        flags = _PAGE_TABLE;
+      }
     } else {
       // A PTE table's pairs (key = index · 2^22 + flags; -1 ends them).
       let j = db + DESC_PAIRS;
@@ -161,11 +166,11 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
         const key = dc[j] as number;
         if (key >> KEY_SHIFT === i || key < 0) break;
       }
-      if (j === end || (dc[j] as number) < 0) return head & 1 ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
+      if (j === end || (dc[j] as number) < 0) return none ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
       pfn = dc[j + 1] as number;
       flags = (dc[j] as number) & KEY_FLAGS;
     }
-    const entry = !entries ? '' : kid > 0 ? linkHex(a, kid - 1, pfn, flags) : hexOf(pfn, flags);
+    const entry = !entries ? '' : kid > 0 ? linkHex(a, kid - 1, pfn) : hexOf(pfn, flags);
     levels[n++] = { level: names[lvl] as LevelName, index: i, tablePfn, entry, pfn, flags };
     if (!(flags & _PAGE_PRESENT)) return { levels: trimmed(levels, n), fault: 'not-present' };
     if (lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0)) return leafWalk(trimmed(levels, n), pfn, flags, lvl, access);
