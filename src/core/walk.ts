@@ -186,8 +186,11 @@ function noneAt(levels: WalkLevel[], n: number, level: LevelName, index: number,
   return { levels: trimmed(levels, n), fault: 'not-present' };
 }
 
-/** The walk through the Table objects and their segments: what every entry holds, Runs included. */
-function walkTables(m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk {
+/**
+ * The walk through the Table objects and their segments: what every entry
+ * holds, Runs included (exported as the reference walk()'s tests compare with).
+ */
+export function walkTables(m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk {
   const levels: WalkLevel[] = [];
   const names = NAMES[m.paging];
   let t: Table = mm.pgd;
