@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
 import type { Mm } from './mm';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from './uapi';
-import { DESC_INTS, EntryArena, descBase, packEntry, releaseSlot, storedEntry, storedKid } from './entries';
+import { DESC_INTS, DESC_PAIRS, EntryArena, FEW_MAX, KEY_SHIFT, PTRS, descBase, entryFlags, entryPfn, keyFlags, linkDesc, linkEntry, linkPfn, packEntry, pairAt, releaseSlot, slotBase, storedEntry, storedKid } from './entries';
 import { Table, setSingle, type Charge } from './table';
 import { walk } from './walk';
 import { ZERO_PFN } from './frames';
@@ -189,5 +189,30 @@ B: read 1T+0x1000 1
     expect(p.mm('B').pgd.kids?.[2]).toBe(pud);
     expect(storedKid(p.mm('B').pgd, 2)).toBe(pud.desc + 1);
     expect(storedKid(host.pgd, 2)).toBe(pud.desc + 1);
+  });
+});
+
+describe("the walk's helpers", () => {
+  it("spell the layout's constants as literals that agree with them", () => {
+    expect(descBase(3)).toBe(3 * DESC_INTS);
+    expect(slotBase(3)).toBe(3 * PTRS);
+    expect(DESC_PAIRS + 2 * FEW_MAX).toBe(DESC_INTS); // pairAt() scans to the descriptor's end
+    const v = packEntry(0x3fff_ffff, 0x3f_ffff); // the largest pfn and flags
+    expect([entryPfn(v), entryFlags(v, entryPfn(v))]).toEqual([0x3fff_ffff, 0x3f_ffff]);
+    expect(keyFlags((511 << KEY_SHIFT) | 0x30_0025)).toBe(0x30_0025);
+    const l = linkEntry(0x3fff_ffff, 2 ** 22 - 1);
+    expect([linkDesc(l), linkPfn(l, linkDesc(l))]).toEqual([2 ** 22 - 1, 0x3fff_ffff]);
+    expect(linkEntry(1, 2 ** 22)).toBe(0);
+  });
+
+  it('pairAt() finds a pair in any of the FEW_MAX places, and stops at the first unused key', () => {
+    const d = new Int32Array(2 * DESC_INTS).fill(-1);
+    const b = descBase(1);
+    for (let j = 0; j < FEW_MAX; j++) d[b + DESC_PAIRS + 2 * j] = ((10 + j) << KEY_SHIFT) | 0x67;
+    expect(pairAt(d, b, 10 + FEW_MAX - 1)).toBe(b + DESC_PAIRS + 2 * (FEW_MAX - 1));
+    expect(pairAt(d, b, 9)).toBe(-1);
+    d[b + DESC_PAIRS + 2 * 3] = -1;
+    expect(pairAt(d, b, 10 + 4)).toBe(-1); // behind the unused key
+    expect(pairAt(d, b, 10 + 2)).toBe(b + DESC_PAIRS + 4);
   });
 });

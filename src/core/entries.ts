@@ -80,6 +80,13 @@ export function linkEntry(pfn: number, d: number): number {
   return -(d * 2 ** 31 + pfn * 2 + 1);
 }
 
+/*
+ * The walk's helpers below spell their constants as literals: V8 folds a
+ * literal, while a module's constant is loaded and checked (for its
+ * temporal dead zone) at every use in the walk's loop; that was ~12 % of a
+ * walk with hot caches. entries.test.ts checks them against the names.
+ */
+
 /** The descriptor a link's stored form v < 0 names. */
 export function linkDesc(v: number): number {
   return (v * -(2 ** -31)) | 0;
@@ -90,19 +97,19 @@ export function linkPfn(v: number, d: number): number {
   return (-v - d * 2 ** 31) >> 1;
 }
 
-/** The pfn of a stored entry v > 0. */
+/** The pfn of a stored entry v > 0 (v / PFN_SHIFT). */
 export function entryPfn(v: number): number {
-  return Math.floor(v / PFN_SHIFT);
+  return Math.floor(v / 2 ** 23);
 }
 
 /** The flags of a stored entry v > 0 whose pfn is pfn. */
 export function entryFlags(v: number, pfn: number): number {
-  return (v - pfn * PFN_SHIFT) >> 1;
+  return (v - pfn * 2 ** 23) >> 1;
 }
 
-/** Where slot s starts in entries. */
+/** Where slot s starts in entries (s · PTRS). */
 export function slotBase(s: number): number {
-  return s * PTRS;
+  return s << 9;
 }
 
 /** Slots an arena starts with (a small kernel's arena is copied and compared whole). */
@@ -140,9 +147,27 @@ export function syncDesc(t: Table): void {
   if (t.desc >= 0 && t.arena !== null) t.arena.descs[descBase(t.desc)] = headOf(t);
 }
 
-/** Where descriptor d starts in descs. */
+/** Where descriptor d starts in descs (d · DESC_INTS). */
 export function descBase(d: number): number {
-  return d * DESC_INTS;
+  return d << 4;
+}
+
+/**
+ * Where in descs the pair for entry i of descriptor d (at b = descBase(d))
+ * is, or -1: FEW_MAX pairs from DESC_PAIRS, the first key -1 ending them.
+ */
+export function pairAt(descs: Int32Array, b: number, i: number): number {
+  for (let k = b + 2; k < b + 16; k += 2) {
+    const key = descs[k] as number;
+    if (key >> 22 === i) return k;
+    if (key < 0) return -1;
+  }
+  return -1;
+}
+
+/** The flags in a pair's key (key & KEY_FLAGS). */
+export function keyFlags(key: number): number {
+  return key & 0x3fffff;
 }
 
 export class EntryArena {

@@ -6,7 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
-import { DESC_PAIRS, FEW_MAX, KEY_FLAGS, KEY_SHIFT, descBase, entryFlags, entryPfn, linkDesc, linkPfn, slotBase, storedEntry, type EntryArena } from './entries';
+import { descBase, keyFlags, pairAt, entryFlags, entryPfn, linkDesc, linkPfn, slotBase, storedEntry, type EntryArena } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -159,16 +159,11 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
         flags = _PAGE_TABLE;
       }
     } else {
-      // A PTE table's pairs (key = index · 2^22 + flags; -1 ends them).
-      let j = db + DESC_PAIRS;
-      const end = j + 2 * FEW_MAX;
-      for (; j < end; j += 2) {
-        const key = dc[j] as number;
-        if (key >> KEY_SHIFT === i || key < 0) break;
-      }
-      if (j === end || (dc[j] as number) < 0) return none ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
+      // A PTE table's pairs.
+      const j = pairAt(dc, db, i);
+      if (j < 0) return none ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
       pfn = dc[j + 1] as number;
-      flags = (dc[j] as number) & KEY_FLAGS;
+      flags = keyFlags(dc[j] as number);
     }
     const entry = !entries ? '' : kid > 0 ? linkHex(a, kid - 1, pfn) : hexOf(pfn, flags);
     levels[n++] = { level: names[lvl] as LevelName, index: i, tablePfn, entry, pfn, flags };
