@@ -232,7 +232,7 @@ export class EntryArena {
 
 }
 
-/** Pair j's key (-1: none) and pfn in descriptor chunk c at base b. */
+/** Pair j's key (-1: none) and pfn in descriptors c, of the descriptor at b. */
 function pairKey(c: Int32Array, b: number, j: number): number {
   return c[b + DESC_PAIRS + 2 * j] as number;
 }

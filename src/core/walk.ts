@@ -113,10 +113,10 @@ function leafWalk(levels: WalkLevel[], pfn: number, flags: number, lvl: number, 
 /**
  * The walk through the arena alone (entries.ts): each level's entry from its
  * table's descriptor (the slot, or the pairs), the next table's pfn and
- * descriptor from the entry, and no Table object read on the way. An entry the mirror
- * lacks is none when the head says every segment is mirrored; otherwise (a
- * Run, an entry too big to pack, a table of another arena) walkArena()
- * returns null and the segments decide, in walkTables().
+ * descriptor from the entry, and no Table object read on the way. An entry
+ * the mirror lacks is none when the head says every segment is mirrored;
+ * otherwise (a Run, an entry too big to pack, a table of another arena)
+ * walkArena() returns null and the segments decide, in walkTables().
  */
 function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk | null {
   const names = NAMES[m.paging];
