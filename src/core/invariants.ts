@@ -9,8 +9,8 @@ import type { Machine } from './machine';
 import type { Mm } from './mm';
 import type { Shmem } from './shmem';
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, entrySpan } from './paging';
-import { entryVpn, findSeg, type Charge, type Lin, type Table } from './table';
-import { FEW_MAX, PTRS, packEntry, storedEntry } from './entries';
+import { entryVpn, type Charge, type Lin, type Table } from './table';
+import { checkArenaBooks, checkMirror } from './entries-check';
 
 export interface World {
   m: Machine;
@@ -71,27 +71,6 @@ export function checkInvariants(w: World): string[] {
     }
   };
 
-  /** The arena's mirror of t's Singles (entries.ts) says what the segments say. */
-  const checkArena = (t: Table): void => {
-    const where = `table pfn 0x${t.pfn.toString(16)}`;
-    if (t.slot >= 0 && t.arena === null) bad(`${where}: a slot without an arena`);
-    if (t.slot < 0 && t.lvl === 0 && t.singles > FEW_MAX) bad(`${where}: ${t.singles} pairs`);
-    if (t.slot < 0 && t.lvl !== 0 && t.singles !== 0) bad(`${where}: ${t.singles} Singles mirrored without a slot`);
-    const want = new Float64Array(PTRS);
-    for (const s of t.segs) if (s.lin === null) want[s.start] = packEntry(s.pfn, s.flags);
-    let n = 0;
-    for (let i = 0; i < PTRS; i++) {
-      const v = storedEntry(t, i);
-      if (v !== 0) n++;
-      if (v !== want[i]) bad(`${where}[${i}]: the arena holds ${v}, the segments ${want[i]}`);
-      const kid = t.kids?.[i] ?? null;
-      const seg = t.segs[findSeg(t, i)];
-      const child = v !== 0 && seg && seg.lin === null ? seg.child : null;
-      if (kid !== child) bad(`${where}[${i}]: the arena's child table is not the segment's`);
-    }
-    if (n !== t.singles) bad(`${where}: ${n} entries in the arena, ${t.singles} counted`);
-  };
-
   const visit = (mm: Mm, t: Table): void => {
     // A hugetlb PMD page is charged once to every mm that links it.
     if (t.perLink) charge(mm, t.lvl, 1);
@@ -100,7 +79,7 @@ export function checkInvariants(w: World): string[] {
     if (!t.perLink) charge(t.mm, t.lvl, 1);
     tablePages++;
     expectKind(t.pfn, 1, tableKind(t.lvl), `table at level ${t.lvl}`);
-    checkArena(t);
+    checkMirror(t, bad);
     let prevEnd = 0;
     for (const s of t.segs) {
       if (s.start < prevEnd || s.count < 1 || s.start + s.count > 512) bad(`table pfn 0x${t.pfn.toString(16)}: bad segment ${s.start}+${s.count}`);
@@ -129,6 +108,7 @@ export function checkInvariants(w: World): string[] {
   };
 
   for (const mm of w.mms) visit(mm, mm.pgd);
+  checkArenaBooks(m.arena, seen, bad);
 
   for (const mm of w.mms) {
     const c = counted.get(mm) ?? [0, 0, 0, 0, 0];

@@ -3,12 +3,14 @@
  * every step (tldraw's store tests are the model): whatever the mix of mmap,
  * touch, fork, munmap, mprotect, madvise and exit, no frame leaks, every
  * entry points at a frame of the right kind, map counts and table charges
- * agree, and once every task has exited all memory is free again.
+ * agree, and once every task has exited all memory is free again; and
+ * walk(), which reads the arena, says what the segments say.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Kernel } from './kernel';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
+import { walk, walkTables, type Access } from './walk';
 
 const G = 1n << 30n;
 const M = 1n << 20n;
@@ -123,6 +125,35 @@ describe('kernel invariants under random operations', () => {
         expect(trace()).toEqual(trace());
       }),
       { numRuns: 40, seed: 7 },
+    );
+  });
+
+  it('leave walk() (through the arena) equal to the walk through the segments', () => {
+    // Pages around each base (its first ones, the next PMD and PUD entries, the page before it),
+    // and the first, middle and last page of every range the operations so far have named.
+    const fixed = bases.flatMap((b) => [0n, 4n * K, 20n * K, 2n * M, 2n * M + 4n * K, G, G + 8n * K, -4n * K].map((o) => b + o));
+    const accesses: Access[] = ['read', 'write', 'exec'];
+    fc.assert(
+      // Without exits, and after mappings at every base (an access outside any kills the task):
+      // a sequence that ends every task early has little left to walk.
+      fc.property(fc.array(opArb.filter((op) => op.k !== 'exit'), { minLength: 5, maxLength: 30, size: 'max' }), (rest) => {
+        const ops: Op[] = [...bases.map((addr, t): Op => ({ k: 'mmap', t, addr, len: G, shared: t === 1, prot: PROT_READ | PROT_WRITE })), ...rest];
+        const named: bigint[] = [];
+        runOps(ops, (kk, i) => {
+          const op = ops[i] as { addr?: bigint; len?: bigint };
+          if (op.addr !== undefined) named.push(op.addr, op.addr + (op.len ?? 0n) / 2n, op.addr + (op.len ?? 4n * K) - 1n);
+          for (const t of kk.taskList()) {
+            if (t.state !== 'running' || !t.mm) continue;
+            for (const a of fixed.concat(named)) {
+              const v = Number(a >> 12n);
+              const access = accesses[(v + i) % 3] as Access;
+              // As JSON: the goldens and the worker see the fields in order.
+              for (const entries of [true, false]) expect(JSON.stringify(walk(kk.m, t.mm, v, access, entries))).toBe(JSON.stringify(walkTables(kk.m, t.mm, v, access, entries)));
+            }
+          }
+        });
+      }),
+      { numRuns: 40, seed: 20261126 },
     );
   });
 });

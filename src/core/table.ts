@@ -17,11 +17,13 @@
  * The Singles are also mirrored, by index, in the machine's EntryArena
  * (entries.ts), which is what the MMU's walk reads. Every change of a Single
  * goes through this file (setSingle, materialize, setEntry, clearRange,
- * putRun), which writes both; Single's fields are readonly elsewhere.
+ * putRun), which writes both, and then tells the table's descriptor whether
+ * every segment is a mirrored Single (syncDesc()); Single's fields are
+ * readonly elsewhere.
  */
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
-import { fewRank, hasPairs, mirrorClear, mirrorSet, storedEntry, type EntryArena } from './entries';
+import { fewRank, hasPairs, mirrorClear, mirrorSet, storedEntry, syncDesc, type EntryArena } from './entries';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -90,31 +92,12 @@ export class Table {
   perLink = false;
   /** This table's slot in `arena`: -1 until it holds a Single (a PTE table: FEW_MAX + 1 Singles), and again once its page is freed. */
   slot = -1;
-  /** Singles mirrored in the slot: segs.length > singles means some entries are Runs (or are not mirrored). */
+  /** This table's descriptor in `arena` (entries.ts): -1 until it holds a Single or an entry links it, and again once its page is freed. */
+  desc = -1;
+  /** Singles mirrored in the slot or the pairs: segs.length > singles means some entries are Runs (or are not mirrored). */
   singles = 0;
   /** A non-leaf table's child Tables by entry index, for the mirrored Singles (null until the first). */
   kids: (Table | null)[] | null = null;
-  /** A PTE table without a slot: its first Singles as pairs, kj = index · 2^22 + flags and pj = pfn (entries.ts). */
-  k0 = 0;
-  p0 = 0;
-  k1 = 0;
-  p1 = 0;
-  k2 = 0;
-  p2 = 0;
-  k3 = 0;
-  p3 = 0;
-  k4 = 0;
-  p4 = 0;
-  k5 = 0;
-  p5 = 0;
-  k6 = 0;
-  p6 = 0;
-  k7 = 0;
-  p7 = 0;
-  /** walk()'s string of the entry pointing here, for that entry's pfn and flags (a cache). */
-  hex = '';
-  hexPfn = -1;
-  hexFlags = 0;
   constructor(
     readonly lvl: number,
     readonly pfn: number,
@@ -132,6 +115,7 @@ export function setEntry(t: Table, s: Single, pfn: number, flags: number): void 
   m.pfn = pfn;
   m.flags = flags;
   mirrorSet(t, s.start, pfn, flags, s.child);
+  syncDesc(t);
 }
 
 /** What one entry holds, whether stored or computed from a Run. */
@@ -230,6 +214,7 @@ export function splitAt(t: Table, i: number): void {
   const left: Run = { start: s.start, count: i - s.start, lin: s.lin };
   const right: Run = { start: i, count: s.start + s.count - i, lin: s.lin };
   t.segs.splice(k, 1, left, right);
+  syncDesc(t);
 }
 
 /** The segments lying wholly inside [a, b) after splitting at a and b; returns [first, end) indices. */
@@ -251,7 +236,14 @@ export function materialize(t: Table, i: number): Single | null {
   if (k < 0) return null;
   const s = t.segs[k] as Seg;
   if (s.lin === null) return s;
-  const e = runEntry(t, i, s.lin);
+  const single = materializeRun(t, i, s.lin);
+  syncDesc(t);
+  return single;
+}
+
+/** materialize() of entry i inside a Run of lin, but for the descriptor. */
+function materializeRun(t: Table, i: number, lin: Lin): Single | null {
+  const e = runEntry(t, i, lin);
   const [first] = isolate(t, i, i + 1);
   if (!e) {
     t.segs.splice(first, 1);
@@ -276,7 +268,14 @@ function insertSeg(segs: Seg[], k: number, s: Seg): void {
 
 /** Set entry i to a Single (replacing whatever was there). */
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
-  const single: Single = { start: i, count: 1, lin: null, pfn, flags, child };
+  const single = placeSingle(t, { start: i, count: 1, lin: null, pfn, flags, child });
+  syncDesc(t);
+  return single;
+}
+
+/** setSingle() but for the descriptor. */
+function placeSingle(t: Table, single: Single): Single {
+  const { start: i, pfn, flags, child } = single;
   if (hasPairs(t) && t.segs.length === t.singles) {
     // Every segment is a Single held as a pair (a PTE table without Runs, the fault
     // path's case): the pairs tell its place, without reading the segment objects.
@@ -308,6 +307,7 @@ export function clearRange(t: Table, a: number, b: number): void {
   const [first, end] = isolate(t, a, b);
   t.segs.splice(first, end - first);
   mirrorClear(t, a, b);
+  syncDesc(t);
 }
 
 /** Store a Run over [start, start + count), replacing what was there. */
@@ -328,6 +328,7 @@ export function mergeRuns(t: Table): void {
       segs.splice(k - 1, 2, { start: a.start, count: a.count + b.count, lin: a.lin });
     }
   }
+  syncDesc(t);
 }
 
 export function isEmpty(t: Table): boolean {

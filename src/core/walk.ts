@@ -6,7 +6,7 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, type Lin, type Seg, type Table } from './table';
-import { entryFlags, entryPfn, storedEntry } from './entries';
+import { descBase, keyFlags, pairAt, entryFlags, entryPfn, linkDesc, linkPfn, slotBase, storedEntry, type EntryArena } from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -82,25 +82,110 @@ function hexOf(pfn: number, flags: number): string {
 }
 
 /**
- * hexOf() of an entry that points to table c, kept on c: the upper levels'
- * entries are the same from one walk to the next.
- */
-function hexOfLink(c: Table, pfn: number, flags: number): string {
-  if (c.hexPfn !== pfn || c.hexFlags !== flags) {
-    c.hex = hexOf(pfn, flags);
-    c.hexPfn = pfn;
-    c.hexFlags = flags;
-  }
-  return c.hex;
-}
-
-/**
  * Walk mm's tables for vpn without changing anything (also what `translate`
  * shows). With entries = false the present levels' `entry` strings are left
  * empty, for a caller that may not need them: withEntries() fills them in
  * later (they depend only on each level's pfn and flags).
  */
 export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', entries = true): Walk {
+  const a = mm.pgd.arena;
+  return (a !== null && mm.pgd.desc >= 0 ? walkArena(a, m, mm, vpn, access, entries) : null) ?? walkTables(m, mm, vpn, access, entries);
+}
+
+/** levels cut to its first n (setting the length goes to the runtime even when it does not change). */
+function trimmed(levels: WalkLevel[], n: number): WalkLevel[] {
+  if (n !== levels.length) levels.length = n;
+  return levels;
+}
+
+/** hexOf() of the entry _PAGE_TABLE that links the table pfn of descriptor d, kept in the arena (entries.ts). */
+function linkHex(a: EntryArena, d: number, pfn: number): string {
+  return a.linkHex[d] ?? (a.linkHex[d] = hexOf(pfn, _PAGE_TABLE));
+}
+
+/** The leaf's verdict: US, then RW for a write and NX for a fetch (SDM §4.6). */
+function leafWalk(levels: WalkLevel[], pfn: number, flags: number, lvl: number, access: Access): Walk {
+  const leaf = { pfn, flags, lvl };
+  const denied = !(flags & _PAGE_USER) || (access === 'write' && !(flags & _PAGE_RW)) || (access === 'exec' && (flags & _PAGE_NX) !== 0);
+  return denied ? { levels, leaf, fault: 'protection' } : { levels, leaf };
+}
+
+/**
+ * The walk through the arena alone (entries.ts): each level's entry from its
+ * table's descriptor (the slot, or the pairs), the next table's pfn and
+ * descriptor from the entry, and no Table object read on the way. An entry
+ * the mirror lacks is none when the head says every segment is mirrored;
+ * otherwise (a Run, an entry too big to pack, a table of another arena)
+ * walkArena() returns null and the segments decide, in walkTables().
+ */
+function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk | null {
+  const names = NAMES[m.paging];
+  // The length a walk to a PTE has, set once (push() would grow it from 0 to 16).
+  const levels = new Array<WalkLevel>(m.top + 1);
+  let n = 0;
+  const dc = a.descs;
+  let d = mm.pgd.desc;
+  let tablePfn = mm.pgd.pfn;
+  // The next table's head, read as soon as its descriptor is known: the load
+  // that misses the cache starts before this level's result is built.
+  let head = d < 0 ? 0 : (dc[descBase(d)] as number);
+  // vpn in two small integers, bits 0-26 (levels 0-2) and 27 up (3-4): a shift
+  // per level rather than a division (a vpn has at most 45 bits).
+  const hi = Math.floor(vpn / 2 ** 27);
+  const lo = vpn - hi * 2 ** 27;
+  for (let lvl = m.top; lvl >= 0; lvl--) {
+    if (d < 0) return null;
+    const i = (lvl >= 3 ? hi >> (9 * lvl - 27) : lo >> (9 * lvl)) & 511;
+    const db = descBase(d);
+    const s = head >> 1;
+    const none = head & 1;
+    let pfn: number;
+    let flags: number;
+    let kid = 0;
+    if (s >= 0) {
+      const k = slotBase(s) + i;
+      const v = a.entries[k] as number;
+      if (v === 0) return none ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
+      // Below 2^30 (packEntry()): small integers, as the pairs' are.
+      if (v > 0) {
+        pfn = entryPfn(v) | 0;
+        flags = entryFlags(v, pfn);
+      } else {
+        // linkEntry(): _PAGE_TABLE, and the next table's descriptor.
+        const next = linkDesc(v);
+        head = dc[descBase(next)] as number;
+        kid = next + 1;
+        pfn = linkPfn(v, next);
+        flags = _PAGE_TABLE;
+      }
+    } else {
+      // A PTE table's pairs.
+      const j = pairAt(dc, db, i);
+      if (j < 0) return none ? null : noneAt(levels, n, names[lvl] as LevelName, i, tablePfn);
+      pfn = dc[j + 1] as number;
+      flags = keyFlags(dc[j] as number);
+    }
+    const entry = !entries ? '' : kid > 0 ? linkHex(a, kid - 1, pfn) : hexOf(pfn, flags);
+    levels[n++] = { level: names[lvl] as LevelName, index: i, tablePfn, entry, pfn, flags };
+    if (!(flags & _PAGE_PRESENT)) return { levels: trimmed(levels, n), fault: 'not-present' };
+    if (lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0)) return leafWalk(trimmed(levels, n), pfn, flags, lvl, access);
+    d = kid - 1;
+    tablePfn = pfn;
+  }
+  return null;
+}
+
+/** The walk ends at a none entry (walkArena() found no Single, and its table holds nothing else). */
+function noneAt(levels: WalkLevel[], n: number, level: LevelName, index: number, tablePfn: number): Walk {
+  levels[n++] = { level, index, tablePfn, entry: null, pfn: null, flags: 0 };
+  return { levels: trimmed(levels, n), fault: 'not-present' };
+}
+
+/**
+ * The walk through the Table objects and their segments: what every entry
+ * holds, Runs included (exported as the reference walk()'s tests compare with).
+ */
+export function walkTables(m: Machine, mm: Mm, vpn: number, access: Access, entries: boolean): Walk {
   const levels: WalkLevel[] = [];
   const names = NAMES[m.paging];
   let t: Table = mm.pgd;
@@ -157,18 +242,10 @@ export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', e
       return { levels, fault: 'not-present' };
     }
     let entry = '';
-    if (entries) entry = child !== null ? hexOfLink(child, pfn, flags) : hexOf(pfn, flags);
+    if (entries) entry = hexOf(pfn, flags);
     levels.push({ level, index: i, tablePfn, entry, pfn, flags });
     if (!(flags & _PAGE_PRESENT)) return { levels, fault: 'not-present' };
-    const isLeaf = lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0);
-    if (isLeaf) {
-      const leaf = { pfn, flags, lvl };
-      const denied =
-        !(flags & _PAGE_USER) ||
-        (access === 'write' && !(flags & _PAGE_RW)) ||
-        (access === 'exec' && (flags & _PAGE_NX) !== 0);
-      return denied ? { levels, leaf, fault: 'protection' } : { levels, leaf };
-    }
+    if (lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0)) return leafWalk(levels, pfn, flags, lvl, access);
     if (lin === null) {
       t = child as Table;
       tablePfn = t.pfn;
