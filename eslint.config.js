@@ -32,6 +32,8 @@ export default defineConfig(
       'blob-report/',
       'node_modules/',
       'test/linux/build/',
+      // Local profiling scripts and builds (gitignored).
+      '.scratch/',
     ],
   },
   js.configs.recommended,
