@@ -46,13 +46,13 @@ const PREFETCH_BELOW_MS = 400;
 const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expand}`;
 
 /**
- * Run fn once the frame being made has been made: a requestAnimationFrame
- * callback runs just before the frame's style, layout and paint, and a task
- * it posts runs after them (HTML, "update the rendering"). Without frames
- * (Node, the tests), at once.
+ * Run fn at the next frame, just before its style, layout and paint: those
+ * run in the same task as requestAnimationFrame callbacks (HTML, "update the
+ * rendering"), so a message fn causes cannot be handled before that frame
+ * is made. Without frames (Node, the tests), at once.
  */
 export function afterNextFrame(fn: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(fn, 0));
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => fn());
   else fn();
 }
 
@@ -230,9 +230,9 @@ export class SimClient {
   }
 
   /**
-   * Ask for the next step once the frame that shows this one is made: the
-   * worker's answer is decoded and laid out on this thread, and arriving
-   * before that frame it would delay it (~10-30 ms at 64 tasks, measured).
+   * Ask for the next step at the frame that shows this one: the worker's
+   * answer is decoded and laid out on this thread, and arriving before that
+   * frame it would delay it (~10-30 ms at 64 tasks, measured).
    */
   private scheduleAhead(): void {
     if (this.aheadScheduled) return;
