@@ -57,7 +57,7 @@ describe('SimClient', () => {
     expect(w.sent.map((m) => m.n)).toEqual([0, 1, 2]);
   });
 
-  it('asks for the next step only after the frame that shows this one', () => {
+  it('asks for the next step only at the frame that shows this one', () => {
     const w = new FakeWorker();
     const frames: (() => void)[] = [];
     const c = new SimClient(true, () => w as unknown as Worker, (fn) => frames.push(fn));
