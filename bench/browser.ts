@@ -11,7 +11,9 @@
  *    the frame after the view shows "Step N+1 of M" (a MutationObserver sees
  *    the change, then requestAnimationFrame and a message-channel task, so
  *    the figure includes that frame's style, layout and paint), for every
- *    step of every gallery scenario and of a generated 64-task scenario.
+ *    step of every gallery scenario and of a generated 64-task scenario;
+ *  - main-thread work: the same without the idle wait for that frame (the
+ *    time to the view's change, plus the frame's own style, layout, paint).
  *
  * Written against the accessible names the issue fixes: the button "Next
  * step" and the text "Step N of M".
