@@ -51,7 +51,7 @@ const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expa
  * rendering"), so a message fn causes cannot be handled before that frame
  * is made. Without frames (Node, the tests), at once.
  */
-export function afterNextFrame(fn: () => void): void {
+export function atNextFrame(fn: () => void): void {
   if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => fn());
   else fn();
 }
@@ -81,12 +81,12 @@ export class SimClient {
 
   /**
    * `makeWorker`: tests pass a fake; by default ./sim.worker.ts as a module worker.
-   * `afterFrame`: when to ask for the next step ahead (tests pass their own clock).
+   * `atFrame`: when to ask for the next step ahead (tests pass their own clock).
    */
   constructor(
     useWorker = typeof Worker !== 'undefined',
     private readonly makeWorker: () => Worker = () => new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' }),
-    private readonly afterFrame: (fn: () => void) => void = afterNextFrame,
+    private readonly atFrame: (fn: () => void) => void = atNextFrame,
   ) {
     this.useWorker = useWorker;
   }
@@ -237,7 +237,7 @@ export class SimClient {
   private scheduleAhead(): void {
     if (this.aheadScheduled) return;
     this.aheadScheduled = true;
-    this.afterFrame(() => {
+    this.atFrame(() => {
       this.aheadScheduled = false;
       const a = this.ahead;
       // A step asked for meanwhile goes first; its answer asks again.

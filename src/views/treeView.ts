@@ -404,7 +404,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
         const pfnText = hex(row.entry.pfn);
         const room = n.w - 8 - pfnText.length * 6.6 - 6 - flagsX;
         // One <text> for the row, its three columns as <tspan>s that each
-        // start a text chunk at their own x (SVG 2 §11.8.3 text chunks;
+        // start a text chunk at their own x (SVG 2, Text, "text chunks";
         // text-anchor applies per chunk): a third of the text layouts per row.
         const t = r.append('text').attr('class', 'mono').attr('y', 14);
         t.append('tspan').attr('x', 8).text(idxText);
