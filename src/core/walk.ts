@@ -17,6 +17,8 @@ import {
   _PAGE_TABLE,
   _PAGE_USER,
   entryHex,
+  entrySpan,
+  indexAt,
   levelName,
   type LevelName,
 } from './paging';
@@ -42,8 +44,6 @@ export interface Walk {
   fault?: 'not-present' | 'protection';
 }
 
-/** 512^lvl: pages under one entry at each level (a table lookup, not Math.pow, on the hot path). */
-const SPAN = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4, 512 ** 5];
 const NAMES: Record<4 | 5, LevelName[]> = {
   4: [0, 1, 2, 3].map((l) => levelName(l, 4)),
   5: [0, 1, 2, 3, 4].map((l) => levelName(l, 5)),
@@ -195,8 +195,8 @@ export function walkTables(m: Machine, mm: Mm, vpn: number, access: Access, entr
   let lin: Lin | null = null;
   let hv = 0;
   for (let lvl = m.top; lvl >= 0; lvl--) {
-    const span = SPAN[lvl] as number;
-    const i = Math.floor(vpn / span) % 512;
+    const span = entrySpan(lvl);
+    const i = indexAt(vpn, lvl);
     let pfn = -1;
     let flags = 0;
     let child: Table | null = null;
