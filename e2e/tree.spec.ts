@@ -127,6 +127,13 @@ test('the inspector: an entry shows its raw value, every flag, its PFN and targe
   await expect(flags.filter({ has: page.locator('th', { hasText: /^P$/ }) })).toHaveAttribute('data-set', 'true');
   await expect(flags.filter({ has: page.locator('th', { hasText: /^PS$/ }) })).toHaveAttribute('data-set', 'false');
   await expect(aRoot.locator('g.row[data-index="254"]')).toHaveClass(/selected/);
+  // Choosing another entry moves the mark: one selected row in the whole tree.
+  const bRoot = explorer.nodes({ root: 'B' });
+  await bRoot.locator('g.row[data-index="254"]').click();
+  await expect(bRoot.locator('g.row[data-index="254"]')).toHaveClass(/selected/);
+  await expect(explorer.tree.locator('g.row.selected')).toHaveCount(1);
+  await aRoot.locator('g.row[data-index="254"]').click();
+  await expect(explorer.tree.locator('g.row.selected')).toHaveCount(1);
 
   // Follow it to the PUD page.
   await explorer.inspector.getByRole('button', { name: /PUD page/ }).click();

@@ -191,15 +191,28 @@ function setClass(el: Element, name: string, on: boolean): void {
   if (el.classList.contains(name) !== on) el.classList.toggle(name, on);
 }
 
+/**
+ * Mark el as on the walk (cls 'walk' or 'walk-static'), at position i.
+ * Idempotent, and writes nothing that is already so: a class or an inline
+ * style written again makes the browser restyle the element and, through
+ * the inherited custom property, everything inside it.
+ */
 function mark<E extends SVGElement>(el: E, cls: string, i: number): E {
-  el.classList.add(cls);
-  el.style.setProperty('--walk-i', String(i));
+  setClass(el, cls === 'walk' ? 'walk-static' : 'walk', false);
+  setClass(el, cls, true);
+  // Only the animation's delay reads the position.
+  const v = cls === 'walk' ? String(i) : '';
+  if (el.style.getPropertyValue('--walk-i') !== v) {
+    if (v) el.style.setProperty('--walk-i', v);
+    else el.style.removeProperty('--walk-i');
+  }
   return el;
 }
 
 function unmark(el: SVGElement): void {
-  el.classList.remove('walk', 'walk-static');
-  el.style.removeProperty('--walk-i');
+  setClass(el, 'walk', false);
+  setClass(el, 'walk-static', false);
+  if (el.style.getPropertyValue('--walk-i') !== '') el.style.removeProperty('--walk-i');
 }
 
 /** Move the elements whose attribute changed: at once, or in a transition of `dur` ms. */
@@ -323,12 +336,14 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     const cols = colLayer
       .selectAll<SVGTextElement, Layout['columns'][number]>('text')
       .data(m.layout.nodes.length ? m.layout.columns : [], (d) => d.key)
-      .join('text')
-      .attr('class', 'col-label')
-      .attr('x', (d) => d.x + 4)
-      .attr('y', -14)
-      .text((d) => d.label);
-    cols.classed('hover', (d) => d.key === m.hoverLevel);
+      .join((enter) => enter.append('text').attr('class', 'col-label').attr('y', -14));
+    // Written only when they differ: a text set again is a new text node
+    // for the browser to lay out, at every step.
+    cols.each(function (d) {
+      setAttr(this, 'x', String(d.x + 4));
+      if (this.textContent !== d.label) this.textContent = d.label;
+      setClass(this, 'hover', d.key === m.hoverLevel);
+    });
   };
 
   /**
@@ -552,12 +567,10 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     // anew. A new step's walk restarts its animation by switching to the
     // other, identical set of keyframes (.alt): a changed animation-name
     // starts over, without forcing a style pass in between.
-    for (const el of markedNodes) unmark(el);
-    for (const el of markedEdges) unmark(el);
-    for (const el of markedRows) {
-      unmark(el);
-      el.classList.remove('selected');
-    }
+    // Marked anew (mark() leaves what already is so), then what the last
+    // update marked and this one did not is unmarked.
+    const before = new Set<SVGElement>([...markedNodes, ...markedEdges]);
+    const rowsBefore = new Set(markedRows);
     markedNodes = [];
     markedEdges = [];
     markedRows = [];
@@ -580,17 +593,23 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       });
     }
     const rowEl = (node: string, index: number): SVGGElement | null => nodeEls.get(node)?.querySelector<SVGGElement>(`:scope > g.row[data-index="${index}"]`) ?? null;
+    const walked = new Set<SVGGElement>();
     for (const [node, index, i] of walkRows) {
       const el = rowEl(node, index);
-      if (el) markedRows.push(mark(el, walkClass, i));
+      if (el) walked.add(mark(el, walkClass, i));
     }
-    if (m.selection?.kind === 'entry') {
-      const el = rowEl(m.selection.node, m.selection.index);
-      if (el) {
-        el.classList.add('selected');
-        markedRows.push(el);
-      }
+    const chosen = m.selection?.kind === 'entry' ? rowEl(m.selection.node, m.selection.index) : null;
+    if (chosen) setClass(chosen, 'selected', true);
+    markedRows = [...walked];
+    if (chosen && !walked.has(chosen)) markedRows.push(chosen);
+    for (const el of rowsBefore) {
+      if (el !== chosen) setClass(el, 'selected', false);
+      if (!walked.has(el)) unmark(el);
     }
+    if (chosen && !walked.has(chosen)) unmark(chosen);
+    for (const el of markedNodes) before.delete(el);
+    for (const el of markedEdges) before.delete(el);
+    for (const el of before) unmark(el);
   };
 
   /** Past this many nodes, only what is in and around the view is drawn. */
