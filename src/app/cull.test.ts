@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Forest, NodeInfo } from '../core/inspect';
-import { inView } from '../views/cull';
+import { inView, type Rect } from '../views/cull';
 import { layoutForest } from '../views/treeLayout';
 
 function table(id: string, level: NodeInfo['level'], targets: string[]): NodeInfo {
@@ -54,5 +55,55 @@ describe('what a big forest draws', () => {
 
   it('nothing, for a rectangle beside it', () => {
     expect(inView(layout, { x0: layout.width + 10, y0: 0, x1: layout.width + 100, y1: 100 }).nodes).toHaveLength(0);
+  });
+});
+
+describe('culling through the index gives what a scan of every node and edge gives', () => {
+  // A forest of fifteen forked tasks sharing pages, laid out as the app lays it out.
+  const nodes: Record<string, NodeInfo> = {};
+  const roots: Forest['roots'] = [];
+  const pages = ['p0', 'p1', 'p2'];
+  for (const p of pages) nodes[p] = data(p, []);
+  for (let t = 0; t < 15; t++) {
+    const ptes = [0, 1, 2].map((k) => `e${t}.${k}`);
+    ptes.forEach((id, k) => {
+      nodes[id] = table(id, 'pte', pages.slice(0, k + 1));
+      for (const p of pages.slice(0, k + 1)) (nodes[p] as NodeInfo).parents.push(id);
+    });
+    nodes[`m${t}`] = table(`m${t}`, 'pmd', ptes);
+    nodes[`u${t}`] = table(`u${t}`, 'pud', [`m${t}`]);
+    nodes[`g${t}`] = table(`g${t}`, 'pgd', [`u${t}`]);
+    roots.push({ mm: `T${t}`, node: `g${t}` });
+  }
+  const layout = layoutForest({ roots, nodes }, { paging: 4 });
+  /** The definition: every node meeting the rectangle, every edge leaving one, in the layout's order. */
+  const scan = (r: Rect) => {
+    const hit = layout.nodes.filter((n) => n.x < r.x1 && n.x + n.w > r.x0 && n.y < r.y1 && n.y + n.h > r.y0);
+    const ids = new Set(hit.map((n) => n.id));
+    return { nodes: hit, edges: layout.edges.filter((e) => ids.has(e.from)) };
+  };
+
+  it('for any rectangle, in the same order', () => {
+    const coord = (max: number) => fc.double({ min: -200, max: max + 200, noNaN: true });
+    fc.assert(
+      fc.property(coord(layout.width), coord(layout.height), fc.double({ min: 0, max: 3000, noNaN: true }), fc.double({ min: 0, max: 3000, noNaN: true }), (x, y, w, h) => {
+        const r = { x0: x, y0: y, x1: x + w, y1: y + h };
+        const got = inView(layout, r);
+        const want = scan(r);
+        expect(got.nodes.map((n) => n.id)).toEqual(want.nodes.map((n) => n.id));
+        expect(got.edges.map((e) => e.id)).toEqual(want.edges.map((e) => e.id));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the forest is big enough for the index to matter: several columns, nodes stacked in each', () => {
+    expect(layout.nodes.length).toBe(3 + 15 * 6);
+    expect(new Set(layout.nodes.map((n) => n.column)).size).toBe(5);
+    // A rectangle holding one node's middle finds that node and no node of another column.
+    const n = layout.byId.get('m7') as (typeof layout.nodes)[number];
+    const got = inView(layout, { x0: n.x + 1, y0: n.y + 1, x1: n.x + 2, y1: n.y + 2 });
+    expect(got.nodes.map((x) => x.id)).toEqual(['m7']);
+    expect(got.edges.map((e) => e.id)).toEqual(['m7:0', 'm7:1', 'm7:2']);
   });
 });

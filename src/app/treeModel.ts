@@ -15,6 +15,7 @@ import type { Step } from '../scenario/ast';
 import { addressOf, copyMoves, isAccess, pathFor, rootOf, type CopyMove, type PathStep } from '../store/derive';
 import type { Snapshot } from '../store/sim';
 import type { Selection } from '../store/store';
+import { CULL_ABOVE, cullIndex } from '../views/cull';
 import { layoutForest, type Layout } from '../views/treeLayout';
 
 /** Trees drawn at most (the rest are counted): beyond this an SVG gets too heavy to be useful. */
@@ -90,6 +91,8 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
   const hosts = new Set(forest.roots.map((r) => r.mm).filter((mm) => !taskSet.has(mm)));
   const capped = capRoots(forest, hosts, actor);
   const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts });
+  // A big forest is drawn culled to the view: its index is built here too, in idle time for a step computed ahead.
+  if (layout.nodes.length > CULL_ABOVE) cullIndex(layout);
   return { layout, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
 }
 
