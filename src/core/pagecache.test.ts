@@ -1,7 +1,8 @@
 /**
  * PageCache: unit cases with hand-checked pieces, and a property test against
  * a plain Map (index → pfn) over random sequences of faults (addOne), range
- * stores and lookups, with the hash folded into the extents now and then.
+ * stores and lookups, with the hash growing, and folded into the extents now
+ * and then.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -62,6 +63,36 @@ describe('PageCache', () => {
     expect(c.lookup(50)).toBeNull();
   });
 
+  it('finds single pages anywhere, past 2^32 too, as the hash grows', () => {
+    const c = new PageCache();
+    const at = (n: number): number => (n % 3 === 0 ? 2 ** 40 + n * 7919 : n % 3 === 1 ? 2 ** 52 - n : n * 13);
+    for (let n = 0; n < 1000; n++) c.addOne(at(n), 5000 + n);
+    for (let n = 0; n < 1000; n++) expect(c.lookup(at(n))).toBe(5000 + n);
+    expect([c.lookup(1), c.lookup(2 ** 40 + 1), c.lookup(2 ** 52), c.lookup(2 ** 52 - 1000)]).toEqual([null, null, null, null]);
+    // Now moved into the extents: at(2) = 26, at(5) = 65, at(0) = 2^40, at(1) = 2^52 - 1, at(4) = 2^52 - 4.
+    expect(pieces(c, 0, 30)).toEqual([
+      [null, 0, 26],
+      [5002, 26, 27],
+      [null, 27, 30],
+    ]);
+    expect(pieces(c, 60, 70)).toEqual([
+      [null, 60, 65],
+      [5005, 65, 66],
+      [null, 66, 70],
+    ]);
+    expect(pieces(c, 2 ** 40 - 1, 2 ** 40 + 2)).toEqual([
+      [null, 2 ** 40 - 1, 2 ** 40],
+      [5000, 2 ** 40, 2 ** 40 + 1],
+      [null, 2 ** 40 + 1, 2 ** 40 + 2],
+    ]);
+    expect(pieces(c, 2 ** 52 - 4, 2 ** 52)).toEqual([
+      [5004, 2 ** 52 - 4, 2 ** 52 - 3],
+      [null, 2 ** 52 - 3, 2 ** 52 - 1],
+      [5001, 2 ** 52 - 1, 2 ** 52],
+    ]);
+    for (let n = 0; n < 1000; n++) expect(c.lookup(at(n))).toBe(5000 + n);
+  });
+
   it('moves the single pages into the extents when the hash is full, and still finds them', () => {
     const c = new PageCache(2);
     c.addOne(1, 0x11);
@@ -108,7 +139,7 @@ function modelPieces(m: Map<number, number>, a: number, b: number): [number | nu
 describe('PageCache against a Map', () => {
   it('agrees on every lookup and every piece after every operation', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 60 }), fc.integer({ min: 1, max: 8 }), (ops, maxSingles) => {
+      fc.property(fc.array(opArb, { maxLength: 80 }), fc.integer({ min: 1, max: 70 }), (ops, maxSingles) => {
         const c = new PageCache(maxSingles);
         const m = new Map<number, number>();
         for (const op of ops) {
