@@ -143,10 +143,10 @@ export function checkInvariants(w: World): string[] {
   });
   let cache = 0;
   for (const sh of w.shmems) {
-    sh.pages.forEach(0, Number.MAX_SAFE_INTEGER, (d, s, e) => {
-      if (d === null) return;
+    sh.pages.forEach(0, Number.MAX_SAFE_INTEGER, (p, s, e) => {
+      if (p === null) return;
       cache += e - s;
-      expectKind(s + d, e - s, sh.huge ? FrameKind.Huge : FrameKind.Shmem, 'page cache');
+      expectKind(p, e - s, sh.huge ? FrameKind.Huge : FrameKind.Shmem, 'page cache');
     });
   }
   if (frames.used !== tablePages + anon + cache) {

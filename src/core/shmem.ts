@@ -3,7 +3,7 @@
  * file (shmem_zero_setup(), mm/shmem.c) whose page cache holds the pages, so
  * every mapping of it, in any process, maps the same frames.
  */
-import { IntervalMap } from './intervals';
+import { PageCache } from './pagecache';
 import { FrameKind, type Frames } from './frames';
 import type { ShmemRef } from './mm';
 
@@ -11,8 +11,8 @@ let nextShmemId = 1;
 
 export class Shmem implements ShmemRef {
   readonly id = nextShmemId++;
-  /** Page cache: index → pfn stored as (pfn - index), so a contiguous extent is one interval; null = no page. */
-  readonly pages = new IntervalMap<number | null>(null);
+  /** Page cache: which frame holds each page (pagecache.ts). */
+  readonly pages = new PageCache();
   /** VMAs (and open files) that keep the object alive. */
   refs = 0;
   /** hugetlb_file_setup(): a hugetlbfs file, whose pages are 2 MiB. */
@@ -28,13 +28,12 @@ export class Shmem implements ShmemRef {
     if (have !== null) return have;
     const pfn = frames.allocAligned(512, 512, FrameKind.Huge);
     if (pfn === null) return null;
-    this.pages.set(head, head + 512, pfn - head);
+    this.pages.store(head, head + 512, pfn);
     return pfn;
   }
 
   pfnAt(index: number): number | null {
-    const d = this.pages.get(index);
-    return d === null ? null : index + d;
+    return this.pages.lookup(index);
   }
 
   /** shmem_get_folio(SGP_CACHE) for one page: find it or allocate it. */
@@ -48,7 +47,7 @@ export class Shmem implements ShmemRef {
   addPage(frames: Frames, index: number): number | null {
     const pfn = frames.alloc(1, FrameKind.Shmem);
     if (pfn === null) return null;
-    this.pages.set(index, index + 1, pfn - index);
+    this.pages.addOne(index, pfn);
     return pfn;
   }
 
@@ -58,17 +57,17 @@ export class Shmem implements ShmemRef {
    */
   populate(frames: Frames, a: number, b: number): boolean {
     let missing = 0;
-    this.pages.forEach(a, b, (d, s, e) => {
-      if (d === null) missing += e - s;
+    this.pages.forEach(a, b, (p, s, e) => {
+      if (p === null) missing += e - s;
     });
     if (!frames.canAlloc(missing)) return false;
     const holes: [number, number][] = [];
-    this.pages.forEach(a, b, (d, s, e) => {
-      if (d === null) holes.push([s, e]);
+    this.pages.forEach(a, b, (p, s, e) => {
+      if (p === null) holes.push([s, e]);
     });
     for (const [s, e] of holes) {
       const pfn = frames.alloc(e - s, FrameKind.Shmem) as number;
-      this.pages.set(s, e, pfn - s);
+      this.pages.store(s, e, pfn);
     }
     return true;
   }
@@ -77,19 +76,19 @@ export class Shmem implements ShmemRef {
   contiguous(a: number, b: number): number | null {
     let first: number | null = null;
     let ok = true;
-    this.pages.forEach(a, b, (d) => {
-      if (d === null) ok = false;
-      else if (first === null) first = d;
-      else if (d !== first) ok = false;
+    this.pages.forEach(a, b, (p, s) => {
+      if (p === null) ok = false;
+      else if (first === null) first = p - s;
+      else if (p - s !== first) ok = false;
     });
     return ok && first !== null ? a + first : null;
   }
 
   /** Truncate the whole object: its pages go back to the allocator. */
   destroy(frames: Frames): void {
-    this.pages.forEach(0, Number.MAX_SAFE_INTEGER, (d, s, e) => {
-      if (d !== null) frames.release(s + d, e - s);
+    this.pages.forEach(0, Number.MAX_SAFE_INTEGER, (p, s, e) => {
+      if (p !== null) frames.release(p, e - s);
     });
-    this.pages.set(0, Number.MAX_SAFE_INTEGER, null);
+    this.pages.store(0, Number.MAX_SAFE_INTEGER, null);
   }
 }
