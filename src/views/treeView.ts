@@ -503,7 +503,8 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
   const draw = (st: DrawState, what: 'all' | 'view'): void => {
     const { m, motion, stepChanged, dur, walkNodes, walkRows, walkEdges, copyEdges, walkClass } = st;
     const shown = what === 'all' ? { nodes: m.layout.nodes, edges: m.layout.edges } : inView(m.layout, viewRect());
-    svg.attr('data-layout-nodes', m.layout.nodes.length).attr('data-drawn-nodes', shown.nodes.length);
+    setAttr(svgEl, 'data-layout-nodes', String(m.layout.nodes.length));
+    setAttr(svgEl, 'data-drawn-nodes', String(shown.nodes.length));
     renderColumns(m);
 
     const nodes = nodeLayer
