@@ -142,3 +142,39 @@ describe('SimClient', () => {
     expect(shown).toEqual([0, 1]);
   });
 });
+
+describe('SimClient, two steps ahead', () => {
+  const sc = scenario();
+  const want = (n: number) => ({ key: 1, text: TEXT, scenario: sc, n, expand: [], last: sc.steps.length });
+
+  it('computes the two steps after the one asked for, and no further until the user moves', () => {
+    const { c, w, shown } = client();
+    c.request(want(0));
+    w.answer(); // step 0, shown
+    w.answer(); // step 1, ahead
+    w.answer(); // step 2, ahead
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1, 2]);
+    expect(shown).toEqual([0]);
+    // Next: step 1 is ready, step 2 too; step 3 is the one to compute now.
+    c.request(want(1));
+    expect(c.stats.ready).toBe(1);
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1, 2, 3]);
+    w.answer();
+    expect(w.sent.map((m) => m.n)).toEqual([0, 1, 2, 3]);
+    // Next twice, as fast as one can click: both ready (read from the cache, nothing to wait for).
+    c.request(want(2));
+    c.request(want(3));
+    expect(c.stats.ready).toBe(3);
+    expect(c.get(1, 3, [])?.n).toBe(3);
+    expect(shown).toEqual([0]);
+  });
+
+  it('stops at the last step', () => {
+    const { c, w } = client();
+    const last = sc.steps.length;
+    c.request(want(last - 1));
+    w.answer();
+    w.answer();
+    expect(w.sent.map((m) => m.n)).toEqual([last - 1, last]);
+  });
+});
