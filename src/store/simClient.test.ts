@@ -141,11 +141,6 @@ describe('SimClient', () => {
     w.answer();
     expect(shown).toEqual([0, 1]);
   });
-});
-
-describe('SimClient, two steps ahead', () => {
-  const sc = scenario();
-  const want = (n: number) => ({ key: 1, text: TEXT, scenario: sc, n, expand: [], last: sc.steps.length });
 
   it('computes the two steps after the one asked for, and no further until the user moves', () => {
     const { c, w, shown } = client();

@@ -28,7 +28,7 @@ interface Want {
   scenario: Scenario;
   n: number;
   expand: string[];
-  /** The scenario's last step: when set, the next step's view is computed ahead once idle. */
+  /** The scenario's last step: when set, the views of the next steps (AHEAD_STEPS) are computed ahead once idle. */
   last?: number;
 }
 
@@ -75,7 +75,7 @@ export class SimClient {
   private workerKeys = new Set<number>();
   private inFlight: (Want & { id: number; started: number; ahead: boolean }) | null = null;
   private queued: Want | null = null;
-  /** The step to compute ahead once the worker is idle. */
+  /** A step to compute ahead once the worker is idle (which one is counted again then: nextAhead()). */
   private ahead: Want | null = null;
   /** The last step asked for: the steps ahead are counted from it. */
   private current: Want | null = null;

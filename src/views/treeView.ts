@@ -579,12 +579,11 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     });
     moveTo(edges, edgePath, 'd', dur);
 
-    // The walk and the selection: unmark what the last update marked, mark
-    // anew. A new step's walk restarts its animation by switching to the
-    // other, identical set of keyframes (.alt): a changed animation-name
-    // starts over, without forcing a style pass in between.
-    // Marked anew (mark() leaves what already is so), then what the last
-    // update marked and this one did not is unmarked.
+    // The walk and the selection: mark anew (mark() leaves what already is
+    // so), then unmark what the last update marked and this one did not. A
+    // new step's walk restarts its animation by switching to the other,
+    // identical set of keyframes (.alt): a changed animation-name starts
+    // over, without forcing a style pass in between.
     const before = new Set<SVGElement>([...markedNodes, ...markedEdges]);
     const rowsBefore = new Set(markedRows);
     markedNodes = [];
@@ -622,7 +621,6 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       if (el !== chosen) setClass(el, 'selected', false);
       if (!walked.has(el)) unmark(el);
     }
-    if (chosen && !walked.has(chosen)) unmark(chosen);
     for (const el of markedNodes) before.delete(el);
     for (const el of markedEdges) before.delete(el);
     for (const el of before) unmark(el);
