@@ -63,8 +63,9 @@ function log(s: string): void {
 async function main(): Promise<void> {
   const m = machine();
   const started = new Date();
-  const header = `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}; load average ${m.load} at start; ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${quick ? '; --quick' : ''}${galleryFilter ? `; gallery: ${galleryFilter.join(', ')} only` : ''}`;
-  log(header);
+  const headerWith = (load: string): string =>
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}; load average ${load}; ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${quick ? '; --quick' : ''}${galleryFilter ? `; gallery: ${galleryFilter.join(', ')} only` : ''}`;
+  log(headerWith(`${m.load} at start`));
   const rows: Row[] = [];
   const raw: Record<string, unknown> = { machine: m, started: started.toISOString(), quick };
   const dist = join(CACHE, 'dist');
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
     rows.push(...bundleRows(b));
   }
 
+  // The load at the end too: a 1-minute average at the start still carries
+  // what ran just before (a test run), and says little of the run itself.
+  const header = headerWith(`${m.load} at start, ${machine().load} at end`);
   const out = `${header}\n\n${table(rows)}\n`;
   process.stdout.write('\n' + out);
   mkdirSync(CACHE, { recursive: true });
