@@ -241,7 +241,7 @@ export function materialize(t: Table, i: number): Single | null {
   return single;
 }
 
-/** materialize() of entry i inside a Run of lin, but for the descriptor. */
+/** materialize() of entry i inside a Run of lin; the caller syncs the descriptor after any of its returns. */
 function materializeRun(t: Table, i: number, lin: Lin): Single | null {
   const e = runEntry(t, i, lin);
   const [first] = isolate(t, i, i + 1);
@@ -273,7 +273,7 @@ export function setSingle(t: Table, i: number, pfn: number, flags: number, child
   return single;
 }
 
-/** setSingle() but for the descriptor. */
+/** setSingle()'s work; the caller syncs the descriptor after any of its returns. */
 function placeSingle(t: Table, single: Single): Single {
   const { start: i, pfn, flags, child } = single;
   if (hasPairs(t) && t.segs.length === t.singles) {

@@ -75,8 +75,6 @@ export class SimClient {
   private workerKeys = new Set<number>();
   private inFlight: (Want & { id: number; started: number; ahead: boolean }) | null = null;
   private queued: Want | null = null;
-  /** A step to compute ahead once the worker is idle (which one is counted again then: nextAhead()). */
-  private ahead: Want | null = null;
   /** The last step asked for: the steps ahead are counted from it. */
   private current: Want | null = null;
   /** How long the last asked-for (not ahead) view took: the round trip, or the worker's time per step run when it ran several (a jump). */
@@ -137,7 +135,6 @@ export class SimClient {
       this.lastMs = Infinity;
     }
     this.current = want;
-    this.ahead = this.nextAhead();
     this.stats.requests++;
     if (this.cache.has(cacheKey(want.key, want.n, ek))) {
       this.stats.ready++;
@@ -198,7 +195,6 @@ export class SimClient {
         if (!f.ahead) this.lastMs = Math.min(performance.now() - f.started, ev.data.msPerStep ?? Infinity);
         const { key, n, expand, report } = ev.data;
         this.deliver({ key, n, expand: expand.join(','), result, report }, !f.ahead);
-        this.ahead ??= this.nextAhead();
         this.sendQueued();
       };
       w.onerror = (ev) => {
@@ -239,7 +235,7 @@ export class SimClient {
     const q = this.queued;
     this.queued = null;
     if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(',')))) return this.send(q);
-    if (this.ahead) this.scheduleAhead();
+    if (this.nextAhead()) this.scheduleAhead();
   }
 
   /**
@@ -253,13 +249,10 @@ export class SimClient {
     this.atFrame(() => {
       this.aheadScheduled = false;
       // A step asked for meanwhile goes first; its answer asks again.
-      if (!this.ahead || this.inFlight || this.queued) return;
+      if (this.inFlight || this.queued) return;
       // Counted again now: what was ahead may have arrived, or been asked for, meanwhile.
       const a = this.nextAhead();
-      if (a && this.useWorker && this.lastMs < PREFETCH_BELOW_MS) {
-        this.ahead = null;
-        this.send(a, true);
-      }
+      if (a && this.useWorker && this.lastMs < PREFETCH_BELOW_MS) this.send(a, true);
     });
   }
 
