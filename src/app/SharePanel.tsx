@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useExplorer } from './context';
 import { LONG_LINK, appBase, embedLink, shareLink } from './links';
+import { formatCount } from './format';
 
 type CopyState = 'copying' | 'copied' | 'manual';
 
@@ -64,13 +65,13 @@ export function SharePanel({ onClose }: { onClose: () => void }) {
                 : 'Copy this link (the clipboard is not available here):'}
           </p>
           <label className="share-field">
-            <span>Link ({link.length.toLocaleString('en-US')} characters)</span>
+            <span>Link ({formatCount(link.length)} characters)</span>
             <input ref={input} readOnly value={link} onFocus={(e) => e.currentTarget.select()} data-testid="share-link" />
           </label>
           {link.length > LONG_LINK && (
             <p className="warning" data-testid="share-long">
-              This link is {link.length.toLocaleString('en-US')} characters long. Some chat tools and mail clients cut links
-              longer than about {LONG_LINK.toLocaleString('en-US')} characters: check it arrives whole, or share the scenario file instead.
+              This link is {formatCount(link.length)} characters long. Some chat tools and mail clients cut links
+              longer than about {formatCount(LONG_LINK)} characters: check it arrives whole, or share the scenario file instead.
             </p>
           )}
           {errors.length > 0 && <p className="warning">The text has errors; the link opens it as it is, errors included.</p>}

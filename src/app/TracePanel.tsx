@@ -3,6 +3,7 @@ import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
 import { useStepInfo } from './derived';
 import { EXPLAIN, patchQuote } from './explain';
+import { formatCount } from './format';
 
 /** Events listed before "show all": a group step of 1,500 tasks has thousands. */
 export const TRACE_CAP = 120;
@@ -62,7 +63,7 @@ export function TracePanel() {
       {report.events.length > TRACE_CAP && allFor !== report && (
         <p>
           <button type="button" onClick={() => setAllFor(report)}>
-            Show all {report.events.length.toLocaleString('en-US')} events ({(report.events.length - TRACE_CAP).toLocaleString('en-US')} more)
+            Show all {formatCount(report.events.length)} events ({formatCount(report.events.length - TRACE_CAP)} more)
           </button>
         </p>
       )}
@@ -72,7 +73,7 @@ export function TracePanel() {
           <span className="muted">
             {' '}
             ({Object.entries(report.outcomes)
-              .map(([k, n]) => `${n.toLocaleString('en-US')} ${k}`)
+              .map(([k, n]) => `${formatCount(n)} ${k}`)
               .join(', ')}
             )
           </span>

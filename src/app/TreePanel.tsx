@@ -4,6 +4,7 @@ import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
 import { loadedId, useSim } from './derived';
 import { treeModelFor } from './treeModel';
+import { formatCount } from './format';
 
 /** The page-table forest (d3 inside an <svg> React renders once), its zoom controls and its state. */
 export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | null> }) {
@@ -82,7 +83,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
         </div>
         {model && model.hiddenTrees > 0 && (
           <p className="trees-capped" role="note">
-            Showing {(model.totalTrees - model.hiddenTrees).toLocaleString('en-US')} of {model.totalTrees.toLocaleString('en-US')} trees
+            Showing {formatCount(model.totalTrees - model.hiddenTrees)} of {formatCount(model.totalTrees)} trees
           </p>
         )}
         <ul className="legend" aria-label="Legend">
