@@ -53,7 +53,7 @@ export interface StepFigures {
   p95: number;
   /** Nodes laid out at the last step (the tree's data-layout-nodes). */
   nodes: number;
-  /** Of those, drawn (g.node elements: past 300 nodes the view draws what is in view, src/views/cull.ts). */
+  /** Of those, drawn (g.node elements: past CULL_ABOVE nodes the view draws what is in view, src/views/cull.ts). */
   drawn: number;
   /** Every step's latency, in order (ms). */
   all: number[];

@@ -5,8 +5,15 @@
  */
 import type { Layout, LayoutEdge, LayoutNode } from './treeLayout';
 
-/** Past this many nodes in the layout, the view draws only what is in and around its viewport. */
-export const CULL_ABOVE = 300;
+/**
+ * Past this many nodes in the layout, the view draws only what is in and
+ * around its viewport: about what a view holds at the fit's readable scale.
+ * Every gallery scenario but the two SGAs stays below it (at most 34 nodes);
+ * the SGAs lay out 64–192 nodes of which a view shows ~5–18, and drawing
+ * them all took ~25 ms of a step's work more (profiled: 2,635 SVG elements
+ * at the mainline SGA's last step, 257 culled).
+ */
+export const CULL_ABOVE = 40;
 
 export interface Rect {
   x0: number;
