@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO, SMALL } from './scenarios';
+import { BIG_SCENARIO, INTRO_SCENARIO, MANY_FORKS, SEED_SCENARIO, SMALL } from './scenarios';
 
 test.use({ reducedMotion: 'reduce' });
 
@@ -18,6 +18,17 @@ test("the trace lists the step's events as a call trail, each explained", async 
 
   await explorer.firstStep.click();
   await expect(explorer.trace).toContainText('Before the first step');
+});
+
+test('a group step lists its first 120 events, drawn over two frames, and the rest on demand', async ({ explorer }) => {
+  await explorer.openScenario(MANY_FORKS, 4); // t1 forks 69 children: dup_mm and copy_page_range each
+  const events = explorer.trace.locator('li.event');
+  // The step's first frame draws 24 events; the rest up to the cap follow once it is painted.
+  await expect(events).toHaveCount(120);
+  await expect(events.nth(119)).toHaveAttribute('data-fn', 'copy_page_range');
+  await explorer.trace.getByRole('button', { name: 'Show all 138 events (18 more)' }).click();
+  await expect(events).toHaveCount(138);
+  await expect(events.last()).toContainText('t1');
 });
 
 test('a step where the MMU needed no help says so', async ({ explorer }) => {

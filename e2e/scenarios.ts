@@ -19,6 +19,14 @@ A: fork B
 B: read 0x7f0000001000
 `;
 
+/** One group step of 69 forks: 138 events (dup_mm and copy_page_range per child), past the trace's cap of 120. */
+export const MANY_FORKS = `title "Many forks"
+spawn t1
+t1: mmap 0x7f0000000000 4M rw private anon fixed
+t1: write 0x7f0000001000 "x"
+t1: fork t[2..70]
+`;
+
 /** The seed's step numbers (1-based, as links count them). */
 export const SEED_STEPS = { hostWrite: 5, guestAttach: 6, guestFirstFault: 7, last: 8 };
 

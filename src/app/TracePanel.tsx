@@ -1,12 +1,21 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
 import { useStepInfo } from './derived';
+import { afterPaint } from './afterPaint';
 import { EXPLAIN, patchQuote } from './explain';
 import { formatCount } from './format';
 
 /** Events listed before "show all": a group step of 1,500 tasks has thousands. */
 export const TRACE_CAP = 120;
+
+/**
+ * Events drawn in a step's first frame; the rest, up to TRACE_CAP, once it
+ * is painted. The panel shows about ten at a time. Drawing all 120 of a
+ * group step in the click's frame (the SGA's fork: ~730 elements, ~18,000
+ * characters of text) cost ~25 ms of that frame's layout alone.
+ */
+export const FIRST_FRAME_EVENTS = 24;
 
 /** The step's events as a call trail, each with a one-line explanation (and the patch lines for mshare). */
 export function TracePanel() {
@@ -14,6 +23,12 @@ export function TracePanel() {
   const kernel = useExplorer((s) => s.loaded?.scenario.kernel ?? 'mainline');
   // Which step's trail was opened in full (a new step starts capped again).
   const [allFor, setAllFor] = useState<object | null>(null);
+  // Which step's trail is drawn past its first frame's events.
+  const [restFor, setRestFor] = useState<object | null>(null);
+  useEffect(() => {
+    if (!report || restFor === report || report.events.length <= FIRST_FRAME_EVENTS) return;
+    return afterPaint(() => setRestFor(report));
+  }, [report, restFor]);
   if (!report && pending && cursor > 0) {
     return (
       <div className="trace" data-testid="trace" aria-busy="true">
@@ -38,7 +53,7 @@ export function TracePanel() {
         </p>
       ) : (
         <ol className="trail">
-          {(allFor === report ? report.events : report.events.slice(0, TRACE_CAP)).map((e, i) => {
+          {(allFor === report ? report.events : report.events.slice(0, restFor === report ? TRACE_CAP : FIRST_FRAME_EVENTS)).map((e, i) => {
             const quote = kernel !== 'mainline' ? patchQuote(kernel, e.fn, e.src) : undefined;
             return (
               <li key={i} className="event" data-fn={e.fn}>
