@@ -11,13 +11,13 @@
 import { select, type Selection as D3Selection } from 'd3-selection';
 import 'd3-transition';
 import { zoom, zoomIdentity, zoomTransform, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import { groupDigits } from '../core/events';
-import { flagNames } from '../core/inspect';
 import type { CopyMove, PathStep } from '../store/derive';
 import type { Selection } from '../store/store';
 import { CULL_ABOVE, inView, type Rect } from './cull';
 import { FIT_MAX, snapScale } from './fitScale';
+import { nodeMarkup } from './nodeMarkup';
 import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
+
 
 export interface TreeModel {
   layout: Layout;
@@ -124,69 +124,6 @@ function reducedMotion(): boolean {
   return reduced;
 }
 
-const hex = (n: number): string => '0x' + n.toString(16);
-
-function levelWord(level: string): string {
-  return level === 'data' ? 'page' : level.toUpperCase();
-}
-
-function shortFlags(flags: number): string {
-  return flagNames(flags)
-    .filter((f) => f.set)
-    .map((f) => f.name)
-    .join(' ');
-}
-
-function titleOf(n: LayoutNode): string {
-  const i = n.info;
-  if (i.kind === 'data') return i.id === 'zero' ? 'zero page' : i.owner.startsWith('anon') ? 'anon page' : i.owner.startsWith('shmem') ? 'shmem page' : 'page';
-  if (i.kind === 'summary') return `${levelWord(i.level)} pages`;
-  const who = n.rootOf ?? i.owner;
-  return who ? `${levelWord(i.level)} · ${who}` : levelWord(i.level);
-}
-
-/** Cut a label to about `px` pixels of text at `charPx` per character. */
-function clip(text: string, px: number, charPx: number): string {
-  const max = Math.max(4, Math.floor(px / charPx));
-  return text.length <= max ? text : text.slice(0, max - 1) + '…';
-}
-
-function subtitleOf(n: LayoutNode): string {
-  const i = n.info;
-  if (i.kind === 'data') return `pfn ${hex(i.pfn)}`;
-  if (i.kind === 'summary') return `owner ${i.owner || '?'}`;
-  return `pfn ${hex(i.pfn)} · ${groupDigits(i.present)} entr${i.present === 1 ? 'y' : 'ies'}`;
-}
-
-export function ariaLabelOf(n: LayoutNode): string {
-  const i = n.info;
-  if (i.kind === 'summary') return `Summary node: ${i.summary?.text ?? ''}. Press Enter to open it.`;
-  const shared = n.shared ? `, shared: ${i.parents.length} entries point to it` : '';
-  if (i.kind === 'data') return `${titleOf(n)}, pfn ${hex(i.pfn)}${shared}`;
-  const root = n.rootOf !== undefined ? ` of ${n.rootOf}` : '';
-  return `${levelWord(i.level)} page${root}, pfn ${hex(i.pfn)}, ${i.present} present entries${i.owner ? `, allocated by ${i.owner}` : ''}${shared}`;
-}
-
-/** Wrap a summary's text into lines of about `width` characters. */
-function wrap(text: string, width: number, maxLines: number): string[] {
-  const words = text.split(' ');
-  const lines: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line && (line + ' ' + w).length > width) {
-      lines.push(line);
-      line = w;
-    } else line = line ? line + ' ' + w : w;
-  }
-  if (line) lines.push(line);
-  if (lines.length > maxLines) {
-    const kept = lines.slice(0, maxLines);
-    kept[maxLines - 1] = (kept[maxLines - 1] as string).replace(/.{0,1}$/, '…');
-    return kept;
-  }
-  return lines;
-}
-
 function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string {
   const mx = (e.x1 + e.x2) / 2;
   return `M${e.x1},${e.y1}C${mx},${e.y1} ${mx},${e.y2} ${e.x2},${e.y2}`;
@@ -238,15 +175,6 @@ function moveTo<E extends SVGElement, D>(sel: D3Selection<E, D, SVGGElement, unk
   if (dur > 0) moved.transition('move').duration(dur).attr(attr, value);
   else moved.interrupt('move').attr(attr, value);
 }
-
-/** Everything a node's drawn inside depends on: when it is unchanged, the node is left as it is. */
-function contentKey(n: LayoutNode, layout: Layout, opened: boolean): string {
-  const i = n.info;
-  let key = `${n.w}|${n.h}|${i.kind}|${i.level}|${n.rootOf ?? ''}|${i.owner}|${i.pfn}|${i.present}|${n.shared ? i.parents.length : 0}|${i.summary?.text ?? ''}|${n.more}|${n.hidden}|${opened ? 1 : 0}`;
-  for (const r of n.rows) key += `|${r.index}@${r.y}=${r.entry.value}>${r.entry.target}~${layout.byId.get(r.entry.target)?.info.summary?.entries ?? ''}:${r.entry.from}-${r.entry.to}`;
-  return key;
-}
-
 
 const wholeTree = new WeakMap<SVGSVGElement, <T>(fn: () => T) => T>();
 
@@ -363,112 +291,58 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
 
   /**
    * Draw the inside of each node whose content changed since it was drawn
-   * (its signature, contentKey()); a step usually changes a handful of the
-   * thousands of nodes on screen, and re-creating the rest would cost the
-   * browser a new style and layout of all of them. What changes without the
-   * content (the walk, the selection) is marked by markRows().
+   * (its markup, nodeMarkup()); a step usually changes a handful of the
+   * nodes on screen, and re-creating the rest would cost the browser a new
+   * style and layout of all of them. What changes without the content (the
+   * walk, the selection) is marked by markRows(). The changed nodes' markup
+   * is parsed at once, as SVG inside an HTML <template> (HTML, "parsing
+   * main inSVG": foreign content), and each node takes its part.
    */
+  const parser = svgEl.ownerDocument.createElement('template');
   const renderNodeContents = (g: GSel<LayoutNode>, m: TreeModel): void => {
+    const changed: { el: SVGGElement; markup: string }[] = [];
     g.each(function (n) {
-      const opened = m.openTables.has(n.id);
-      const sig = contentKey(n, m.layout, opened);
+      const markup = nodeMarkup(n, m.layout, m.openTables.has(n.id));
       const holder = this as SVGGElement & { __ptxContent?: string };
-      if (holder.__ptxContent === sig) return;
-      holder.__ptxContent = sig;
-      const el = select(this);
-      this.replaceChildren();
-      el.append('rect').attr('class', 'box').attr('width', n.w).attr('height', n.h).attr('rx', 6);
-      const header = el
-        .append('g')
-        .attr('class', 'header')
-        .attr('role', 'button')
-        .attr('tabindex', 0)
-        .attr('aria-label', ariaLabelOf(n))
-        .on('click', (ev: MouseEvent) => {
-          ev.stopPropagation();
-          if (n.info.kind === 'summary') cb.onToggleExpand(n.id);
-          else cb.onSelectNode(n.id);
-        })
-        .on('keydown', (ev: KeyboardEvent) => {
-          if (ev.key === 'Enter' || ev.key === ' ') {
-            ev.preventDefault();
-            ev.stopPropagation();
-            if (n.info.kind === 'summary') cb.onToggleExpand(n.id);
-            else cb.onSelectNode(n.id);
-          }
-        });
-      const headerH = n.info.kind === 'table' ? G.headerHeight : n.h;
-      header.append('rect').attr('width', n.w).attr('height', headerH).attr('fill', 'transparent').attr('rx', 6);
-      header.append('rect').attr('class', 'focus-ring').attr('x', 2).attr('y', 2).attr('width', n.w - 4).attr('height', headerH - 4).attr('rx', 5).attr('fill', 'none');
-      const badgeText = n.shared ? `shared ×${n.info.parents.length}` : '';
-      const bw = n.shared ? 8 + badgeText.length * 6 : 0;
-      const title = titleOf(n);
-      const titleEl = header.append('text').attr('class', 'title').attr('x', 8).attr('y', 17).text(clip(title, n.w - 16 - (bw ? bw + 6 : 0), 7.6));
-      if (titleEl.text() !== title) titleEl.append('title').text(title);
-      header.append('text').attr('class', 'sub').attr('x', 8).attr('y', 32).text(clip(subtitleOf(n), n.w - 16, 6.2));
-      if (n.shared) {
-        const badge = el.append('g').attr('class', 'badge').attr('transform', `translate(${n.w - bw - 6},6)`);
-        badge.append('rect').attr('width', bw).attr('height', 15).attr('rx', 7);
-        badge.append('text').attr('x', bw / 2).attr('y', 11).attr('text-anchor', 'middle').text(badgeText);
-      }
-      if (n.info.kind === 'summary') {
-        const lines = wrap(n.info.summary?.text ?? '', 31, 2);
-        lines.forEach((line, i) => header.append('text').attr('class', 'sub').attr('x', 8).attr('y', 47 + i * 13).text(line));
-        const open = header.append('g').attr('class', 'open-summary');
-        open.append('text').attr('x', n.w - 8).attr('y', n.h - 7).attr('text-anchor', 'end').text('open ▸');
-      }
-      for (const row of n.rows) {
-        const r = el
-          .append('g')
-          .attr('class', 'row')
-          .attr('data-index', row.index)
-          .attr('transform', `translate(0,${row.y})`)
-          .on('click', (ev: MouseEvent) => {
-            ev.stopPropagation();
-            cb.onSelectEntry(n.id, row.index);
-          });
-        r.append('rect').attr('x', 3).attr('width', n.w - 6).attr('height', G.rowHeight).attr('rx', 3);
-        const run = m.layout.byId.get(row.entry.target)?.info.summary?.entries;
-        const idxText = run && run > 1 ? `[${row.index}…${row.index + run - 1}]` : `[${row.index}]`;
-        const flagsX = Math.max(48, 14 + idxText.length * 6.6);
-        const pfnText = hex(row.entry.pfn);
-        const room = n.w - 8 - pfnText.length * 6.6 - 6 - flagsX;
-        // One <text> for the row, its three columns as <tspan>s that each
-        // start a text chunk at their own x (SVG 2, Text, "text chunks";
-        // text-anchor applies per chunk): a third of the text layouts per row.
-        const t = r.append('text').attr('class', 'mono').attr('y', 14);
-        t.append('tspan').attr('x', 8).text(idxText);
-        t.append('tspan').attr('class', 'flags').attr('x', flagsX).text(clip(shortFlags(row.entry.flags), room, 6.6));
-        t.append('tspan').attr('x', n.w - 8).attr('text-anchor', 'end').text(pfnText);
-        r.append('title').text(`entry ${row.index}: ${row.entry.value}, maps ${row.entry.from}–${row.entry.to}`);
-      }
-      if (n.more > 0 || opened) {
-        const moreY = G.headerHeight + n.rows.length * G.rowHeight;
-        const canOpen = n.hidden > 0;
-        const label = canOpen ? `+${n.more} more: show all` : opened ? 'show fewer' : `+${n.more} more (not listed)`;
-        const more = el.append('g').attr('class', 'more').attr('transform', `translate(0,${moreY})`);
-        if (canOpen || opened) {
-          more
-            .attr('role', 'button')
-            .attr('tabindex', 0)
-            .attr('aria-label', canOpen ? `Show all entries of this ${levelWord(n.info.level)} page` : `Show fewer entries of this ${levelWord(n.info.level)} page`)
-            .on('click', (ev: MouseEvent) => {
-              ev.stopPropagation();
-              cb.onToggleOpenTable(n.id);
-            })
-            .on('keydown', (ev: KeyboardEvent) => {
-              if (ev.key === 'Enter' || ev.key === ' ') {
-                ev.preventDefault();
-                ev.stopPropagation();
-                cb.onToggleOpenTable(n.id);
-              }
-            });
-        }
-        more.append('rect').attr('width', n.w).attr('height', G.rowHeight).attr('fill', 'transparent');
-        more.append('text').attr('x', 8).attr('y', 14).text(label);
+      if (holder.__ptxContent === markup) return;
+      holder.__ptxContent = markup;
+      changed.push({ el: holder, markup });
+    });
+    if (!changed.length) return;
+    parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${changed.map((c) => `<g>${c.markup}</g>`).join('')}</svg>`;
+    const parts = parser.content.firstElementChild?.children;
+    changed.forEach((c, k) => c.el.replaceChildren(...(parts?.[k]?.childNodes ?? [])));
+    parser.innerHTML = '';
+  };
+
+  // Clicks and keys on what nodeMarkup() draws, for every node: the header
+  // selects the node (opens a summary), a row its entry, "+N more" lists all.
+  const act = (target: EventTarget | null, keyboard: boolean): boolean => {
+    const t = target instanceof Element ? target : null;
+    const nodeEl = t?.closest('g.node');
+    const id = nodeEl?.getAttribute('data-node-id');
+    if (!t || !nodeEl || id == null) return false;
+    if (t.closest('g.more[role="button"]')) cb.onToggleOpenTable(id);
+    else if (t.closest('g.header')) {
+      if (nodeEl.getAttribute('data-kind') === 'summary') cb.onToggleExpand(id);
+      else cb.onSelectNode(id);
+    } else {
+      const row = keyboard ? null : t.closest('g.row');
+      if (!row) return false;
+      cb.onSelectEntry(id, Number(row.getAttribute('data-index')));
+    }
+    return true;
+  };
+  nodeLayer
+    .on('click', (ev: MouseEvent) => {
+      if (act(ev.target, false)) ev.stopPropagation();
+    })
+    .on('keydown', (ev: KeyboardEvent) => {
+      if ((ev.key === 'Enter' || ev.key === ' ') && act(ev.target, true)) {
+        ev.preventDefault();
+        ev.stopPropagation();
       }
     });
-  };
 
   /** Rows marked for the walk or the selection by the last update, to unmark without a search. */
   let markedRows: SVGGElement[] = [];
