@@ -24,7 +24,7 @@ import { faultRows, type FaultResult } from './fault';
 import { seekRows, type SeekResult } from './seek';
 import { runSga, sgaRows } from './sga';
 import { buildApp, bundleRows, measureBundle } from './bundle';
-import { browserRows, runBrowser } from './browser';
+import { browserRows, GALLERY_PASSES, runBrowser } from './browser';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules/.cache/ptx-bench');
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   }
   if (only.includes('browser') || only.includes('wide')) {
     log('the explorer in Chromium (row 4)…');
-    const b = await runBrowser(ROOT, dist, { reps: quick ? 2 : 5, wideOnly: !only.includes('browser'), galleryFilter });
+    const b = await runBrowser(ROOT, dist, { reps: quick ? 2 : 5, passes: quick ? 1 : GALLERY_PASSES, wideOnly: !only.includes('browser'), galleryFilter });
     raw.browser = b;
     rows.push(...browserRows(b));
   }
