@@ -23,7 +23,7 @@ test("the trace lists the step's events as a call trail, each explained", async 
 test('a group step lists its first 120 events, drawn over two frames, and the rest on demand', async ({ explorer }) => {
   await explorer.openScenario(MANY_FORKS, 4); // t1 forks 69 children: dup_mm and copy_page_range each
   const events = explorer.trace.locator('li.event');
-  // The step's first frame draws 24 events; the rest up to the cap follow once it is painted.
+  // The step's first frame draws 10 events; the rest up to the cap follow once it is painted.
   await expect(events).toHaveCount(120);
   await expect(events.nth(119)).toHaveAttribute('data-fn', 'copy_page_range');
   await explorer.trace.getByRole('button', { name: 'Show all 138 events (18 more)' }).click();

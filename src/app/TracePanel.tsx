@@ -11,11 +11,14 @@ export const TRACE_CAP = 120;
 
 /**
  * Events drawn in a step's first frame; the rest, up to TRACE_CAP, once it
- * is painted. The panel shows about ten at a time. Drawing all 120 of a
- * group step in the click's frame (the SGA's fork: ~730 elements, ~18,000
- * characters of text) cost ~25 ms of that frame's layout alone.
+ * is painted. The panel shows seven to ten at a time (900 to 1080 pixels
+ * high). Drawing all 120 of a group step in the click's frame (the SGA's
+ * fork: ~730 elements, ~18,000 characters of text) cost ~25 ms of that
+ * frame's layout alone; and the gallery's heaviest steps list 11 to 17
+ * events: with 24 in the first frame their main-thread work was 16–21 ms,
+ * with 10, 12–17 ms (four scenarios, three passes, two runs each).
  */
-export const FIRST_FRAME_EVENTS = 24;
+export const FIRST_FRAME_EVENTS = 10;
 
 /** The step's events as a call trail, each with a one-line explanation (and the patch lines for mshare). */
 export function TracePanel() {
