@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of issue 5, one table.
  *
- *   npm run bench                      all rows (takes a few minutes)
+ *   npm run bench                      all rows (about 20 minutes: the gallery is stepped three times each way)
  *   npm run bench -- --only fault,seek rows by part: fault, sga, seek, bundle, browser
  *                                      (wide: only the browser's 64-task rows)
  *   npm run bench -- --quick           fewer repetitions (a smoke run; figures are rougher)
