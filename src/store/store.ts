@@ -83,6 +83,12 @@ export interface UiSlice {
   /** The editor column is shown (hidden: more room for the tree on a projector). */
   showEditor: boolean;
   setShowEditor(on: boolean): void;
+  /**
+   * Present mode, for a projector: no editor, side panels as overlays, larger
+   * text and controls (button "Present", key P, `present=1` in a link).
+   */
+  present: boolean;
+  setPresent(on: boolean): void;
   select(s: Selection): void;
   toggleExpanded(id: string): void;
   toggleOpenTable(id: string): void;
@@ -103,6 +109,7 @@ export interface StoreDeps {
   defaultText?: string;
   theme?: Theme;
   showEditor?: boolean;
+  present?: boolean;
   /** A text longer than this is parsed after a pause in typing, not on every key. */
   debounceAbove?: number;
   debounceMs?: number;
@@ -231,6 +238,10 @@ function createUiSlice(kv: KV, deps: StoreDeps): Slice<UiSlice> {
     notices: [],
     embed: deps.embed ?? false,
     showEditor: deps.showEditor ?? true,
+    present: deps.present ?? false,
+    setPresent(present) {
+      set({ present });
+    },
     setShowEditor(showEditor) {
       set({ showEditor });
     },
