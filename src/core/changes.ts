@@ -1,0 +1,77 @@
+/**
+ * What one step changed, computed by the core (issue 12 "What changed", issue 14
+ * "the state after each event"): a pure diff of the machine's page tables, data
+ * pages and accounting after a step against before it. Views draw it (changed rows,
+ * ghosts of freed tables, flag flips), the step panel reads it out, and the JSON
+ * report carries it as the additive per-step field `changes`.
+ *
+ * Identities match ./inspect.ts: a table page is the node `t${pfn}`, a data frame
+ * `d${pfn}` (the zero page: 'zero'); `mm` is the label inspect() gives an mm (the task's
+ * name, or the mshare host's label).
+ *
+ * This file is the contract between the core and the views; the diff itself lives
+ * beside it.
+ */
+import type { LevelName } from './paging';
+
+/** A flag bit that flipped in an entry that stayed present (names as paging.ts FLAG_NAMES). */
+export interface FlagFlip {
+  name: string;
+  from: 0 | 1;
+  to: 0 | 1;
+}
+
+interface ChangeBase {
+  /**
+   * Index (0-based) into the step's `events` of the event that made this change:
+   * applying the changes with `event <= k` gives the state after event k.
+   */
+  event: number;
+  /** The kernel function that made it (the event's `fn`), e.g. 'set_pgd', 'pud_alloc', 'free_pgd_range'. */
+  fn: string;
+}
+
+export type StepChange =
+  | (ChangeBase & {
+      /** An entry went from not present (old null) or one value to another. */
+      kind: 'entry-set';
+      mm: string;
+      level: LevelName;
+      /** PFN of the table page holding the entry (node `t${table}`). */
+      table: number;
+      index: number;
+      /** 16-hex-digit values as paging.ts entryHex() prints them; null = none (not present). */
+      old: string | null;
+      new: string;
+      /** Set when the entry stayed present: which flag bits flipped (e.g. fork's RW 1→0). */
+      flags?: FlagFlip[];
+    })
+  | (ChangeBase & {
+      kind: 'entry-cleared';
+      mm: string;
+      level: LevelName;
+      table: number;
+      index: number;
+      old: string;
+    })
+  | (ChangeBase & {
+      /** A page-table page allocated (pud_alloc, __pte_alloc, …) or freed (free_pgd_range, …). */
+      kind: 'table-alloc' | 'table-free';
+      /** The mm it is charged to. */
+      mm: string;
+      level: LevelName;
+      pfn: number;
+    })
+  | (ChangeBase & {
+      kind: 'data-alloc' | 'data-free';
+      pfn: number;
+      /** 'anonymous page', 'shmem page cache', 'hugetlb page', … */
+      what: string;
+    })
+  | (ChangeBase & {
+      /** An mm's pgtables_bytes (VmPTE) changed. */
+      kind: 'pgtables';
+      mm: string;
+      from: number;
+      to: number;
+    });
