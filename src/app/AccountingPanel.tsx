@@ -1,3 +1,4 @@
+import { DEFAULT_MEMORY_PAGES } from '../core/budget';
 import { useReducer } from 'react';
 import { scaleLinear } from 'd3-scale';
 import { cancelComparison, requestComparison } from '../store/compare';
@@ -130,7 +131,7 @@ export function AccountingPanel() {
 
       <h3 className="sub-title">Memory</h3>
       {mem.limitPages === null ? (
-        <p className="muted">No memory directive: the machine has unlimited memory ({formatBytes(mem.usedPages * PAGE)} in use).</p>
+        <p className="muted">No memory directive: the machine has the default {formatBytes(DEFAULT_MEMORY_PAGES * PAGE)} of RAM ({formatBytes(mem.usedPages * PAGE)} in use).</p>
       ) : (
         <MemoryBar used={mem.usedPages} limit={mem.limitPages} />
       )}

@@ -13,6 +13,7 @@ import { parseScenario } from '../scenario/parser';
 import { runScenario } from '../scenario/run';
 import { decodeLink, makeLink } from '../scenario/link';
 import { formatSummary } from './summary';
+import type { Report } from '../scenario/report';
 import { comparison } from '../scenario/compare';
 
 /** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
@@ -70,6 +71,13 @@ function linkDataColumn(link: string): number {
   return m ? m.index + m[0].length + 1 : 1;
 }
 
+/** A run stopped by the work budget (src/core/budget.ts) is not a report: exit 2 with where and why. */
+function tooLarge(file: string, report: Report): Report {
+  const st = report.steps.find((s) => s.too_large);
+  if (st && st.outcome.kind === 'skipped') throw new Exit(2, `${file === '-' ? '<stdin>' : file}:${st.line}:1: step ${st.index}: ${st.outcome.why ?? 'too large to simulate'}`);
+  return report;
+}
+
 function main(argv: string[]): number {
   const args = [...argv];
   const cmd = args.shift();
@@ -85,7 +93,8 @@ function main(argv: string[]): number {
     if (file === undefined || rest.length) throw new Exit(2, USAGE);
     const { text, scenario } = load(file);
     const report = runScenario(scenario.scenario);
-    if (against) report.compare = comparison(report, runScenario(scenario.scenario, { twin: true }));
+    tooLarge(file, report);
+    if (against) report.compare = comparison(report, tooLarge(file, runScenario(scenario.scenario, { twin: true })));
     process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report, text.split(/\r?\n/)) + '\n');
     return 0;
   }

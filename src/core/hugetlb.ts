@@ -12,7 +12,7 @@
  * Only shared hugetlb mappings are modelled; MAP_PRIVATE|MAP_HUGETLB is
  * refused with an explanation.
  */
-import { ensureChild, type FaultCtx, type FaultResult } from './fault';
+import { ensureChild, userAccess, type AccessOutcome, type FaultCtx, type FaultResult } from './fault';
 import type { Mm, Vma } from './mm';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, hexAddr, indexAt, pteMkwriteDirty, vmPageProt } from './paging';
 import type { Shmem } from './shmem';
@@ -184,6 +184,16 @@ export function zapHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number): number {
     }
   }
   return pages;
+}
+
+/** `touch` over [a, b) of a hugetlb VMA: one access per 2 MiB page, in order. */
+export function touchHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number, access: 'read' | 'write' | 'exec'): AccessOutcome | null {
+  for (let v = a; v < b; v = v - (v % PMD_SPAN) + PMD_SPAN) {
+    ctx.m.budget.page();
+    const r = userAccess(ctx, mm, v, access);
+    if (r.kind !== 'ok') return r;
+  }
+  return null;
 }
 
 /** For the walk: the 4 KiB frame of vpn inside a huge leaf. */

@@ -10,7 +10,7 @@ import { MSHARE_DIR, Msharefs, isMsharefs, type MshareFile } from './msharefs';
 import { Shmem } from './shmem';
 import { copyPageRange } from './copy';
 import { userAccess, type FaultHook } from './fault';
-import { HUGE_PAGES, isHugetlb, subpage } from './hugetlb';
+import { isHugetlb, subpage, touchHugetlb } from './hugetlb';
 import { populate } from './populate';
 import {
   DEFAULT_MAP_WINDOW_VPN,
@@ -62,7 +62,7 @@ export interface KernelConfig {
   /** The kernel the twin stands in for. */
   twinOf?: 'mainline' | 'mshare-v1' | 'msharefs';
   paging: Paging;
-  /** RAM in bytes (`memory`); undefined = unlimited. */
+  /** RAM in bytes (`memory`); undefined = DEFAULT_MEMORY_BYTES (budget.ts). */
   memory?: bigint;
 }
 
@@ -393,13 +393,9 @@ export class Kernel implements VmCtx, HostCtx {
     return { outcome: result };
   }
 
-  /** hugetlb pages fault in 2 MiB at a time: one access per huge page. */
+  /** touch over a hugetlb VMA (hugetlb.ts). */
   private touchHuge(mm: Mm, a: number, b: number, access: Access): ReturnType<typeof userAccess> | null {
-    for (let v = a; v < b; v = v - (v % HUGE_PAGES) + HUGE_PAGES) {
-      const r = userAccess(this, mm, v, access);
-      if (r.kind !== 'ok') return r;
-    }
-    return null;
+    return touchHugetlb(this, mm, a, b, access);
   }
 
   translate(name: string, addr: bigint): StepResult {

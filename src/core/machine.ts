@@ -8,17 +8,21 @@ import { Mm } from './mm';
 import { Table, dropLink, entryVpn, type Charge, type Lin, type RssHolder, runTablePages } from './table';
 import { EntryArena, releaseSlot } from './entries';
 import { topLevel, type Paging } from './paging';
+import { Budget, DEFAULT_MEMORY_PAGES } from './budget';
 
 export class Machine {
   readonly frames: Frames;
   readonly ev = new EventLog();
   /** The explicit entries of every table page, by slot (entries.ts): what walk() reads. */
   readonly arena = new EntryArena();
+  /** How much work the scenario has made this machine do (budget.ts); copied with it into checkpoints. */
+  readonly budget = new Budget();
+  /** memoryPages: the `memory` directive in pages; without one, DEFAULT_MEMORY_PAGES (budget.ts). */
   constructor(
     readonly paging: Paging,
     memoryPages?: number,
   ) {
-    this.frames = new Frames(memoryPages);
+    this.frames = new Frames(memoryPages ?? DEFAULT_MEMORY_PAGES);
   }
 
   get top(): number {

@@ -36,6 +36,8 @@ export function populate(ctx: FaultCtx, mm: Mm, vma: Vma, a: number, b: number, 
 function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: number, write: boolean): AccessOutcome | null {
   if (t.lvl === 0) {
     for (let v = a; v < b; v++) {
+      // One page at a time: counted against the work budget (budget.ts), between two accesses.
+      ctx.m.budget.page();
       const r = userAccess(ctx, mm, v, write ? 'write' : 'read');
       if (r.kind !== 'ok') return r;
     }

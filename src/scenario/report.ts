@@ -37,6 +37,12 @@ export interface ReportStep {
   /** Page-table bytes of the mshare host mms after the step (not in pgtables_bytes, which is per task). */
   hosts_pgtables_bytes?: number;
   walk?: ReportWalk;
+  /**
+   * Only on the step that passed the work budget (src/core/budget.ts): which
+   * limit and its value. Its outcome is `skipped` with the reason in words,
+   * and every later step is `skipped` without figures (nothing runs after it).
+   */
+  too_large?: { limit: 'pages' | 'cells' | 'events'; max: number };
 }
 
 export interface ReportTask {

@@ -4,6 +4,7 @@
  * app's store all replay a scenario the same way.
  */
 import { Kernel, type Outcome, type StepResult } from '../core/kernel';
+import { BudgetExceeded, type Budget } from '../core/budget';
 import { FrameKind } from '../core/frames';
 import type { Walk } from '../core/walk';
 import { levelName } from '../core/paging';
@@ -48,11 +49,28 @@ export class Runner {
     const st = this.scenario.steps[this.done] as Step;
     this.done++;
     const k = this.kernel;
+    const budget = k.m.budget;
+    if (budget.stopped) return this.notRun(st);
     const results: StepResult[] = [];
     const actors = st.op.op === 'spawn' ? st.op.names : st.tasks;
-    for (const name of actors) results.push(this.exec(name, st));
+    try {
+      // The work budget (src/core/budget.ts): the figures this step's report will keep are
+      // known before it runs (tasks alive now, and those it creates), the rest is checked
+      // between two tasks of the step (and between two pages, in the core).
+      budget.checkCells(liveTasks(k) + created(st));
+      for (const name of actors) {
+        budget.checkEvents(k.m.ev.list.length);
+        budget.page();
+        results.push(this.exec(name, st));
+      }
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+      budget.stopped = { step: this.done, limit: e.limit, max: e.max, message: e.message };
+      return this.notRun(st, k.takeEvents());
+    }
     if (results.length === 0) results.push({ outcome: { kind: 'ok' } });
     const events = k.takeEvents();
+    budget.events += events.length;
     const last = results[results.length - 1] as StepResult;
     const rs: ReportStep = {
       index: this.done,
@@ -64,6 +82,7 @@ export class Runner {
       events,
       pgtables_bytes: pgtablesByTask(k),
     };
+    budget.cells += Object.keys(rs.pgtables_bytes).length;
     if (st.note !== undefined) rs.note = st.note;
     const hosts = k.hostMms();
     if (hosts.length) rs.hosts_pgtables_bytes = hosts.reduce((a, h) => a + h.mm.pgtablesBytes, 0);
@@ -81,6 +100,27 @@ export class Runner {
     return rs;
   }
 
+  /**
+   * The step that passed the budget (its outcome says which limit, and how to
+   * shrink the scenario), or one after it: nothing more runs, so no figures.
+   */
+  private notRun(st: Step, events: ReportStep['events'] = []): ReportStep {
+    const stop = this.kernel.m.budget.stopped as NonNullable<Budget['stopped']>;
+    const here = stop.step === this.done;
+    const rs: ReportStep = {
+      index: this.done,
+      line: st.pos.line,
+      task: st.taskText ?? (st.op.op === 'spawn' ? collapseNames(st.op.names) : null),
+      op: st.op.op,
+      outcome: { kind: 'skipped', why: here ? stop.message : `not simulated: step ${stop.step} was too large to simulate` },
+      events,
+      pgtables_bytes: {},
+    };
+    if (st.note !== undefined) rs.note = st.note;
+    if (here) rs.too_large = { limit: stop.limit, max: stop.max };
+    return rs;
+  }
+
   private exec(name: string, st: Step): StepResult {
     const k = this.kernel;
     const op = st.op;
@@ -89,7 +129,10 @@ export class Runner {
         return k.spawn(name);
       case 'fork': {
         let r: StepResult = { outcome: { kind: 'ok' } };
-        for (const c of op.children) r = k.fork(name, c);
+        op.children.forEach((c, i) => {
+          if (i > 0) k.m.budget.page();
+          r = k.fork(name, c);
+        });
         return r;
       }
       case 'exit':
@@ -194,6 +237,18 @@ function reportWalk(w: Walk): ReportWalk {
     pfn: w.leaf && !w.fault ? w.leaf.pfn : null,
     levels: w.levels.map((l) => ({ level: l.level, index: l.index, entry: l.entry })),
   };
+}
+
+/** Tasks alive now (each a figure in a step's pgtables_bytes). */
+function liveTasks(k: Kernel): number {
+  let n = 0;
+  for (const t of k.tasks.values()) if (t.state === 'running' && t.mm) n++;
+  return n;
+}
+
+/** Tasks a step creates (at most: a spawn or fork may fail). */
+function created(st: Step): number {
+  return st.op.op === 'spawn' ? st.op.names.length : st.op.op === 'fork' ? st.tasks.length * st.op.children.length : 0;
 }
 
 function pgtablesByTask(k: Kernel): Record<string, number> {

@@ -126,7 +126,8 @@ class Replay {
       forest,
       report,
       tasks: k.taskList().filter((t) => t.state === 'running').map((t) => t.name),
-      memory: { usedPages: frames.used, limitPages: frames.limit ?? null },
+      // Without a `memory` directive the machine has the default RAM (src/core/budget.ts): said as such.
+      memory: { usedPages: frames.used, limitPages: runner.scenario.memory === undefined ? null : (frames.limit ?? null) },
       paging: k.cfg.paging,
     };
   }
