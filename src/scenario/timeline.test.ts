@@ -12,7 +12,7 @@ import { parseScenario } from './parser';
 import { Runner } from './run';
 import type { Scenario } from './ast';
 import type { ReportStep } from './report';
-import { Timeline, cloneKernel } from './timeline';
+import { FigureLog, Timeline, cloneKernel } from './timeline';
 
 /* ----- random scenarios, as text ----- */
 
@@ -249,5 +249,55 @@ describe('Timeline.seek', () => {
     expect(() => tl.seek(3)).toThrow(RangeError);
     expect(() => tl.seek(-1)).toThrow(RangeError);
     expect(tl.seek(2).runner.done).toBe(2);
+  });
+});
+
+describe('reports kept as changes', () => {
+  it('keeps per-task figures as changes: 1,000 tasks over 500 steps hold a few thousand figures, not 500,000', () => {
+    // Every step lists pgtables_bytes of all 1,000 tasks (ptx-report/1); only step 2 and 3 change any.
+    const lines = ['spawn T[1..1000]', 'T1: mmap 1T 4M rw private anon fixed', 'T1: touch 1T 8K write'];
+    for (let i = 0; i < 497; i++) lines.push('T1: translate 1T');
+    const s = parse(lines.join('\n'));
+    const tl = new Timeline(s);
+    tl.seek(500);
+    // 1,000 new figures at step 1 (and a keyframe of them), 1 changed at step 3 (T1's PUD, PMD
+    // and PTE pages: 12,288 bytes).
+    expect(tl.heldFigures).toBe(2001);
+    expect(tl.report(3).pgtables_bytes.T1).toBe(12288);
+    expect(tl.report(500).pgtables_bytes.T1000).toBe(0);
+  });
+
+  it('rebuilds every step exactly as the Runner reported it (JSON, key order included), tasks coming and going', () => {
+    fc.assert(
+      fc.property(scenarioTextArb, (text) => {
+        const s = parse(text);
+        const full = runOut(new Runner(s));
+        const tl = new Timeline(s, { every: 3, budgetMs: Infinity });
+        tl.seek(s.steps.length);
+        for (let n = s.steps.length; n >= 1; n--) expect(JSON.stringify(tl.report(n))).toBe(JSON.stringify(full.steps[n - 1]));
+      }),
+      { numRuns: 40, seed: 7 },
+    );
+  });
+
+  it('FigureLog: exits, creation order and changed figures come back as they were, in at most twice the changes', () => {
+    const log = new FigureLog();
+    const seq: Record<string, number>[] = [];
+    // 300 tasks appear one per step; every 7th step the oldest live one exits; figures change.
+    const live: string[] = [];
+    let changes = 0;
+    for (let i = 0; i < 300; i++) {
+      live.push(`t${i}`);
+      if (i % 7 === 6) live.shift();
+      const f: Record<string, number> = {};
+      for (const [j, name] of live.entries()) f[name] = ((i + j) % 5) * 4096;
+      const prev = seq[seq.length - 1] ?? {};
+      changes += Object.keys(f).filter((k) => prev[k] !== f[k]).length + Object.keys(prev).filter((k) => !(k in f)).length;
+      seq.push(f);
+      log.push(f);
+    }
+    for (let n = 1; n <= 300; n++) expect(JSON.stringify(log.figures(n))).toBe(JSON.stringify(seq[n - 1]));
+    // Changes, plus keyframes that are each no larger than the changes since the one before.
+    expect(log.held).toBeLessThanOrEqual(2 * changes);
   });
 });

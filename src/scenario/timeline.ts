@@ -16,6 +16,15 @@
  *
  * Memory is bounded: past `maxCheckpoints`, every other checkpoint is
  * dropped and the spacing doubles.
+ *
+ * The reports are kept as changes, not copies. A step's report lists
+ * `pgtables_bytes` of every live task (ptx-report/1), so 100,000 tasks over
+ * 1,500 steps would be 150 million numbers, where the steps change a few.
+ * Each step keeps only the tasks whose figure changed and those gone
+ * (FigureDelta), plus a full copy (a keyframe) once the changes since the
+ * last one add up to as many figures as a copy holds; a report is rebuilt on
+ * demand from the keyframe before it: at most about twice a copy's work, and
+ * about twice the changes' memory in all.
  */
 import { Kernel } from '../core/kernel';
 import { IntervalMap } from '../core/intervals';
@@ -54,6 +63,80 @@ interface Checkpoint {
   kernel: Kernel;
 }
 
+/** A step's report as kept: everything but pgtables_bytes, which is kept as a change. */
+type KeptStep = Omit<ReportStep, 'pgtables_bytes'>;
+
+/** pgtables_bytes of a step against the step before: figures new or changed (in the report's order), tasks gone. */
+interface FigureDelta {
+  set: [string, number][];
+  gone: string[];
+}
+
+/** The first keyframe is after this many figures of changes at least (small scenarios keep none but step 0's). */
+const KEYFRAME_MIN = 256;
+
+/**
+ * Per-step pgtables_bytes as changes (see the file's comment). Steps are
+ * recorded in order, once each; figures(n) rebuilds step n's object with its
+ * keys in the order the Runner wrote them (tasks in creation order: a task
+ * new at a step comes after every older one, which is where a Map's set()
+ * puts it).
+ */
+export class FigureLog {
+  private readonly deltas: FigureDelta[] = [];
+  /** Full copies: keyframes[k] is the figures after step keyAt[k] (step 0: none). */
+  private readonly keyAt: number[] = [0];
+  private readonly keyframes: Map<string, number>[] = [new Map()];
+  /** The figures after the last step recorded. */
+  private readonly last = new Map<string, number>();
+  private sinceKey = 0;
+  /** Figures held (deltas and keyframes): what the log costs. */
+  held = 0;
+
+  get length(): number {
+    return this.deltas.length;
+  }
+
+  /** Record the next step's figures. */
+  push(figures: Record<string, number>): void {
+    const d: FigureDelta = { set: [], gone: [] };
+    const now = Object.keys(figures);
+    for (const name of now) {
+      const v = figures[name] as number;
+      if (this.last.get(name) !== v) d.set.push([name, v]);
+    }
+    if (this.last.size + d.set.length > now.length) {
+      const live = new Set(now);
+      for (const name of this.last.keys()) if (!live.has(name)) d.gone.push(name);
+    }
+    for (const name of d.gone) this.last.delete(name);
+    for (const [name, v] of d.set) this.last.set(name, v);
+    this.deltas.push(d);
+    const size = d.set.length + d.gone.length;
+    this.held += size;
+    this.sinceKey += size;
+    if (this.sinceKey >= Math.max(KEYFRAME_MIN, this.last.size)) {
+      this.keyAt.push(this.deltas.length);
+      this.keyframes.push(new Map(this.last));
+      this.held += this.last.size;
+      this.sinceKey = 0;
+    }
+  }
+
+  /** pgtables_bytes after step n (1 ≤ n ≤ length), as the Runner reported it. */
+  figures(n: number): Record<string, number> {
+    let k = this.keyAt.length - 1;
+    while ((this.keyAt[k] as number) > n) k--;
+    const m = new Map(this.keyframes[k]);
+    for (let i = (this.keyAt[k] as number) + 1; i <= n; i++) {
+      const d = this.deltas[i - 1] as FigureDelta;
+      for (const name of d.gone) m.delete(name);
+      for (const [name, v] of d.set) m.set(name, v);
+    }
+    return Object.fromEntries(m);
+  }
+}
+
 /** A step the simulator itself failed on (a bug): seeking to it or past it throws this. */
 export class TimelineError extends Error {
   constructor(
@@ -83,8 +166,10 @@ export function cloneKernel(k: Kernel, into: Kernel = new Kernel(k.cfg), count?:
 }
 
 export class Timeline {
-  /** Reports of steps 1..n as far as any run got (deterministic, so kept). */
-  private readonly reports: ReportStep[] = [];
+  /** Reports of steps 1..n as far as any run got (deterministic, so kept), without their figures… */
+  private readonly reports: KeptStep[] = [];
+  /** …which are kept as changes. */
+  private readonly figures = new FigureLog();
   private live: Runner;
   private readonly checkpoints: Checkpoint[] = [];
   private every: number;
@@ -133,12 +218,18 @@ export class Timeline {
     return this.heldObjects;
   }
 
+  /** Figures held for the reports' pgtables_bytes (changes and keyframes): what keeping the reports costs beyond their events. */
+  get heldFigures(): number {
+    return this.figures.held;
+  }
+
   /**
    * The Runner after exactly n steps (0 ≤ n ≤ length) and the reports of
-   * steps 1..n. The Runner belongs to the Timeline: read its kernel, do not
-   * step it (seek again instead); it stays valid until the next seek.
+   * steps 1..n (built when read: read `steps` only when all are needed, or
+   * use report()). The Runner belongs to the Timeline: read its kernel, do
+   * not step it (seek again instead); it stays valid until the next seek.
    */
-  seek(n: number): { runner: Runner; steps: ReportStep[] } {
+  seek(n: number): { runner: Runner; readonly steps: ReportStep[] } {
     if (!Number.isInteger(n) || n < 0 || n > this.length) throw new RangeError(`seek(${n}): the scenario has steps 0..${this.length}`);
     if (this.failure && n >= this.failure.step) throw this.failure;
     const cp = this.nearest(n);
@@ -148,13 +239,40 @@ export class Timeline {
       this.sinceCheckpoint = 0;
     }
     while (this.live.done < n) this.advance();
-    return { runner: this.live, steps: this.reports.slice(0, n) };
+    const built = (): ReportStep[] => this.built(n);
+    return {
+      runner: this.live,
+      get steps(): ReportStep[] {
+        return built();
+      },
+    };
   }
 
   /** Reports of steps 1..n (runs as far as needed, without moving back). */
   stepsUpTo(n: number): ReportStep[] {
     if (this.reports.length < n) this.seek(n);
-    return this.reports.slice(0, n);
+    return this.built(n);
+  }
+
+  /** The report of step n (1 ≤ n ≤ length), running as far as needed without moving back. */
+  report(n: number): ReportStep {
+    if (!Number.isInteger(n) || n < 1 || n > this.length) throw new RangeError(`report(${n}): the scenario has steps 1..${this.length}`);
+    if (this.reports.length < n) this.seek(n);
+    return this.materialize(n);
+  }
+
+  private built(n: number): ReportStep[] {
+    const out: ReportStep[] = [];
+    for (let i = 1; i <= n; i++) out.push(this.materialize(i));
+    return out;
+  }
+
+  /** Step i's report as the Runner made it, fields in the same order (so its JSON is the same). */
+  private materialize(i: number): ReportStep {
+    const kept = this.reports[i - 1] as KeptStep & { pgtables_bytes: null };
+    const out = {} as Record<string, unknown>;
+    for (const key of Object.keys(kept)) out[key] = key === 'pgtables_bytes' ? this.figures.figures(i) : kept[key as keyof KeptStep];
+    return out as unknown as ReportStep;
   }
 
   private fresh(): Runner {
@@ -208,7 +326,9 @@ export class Timeline {
       this.sinceCheckpoint = 0;
       return;
     }
-    this.reports[index - 1] = rs;
+    // Kept without its figures (a placeholder keeps the key's place), which go to the log as changes.
+    this.figures.push(rs.pgtables_bytes);
+    this.reports[index - 1] = { ...rs, pgtables_bytes: null } as unknown as KeptStep;
     const gap = index - (this.checkpoints[this.checkpoints.length - 1]?.done ?? 0);
     // Due after `every` steps, or once the steps since the last checkpoint took
     // as long as the budget and as long as copying the kernel does (so that

@@ -99,6 +99,18 @@ class Replay {
     }
   }
 
+  /** The report of step n (1-based), or undefined when the simulator failed at or before it. */
+  report(n: number): ReportStep | undefined {
+    if (this.failure && n >= this.failure.step) return undefined;
+    try {
+      return this.timeline.report(n);
+    } catch (e) {
+      if (!(e instanceof TimelineError)) throw e;
+      this.failure ??= { step: e.step, message: e.cause instanceof Error ? e.cause.message : String(e.cause) };
+      return undefined;
+    }
+  }
+
   snapshot(n: number, expand: readonly string[]): SnapshotResult {
     const key = `${n}|${expand.join(',')}`;
     const hit = lruGet(this.snapshots, key);
@@ -147,7 +159,8 @@ function replayFor(key: string, scenario: Scenario): Replay {
 /** The report of step `n` (1-based), or undefined for n = 0 or a failed run. */
 export function stepReport(key: string, scenario: Scenario, n: number): ReportStep | undefined {
   if (n <= 0) return undefined;
-  return replayFor(key, scenario).stepsUpTo(n)[n - 1];
+  // One step's report, rebuilt from the changes the Timeline keeps (not all n of them).
+  return replayFor(key, scenario).report(n);
 }
 
 /** Reports of steps 1..n. */
