@@ -330,6 +330,13 @@ export class Timeline {
     this.figures.push(rs.pgtables_bytes);
     this.reports[index - 1] = { ...rs, pgtables_bytes: null } as unknown as KeptStep;
     const gap = index - (this.checkpoints[this.checkpoints.length - 1]?.done ?? 0);
+    // Past the work budget (src/core/budget.ts) nothing runs: later steps replay at no cost and
+    // need no checkpoint (a copy of a kernel of 100,000 tasks takes seconds).
+    const stopped = this.live.kernel.m.budget.stopped;
+    if (stopped && stopped.step < index) {
+      this.sinceCheckpoint = 0;
+      return;
+    }
     // Due after `every` steps, or once the steps since the last checkpoint took
     // as long as the budget and as long as copying the kernel does (so that
     // checkpoints at most double the time of a first pass).
