@@ -1,3 +1,4 @@
+import { WorkerStalled } from './WorkerStalled';
 import { useEffect, useMemo, useRef } from 'react';
 import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
@@ -109,6 +110,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
             The simulator failed at step {failure.step}: {failure.message}. The steps before it still work.
           </div>
         )}
+        <WorkerStalled />
         {empty && !failure && <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>}
         {/* focusable so keyboard users can pan/zoom it with d3-zoom's wheel and drag equivalents via the buttons */}
         <svg ref={svgRef} className="tree-svg" role="group" aria-label="Page-table trees" data-testid="tree" />

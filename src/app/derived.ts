@@ -79,7 +79,10 @@ export function useSim(): Sim {
     if (!loaded) return { view: null, pending: false };
     const exact = simClient.get(key, cursor, expanded);
     if (exact) return { view: exact, pending: false };
-    return { view: simClient.latest(key) ?? null, pending: true };
+    // Stopped for taking too long (WorkerStalled says so): nothing is computing.
+    const stall = simClient.stalled();
+    const stalled = stall !== null && stall.key === key && stall.n === cursor;
+    return { view: simClient.latest(key) ?? null, pending: !stalled };
   }, [version, loaded, key, cursor, expanded]);
 }
 

@@ -50,6 +50,12 @@ export const MAX_ENTRIES = 64;
  * sent (src/store/simClient.ts), and a forest of 64 forked tasks is ~4 MB.
  */
 const SNAPSHOT_CACHE = 8;
+/** …and fewer when they are large: at most this many tasks and trees in all (a snapshot of 100,000 tasks is ~30 MB). */
+const SNAPSHOT_WEIGHT = 100_000;
+
+function weight(s: Snapshot): number {
+  return 1 + s.report.tasks.length + s.forest.roots.length;
+}
 
 class Replay {
   /** Runs the scenario forward once, with checkpoints to come back to (src/scenario/timeline.ts). */
@@ -123,6 +129,13 @@ class Replay {
       return { ok: false, failure: { step: n, message: e instanceof Error ? e.message : String(e) } };
     }
     lruSet(this.snapshots, key, snap, SNAPSHOT_CACHE);
+    let total = 0;
+    for (const x of this.snapshots.values()) total += weight(x);
+    for (const [k, x] of this.snapshots) {
+      if (total <= SNAPSHOT_WEIGHT || k === key) break;
+      this.snapshots.delete(k);
+      total -= weight(x);
+    }
     return { ok: true, snapshot: snap };
   }
 

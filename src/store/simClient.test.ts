@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
-import { SimClient } from './simClient';
+import { SimClient, WORKER_BUDGET_MS, heavyStep } from './simClient';
 import type { SimRequest } from './sim.worker';
 
 const TEXT = 'kernel mainline\nspawn A\nA: mmap 0x7f0000000000 2M rw private anon fixed\nA: write 0x7f0000000000 "x"\nA: write 0x7f0000001000 "y"\n';
@@ -20,7 +20,10 @@ class FakeWorker {
   postMessage(m: SimRequest): void {
     this.sent.push(m);
   }
-  terminate(): void {}
+  terminated = false;
+  terminate(): void {
+    this.terminated = true;
+  }
   answer(msPerStep?: number): void {
     const m = this.sent[this.sent.length - 1] as SimRequest;
     const data = { id: m.id, key: m.key, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message: 'fake' } }, report: undefined, msPerStep };
@@ -171,5 +174,103 @@ describe('SimClient', () => {
     w.answer();
     w.answer();
     expect(w.sent.map((m) => m.n)).toEqual([last - 1, last]);
+  });
+
+  describe('the time budget (issue 13)', () => {
+    /** A client whose workers never answer unless told, and whose timers run when told. */
+    function timed(text = TEXT) {
+      const p = parseScenario(text);
+      if (!p.ok) throw new Error('does not parse');
+      const workers: FakeWorker[] = [];
+      const timers: { fn: () => void; ms: number; live: boolean }[] = [];
+      const c = new SimClient(
+        true,
+        () => {
+          const w = new FakeWorker();
+          workers.push(w);
+          return w as unknown as Worker;
+        },
+        (fn) => fn(),
+        (fn, ms) => {
+          const t = { fn, ms, live: true };
+          timers.push(t);
+          return () => (t.live = false);
+        },
+      );
+      const fire = () => {
+        const t = timers.filter((x) => x.live).pop();
+        if (!t) throw new Error('no timer running');
+        t.live = false;
+        t.fn();
+      };
+      const w = (n: number) => ({ key: 1, text, scenario: p.scenario, n, expand: [], last: p.scenario.steps.length });
+      return { c, workers, timers, fire, want: w };
+    }
+
+    it('stops the worker after 15 s, says so, and Keep trying asks again with twice the time', () => {
+      const { c, workers, timers, fire, want: w } = timed();
+      let told = 0;
+      c.subscribe(() => told++);
+      c.request(w(3));
+      expect(timers.map((t) => t.ms)).toEqual([WORKER_BUDGET_MS]);
+      fire();
+      expect(workers[0]?.terminated).toBe(true);
+      expect(c.stalled()).toEqual({ key: 1, n: 3, ms: 15_000 });
+      expect(told).toBe(1);
+      expect(c.busy()).toBe(false);
+      // Asking again for the same step (a re-render) does not start it again: the button does.
+      c.request(w(3));
+      expect(workers).toHaveLength(1);
+      c.keepTrying();
+      expect(c.stalled()).toBeNull();
+      expect(workers).toHaveLength(2);
+      expect(workers[1]?.sent.map((m) => [m.n, m.text !== undefined])).toEqual([[3, true]]);
+      expect(timers.filter((t) => t.live).map((t) => t.ms)).toEqual([30_000]);
+      // An answer in time cancels its timer and is shown (step 4 then goes ahead, with its own).
+      const retry = timers[1];
+      workers[1]?.answer();
+      expect(retry?.live).toBe(false);
+      expect(c.latest(1)?.n).toBe(3);
+      expect(workers[1]?.sent.map((m) => m.n)).toEqual([3, 4]);
+    });
+
+    it('forgets the stop when the user goes to another step, which starts at once', () => {
+      const { c, workers, fire, want: w } = timed();
+      c.request(w(3));
+      fire();
+      c.request(w(1));
+      expect(c.stalled()).toBeNull();
+      expect(workers[1]?.sent.map((m) => m.n)).toEqual([1]);
+    });
+
+    it('drops a step computed ahead that takes too long, without a message', () => {
+      const { c, workers, fire, want: w } = timed();
+      c.request(w(0));
+      workers[0]?.answer();
+      expect(workers[0]?.sent.map((m) => m.n)).toEqual([0, 1]);
+      fire();
+      expect(workers[0]?.terminated).toBe(true);
+      expect(c.stalled()).toBeNull();
+      expect(workers).toHaveLength(1);
+    });
+
+    it('never computes ahead a step that looks expensive, nor past it', () => {
+      const text = 'spawn A\nA: mmap 0x200000 0x7fffffc00000 rw shared anon hugetlb fixed\nA: touch 0x200000 0x7fffffc00000 write\nA: translate 0';
+      const { c, workers, want: w } = timed(text);
+      c.request(w(1));
+      workers[0]?.answer(); // step 1 shown; step 2 (the mmap) ahead
+      workers[0]?.answer(); // step 2 ahead; step 3 (the touch of 128 TiB) is not
+      expect(workers[0]?.sent.map((m) => m.n)).toEqual([1, 2]);
+      c.request(w(2));
+      expect(workers[0]?.sent.map((m) => m.n)).toEqual([1, 2]);
+    });
+  });
+
+  it('heavyStep: more than 4,096 tasks, or more than 64 GiB touched in all', () => {
+    const p = parseScenario(
+      ['spawn A', 'spawn T[1..5000]', 'A: mmap 1T 1T rw private anon fixed', 'A: touch 1T 64G', 'A: touch 1T 65G', 'T[1..100]: touch 1T 1G', 'A: mmap 2T 128G rw private anon fixed populate', 'A: fork B[1..4097]'].join('\n'),
+    );
+    if (!p.ok) throw new Error('does not parse');
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => heavyStep(p.scenario, n))).toEqual([false, true, false, false, true, true, true, true]);
   });
 });

@@ -5,6 +5,14 @@
  * the running one is for another scenario or has taken long, the worker is
  * dropped and a fresh one started (so a step that runs for minutes never
  * holds the page hostage). Where there is no Worker, it computes in place.
+ *
+ * Nothing a scenario holds can take the tab down (issue 13): a step that
+ * keeps the worker busy longer than the time budget (WORKER_BUDGET_MS) has
+ * the worker stopped and the client `stalled()`, which the page says in words
+ * with a "Keep trying" button (keepTrying(): again, with twice the time); a
+ * step that looks expensive (heavyStep()) is never computed ahead of the
+ * user; and the views kept here are bounded by their size, not only their
+ * number (a view of 100,000 tasks is ~30 MB).
  */
 import { lruSet } from './lru';
 import type { ReportStep } from '../scenario/report';
@@ -12,6 +20,7 @@ import type { Scenario } from '../scenario/ast';
 import { snapshotAt, stepReport, type SnapshotResult } from './sim';
 import type { SimRequest } from './sim.worker';
 import { ForestReceiver, type WireResult } from './forestWire';
+import { MAP_POPULATE } from '../core/uapi';
 
 export interface SimView {
   key: number;
@@ -52,7 +61,53 @@ const PREFETCH_BELOW_MS = 400;
  */
 const AHEAD_STEPS = 2;
 
+/** How long one step may keep the worker busy before it is stopped (the user may double it). */
+export const WORKER_BUDGET_MS = 15_000;
+/**
+ * The most tasks and trees the kept views may hold in all (a view weighs one
+ * per task in its report and one per tree in its forest, ~150 bytes each):
+ * some 60 views of the 1,500-task SGA, two of a 100,000-task scenario.
+ */
+const CACHE_WEIGHT = 200_000;
+
 const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expand}`;
+
+/** What a view costs to keep, roughly: its tasks and trees. */
+function weight(v: SimView): number {
+  return 1 + (v.result.ok ? v.result.snapshot.report.tasks.length + v.result.snapshot.forest.roots.length : 0);
+}
+
+/**
+ * Whether step n (1-based) of s looks expensive before it runs, so that it
+ * is not computed ahead of the user: a step over more than 4,096 tasks, or a
+ * touch (or populating mmap) over more than 64 GiB in all of its tasks. The
+ * gallery's heaviest steps (the 1,500-task SGA's touch) are among them; what
+ * a lecturer steps through (a few tasks, a few GiB) is not.
+ */
+export function heavyStep(s: Scenario, n: number): boolean {
+  const st = s.steps[n - 1];
+  if (!st) return false;
+  const op = st.op;
+  const tasks = op.op === 'spawn' ? op.names.length : op.op === 'fork' ? op.children.length : st.tasks.length;
+  if (tasks > 4096) return true;
+  const bytes = op.op === 'touch' ? op.len : op.op === 'mmap' && op.flags & MAP_POPULATE ? op.len : 0n;
+  return bytes * BigInt(Math.max(1, st.tasks.length)) > 64n << 30n;
+}
+
+/** The step the worker was stopped at, having taken longer than `ms`. */
+export interface Stall {
+  key: number;
+  n: number;
+  ms: number;
+}
+
+/** Start a timer; returns what cancels it. */
+export type SetTimer = (fn: () => void, ms: number) => () => void;
+
+const defaultTimer: SetTimer = (fn, ms) => {
+  const id = setTimeout(fn, ms);
+  return () => clearTimeout(id);
+};
 
 /**
  * Run fn at the next frame, just before its style, layout and paint: those
@@ -87,6 +142,11 @@ export class SimClient {
   private useWorker: boolean;
   /** Asking for the next step is put off until the shown step's frame is made. */
   private aheadScheduled = false;
+  /** How long a step may take the worker now (doubled by each keepTrying()). */
+  private budgetMs = WORKER_BUDGET_MS;
+  private stall: Stall | null = null;
+  /** Cancels the time budget's timer of the request in flight. */
+  private cancelTimer: (() => void) | null = null;
 
   /**
    * `makeWorker`: tests pass a fake; by default ./sim.worker.ts as a module worker.
@@ -96,6 +156,8 @@ export class SimClient {
     useWorker = typeof Worker !== 'undefined',
     private readonly makeWorker: () => Worker = () => new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' }),
     private readonly atFrame: (fn: () => void) => void = atNextFrame,
+    /** The time budget's clock (tests pass their own). */
+    private readonly setTimer: SetTimer = defaultTimer,
   ) {
     this.useWorker = useWorker;
   }
@@ -127,8 +189,37 @@ export class SimClient {
     return this.inFlight !== null;
   }
 
+  /** The step the worker was stopped at for taking too long, while the user has not moved on. */
+  stalled(): Stall | null {
+    return this.stall;
+  }
+
+  /** Try the stalled step again, with twice the time. */
+  keepTrying(): void {
+    const st = this.stall;
+    if (!st) return;
+    this.stall = null;
+    this.budgetMs = st.ms * 2;
+    this.notify();
+    const want = this.current;
+    if (want && want.key === st.key && want.n === st.n) {
+      if (this.inFlight) this.queued = want;
+      else this.send(want);
+    }
+  }
+
   request(want: Want): void {
     const ek = want.expand.join(',');
+    if (this.stall) {
+      // Asked again for the step that was stopped: the button is the way to try again.
+      if (this.stall.key === want.key && this.stall.n === want.n) {
+        this.current = want;
+        return;
+      }
+      // The user moved on: the stopped step is no longer shown.
+      this.stall = null;
+      this.notify();
+    }
     if (want.key !== this.lastKey) {
       // Another scenario: whether its steps are light enough to compute ahead is not known yet.
       this.lastKey = want.key;
@@ -165,7 +256,28 @@ export class SimClient {
     if (this.useWorker) this.ensureWorker();
   }
 
+  /** The time budget ran out for the request in flight: stop the worker. */
+  private overBudget(): void {
+    const f = this.inFlight;
+    this.cancelTimer = null;
+    if (!f) return;
+    this.restart();
+    if (!f.ahead) {
+      this.stall = { key: f.key, n: f.n, ms: this.budgetMs };
+      this.notify();
+    }
+    // A step computed ahead that takes this long is left for the user to ask for.
+    if (this.queued) this.sendQueued();
+  }
+
+  private notify(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+
   private restart(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = null;
     this.worker?.terminate();
     this.worker = null;
     this.workerKeys.clear();
@@ -192,6 +304,8 @@ export class SimClient {
         const f = this.inFlight;
         if (!f || ev.data.id !== f.id) return;
         this.inFlight = null;
+        this.cancelTimer?.();
+        this.cancelTimer = null;
         if (!f.ahead) this.lastMs = Math.min(performance.now() - f.started, ev.data.msPerStep ?? Infinity);
         const { key, n, expand, report } = ev.data;
         this.deliver({ key, n, expand: expand.join(','), result, report }, !f.ahead);
@@ -228,6 +342,8 @@ export class SimClient {
     this.inFlight = { ...want, id, started: performance.now(), ahead };
     if (ahead) this.stats.ahead++;
     else this.stats.sent++;
+    this.cancelTimer?.();
+    this.cancelTimer = this.setTimer(() => this.overBudget(), this.budgetMs);
     w.postMessage(msg);
   }
 
@@ -259,9 +375,11 @@ export class SimClient {
   /** The first of the AHEAD_STEPS steps after the one asked for that is not computed yet. */
   private nextAhead(): Want | null {
     const want = this.current;
-    if (!want || want.last === undefined) return null;
+    if (!want || want.last === undefined || this.stall) return null;
     const ek = want.expand.join(',');
     for (let n = want.n + 1; n <= Math.min(want.last, want.n + AHEAD_STEPS); n++) {
+      // Never past a step that looks expensive: the user may not want to wait for it.
+      if (heavyStep(want.scenario, n)) return null;
       if (!this.cache.has(cacheKey(want.key, n, ek))) return { ...want, n };
     }
     return null;
@@ -271,12 +389,19 @@ export class SimClient {
   private deliver(v: SimView, shown = true): void {
     const k = cacheKey(v.key, v.n, v.expand);
     lruSet(this.cache, k, v, CACHE);
+    // Bounded by size too: forget the least recent views past CACHE_WEIGHT (keeping this one).
+    let total = 0;
+    for (const x of this.cache.values()) total += weight(x);
+    for (const [old, x] of this.cache) {
+      if (total <= CACHE_WEIGHT || old === k) break;
+      this.cache.delete(old);
+      total -= weight(x);
+    }
     if (!shown) {
       for (const l of this.aheadListeners) l(v);
       return;
     }
     lruSet(this.latestByKey, v.key, v, 4);
-    this.version++;
-    for (const l of this.listeners) l();
+    this.notify();
   }
 }
