@@ -77,7 +77,7 @@ const fmt = groupDigits;
 export function budgetMessage(limit: BudgetLimit, max: number): string {
   switch (limit) {
     case 'pages':
-      return `too large to simulate: more than ${fmt(max)} pages would be simulated one at a time (faults outside whole-table blocks, and one per task of each step). Touch whole 2 MiB-aligned ranges, or fewer pages or tasks`;
+      return `too large to simulate: more than ${fmt(max)} pages would be simulated one at a time (4 KiB pages faulted outside whole page-table blocks, each 2 MiB hugetlb page, and one per task of each step). Touch shorter ranges, or use fewer tasks`;
     case 'cells':
       return `too large to simulate: the report would keep more than ${fmt(max)} per-task figures (page-table bytes of every live task after every step). Use fewer tasks, or fewer steps while many tasks are alive`;
     case 'events':
