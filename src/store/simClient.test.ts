@@ -252,6 +252,11 @@ describe('SimClient', () => {
       expect(workers[0]?.terminated).toBe(true);
       expect(c.stalled()).toBeNull();
       expect(workers).toHaveLength(1);
+      // …and is not tried ahead again: only when the user asks for it.
+      c.request(w(0));
+      expect(workers).toHaveLength(1);
+      c.request(w(1));
+      expect(workers[1]?.sent.map((m) => m.n)).toEqual([1]);
     });
 
     it('never computes ahead a step that looks expensive, nor past it', () => {

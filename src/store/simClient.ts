@@ -147,6 +147,8 @@ export class SimClient {
   private stall: Stall | null = null;
   /** Cancels the time budget's timer of the request in flight. */
   private cancelTimer: (() => void) | null = null;
+  /** Steps computed ahead that ran out of time (cache keys): never computed ahead again. */
+  private readonly tooSlowAhead = new Set<string>();
 
   /**
    * `makeWorker`: tests pass a fake; by default ./sim.worker.ts as a module worker.
@@ -265,7 +267,7 @@ export class SimClient {
     if (!f.ahead) {
       this.stall = { key: f.key, n: f.n, ms: this.budgetMs };
       this.notify();
-    }
+    } else this.tooSlowAhead.add(cacheKey(f.key, f.n, f.expand.join(',')));
     // A step computed ahead that takes this long is left for the user to ask for.
     if (this.queued) this.sendQueued();
   }
@@ -379,7 +381,7 @@ export class SimClient {
     const ek = want.expand.join(',');
     for (let n = want.n + 1; n <= Math.min(want.last, want.n + AHEAD_STEPS); n++) {
       // Never past a step that looks expensive: the user may not want to wait for it.
-      if (heavyStep(want.scenario, n)) return null;
+      if (heavyStep(want.scenario, n) || this.tooSlowAhead.has(cacheKey(want.key, n, ek))) return null;
       if (!this.cache.has(cacheKey(want.key, n, ek))) return { ...want, n };
     }
     return null;
