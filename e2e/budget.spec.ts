@@ -92,3 +92,25 @@ for (const [name, text, steps] of [
     expect(pageErrors).toEqual([]);
   });
 }
+
+test('a step stopped after 15 s says so over the page tables, and "Keep trying" runs it again with 30 s', async ({ explorer, page, pageErrors }) => {
+  test.setTimeout(120_000);
+  // The page's clock is Playwright's: 15 s pass when the test says, while the worker (its own
+  // clock) really computes the hugetlb touch, which takes it several seconds.
+  await page.clock.install();
+  await page.goto('/' + encodeLink(HUGETLB, 3));
+  await expect(explorer.stepCount).toHaveText('Step 3 of 3');
+  await expect(page.locator('[data-testid="tree-stage"][data-pending="true"]')).toBeVisible();
+  await page.clock.fastForward(15_100);
+  const stalled = page.getByTestId('worker-stalled');
+  await expect(stalled).toBeVisible();
+  await expect(stalled).toContainText('Step 3 is too slow to simulate here: it was stopped after 15 s');
+  // Not "computing" any more: nothing is.
+  await expect(page.locator('[data-testid="tree-stage"][data-pending="false"]')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('stalled.png') });
+  await page.getByRole('button', { name: 'Keep trying (30 s)' }).click();
+  await expect(stalled).toBeHidden();
+  // With the clock left alone, the worker finishes: the work budget's answer.
+  await expect(explorer.outcome).toContainText('too large to simulate', { timeout: 60_000 });
+  expect(pageErrors).toEqual([]);
+});
