@@ -19,7 +19,7 @@ test('a big forest draws what is in view, draws more as the view moves, and expo
   // Drag the view up until the last task's PGD is drawn.
   const box = (await svg.boundingBox())!;
   const x = box.x + box.width / 2;
-  for (let i = 0; i < 40 && (await svg.locator('g.node[data-root="t32"]').count()) === 0; i++) {
+  for (let i = 0; i < 120 && (await svg.locator('g.node[data-root="t32"]').count()) === 0; i++) {
     await page.mouse.move(x, box.y + box.height - 20);
     await page.mouse.down();
     await page.mouse.move(x, box.y + 20, { steps: 4 });

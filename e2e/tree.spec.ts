@@ -1,7 +1,8 @@
 import { expect, test } from './fixtures';
-import { BIG_SCENARIO, FORK, INTRO_SCENARIO } from './scenarios';
+import { BIG_SCENARIO, FORK, INTRO_SCENARIO, SEED_SCENARIO, SEED_STEPS } from './scenarios';
 
-test.use({ reducedMotion: 'reduce' });
+// Room to show every tree whole at a readable scale (at 1280×720 the view follows the walk instead; tested below).
+test.use({ reducedMotion: 'reduce', viewport: { width: 1920, height: 1080 } });
 
 const FIVE_LEVEL = `paging 5
 spawn A
@@ -142,7 +143,9 @@ test('the inspector: an entry shows its raw value, every flag, its PFN and targe
   await expect(page.getByTestId('pointed-by').locator('li')).toHaveCount(1);
   await expect(page.getByTestId('present-entries').locator('li')).toHaveCount(1);
 
-  // A shared data page: pointed to by two entries.
+  // A shared data page: pointed to by two entries (zoomed out to have both trees in view).
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await page.getByRole('button', { name: 'Zoom out' }).click();
   const shared = explorer.nodes({ kind: 'data', shared: true }).first();
   await shared.getByRole('button').click();
   await expect(page.getByTestId('pointed-by').locator('li')).toHaveCount(2);
@@ -178,4 +181,65 @@ test('each step replays the walk animation, also on the levels it shares with th
   // The other name: the browser starts the animation over (the same name would just keep the finished one).
   await expect.poll(running).toEqual([first === 'ptx-walk-row' ? 'ptx-walk-row-alt' : 'ptx-walk-row']);
   await page.close();
+});
+
+/** The smallest text of the tree in view, in CSS px on screen (font size × the drawing's scale). */
+function smallestText(svg: SVGSVGElement): { px: number; text: string } {
+  const box = svg.getBoundingClientRect();
+  let min = { px: Infinity, text: '' };
+  for (const t of svg.querySelectorAll<SVGTextElement>('g.viewport text')) {
+    const r = t.getBoundingClientRect();
+    if (r.width === 0 || r.right < box.left || r.left > box.right || r.bottom < box.top || r.top > box.bottom) continue;
+    const px = parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM()?.a ?? 1);
+    if (px < min.px) min = { px, text: t.textContent ?? '' };
+  }
+  return min;
+}
+
+test("at 1280×720 the tree's smallest text is at least 9 CSS px, with the editor open, and the view follows the step", async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
+  const min = await explorer.tree.evaluate(smallestText);
+  expect(min.px, `"${min.text}"`).toBeGreaterThanOrEqual(9);
+  // The guest's PGD, whose entry the step copies, is in view (the forest is wider than the view at that size).
+  const b = explorer.nodes({ root: 'B', level: 'pgd' });
+  await expect(b).toBeInViewport();
+  // The copy's label is readable: at least 12 px.
+  const token = explorer.tree.locator('g.token text').first();
+  const tokenPx = await token.evaluate((t) => parseFloat(getComputedStyle(t).fontSize) * ((t as SVGTextElement).getScreenCTM()?.a ?? 1));
+  expect(tokenPx).toBeGreaterThanOrEqual(12);
+});
+
+test("the tree's box does not move when the caption's length changes", async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(SEED_SCENARIO, 1);
+  const boxes: string[] = [];
+  for (let k = 1; k <= SEED_STEPS.last; k++) {
+    if (k > 1) await explorer.nextStep.click();
+    await expect(explorer.stepCount).toHaveText(`Step ${k} of ${SEED_STEPS.last}`);
+    const b = await explorer.tree.boundingBox();
+    boxes.push(JSON.stringify(b));
+  }
+  expect(new Set(boxes).size, boxes.join('\n')).toBe(1);
+});
+
+test('entry rows are reached by keyboard: ↓ from a table header, ↑/↓ between rows, Enter selects', async ({ explorer, page }) => {
+  await explorer.openScenario(FORK, 5);
+  const header = explorer.nodes({ root: 'A', level: 'pgd' }).locator('g.header');
+  await header.focus();
+  await page.keyboard.press('ArrowDown');
+  const row = explorer.nodes({ root: 'A', level: 'pgd' }).locator('g.row').first();
+  await expect(row).toBeFocused();
+  await expect(row).toHaveAccessibleName(/PGD entry 254: 0x/);
+  await page.keyboard.press('ArrowUp');
+  await expect(header).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(explorer.inspector).toContainText('PGD entry 254');
+});
+
+test('trees are labelled by role in an mshare scenario: host mm, creator, guest', async ({ explorer }) => {
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
+  const labels = await explorer.tree.locator('text.role-label').allTextContents();
+  expect(labels.sort()).toEqual(['A (creator)', 'B (guest)', 'host mm (sga)']);
 });

@@ -24,7 +24,7 @@ import type { EntryInfo, Forest, NodeInfo } from '../core/inspect';
 
 export const GEOMETRY = {
   tableWidth: 196,
-  dataWidth: 140,
+  dataWidth: 170,
   columnGap: 48,
   headerHeight: 40,
   rowHeight: 20,

@@ -27,6 +27,7 @@ export const TREE_CSS = `
 .ptx-tree .node.selected .box { stroke: var(--tree-select); stroke-width: 3.5; }
 .ptx-tree .title { font-size: 13px; font-weight: 700; }
 .ptx-tree .sub { font-size: 11px; fill: var(--tree-muted); }
+.ptx-tree .badge { pointer-events: none; }
 .ptx-tree .badge rect { fill: var(--tree-shared); }
 .ptx-tree .badge text { fill: var(--tree-badge-text); font-size: 11px; font-weight: 700; }
 .ptx-tree .badge.new rect { fill: var(--tree-change, #15803d); }

@@ -133,8 +133,14 @@ function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: Map<string, { x: nu
     const n = m.layout.byId.get(id);
     if (n) add(n.x, n.y, n.x + n.w, n.y + n.h);
   };
-  for (const p of m.walk) node(p.node);
+  // A copy: its lane and both slots. Else the walk's deepest tables (where the access ends: a
+  // view too narrow for the whole walk shows its end). Else what the step changed.
   for (const c of planCopies(m.layout, m.copies)) for (const [x, y] of c.points) add(x - COPY_GUTTER, y - 30, x, y + 30);
+  if (r.x0 === Infinity) for (const p of m.walk.slice(-3)) node(p.node);
+  if (r.x0 === Infinity && m.walk.length) {
+    const t = m.walk[m.walk.length - 1]?.target;
+    if (t !== undefined) node(t);
+  }
   if (r.x0 === Infinity) {
     for (const id of changes.rows.keys()) node(id);
     for (const id of changes.added) node(id);
