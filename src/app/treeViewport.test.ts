@@ -22,12 +22,13 @@ describe('the fit', () => {
   const layout = layoutForest(chain('t', 6), { paging: 4 });
 
   it('never scales text below 9 px (normal) or 12 px (Present) on screen, even when the forest does not fit', () => {
-    for (const [w, h] of [
+    const boxes: [number, number][] = [
       [640, 440],
       [940, 500],
       [1260, 560],
       [300, 300],
-    ]) {
+    ];
+    for (const [w, h] of boxes) {
       expect(fitTransform({ layout, leftGutter: 0, focus: null, minTextPx: 9 }, w, h).k * TREE_MIN_FONT).toBeGreaterThanOrEqual(9);
       expect(fitTransform({ layout, leftGutter: 0, focus: null, minTextPx: 12 }, w, h).k * TREE_MIN_FONT).toBeGreaterThanOrEqual(12);
     }
