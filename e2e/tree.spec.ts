@@ -243,3 +243,49 @@ test('trees are labelled by role in an mshare scenario: host mm, creator, guest'
   const labels = await explorer.tree.locator('text.role-label').allTextContents();
   expect(labels.sort()).toEqual(['A (creator)', 'B (guest)', 'host mm (sga)']);
 });
+
+test('trace ↔ tree: hovering set_pgd marks both PGD entries; the guest entry lists the call in the inspector', async ({ explorer, page }) => {
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
+  await explorer.showTab('Trace');
+  await explorer.trace.locator('li.event[data-fn="set_pgd"] .event-head').hover();
+  const hit = explorer.tree.locator('g.row.trace-hit');
+  await expect(hit).toHaveCount(2);
+  const owners = await hit.evaluateAll((rs) => rs.map((r) => `${r.closest('g.node')?.getAttribute('data-root')}[${r.getAttribute('data-index')}]`));
+  expect(owners.sort()).toEqual(['B[2]', 'mshare:sga[2]']);
+  await page.mouse.move(5, 5);
+  await expect(hit).toHaveCount(0);
+  // Picked (clicked) it stays.
+  await explorer.trace.locator('li.event[data-fn="set_pgd"] .event-head').click();
+  await page.mouse.move(5, 5);
+  await expect(hit).toHaveCount(2);
+
+  await explorer.nodes({ root: 'B', level: 'pgd' }).locator('g.row[data-index="2"]').click();
+  await expect(page.getByTestId('touched-by')).toContainText('set_pgd');
+});
+
+test('the copy travels from the host slot, down a lane left of every tree, then leaves its path (with motion)', async ({ browser }) => {
+  const page = await browser.newPage({ reducedMotion: 'no-preference', viewport: { width: 1280, height: 720 } });
+  const { ExplorerPage } = await import('./pages/ExplorerPage');
+  const explorer = new ExplorerPage(page);
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestAttach);
+  await explorer.nextStep.click();
+  const token = explorer.tree.locator('g.anim g.token');
+  await expect(token).toHaveCount(1);
+  // It starts at the host's PGD entry 2 (the copy's source), not A's.
+  await expect(token).toHaveAttribute('data-copy', /->t\d+:2$/);
+  const host = await explorer.nodes({ root: 'mshare:sga', level: 'pgd' }).getAttribute('data-node-id');
+  expect(await token.getAttribute('data-copy')).toMatch(new RegExp(`^${host}:2->`));
+  // It moves (its duration, COPY_MS, is not timed here: a loaded machine would make that flaky).
+  const start = await token.getAttribute('transform');
+  await expect.poll(async () => (await token.count()) === 0 || (await token.getAttribute('transform')) !== start).toBe(true);
+  // The lane: every point of the path left of the PGD column (x < 0 in the drawing), but its ends.
+  const d = (await explorer.tree.locator('g.anim path.token-path').getAttribute('d')) ?? '';
+  const xs = [...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => Number(m[1]));
+  expect(xs.slice(1, -1).every((x) => x < 0)).toBe(true);
+  await expect(token).toHaveCount(0, { timeout: 5000 });
+  await expect(explorer.tree.locator('g.anim path.token-path')).toHaveCount(1);
+  // Replay runs it again.
+  await page.getByRole('button', { name: /Replay the copy/ }).click();
+  await expect(token).toHaveCount(1);
+  await page.close();
+});

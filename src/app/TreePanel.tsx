@@ -46,7 +46,18 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const model = useMemo(() => (snapshot ? treeModelFor(snapshot, step, report, selection, openTables) : null), [snapshot, step, report, selection, openTables]);
   const roles = useMemo(() => rolesOf(loaded?.scenario, view?.n ?? 0, snapshot?.forest.roots ?? []), [loaded, view, snapshot]);
   const event = focusedEvent(traceFocus, report);
-  const traceHit = useMemo(() => (model ? touchedBy(model.changes, event) : undefined), [model, event]);
+  const traceHit = useMemo(() => {
+    if (!model || event === null) return undefined;
+    const hit = touchedBy(model.changes, event);
+    // A copy (set_pgd, set_p4d, huge_pmd_share) touched both entries: the host's it read, the guest's it wrote.
+    const fn = report?.events[event]?.fn;
+    for (const c of model.copies) {
+      if (c.fn !== fn) continue;
+      hit.rows.add(`${c.from.node}:${c.from.index}`);
+      hit.rows.add(`${c.to.node}:${c.to.index}`);
+    }
+    return hit;
+  }, [model, event, report]);
 
   useEffect(() => {
     if (!model || !handle.current) return;
