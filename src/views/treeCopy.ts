@@ -25,9 +25,12 @@ const TOKEN_H = 38;
 export interface CopyPlan {
   move: CopyMove;
   /** Anchor points (the token's right edge, mid-height): host slot, lane top, lane bottom, guest slot. */
-  points: [number, number][];
+  points: [[number, number], [number, number], [number, number], [number, number]];
   label: string;
   value: string;
+  /** Left edges of the host's and the guest's tables (where the drawn path starts and ends). */
+  fromX: number;
+  toX: number;
 }
 
 const rowMid = (n: LayoutNode, index: number): number => {
@@ -56,6 +59,8 @@ export function planCopies(layout: Layout, copies: readonly CopyMove[]): CopyPla
       ],
       label: c.fn,
       value: entry ? shortHex(entry.value) : '',
+      fromX: from.x,
+      toX: to.x,
     });
   }
   return out;
@@ -83,15 +88,17 @@ export function createCopyAnimation(layer: Layer): CopyAnimation {
   const draw = (layout: Layout, copies: readonly CopyMove[], travel: boolean): void => {
     clear();
     for (const p of planCopies(layout, copies)) {
-      const d = `M${p.points.map(([x, y]) => `${x},${y}`).join('L')}`;
+      // The path leaves the host's row at its left edge and enters the guest's there: it never runs over an entry's text.
+      const [[, y0], a, b, [, y1]] = p.points;
+      const d = `M${p.fromX},${y0}L${a[0]},${a[1]}L${b[0]},${b[1]}L${p.toX - 2},${y1}`;
       layer.append('path').attr('class', 'token-path').attr('d', d).attr('marker-end', 'url(#ptx-arrow)');
-      const [end] = p.points.slice(-1) as [[number, number]];
+      const end = p.points[3];
       const at = (pt: [number, number]): string => `translate(${pt[0] - TOKEN_W},${pt[1] - TOKEN_H / 2})`;
       const token = layer
         .append('g')
         .attr('class', 'token')
         .attr('data-copy', `${p.move.from.node}:${p.move.from.index}->${p.move.to.node}:${p.move.to.index}`)
-        .attr('transform', at(travel ? (p.points[0] as [number, number]) : end));
+        .attr('transform', at(travel ? p.points[0] : end));
       token.append('rect').attr('width', TOKEN_W).attr('height', TOKEN_H).attr('rx', 6);
       token.append('text').attr('x', 8).attr('y', 16).text(`${p.label}`);
       token.append('text').attr('class', 'mono').attr('x', 8).attr('y', 32).text(p.value);

@@ -23,9 +23,9 @@
 import type { EntryInfo, Forest, NodeInfo } from '../core/inspect';
 
 export const GEOMETRY = {
-  tableWidth: 196,
+  tableWidth: 216,
   dataWidth: 170,
-  columnGap: 48,
+  columnGap: 44,
   headerHeight: 40,
   rowHeight: 20,
   padding: 6,

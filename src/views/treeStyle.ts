@@ -66,6 +66,7 @@ export const TREE_CSS = `
 .ptx-tree.alt .edge.walk, .ptx-tree.alt .walk-halo.walk { animation-name: ptx-walk-edge-alt; }
 .ptx-tree.alt .edge.to-shared.walk { animation-name: none; }
 .ptx-tree .walk-halo { fill: none; stroke: transparent; stroke-width: 9; }
+.ptx-tree .edge.to-shared.walk, .ptx-tree .edge.to-shared.walk-static { stroke-width: 3.5; }
 @keyframes ptx-walk { to { stroke: var(--tree-walk); stroke-width: 4; } }
 @keyframes ptx-walk-alt { to { stroke: var(--tree-walk); stroke-width: 4; } }
 .ptx-tree .walk-static .box { stroke: var(--tree-walk); stroke-width: 4; }

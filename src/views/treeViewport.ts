@@ -47,13 +47,13 @@ export function fitTransform(m: ViewportModel | null, w: number, h: number): Zoo
   if (!m || !layout || layout.nodes.length === 0) return zoomIdentity.translate(24, 40);
   const left = -m.leftGutter;
   const bw = layout.width - left + 48;
-  const bh = layout.height + 72;
+  const bh = layout.height + 80;
   const minK = Math.min(FIT_MAX, snapUp(m.minTextPx / TREE_MIN_FONT));
   const all = snapScale(Math.min(w / bw, h / bh, FIT_MAX));
   if (all >= minK) {
     // The whole forest, readable: centred across, from the top.
     const x = Math.max(12, (w - (layout.width - left) * all) / 2) - left * all;
-    return zoomIdentity.translate(x, 36 * Math.max(all, 0.6)).scale(all);
+    return zoomIdentity.translate(x, 58 * all).scale(all);
   }
   // Not all of it: the width if that is readable, else the readable floor, and pan to the focus.
   const k = Math.max(minK, snapScale(Math.min(w / bw, FIT_MAX)));
@@ -69,7 +69,8 @@ export function fitTransform(m: ViewportModel | null, w: number, h: number): Zoo
     return t;
   };
   const x = axis(left, layout.width, f.x0, f.x1, w, 12);
-  const y = axis(-30, layout.height, f.y0 - 30, f.y1, h, 12);
+  // Above the drawing: the column labels (y = -34) and a root's role label.
+  const y = axis(-50, layout.height, f.y0 - 30, f.y1, h, 8);
   return zoomIdentity.translate(x, y).scale(k);
 }
 
