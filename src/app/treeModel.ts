@@ -13,7 +13,7 @@ import type { Forest } from '../core/inspect';
 import type { ReportStep } from '../scenario/report';
 import type { Scenario, Step } from '../scenario/ast';
 import { O_CREAT } from '../core/uapi';
-import { changeMarks, changesOf, NO_CHANGES, type ChangeMarks } from '../views/treeChanges';
+import { changeMarks, changesOf, type ChangeMarks } from '../views/treeChanges';
 import { addressOf, copyMoves, isAccess, pathFor, rootOf, type CopyMove, type PathStep } from '../store/derive';
 import type { Snapshot } from '../store/sim';
 import type { Selection } from '../store/store';
@@ -104,7 +104,7 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
   const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts, tallRows });
   // A big forest is drawn culled to the view: its index is built here too, in idle time for a step computed ahead.
   if (layout.nodes.length > CULL_ABOVE) cullIndex(layout);
-  return { layout, changes: changes === NO_CHANGES ? NO_CHANGES : changes, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
+  return { layout, changes, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
 }
 
 /** The model for a snapshot and UI state: computed once, then kept. */
