@@ -83,4 +83,19 @@ describe("a step's changes as the tree marks them", () => {
     // Without changes: no mark.
     expect(nodeMarkup(n, layout, false)).not.toContain('changed');
   });
+
+  it('an entry cleared at this step is drawn struck out after the rows, with the function that cleared it', () => {
+    const CLEARED: StepChange = { kind: 'entry-cleared', event: 3, fn: 'free_pgd_range', mm: 'A', level: 'pgd', table: 0x1001, index: 5, old: '0000000001405067' };
+    const forest: Forest = { roots: [{ mm: 'A', node: 't4097' }], nodes: { t4097: pgd('t4097', [{ index: 2, value: '0x0000000001003067' }]) } };
+    const marks = changeMarks([CLEARED]);
+    expect(marks.rows.get('t4097')?.get(5)).toMatchObject({ kind: 'cleared', short: 'cleared: free_pgd_range' });
+    const layout = layoutForest(forest, { paging: 4, clearedRows: new Map([['t4097', [5]]]) });
+    const n = layout.byId.get('t4097')!;
+    // Header 40, one row of 20, the cleared row of 20, padding 6.
+    expect(n.h).toBe(86);
+    const s = nodeMarkup(n, layout, false, { rows: marks.rows.get('t4097') });
+    expect(s).toContain('<g class="row cleared" data-index="5" transform="translate(0,60)"');
+    expect(s).toContain('<tspan x="48">cleared: free_pgd_range</tspan>');
+    expect(s).toContain('PGD[5]: 0x0000000001405067 → none (free_pgd_range)');
+  });
 });

@@ -96,12 +96,16 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
   const capped = capRoots(forest, hosts, actor);
   const changes = changeMarks(changesOf(report));
   // A changed entry is listed, two rows high: its value, and what it was under it.
+  // A cleared entry (no longer present) is drawn struck out after the table's rows, for this step.
   const tallRows = new Map<string, Set<number>>();
+  const clearedRows = new Map<string, number[]>();
   for (const [node, rows] of changes.rows) {
     const present = new Set(forest.nodes[node]?.entries.map((e) => e.index) ?? []);
     tallRows.set(node, new Set([...rows.keys()].filter((i) => present.has(i))));
+    const gone = [...rows.entries()].filter(([i, r]) => r.kind === 'cleared' && !present.has(i)).map(([i]) => i);
+    if (gone.length) clearedRows.set(node, gone.sort((a, b) => a - b));
   }
-  const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts, tallRows });
+  const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts, tallRows, clearedRows });
   // A big forest is drawn culled to the view: its index is built here too, in idle time for a step computed ahead.
   if (layout.nodes.length > CULL_ABOVE) cullIndex(layout);
   return { layout, changes, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };

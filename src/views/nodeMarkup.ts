@@ -162,9 +162,18 @@ export function nodeMarkup(n: LayoutNode, layout: Layout, opened: boolean, marks
     if (change && row.h > G.rowHeight) s += `<text class="mono change" x="12" y="${G.rowHeight + 14}">${esc(clip(change.short, n.w - 20, MONO_PX))}</text>`;
     s += `<title>${esc(words)}</title></g>`;
   }
+  for (const c of n.clearedRows ?? []) {
+    const change = marks.rows?.get(c.index);
+    const words = `entry ${c.index} cleared at this step${change ? `: ${change.full}` : ''}`;
+    s += `<g class="row cleared" data-index="${c.index}" transform="translate(0,${c.y})" role="button" tabindex="-1" aria-label="${esc(`${levelWord(i.level)} ${words}`)}">`;
+    s += `<rect x="3" width="${n.w - 6}" height="${G.rowHeight}" rx="3"/>`;
+    s += `<text class="mono" y="14"><tspan x="8">${esc(`[${c.index}]`)}</tspan><tspan x="48">${esc(clip(change ? `cleared: ${change.fn}` : 'cleared', n.w - 56, MONO_PX))}</tspan></text>`;
+    s += `<title>${esc(words)}</title></g>`;
+  }
   if (n.more > 0 || opened) {
+    const lastCleared = n.clearedRows?.[n.clearedRows.length - 1];
     const last = n.rows[n.rows.length - 1];
-    const moreY = last ? last.y + last.h : G.headerHeight;
+    const moreY = lastCleared ? lastCleared.y + G.rowHeight : last ? last.y + last.h : G.headerHeight;
     const canOpen = n.hidden > 0;
     const label = canOpen ? `+${n.more} more: show all` : opened ? 'show fewer' : `+${n.more} more (not listed)`;
     const button = canOpen || opened ? ` role="button" tabindex="0" aria-label="${canOpen ? 'Show all' : 'Show fewer'} entries of this ${levelWord(i.level)} page"` : '';

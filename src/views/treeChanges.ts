@@ -96,7 +96,7 @@ export function changeMarks(changes: readonly StepChange[] | undefined): ChangeM
         putRow(
           tableId(c.table),
           c.index,
-          { kind: 'cleared', full: `${c.level.toUpperCase()}[${c.index}]: 0x${c.old} → none (${c.fn})`, short: `cleared (${c.fn})`, fn: c.fn, events: [c.event] },
+          { kind: 'cleared', full: `${c.level.toUpperCase()}[${c.index}]: 0x${c.old} → none (${c.fn})`, short: `cleared: ${c.fn}`, fn: c.fn, events: [c.event] },
           c.event,
         );
         break;

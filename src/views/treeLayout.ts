@@ -57,6 +57,8 @@ export interface LayoutNode {
   more: number;
   /** Entries inspect() listed that the cap hides (shown when the table is opened). */
   hidden: number;
+  /** Entries this step cleared, drawn after the listed ones as struck-out rows (top y, relative to the node). */
+  clearedRows?: { index: number; y: number }[];
   /** The mm whose root (PGD) this is. */
   rootOf?: string;
   /** Reached from more than one entry. */
@@ -96,6 +98,8 @@ export interface LayoutOptions {
   first?: ReadonlySet<string>;
   /** Entries drawn two rows high (a change of this step under the value): node id → indices. Always listed. */
   tallRows?: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Entries this step cleared (no longer present): node id → indices, drawn as struck-out rows. */
+  clearedRows?: ReadonlyMap<string, readonly number[]>;
 }
 
 const LABELS: Record<string, string> = { pgd: 'PGD', p4d: 'P4D', pud: 'PUD', pmd: 'PMD', pte: 'PTE', data: 'data pages' };
@@ -166,11 +170,18 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
       rows[i] = { index: entry.index, y: rowY, h: rh, entry };
       rowY += rh;
     }
+    const clearedAt = info.kind === 'table' ? opts.clearedRows?.get(id) : undefined;
+    const cleared = clearedAt?.map((index) => {
+      const r = { index, y: rowY };
+      rowY += G.rowHeight;
+      return r;
+    });
     const h = sizeOf(info, rowY - G.headerHeight, more > 0 || (opts.openTables?.has(id) ?? false));
     const y = Math.max(nextY[column] as number, minY);
     nextY[column] = y + h + G.nodeGap;
     const node: LayoutNode = { id, info, x: col.x, y, w: col.w, h, column, rows, more, hidden, shared: info.parents.length > 1 };
     if (rootOf !== undefined) node.rootOf = rootOf;
+    if (cleared?.length) node.clearedRows = cleared;
     byId.set(id, node);
     nodes.push(node);
     for (let i = 0; i < rows.length; i++) {

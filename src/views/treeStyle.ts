@@ -45,6 +45,8 @@ export const TREE_CSS = `
 .ptx-tree .row.selected > rect { fill: var(--tree-row-select); }
 .ptx-tree .row.trace-hit > rect { stroke: var(--tree-accent); stroke-width: 2.5; }
 .ptx-tree .row .flags { fill: var(--tree-muted); }
+.ptx-tree .row.cleared > rect { fill: none; stroke: var(--tree-muted); stroke-dasharray: 5 3; }
+.ptx-tree .row.cleared text { fill: var(--tree-muted); text-decoration: line-through; }
 .ptx-tree .row .change { fill: var(--tree-change, #15803d); font-weight: 700; font-size: 12px; }
 .ptx-tree .more { cursor: pointer; }
 .ptx-tree .more text { fill: var(--tree-accent); font-size: 11px; }
