@@ -53,4 +53,10 @@ describe('the fit', () => {
     expect(a.toString()).toBe(b.toString());
     expect(small.width * a.k).toBeLessThanOrEqual(1600);
   });
+
+  it('keeps the column labels (34 units above the drawing) in view when it shows the top of a forest that does not fit', () => {
+    const t = fitTransform({ layout, leftGutter: 0, focus: null, minTextPx: 9 }, 640, 440);
+    // The label's top: its baseline at -34, a 13 px font's ascent above it.
+    expect((-34 - 13) * t.k + t.y).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -70,7 +70,8 @@ export function fitTransform(m: ViewportModel | null, w: number, h: number): Zoo
   };
   const x = axis(left, layout.width, f.x0, f.x1, w, 12);
   // Above the drawing: the column labels (y = -34) and a root's role label.
-  const y = axis(-50, layout.height, f.y0 - 30, f.y1, h, 8);
+  // A focus near the top takes the column labels in with it.
+  const y = axis(-50, layout.height, f.y0 - 30 <= 0 ? -50 : f.y0 - 30, f.y1, h, 8);
   return zoomIdentity.translate(x, y).scale(k);
 }
 
