@@ -1,7 +1,8 @@
 import { expect, test } from './fixtures';
-import { BIG_SCENARIO, FORK, INTRO_SCENARIO } from './scenarios';
+import { BIG_SCENARIO, FORK, INTRO_SCENARIO, SEED_SCENARIO, SEED_STEPS } from './scenarios';
 
-test.use({ reducedMotion: 'reduce' });
+// Room to show every tree whole at a readable scale (at 1280×720 the view follows the walk instead; tested below).
+test.use({ reducedMotion: 'reduce', viewport: { width: 1920, height: 1080 } });
 
 const FIVE_LEVEL = `paging 5
 spawn A
@@ -142,7 +143,9 @@ test('the inspector: an entry shows its raw value, every flag, its PFN and targe
   await expect(page.getByTestId('pointed-by').locator('li')).toHaveCount(1);
   await expect(page.getByTestId('present-entries').locator('li')).toHaveCount(1);
 
-  // A shared data page: pointed to by two entries.
+  // A shared data page: pointed to by two entries (zoomed out to have both trees in view).
+  await page.getByRole('button', { name: 'Zoom out' }).click();
+  await page.getByRole('button', { name: 'Zoom out' }).click();
   const shared = explorer.nodes({ kind: 'data', shared: true }).first();
   await shared.getByRole('button').click();
   await expect(page.getByTestId('pointed-by').locator('li')).toHaveCount(2);
@@ -177,5 +180,112 @@ test('each step replays the walk animation, also on the levels it shares with th
   await expect(explorer.stepCount).toHaveText(/^Step 4 of/);
   // The other name: the browser starts the animation over (the same name would just keep the finished one).
   await expect.poll(running).toEqual([first === 'ptx-walk-row' ? 'ptx-walk-row-alt' : 'ptx-walk-row']);
+  await page.close();
+});
+
+/** The smallest text of the tree in view, in CSS px on screen (font size × the drawing's scale). */
+function smallestText(svg: SVGSVGElement): { px: number; text: string } {
+  const box = svg.getBoundingClientRect();
+  let min = { px: Infinity, text: '' };
+  for (const t of svg.querySelectorAll<SVGTextElement>('g.viewport text')) {
+    const r = t.getBoundingClientRect();
+    if (r.width === 0 || r.right < box.left || r.left > box.right || r.bottom < box.top || r.top > box.bottom) continue;
+    const px = parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM()?.a ?? 1);
+    if (px < min.px) min = { px, text: t.textContent ?? '' };
+  }
+  return min;
+}
+
+test("at 1280×720 the tree's smallest text is at least 9 CSS px, with the editor open, and the view follows the step", async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
+  const min = await explorer.tree.evaluate(smallestText);
+  expect(min.px, `"${min.text}"`).toBeGreaterThanOrEqual(9);
+  // The guest's PGD, whose entry the step copies, is in view (the forest is wider than the view at that size).
+  const b = explorer.nodes({ root: 'B', level: 'pgd' });
+  await expect(b).toBeInViewport();
+  // The copy's label is readable: at least 12 px.
+  const token = explorer.tree.locator('g.token text').first();
+  const tokenPx = await token.evaluate((t) => parseFloat(getComputedStyle(t).fontSize) * ((t as SVGTextElement).getScreenCTM()?.a ?? 1));
+  expect(tokenPx).toBeGreaterThanOrEqual(12);
+});
+
+test("the tree's box does not move when the caption's length changes", async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(SEED_SCENARIO, 1);
+  const boxes: string[] = [];
+  for (let k = 1; k <= SEED_STEPS.last; k++) {
+    if (k > 1) await explorer.nextStep.click();
+    await expect(explorer.stepCount).toHaveText(`Step ${k} of ${SEED_STEPS.last}`);
+    const b = await explorer.tree.boundingBox();
+    boxes.push(JSON.stringify(b));
+  }
+  expect(new Set(boxes).size, boxes.join('\n')).toBe(1);
+});
+
+test('entry rows are reached by keyboard: ↓ from a table header, ↑/↓ between rows, Enter selects', async ({ explorer, page }) => {
+  await explorer.openScenario(FORK, 5);
+  const header = explorer.nodes({ root: 'A', level: 'pgd' }).locator('g.header');
+  await header.focus();
+  await page.keyboard.press('ArrowDown');
+  const row = explorer.nodes({ root: 'A', level: 'pgd' }).locator('g.row').first();
+  await expect(row).toBeFocused();
+  await expect(row).toHaveAccessibleName(/PGD entry 254: 0x/);
+  await page.keyboard.press('ArrowUp');
+  await expect(header).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(explorer.inspector).toContainText('PGD entry 254');
+});
+
+test('trees are labelled by role in an mshare scenario: host mm, creator, guest', async ({ explorer }) => {
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
+  const labels = await explorer.tree.locator('text.role-label').allTextContents();
+  expect(labels.sort()).toEqual(['A (creator)', 'B (guest)', 'host mm (sga)']);
+});
+
+test('trace ↔ tree: hovering set_pgd marks both PGD entries; the guest entry lists the call in the inspector', async ({ explorer, page }) => {
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
+  await explorer.showTab('Trace');
+  await explorer.trace.locator('li.event[data-fn="set_pgd"] .event-head').hover();
+  const hit = explorer.tree.locator('g.row.trace-hit');
+  await expect(hit).toHaveCount(2);
+  const owners = await hit.evaluateAll((rs) => rs.map((r) => `${r.closest('g.node')?.getAttribute('data-root')}[${r.getAttribute('data-index')}]`));
+  expect(owners.sort()).toEqual(['B[2]', 'mshare:sga[2]']);
+  await page.mouse.move(5, 5);
+  await expect(hit).toHaveCount(0);
+  // Picked (clicked) it stays.
+  await explorer.trace.locator('li.event[data-fn="set_pgd"] .event-head').click();
+  await page.mouse.move(5, 5);
+  await expect(hit).toHaveCount(2);
+
+  await explorer.nodes({ root: 'B', level: 'pgd' }).locator('g.row[data-index="2"]').click();
+  await expect(page.getByTestId('touched-by')).toContainText('set_pgd');
+});
+
+test('the copy travels from the host slot, down a lane left of every tree, then leaves its path (with motion)', async ({ browser }) => {
+  const page = await browser.newPage({ reducedMotion: 'no-preference', viewport: { width: 1280, height: 720 } });
+  const { ExplorerPage } = await import('./pages/ExplorerPage');
+  const explorer = new ExplorerPage(page);
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestAttach);
+  await explorer.nextStep.click();
+  const token = explorer.tree.locator('g.anim g.token');
+  await expect(token).toHaveCount(1);
+  // It starts at the host's PGD entry 2 (the copy's source), not A's.
+  await expect(token).toHaveAttribute('data-copy', /->t\d+:2$/);
+  const host = await explorer.nodes({ root: 'mshare:sga', level: 'pgd' }).getAttribute('data-node-id');
+  expect(await token.getAttribute('data-copy')).toMatch(new RegExp(`^${host}:2->`));
+  // It moves (its duration, COPY_MS, is not timed here: a loaded machine would make that flaky).
+  const start = await token.getAttribute('transform');
+  await expect.poll(async () => (await token.count()) === 0 || (await token.getAttribute('transform')) !== start).toBe(true);
+  // The lane: every point of the path left of the PGD column (x < 0 in the drawing), but its ends.
+  const d = (await explorer.tree.locator('g.anim path.token-path').getAttribute('d')) ?? '';
+  const xs = [...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => Number(m[1]));
+  expect(xs.slice(1, -1).every((x) => x < 0)).toBe(true);
+  await expect(token).toHaveCount(0, { timeout: 5000 });
+  await expect(explorer.tree.locator('g.anim path.token-path')).toHaveCount(1);
+  // Replay runs it again.
+  await page.getByRole('button', { name: /Replay the copy/ }).click();
+  await expect(token).toHaveCount(1);
   await page.close();
 });

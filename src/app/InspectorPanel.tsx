@@ -1,8 +1,11 @@
 import { flagNames, type EntryInfo, type Forest, type NodeInfo } from '../core/inspect';
 import { LEVEL_LABEL, nodeLabel } from '../store/derive';
 import { useExplorer, useExplorerStore } from './context';
-import { useSnapshot } from './derived';
+import { useSnapshot, useStepInfo } from './derived';
 import { formatCount, hex } from './format';
+import { setTraceFocus } from './traceFocus';
+import { treeModelFor } from './treeModel';
+import { eventsTouching } from '../views/treeChanges';
 
 const FLAG_MEANING: Record<string, string> = {
   P: 'present: the MMU may use this entry',
@@ -101,6 +104,7 @@ function EntryView({ forest, node, entry }: { forest: Forest; node: NodeInfo; en
           <code>{entry.from}</code> – <code>{entry.to}</code>
         </dd>
       </dl>
+      <TouchedBy node={node.id} index={entry.index} />
       <table className="flags-table" data-testid="flags">
         <caption>Flags</caption>
         <thead>
@@ -157,6 +161,7 @@ function NodeView({ forest, node }: { forest: Forest; node: NodeInfo }) {
           </>
         )}
       </dl>
+      {node.kind !== 'summary' && <TouchedBy node={node.id} index={null} />}
       {node.summary && (
         <button type="button" onClick={() => store.getState().toggleExpanded(node.id)}>
           {expanded.includes(node.id) ? 'Collapse this range' : 'Open this range'}
@@ -195,5 +200,62 @@ function NodeView({ forest, node }: { forest: Forest; node: NodeInfo }) {
         </>
       )}
     </div>
+  );
+}
+
+/**
+ * This step's events that touched the selected entry or page (trace ↔ tree):
+ * from the step's changes (each names the event that made it) and, for a
+ * copy (set_pgd, set_p4d, huge_pmd_share), both entries it involved. Picking
+ * one highlights it in the trace and in the tree.
+ */
+function TouchedBy({ node, index }: { node: string; index: number | null }) {
+  const { step, report } = useStepInfo();
+  const snap = useSnapshot();
+  const selection = useExplorer((s) => s.selection);
+  const openTables = useExplorer((s) => s.openTables);
+  const store = useExplorerStore();
+  if (!report || !snap?.ok) return null;
+  const model = treeModelFor(snap.snapshot, step, report, selection, openTables);
+  const events = new Set(eventsTouching(model.changes, node, index));
+  for (const c of model.copies) {
+    const involved = (c.from.node === node && (index === null || c.from.index === index)) || (c.to.node === node && (index === null || c.to.index === index));
+    if (!involved) continue;
+    report.events.forEach((e, i) => {
+      if (e.fn === c.fn) events.add(i);
+    });
+  }
+  const list = [...events].sort((a, b) => a - b);
+  return (
+    <>
+      <h4>At this step</h4>
+      {list.length === 0 ? (
+        <p className="muted" data-testid="touched-by">
+          No call of this step changed it.
+        </p>
+      ) : (
+        <ul className="plain" data-testid="touched-by">
+          {list.map((i) => {
+            const e = report.events[i];
+            if (!e) return null;
+            return (
+              <li key={i}>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setTraceFocus({ step: report, selected: i });
+                    store.getState().setTab('trace');
+                  }}
+                >
+                  <code>{e.fn}</code>
+                  {e.task ? ` (${e.task})` : ''}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </>
   );
 }

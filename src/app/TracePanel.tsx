@@ -5,6 +5,7 @@ import { useStepInfo } from './derived';
 import { afterPaint } from './afterPaint';
 import { EXPLAIN, patchQuote } from './explain';
 import { formatCount } from './format';
+import { setTraceFocus, useTraceFocus } from './traceFocus';
 
 /** Events listed before "show all": a group step of 1,500 tasks has thousands. */
 export const TRACE_CAP = 120;
@@ -28,6 +29,9 @@ export function TracePanel() {
   const [allFor, setAllFor] = useState<object | null>(null);
   // Which step's trail is drawn past its first frame's events.
   const [restFor, setRestFor] = useState<object | null>(null);
+  // Trace ↔ tree: the event hovered or picked here is highlighted in the tree (what it touched).
+  const focus = useTraceFocus();
+  const picked = report && focus.step === report ? focus.selected : null;
   useEffect(() => {
     if (!report || restFor === report || report.events.length <= FIRST_FRAME_EVENTS) return;
     return afterPaint(() => setRestFor(report));
@@ -59,12 +63,24 @@ export function TracePanel() {
           {(allFor === report ? report.events : report.events.slice(0, restFor === report ? TRACE_CAP : FIRST_FRAME_EVENTS)).map((e, i) => {
             const quote = kernel !== 'mainline' ? patchQuote(kernel, e.fn, e.src) : undefined;
             return (
-              <li key={i} className="event" data-fn={e.fn}>
-                <div className="event-head">
+              <li
+                key={i}
+                className={`event${picked === i ? ' picked' : ''}`}
+                data-fn={e.fn}
+                onMouseEnter={() => setTraceFocus({ step: report, hovered: i })}
+                onMouseLeave={() => setTraceFocus({ step: report, hovered: null })}
+              >
+                <button
+                  type="button"
+                  className="event-head"
+                  aria-pressed={picked === i}
+                  title="Show in the tree what this call touched"
+                  onClick={() => setTraceFocus({ step: report, selected: picked === i ? null : i })}
+                >
                   <code className="fn">{e.fn}</code>
                   {e.task && <span className="task">{e.task}</span>}
                   {e.detail && <span className="detail">{e.detail}</span>}
-                </div>
+                </button>
                 {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
                 {quote && (
                   <details className="patch">

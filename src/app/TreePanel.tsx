@@ -4,8 +4,10 @@ import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
 import { loadedId, useSim } from './derived';
-import { treeModelFor } from './treeModel';
+import { rolesOf, treeModelFor } from './treeModel';
 import { formatCount } from './format';
+import { focusedEvent, useTraceFocus } from './traceFocus';
+import { touchedBy } from '../views/treeChanges';
 
 /** The page-table forest (d3 inside an <svg> React renders once), its zoom controls and its state. */
 export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | null> }) {
@@ -17,6 +19,8 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const hoverLevel = useExplorer((s) => s.hoverLevel);
   const loadCount = useExplorer((s) => s.loadCount);
   const cursor = useExplorer((s) => s.cursor);
+  const present = useExplorer((s) => s.present);
+  const traceFocus = useTraceFocus();
   const { view, pending } = useSim();
   const handle = useRef<TreeHandle | null>(null);
 
@@ -41,6 +45,20 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const report = view?.report;
   const step = loaded && view ? stepAt(loaded.scenario, view.n) : undefined;
   const model = useMemo(() => (snapshot ? treeModelFor(snapshot, step, report, selection, openTables) : null), [snapshot, step, report, selection, openTables]);
+  const roles = useMemo(() => rolesOf(loaded?.scenario, view?.n ?? 0, snapshot?.forest.roots ?? []), [loaded, view, snapshot]);
+  const event = focusedEvent(traceFocus, report);
+  const traceHit = useMemo(() => {
+    if (!model || event === null) return undefined;
+    const hit = touchedBy(model.changes, event);
+    // A copy (set_pgd, set_p4d, huge_pmd_share) touched both entries: the host's it read, the guest's it wrote.
+    const fn = report?.events[event]?.fn;
+    for (const c of model.copies) {
+      if (c.fn !== fn) continue;
+      hit.rows.add(`${c.from.node}:${c.from.index}`);
+      hit.rows.add(`${c.to.node}:${c.to.index}`);
+    }
+    return hit;
+  }, [model, event, report]);
 
   useEffect(() => {
     if (!model || !handle.current) return;
@@ -54,8 +72,13 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
       selection,
       fitKey: String(loadCount),
       openTables: new Set(openTables),
+      changes: model.changes,
+      roles,
+      ...(traceHit ? { traceHit } : {}),
+      // Issue 12: at 1280×720 the tree's smallest text is at least 9 CSS px, 12 in Present mode.
+      minTextPx: present ? 12 : 9,
     });
-  }, [model, hoverLevel, selection, view, loadCount, openTables]);
+  }, [model, hoverLevel, selection, view, loadCount, openTables, roles, traceHit, present]);
 
   const failure = view && !view.result.ok ? view.result.failure : null;
   const stale = pending && loaded !== null && loadedId(loaded) !== 0;
@@ -76,6 +99,11 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
           <button type="button" onClick={() => handle.current?.fit()}>
             Fit
           </button>
+          {model && model.copies.length > 0 && (
+            <button type="button" onClick={() => handle.current?.replayCopy()} aria-label={`Replay the copy (${model.copies.map((c) => c.fn).join(', ')})`}>
+              ↻ Replay copy
+            </button>
+          )}
           {expanded.length > 0 && (
             <button type="button" onClick={() => expanded.forEach((id) => store.getState().toggleExpanded(id))}>
               Collapse opened ranges ({expanded.length})
@@ -97,6 +125,9 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
           <li>
             <span className="swatch swatch-walk" aria-hidden="true" /> this step&apos;s walk
           </li>
+          <li>
+            <span className="swatch swatch-change" aria-hidden="true" /> changed at this step
+          </li>
         </ul>
       </div>
       <div className="tree-stage" data-testid="tree-stage" data-pending={stale ? 'true' : 'false'} aria-busy={stale}>
@@ -113,7 +144,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
         <WorkerStalled />
         {empty && !failure && <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>}
         {/* focusable so keyboard users can pan/zoom it with d3-zoom's wheel and drag equivalents via the buttons */}
-        <svg ref={svgRef} className="tree-svg" role="group" aria-label="Page-table trees" data-testid="tree" />
+        <svg ref={svgRef} className={`tree-svg${present ? ' present' : ''}`} role="group" aria-label="Page-table trees" data-testid="tree" />
       </div>
     </section>
   );

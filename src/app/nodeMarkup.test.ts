@@ -40,7 +40,7 @@ describe("a tree node's markup", () => {
     expect(esc(`<a&"b'>`)).toBe('&lt;a&amp;&quot;b&#39;&gt;');
     const m = markupOf({ roots: [{ mm: `<a&"b'>`, node: 'g' }], nodes: { g: table('g', 'pgd', 1) } }, 'g');
     expect(m).not.toContain('<a&');
-    expect(m).toContain('aria-label="PGD page of &lt;a&amp;&quot;b&#39;&gt;, pfn 0x1a2, 1 present entries, allocated by x"');
+    expect(m).toContain('aria-label="PGD page of &lt;a&amp;&quot;b&#39;&gt;, pfn 0x1a2, 1 present entries, allocated by x. Press the down arrow for its entries"');
     expect(balanced(m)).toBe(true);
   });
 
@@ -73,5 +73,15 @@ describe("a tree node's markup", () => {
     const m = markupOf({ roots: [{ mm: long, node: 'g' }], nodes: { g: table('g', 'pgd', 1) } }, 'g');
     expect(m).toContain(`<title>PGD · ${long}</title>`);
     expect(m).toMatch(/<text class="title" x="8" y="17">PGD · a-task[^<]*…<title>/);
+    // ...and drawn whole over the header while it has the keyboard focus.
+    expect(m).toContain(`<g class="full-title">`);
+    expect(m).toContain(`<text class="title" x="8" y="17">PGD · ${long}</text></g>`);
+  });
+
+  it('never clips a number: a long subtitle drops words, not digits; an mshare host reads "host <name>"', () => {
+    const big = { ...table('g', 'pud', 3, 'mshare:a-region-with-a-long-name'), pfn: 0x1fffffff, present: 123456 };
+    const m = markupOf({ roots: [{ mm: 'mshare:a-region-with-a-long-name', node: 'g' }], nodes: { g: big } }, 'g');
+    expect(m).toContain('>pfn 0x1fffffff · 123,456<');
+    expect(m).toMatch(/>PUD · host a-region[^<]*…<title>PUD · host a-region-with-a-long-name<\/title>/);
   });
 });

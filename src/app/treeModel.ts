@@ -11,7 +11,9 @@
 import { lruGet, lruSet } from '../store/lru';
 import type { Forest } from '../core/inspect';
 import type { ReportStep } from '../scenario/report';
-import type { Step } from '../scenario/ast';
+import type { Scenario, Step } from '../scenario/ast';
+import { O_CREAT } from '../core/uapi';
+import { changeMarks, changesOf, type ChangeMarks } from '../views/treeChanges';
 import { addressOf, copyMoves, isAccess, pathFor, rootOf, type CopyMove, type PathStep } from '../store/derive';
 import type { Snapshot } from '../store/sim';
 import type { Selection } from '../store/store';
@@ -58,6 +60,8 @@ function mustShowOf(walk: PathStep[], copies: CopyMove[], sel: { node: string; i
 
 export interface TreeModelData {
   layout: Layout;
+  /** What the step changed, as the tree marks it. */
+  changes: ChangeMarks;
   walk: PathStep[];
   copies: CopyMove[];
   animateWalk: boolean;
@@ -90,10 +94,21 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
   const taskSet = new Set(tasks);
   const hosts = new Set(forest.roots.map((r) => r.mm).filter((mm) => !taskSet.has(mm)));
   const capped = capRoots(forest, hosts, actor);
-  const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts });
+  const changes = changeMarks(changesOf(report));
+  // A changed entry is listed, two rows high: its value, and what it was under it.
+  // A cleared entry (no longer present) is drawn struck out after the table's rows, for this step.
+  const tallRows = new Map<string, Set<number>>();
+  const clearedRows = new Map<string, number[]>();
+  for (const [node, rows] of changes.rows) {
+    const present = new Set(forest.nodes[node]?.entries.map((e) => e.index) ?? []);
+    tallRows.set(node, new Set([...rows.keys()].filter((i) => present.has(i))));
+    const gone = [...rows.entries()].filter(([i, r]) => r.kind === 'cleared' && !present.has(i)).map(([i]) => i);
+    if (gone.length) clearedRows.set(node, gone.sort((a, b) => a - b));
+  }
+  const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts, tallRows, clearedRows });
   // A big forest is drawn culled to the view: its index is built here too, in idle time for a step computed ahead.
   if (layout.nodes.length > CULL_ABOVE) cullIndex(layout);
-  return { layout, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
+  return { layout, changes, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
 }
 
 /** The model for a snapshot and UI state: computed once, then kept. */
@@ -114,4 +129,27 @@ export function prepareTreeModel(snapshot: Snapshot, step: Step | undefined, rep
   const run = (): void => void treeModelFor(snapshot, step, report, selection, openTables);
   if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
   else setTimeout(run, 0);
+}
+
+/**
+ * The trees' labels by role (issue 12): an mshare host mm ("mshare:sga") is
+ * "host mm (sga)"; a task that created a region (mshare() or an msharefs
+ * open with O_CREAT) "A (creator)", one that attached to it "B (guest)".
+ * Read from the scenario's statements up to step n.
+ */
+export function rolesOf(scenario: Scenario | undefined, n: number, roots: readonly { mm: string }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of roots) if (r.mm.startsWith('mshare:')) out.set(r.mm, `host mm (${r.mm.slice(7)})`);
+  const role = new Map<string, 'creator' | 'guest'>();
+  for (const s of scenario?.steps.slice(0, n) ?? []) {
+    const op = s.op;
+    const creates = op.op === 'mshare' || (op.op === 'open' && op.path.startsWith('/sys/fs/mshare/')) ? (op.oflags & O_CREAT) !== 0 : null;
+    if (creates === null) continue;
+    for (const t of s.tasks) if (role.get(t) !== 'creator') role.set(t, creates ? 'creator' : 'guest');
+  }
+  for (const r of roots) {
+    const k = role.get(r.mm);
+    if (k) out.set(r.mm, `${r.mm} (${k})`);
+  }
+  return out;
 }

@@ -171,7 +171,11 @@ export function copyMoves(forest: Forest, events: ReportStep['events'], path: Pa
     if (!at || at.target === undefined) continue;
     const target = forest.nodes[at.target];
     if (!target) continue;
-    for (const parent of target.parents) {
+    // The host's entry first (an mshare host mm's root, labelled "mshare:…"): another
+    // guest's or the creator's entry points at the same table but is not where the copy came from.
+    const hostRoots = new Set(forest.roots.filter((r) => r.mm.startsWith('mshare:')).map((r) => r.node));
+    const parents = [...target.parents].sort((a, b) => Number(!hostRoots.has(a)) - Number(!hostRoots.has(b)));
+    for (const parent of parents) {
       if (parent === at.node) continue;
       const e = forest.nodes[parent]?.entries.find((x) => x.target === target.id);
       if (!e) continue;

@@ -23,3 +23,9 @@ export function snapScale(k: number): number {
   const n = Math.ceil(Math.log(k / FIT_MAX) / Math.log(RATIO) - 1e-9);
   return FIT_MAX * RATIO ** n;
 }
+
+/** The smallest scale of the ladder at or above k (k ≤ FIT_MAX; k > 0): a floor that stays on the ladder. */
+export function snapUp(k: number): number {
+  const s = snapScale(k);
+  return s >= k - 1e-9 ? s : Math.min(FIT_MAX, s / RATIO);
+}

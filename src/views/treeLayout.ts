@@ -23,9 +23,9 @@
 import type { EntryInfo, Forest, NodeInfo } from '../core/inspect';
 
 export const GEOMETRY = {
-  tableWidth: 196,
-  dataWidth: 140,
-  columnGap: 48,
+  tableWidth: 216,
+  dataWidth: 170,
+  columnGap: 44,
   headerHeight: 40,
   rowHeight: 20,
   padding: 6,
@@ -39,6 +39,8 @@ export interface LayoutRow {
   index: number;
   /** Top of the row, relative to the node. */
   y: number;
+  /** Its height: rowHeight, or two rows for a changed entry (its old → new under it). */
+  h: number;
   entry: EntryInfo;
 }
 
@@ -55,6 +57,8 @@ export interface LayoutNode {
   more: number;
   /** Entries inspect() listed that the cap hides (shown when the table is opened). */
   hidden: number;
+  /** Entries this step cleared, drawn after the listed ones as struck-out rows (top y, relative to the node). */
+  clearedRows?: { index: number; y: number }[];
   /** The mm whose root (PGD) this is. */
   rootOf?: string;
   /** Reached from more than one entry. */
@@ -92,6 +96,10 @@ export interface LayoutOptions {
   mustShow?: ReadonlyMap<string, ReadonlySet<number>>;
   /** Labels of mms drawn first (mshare hosts), before the tasks. */
   first?: ReadonlySet<string>;
+  /** Entries drawn two rows high (a change of this step under the value): node id → indices. Always listed. */
+  tallRows?: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Entries this step cleared (no longer present): node id → indices, drawn as struck-out rows. */
+  clearedRows?: ReadonlyMap<string, readonly number[]>;
 }
 
 const LABELS: Record<string, string> = { pgd: 'PGD', p4d: 'P4D', pud: 'PUD', pmd: 'PMD', pte: 'PTE', data: 'data pages' };
@@ -105,7 +113,8 @@ function visibleEntries(n: NodeInfo, opts: LayoutOptions): EntryInfo[] {
   if (opts.openTables?.has(n.id)) return n.entries;
   const max = opts.maxRows ?? 8;
   const must = opts.mustShow?.get(n.id);
-  return n.entries.filter((e, i) => i < max || (must?.has(e.index) ?? false));
+  const tall = opts.tallRows?.get(n.id);
+  return n.entries.filter((e, i) => i < max || (must?.has(e.index) ?? false) || (tall?.has(e.index) ?? false));
 }
 
 export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
@@ -123,10 +132,10 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
   const nodes: LayoutNode[] = [];
   const edges: LayoutEdge[] = [];
 
-  const sizeOf = (n: NodeInfo, rows: number, more: boolean): number => {
+  const sizeOf = (n: NodeInfo, rowsH: number, more: boolean): number => {
     if (n.kind === 'data') return G.dataHeight;
     if (n.kind === 'summary') return G.summaryHeight;
-    return G.headerHeight + (rows + (more ? 1 : 0)) * G.rowHeight + G.padding;
+    return G.headerHeight + rowsH + (more ? G.rowHeight : 0) + G.padding;
   };
 
   const dataColumn = colIndex.get('data') ?? keys.length - 1;
@@ -152,16 +161,27 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
       more = Math.max(0, info.present - covered);
       hidden = info.entries.length - shown.length;
     }
-    const h = sizeOf(info, shown.length, more > 0 || (opts.openTables?.has(id) ?? false));
-    const y = Math.max(nextY[column] as number, minY);
-    nextY[column] = y + h + G.nodeGap;
     const rows: LayoutRow[] = new Array<LayoutRow>(shown.length);
+    const tall = opts.tallRows?.get(id);
+    let rowY = G.headerHeight;
     for (let i = 0; i < shown.length; i++) {
       const entry = shown[i] as EntryInfo;
-      rows[i] = { index: entry.index, y: G.headerHeight + i * G.rowHeight, entry };
+      const rh = tall?.has(entry.index) ? 2 * G.rowHeight : G.rowHeight;
+      rows[i] = { index: entry.index, y: rowY, h: rh, entry };
+      rowY += rh;
     }
+    const clearedAt = info.kind === 'table' ? opts.clearedRows?.get(id) : undefined;
+    const cleared = clearedAt?.map((index) => {
+      const r = { index, y: rowY };
+      rowY += G.rowHeight;
+      return r;
+    });
+    const h = sizeOf(info, rowY - G.headerHeight, more > 0 || (opts.openTables?.has(id) ?? false));
+    const y = Math.max(nextY[column] as number, minY);
+    nextY[column] = y + h + G.nodeGap;
     const node: LayoutNode = { id, info, x: col.x, y, w: col.w, h, column, rows, more, hidden, shared: info.parents.length > 1 };
     if (rootOf !== undefined) node.rootOf = rootOf;
+    if (cleared?.length) node.clearedRows = cleared;
     byId.set(id, node);
     nodes.push(node);
     for (let i = 0; i < rows.length; i++) {

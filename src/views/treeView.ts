@@ -1,23 +1,34 @@
 /**
- * The page-table trees drawn with d3 into an <svg>: nodes and edges joined
- * by id (so a table that stays keeps its element and moves smoothly), pan
- * and zoom with d3-zoom, the walk lit level by level, and a copied entry
- * (set_pgd, set_p4d, huge_pmd_share) travelling from the host's slot to the
- * guest's before the new edge draws in. React owns the <svg> element; this
- * behaviour owns what is inside it: createTreeView() → { update, destroy }.
+ * The page-table trees drawn with d3 into an <svg>. React owns the <svg>
+ * element; this behaviour owns what is inside it: createTreeView() →
+ * { update, fit, zoomBy, replayCopy, destroy }. It puts together modules
+ * that each own one thing (issue 12):
+ *
+ * - ./treeViewport.ts: pan, zoom, fit, resize, and following the step's focus
+ *   where the forest does not fit at a readable scale;
+ * - ./treeDraw.ts: the nodes, edges, column labels and ghosts, joined by an
+ *   identity that never collides across loads;
+ * - ./treeMarks.ts: the walk, the selection, what a trace event touched;
+ * - ./treeAnimation.ts: transitions that, interrupted, always settle;
+ * - ./treeCopy.ts: the copied entry's travel from the host's slot to the guest's.
  *
  * Every animation is skipped when the user prefers reduced motion.
  */
-import { select, type Selection as D3Selection } from 'd3-selection';
-import 'd3-transition';
-import { zoom, zoomIdentity, zoomTransform, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { select } from 'd3-selection';
 import type { CopyMove, PathStep } from '../store/derive';
 import type { Selection } from '../store/store';
 import { CULL_ABOVE, inView, type Rect } from './cull';
-import { FIT_MAX, snapScale } from './fitScale';
-import { nodeMarkup } from './nodeMarkup';
-import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
+import { createAnimator } from './treeAnimation';
+import { NO_CHANGES, type ChangeMarks } from './treeChanges';
+import { COPY_GUTTER, COPY_MS, createCopyAnimation, planCopies } from './treeCopy';
+import { createDrawing, ghostPlaces, type DrawInput } from './treeDraw';
+import type { Layout } from './treeLayout';
+import { setAttr } from './domWrite';
+import { createMarks, type WalkMarks } from './treeMarks';
+import { TREE_CSS } from './treeStyle';
+import { createViewport } from './treeViewport';
 
+export { TREE_CSS } from './treeStyle';
 
 export interface TreeModel {
   layout: Layout;
@@ -30,10 +41,18 @@ export interface TreeModel {
   hoverLevel: string | null;
   selection: Selection;
   copies: CopyMove[];
-  /** Changes when another scenario is loaded: the view fits itself again. */
+  /** Changes when another scenario is loaded: the view fits itself again, and nothing of the old drawing is reused. */
   fitKey: string;
   /** Tables listing all their entries. */
   openTables: ReadonlySet<string>;
+  /** What this step changed (absent: nothing is marked). */
+  changes?: ChangeMarks;
+  /** Trees labelled by role: root mm → label. */
+  roles?: ReadonlyMap<string, string>;
+  /** What the hovered or selected trace event touched. */
+  traceHit?: { nodes: ReadonlySet<string>; rows: ReadonlySet<string> };
+  /** Smallest on-screen text size, CSS px (9 normally, 12 in Present mode). */
+  minTextPx?: number;
 }
 
 export interface TreeCallbacks {
@@ -47,69 +66,15 @@ export interface TreeHandle {
   update(model: TreeModel): void;
   fit(): void;
   zoomBy(factor: number): void;
+  /** Run the step's copy animation again. */
+  replayCopy(): void;
   destroy(): void;
 }
-
-/** The tree's own stylesheet, inside the <svg> so an exported SVG carries it. */
-export const TREE_CSS = `
-.ptx-tree text { font-family: var(--tree-font, ui-sans-serif, system-ui, sans-serif); fill: var(--tree-text); }
-.ptx-tree .mono { font-family: var(--tree-mono, ui-monospace, "DejaVu Sans Mono", monospace); font-size: 11px; }
-.ptx-tree .col-label { font-size: 13px; font-weight: 700; fill: var(--tree-muted); letter-spacing: .06em; }
-.ptx-tree .col-label.hover { fill: var(--tree-accent); }
-.ptx-tree .box { fill: var(--tree-node); stroke: var(--tree-border); stroke-width: 1.5; }
-.ptx-tree .node[data-kind="data"] .box { fill: var(--tree-data); }
-.ptx-tree .node[data-kind="summary"] .box { fill: var(--tree-summary); stroke-dasharray: 6 3; }
-.ptx-tree .node.shared .box { stroke: var(--tree-shared); stroke-width: 3; }
-.ptx-tree .node.root .box { stroke: var(--tree-root); stroke-width: 2.5; }
-.ptx-tree .node.level-hover .box { stroke: var(--tree-accent); stroke-width: 3; }
-.ptx-tree .node.selected .box { stroke: var(--tree-select); stroke-width: 3.5; }
-.ptx-tree .title { font-size: 13px; font-weight: 700; }
-.ptx-tree .sub { font-size: 11px; fill: var(--tree-muted); }
-.ptx-tree .badge rect { fill: var(--tree-shared); }
-.ptx-tree .badge text { fill: var(--tree-badge-text); font-size: 10px; font-weight: 700; }
-.ptx-tree .header { cursor: pointer; }
-.ptx-tree .header:focus { outline: none; }
-.ptx-tree .header:focus-visible .focus-ring { stroke: var(--tree-select); stroke-width: 2; fill: none; }
-.ptx-tree .row { cursor: pointer; }
-.ptx-tree .row rect { fill: transparent; }
-.ptx-tree .row:hover rect { fill: var(--tree-row-hover); }
-.ptx-tree .row.selected rect { fill: var(--tree-row-select); }
-.ptx-tree .row .flags { fill: var(--tree-muted); }
-.ptx-tree .more { cursor: pointer; }
-.ptx-tree .more text { fill: var(--tree-accent); font-size: 11px; }
-.ptx-tree .open-summary text { fill: var(--tree-accent); font-size: 11px; font-weight: 700; }
-.ptx-tree .edge { fill: none; stroke: var(--tree-edge); stroke-width: 1.5; }
-.ptx-tree .edge.to-shared { stroke: var(--tree-shared); stroke-width: 2.5; }
-.ptx-tree .walk .box, .ptx-tree .row.walk rect, .ptx-tree .edge.walk {
-  animation: ptx-walk .45s ease-out both; animation-delay: calc(var(--walk-base, 0s) + var(--walk-i, 0) * .35s);
-}
-.ptx-tree .row.walk rect { animation-name: ptx-walk-row; }
-.ptx-tree .edge.walk { animation-name: ptx-walk-edge; }
-.ptx-tree.alt .walk .box { animation-name: ptx-walk-alt; }
-.ptx-tree.alt .row.walk rect { animation-name: ptx-walk-row-alt; }
-.ptx-tree.alt .edge.walk { animation-name: ptx-walk-edge-alt; }
-@keyframes ptx-walk { to { stroke: var(--tree-walk); stroke-width: 4; } }
-@keyframes ptx-walk-alt { to { stroke: var(--tree-walk); stroke-width: 4; } }
-.ptx-tree .walk-static .box { stroke: var(--tree-walk); stroke-width: 4; }
-.ptx-tree .row.walk-static rect { fill: var(--tree-walk-row); }
-.ptx-tree .edge.walk-static { stroke: var(--tree-walk); stroke-width: 3.5; }
-@keyframes ptx-walk-row { to { fill: var(--tree-walk-row); } }
-@keyframes ptx-walk-edge { to { stroke: var(--tree-walk); stroke-width: 3.5; } }
-@keyframes ptx-walk-row-alt { to { fill: var(--tree-walk-row); } }
-@keyframes ptx-walk-edge-alt { to { stroke: var(--tree-walk); stroke-width: 3.5; } }
-.ptx-tree .token rect { fill: var(--tree-walk-row); stroke: var(--tree-walk); stroke-width: 2; }
-@media (prefers-reduced-motion: reduce) {
-  .ptx-tree .walk .box, .ptx-tree .row.walk rect, .ptx-tree .edge.walk { animation-duration: 1ms; animation-delay: 0s; }
-}
-`;
-
-const COPY_MS = 900;
 
 /**
  * prefers-reduced-motion, asked once and then kept up to date by the
  * query's change event: a matchMedia() call at every step cost ~8 ms at
- * 10,000 nodes laid out (profiled on the 64-task bench scenario, inside the
- * tree's update, which runs after React changed the DOM).
+ * 10,000 nodes laid out.
  */
 let motionQuery: MediaQueryList | null | undefined;
 let reduced = false;
@@ -124,58 +89,6 @@ function reducedMotion(): boolean {
   return reduced;
 }
 
-function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string {
-  const mx = (e.x1 + e.x2) / 2;
-  return `M${e.x1},${e.y1}C${mx},${e.y1} ${mx},${e.y2} ${e.x2},${e.y2}`;
-}
-
-type GSel<D> = D3Selection<SVGGElement, D, SVGGElement, unknown>;
-
-
-/** Set an attribute (null: remove it) only when it differs. */
-function setAttr(el: Element, name: string, value: string | null): void {
-  if (el.getAttribute(name) === value) return;
-  if (value === null) el.removeAttribute(name);
-  else el.setAttribute(name, value);
-}
-
-function setClass(el: Element, name: string, on: boolean): void {
-  if (el.classList.contains(name) !== on) el.classList.toggle(name, on);
-}
-
-/**
- * Mark el as on the walk (cls 'walk' or 'walk-static'), at position i.
- * Idempotent, and writes nothing that is already so: a class or an inline
- * style written again makes the browser restyle the element and, through
- * the inherited custom property, everything inside it.
- */
-function mark<E extends SVGElement>(el: E, cls: string, i: number): E {
-  setClass(el, cls === 'walk' ? 'walk-static' : 'walk', false);
-  setClass(el, cls, true);
-  // Only the animation's delay reads the position.
-  const v = cls === 'walk' ? String(i) : '';
-  if (el.style.getPropertyValue('--walk-i') !== v) {
-    if (v) el.style.setProperty('--walk-i', v);
-    else el.style.removeProperty('--walk-i');
-  }
-  return el;
-}
-
-function unmark(el: SVGElement): void {
-  setClass(el, 'walk', false);
-  setClass(el, 'walk-static', false);
-  if (el.style.getPropertyValue('--walk-i') !== '') el.style.removeProperty('--walk-i');
-}
-
-/** Move the elements whose attribute changed: at once, or in a transition of `dur` ms. */
-function moveTo<E extends SVGElement, D>(sel: D3Selection<E, D, SVGGElement, unknown>, value: (d: D) => string, attr: string, dur: number): void {
-  const moved = sel.filter(function (d) {
-    return this.getAttribute(attr) !== value(d);
-  });
-  if (dur > 0) moved.transition('move').duration(dur).attr(attr, value);
-  else moved.interrupt('move').attr(attr, value);
-}
-
 const wholeTree = new WeakMap<SVGSVGElement, <T>(fn: () => T) => T>();
 
 /**
@@ -187,138 +100,114 @@ export function withWholeTree<T>(svgEl: SVGSVGElement, fn: () => T): T {
   return f ? f(fn) : fn();
 }
 
+const NO_HIT = { nodes: new Set<string>(), rows: new Set<string>() };
+
+/** The walk as marks: node → position, rows, edges. */
+function walkMarks(m: TreeModel, animate: boolean): WalkMarks {
+  const nodes = new Map<string, number>();
+  const rows: [string, number, number][] = [];
+  const edges = new Map<string, number>();
+  if (m.animateWalk) {
+    m.walk.forEach((p, i) => {
+      nodes.set(p.node, i);
+      rows.push([p.node, p.index, i]);
+      if (p.target !== undefined) {
+        edges.set(`${p.node}:${p.index}`, i + 0.5);
+        if (!nodes.has(p.target)) nodes.set(p.target, i + 1);
+      }
+    });
+  }
+  return { nodes, rows, edges, cls: animate ? 'walk' : 'walk-static' };
+}
+
+/** What the step is about, in layout coordinates: its walk, its copies' lanes, its changed and new nodes. */
+function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: Map<string, { x: number; y: number; w: number }>): Rect | null {
+  const r = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  const add = (x0: number, y0: number, x1: number, y1: number): void => {
+    r.x0 = Math.min(r.x0, x0);
+    r.y0 = Math.min(r.y0, y0);
+    r.x1 = Math.max(r.x1, x1);
+    r.y1 = Math.max(r.y1, y1);
+  };
+  const node = (id: string): void => {
+    const n = m.layout.byId.get(id);
+    if (n) add(n.x, n.y, n.x + n.w, n.y + n.h);
+  };
+  // A copy: its lane and both slots. Else the walk's deepest tables (where the access ends: a
+  // view too narrow for the whole walk shows its end). Else what the step changed.
+  for (const c of planCopies(m.layout, m.copies)) for (const [x, y] of c.points) add(x - COPY_GUTTER, y - 30, x, y + 30);
+  if (r.x0 === Infinity) for (const p of m.walk.slice(-3)) node(p.node);
+  if (r.x0 === Infinity && m.walk.length) {
+    const t = m.walk[m.walk.length - 1]?.target;
+    if (t !== undefined) node(t);
+  }
+  if (r.x0 === Infinity) {
+    for (const id of changes.rows.keys()) node(id);
+    for (const id of changes.added) node(id);
+    for (const g of ghosts.values()) add(g.x, g.y, g.x + g.w, g.y + 60);
+  }
+  return r.x0 === Infinity ? null : r;
+}
+
 export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHandle {
   const svg = select(svgEl).classed('ptx-tree', true);
   svg.selectAll('*').remove();
   svg.append('style').text(TREE_CSS);
-  const viewport = svg.append('g').attr('class', 'viewport');
-  const colLayer = viewport.append('g').attr('class', 'columns');
-  const edgeLayer = viewport.append('g').attr('class', 'edges');
-  const nodeLayer = viewport.append('g').attr('class', 'nodes');
-  const animLayer = viewport.append('g').attr('class', 'anim').attr('aria-hidden', 'true');
+  svg
+    .append('defs')
+    .html('<marker id="ptx-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="var(--tree-walk)"/></marker>');
+  const viewportG = svg.append('g').attr('class', 'viewport');
+  const layers = {
+    columns: viewportG.append('g').attr('class', 'columns'),
+    ghosts: viewportG.append('g').attr('class', 'ghosts'),
+    halos: viewportG.append('g').attr('class', 'halos').attr('aria-hidden', 'true'),
+    edges: viewportG.append('g').attr('class', 'edges'),
+    nodes: viewportG.append('g').attr('class', 'nodes'),
+    anim: viewportG.append('g').attr('class', 'anim').attr('aria-hidden', 'true'),
+  };
 
+  const anim = createAnimator();
+  const drawing = createDrawing(layers, anim);
+  const marks = createMarks(layers.halos);
+  const copy = createCopyAnimation(layers.anim);
+
+  /** Past this many nodes, only what is in and around the view is drawn. */
+  const culling = (m: TreeModel): boolean => m.layout.nodes.length > CULL_ABOVE;
+
+  let last: { m: TreeModel; input: DrawInput; walk: WalkMarks } | null = null;
   let lastFitKey: string | null = null;
   let lastStepKey: string | null = null;
-  /** Until the user pans or zooms, the view keeps the whole forest in sight. */
-  let userMoved = false;
+  let generation = 0;
+  let stepParity = false;
 
-  // Its size is kept from the observer: reading it after the nodes changed
-  // (clientWidth, or d3-zoom's default extent, which reads the <svg>'s
-  // width.baseVal) would force a layout of the whole drawing on every step.
-  let size: { w: number; h: number } | null = null;
-  const svgSize = (): { w: number; h: number } => (size ??= { w: svgEl.clientWidth, h: svgEl.clientHeight });
-
-  const zoomer: ZoomBehavior<SVGSVGElement, unknown> = zoom<SVGSVGElement, unknown>()
-    .scaleExtent([0.03, 4])
-    .extent(() => {
-      const { w, h } = svgSize();
-      return [
-        [0, 0],
-        [w || 800, h || 500],
-      ];
-    })
-    .on('zoom', (ev: { transform: ZoomTransform; sourceEvent: unknown }) => {
-      if (ev.sourceEvent) userMoved = true;
-      viewport.attr('transform', ev.transform.toString());
-      scheduleRedraw();
-    });
-  svg.call(zoomer).on('dblclick.zoom', null);
-
-  // The view keeps the forest fitted when its box changes (a panel hidden, the window resized).
-  const resize =
-    typeof ResizeObserver === 'function'
-      ? new ResizeObserver((entries) => {
-          const r = entries[entries.length - 1]?.contentRect;
-          if (r) size = { w: r.width, h: r.height };
-          if (last && !userMoved) fit();
-        })
-      : null;
-  resize?.observe(svgEl);
-
-  const fitTransform = (): ZoomTransform => {
-    const layout = last?.m.layout;
-    const { w: sw, h: sh } = svgSize();
-    const w = sw || 800;
-    const h = sh || 500;
-    if (!layout || layout.nodes.length === 0) return zoomIdentity.translate(24, 40);
-    const bw = layout.width + 48;
-    const bh = layout.height + 72;
-    // The whole forest when it can be read that way; else fit the width (pan down for more);
-    // and never below a readable scale (on a phone: pan sideways too).
-    const readable = w < 600 ? 0.6 : 0.45;
-    let k = snapScale(Math.min(w / bw, h / bh, FIT_MAX));
-    if (k < readable) k = Math.max(readable, snapScale(Math.min(w / bw, FIT_MAX)));
-    const x = Math.max(12, (w - layout.width * k) / 2);
-    return zoomIdentity.translate(x, 36 * Math.max(k, 0.6)).scale(k);
+  const draw = (st: NonNullable<typeof last>, what: 'all' | 'view'): void => {
+    const shown = what === 'all' ? { nodes: st.m.layout.nodes, edges: st.m.layout.edges } : inView(st.m.layout, vp.viewRect());
+    setAttr(svgEl, 'data-layout-nodes', String(st.m.layout.nodes.length));
+    setAttr(svgEl, 'data-drawn-nodes', String(shown.nodes.length));
+    const { nodeEls, edgeEls } = drawing.draw({ ...st.input, shown });
+    marks.update({ layout: st.m.layout, walk: st.walk, selection: st.m.selection, hit: st.m.traceHit ?? NO_HIT, nodeEls, edgeEls });
   };
+  /** The same drawing again, without a step's animations (a pan, an export). */
+  const quiet = (st: NonNullable<typeof last>): NonNullable<typeof last> => ({
+    ...st,
+    input: { ...st.input, dur: 0, exitDur: 0 },
+    walk: { ...st.walk, cls: 'walk-static' },
+  });
 
-  /** A fitting transition is running (its end is not where the view is yet). */
-  let fitting = false;
-  let fitTarget: ZoomTransform | null = null;
-  const fit = (animate = false): void => {
-    userMoved = false;
-    const t = fitTransform();
-    fitTarget = t;
-    // Already there and not on the way elsewhere (the usual step: the forest's box did not change): nothing to do.
-    const now = zoomTransform(svgEl);
-    if (now.k === t.k && now.x === t.x && now.y === t.y && !fitting) return;
-    svg.interrupt('fit');
-    if (animate && !reducedMotion()) {
-      fitting = true;
-      svg
-        .transition('fit')
-        .duration(350)
-        .call(zoomer.transform, t)
-        .on('end interrupt', () => {
-          fitting = false;
-        });
-    } else svg.call(zoomer.transform, t);
-  };
-
-  const renderColumns = (m: TreeModel): void => {
-    const cols = colLayer
-      .selectAll<SVGTextElement, Layout['columns'][number]>('text')
-      .data(m.layout.nodes.length ? m.layout.columns : [], (d) => d.key)
-      .join((enter) => enter.append('text').attr('class', 'col-label').attr('y', -14));
-    // Written only when they differ: a text set again is a new text node
-    // for the browser to lay out, at every step.
-    cols.each(function (d) {
-      setAttr(this, 'x', String(d.x + 4));
-      if (this.textContent !== d.label) this.textContent = d.label;
-      setClass(this, 'hover', d.key === m.hoverLevel);
-    });
-  };
-
-  /**
-   * Draw the inside of each node whose content changed since it was drawn
-   * (its markup, nodeMarkup()); a step usually changes a handful of the
-   * nodes on screen, and re-creating the rest would cost the browser a new
-   * style and layout of all of them. What changes without the content (the
-   * walk, the selection) is marked by draw() after it. The changed nodes'
-   * markup is parsed at once, as SVG inside an HTML <template> (the HTML
-   * standard's "rules for parsing tokens in foreign content"), and each
-   * node takes its part.
-   */
-  const parser = svgEl.ownerDocument.createElement('template');
-  const renderNodeContents = (g: GSel<LayoutNode>, m: TreeModel): void => {
-    const changed: { el: SVGGElement; markup: string }[] = [];
-    g.each(function (n) {
-      const markup = nodeMarkup(n, m.layout, m.openTables.has(n.id));
-      const holder = this as SVGGElement & { __ptxContent?: string };
-      if (holder.__ptxContent === markup) return;
-      holder.__ptxContent = markup;
-      changed.push({ el: holder, markup });
-    });
-    if (!changed.length) return;
-    parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${changed.map((c) => `<g>${c.markup}</g>`).join('')}</svg>`;
-    const parts = parser.content.firstElementChild?.children;
-    changed.forEach((c, k) => c.el.replaceChildren(...(parts?.[k]?.childNodes ?? [])));
-    parser.innerHTML = '';
-  };
+  let redraw = 0;
+  const vp = createViewport(svgEl, svg, viewportG, {
+    moved: () => {
+      if (redraw || !last || !culling(last.m)) return;
+      redraw = requestAnimationFrame(() => {
+        redraw = 0;
+        if (last) draw(quiet(last), 'view');
+      });
+    },
+  });
 
   // Clicks and keys on what nodeMarkup() draws, for every node: the header
   // selects the node (opens a summary), a row its entry, "+N more" lists all.
-  const act = (target: EventTarget | null, keyboard: boolean): boolean => {
+  const act = (target: EventTarget | null): boolean => {
     const t = target instanceof Element ? target : null;
     const nodeEl = t?.closest('g.node');
     const id = nodeEl?.getAttribute('data-node-id');
@@ -328,256 +217,82 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       if (nodeEl.getAttribute('data-kind') === 'summary') cb.onToggleExpand(id);
       else cb.onSelectNode(id);
     } else {
-      const row = keyboard ? null : t.closest('g.row');
+      const row = t.closest('g.row');
       if (!row) return false;
       cb.onSelectEntry(id, Number(row.getAttribute('data-index')));
     }
     return true;
   };
-  nodeLayer
+  /** ↑/↓ inside a table node: from its header to its rows and between them. */
+  const moveFocus = (target: EventTarget | null, dir: 1 | -1): boolean => {
+    const t = target instanceof Element ? target : null;
+    const nodeEl = t?.closest('g.node');
+    if (!t || !nodeEl) return false;
+    const stops = [nodeEl.querySelector<SVGGElement>(':scope > g.header'), ...nodeEl.querySelectorAll<SVGGElement>(':scope > g.row')].filter((x): x is SVGGElement => !!x);
+    const at = stops.findIndex((s) => s === t.closest('g.header, g.row'));
+    const next = stops[at + dir];
+    if (at < 0 || !next) return false;
+    next.focus();
+    return true;
+  };
+  layers.nodes
     .on('click', (ev: MouseEvent) => {
-      if (act(ev.target, false)) ev.stopPropagation();
+      if (act(ev.target)) ev.stopPropagation();
     })
     .on('keydown', (ev: KeyboardEvent) => {
-      if ((ev.key === 'Enter' || ev.key === ' ') && act(ev.target, true)) {
+      const handled = ev.key === 'Enter' || ev.key === ' ' ? act(ev.target) : ev.key === 'ArrowDown' ? moveFocus(ev.target, 1) : ev.key === 'ArrowUp' ? moveFocus(ev.target, -1) : false;
+      if (handled) {
         ev.preventDefault();
         ev.stopPropagation();
       }
     });
 
-  /** Rows marked for the walk or the selection by the last update, to unmark without a search. */
-  let markedRows: SVGGElement[] = [];
-  let markedNodes: SVGGElement[] = [];
-  let markedEdges: SVGPathElement[] = [];
-  let stepParity = false;
-
-  /** What update() computed for drawing; a pan or zoom draws again from it. */
-  interface DrawState {
-    m: TreeModel;
-    motion: boolean;
-    stepChanged: boolean;
-    dur: number;
-    walkNodes: Map<string, number>;
-    /** Walk rows: node, entry index, position in the walk. */
-    walkRows: [string, number, number][];
-    walkEdges: Map<string, number>;
-    copyEdges: Set<string>;
-    walkClass: string;
-  }
-  let last: DrawState | null = null;
-  /** The same drawing again, without a step's animations (a pan, an export). */
-  const quiet = (st: DrawState): DrawState => ({ ...st, stepChanged: false, motion: false, dur: 0 });
-
-  /**
-   * Draw the nodes and edges of the layout: all of them, or (a big forest)
-   * those within the view and a quarter of a view around it. Thousands of nodes
-   * drawn at once cost the browser far more than one frame to style, lay
-   * out and paint at every step; a pan or zoom draws what comes into view
-   * (at most once a frame), so what is on screen is always drawn.
-   */
-  const draw = (st: DrawState, what: 'all' | 'view'): void => {
-    const { m, motion, stepChanged, dur, walkNodes, walkRows, walkEdges, copyEdges, walkClass } = st;
-    const shown = what === 'all' ? { nodes: m.layout.nodes, edges: m.layout.edges } : inView(m.layout, viewRect());
-    setAttr(svgEl, 'data-layout-nodes', String(m.layout.nodes.length));
-    setAttr(svgEl, 'data-drawn-nodes', String(shown.nodes.length));
-    renderColumns(m);
-
-    const nodes = nodeLayer
-      .selectAll<SVGGElement, LayoutNode>('g.node')
-      .data(shown.nodes, (d) => d.id)
-      .join(
-        (enter) => {
-          const g = enter
-            .append('g')
-            .attr('class', 'node')
-            .attr('transform', (d) => `translate(${d.x},${d.y})`);
-          if (motion) g.style('opacity', 0).transition('fade').duration(dur).style('opacity', 1);
-          return g;
-        },
-        (upd) => upd,
-        (exit) => (motion ? exit.transition('fade').duration(200).style('opacity', 0).remove() : exit.remove()),
-      );
-    // Only what changed is written: a write of the same value still makes
-    // the browser re-match styles for the element (attribute selectors).
-    nodes.each(function (d) {
-      setAttr(this, 'data-node-id', d.id);
-      setAttr(this, 'data-kind', d.info.kind);
-      setAttr(this, 'data-level', d.info.level);
-      setAttr(this, 'data-pfn', String(d.info.pfn));
-      setAttr(this, 'data-owner', d.info.owner);
-      setAttr(this, 'data-parents', String(d.info.parents.length));
-      setAttr(this, 'data-root', d.rootOf ?? null);
-      setAttr(this, 'data-shared', d.shared ? 'true' : 'false');
-      setClass(this, 'shared', d.shared);
-      setClass(this, 'root', d.rootOf !== undefined);
-      setClass(this, 'level-hover', m.hoverLevel !== null && d.info.level === m.hoverLevel);
-      setClass(this, 'selected', m.selection?.kind === 'node' && m.selection.node === d.id);
-    });
-    moveTo(nodes, (d) => `translate(${d.x},${d.y})`, 'transform', dur);
-    // A copied entry travels first; the walk lights up after it has arrived.
-    if (m.copies.length && motion && stepChanged) svg.style('--walk-base', `${COPY_MS}ms`);
-    else svg.style('--walk-base', null);
-    renderNodeContents(nodes, m);
-
-    const edges = edgeLayer
-      .selectAll<SVGPathElement, LayoutEdge>('path.edge')
-      .data(shown.edges, (d) => d.id)
-      .join(
-        (enter) => {
-          const p = enter.append('path').attr('class', 'edge').attr('d', edgePath);
-          if (motion) {
-            // Drawn in along its length: pathLength="1" makes the dash
-            // pattern relative (SVG 2, §9.4 pathLength), so no getTotalLength(),
-            // which would force a layout of the whole drawing per edge.
-            p.attr('pathLength', 1)
-              .attr('stroke-dasharray', '1 1')
-              .attr('stroke-dashoffset', 1)
-              .transition('draw')
-              .delay((d) => (copyEdges.has(d.id) && stepChanged ? COPY_MS : 0))
-              .duration(500)
-              .attr('stroke-dashoffset', 0)
-              .on('end', function () {
-                select(this).attr('stroke-dasharray', null).attr('stroke-dashoffset', null).attr('pathLength', null);
-              });
-          }
-          return p;
-        },
-        (upd) => upd,
-        (exit) => (motion ? exit.transition('fade').duration(150).style('opacity', 0).remove() : exit.remove()),
-      );
-    edges.each(function (d) {
-      setAttr(this, 'data-edge-id', d.id);
-      setAttr(this, 'data-from', d.from);
-      setAttr(this, 'data-to', d.to);
-      setAttr(this, 'data-index', String(d.index));
-      setClass(this, 'to-shared', m.layout.byId.get(d.to)?.shared ?? false);
-    });
-    moveTo(edges, edgePath, 'd', dur);
-
-    // The walk and the selection: mark anew (mark() leaves what already is
-    // so), then unmark what the last update marked and this one did not. A
-    // new step's walk restarts its animation by switching to the other,
-    // identical set of keyframes (.alt): a changed animation-name starts
-    // over, without forcing a style pass in between.
-    const before = new Set<SVGElement>([...markedNodes, ...markedEdges]);
-    const rowsBefore = new Set(markedRows);
-    markedNodes = [];
-    markedEdges = [];
-    markedRows = [];
+  const update = (m: TreeModel): void => {
+    const motion = !reducedMotion();
+    const stepChanged = m.stepKey !== lastStepKey;
+    const loaded = m.fitKey !== lastFitKey;
+    lastStepKey = m.stepKey;
+    lastFitKey = m.fitKey;
+    if (loaded) generation++;
+    // A new step or scenario: what the last one was still animating ends now, whole.
+    if (stepChanged || loaded || m.layout !== last?.m.layout) {
+      anim.settle();
+      copy.settle();
+    }
+    const changes = m.changes ?? NO_CHANGES;
+    const ghosts = ghostPlaces(m.layout, changes.freed);
+    const copyEdges = new Set(m.copies.map((c) => `${c.to.node}:${c.to.index}`));
+    const travel = motion && stepChanged && m.copies.length > 0;
+    const dur = motion && !loaded ? 350 : 0;
     if (stepChanged) {
       stepParity = !stepParity;
       svg.classed('alt', stepParity);
     }
-    const nodeEls = new Map<string, SVGGElement>();
-    nodes.each(function (d) {
-      nodeEls.set(d.id, this);
-    });
-    for (const [id, i] of walkNodes) {
-      const el = nodeEls.get(id);
-      if (el) markedNodes.push(mark(el, walkClass, i));
-    }
-    if (walkEdges.size) {
-      edges.each(function (d) {
-        const i = walkEdges.get(d.id);
-        if (i !== undefined) markedEdges.push(mark(this, walkClass, i));
-      });
-    }
-    const rowEl = (node: string, index: number): SVGGElement | null => nodeEls.get(node)?.querySelector<SVGGElement>(`:scope > g.row[data-index="${index}"]`) ?? null;
-    const walked = new Set<SVGGElement>();
-    for (const [node, index, i] of walkRows) {
-      const el = rowEl(node, index);
-      if (el) walked.add(mark(el, walkClass, i));
-    }
-    const chosen = m.selection?.kind === 'entry' ? rowEl(m.selection.node, m.selection.index) : null;
-    if (chosen) setClass(chosen, 'selected', true);
-    markedRows = [...walked];
-    if (chosen && !walked.has(chosen)) markedRows.push(chosen);
-    for (const el of rowsBefore) {
-      if (el !== chosen) setClass(el, 'selected', false);
-      if (!walked.has(el)) unmark(el);
-    }
-    for (const el of markedNodes) before.delete(el);
-    for (const el of markedEdges) before.delete(el);
-    for (const el of before) unmark(el);
-  };
-
-  /** Past this many nodes, only what is in and around the view is drawn. */
-  const culling = (m: TreeModel): boolean => m.layout.nodes.length > CULL_ABOVE;
-  /** The view in layout coordinates (where the fit is going, while it goes), with a quarter of a view around it. */
-  const viewRect = (): Rect => {
-    const t = fitting && fitTarget ? fitTarget : zoomTransform(svgEl);
-    const { w: sw, h: sh } = svgSize();
-    const w = (sw || 800) / t.k;
-    const h = (sh || 500) / t.k;
-    const x = -t.x / t.k;
-    const y = -t.y / t.k;
-    return { x0: x - w / 4, y0: y - h / 4, x1: x + w * 1.25, y1: y + h * 1.25 };
-  };
-  let redraw = 0;
-  const scheduleRedraw = (): void => {
-    if (redraw || !last || !culling(last.m)) return;
-    redraw = requestAnimationFrame(() => {
-      redraw = 0;
-      if (last) draw(quiet(last), 'view');
-    });
-  };
-
-  const update = (m: TreeModel): void => {
-    const motion = !reducedMotion();
-    const stepChanged = m.stepKey !== lastStepKey;
-    lastStepKey = m.stepKey;
-    const dur = motion ? 350 : 0;
-
-    // The walk: node → its level's position in the walk (for the delay), entry rows, edges.
-    const walkNodes = new Map<string, number>();
-    const walkRows: [string, number, number][] = [];
-    const walkEdges = new Map<string, number>();
-    if (m.animateWalk) {
-      m.walk.forEach((p, i) => {
-        walkNodes.set(p.node, i);
-        walkRows.push([p.node, p.index, i]);
-        if (p.target !== undefined) {
-          walkEdges.set(`${p.node}:${p.index}`, i + 0.5);
-          if (!walkNodes.has(p.target)) walkNodes.set(p.target, i + 1);
-        }
-      });
-    }
-    // A copied entry's new edge waits for the travelling token.
-    const copyEdges = new Set(m.copies.map((c) => `${c.to.node}:${c.to.index}`));
-
-    // A new step animates the walk; any other update (hover, selection) shows it lit already.
-    last = { m, motion, stepChanged, dur, walkNodes, walkRows, walkEdges, copyEdges, walkClass: stepChanged && motion ? 'walk' : 'walk-static' };
-    if (m.fitKey !== lastFitKey) {
-      lastFitKey = m.fitKey;
-      fit();
-    } else if (!userMoved) fit(stepChanged);
+    // A copied entry travels first; the walk lights up after it has arrived.
+    if (travel) svgEl.style.setProperty('--walk-base', `${COPY_MS}ms`);
+    else svgEl.style.removeProperty('--walk-base');
+    const input: DrawInput = {
+      layout: m.layout,
+      shown: { nodes: [], edges: [] },
+      generation,
+      hoverLevel: m.hoverLevel,
+      selection: m.selection,
+      openTables: m.openTables,
+      changes,
+      roles: m.roles ?? new Map(),
+      ghostAt: (g) => ghosts.get(g.id) ?? null,
+      dur,
+      exitDur: motion && !loaded ? 200 : 0,
+      edgeDelay: (e) => (travel && copyEdges.has(e.id) ? COPY_MS : 0),
+    };
+    last = { m, input, walk: walkMarks(m, stepChanged && motion) };
+    vp.update(
+      { layout: m.layout, leftGutter: m.copies.length ? COPY_GUTTER : 0, focus: focusOf(m, changes, ghosts), minTextPx: m.minTextPx ?? 9 },
+      { refit: loaded, animate: motion && stepChanged },
+    );
     draw(last, culling(m) ? 'view' : 'all');
-
-    // The copied entry travels from the host's slot to the guest's.
-    animLayer.selectAll('*').interrupt().remove();
-    if (motion && stepChanged) {
-      for (const c of m.copies) {
-        const from = m.layout.byId.get(c.from.node);
-        const to = m.layout.byId.get(c.to.node);
-        if (!from || !to) continue;
-        const rowY = (n: LayoutNode, index: number): number => n.y + (n.rows.find((r) => r.index === index)?.y ?? G.headerHeight);
-        const entry = to.info.entries.find((e) => e.index === c.to.index);
-        const token = animLayer
-          .append('g')
-          .attr('class', 'token')
-          .attr('transform', `translate(${from.x + 3},${rowY(from, c.from.index)})`);
-        token.append('rect').attr('width', from.w - 6).attr('height', G.rowHeight).attr('rx', 3);
-        token.append('text').attr('class', 'mono').attr('x', 8).attr('y', 14).text(`${c.fn}: ${entry?.value ?? ''}`);
-        token
-          .transition('copy')
-          .duration(COPY_MS)
-          .attr('transform', `translate(${to.x + 3},${rowY(to, c.to.index)})`)
-          .transition()
-          .duration(400)
-          .style('opacity', 0)
-          .remove();
-      }
-    }
+    setAttr(svgEl, 'data-scale', vp.scale().toFixed(4));
+    if (stepChanged || loaded) copy.play(m.layout, m.copies, travel);
   };
 
   wholeTree.set(svgEl, <T>(fn: () => T): T => {
@@ -593,15 +308,18 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
 
   return {
     update,
-    fit: () => fit(true),
-    zoomBy(factor) {
-      svg.transition('zoom').duration(reducedMotion() ? 0 : 200).call(zoomer.scaleBy, factor);
+    fit: () => vp.fit(!reducedMotion()),
+    zoomBy: (factor) => vp.zoomBy(factor, reducedMotion() ? 0 : 200),
+    replayCopy: () => {
+      if (!reducedMotion()) copy.replay();
     },
     destroy() {
       if (redraw) cancelAnimationFrame(redraw);
       wholeTree.delete(svgEl);
-      resize?.disconnect();
-      svg.on('.zoom', null);
+      anim.destroy();
+      copy.destroy();
+      marks.destroy();
+      vp.destroy();
       svg.selectAll('*').interrupt().remove();
     },
   };

@@ -1,0 +1,231 @@
+/**
+ * Drawing: the column labels, the nodes and the edges of a layout joined to
+ * <g>/<path> elements by identity, a node's inside drawn from its markup
+ * (./nodeMarkup.ts) only when that changed, and the ghosts of tables freed at
+ * this step. How things enter, leave and move is ./treeAnimation.ts's.
+ *
+ * Identity (issue 12, "Nothing vanishes"): a node's key is its id with its
+ * kind, level and tree, prefixed by the generation of the loaded scenario,
+ * so a page-table page of another scenario (or a freed PFN reused for
+ * another level or another mm) is never matched with an element of the old
+ * one; an edge's key adds its target, so an entry pointed elsewhere draws a
+ * new edge. Leaving elements stop being `.node`/`.edge` at once, so no join
+ * ever sees them.
+ */
+import type { Selection as D3Selection } from 'd3-selection';
+import type { Selection } from '../store/store';
+import type { Animator } from './treeAnimation';
+import type { ChangeMarks, FreedTable } from './treeChanges';
+import { ghostMarkup, nodeMarkup, type NodeMarks } from './nodeMarkup';
+import { setAttr, setClass } from './domWrite';
+import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
+
+export function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string {
+  const mx = (e.x1 + e.x2) / 2;
+  return `M${e.x1},${e.y1}C${mx},${e.y1} ${mx},${e.y2} ${e.x2},${e.y2}`;
+}
+
+export interface DrawInput {
+  layout: Layout;
+  /** What to draw: all of the layout, or what is in view (a big forest). */
+  shown: { nodes: LayoutNode[]; edges: LayoutEdge[] };
+  /** The loaded scenario's generation (changes with each load). */
+  generation: number;
+  hoverLevel: string | null;
+  selection: Selection;
+  openTables: ReadonlySet<string>;
+  changes: ChangeMarks;
+  /** Labels of the trees by role, root node's mm → label. */
+  roles: ReadonlyMap<string, string>;
+  /** Where freed tables' ghosts go: their place in the last layout, if they were in it. */
+  ghostAt: (g: FreedTable) => { x: number; y: number; w: number } | null;
+  /** Durations (0: at once): entering and moving nodes, leaving ones. */
+  dur: number;
+  exitDur: number;
+  /** Edges drawn in after this delay (a copied entry's new edge waits for the token). */
+  edgeDelay: (e: LayoutEdge) => number;
+}
+
+export interface Drawn {
+  nodeEls: Map<string, SVGGElement>;
+  edgeEls: Map<string, SVGPathElement>;
+}
+
+type Layer = D3Selection<SVGGElement, unknown, null, undefined>;
+
+const nodeKey = (gen: number, d: LayoutNode): string => `${gen}|${d.id}|${d.info.kind}|${d.info.level}|${d.rootOf ?? ''}`;
+const edgeKey = (gen: number, d: LayoutEdge): string => `${gen}|${d.id}|${d.to}`;
+
+export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Layer; ghosts: Layer }, anim: Animator) {
+  const doc = layers.nodes.node()?.ownerDocument ?? document;
+  /**
+   * The changed nodes' markup is parsed at once, as SVG inside an HTML
+   * <template> (the HTML standard's "rules for parsing tokens in foreign
+   * content"), and each node takes its part: building the elements one by
+   * one through d3 cost ~25 µs an element.
+   */
+  const parser = doc.createElement('template');
+  const renderContents = (els: { el: Element; markup: string }[]): void => {
+    const changed = els.filter(({ el, markup }) => {
+      const holder = el as Element & { __ptxContent?: string };
+      if (holder.__ptxContent === markup) return false;
+      holder.__ptxContent = markup;
+      return true;
+    });
+    if (!changed.length) return;
+    parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${changed.map((c) => `<g>${c.markup}</g>`).join('')}</svg>`;
+    const parts = parser.content.firstElementChild?.children;
+    changed.forEach((c, k) => c.el.replaceChildren(...(parts?.[k]?.childNodes ?? [])));
+    parser.innerHTML = '';
+  };
+
+  const marksOf = (d: LayoutNode, m: DrawInput): NodeMarks => {
+    const rows = m.changes.rows.get(d.id);
+    const role = d.rootOf !== undefined ? m.roles.get(d.rootOf) : undefined;
+    const out: NodeMarks = {};
+    if (rows) out.rows = rows;
+    if (m.changes.added.has(d.id)) out.added = true;
+    if (role) out.role = role;
+    return out;
+  };
+
+  return {
+    draw(m: DrawInput): Drawn {
+      const { layout, generation: gen } = m;
+      const cols = layers.columns
+        .selectChildren<SVGTextElement, Layout['columns'][number]>('text')
+        .data(layout.nodes.length ? layout.columns : [], (d) => d.key)
+        .join((enter) => enter.append('text').attr('class', 'col-label').attr('y', -34));
+      // Written only when they differ: a text set again is a new text node for the browser to lay out.
+      cols.each(function (d) {
+        setAttr(this, 'x', String(d.x + 4));
+        if (this.textContent !== d.label) this.textContent = d.label;
+        setClass(this, 'hover', d.key === m.hoverLevel);
+      });
+
+      const nodes = layers.nodes
+        .selectChildren<SVGGElement, LayoutNode>('g.node')
+        .data(m.shown.nodes, function (d) {
+          return d ? nodeKey(gen, d) : ((this as SVGGElement & { __ptxKey?: string }).__ptxKey ?? '');
+        })
+        .join(
+          (enter) =>
+            enter
+              .append('g')
+              .attr('class', 'node')
+              .attr('transform', (d) => `translate(${d.x},${d.y})`)
+              .each(function (d) {
+                (this as SVGGElement & { __ptxKey?: string }).__ptxKey = nodeKey(gen, d);
+                anim.enter(this, m.dur);
+              }),
+          (upd) => upd,
+          (exit) =>
+            exit.each(function () {
+              anim.exit(this, m.exitDur, 'node-left');
+            }),
+        );
+      const nodeEls = new Map<string, SVGGElement>();
+      const contents: { el: Element; markup: string }[] = [];
+      // Only what changed is written: a write of the same value still makes
+      // the browser re-match styles for the element (attribute selectors).
+      nodes.each(function (d) {
+        nodeEls.set(d.id, this);
+        setAttr(this, 'data-node-id', d.id);
+        setAttr(this, 'data-kind', d.info.kind);
+        setAttr(this, 'data-level', d.info.level);
+        setAttr(this, 'data-pfn', String(d.info.pfn));
+        setAttr(this, 'data-owner', d.info.owner);
+        setAttr(this, 'data-parents', String(d.info.parents.length));
+        setAttr(this, 'data-root', d.rootOf ?? null);
+        setAttr(this, 'data-shared', d.shared ? 'true' : 'false');
+        setAttr(this, 'data-new', m.changes.added.has(d.id) ? 'true' : null);
+        setClass(this, 'shared', d.shared);
+        setClass(this, 'root', d.rootOf !== undefined);
+        setClass(this, 'level-hover', m.hoverLevel !== null && d.info.level === m.hoverLevel);
+        setClass(this, 'selected', m.selection?.kind === 'node' && m.selection.node === d.id);
+        anim.move(this, 'transform', `translate(${d.x},${d.y})`, this.getAttribute('transform') === `translate(${d.x},${d.y})` ? 0 : m.dur);
+        contents.push({ el: this, markup: nodeMarkup(d, layout, m.openTables.has(d.id), marksOf(d, m)) });
+      });
+      renderContents(contents);
+
+      const edges = layers.edges
+        .selectChildren<SVGPathElement, LayoutEdge>('path.edge')
+        .data(m.shown.edges, function (d) {
+          return d ? edgeKey(gen, d) : ((this as SVGPathElement & { __ptxKey?: string }).__ptxKey ?? '');
+        })
+        .join(
+          (enter) =>
+            enter
+              .append('path')
+              .attr('class', 'edge')
+              .attr('d', edgePath)
+              .each(function (d) {
+                (this as SVGPathElement & { __ptxKey?: string }).__ptxKey = edgeKey(gen, d);
+                anim.drawIn(this, m.dur > 0 ? m.edgeDelay(d) : 0, m.dur > 0 ? 500 : 0);
+              }),
+          (upd) => upd,
+          (exit) =>
+            exit.each(function () {
+              anim.exit(this, m.exitDur > 0 ? 150 : 0, 'edge-left');
+            }),
+        );
+      const edgeEls = new Map<string, SVGPathElement>();
+      edges.each(function (d) {
+        edgeEls.set(d.id, this);
+        setAttr(this, 'data-edge-id', d.id);
+        setAttr(this, 'data-from', d.from);
+        setAttr(this, 'data-to', d.to);
+        setAttr(this, 'data-index', String(d.index));
+        setClass(this, 'to-shared', layout.byId.get(d.to)?.shared ?? false);
+        const path = edgePath(d);
+        anim.move(this, 'd', path, this.getAttribute('d') === path ? 0 : m.dur);
+      });
+
+      // Ghosts of the tables this step freed: drawn for this step only.
+      const ghosts = m.changes.freed.map((g) => ({ g, at: m.ghostAt(g) })).filter((x): x is { g: FreedTable; at: { x: number; y: number; w: number } } => x.at !== null);
+      layers.ghosts
+        .selectChildren<SVGGElement, (typeof ghosts)[number]>('g.ghost')
+        .data(ghosts, (d) => `${gen}|${d.g.id}|${d.at.x},${d.at.y}`)
+        .join(
+          (enter) =>
+            enter
+              .append('g')
+              .attr('class', 'ghost')
+              .each(function (d) {
+                this.setAttribute('data-ghost-of', d.g.id);
+                this.setAttribute('transform', `translate(${d.at.x},${d.at.y})`);
+                this.innerHTML = ghostMarkup(d.g, d.at.w);
+                anim.enter(this, m.dur);
+              }),
+          (upd) => upd,
+          (exit) => exit.each(function () {
+            anim.exit(this, 0, 'ghost-left');
+          }),
+        );
+      return { nodeEls, edgeEls };
+    },
+  };
+}
+
+/**
+ * Where the freed tables' ghosts go: at the foot of their level's column,
+ * one under the other (where a table was, the step's layout may have put
+ * another: a ghost there would hide it).
+ */
+export function ghostPlaces(now: Layout, freed: readonly FreedTable[]): Map<string, { x: number; y: number; w: number }> {
+  const out = new Map<string, { x: number; y: number; w: number }>();
+  const next = new Map<string, number>();
+  for (const g of freed) {
+    const col = now.columns.find((c) => c.key === g.level);
+    if (!col) continue;
+    let y = next.get(col.key);
+    if (y === undefined) {
+      y = 0;
+      for (const n of now.nodes) if (n.x === col.x) y = Math.max(y, n.y + n.h);
+      y += G.bandGap;
+    }
+    out.set(g.id, { x: col.x, y, w: col.w });
+    next.set(col.key, y + G.headerHeight + 16 + G.nodeGap);
+  }
+  return out;
+}
