@@ -13,7 +13,7 @@ import { parseScenario } from '../scenario/parser';
 import { runScenario } from '../scenario/run';
 import { decodeLink, makeLink } from '../scenario/link';
 import { formatSummary } from './summary';
-import { comparison } from '../scenario/compare';
+import { compareWithMainline } from '../scenario/compare';
 
 /** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
 const DEFAULT_BASE = 'http://localhost:5173/';
@@ -85,7 +85,7 @@ function main(argv: string[]): number {
     if (file === undefined || rest.length) throw new Exit(2, USAGE);
     const { text, scenario } = load(file);
     const report = runScenario(scenario.scenario);
-    if (against) report.compare = comparison(report, runScenario(scenario.scenario, { twin: true }));
+    if (against) report.compare = compareWithMainline(scenario.scenario, report);
     process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report, text.split(/\r?\n/)) + '\n');
     return 0;
   }
