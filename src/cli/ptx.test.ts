@@ -107,7 +107,8 @@ describe('ptx run', { timeout: 120_000 }, () => {
     const tail = t.out.slice(t.out.indexOf('compared with mainline'));
     expect(tail.split('\n')).toEqual([
       'compared with mainline (each region a plain shared mapping):',
-      '  A, B (2 tasks), each          0 KiB here,           12 KiB with mainline',
+      '  A                   0 KiB here,           12 KiB with mainline',
+      '  B                   0 KiB here,           12 KiB with mainline',
       '  all mms: 12 KiB here, 24 KiB with mainline: 12 KiB saved',
       '',
     ]);

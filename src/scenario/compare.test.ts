@@ -300,7 +300,7 @@ describe('words and rows', () => {
     expect(bytesInWords(2000 * 2 ** 50)).toBe('2,000 PiB');
   });
 
-  it('collapseRuns: consecutive equal rows become one, labelled first–last; different ones stay apart', () => {
+  it('collapseRuns: three or more consecutive equal rows become one, labelled first–last; others stay apart', () => {
     const rows = [
       ['db1', 5],
       ['db2', 0],
@@ -315,8 +315,11 @@ describe('words and rows', () => {
       ['db1', 1, 5],
       ['db2–db4', 3, 0],
       ['db5', 1, 5],
-      ['db6, db7', 2, 0],
+      ['db6', 1, 0],
+      ['db7', 1, 0],
     ]);
+    // Pairs collapse too when asked.
+    expect(collapseRuns(rows, (r) => r[0], (r) => String(r[1]), 2).map((x) => x.label)).toEqual(['db1', 'db2–db4', 'db5', 'db6–db7']);
     expect(collapseRuns([], String, String)).toEqual([]);
   });
 });

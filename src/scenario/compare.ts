@@ -320,33 +320,31 @@ export function oomWords(o: TwinOom): string {
 export interface Group<T> {
   first: T;
   names: string[];
-  /** "db2–db1500", "A, B", or the one name. */
+  /** "db2–db1500", or the one name. */
   label: string;
 }
 
 /**
- * Collapse runs of consecutive items whose `key` is equal into one group, so
- * 1,500 identical rows of "0 B" read as "db1–db1500: 0 B each".
+ * Collapse runs of at least `minRun` consecutive items whose `key` is equal
+ * into one group, so 1,500 identical rows of "0 B" read as "db1–db1500: 0 B
+ * each"; shorter runs stay one item a group (A and B of a lecture's scenario
+ * keep a row each).
  */
-export function collapseRuns<T>(items: readonly T[], name: (t: T) => string, key: (t: T) => string): Group<T>[] {
+export function collapseRuns<T>(items: readonly T[], name: (t: T) => string, key: (t: T) => string, minRun = 3): Group<T>[] {
   const out: Group<T>[] = [];
-  let cur: { first: T; names: string[]; key: string } | null = null;
-  for (const it of items) {
-    const k = key(it);
-    if (cur && cur.key === k) cur.names.push(name(it));
-    else {
-      if (cur) out.push(group(cur));
-      cur = { first: it, names: [name(it)], key: k };
-    }
+  let i = 0;
+  while (i < items.length) {
+    const k = key(items[i] as T);
+    let j = i + 1;
+    while (j < items.length && key(items[j] as T) === k) j++;
+    const run = items.slice(i, j);
+    if (run.length >= minRun) {
+      const names = run.map(name);
+      out.push({ first: run[0] as T, names, label: `${names[0]}–${names[names.length - 1]}` });
+    } else for (const it of run) out.push({ first: it, names: [name(it)], label: name(it) });
+    i = j;
   }
-  if (cur) out.push(group(cur));
   return out;
-}
-
-function group<T>(g: { first: T; names: string[] }): Group<T> {
-  const n = g.names.length;
-  const label = n <= 2 ? g.names.join(', ') : `${g.names[0]}–${g.names[n - 1]}`;
-  return { first: g.first, names: g.names, label };
 }
 
 const stepTotal = (r: Report, i: number): number => {
