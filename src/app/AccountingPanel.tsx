@@ -12,6 +12,8 @@ const PAGE = 4096;
 const MAX_ROWS = 40;
 /** Rows of the chart, likewise. */
 const MAX_BARS = 8;
+/** Characters of a name in the chart (with its "1,139 tasks, each" it must fit the 330-unit width). */
+const LABEL_MAX = 24;
 
 const NONE: CompareState = { status: 'none' };
 
@@ -308,7 +310,9 @@ function BarChart({
         {placed.map(({ b, top, lines }) => (
           <g key={b.label} className="chart-row">
             <text x={0} y={top + 13} className="chart-label">
-              {b.label}
+              {/* Long names are cut to keep the row inside the chart; the whole name shows on hover (and is in the chart's label). */}
+              {b.label.length > LABEL_MAX ? <title>{b.label}</title> : null}
+              {b.label.length > LABEL_MAX ? b.label.slice(0, LABEL_MAX - 1) + '…' : b.label}
               {b.sub && <tspan className="chart-sub">{`  ${b.sub}`}</tspan>}
             </text>
             {lines.map((l, i) => {
