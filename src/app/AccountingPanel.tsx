@@ -1,6 +1,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import { scaleLinear } from 'd3-scale';
-import { bytesInWords, collapseRuns, oomWords, twinOom, type TwinAt, type TwinOom } from '../scenario/compare';
+import { bytesInWords, collapseRuns, oomWords } from '../scenario/compare';
+import { twinOom, type TwinAt, type TwinOom } from '../scenario/twin';
 import type { ReportTask } from '../scenario/report';
 import { cancelComparison, comparisonState, keepTrying, subscribeComparison, wantComparison, type CompareState } from '../store/compare';
 import { useExplorer } from './context';

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseScenario } from './parser';
 import { Runner, runScenario } from './run';
-import { bytesInWords, collapseRuns, compareReport, comparison, oomWords, TwinAccounting } from './compare';
+import { bytesInWords, collapseRuns, compareReport, comparison, oomWords } from './compare';
+import { TwinAccounting } from './twin';
 import type { Scenario } from './ast';
 
 function load(text: string): Scenario {

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
-import { TwinAccounting } from '../scenario/compare';
+import { TwinAccounting } from '../scenario/twin';
 import { cancelComparison, COMPARE_BUDGET_MS, comparisonState, keepTrying, subscribeComparison, wantComparison } from './compare';
 import type { CompareReply, CompareRequest } from './compare.worker';
 

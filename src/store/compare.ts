@@ -13,7 +13,7 @@
  */
 import { lruGet, lruSet } from './lru';
 import type { Scenario } from '../scenario/ast';
-import { TwinAccounting, type TwinAt } from '../scenario/compare';
+import { TwinAccounting, type TwinAt } from '../scenario/twin';
 import type { CompareReply, CompareRequest } from './compare.worker';
 
 /** How long one request may run before the worker is stopped (issue 13's budget for the app's workers). */

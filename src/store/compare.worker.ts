@@ -8,7 +8,7 @@
  * In:  { kind: 'load', text } once, then { kind: 'to', id, n } per step asked.
  * Out: { ok: true, id, n, at } or { ok: false, id, message }.
  */
-import { TwinAccounting, type TwinAt } from '../scenario/compare';
+import { TwinAccounting, type TwinAt } from '../scenario/twin';
 import { parseScenario } from '../scenario/parser';
 
 export type CompareRequest = { kind: 'load'; text: string } | { kind: 'to'; id: number; n: number };
