@@ -28,12 +28,13 @@ export function AccountingPanel() {
   const snap = useSnapshot();
   const loaded = useExplorer((s) => s.loaded);
   const cursor = useExplorer((s) => s.cursor);
-  // The twin follows the step on screen (which may lag the cursor while it computes).
-  const step = snap?.ok ? snap.snapshot.step : cursor;
+  // The twin follows the step on screen (which may lag the cursor while it computes), and
+  // waits while the scenario itself cannot be shown: a step too costly to simulate is not run twice.
+  const step = snap?.ok ? snap.snapshot.step : null;
   useEffect(() => {
-    if (loaded) wantComparison(loaded.text, loaded.scenario, step);
+    if (loaded && step !== null) wantComparison(loaded.text, loaded.scenario, step);
   }, [loaded, step]);
-  const cmp = useSyncExternalStore(subscribeComparison, () => (loaded ? comparisonState(loaded.text, loaded.scenario, step) : NONE));
+  const cmp = useSyncExternalStore(subscribeComparison, () => (loaded && step !== null ? comparisonState(loaded.text, loaded.scenario, step) : NONE));
 
   if (!snap || !snap.ok || !loaded) return <p className="muted">No accounting: the simulation is not available at this step.</p>;
   const s = snap.snapshot;
