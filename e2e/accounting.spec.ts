@@ -6,6 +6,7 @@
  * 361 clients fit in 512 GiB (211.9 GiB of tables), 1,139 OOM-killed.
  */
 import { readFileSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from './fixtures';
 import type { Locator, Page } from '@playwright/test';
 
@@ -110,3 +111,15 @@ test('a comparison past its time budget stops with a clear message and Keep tryi
   await page.clock.fastForward(45_000);
   await expect(stopped).toContainText('took longer than 60 s');
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the OOM sentence, the totals and the chart pass axe (${scheme})`, async ({ explorer, page }) => {
+    test.setTimeout(90_000);
+    await page.emulateMedia({ colorScheme: scheme });
+    await explorer.openScenario(SGA, 5);
+    await explorer.showTab('Accounting');
+    await expect(page.getByTestId('twin-oom')).toBeVisible({ timeout: 30_000 });
+    const r = await new AxeBuilder({ page }).include('[data-testid="accounting"]').analyze();
+    expect(r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  });
+}
