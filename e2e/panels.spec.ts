@@ -123,7 +123,7 @@ test('a long comparison runs in the background: the page stays usable, and it ca
   await expect(running).toBeVisible();
   await running.getByRole('button', { name: 'Stop' }).click();
   await expect(running).toHaveCount(0);
-  await expect(explorer.accounting).toContainText('could not be run: stopped');
+  await expect(page.getByTestId('compare-stopped')).toContainText('The comparison was stopped.');
 });
 
 // Every scenario of the gallery (built in, and the project's scenarios/) opens and runs to its end.

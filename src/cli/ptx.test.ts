@@ -109,9 +109,31 @@ describe('ptx run', { timeout: 120_000 }, () => {
       'compared with mainline (each region a plain shared mapping):',
       '  A                   0 KiB here,           12 KiB with mainline',
       '  B                   0 KiB here,           12 KiB with mainline',
-      '  all mms    12 KiB (0.0 GiB) here, 24 KiB (0.0 GiB) with mainline: 0.0 GiB saved',
+      '  all mms: 12 KiB here, 24 KiB with mainline: 12 KiB saved',
       '',
     ]);
+  });
+
+  it("--compare mainline of the SGA: the twin's OOM kills and the 880.6 GiB it needed, in the app's words", () => {
+    // 1,500 × (153,600 PTE + 300 PMD + 1 PUD) × 4096 B = 880.6 GiB needed; 361 fit in
+    // 512 GiB (src/scenario/compare.test.ts has the arithmetic).
+    const t = ptx(['run', scenario('sga-1500-mshare'), '--compare', 'mainline']);
+    expect(t.code).toBe(0);
+    const tail = t.out.slice(t.out.indexOf('compared with mainline')).split('\n');
+    expect(tail).toEqual([
+      'compared with mainline (each region a plain shared mapping):',
+      '  db1–db361 (361 tasks), each               0 KiB here,      615,604 KiB with mainline',
+      '  db362–db1500 (1,139 tasks), each          0 KiB here, killed out of memory with mainline (it needed 615,604 KiB)',
+      '  all mms: 601.2 MiB here; with mainline 880.6 GiB needed, 211.9 GiB held by the tasks that fit: 880 GiB saved',
+      "  Without sharing, only 361 of the 1,500 tasks fit in the machine's 512 GiB: the other 1,139 were killed out of memory (OOM). " +
+        'Their page tables would need 880.6 GiB (1,500 × 601.2 MiB); the 361 that fit hold 211.9 GiB. With mshare-v1, all page tables take 601.2 MiB.',
+      '',
+    ]);
+    // The JSON report of 1,500 tasks is 3.6 MB: more than ptx()'s default 1 MiB buffer.
+    const json = spawnSync(process.execPath, [bin, 'run', scenario('sga-1500-mshare'), '--json', '--compare', 'mainline'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const j = JSON.parse(json.stdout) as Report;
+    expect(j.compare?.oom).toMatchObject({ killed: 1139, fit: 361, tasks: 1500, needed_pgtables_bytes: 945_567_744_000, memory_bytes: 512 * 2 ** 30 });
+    expect(j.compare?.totals.saved_bytes).toBe(945_567_744_000 - 630_378_496);
   });
 
   it('--compare takes only "mainline"; a missing or extra argument is a usage error (exit 2)', () => {

@@ -14,7 +14,7 @@ import { runScenario } from '../scenario/run';
 import { decodeLink, makeLink } from '../scenario/link';
 import { formatSummary } from './summary';
 import type { Report } from '../scenario/report';
-import { comparison } from '../scenario/compare';
+import { compareWithMainline } from '../scenario/compare';
 
 /** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
 const DEFAULT_BASE = 'http://localhost:5173/';
@@ -94,7 +94,7 @@ function main(argv: string[]): number {
     const { text, scenario } = load(file);
     const report = runScenario(scenario.scenario);
     tooLarge(file, report);
-    if (against) report.compare = comparison(report, tooLarge(file, runScenario(scenario.scenario, { twin: true })));
+    if (against) report.compare = compareWithMainline(scenario.scenario, report);
     process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report, text.split(/\r?\n/)) + '\n');
     return 0;
   }

@@ -1,6 +1,7 @@
 /** The readable form of a report, for `ptx run` without --json. */
 import { groupDigits } from '../core/events';
 import type { Report, ReportStep } from '../scenario/report';
+import { bytesInWords, collapseRuns, type Comparison } from '../scenario/compare';
 
 const KiB = (b: number): string => `${groupDigits(b / 1024)} KiB`;
 
@@ -51,15 +52,46 @@ export function formatSummary(r: Report, sourceLines: string[]): string {
   out.push('');
   out.push(`totals: table pages pgd ${groupDigits(tp.pgd)}, p4d ${groupDigits(tp.p4d)}, pud ${groupDigits(tp.pud)}, pmd ${groupDigits(tp.pmd)}, pte ${groupDigits(tp.pte)}`);
   out.push(`        page tables ${KiB(r.totals.pgtables_bytes)} (${(r.totals.pgtables_bytes / 2 ** 30).toFixed(1)} GiB), data pages ${groupDigits(r.totals.data_pages)}`);
-  if (r.compare) {
-    const c = r.compare;
-    out.push('');
-    out.push(`compared with mainline (each region a plain shared mapping):`);
-    for (const t of c.tasks.length > 12 ? [...c.tasks.slice(0, 10), c.tasks[c.tasks.length - 1]!] : c.tasks) {
-      out.push(`  ${t.name.padEnd(10)} ${KiB(t.pgtables_bytes).padStart(14)} here, ${KiB(t.mainline_pgtables_bytes).padStart(16)} with mainline`);
-    }
-    const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-    out.push(`  all mms    ${KiB(c.totals.pgtables_bytes)} (${gib(c.totals.pgtables_bytes)}) here, ${KiB(c.totals.mainline_pgtables_bytes)} (${gib(c.totals.mainline_pgtables_bytes)}) with mainline: ${gib(c.totals.saved_bytes)} saved`);
-  }
+  if (r.compare) out.push('', ...formatComparison(r.compare));
   return out.join('\n');
+}
+
+/** At most this many groups of tasks in the comparison; the JSON report has every task. */
+const MAX_GROUPS = 12;
+
+/**
+ * The "compared with mainline" section: tasks with the same figures in a row
+ * collapse into one line ("db362–db1500 (1,139 tasks), each"); when the twin
+ * ran out of memory, what it needed beside what fit, and oomWords() (the
+ * sentence the app's Accounting tab shows).
+ */
+export function formatComparison(c: Comparison): string[] {
+  const out = ['compared with mainline (each region a plain shared mapping):'];
+  const groups = collapseRuns(
+    c.tasks,
+    (t) => t.name,
+    (t) => `${t.pgtables_bytes} ${t.mainline_pgtables_bytes} ${t.mainline_needed_pgtables_bytes ?? ''} ${t.mainline_oom_killed ?? ''}`,
+  );
+  const shown = groups.slice(0, MAX_GROUPS);
+  const labels = shown.map((g) => (g.names.length > 1 ? `${g.label} (${groupDigits(g.names.length)} tasks), each` : g.label));
+  const w = Math.max(10, ...labels.map((l) => l.length));
+  shown.forEach((g, i) => {
+    const t = g.first;
+    const there = t.mainline_oom_killed
+      ? `killed out of memory with mainline (it needed ${KiB(t.mainline_needed_pgtables_bytes ?? 0)})`
+      : `${KiB(t.mainline_pgtables_bytes).padStart(16)} with mainline`;
+    out.push(`  ${(labels[i] as string).padEnd(w)} ${KiB(t.pgtables_bytes).padStart(14)} here, ${there}`);
+  });
+  const rest = groups.slice(MAX_GROUPS).reduce((a, g) => a + g.names.length, 0);
+  if (rest) out.push(`  … ${groupDigits(rest)} more tasks (see --json)`);
+  const here = bytesInWords(c.totals.pgtables_bytes);
+  const saved = bytesInWords(c.totals.saved_bytes);
+  if (c.oom) {
+    const needed = c.oom.needed_pgtables_bytes === null ? 'not computed' : `${c.oom.needed_at_least ? 'at least ' : ''}${bytesInWords(c.oom.needed_pgtables_bytes)} needed`;
+    out.push(`  all mms: ${here} here; with mainline ${needed}, ${bytesInWords(c.totals.mainline_pgtables_bytes)} held by the tasks that fit: ${saved} saved`);
+    out.push(`  ${c.oom.words}`);
+  } else {
+    out.push(`  all mms: ${here} here, ${bytesInWords(c.totals.mainline_pgtables_bytes)} with mainline: ${saved} saved`);
+  }
+  return out;
 }

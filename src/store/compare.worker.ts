@@ -1,21 +1,39 @@
 /**
- * Runs "the same scenario without sharing" (compareReport) off the main
- * thread: the twin of a 1,500-task scenario can take minutes, and the page
- * must stay responsive meanwhile. In: the scenario text. Out: the report
- * (null: nothing to compare) or a message.
+ * The scenario without sharing (TwinAccounting) off the main thread, kept
+ * between requests: each request runs the twin's statements up to its step
+ * (none when the step was reached before) and answers with the figures of
+ * that step. The page stops this worker when a request outlives its time
+ * budget (./compare.ts), since a statement cannot be interrupted.
+ *
+ * In:  { kind: 'load', text } once, then { kind: 'to', id, n } per step asked.
+ * Out: { ok: true, id, n, at } or { ok: false, id, message }.
  */
-import { compareReport } from '../scenario/compare';
+import { TwinAccounting, type TwinAt } from '../scenario/twin';
 import { parseScenario } from '../scenario/parser';
 
-self.onmessage = (ev: MessageEvent<{ text: string }>) => {
+export type CompareRequest = { kind: 'load'; text: string } | { kind: 'to'; id: number; n: number };
+export type CompareReply = { ok: true; id: number; n: number; at: TwinAt } | { ok: false; id: number; message: string };
+
+let twin: TwinAccounting | null = null;
+let loadError: string | null = null;
+
+function reply(r: CompareReply): void {
+  self.postMessage(r);
+}
+
+self.onmessage = (ev: MessageEvent<CompareRequest>) => {
+  const req = ev.data;
+  if (req.kind === 'load') {
+    const p = parseScenario(req.text);
+    twin = p.ok ? new TwinAccounting(p.scenario) : null;
+    loadError = p.ok ? null : 'the scenario does not load';
+    return;
+  }
   try {
-    const p = parseScenario(ev.data.text);
-    if (!p.ok) {
-      self.postMessage({ ok: false, message: 'the scenario does not load' });
-      return;
-    }
-    self.postMessage({ ok: true, report: compareReport(p.scenario) });
+    if (!twin) throw new Error(loadError ?? 'the worker was not given the scenario');
+    twin.runTo(req.n);
+    reply({ ok: true, id: req.id, n: req.n, at: twin.at(Math.min(req.n, twin.done)) });
   } catch (e) {
-    self.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) });
+    reply({ ok: false, id: req.id, message: e instanceof Error ? e.message : String(e) });
   }
 };
