@@ -3,17 +3,22 @@
  *
  *   ptx run FILE [--json]              run a scenario ('-' reads stdin)
  *   ptx url FILE [--step N] [--base URL]
- *   ptx decode LINK
+ *   ptx decode LINK              ('-' reads the link from stdin)
  *
  * Exit 0 when the scenario loaded (whatever its outcomes), 2 with
- * FILE:LINE:COL: message when it did not. Never a stack trace.
+ * FILE:LINE:COL: message when it did not. Never a stack trace: any error
+ * we did not foresee is one line and exit 2 (see the handlers at the end).
+ * Whatever came from the input is escaped before it reaches the terminal
+ * (./terminal.ts).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parseScenario } from '../scenario/parser';
 import { runScenario } from '../scenario/run';
 import { decodeLink, makeLink } from '../scenario/link';
 import { formatSummary } from './summary';
 import { comparison } from '../scenario/compare';
+import { MAX_TEXT_BYTES } from '../scenario/parser';
+import { escapeForTerminal, escapeJson } from './terminal';
 
 /** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
 const DEFAULT_BASE = 'http://localhost:5173/';
@@ -21,7 +26,7 @@ const DEFAULT_BASE = 'http://localhost:5173/';
 const USAGE = `usage: ptx run FILE [--json] [--compare mainline]
        ptx url FILE [--step N] [--base URL]
        ptx decode LINK
-FILE may be '-' for standard input.`;
+FILE and LINK may be '-' for standard input.`;
 
 class Exit extends Error {
   constructor(
@@ -32,19 +37,57 @@ class Exit extends Error {
   }
 }
 
-function readSource(file: string): string {
+/** Longer than any link of ours (link.ts allows 1.5 M characters), so reading stops well before. */
+const MAX_LINK_INPUT = 2 << 20;
+
+const nameOf = (file: string): string => (file === '-' ? '<stdin>' : file);
+
+/**
+ * At most `limit` + 1 bytes of a file or of stdin: enough to tell that it is
+ * too large without ever holding more (`ptx run /dev/zero` must not grow
+ * until the host gives out). Undefined when there was more.
+ */
+function readBounded(file: string, limit: number): Buffer | undefined {
+  const buf = Buffer.alloc(limit + 1);
+  let fd: number | undefined;
+  let got = 0;
   try {
-    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+    fd = file === '-' ? 0 : openSync(file, 'r');
+    while (got < buf.length) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, got, buf.length - got, null);
+      } catch (e) {
+        // stdin may be a non-blocking pipe or terminal: wait a little and read again.
+        if ((e as { code?: string }).code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          continue;
+        }
+        throw e;
+      }
+      if (n === 0) break;
+      got += n;
+    }
   } catch (e) {
     const code = (e as { code?: string }).code;
-    throw new Exit(2, `${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? String(e);
+    throw new Exit(2, `${nameOf(file)}: cannot read: ${why}`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
+  return got > limit ? undefined : buf.subarray(0, got);
+}
+
+function readSource(file: string): string {
+  const bytes = readBounded(file, MAX_TEXT_BYTES);
+  if (!bytes) throw new Exit(2, `${nameOf(file)}:1:1: the scenario is larger than 1 MiB (the limit is ${MAX_TEXT_BYTES} bytes); nothing was run`);
+  return bytes.toString('utf8');
 }
 
 function load(file: string): { text: string; scenario: ReturnType<typeof parseScenario> & { ok: true } } {
   const text = readSource(file);
   const p = parseScenario(text);
-  if (!p.ok) throw new Exit(2, p.errors.map((e) => `${file === '-' ? '<stdin>' : file}:${e.line}:${e.col}: ${e.message}`).join('\n'));
+  if (!p.ok) throw new Exit(2, p.errors.map((e) => `${nameOf(file)}:${e.line}:${e.col}: ${e.message}`).join('\n'));
   return { text, scenario: p };
 }
 
@@ -86,7 +129,7 @@ function main(argv: string[]): number {
     const { text, scenario } = load(file);
     const report = runScenario(scenario.scenario);
     if (against) report.compare = comparison(report, runScenario(scenario.scenario, { twin: true }));
-    process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report, text.split(/\r?\n/)) + '\n');
+    out(json ? escapeJson(JSON.stringify(report, null, 2)) + '\n' : escapeForTerminal(formatSummary(report, text.split(/\r?\n/))) + '\n');
     return 0;
   }
   if (cmd === 'url') {
@@ -101,30 +144,59 @@ function main(argv: string[]): number {
       const max = scenario.scenario.steps.length;
       if (!/^\d+$/.test(stepText) || step > max) throw new Exit(2, `--step must be a whole number from 0 to ${max} (the scenario has ${max} steps)`);
     }
-    process.stdout.write(makeLink(base, text, step) + '\n');
+    out(escapeForTerminal(makeLink(base, text, step)) + '\n');
     return 0;
   }
   if (cmd === 'decode') {
-    const [link, ...rest] = args;
-    if (link === undefined || rest.length) throw new Exit(2, USAGE);
+    const [arg, ...rest] = args;
+    if (arg === undefined || rest.length) throw new Exit(2, USAGE);
+    let link = arg;
+    if (arg === '-') {
+      const bytes = readBounded('-', MAX_LINK_INPUT);
+      if (!bytes) throw new Exit(2, '<stdin>:1:1: this is too long to be a link of ours (over 2 MiB)');
+      link = bytes.toString('utf8');
+    }
     const d = decodeLink(link);
     // A link is one line: point at its data (after '#vN=') so the message has a place, like a scenario's.
     if (!d.ok) throw new Exit(2, `<link>:1:${linkDataColumn(link)}: ${d.message}`);
-    process.stdout.write(d.text.endsWith('\n') ? d.text : d.text + '\n');
+    // As the app does (src/app/links.ts): an empty scenario is no scenario.
+    if (d.text.trim() === '') throw new Exit(2, `<link>:1:${linkDataColumn(link)}: this link holds an empty scenario, so there is nothing to open`);
+    out(escapeForTerminal(d.text.endsWith('\n') ? d.text : d.text + '\n'));
     if (d.step !== undefined) process.stderr.write(`(link opens at step ${d.step}; format v${d.version})\n`);
     return 0;
   }
   throw new Exit(2, `unknown command "${cmd}"\n${USAGE}`);
 }
 
+/** Writes to stdout; a reader that went away (`| head`) is handled by the 'error' handler below. */
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+/** The last resort: one line on stderr and exit 2, whatever went wrong and wherever. */
+function die(e: unknown): never {
+  const message = e instanceof Exit ? e.message : `ptx: internal error: ${e instanceof Error ? e.message : String(e)}`;
+  try {
+    // Synchronous, so the line is out before exit; escaped, since a message may quote the input.
+    writeSync(2, escapeForTerminal(message) + '\n');
+  } catch {
+    /* stderr is gone too: nothing more to say */
+  }
+  process.exit(e instanceof Exit ? e.code : 2);
+}
+
+/** EPIPE: whoever reads our output stopped (`ptx run … | head -c 100`). That is their choice, not an error. */
+function onStreamError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(0);
+  die(e);
+}
+process.stdout.on('error', onStreamError);
+process.stderr.on('error', onStreamError);
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
+
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof Exit) {
-    process.stderr.write(e.message + '\n');
-    process.exitCode = e.code;
-  } else {
-    process.stderr.write(`ptx: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 70;
-  }
+  die(e);
 }
