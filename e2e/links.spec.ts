@@ -13,7 +13,7 @@ test('"Copy link" copies a link that reopens this scenario at this step', async 
 
   // The same codec as `ptx url`: it decodes to the text and the step.
   const decoded = decodeLink(link);
-  expect(decoded).toMatchObject({ ok: true, text: SMALL, step: 2, version: 2 });
+  expect(decoded).toMatchObject({ ok: true, text: SMALL, step: 2, version: 3 });
 
   // Another visitor (a fresh context: nothing saved) opens it.
   const other = await page.context().browser()!.newPage({ reducedMotion: 'reduce' });
