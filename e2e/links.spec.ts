@@ -98,7 +98,8 @@ test('a good link keeps the previous text restorable', async ({ explorer, page }
   const notice = page.getByRole('status').filter({ hasText: 'previous text was kept' });
   await expect(notice).toBeVisible();
   await notice.getByRole('button', { name: 'Restore my previous text' }).click();
-  await expect(explorer.editorContent).toContainText('mshare');
+  // The user's own draft, not the first link's text, which was never theirs (issue 13).
+  await expect(explorer.editorContent).toContainText('# my draft');
 });
 
 test('embed mode shows only the view and the step controls, and opens the full app at the same state', async ({ explorer, page, context }) => {
@@ -123,8 +124,8 @@ test('embed mode shows only the view and the step controls, and opens the full a
   await expect(full.getByRole('heading', { level: 1, name: 'Page Table Explorer' })).toBeVisible();
 
   // The embed never touched the user's saved text; the full app kept it restorable.
-  const prev = await full.evaluate(() => localStorage.getItem('ptx:previous-text'));
-  expect(prev).toContain('# my own text');
+  const backups = await full.evaluate(() => localStorage.getItem('ptx:backups'));
+  expect(JSON.parse(backups ?? '[]')[0]).toContain('# my own text');
 });
 
 test('embed mode also works with embed=1 in the fragment', async ({ page }) => {
