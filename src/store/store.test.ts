@@ -1,11 +1,11 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { INTRO_SCENARIO, SEED_SCENARIO } from '../app/builtins';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
 import { addressFields, announce, bytesAsText, copyMoves, isCanonical, pathFor, rootOf } from './derive';
 import { KEYS, memoryKV } from './persist';
 import { replayCount, resetSim, snapshotAt, stepReport, stepReports, stepsRun } from './sim';
-import { createExplorerStore, stepCount } from './store';
+import { createExplorerStore, groupNames, stepCount } from './store';
 
 const SMALL = 'spawn A\nA: mmap 0x7f0000000000 4M rw private anon fixed\nA: write 0x7f0000001000 "hi"\n';
 
@@ -134,6 +134,36 @@ describe('the store', () => {
     const kv = memoryKV({ [KEYS.text]: 'spawn X\n', [KEYS.backups]: '["spawn Y\\n"]' });
     expect(createExplorerStore({ kv, embed: true, defaultText: SMALL }).getState().notices).toEqual([]);
     expect(createExplorerStore({ kv, defaultText: SMALL }).getState().notices).toHaveLength(1);
+  });
+
+  it('groupNames counts what the groups of a text expand to, cheaply', () => {
+    expect(groupNames('spawn A\nA: exit\n')).toBe(0);
+    expect(groupNames('spawn db[1..8]\ndb[3..4]: exit # w[1..10]\n')).toBe(20);
+    expect(groupNames('x[5..1] y[0..99999999999]')).toBe(100_000); // empty, and capped at a group's limit
+  });
+
+  it('a short text with huge groups is parsed after a pause in typing, not at each key (issue 13)', () => {
+    vi.useFakeTimers();
+    try {
+      const s = createExplorerStore({ defaultText: SMALL });
+      const big = 'spawn T[1..100000]\n' + Array.from({ length: 9 }, (_, i) => `T[1..100000]: read ${i}\n`).join('');
+      expect(big.length).toBeLessThan(300);
+      const before = s.getState().loaded;
+      s.getState().setText(big);
+      s.getState().setText(big + '#');
+      // Nothing parsed yet: the key returned at once, the view still shows the last scenario.
+      expect(s.getState().loaded).toBe(before);
+      vi.advanceTimersByTime(999);
+      expect(s.getState().loaded).toBe(before);
+      vi.advanceTimersByTime(1000);
+      expect(s.getState().loaded?.text).toBe(big + '#');
+      expect(stepCount(s.getState())).toBe(10);
+      // A small text still parses at each key.
+      s.getState().setText(SMALL);
+      expect(s.getState().loaded?.text).toBe(SMALL);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a link step past the end shows the last step and says so', () => {

@@ -7,7 +7,7 @@
  */
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { Scenario, ScenarioError } from '../scenario/ast';
-import { parseScenario } from '../scenario/parser';
+import { MAX_GROUP, parseScenario } from '../scenario/parser';
 import { KEYS, memoryKV, readBackups, withBackup, type KV } from './persist';
 
 /** The last text that loaded, with what it parsed to. The view always shows this one. */
@@ -123,7 +123,30 @@ export interface StoreDeps {
   present?: boolean;
   /** A text longer than this is parsed after a pause in typing, not on every key. */
   debounceAbove?: number;
+  /**
+   * So is a text whose groups name more tasks than this: a short text can
+   * still cost seconds to parse (10 lines of `T[1..100000]: …` expand to a
+   * million names, issue 13).
+   */
+  debounceNamesAbove?: number;
   debounceMs?: number;
+}
+
+const GROUP = /[A-Za-z_][A-Za-z0-9_-]*\[([0-9]{1,20})\.\.([0-9]{1,20})\]/g;
+
+/**
+ * About how many task names the groups `NAME[a..b]` of a text expand to
+ * (each at most MAX_GROUP; groups in comments counted too): what parsing
+ * costs beyond reading the text, found in a scan far cheaper than a parse.
+ */
+export function groupNames(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(GROUP)) {
+    const from = Number(m[1]);
+    const to = Number(m[2]);
+    if (to >= from) n += Math.min(to - from + 1, MAX_GROUP);
+  }
+  return n;
 }
 
 export function stepCount(s: Pick<ExplorerState, 'loaded'>): number {
@@ -160,11 +183,15 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       }
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      if (text.length > (deps.debounceAbove ?? 50_000)) {
+      const names = groupNames(text);
+      if (text.length > (deps.debounceAbove ?? 50_000) || names > (deps.debounceNamesAbove ?? 20_000)) {
+        // The costlier the parse, the longer the pause it waits for (up to 1.5 s for a million names),
+        // so that a hesitation while typing does not freeze the editor.
+        const delay = Math.max(deps.debounceMs ?? 300, Math.min(1500, names / 1000));
         timer = setTimeout(() => {
           timer = null;
           get().parseNow();
-        }, deps.debounceMs ?? 300);
+        }, delay);
       } else get().parseNow();
     },
     parseNow() {
