@@ -195,7 +195,7 @@ function bytesOf(payload: string): Result<Uint8Array> {
   return { ok: true, value: bytes };
 }
 
-export const CHANGED_OR_CUT = 'this link was changed or cut after it was made (its check does not match), so it is not opened: copy the whole link again from where it came';
+export const CHANGED_OR_CUT = 'this link was changed or cut after it was made (its check does not match); copy the whole link again from where it came';
 
 /** One decoder per version ever written, from payload (and step) to text. Never remove one. */
 const DECODERS: Record<number, (payload: string, step: number | undefined) => Result<string>> = {

@@ -83,6 +83,9 @@ describe('the store', () => {
     // Restore is offered at start-up.
     expect(second.getState().notices).toEqual([expect.objectContaining({ kind: 'info', action: 'restore' })]);
     expect(second.getState().loadScenario('spawn G\n', { source: 'gallery' })).toBe(true);
+    // The gallery's own offer (made by Gallery.tsx) replaces the start-up one: one Restore on screen.
+    second.getState().notify('info', 'Loaded a scenario from the gallery. Your previous text was kept.', 'restore');
+    expect(second.getState().notices.map((n) => n.action)).toEqual(['restore']);
     expect(second.getState().previousText).toBe('spawn Mine\n# my own work\n');
     // And after yet another reload.
     const third = createExplorerStore({ kv, defaultText: SMALL });

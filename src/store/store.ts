@@ -319,8 +319,8 @@ function createUiSlice(kv: KV, deps: StoreDeps): Slice<UiSlice> {
     },
     notify(kind, message, action) {
       const id = nextId++;
-      // One notice per message: the same problem twice is said once.
-      const others = get().notices.filter((n) => n.message !== message);
+      // One notice per message: the same problem twice is said once. One offer to restore, the latest.
+      const others = get().notices.filter((n) => n.message !== message && !(action === 'restore' && n.action === 'restore'));
       set({ notices: [...others, action ? { id, kind, message, action } : { id, kind, message }] });
       return id;
     },
