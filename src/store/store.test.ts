@@ -121,6 +121,21 @@ describe('the store', () => {
     expect(JSON.parse(kv.get(KEYS.backups)!)).toEqual(['spawn A4\n', 'spawn A3\n', 'spawn A1\n']);
   });
 
+  it('when the backups do not fit in storage, the oldest are dropped from it first', () => {
+    const kv = memoryKV();
+    // A storage that holds at most 2,000 characters per value, as a quota would.
+    const small = { ...kv, set: (k: string, v: string) => v.length <= 2000 && kv.set(k, v) };
+    const s = createExplorerStore({ kv: small, defaultText: SMALL });
+    for (const c of ['a', 'b', 'c']) {
+      s.getState().setText(`spawn A\n# ${c.repeat(900)}\n`);
+      s.getState().loadScenario(SMALL, { source: 'gallery' });
+    }
+    expect(s.getState().backups).toHaveLength(3);
+    const saved = JSON.parse(kv.get(KEYS.backups)!) as string[];
+    expect(saved.map((t) => t[10])).toEqual(['c', 'b']);
+    expect(s.getState().notices.filter((n) => n.kind === 'warning')).toEqual([]);
+  });
+
   it('reads the single backup older versions saved, and survives corrupt storage', () => {
     const old = createExplorerStore({ kv: memoryKV({ [KEYS.text]: 'spawn L\n', [KEYS.previous]: 'spawn Old\n' }), defaultText: SMALL });
     expect(old.getState().backups).toEqual(['spawn Old\n']);

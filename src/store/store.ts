@@ -165,6 +165,16 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       get().notify('warning', 'Your text cannot be saved in this browser (storage is full or disabled): it is kept only until this tab closes.');
     }
   };
+  /**
+   * Saves the backups, the oldest dropped from storage while they do not fit
+   * (three texts of up to 1 MiB each can pass the quota; the newest matters
+   * most). All stay in the session.
+   */
+  const saveBackups = (get: () => ExplorerState, list: string[]): void => {
+    if (get().embed) return;
+    for (let n = list.length; n > 1; n--) if (kv.set(KEYS.backups, JSON.stringify(list.slice(0, n)))) return;
+    save(get, KEYS.backups, JSON.stringify(list.slice(0, 1)));
+  };
   return (set, get) => ({
     text: '',
     loaded: null,
@@ -214,7 +224,7 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       if (stash) {
         const backups = withBackup(get().backups, old);
         set({ backups, previousText: backups[0] ?? null });
-        save(get, KEYS.backups, JSON.stringify(backups));
+        saveBackups(get, backups);
       }
       if (timer !== null) clearTimeout(timer);
       timer = null;
@@ -241,7 +251,7 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       // Out of the list first: loadScenario then puts the current text, if the user's own, in front.
       const rest = get().backups.filter((_, i) => i !== index);
       set({ backups: rest, previousText: rest[0] ?? null });
-      save(get, KEYS.backups, JSON.stringify(rest));
+      saveBackups(get, rest);
       get().loadScenario(prev, { source: 'restore' });
     },
   });
