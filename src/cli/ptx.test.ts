@@ -238,6 +238,15 @@ describe('hostile input: the CLI exits 2 with one line, never a trace or 134 (is
     }
   });
 
+  it('a scenario that needs more memory than ptx allows ends with one line and exit 2, not V8\'s fatal error (134)', () => {
+    // A million task names (10 lines of 100,000-task groups) cannot be parsed in a 16 MiB heap.
+    const big = write('big-groups.ptx', 'spawn T[1..100000]\n' + Array.from({ length: 9 }, (_, i) => `T[1..100000]: read ${i}\n`).join(''));
+    const r = spawnSync(process.execPath, [bin, 'run', big], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PTX_HEAP_MB: '16' } });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ptx: this scenario needs more than 16 MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)\n');
+  });
+
   it('decode - reads the link from stdin; an empty payload is an error, as in the app', () => {
     const file = scenario('msharefs-refusals');
     const link = ptx(['url', file, '--step', '2']).out;

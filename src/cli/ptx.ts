@@ -11,167 +11,12 @@
  * Whatever came from the input is escaped before it reaches the terminal
  * (./terminal.ts).
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { parseScenario } from '../scenario/parser';
-import { runScenario } from '../scenario/run';
-import { decodeLink, makeLink } from '../scenario/link';
-import { formatSummary } from './summary';
-import { comparison } from '../scenario/compare';
-import { MAX_TEXT_BYTES } from '../scenario/parser';
-import { escapeForTerminal, escapeJson } from './terminal';
+import { writeSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { Exit } from './exit';
+import { escapeForTerminal } from './terminal';
 
-/** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
-const DEFAULT_BASE = 'http://localhost:5173/';
-
-const USAGE = `usage: ptx run FILE [--json] [--compare mainline]
-       ptx url FILE [--step N] [--base URL]
-       ptx decode LINK
-FILE and LINK may be '-' for standard input.`;
-
-class Exit extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Longer than any link of ours (link.ts allows 1.5 M characters), so reading stops well before. */
-const MAX_LINK_INPUT = 2 << 20;
-
-const nameOf = (file: string): string => (file === '-' ? '<stdin>' : file);
-
-/**
- * At most `limit` + 1 bytes of a file or of stdin: enough to tell that it is
- * too large without ever holding more (`ptx run /dev/zero` must not grow
- * until the host gives out). Undefined when there was more.
- */
-function readBounded(file: string, limit: number): Buffer | undefined {
-  const buf = Buffer.alloc(limit + 1);
-  let fd: number | undefined;
-  let got = 0;
-  try {
-    fd = file === '-' ? 0 : openSync(file, 'r');
-    while (got < buf.length) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, got, buf.length - got, null);
-      } catch (e) {
-        // stdin may be a non-blocking pipe or terminal: wait a little and read again.
-        if ((e as { code?: string }).code === 'EAGAIN') {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-          continue;
-        }
-        throw e;
-      }
-      if (n === 0) break;
-      got += n;
-    }
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? String(e);
-    throw new Exit(2, `${nameOf(file)}: cannot read: ${why}`);
-  } finally {
-    if (fd !== undefined && fd !== 0) closeSync(fd);
-  }
-  return got > limit ? undefined : buf.subarray(0, got);
-}
-
-function readSource(file: string): string {
-  const bytes = readBounded(file, MAX_TEXT_BYTES);
-  if (!bytes) throw new Exit(2, `${nameOf(file)}:1:1: the scenario is larger than 1 MiB (the limit is ${MAX_TEXT_BYTES} bytes); nothing was run`);
-  return bytes.toString('utf8');
-}
-
-function load(file: string): { text: string; scenario: ReturnType<typeof parseScenario> & { ok: true } } {
-  const text = readSource(file);
-  const p = parseScenario(text);
-  if (!p.ok) throw new Exit(2, p.errors.map((e) => `${nameOf(file)}:${e.line}:${e.col}: ${e.message}`).join('\n'));
-  return { text, scenario: p };
-}
-
-function takeOpt(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Exit(2, `${name} needs a value\n${USAGE}`);
-  args.splice(i, 2);
-  return v;
-}
-
-function takeFlag(args: string[], name: string): boolean {
-  const i = args.indexOf(name);
-  if (i < 0) return false;
-  args.splice(i, 1);
-  return true;
-}
-
-/** 1-based column where a link's payload starts (after '#v2='), or 1. */
-function linkDataColumn(link: string): number {
-  const m = /#?v\d+=/.exec(link);
-  return m ? m.index + m[0].length + 1 : 1;
-}
-
-function main(argv: string[]): number {
-  const args = [...argv];
-  const cmd = args.shift();
-  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-    process.stdout.write(USAGE + '\n');
-    return cmd === undefined ? 2 : 0;
-  }
-  if (cmd === 'run') {
-    const json = takeFlag(args, '--json');
-    const against = takeOpt(args, '--compare');
-    if (against !== undefined && against !== 'mainline') throw new Exit(2, `--compare takes "mainline" (the only kernel without sharing), not "${against}"`);
-    const [file, ...rest] = args;
-    if (file === undefined || rest.length) throw new Exit(2, USAGE);
-    const { text, scenario } = load(file);
-    const report = runScenario(scenario.scenario);
-    if (against) report.compare = comparison(report, runScenario(scenario.scenario, { twin: true }));
-    out(json ? escapeJson(JSON.stringify(report, null, 2)) + '\n' : escapeForTerminal(formatSummary(report, text.split(/\r?\n/))) + '\n');
-    return 0;
-  }
-  if (cmd === 'url') {
-    const stepText = takeOpt(args, '--step');
-    const base = takeOpt(args, '--base') ?? DEFAULT_BASE;
-    const [file, ...rest] = args;
-    if (file === undefined || rest.length) throw new Exit(2, USAGE);
-    const { text, scenario } = load(file);
-    let step: number | undefined;
-    if (stepText !== undefined) {
-      step = Number(stepText);
-      const max = scenario.scenario.steps.length;
-      if (!/^\d+$/.test(stepText) || step > max) throw new Exit(2, `--step must be a whole number from 0 to ${max} (the scenario has ${max} steps)`);
-    }
-    out(escapeForTerminal(makeLink(base, text, step)) + '\n');
-    return 0;
-  }
-  if (cmd === 'decode') {
-    const [arg, ...rest] = args;
-    if (arg === undefined || rest.length) throw new Exit(2, USAGE);
-    let link = arg;
-    if (arg === '-') {
-      const bytes = readBounded('-', MAX_LINK_INPUT);
-      if (!bytes) throw new Exit(2, '<stdin>:1:1: this is too long to be a link of ours (over 2 MiB)');
-      link = bytes.toString('utf8');
-    }
-    const d = decodeLink(link);
-    // A link is one line: point at its data (after '#vN=') so the message has a place, like a scenario's.
-    if (!d.ok) throw new Exit(2, `<link>:1:${linkDataColumn(link)}: ${d.message}`);
-    // As the app does (src/app/links.ts): an empty scenario is no scenario.
-    if (d.text.trim() === '') throw new Exit(2, `<link>:1:${linkDataColumn(link)}: this link holds an empty scenario, so there is nothing to open`);
-    out(escapeForTerminal(d.text.endsWith('\n') ? d.text : d.text + '\n'));
-    if (d.step !== undefined) process.stderr.write(`(link opens at step ${d.step}; format v${d.version})\n`);
-    return 0;
-  }
-  throw new Exit(2, `unknown command "${cmd}"\n${USAGE}`);
-}
-
-/** Writes to stdout; a reader that went away (`| head`) is handled by the 'error' handler below. */
-function out(text: string): void {
-  process.stdout.write(text);
-}
 
 /** The last resort: one line on stderr and exit 2, whatever went wrong and wherever. */
 function die(e: unknown): never {
@@ -195,8 +40,46 @@ process.stderr.on('error', onStreamError);
 process.on('uncaughtException', die);
 process.on('unhandledRejection', die);
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  die(e);
+/**
+ * The heap the work may use: what V8 would give by itself on a large machine
+ * (about 4 GiB), less on a small one; PTX_HEAP_MB sets it (tests, small hosts).
+ */
+const HEAP_MB = /^[0-9]{1,7}$/.test(process.env.PTX_HEAP_MB ?? '')
+  ? Math.max(8, Number(process.env.PTX_HEAP_MB))
+  : Math.max(512, Math.min(4096, Math.floor(totalmem() / 2 / 2 ** 20)));
+
+if (isMainThread) {
+  // The work runs in a worker thread with a heap limit: past it, V8 ends the
+  // worker (ERR_WORKER_OUT_OF_MEMORY) instead of aborting the whole process
+  // with "FATAL ERROR: … JavaScript heap out of memory", a native stack and
+  // exit 134. Whatever a scenario costs, the answer is then one line and exit 2.
+  // This very file is the worker's code. Run from source (tsx), the worker must
+  // register tsx itself first: a worker thread does not take --import from its parent.
+  const self = import.meta.url;
+  const entry = self.endsWith('.ts')
+    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self)}); })`
+    : new URL(self);
+  const worker = new Worker(entry, {
+    eval: typeof entry === 'string',
+    workerData: { argv: process.argv.slice(2) },
+    resourceLimits: { maxOldGenerationSizeMb: HEAP_MB },
+  });
+  worker.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      die(new Exit(2, `ptx: this scenario needs more than ${HEAP_MB} MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)`));
+    }
+    die(e);
+  });
+  worker.on('exit', (code) => {
+    process.exitCode = code;
+  });
+} else {
+  // Imported here, not at the top: the main thread never evaluates the core, only the worker does.
+  import('./commands').then(({ main }) => {
+    try {
+      process.exitCode = main((workerData as { argv: string[] }).argv);
+    } catch (e) {
+      die(e);
+    }
+  }, die);
 }
