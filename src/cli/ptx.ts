@@ -9,14 +9,14 @@
  * FILE:LINE:COL: message when it did not. Never a stack trace: any error
  * we did not foresee is one line and exit 2 (see the handlers at the end).
  * Whatever came from the input is escaped before it reaches the terminal
- * (./terminal.ts).
+ * (./terminal.ts). This file is the launcher and the last resort; the
+ * commands are in ./commands.ts.
  */
 import { writeSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { Exit } from './exit';
 import { escapeForTerminal } from './terminal';
-
 
 /** The last resort: one line on stderr and exit 2, whatever went wrong and wherever. */
 function die(e: unknown): never {

@@ -193,8 +193,9 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       }
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      const names = groupNames(text);
-      if (text.length > (deps.debounceAbove ?? 50_000) || names > (deps.debounceNamesAbove ?? 20_000)) {
+      const long = text.length > (deps.debounceAbove ?? 50_000);
+      const names = long ? 0 : groupNames(text);
+      if (long || names > (deps.debounceNamesAbove ?? 20_000)) {
         // The costlier the parse, the longer the pause it waits for (up to 1.5 s for a million names),
         // so that a hesitation while typing does not freeze the editor.
         const delay = Math.max(deps.debounceMs ?? 300, Math.min(1500, names / 1000));
