@@ -56,10 +56,10 @@ const BROKEN = [
   '#v2=AAAA',
   '#v2=@@@@',
   '#v9=abc',
-  '#v2=' + encodeLink(SMALL).slice(4, 40), // cut off
+  encodeLink(SMALL).slice(0, 40), // cut off
   '#v1=%E0%A4%A',
   '#nothing-of-ours',
-  '#v2=' + encodeLink(SMALL).slice(4) + '&step=-1',
+  encodeLink(SMALL) + '&step=-1',
   '#v1=' + base64urlEncode(new Uint8Array([0xff, 0xfe, 0x00])),
   '#' + 'A'.repeat(5000),
 ];
