@@ -13,7 +13,7 @@ test('"Copy link" copies a link that reopens this scenario at this step', async 
 
   // The same codec as `ptx url`: it decodes to the text and the step.
   const decoded = decodeLink(link);
-  expect(decoded).toMatchObject({ ok: true, text: SMALL, step: 2, version: 2 });
+  expect(decoded).toMatchObject({ ok: true, text: SMALL, step: 2, version: 3 });
 
   // Another visitor (a fresh context: nothing saved) opens it.
   const other = await page.context().browser()!.newPage({ reducedMotion: 'reduce' });
@@ -56,10 +56,10 @@ const BROKEN = [
   '#v2=AAAA',
   '#v2=@@@@',
   '#v9=abc',
-  '#v2=' + encodeLink(SMALL).slice(4, 40), // cut off
+  encodeLink(SMALL).slice(0, 40), // cut off
   '#v1=%E0%A4%A',
   '#nothing-of-ours',
-  '#v2=' + encodeLink(SMALL).slice(4) + '&step=-1',
+  encodeLink(SMALL) + '&step=-1',
   '#v1=' + base64urlEncode(new Uint8Array([0xff, 0xfe, 0x00])),
   '#' + 'A'.repeat(5000),
 ];
@@ -98,7 +98,8 @@ test('a good link keeps the previous text restorable', async ({ explorer, page }
   const notice = page.getByRole('status').filter({ hasText: 'previous text was kept' });
   await expect(notice).toBeVisible();
   await notice.getByRole('button', { name: 'Restore my previous text' }).click();
-  await expect(explorer.editorContent).toContainText('mshare');
+  // The user's own draft, not the first link's text, which was never theirs (issue 13).
+  await expect(explorer.editorContent).toContainText('# my draft');
 });
 
 test('embed mode shows only the view and the step controls, and opens the full app at the same state', async ({ explorer, page, context }) => {
@@ -123,8 +124,8 @@ test('embed mode shows only the view and the step controls, and opens the full a
   await expect(full.getByRole('heading', { level: 1, name: 'Page Table Explorer' })).toBeVisible();
 
   // The embed never touched the user's saved text; the full app kept it restorable.
-  const prev = await full.evaluate(() => localStorage.getItem('ptx:previous-text'));
-  expect(prev).toContain('# my own text');
+  const backups = await full.evaluate(() => localStorage.getItem('ptx:backups'));
+  expect(JSON.parse(backups ?? '[]')[0]).toContain('# my own text');
 });
 
 test('embed mode also works with embed=1 in the fragment', async ({ page }) => {

@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../scenario/report';
+import { encodeLink } from '../scenario/link';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin/ptx.js');
@@ -196,5 +197,118 @@ describe('usage', { timeout: 120_000 }, () => {
     const u = ptx(['frob']);
     expect(u.code).toBe(2);
     expect(u.err).toMatch(/^unknown command "frob"/);
+  });
+});
+
+/** A shell pipeline (bash, for PIPESTATUS), from the project root. */
+function shell(script: string, input?: string): { code: number | null; out: string; err: string } {
+  const r = spawnSync('bash', ['-c', script], { cwd: root, input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, PTX: `"${process.execPath}" "${bin}"` } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** What must never reach a terminal from the input (C0 but tab and newline, DEL, C1, bidi controls). */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+describe('hostile input: the CLI exits 2 with one line, never a trace or 134 (issue 13)', { timeout: 120_000 }, () => {
+  it('a file over 1 MiB is refused as FILE:1:1 without being run', () => {
+    const big = write('big.ptx', 'spawn A\n' + '# padding padding padding padding\n'.repeat(40_000));
+    const r = ptx(['run', big]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`${big}:1:1: the scenario is larger than 1 MiB (the limit is 1048576 bytes); nothing was run\n`);
+    // Exactly 1 MiB is still a scenario.
+    const edge = write('edge.ptx', 'spawn A\n' + '#'.repeat((1 << 20) - 9) + '\n');
+    expect(ptx(['run', edge]).code).toBe(0);
+  });
+
+  it('/dev/zero and an endless stdin are refused after reading 1 MiB, not read to the end', () => {
+    const z = ptx(['run', '/dev/zero']);
+    expect(z.code).toBe(2);
+    expect(z.err).toBe('/dev/zero:1:1: the scenario is larger than 1 MiB (the limit is 1048576 bytes); nothing was run\n');
+    // `yes` never ends: reading the whole stream would never return (the spawn timeout would fail this).
+    const y = shell('yes | eval "$PTX run -"; echo "exit=${PIPESTATUS[1]}"');
+    expect(y.out).toBe('exit=2\n');
+    expect(y.err).toBe('<stdin>:1:1: the scenario is larger than 1 MiB (the limit is 1048576 bytes); nothing was run\n');
+    expect(ptx(['run', tmp]).err).toBe(`${tmp}: cannot read: it is a directory\n`);
+  });
+
+  it('a reader that stops early (| head) ends ptx quietly with exit 0: run --json and decode', () => {
+    const r = shell('eval "$PTX run scenarios/sga-1500-mshare.ptx --json" | head -c 100 >/dev/null; echo "exit=${PIPESTATUS[0]}"');
+    expect(r.err).toBe('');
+    expect(r.out).toBe('exit=0\n');
+    const link = write('long.link', encodeLink('spawn A\n' + 'A: read 0x1000\n'.repeat(60_000)));
+    const d = shell(`eval "$PTX decode -" < '${link}' | head -c 100 >/dev/null; echo "exit=\${PIPESTATUS[0]}"`);
+    expect(d.err).toBe('');
+    expect(d.out).toBe('exit=0\n');
+  });
+
+  it('an error nobody foresaw, even thrown later or as a rejected promise, is one line and exit 2', () => {
+    const cli = join(root, 'src/cli/ptx.ts');
+    const tsx = import.meta.resolve('tsx');
+    // Code run before the CLI; `later` runs it once the CLI's handlers are in place (its module has loaded).
+    const preload = (code: string) => `data:text/javascript,${encodeURIComponent(code)}`;
+    const later = (code: string) => `const t = setInterval(() => { if (process.listenerCount('unhandledRejection') > 0) { clearInterval(t); ${code} } }, 5);`;
+    for (const [code, message] of [
+      ['process.stdout.write = () => { throw new Error("stdout broke"); };', 'stdout broke'],
+      [later('throw new Error("later");'), 'later'],
+      [later('Promise.reject(new Error("rejected"));'), 'rejected'],
+    ] as const) {
+      const r = spawnSync(process.execPath, ['--import', tsx, '--import', preload(code), cli, 'run', scenario('mshare-v1-hole')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, code).toBe(2);
+      expect(r.stderr, code).toBe(`ptx: internal error: ${message}\n`);
+    }
+  });
+
+  it('a scenario that needs more memory than ptx allows ends with one line and exit 2, not V8\'s fatal error (134)', () => {
+    // A million task names (10 lines of 100,000-task groups) cannot be parsed in a 16 MiB heap.
+    const big = write('big-groups.ptx', 'spawn T[1..100000]\n' + Array.from({ length: 9 }, (_, i) => `T[1..100000]: read ${i}\n`).join(''));
+    const r = spawnSync(process.execPath, [bin, 'run', big], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PTX_HEAP_MB: '16' } });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ptx: this scenario needs more than 16 MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)\n');
+  });
+
+  it('decode - reads the link from stdin; an empty payload is an error, as in the app', () => {
+    const file = scenario('msharefs-refusals');
+    const link = ptx(['url', file, '--step', '2']).out;
+    const d = ptx(['decode', '-'], link);
+    expect(d.code).toBe(0);
+    expect(d.out).toBe(readFileSync(file, 'utf8'));
+    for (const empty of ['#v2=', '#v1=', 'http://localhost:5173/#v2=&step=3']) {
+      const e = ptx(['decode', empty]);
+      expect(e.code, empty).toBe(2);
+      expect(e.out, empty).toBe('');
+      expect(e.err, empty).toMatch(/^<link>:1:\d+: this link holds an empty scenario/);
+    }
+  });
+
+  it('control characters from the input never reach the terminal: run, run --json, decode, error messages', () => {
+    const attack = '\x1b]0;pwned\x07\x1b[2J\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ \u202Egnp.exe \u009b2J';
+    // In a comment (the lexer refuses them in strings): `ptx run` prints the step's line with it.
+    const f = write('ctl.ptx', `title "fine"\nspawn A # ${attack}\nA: exit # ${attack}\n`);
+    const r = ptx(['run', f]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(UNSAFE);
+    expect(r.out).toContain('# \\x1B]0;pwned\\x07\\x1B[2J\\x1B]8;;http://evil.example/\\x1B\\click\\x1B]8;;\\x1B\\ \\u202Egnp.exe \\x9B2J');
+    const j = ptx(['run', f, '--json']);
+    expect(j.out).not.toMatch(UNSAFE);
+    expect(JSON.parse(j.out)).toMatchObject({ title: 'fine' });
+    // A stranger's link with the attack in its title (which the lexer refuses) and in comments.
+    const text = `title "\x1b]0;pwned\x07\x1b[2J"\nspawn A # ${attack}\n`;
+    const d = ptx(['decode', encodeLink(text)]);
+    expect(d.code).toBe(0);
+    expect(d.out).not.toMatch(UNSAFE);
+    expect(d.out).toContain('title "\\x1B]0;pwned\\x07');
+    // Running it: a LINE:COL error whose message is escaped too.
+    const bad = write('ctl-title.ptx', text);
+    const e = ptx(['run', bad]);
+    expect(e.code).toBe(2);
+    expect(e.err).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:8: `));
+    expect(e.err).not.toMatch(UNSAFE);
+    // A link's step that is not a number is quoted in the message: escaped as well.
+    const s = ptx(['decode', encodeLink('spawn A') + '&step=%1B%5D0%3Bx%07']);
+    expect(s.code).toBe(2);
+    expect(s.err).toContain('\\x1B]0;x\\x07');
   });
 });

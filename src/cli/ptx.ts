@@ -3,137 +3,83 @@
  *
  *   ptx run FILE [--json]              run a scenario ('-' reads stdin)
  *   ptx url FILE [--step N] [--base URL]
- *   ptx decode LINK
+ *   ptx decode LINK              ('-' reads the link from stdin)
  *
  * Exit 0 when the scenario loaded (whatever its outcomes), 2 with
- * FILE:LINE:COL: message when it did not. Never a stack trace.
+ * FILE:LINE:COL: message when it did not. Never a stack trace: any error
+ * we did not foresee is one line and exit 2 (see the handlers at the end).
+ * Whatever came from the input is escaped before it reaches the terminal
+ * (./terminal.ts). This file is the launcher and the last resort; the
+ * commands are in ./commands.ts.
  */
-import { readFileSync } from 'node:fs';
-import { parseScenario } from '../scenario/parser';
-import { runScenario } from '../scenario/run';
-import { decodeLink, makeLink } from '../scenario/link';
-import { formatSummary } from './summary';
-import type { Report } from '../scenario/report';
-import { compareWithMainline } from '../scenario/compare';
+import { writeSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { Exit } from './exit';
+import { escapeForTerminal } from './terminal';
 
-/** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
-const DEFAULT_BASE = 'http://localhost:5173/';
-
-const USAGE = `usage: ptx run FILE [--json] [--compare mainline]
-       ptx url FILE [--step N] [--base URL]
-       ptx decode LINK
-FILE may be '-' for standard input.`;
-
-class Exit extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function readSource(file: string): string {
+/** The last resort: one line on stderr and exit 2, whatever went wrong and wherever. */
+function die(e: unknown): never {
+  const message = e instanceof Exit ? e.message : `ptx: internal error: ${e instanceof Error ? e.message : String(e)}`;
   try {
-    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new Exit(2, `${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
+    // Synchronous, so the line is out before exit; escaped, since a message may quote the input.
+    writeSync(2, escapeForTerminal(message) + '\n');
+  } catch {
+    /* stderr is gone too: nothing more to say */
   }
+  process.exit(e instanceof Exit ? e.code : 2);
 }
 
-function load(file: string): { text: string; scenario: ReturnType<typeof parseScenario> & { ok: true } } {
-  const text = readSource(file);
-  const p = parseScenario(text);
-  if (!p.ok) throw new Exit(2, p.errors.map((e) => `${file === '-' ? '<stdin>' : file}:${e.line}:${e.col}: ${e.message}`).join('\n'));
-  return { text, scenario: p };
+/** EPIPE: whoever reads our output stopped (`ptx run … | head -c 100`). That is their choice, not an error. */
+function onStreamError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(0);
+  die(e);
 }
+process.stdout.on('error', onStreamError);
+process.stderr.on('error', onStreamError);
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
 
-function takeOpt(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Exit(2, `${name} needs a value\n${USAGE}`);
-  args.splice(i, 2);
-  return v;
-}
+/**
+ * The heap the work may use: what V8 would give by itself on a large machine
+ * (about 4 GiB), less on a small one; PTX_HEAP_MB sets it (tests, small hosts).
+ */
+const HEAP_MB = /^[0-9]{1,7}$/.test(process.env.PTX_HEAP_MB ?? '')
+  ? Math.max(8, Number(process.env.PTX_HEAP_MB))
+  : Math.max(512, Math.min(4096, Math.floor(totalmem() / 2 / 2 ** 20)));
 
-function takeFlag(args: string[], name: string): boolean {
-  const i = args.indexOf(name);
-  if (i < 0) return false;
-  args.splice(i, 1);
-  return true;
-}
-
-/** 1-based column where a link's payload starts (after '#v2='), or 1. */
-function linkDataColumn(link: string): number {
-  const m = /#?v\d+=/.exec(link);
-  return m ? m.index + m[0].length + 1 : 1;
-}
-
-/** A run stopped by the work budget (src/core/budget.ts) is not a report: exit 2 with where and why. */
-function tooLarge(file: string, report: Report): Report {
-  const st = report.steps.find((s) => s.too_large);
-  if (st && st.outcome.kind === 'skipped') throw new Exit(2, `${file === '-' ? '<stdin>' : file}:${st.line}:1: step ${st.index}: ${st.outcome.why ?? 'too large to simulate'}`);
-  return report;
-}
-
-function main(argv: string[]): number {
-  const args = [...argv];
-  const cmd = args.shift();
-  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-    process.stdout.write(USAGE + '\n');
-    return cmd === undefined ? 2 : 0;
-  }
-  if (cmd === 'run') {
-    const json = takeFlag(args, '--json');
-    const against = takeOpt(args, '--compare');
-    if (against !== undefined && against !== 'mainline') throw new Exit(2, `--compare takes "mainline" (the only kernel without sharing), not "${against}"`);
-    const [file, ...rest] = args;
-    if (file === undefined || rest.length) throw new Exit(2, USAGE);
-    const { text, scenario } = load(file);
-    const report = runScenario(scenario.scenario);
-    tooLarge(file, report);
-    if (against) report.compare = compareWithMainline(scenario.scenario, report);
-    process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report, text.split(/\r?\n/)) + '\n');
-    return 0;
-  }
-  if (cmd === 'url') {
-    const stepText = takeOpt(args, '--step');
-    const base = takeOpt(args, '--base') ?? DEFAULT_BASE;
-    const [file, ...rest] = args;
-    if (file === undefined || rest.length) throw new Exit(2, USAGE);
-    const { text, scenario } = load(file);
-    let step: number | undefined;
-    if (stepText !== undefined) {
-      step = Number(stepText);
-      const max = scenario.scenario.steps.length;
-      if (!/^\d+$/.test(stepText) || step > max) throw new Exit(2, `--step must be a whole number from 0 to ${max} (the scenario has ${max} steps)`);
+if (isMainThread) {
+  // The work runs in a worker thread with a heap limit: past it, V8 ends the
+  // worker (ERR_WORKER_OUT_OF_MEMORY) instead of aborting the whole process
+  // with "FATAL ERROR: … JavaScript heap out of memory", a native stack and
+  // exit 134. Whatever a scenario costs, the answer is then one line and exit 2.
+  // This very file is the worker's code. Run from source (tsx), the worker must
+  // register tsx itself first: a worker thread does not take --import from its parent.
+  const self = import.meta.url;
+  const entry = self.endsWith('.ts')
+    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self)}); })`
+    : new URL(self);
+  const worker = new Worker(entry, {
+    eval: typeof entry === 'string',
+    workerData: { argv: process.argv.slice(2) },
+    resourceLimits: { maxOldGenerationSizeMb: HEAP_MB },
+  });
+  worker.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      die(new Exit(2, `ptx: this scenario needs more than ${HEAP_MB} MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)`));
     }
-    process.stdout.write(makeLink(base, text, step) + '\n');
-    return 0;
-  }
-  if (cmd === 'decode') {
-    const [link, ...rest] = args;
-    if (link === undefined || rest.length) throw new Exit(2, USAGE);
-    const d = decodeLink(link);
-    // A link is one line: point at its data (after '#vN=') so the message has a place, like a scenario's.
-    if (!d.ok) throw new Exit(2, `<link>:1:${linkDataColumn(link)}: ${d.message}`);
-    process.stdout.write(d.text.endsWith('\n') ? d.text : d.text + '\n');
-    if (d.step !== undefined) process.stderr.write(`(link opens at step ${d.step}; format v${d.version})\n`);
-    return 0;
-  }
-  throw new Exit(2, `unknown command "${cmd}"\n${USAGE}`);
-}
-
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof Exit) {
-    process.stderr.write(e.message + '\n');
-    process.exitCode = e.code;
-  } else {
-    process.stderr.write(`ptx: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 70;
-  }
+    die(e);
+  });
+  worker.on('exit', (code) => {
+    process.exitCode = code;
+  });
+} else {
+  // Imported here, not at the top: the main thread never evaluates the core, only the worker does.
+  import('./commands').then(({ main }) => {
+    try {
+      process.exitCode = main((workerData as { argv: string[] }).argv);
+    } catch (e) {
+      die(e);
+    }
+  }, die);
 }

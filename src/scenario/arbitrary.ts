@@ -20,14 +20,19 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,7}$/;
 export const nameArb = (): fc.Arbitrary<string> =>
   fc.oneof(fc.stringMatching(NAME), fc.constantFrom('A', 'B', 'db', 'worker', 'spawn', 'auto', 'note', 'as', 'fd', 'r', 'shared'));
 
-/** One line of string content: any UTF-16 code unit (lone surrogates too) except CR and LF. */
+/**
+ * One line of string content: any UTF-16 code unit (lone surrogates too)
+ * except CR and LF, and the control and bidi characters the lexer refuses in
+ * strings (C0 but tab, DEL, C1, U+202A–U+202E, U+2066–U+2069: lexer.ts).
+ */
 export const lineTextArb = (): fc.Arbitrary<string> =>
   fc.oneof(
     fc.string({ maxLength: 20 }),
     fc.string({ unit: 'binary', maxLength: 12 }),
     fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 8 }),
     fc.constantFrom('', '"', '\\', '\\"', '# not a comment', 'a "quoted" \\ path'),
-  ).map((s) => s.replace(/[\r\n]/g, ' '));
+    // eslint-disable-next-line no-control-regex -- the characters the lexer refuses
+  ).map((s) => s.replace(/[\r\n]/g, ' ').replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '?'));
 
 /** A note: one or more lines joined by \n, as several `note` lines give. */
 export const noteArb = (): fc.Arbitrary<string> => fc.array(lineTextArb(), { minLength: 1, maxLength: 3 }).map((l) => l.join('\n'));

@@ -41,10 +41,24 @@ const HINTS: Record<string, string> = {
   '[': 'a group is written right after a name: db[1..8]',
 };
 
+/**
+ * Characters refused inside a string: C0 controls but tab, DEL, C1 controls
+ * (an ESC or U+009B starts a terminal escape sequence, ECMA-48 §5.3-5.4:
+ * a title could clear the screen or set the window title of whoever runs
+ * `ptx run`), and the bidi embeddings, overrides and isolates of UAX #9
+ * (U+202A–U+202E, U+2066–U+2069), which make a line read differently from
+ * what it is ("Trojan Source", CVE-2021-42574).
+ */
+function isRefusedInString(c: number): boolean {
+  return (c < 32 && c !== 9) || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
 function describeChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const code = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
-  return cp < 32 || cp === 127 || (cp >= 0x80 && cp < 0xa0) || (cp >= 0xd800 && cp < 0xe000) ? code : `"${ch}" (${code})`;
+  // Controls and lone surrogates by code only: shown, they would act or be invisible.
+  const bare = cp < 32 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0xd800 && cp < 0xe000) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+  return bare ? code : `"${ch}" (${code})`;
 }
 
 export function lexLine(line: string): LexResult {
@@ -87,6 +101,10 @@ export function lexLine(line: string): LexResult {
         if (i >= n) return { ok: false, col, message: 'unterminated string: it needs a closing " on the same line' };
         const d = line.charCodeAt(i);
         if (d === 34) break;
+        if (isRefusedInString(d)) {
+          const what = d >= 0x202a ? 'a bidirectional-text control' : 'a control character';
+          return { ok: false, col: i + 1, message: `${describeChar(line[i]!)} is ${what}, not allowed in a string: it could change how the text or a terminal shows it` };
+        }
         if (d === 92 /* \ */) {
           const e = line[i + 1];
           if (e !== '"' && e !== '\\') {

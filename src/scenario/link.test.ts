@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { SPEC_EXAMPLE } from './arbitrary';
-import { base64urlDecode, base64urlEncode, decodeLink, encodeLink, makeLink, readLink, restoreLink } from './link';
+import { base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink } from './link';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const message = (input: string) => {
@@ -12,6 +12,9 @@ const message = (input: string) => {
 };
 
 /** A v1 link as the older format wrote it: plain base64url of the UTF-8 text. */
+/** A v2 link as the previous format wrote it: deflated, no check. */
+const v2Link = (text: string, step?: number) => '#v2=' + base64urlEncode(deflateSync(utf8(text), { level: 9 })) + (step === undefined ? '' : `&step=${step}`);
+
 const V1_EXAMPLE = '#v1=c3Bhd24gQQpBOiBtbWFwIDFUIDJNIHJ3IHByaXZhdGUgYW5vbgpBOiB3cml0ZSAxVCAiaGkiCg&step=2';
 
 describe('base64url', () => {
@@ -38,11 +41,23 @@ describe('base64url', () => {
 });
 
 describe('encodeLink / makeLink', () => {
-  it('writes #v2=<deflated base64url> and the step', () => {
+  it('writes #v3=<deflated base64url>.<check> and the step', () => {
     const f = encodeLink(SPEC_EXAMPLE, 5);
-    expect(f).toMatch(/^#v2=[A-Za-z0-9_-]+&step=5$/);
+    expect(f).toMatch(/^#v3=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{6}&step=5$/);
     expect(f.length).toBeLessThan(SPEC_EXAMPLE.length); // compressed
-    expect(encodeLink('spawn A')).toMatch(/^#v2=[A-Za-z0-9_-]+$/);
+    expect(encodeLink('spawn A')).toMatch(/^#v3=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{6}$/);
+  });
+  it("the check is the CRC-32 of the deflated bytes, then of '&step=N'", () => {
+    // The CRC-32 check value of the catalogue of parametrised CRCs (CRC-32/ISO-HDLC).
+    expect(crc32(utf8('123456789'))).toBe(0xcbf43926);
+    expect(crc32(utf8('6789'), crc32(utf8('12345')))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    // The check by hand for "x" with and without a step.
+    const deflated = deflateSync(utf8('x'), { level: 9 });
+    const be = (n: number) => base64urlEncode(new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]));
+    expect(encodeLink('x')).toBe(`#v3=${base64urlEncode(deflated)}.${be(crc32(deflated))}`);
+    const both = new Uint8Array([...deflated, ...utf8('&step=7')]);
+    expect(encodeLink('x', 7)).toBe(`#v3=${base64urlEncode(deflated)}.${be(crc32(both))}&step=7`);
   });
   it('appends to a base, dropping any fragment it had', () => {
     expect(makeLink('https://example.org/ptx/', 'spawn A', 0)).toBe('https://example.org/ptx/' + encodeLink('spawn A', 0));
@@ -59,13 +74,18 @@ describe('encodeLink / makeLink', () => {
 describe('decodeLink', () => {
   it('accepts a full URL, a fragment with or without #, or the bare payload', () => {
     const f = encodeLink(SPEC_EXAMPLE, 3);
-    const expected = { ok: true, text: SPEC_EXAMPLE, step: 3, version: 2 };
+    const expected = { ok: true, text: SPEC_EXAMPLE, step: 3, version: 3 };
     expect(decodeLink('https://example.org/ptx/?x=1' + f)).toEqual(expected);
     expect(decodeLink(f)).toEqual(expected);
     expect(decodeLink(f.slice(1))).toEqual(expected);
     expect(decodeLink(`  ${f}\n`)).toEqual(expected);
-    const payload = encodeLink(SPEC_EXAMPLE).slice('#v2='.length);
-    expect(decodeLink(payload)).toEqual({ ok: true, text: SPEC_EXAMPLE, version: 2 });
+    const payload = encodeLink(SPEC_EXAMPLE).slice('#v3='.length);
+    expect(decodeLink(payload)).toEqual({ ok: true, text: SPEC_EXAMPLE, version: 3 });
+    // A bare v2 payload (no check) still reads as v2.
+    expect(decodeLink(v2Link(SPEC_EXAMPLE).slice('#v2='.length))).toEqual({ ok: true, text: SPEC_EXAMPLE, version: 2 });
+  });
+  it('keeps decoding v2 links, which have no check', () => {
+    expect(decodeLink('https://example.org/ptx/' + v2Link(SPEC_EXAMPLE, 4))).toEqual({ ok: true, text: SPEC_EXAMPLE, step: 4, version: 2 });
   });
   it('keeps decoding old v1 links', () => {
     expect(decodeLink(V1_EXAMPLE)).toEqual({ ok: true, text: 'spawn A\nA: mmap 1T 2M rw private anon\nA: write 1T "hi"\n', step: 2, version: 1 });
@@ -73,11 +93,15 @@ describe('decodeLink', () => {
   });
   it('restoreLink brings any known version to today’s shape', () => {
     expect(restoreLink({ version: 1, payload: base64urlEncode(utf8('spawn A')), step: 0 })).toEqual({ ok: true, text: 'spawn A', step: 0, version: 1 });
-    const v2 = encodeLink('spawn A').slice(4);
+    const v2 = v2Link('spawn A').slice(4);
     expect(restoreLink({ version: 2, payload: v2 })).toEqual({ ok: true, text: 'spawn A', version: 2 });
+    const v3 = encodeLink('spawn A', 1).slice(4, -'&step=1'.length);
+    expect(restoreLink({ version: 3, payload: v3, step: 1 })).toEqual({ ok: true, text: 'spawn A', step: 1, version: 3 });
+    // The step is part of what the check covers.
+    expect(restoreLink({ version: 3, payload: v3, step: 2 })).toMatchObject({ ok: false, message: expect.stringContaining('changed or cut') });
   });
   it('ignores unknown parameters and percent-escapes', () => {
-    expect(decodeLink(encodeLink('x', 1) + '&theme=dark')).toEqual({ ok: true, text: 'x', step: 1, version: 2 });
+    expect(decodeLink(encodeLink('x', 1) + '&theme=dark')).toEqual({ ok: true, text: 'x', step: 1, version: 3 });
     expect(decodeLink(encodeLink('x').replace('=', '%3D'))).toMatchObject({ ok: true, text: 'x' });
   });
   it('explains every kind of bad link', () => {
@@ -85,7 +109,12 @@ describe('decodeLink', () => {
     expect(message('https://example.org/ptx/')).toMatch(/holds no scenario/);
     expect(message('https://example.org/ptx/#')).toMatch(/holds no scenario/);
     expect(message('#theme=dark')).toMatch(/holds no scenario/);
-    expect(message('#v3=abc')).toMatch(/newer Page Table Explorer \(format v3\)/);
+    expect(message('#v2=')).toMatch(/empty scenario/);
+    expect(message('#v1=&step=2')).toMatch(/empty scenario/);
+    expect(message('#&3=abc&step=2')).toMatch(/holds no scenario/);
+    expect(message('#v4=abc')).toMatch(/newer Page Table Explorer \(format v4\)/);
+    expect(message('#v3=abc')).toMatch(/^this link was changed or cut/);
+    expect(message('#v3=abc.AAAAAA')).toMatch(/^this link was changed or cut/);
     expect(message('#v0=abc')).toMatch(/unknown link format v0/);
     expect(message('#v2=a*b')).toMatch(/not valid base64url/);
     expect(message('#v2=Z')).toMatch(/not valid base64url.*cut off/);
@@ -97,13 +126,13 @@ describe('decodeLink', () => {
     expect(message('#v2=abc%')).toMatch(/broken %-escape/);
     expect(message('#' + 'A'.repeat(2_000_000))).toMatch(/too long/);
   });
-  it('a truncated link says it was cut off', () => {
-    const f = encodeLink(SPEC_EXAMPLE);
-    for (const cut of [10, 40, f.length - 3]) {
-      const r = decodeLink(f.slice(0, cut));
-      expect(r.ok, `cut at ${cut}`).toBe(false);
-      if (!r.ok) expect(r.message).toMatch(/cut off|damaged|base64url/);
+  it('a truncated link says it was changed or cut, wherever it was cut', () => {
+    const f = encodeLink(SPEC_EXAMPLE, 12);
+    for (let cut = 5; cut < f.length; cut++) {
+      expect(message(f.slice(0, cut)), `cut at ${cut}`).toMatch(/^this link was changed or cut/);
     }
+    const v2 = v2Link(SPEC_EXAMPLE);
+    for (const cut of [10, 40, v2.length - 3]) expect(message(v2.slice(0, cut)), `v2 cut at ${cut}`).toMatch(/cut off|damaged|base64url/);
   });
   it('stops a zip bomb at 1 MiB without unpacking it all', () => {
     const bomb = '#v2=' + base64urlEncode(deflateSync(new Uint8Array(64 << 20)));
@@ -126,15 +155,15 @@ describe('properties', () => {
     fc.assert(
       fc.property(textArb, fc.option(fc.nat(), { nil: undefined }), fc.boolean(), (text, step, asUrl) => {
         const link = asUrl ? makeLink('https://example.org/ptx/index.html?a=b', text, step) : encodeLink(text, step);
-        const expected = step === undefined ? { ok: true, text, version: 2 } : { ok: true, text, step, version: 2 };
+        const expected = step === undefined ? { ok: true, text, version: 3 } : { ok: true, text, step, version: 3 };
         expect(decodeLink(link)).toEqual(expected);
       }),
       { numRuns: 300 },
     );
   });
-  it('an old v1 link of any text decodes', () => {
+  it('an old v1 link of any text decodes (but the empty one, which holds no scenario)', () => {
     fc.assert(
-      fc.property(textArb, fc.nat(), (text, step) => {
+      fc.property(textArb.filter((t) => t !== ''), fc.nat(), (text, step) => {
         expect(decodeLink(`#v1=${base64urlEncode(utf8(text))}&step=${step}`)).toEqual({ ok: true, text, step, version: 1 });
       }),
     );

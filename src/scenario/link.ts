@@ -2,8 +2,19 @@
  * Share links: a scenario's text (and the step being looked at) in a URL
  * fragment, so that sharing needs no server and the text never reaches one.
  *
- *   v2 (current)  #v2=<base64url(deflate-raw(UTF-8 text))>[&step=N]
+ *   v3 (current)  #v3=<base64url(deflate-raw(UTF-8 text))>.<check>[&step=N]
+ *   v2 (older)    #v2=<base64url(deflate-raw(UTF-8 text))>[&step=N]
  *   v1 (older)    #v1=<base64url(UTF-8 text)>[&step=N]
+ *
+ * v3's <check> is the base64url of the CRC-32 (ISO-HDLC, as zlib and PNG,
+ * big-endian) of the deflated bytes followed by the ASCII `&step=N` when
+ * there is a step. A link that a chat tool, a mail client or a typo changed
+ * no longer decodes into another scenario: it says it was changed or cut.
+ * Over the deflated bytes, because a CRC-32 catches every error burst of at
+ * most 32 bits (Peterson & Brown 1961), and one base64 character is 6 bits:
+ * any one changed character of the data is caught, not merely most.
+ * The '.' before the check is not base64, so a v3 link relabelled v1 or v2
+ * fails too, and a link cut anywhere lacks or shortens its check.
  *
  * Decoding goes in two stages, as Excalidraw's restore does: readLink turns
  * whatever was pasted into a RawLink (version + payload + step, still in the
@@ -14,7 +25,7 @@
 
 import { Inflate, deflateSync } from 'fflate';
 
-export const LINK_VERSION = 2;
+export const LINK_VERSION = 3;
 /** The parser's limit on a scenario, so an unpacked link never exceeds it. */
 export const MAX_LINK_TEXT_BYTES = 1 << 20;
 /** Base64 of 1 MiB that does not compress, with room: longer is no link of ours. */
@@ -83,6 +94,30 @@ export function base64urlDecode(s: string): Uint8Array | undefined {
   return out;
 }
 
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO-HDLC: reflected 0xEDB88320, init and final xor 0xFFFFFFFF), continuing from `crc`. */
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** v3's check: base64url of the big-endian CRC-32 of the deflated bytes and the step. */
+function linkCheck(deflated: Uint8Array, step: number | undefined): string {
+  let crc = crc32(deflated);
+  if (step !== undefined) crc = crc32(new TextEncoder().encode(`&step=${step}`), crc);
+  return base64urlEncode(new Uint8Array([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff]));
+}
+
 function checkStep(step: number | undefined): void {
   if (step !== undefined && !(Number.isSafeInteger(step) && step >= 0)) {
     throw new RangeError(`a link's step is a whole number ≥ 0, not ${step}`);
@@ -99,8 +134,8 @@ export function encodeLink(text: string, step?: number): string {
   checkStep(step);
   const bytes = new TextEncoder().encode(text);
   if (bytes.length > MAX_LINK_TEXT_BYTES) throw new RangeError(`the scenario is ${bytes.length} bytes; a link holds at most 1 MiB`);
-  const data = base64urlEncode(deflateSync(bytes, { level: 9 }));
-  return `#v${LINK_VERSION}=${data}` + (step === undefined ? '' : `&step=${step}`);
+  const deflated = deflateSync(bytes, { level: 9 });
+  return `#v${LINK_VERSION}=${base64urlEncode(deflated)}.${linkCheck(deflated, step)}` + (step === undefined ? '' : `&step=${step}`);
 }
 
 /** `base` (any fragment of it dropped) followed by the scenario's fragment. */
@@ -160,8 +195,10 @@ function bytesOf(payload: string): Result<Uint8Array> {
   return { ok: true, value: bytes };
 }
 
-/** One decoder per version ever written, from payload to text. Never remove one. */
-const DECODERS: Record<number, (payload: string) => Result<string>> = {
+export const CHANGED_OR_CUT = 'this link was changed or cut after it was made (its check does not match); copy the whole link again from where it came';
+
+/** One decoder per version ever written, from payload (and step) to text. Never remove one. */
+const DECODERS: Record<number, (payload: string, step: number | undefined) => Result<string>> = {
   1: (payload) => {
     const b = bytesOf(payload);
     return b.ok ? utf8(b.value) : b;
@@ -170,6 +207,14 @@ const DECODERS: Record<number, (payload: string) => Result<string>> = {
     const b = bytesOf(payload);
     if (!b.ok) return b;
     const inflated = inflateLimited(b.value, MAX_LINK_TEXT_BYTES);
+    return inflated.ok ? utf8(inflated.value) : inflated;
+  },
+  3: (payload, step) => {
+    const dot = payload.lastIndexOf('.');
+    if (dot < 0) return { ok: false, message: CHANGED_OR_CUT };
+    const data = base64urlDecode(payload.slice(0, dot));
+    if (!data || payload.slice(dot + 1).replace(/=+$/, '') !== linkCheck(data, step)) return { ok: false, message: CHANGED_OR_CUT };
+    const inflated = inflateLimited(data, MAX_LINK_TEXT_BYTES);
     return inflated.ok ? utf8(inflated.value) : inflated;
   },
 };
@@ -183,14 +228,15 @@ export function restoreLink(raw: RawLink): DecodedLink {
     }
     return { ok: false, message: `unknown link format v${raw.version}; known formats are v1 to v${LINK_VERSION}` };
   }
-  const text = decode(raw.payload);
+  if (raw.payload === '') return { ok: false, message: 'this link holds an empty scenario, so there is nothing to open' };
+  const text = decode(raw.payload, raw.step);
   if (!text.ok) return text;
   const data: LinkData = { text: text.value, version: raw.version };
   if (raw.step !== undefined) data.step = raw.step;
   return { ok: true, ...data };
 }
 
-const NO_SCENARIO = 'this link holds no scenario: expected a part like #v2=… after the address';
+const NO_SCENARIO = `this link holds no scenario: expected a part like #v${LINK_VERSION}=… after the address`;
 
 /**
  * Takes apart a full link, a fragment with or without '#', or a bare payload
@@ -222,10 +268,14 @@ export function readLink(input: string): Result<RawLink> {
     const value = eq < 0 ? '' : part.slice(eq + 1);
     const v = /^v([0-9]{1,6})$/.exec(key);
     if (v && eq >= 0 && !raw) raw = { version: Number(v[1]), payload: value };
-    else if (key === 'step' && eq >= 0) {
+    // `&step=` with nothing after it is a link cut there: no step (a v3 link's check then fails and says so).
+    else if (key === 'step' && eq >= 0 && value !== '') {
       if (!/^[0-9]{1,15}$/.test(value)) return { ok: false, message: `the step in the link must be a whole number, not "${value.slice(0, 20)}"` };
       step = Number(value);
-    } else if (i === 0 && eq < 0) raw = { version: LINK_VERSION, payload: part }; // a bare payload
+    } else if (i === 0 && eq < 0 && part !== '') {
+      // A bare payload: today's version, or v2's (which has no '.' and check).
+      raw = { version: part.includes('.') ? LINK_VERSION : 2, payload: part };
+    }
     // Other keys are ignored: later versions may add some.
   }
   if (!raw) return { ok: false, message: NO_SCENARIO };

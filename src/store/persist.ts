@@ -15,10 +15,43 @@ export interface KV {
 export const KEYS = {
   /** What is in the editor, saved on every change. */
   text: 'ptx:text',
-  /** The text replaced by the last gallery/link load, so it can be restored. */
+  /**
+   * '1' when the editor's text is the user's own (typed, or restored), '0'
+   * when a link or the gallery put it there and it was not edited since.
+   * Missing (saved by an older version): the user's own.
+   */
+  textOwn: 'ptx:text-own',
+  /** The user's own texts that loads replaced, newest first: a JSON array of at most MAX_BACKUPS strings. */
+  backups: 'ptx:backups',
+  /** Older versions kept one backup here; read once into `backups`. */
   previous: 'ptx:previous-text',
   theme: 'ptx:theme',
 } as const;
+
+/** How many of the user's own texts are kept. */
+export const MAX_BACKUPS = 3;
+
+/** The saved backups, newest first; anything unreadable counts as none (never throws). */
+export function readBackups(kv: KV): string[] {
+  const raw = kv.get(KEYS.backups);
+  let list: unknown = [];
+  if (raw !== null) {
+    try {
+      list = JSON.parse(raw);
+    } catch {
+      list = [];
+    }
+  } else {
+    const legacy = kv.get(KEYS.previous);
+    if (legacy !== null) list = [legacy];
+  }
+  return Array.isArray(list) ? list.filter((t): t is string => typeof t === 'string' && t.trim() !== '').slice(0, MAX_BACKUPS) : [];
+}
+
+/** `text` first, then the others without it: the same text is kept once. */
+export function withBackup(list: readonly string[], text: string): string[] {
+  return [text, ...list.filter((t) => t !== text)].slice(0, MAX_BACKUPS);
+}
 
 export function browserKV(): KV {
   const ls = (): Storage | null => {

@@ -1,11 +1,11 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { INTRO_SCENARIO, SEED_SCENARIO } from '../app/builtins';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
 import { addressFields, announce, bytesAsText, copyMoves, isCanonical, pathFor, rootOf } from './derive';
 import { KEYS, memoryKV } from './persist';
 import { replayCount, resetSim, snapshotAt, stepReport, stepReports, stepsRun } from './sim';
-import { createExplorerStore, stepCount } from './store';
+import { createExplorerStore, groupNames, stepCount } from './store';
 
 const SMALL = 'spawn A\nA: mmap 0x7f0000000000 4M rw private anon fixed\nA: write 0x7f0000001000 "hi"\n';
 
@@ -50,6 +50,8 @@ describe('the store', () => {
     s.getState().setTheme('dark');
     expect(kv.get(KEYS.text)).toBe('spawn Mine\n');
     expect(kv.get(KEYS.previous)).toBeNull();
+    expect(kv.get(KEYS.backups)).toBeNull();
+    expect(kv.get(KEYS.textOwn)).toBeNull();
     expect(kv.get(KEYS.theme)).toBeNull();
   });
 
@@ -60,10 +62,126 @@ describe('the store', () => {
     s.getState().setText('spawn Mine\n');
     expect(s.getState().loadScenario('spawn B\nB: exit\n', { source: 'link', step: 2 })).toBe(true);
     expect(s.getState().cursor).toBe(2);
-    expect(kv.get(KEYS.previous)).toBe('spawn Mine\n');
+    expect(JSON.parse(kv.get(KEYS.backups)!)).toEqual(['spawn Mine\n']);
     s.getState().restorePrevious();
     expect(s.getState().text).toBe('spawn Mine\n');
-    expect(s.getState().previousText).toBe('spawn B\nB: exit\n');
+    expect(s.getState().textIsOwn).toBe(true);
+    // The link's text was never the user's: it is not kept, and the backup was used up.
+    expect(s.getState().previousText).toBeNull();
+    expect(JSON.parse(kv.get(KEYS.backups)!)).toEqual([]);
+  });
+
+  it("issue 13: own text, a link, a reload, a gallery item: the user's own text is still restorable", () => {
+    const kv = memoryKV();
+    const first = createExplorerStore({ kv, defaultText: SMALL });
+    first.getState().setText('spawn Mine\n# my own work\n');
+    expect(first.getState().loadScenario('spawn L\n', { source: 'link' })).toBe(true);
+    // Reload: a new store on the same storage. The link's text is shown, not taken for the user's.
+    const second = createExplorerStore({ kv, defaultText: SMALL });
+    expect(second.getState().text).toBe('spawn L\n');
+    expect(second.getState().textIsOwn).toBe(false);
+    // Restore is offered at start-up.
+    expect(second.getState().notices).toEqual([expect.objectContaining({ kind: 'info', action: 'restore' })]);
+    expect(second.getState().loadScenario('spawn G\n', { source: 'gallery' })).toBe(true);
+    // The gallery's own offer (made by Gallery.tsx) replaces the start-up one: one Restore on screen.
+    second.getState().notify('info', 'Loaded a scenario from the gallery. Your previous text was kept.', 'restore');
+    expect(second.getState().notices.map((n) => n.action)).toEqual(['restore']);
+    expect(second.getState().previousText).toBe('spawn Mine\n# my own work\n');
+    // And after yet another reload.
+    const third = createExplorerStore({ kv, defaultText: SMALL });
+    expect(third.getState().notices.map((n) => n.action)).toEqual(['restore']);
+    third.getState().restorePrevious();
+    expect(third.getState().text).toBe('spawn Mine\n# my own work\n');
+  });
+
+  it("a link's text becomes the user's own once edited, and is then kept like any other", () => {
+    const kv = memoryKV();
+    const s = createExplorerStore({ kv, defaultText: SMALL });
+    s.getState().setText('spawn Mine\n');
+    s.getState().loadScenario('spawn L\n', { source: 'link' });
+    s.getState().setText('spawn L\nL: exit\n');
+    expect(s.getState().textIsOwn).toBe(true);
+    expect(kv.get(KEYS.textOwn)).toBe('1');
+    s.getState().loadScenario('spawn G\n', { source: 'gallery' });
+    expect(s.getState().backups).toEqual(['spawn L\nL: exit\n', 'spawn Mine\n']);
+    // An older backup can be chosen; the current text, not the user's, is not kept.
+    s.getState().restorePrevious(1);
+    expect(s.getState().text).toBe('spawn Mine\n');
+    expect(s.getState().backups).toEqual(['spawn L\nL: exit\n']);
+  });
+
+  it('keeps the last 3 distinct own texts, newest first', () => {
+    const kv = memoryKV();
+    const s = createExplorerStore({ kv, defaultText: SMALL });
+    for (const t of ['spawn A1\n', 'spawn A2\n', 'spawn A1\n', 'spawn A3\n', 'spawn A4\n']) {
+      s.getState().setText(t);
+      s.getState().loadScenario(SMALL, { source: 'gallery' });
+    }
+    expect(s.getState().backups).toEqual(['spawn A4\n', 'spawn A3\n', 'spawn A1\n']);
+    expect(JSON.parse(kv.get(KEYS.backups)!)).toEqual(['spawn A4\n', 'spawn A3\n', 'spawn A1\n']);
+  });
+
+  it('when the backups do not fit in storage, the oldest are dropped from it first', () => {
+    const kv = memoryKV();
+    // A storage that holds at most 2,000 characters per value, as a quota would.
+    const small = { ...kv, set: (k: string, v: string) => v.length <= 2000 && kv.set(k, v) };
+    const s = createExplorerStore({ kv: small, defaultText: SMALL });
+    for (const c of ['a', 'b', 'c']) {
+      s.getState().setText(`spawn A\n# ${c.repeat(900)}\n`);
+      s.getState().loadScenario(SMALL, { source: 'gallery' });
+    }
+    expect(s.getState().backups).toHaveLength(3);
+    const saved = JSON.parse(kv.get(KEYS.backups)!) as string[];
+    expect(saved.map((t) => t[10])).toEqual(['c', 'b']);
+    expect(s.getState().notices.filter((n) => n.kind === 'warning')).toEqual([]);
+  });
+
+  it('reads the single backup older versions saved, and survives corrupt storage', () => {
+    const old = createExplorerStore({ kv: memoryKV({ [KEYS.text]: 'spawn L\n', [KEYS.previous]: 'spawn Old\n' }), defaultText: SMALL });
+    expect(old.getState().backups).toEqual(['spawn Old\n']);
+    // A text saved by an older version, with no mark, counts as the user's own.
+    expect(old.getState().textIsOwn).toBe(true);
+    for (const junk of ['{', '"x"', '[1, null, "  ", "spawn K\\n"]', 'null']) {
+      const s = createExplorerStore({ kv: memoryKV({ [KEYS.backups]: junk }), defaultText: SMALL });
+      expect(s.getState().backups, junk).toEqual(junk.startsWith('[') ? ['spawn K\n'] : []);
+    }
+  });
+
+  it('no start-up notice without a backup, nor in embed mode', () => {
+    expect(createExplorerStore({ kv: memoryKV({ [KEYS.text]: 'spawn X\n' }), defaultText: SMALL }).getState().notices).toEqual([]);
+    const kv = memoryKV({ [KEYS.text]: 'spawn X\n', [KEYS.backups]: '["spawn Y\\n"]' });
+    expect(createExplorerStore({ kv, embed: true, defaultText: SMALL }).getState().notices).toEqual([]);
+    expect(createExplorerStore({ kv, defaultText: SMALL }).getState().notices).toHaveLength(1);
+  });
+
+  it('groupNames counts what the groups of a text expand to, cheaply', () => {
+    expect(groupNames('spawn A\nA: exit\n')).toBe(0);
+    expect(groupNames('spawn db[1..8]\ndb[3..4]: exit # w[1..10]\n')).toBe(20);
+    expect(groupNames('x[5..1] y[0..99999999999]')).toBe(100_000); // empty, and capped at a group's limit
+  });
+
+  it('a short text with huge groups is parsed after a pause in typing, not at each key (issue 13)', () => {
+    vi.useFakeTimers();
+    try {
+      const s = createExplorerStore({ defaultText: SMALL });
+      const big = 'spawn T[1..100000]\n' + Array.from({ length: 9 }, (_, i) => `T[1..100000]: read ${i}\n`).join('');
+      expect(big.length).toBeLessThan(300);
+      const before = s.getState().loaded;
+      s.getState().setText(big);
+      s.getState().setText(big + '#');
+      // Nothing parsed yet: the key returned at once, the view still shows the last scenario.
+      expect(s.getState().loaded).toBe(before);
+      vi.advanceTimersByTime(999);
+      expect(s.getState().loaded).toBe(before);
+      vi.advanceTimersByTime(1000);
+      expect(s.getState().loaded?.text).toBe(big + '#');
+      expect(stepCount(s.getState())).toBe(10);
+      // A small text still parses at each key.
+      s.getState().setText(SMALL);
+      expect(s.getState().loaded?.text).toBe(SMALL);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a link step past the end shows the last step and says so', () => {

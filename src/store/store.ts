@@ -7,8 +7,8 @@
  */
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { Scenario, ScenarioError } from '../scenario/ast';
-import { parseScenario } from '../scenario/parser';
-import { KEYS, memoryKV, type KV } from './persist';
+import { MAX_GROUP, parseScenario } from '../scenario/parser';
+import { KEYS, memoryKV, readBackups, withBackup, type KV } from './persist';
 
 /** The last text that loaded, with what it parsed to. The view always shows this one. */
 export interface Loaded {
@@ -37,7 +37,16 @@ export interface ScenarioSlice {
   loaded: Loaded | null;
   /** Errors of `text` (empty when it parses). */
   errors: ScenarioError[];
-  /** The text a gallery/link load replaced, offered back (also persisted). */
+  /**
+   * Whether `text` is the user's own (typed or restored) rather than what a
+   * link or the gallery put there, unedited. Only the user's own text
+   * becomes a backup: opening a link, reloading and opening another must
+   * not push the user's text out for the first link's (issue 13).
+   */
+  textIsOwn: boolean;
+  /** The user's own texts that loads replaced, newest first (at most MAX_BACKUPS, persisted). */
+  backups: string[];
+  /** The newest backup (backups[0]), offered back by Restore; null when there is none. */
   previousText: string | null;
   /** Counts loadScenario calls: the view fits itself to a newly loaded scenario, not to every edit. */
   loadCount: number;
@@ -46,12 +55,14 @@ export interface ScenarioSlice {
   /** Parse `text` now (the debounced parse calls this). */
   parseNow(): void;
   /**
-   * Replace the text with a scenario from the gallery, a link or the backup;
-   * the old text is kept as previousText (unless it was empty or the built-in
-   * default). Returns whether it kept one.
+   * Replace the text with a scenario from the gallery, a link or a backup.
+   * The old text becomes a backup when it was the user's own (not empty, not
+   * the built-in default, not an unedited link or gallery text). Returns
+   * whether a backup is there to restore.
    */
   loadScenario(text: string, opts: { source: LoadSource; step?: number }): boolean;
-  restorePrevious(): void;
+  /** Bring back backups[index] (default the newest); the current text, if the user's own, becomes a backup in turn. */
+  restorePrevious(index?: number): void;
 }
 
 export interface CursorSlice {
@@ -112,7 +123,30 @@ export interface StoreDeps {
   present?: boolean;
   /** A text longer than this is parsed after a pause in typing, not on every key. */
   debounceAbove?: number;
+  /**
+   * So is a text whose groups name more tasks than this: a short text can
+   * still cost seconds to parse (10 lines of `T[1..100000]: …` expand to a
+   * million names, issue 13).
+   */
+  debounceNamesAbove?: number;
   debounceMs?: number;
+}
+
+const GROUP = /[A-Za-z_][A-Za-z0-9_-]*\[([0-9]{1,20})\.\.([0-9]{1,20})\]/g;
+
+/**
+ * About how many task names the groups `NAME[a..b]` of a text expand to
+ * (each at most MAX_GROUP; groups in comments counted too): what parsing
+ * costs beyond reading the text, found in a scan far cheaper than a parse.
+ */
+export function groupNames(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(GROUP)) {
+    const from = Number(m[1]);
+    const to = Number(m[2]);
+    if (to >= from) n += Math.min(to - from + 1, MAX_GROUP);
+  }
+  return n;
 }
 
 export function stepCount(s: Pick<ExplorerState, 'loaded'>): number {
@@ -131,23 +165,44 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       get().notify('warning', 'Your text cannot be saved in this browser (storage is full or disabled): it is kept only until this tab closes.');
     }
   };
+  /**
+   * Saves the backups, the oldest dropped from storage while they do not fit
+   * (three texts of up to 1 MiB each can pass the quota; the newest matters
+   * most). All stay in the session.
+   */
+  const saveBackups = (get: () => ExplorerState, list: string[]): void => {
+    if (get().embed) return;
+    for (let n = list.length; n > 1; n--) if (kv.set(KEYS.backups, JSON.stringify(list.slice(0, n)))) return;
+    save(get, KEYS.backups, JSON.stringify(list.slice(0, 1)));
+  };
   return (set, get) => ({
     text: '',
     loaded: null,
     errors: [],
-    previousText: kv.get(KEYS.previous),
+    textIsOwn: false,
+    backups: deps.embed ? [] : readBackups(kv),
+    previousText: deps.embed ? null : (readBackups(kv)[0] ?? null),
     loadCount: 0,
     setText(text) {
       if (text === get().text) return;
       set({ text });
       save(get, KEYS.text, text);
+      if (!get().textIsOwn) {
+        set({ textIsOwn: true });
+        save(get, KEYS.textOwn, '1');
+      }
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      if (text.length > (deps.debounceAbove ?? 50_000)) {
+      const long = text.length > (deps.debounceAbove ?? 50_000);
+      const names = long ? 0 : groupNames(text);
+      if (long || names > (deps.debounceNamesAbove ?? 20_000)) {
+        // The costlier the parse, the longer the pause it waits for (up to 1.5 s for a million names),
+        // so that a hesitation while typing does not freeze the editor.
+        const delay = Math.max(deps.debounceMs ?? 300, Math.min(1500, names / 1000));
         timer = setTimeout(() => {
           timer = null;
           get().parseNow();
-        }, deps.debounceMs ?? 300);
+        }, delay);
       } else get().parseNow();
     },
     parseNow() {
@@ -165,30 +220,39 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(get().cursor, max) });
     },
     loadScenario(text, opts) {
-      const old = get().text;
-      const stash = opts.source !== 'boot' && old !== text && old.trim() !== '' && old !== deps.defaultText;
+      const { text: old, textIsOwn } = get();
+      const stash = opts.source !== 'boot' && textIsOwn && old !== text && old.trim() !== '' && old !== deps.defaultText;
       if (stash) {
-        set({ previousText: old });
-        save(get, KEYS.previous, old);
+        const backups = withBackup(get().backups, old);
+        set({ backups, previousText: backups[0] ?? null });
+        saveBackups(get, backups);
       }
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      set({ text, playing: false, selection: null, expanded: [], openTables: [], loadCount: get().loadCount + 1 });
+      // A restored text is the user's own again; a link's or the gallery's is not, until edited.
+      const own = opts.source === 'restore';
+      set({ text, textIsOwn: own, playing: false, selection: null, expanded: [], openTables: [], loadCount: get().loadCount + 1 });
       save(get, KEYS.text, text);
+      save(get, KEYS.textOwn, own ? '1' : '0');
+      const offered = get().backups.length > 0;
       const r = parseScenario(text);
       if (!r.ok) {
         set({ errors: r.errors });
-        return stash;
+        return offered;
       }
       const max = r.scenario.steps.length;
       const want = opts.step ?? 0;
       set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(want, max) });
       if (want > max) get().notify('warning', `The link asks for step ${want}, but this scenario has ${max} step${max === 1 ? '' : 's'}: showing the last one.`);
-      return stash;
+      return offered;
     },
-    restorePrevious() {
-      const prev = get().previousText;
-      if (prev === null) return;
+    restorePrevious(index = 0) {
+      const prev = get().backups[index];
+      if (prev === undefined) return;
+      // Out of the list first: loadScenario then puts the current text, if the user's own, in front.
+      const rest = get().backups.filter((_, i) => i !== index);
+      set({ backups: rest, previousText: rest[0] ?? null });
+      saveBackups(get, rest);
       get().loadScenario(prev, { source: 'restore' });
     },
   });
@@ -266,8 +330,8 @@ function createUiSlice(kv: KV, deps: StoreDeps): Slice<UiSlice> {
     },
     notify(kind, message, action) {
       const id = nextId++;
-      // One notice per message: the same problem twice is said once.
-      const others = get().notices.filter((n) => n.message !== message);
+      // One notice per message: the same problem twice is said once. One offer to restore, the latest.
+      const others = get().notices.filter((n) => n.message !== message && !(action === 'restore' && n.action === 'restore'));
       set({ notices: [...others, action ? { id, kind, message, action } : { id, kind, message }] });
       return id;
     },
@@ -290,7 +354,13 @@ export function createExplorerStore(deps: StoreDeps = {}): StoreApi<ExplorerStat
   }));
   const saved = deps.embed ? null : kv.get(KEYS.text);
   const initial = saved ?? deps.defaultText ?? '';
-  store.setState({ text: initial });
+  // A saved text is the user's own unless marked as a link's or the gallery's (older versions did not mark).
+  store.setState({ text: initial, textIsOwn: saved !== null && saved !== deps.defaultText && kv.get(KEYS.textOwn) !== '0' });
   store.getState().parseNow();
+  // Offered at every start while a backup exists: a reload (or a crash) must not hide it.
+  const { backups } = store.getState();
+  if (!deps.embed && backups.length > 0 && backups[0] !== initial) {
+    store.getState().notify('info', `Your own earlier text is kept${backups.length > 1 ? ` (with ${backups.length - 1} older one${backups.length > 2 ? 's' : ''})` : ''}: you can bring it back.`, 'restore');
+  }
   return store;
 }
