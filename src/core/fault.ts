@@ -6,7 +6,7 @@
  */
 import { FrameKind, ZERO_PFN } from './frames';
 import type { Machine } from './machine';
-import { anonVmaPrepare, vmaAt, type Mm, type Vma } from './mm';
+import { anonVmaPrepare, isSpecial, vmaAt, type Mm, type SpecialExt, type Vma } from './mm';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -182,6 +182,7 @@ function handlePteFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: n
   const pteIdx = indexAt(vpn, 0);
   const pte = ptes && !isNone(ptes, pteIdx) ? materialize(ptes, pteIdx) : null;
   if (!pte) {
+    if (isSpecial(vma)) return specialMappingFault(ctx, mm, vma, pmdTable, vpn);
     if (vma.shmem) return doFault(ctx, mm, vma, pmdTable, vpn, access);
     return doAnonymousPage(ctx, mm, vma, pmdTable, vpn, access);
   }
@@ -221,6 +222,26 @@ function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: 
   setSingle(ptes, i, pfn, flags, null);
   m.frames.exclusive.set(pfn, pfn + 1, true);
   m.mapData(ptes.mm as RssHolder, FrameKind.Anon, pfn, 1);
+  return 'ok';
+}
+
+/**
+ * A read or fetch of [vvar], [vvar_vclock] or [vdso] (their VMAs are not
+ * writable, so a write never gets here): the page is one of the kernel's.
+ * vvar_fault() → vmf_insert_pfn() makes a special PTE (pte_mkspecial()); the
+ * vDSO's fault handler returns its image page and finish_fault() maps it.
+ * Neither allocates a data page. (The vDSO page would count as MM_FILEPAGES,
+ * which the model does not show.)
+ */
+function specialMappingFault(ctx: FaultCtx, mm: Mm, vma: Vma & { ext: SpecialExt }, pmdTable: Table, vpn: number): FaultResult {
+  const { m } = ctx;
+  m.ev.emit(vma.ext.pfnmap ? 'vvar_fault' : 'vdso_fault', () => `${vma.name ?? 'special mapping'}: one of the kernel's pages`);
+  if (vma.ext.sigbus?.includes(vpn - vma.start)) return 'SIGBUS';
+  const ptes = pteAlloc(m, mm, pmdTable, vpn);
+  if (!ptes) return 'OOM';
+  const pfn = vma.ext.pfn0 + (vpn - vma.start);
+  setSingle(ptes, indexAt(vpn, 0), pfn, vmPageProt(vma.flags) | (vma.ext.pfnmap ? _PAGE_SPECIAL : 0), null);
+  m.mapData(ptes.mm as RssHolder, FrameKind.Kernel, pfn, 1);
   return 'ok';
 }
 

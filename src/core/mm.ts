@@ -33,8 +33,28 @@ export interface Vma {
    * the VMA may not hand it to a neighbour in a merge (vma_had_uncowed_parents()).
    */
   anonForked?: boolean;
-  /** Extra behaviour attached by a kernel variant (mshare, msharefs, hugetlb). */
+  /** Extra behaviour attached by a kernel variant (mshare, msharefs, hugetlb), or a special mapping. */
   ext?: VmaExt;
+  /** The name /proc/PID/maps shows: [vvar], [vvar_vclock], [vdso], [stack]. */
+  name?: string;
+}
+
+/**
+ * A special mapping (_install_special_mapping(), mm/mmap.c): its pages are the
+ * kernel's, handed out by its fault handler (vvar_fault() inserts PFNs,
+ * vdso_fault() the vDSO image's pages). `pfn0` is the frame of its first page.
+ */
+export interface SpecialExt extends VmaExt {
+  readonly kind: 'special';
+  readonly pfn0: number;
+  /** VM_PFNMAP (the vvar pages: vmf_insert_pfn() makes special PTEs). */
+  readonly pfnmap: boolean;
+  /** Page offsets with nothing behind them: the fault handler returns VM_FAULT_SIGBUS. */
+  readonly sigbus?: readonly number[];
+}
+
+export function isSpecial(v: Vma): v is Vma & { ext: SpecialExt } {
+  return v.ext?.kind === 'special';
 }
 
 /** Opaque to the mainline core; the mshare models keep their state here. */

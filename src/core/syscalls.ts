@@ -5,12 +5,13 @@
  * exit_mmap(). Errors are the errno values Linux returns for the same call.
  */
 import type { Machine } from './machine';
-import { detachVmas, findVmaIndex, insertVma, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type Vma } from './mm';
+import { detachVmas, findVmaIndex, insertVma, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type SpecialExt, type Vma } from './mm';
 import {
   DEFAULT_MAP_WINDOW_VPN,
   MMAP_MIN_ADDR_VPN,
   VM_ACCOUNT,
   VM_EXEC,
+  VM_GROWSDOWN,
   VM_HUGETLB,
   VM_MAYSHARE,
   VM_READ,
@@ -104,6 +105,59 @@ export function unmappedAreaTopdownAligned(mm: Mm, pages: number, high: number, 
   return null;
 }
 
+/**
+ * __thp_get_unmapped_area() (mm/huge_memory.c) with off = 0 (anonymous memory):
+ * search for len + PMD_SIZE, then
+ *   off_sub = (off - ret) & (size - 1);
+ *   if (mm_flags_test(MMF_TOPDOWN, current->mm) && !off_sub) return ret + size;
+ *   ret += off_sub;
+ * Either way the result is the highest 2 MiB-aligned start that fits in the gap
+ * the padded search found (an aligned ret is moved up by a whole 2 MiB, not kept).
+ */
+export function thpGetUnmappedArea(mm: Mm, pages: number): number | null {
+  const ret = unmappedAreaTopdown(mm, pages + HUGE_PAGES, mm.mmapBase);
+  if (ret === null) return null;
+  const offSub = (HUGE_PAGES - (ret % HUGE_PAGES)) % HUGE_PAGES;
+  return offSub === 0 ? ret + HUGE_PAGES : ret + offSub;
+}
+
+/**
+ * What execve() leaves at the top of every process's address space, with ASLR
+ * off (personality(ADDR_NO_RANDOMIZE)), as /proc/PID/maps shows on this
+ * machine's 6.18 for a small static binary:
+ *   7ffff7ff7000-7ffff7ffb000 r--p  [vvar]         (4 pages)
+ *   7ffff7ffb000-7ffff7ffd000 r--p  [vvar_vclock]  (2 pages)
+ *   7ffff7ffd000-7ffff7fff000 r-xp  [vdso]         (2 pages)
+ *   7ffffffde000-7ffffffff000 rw-p  [stack]        (33 pages: 128 KiB of
+ *     setup_arg_pages()'s stack_expand plus one page of arguments)
+ * map_vdso() puts the vDSO at mmap_base by get_unmapped_area(), so an mmap
+ * without an address lands below it: the first `mmap auto 12K` at
+ * 0x7ffff7ff4000. Nothing is touched, so no table exists (VmPTE 0); the binary,
+ * its heap and the loader are not modelled (they live in PGD slot 0).
+ */
+export function setupSpecialMappings(m: Machine, mm: Mm): void {
+  const base = mm.mmapBase;
+  // The kernel's own frames (below 0x1000): the vvar data pages, the vclock pages and the vDSO image.
+  // Reading each page on this machine: [vvar] pages 1 and 3 and [vvar_vclock] page 1
+  // raise SIGBUS (their fault handler finds no page: no time namespace, no Hyper-V clock).
+  const special = (start: number, pages: number, flags: number, name: string, pfn0: number, pfnmap: boolean, sigbus?: number[]): Vma => ({
+    start,
+    end: start + pages,
+    flags,
+    pgoff: 0,
+    shmem: null,
+    anonVma: 0,
+    name,
+    ext: { kind: 'special', pfn0, pfnmap, sigbus } as SpecialExt,
+  });
+  insertVma(mm, special(base - 8, 4, VM_READ, '[vvar]', 0x200, true, [1, 3]));
+  insertVma(mm, special(base - 4, 2, VM_READ, '[vvar_vclock]', 0x204, true, [1]));
+  insertVma(mm, special(base - 2, 2, VM_READ | VM_EXEC, '[vdso]', 0x206, false));
+  const top = DEFAULT_MAP_WINDOW_VPN;
+  insertVma(mm, { start: top - 33, end: top, flags: VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT, pgoff: top - 33, shmem: null, anonVma: 0, name: '[stack]' });
+  m.ev.emit('map_vdso', `[vvar], [vvar_vclock], [vdso] at ${hexAddr(addrOf(base - 8))}-${hexAddr(addrOf(base))} and [stack] below ${hexAddr(addrOf(top))}, as execve() leaves them; nothing touched, no page tables`);
+}
+
 export interface MmapArgs {
   addr: bigint | 'auto';
   len: bigint;
@@ -128,6 +182,7 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
   const taskSize = taskSizeVpn(mm.paging);
   if (pages > taskSize) return err('ENOMEM', 'longer than the address space');
   const fixed = (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
+  const shared = type !== MAP_PRIVATE;
   let start: number;
   if (fixed) {
     if (a.addr === 'auto') return err('EINVAL', 'MAP_FIXED needs an address');
@@ -149,12 +204,13 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
     }
     if (found !== null && huge && found % HUGE_PAGES) found = null;
     if (found === null && huge) found = unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, HUGE_PAGES);
-    // __get_unmapped_area(): anonymous memory with no hint and a length that is a
-    // multiple of PMD_SIZE is THP aligned (thp_get_unmapped_area_vmflags()): ask
-    // for 2 MiB more, then round the start up.
-    if (found === null && (a.addr === 'auto' || a.addr === 0n) && pages % HUGE_PAGES === 0) {
-      const padded = unmappedAreaTopdown(mm, pages + HUGE_PAGES, mm.mmapBase);
-      if (padded !== null) found = Math.ceil(padded / HUGE_PAGES) * HUGE_PAGES;
+    // __get_unmapped_area(): *private* anonymous memory with no hint and a length
+    // that is a multiple of PMD_SIZE is THP aligned (thp_get_unmapped_area_vmflags()).
+    // MAP_SHARED|MAP_ANONYMOUS goes to shmem_get_unmapped_area() instead, which
+    // aligns nothing while shmem THP is "never" (as on this kernel: measured, a
+    // 2 MiB shared mapping lands at 0x7ffff7df6000 after a 4 KiB one).
+    if (found === null && !shared && (a.addr === 'auto' || a.addr === 0n) && pages % HUGE_PAGES === 0) {
+      found = thpGetUnmappedArea(mm, pages);
     }
     if (found === null) found = unmappedAreaTopdown(mm, pages, mm.mmapBase);
     if (found === null) return err('ENOMEM', 'no free range large enough');
@@ -164,7 +220,6 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
     m.ev.emit('do_vmi_munmap', 'MAP_FIXED replaces what was mapped there');
     unmapRange(ctx, mm, start, start + pages);
   }
-  const shared = type !== MAP_PRIVATE;
   const vma: Vma = {
     start,
     end: start + pages,
@@ -189,8 +244,9 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
     m.ev.emit('shmem_zero_setup', 'shared anonymous memory is backed by a shmem file');
   }
   insertVma(mm, vma);
+  const end = vma.end; // a merge with the next VMA moves vma.end
   const merged = mergeAround(mm, vma);
-  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(vma.start))}-${hexAddr(addrOf(vma.end))}${merged !== vma || merged.end !== vma.end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`);
+  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(start))}-${hexAddr(addrOf(end))}${merged.start !== start || merged.end !== end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`);
   // mm_populate() covers the range asked for, not the VMA it merged into.
   if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(merged, start, start + pages);
   return ok(addrOf(start));
