@@ -49,3 +49,20 @@ describe('THP alignment of mmap without an address (issue 15, item 1)', () => {
     expect(r.steps[3]?.pgtables_bytes.A).toBe(16384);
   });
 });
+
+describe('a VMA between two neighbours with different anon_vmas merges with prev only (issue 15, item 2)', () => {
+  // can_vma_merge_right(): "if (!can_merge_left) return true; … return are_anon_vmas_compatible(prev, next);"
+  // Measured (VmPTE less the driver's own 28 KiB): 16 KiB after the touch, 12 KiB after the madvise,
+  // on both paths; /proc/PID/maps shows 10000000000-10000200000 and 10000200000-10000300000.
+  const tail = 'A: write 1T "x"\nA: write 1T+2M "x"\n';
+  const after = 'A: touch 1T 2M write\nA: madvise 1T 2M MADV_DONTNEED\n';
+  it('mmap of the middle: [1T, 1T+2M) is one VMA, so MADV_DONTNEED reclaims its PTE page', () => {
+    const r = run(`spawn A\nA: mmap 1T 1M rw private anon fixed\nA: mmap 1T+2M 1M rw private anon fixed\n${tail}A: mmap 1T+1M 1M rw private anon fixed\n${after}`);
+    expect(r.steps[5]?.events.find((e) => e.fn === 'mmap_region')?.detail).toBe('VMA 0x10000100000-0x10000200000, merged into 0x10000000000-0x10000200000');
+    expect(r.steps.slice(-2).map((s) => s.pgtables_bytes.A)).toEqual([16384, 12288]);
+  });
+  it('mprotect r → rw of the middle: the same', () => {
+    const r = run(`spawn A\nA: mmap 1T 1M rw private anon fixed\nA: mmap 1T+1M 1M r private anon fixed\nA: mmap 1T+2M 1M rw private anon fixed\n${tail}A: mprotect 1T+1M 1M rw\n${after}`);
+    expect(r.steps.slice(-2).map((s) => s.pgtables_bytes.A)).toEqual([16384, 12288]);
+  });
+});
