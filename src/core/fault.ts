@@ -269,7 +269,7 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
       if (entryAt(ptes, j)) continue;
       const pfn = shmem.pfnAt(index + (j - pteOff));
       if (pfn === null) continue;
-      setSingle(ptes, j, pfn, prot, null);
+      setSingle(ptes, j, pfn, readFaultFlags(prot, shmem, index + (j - pteOff)), null);
       m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
       mapped++;
     }
@@ -281,12 +281,19 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
   const pfn = had !== null ? had : shmem.addPage(m.frames, index);
   if (pfn === null) return 'OOM';
   m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
-  let flags = prot;
+  let flags = readFaultFlags(prot, shmem, index);
   if (write && vma.flags & VM_WRITE) flags = pteMkwriteDirty(flags);
+  // do_shared_fault() → fault_dirty_shared_page(): the folio is dirty from now on.
+  if (write && shared) shmem.markDirty(index, index + 1);
   m.ev.emit('finish_fault');
   setSingle(ptes, indexAt(vpn, 0), pfn, flags, null);
   m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
   return 'ok';
+}
+
+/** set_pte_range() for a read fault: "else if (pte_write(entry) && folio_test_dirty(folio)) entry = pte_mkdirty(entry);" */
+function readFaultFlags(prot: number, shmem: Shmem, index: number): number {
+  return prot & _PAGE_RW && shmem.isDirty(index) ? prot | _PAGE_DIRTY : prot;
 }
 
 function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): FaultResult {
@@ -296,6 +303,11 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   // wp_page_reuse() and wp_page_shared(): pte_mkyoung(), then maybe_mkwrite(pte_mkdirty()).
   if (vma.flags & VM_SHARED) {
     m.ev.emit('wp_page_shared', 'a shared page: make the PTE writable');
+    // fault_dirty_shared_page(): the folio is dirty.
+    if (vma.shmem && !(vma.flags & VM_HUGETLB)) {
+      const index = vma.pgoff + (entryVpn(ptes, pte.start) - vma.start);
+      ctx.shmemOf(vma).markDirty(index, index + 1);
+    }
     setEntry(ptes, pte, pte.pfn, pteMkwriteDirty(pte.flags | _PAGE_ACCESSED));
     return 'ok';
   }

@@ -252,6 +252,16 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
   return ok(addrOf(start));
 }
 
+/** zap's callback for a shmem VMA: PTEs with D set make their folios dirty. */
+function dirtyFolios(ctx: VmCtx, v: Vma, delta: number): ((vpn: number, pages: number) => void) | undefined {
+  const sh = v.shmem && !(v.flags & VM_HUGETLB) ? ctx.shmems.get(v.shmem.id) : undefined;
+  if (!sh) return undefined;
+  return (vpn, pages) => {
+    const i = v.pgoff + (vpn - delta - v.start);
+    sh.markDirty(i, i + pages);
+  };
+}
+
 /** Drop a VMA's reference to its backing object. */
 export function releaseVma(ctx: VmCtx, vma: Vma): void {
   if (vma.shmem) releaseShmem(ctx, vma.shmem.id);
@@ -290,7 +300,7 @@ function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
     if (h === 'skip') continue;
     keep.push(v);
     if (h === 'unlinked') continue;
-    pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false }).pages;
+    pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false, dirty: dirtyFolios(ctx, v, 0) }).pages;
   }
   ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
   return keep;
@@ -379,7 +389,7 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
     const tgt = ctx.vmaTarget?.(v) ?? { mm, delta: 0 };
     const lo = Math.max(r.a, v.start) + tgt.delta;
     const hi = Math.min(r.b, v.end) + tgt.delta;
-    const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true });
+    const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true, dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined });
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
   }
