@@ -66,3 +66,41 @@ describe('a VMA between two neighbours with different anon_vmas merges with prev
     expect(r.steps.slice(-2).map((s) => s.pgtables_bytes.A)).toEqual([16384, 12288]);
   });
 });
+
+describe('hints (issue 15, items 7 and 6)', () => {
+  it('an unaligned hint is rounded down; one below 64 KiB is raised to mmap_min_addr', () => {
+    // Measured (root and nobody alike): 0x10000000123 → 0x10000000000; 0x1000 → 0x10000;
+    // 0x8000 (→ 0x10000, now taken) → top-down; 0x10000000fff (→ 0x10000000000, taken) → top-down;
+    // MAP_FIXED at 0x1000 works (the sysctl reads 4096).
+    const r = run(
+      [
+        'spawn A',
+        'A: mmap 0x10000000123 4K rw private anon',
+        'A: mmap 0x1000 4K rw private anon',
+        'A: mmap 0x8000 4K rw private anon',
+        'A: mmap 0x10000000fff 4K rw private anon',
+        'A: mmap 0x2000 4K rw private anon fixed',
+      ].join('\n') + '\n',
+    );
+    expect(values(r).slice(1)).toEqual(['0x10000000000', '0x10000', '0x7ffff7ff6000', '0x7ffff7ff5000', '0x2000']);
+  });
+
+  it('a hint next to [stack] keeps stack_guard_gap (1 MiB) free, as vm_start_gap() does', () => {
+    // [stack] starts at 0x7ffffffde000; 0x7fffffedd000 + 4K ends 1 MiB + 4K below it.
+    const r = run('spawn A\nA: mmap 0x7fffffede000 4K rw private anon\nA: mmap 0x7fffffedd000 4K rw private anon\n');
+    expect(values(r).slice(1)).toEqual(['0x7ffff7ff6000', '0x7fffffedd000']);
+  });
+
+  it('5-level: a hint above 47 bits that is taken falls back from the top of the 56-bit space', () => {
+    // arch_get_unmapped_area_topdown(): high_limit = mmap_base + TASK_SIZE_MAX - DEFAULT_MAP_WINDOW
+    // = 0x7ffff7fff000 + 0xfffffffffff000 - 0x7ffffffff000 = 0xfffffff7fff000.
+    const r = run('paging 5\nspawn A\nA: mmap 0x4000000000000 1M rw private anon\nA: mmap 0x4000000000000 1M rw private anon\nA: mmap 0x7ffffffff000 8K rw private anon\n');
+    // The last hint crosses DEFAULT_MAP_WINDOW (mmap_address_hint_valid() is false) and is not above it: 47-bit search.
+    expect(values(r).slice(1)).toEqual(['0x4000000000000', '0xfffffff7eff000', '0x7ffff7ff5000']);
+  });
+
+  it('4-level: a hint above 47 bits is invalid and the search stays below mmap_base', () => {
+    const r = run('spawn A\nA: mmap 0x4000000000000 1M rw private anon\n');
+    expect(values(r)[1]).toBe('0x7ffff7ef7000');
+  });
+});

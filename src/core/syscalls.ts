@@ -77,6 +77,23 @@ function isFree(mm: Mm, a: number, b: number): boolean {
 }
 
 /**
+ * The mmap_min_addr that get_unmapped_area() works with: security/min_addr.c
+ * takes the larger of the sysctl (4096 here, what /proc/sys/vm/mmap_min_addr
+ * shows) and CONFIG_LSM_MMAP_MIN_ADDR (65536 on this kernel). Measured: a
+ * hint of 0x1000 gives 0x10000. MAP_FIXED is checked against the sysctl only
+ * (cap_mmap_addr(); no LSM here enforces the larger one): MAP_FIXED at 0x1000 works.
+ */
+export const MMAP_MIN_ADDR_LSM_VPN = 65536 / 4096;
+
+/** stack_guard_gap: 256 pages kept free below a VM_GROWSDOWN VMA (vm_start_gap()). */
+const STACK_GUARD_GAP = 256;
+
+/** vm_start_gap(): where a VMA's start counts as being, for placement. */
+function vmStartGap(v: Vma): number {
+  return v.flags & VM_GROWSDOWN ? Math.max(0, v.start - STACK_GUARD_GAP) : v.start;
+}
+
+/**
  * vm_unmapped_area() top-down: the highest gap of `pages` below `high`,
  * above mmap_min_addr.
  */
@@ -84,8 +101,8 @@ export function unmappedAreaTopdown(mm: Mm, pages: number, high: number): number
   let top = high;
   for (let i = findVmaIndex(mm, high) - 1; i >= -1; i--) {
     const v = i >= 0 ? (mm.vmas[i] as Vma) : undefined;
-    const lowEnd = v ? v.end : MMAP_MIN_ADDR_VPN;
-    const gapTop = Math.min(top, i + 1 < mm.vmas.length ? (mm.vmas[i + 1] as Vma).start : top);
+    const lowEnd = v ? v.end : MMAP_MIN_ADDR_LSM_VPN;
+    const gapTop = Math.min(top, i + 1 < mm.vmas.length ? vmStartGap(mm.vmas[i + 1] as Vma) : top);
     if (gapTop - lowEnd >= pages) return gapTop - pages;
     if (v) top = v.start;
   }
@@ -97,7 +114,7 @@ export function unmappedAreaTopdownAligned(mm: Mm, pages: number, high: number, 
   let top = high;
   for (let i = findVmaIndex(mm, high) - 1; i >= -1; i--) {
     const v = i >= 0 ? (mm.vmas[i] as Vma) : undefined;
-    const lowEnd = v ? v.end : MMAP_MIN_ADDR_VPN;
+    const lowEnd = v ? v.end : MMAP_MIN_ADDR_LSM_VPN;
     const start = Math.floor((top - pages) / align) * align;
     if (start >= lowEnd && start >= 0) return start;
     if (v) top = Math.min(top, v.start);
@@ -158,6 +175,15 @@ export function setupSpecialMappings(m: Machine, mm: Mm): void {
   m.ev.emit('map_vdso', `[vvar], [vvar_vclock], [vdso] at ${hexAddr(addrOf(base - 8))}-${hexAddr(addrOf(base))} and [stack] below ${hexAddr(addrOf(top))}, as execve() leaves them; nothing touched, no page tables`);
 }
 
+/**
+ * mmap_address_hint_valid() (arch/x86/mm/mmap.c): inside TASK_SIZE, and not
+ * crossing DEFAULT_MAP_WINDOW ("(addr > DEFAULT_MAP_WINDOW) == (addr + len > DEFAULT_MAP_WINDOW)").
+ */
+function hintValid(hint: number, pages: number, taskSize: number): boolean {
+  if (taskSize - pages < hint) return false;
+  return hint > DEFAULT_MAP_WINDOW_VPN === hint + pages > DEFAULT_MAP_WINDOW_VPN;
+}
+
 export interface MmapArgs {
   addr: bigint | 'auto';
   len: bigint;
@@ -195,24 +221,33 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
       return err('EEXIST', 'MAP_FIXED_NOREPLACE: the range is already mapped');
     }
   } else {
-    // get_unmapped_area(): a free hint is taken as is; else top-down below mmap_base.
+    // do_mmap(): round_hint_to_min(): "hint &= PAGE_MASK", and a non-null hint below
+    // mmap_min_addr becomes PAGE_ALIGN(mmap_min_addr) (measured: 0x10000000123 gives
+    // 0x10000000000, and 0x1000 gives 0x10000).
+    let hint = a.addr === 'auto' ? 0 : Number(a.addr >> 12n);
+    if (hint !== 0 && hint < MMAP_MIN_ADDR_LSM_VPN) hint = MMAP_MIN_ADDR_LSM_VPN;
+    // arch_get_unmapped_area_topdown() (arch/x86/kernel/sys_x86_64.c): a valid hint
+    // whose range is free (up to vm_start_gap() of the next VMA) is taken as is; else
+    // top-down below mmap_base, and "if (addr > DEFAULT_MAP_WINDOW …)
+    // info.high_limit += TASK_SIZE_MAX - DEFAULT_MAP_WINDOW": a hint above 47 bits
+    // that could not be taken still searches the whole 5-level space from its top.
     let found: number | null = null;
-    if (a.addr !== 'auto' && a.addr !== 0n) {
-      const hint = Number((a.addr + 4095n) >> 12n);
-      const limit = hint > DEFAULT_MAP_WINDOW_VPN ? taskSize : DEFAULT_MAP_WINDOW_VPN;
-      if (hint >= MMAP_MIN_ADDR_VPN && hint + pages <= limit && isFree(mm, hint, hint + pages)) found = hint;
+    if (hint !== 0 && hintValid(hint, pages, taskSize)) {
+      const next = mm.vmas[findVmaIndex(mm, hint)];
+      if (!next || hint + pages <= vmStartGap(next)) found = hint;
     }
+    const high = mm.mmapBase + (hint > DEFAULT_MAP_WINDOW_VPN ? taskSize - DEFAULT_MAP_WINDOW_VPN : 0);
     if (found !== null && huge && found % HUGE_PAGES) found = null;
-    if (found === null && huge) found = unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, HUGE_PAGES);
+    if (found === null && huge) found = unmappedAreaTopdownAligned(mm, pages, high, HUGE_PAGES);
     // __get_unmapped_area(): *private* anonymous memory with no hint and a length
     // that is a multiple of PMD_SIZE is THP aligned (thp_get_unmapped_area_vmflags()).
     // MAP_SHARED|MAP_ANONYMOUS goes to shmem_get_unmapped_area() instead, which
     // aligns nothing while shmem THP is "never" (as on this kernel: measured, a
     // 2 MiB shared mapping lands at 0x7ffff7df6000 after a 4 KiB one).
-    if (found === null && !shared && (a.addr === 'auto' || a.addr === 0n) && pages % HUGE_PAGES === 0) {
+    if (found === null && !shared && hint === 0 && pages % HUGE_PAGES === 0) {
       found = thpGetUnmappedArea(mm, pages);
     }
-    if (found === null) found = unmappedAreaTopdown(mm, pages, mm.mmapBase);
+    if (found === null) found = unmappedAreaTopdown(mm, pages, high);
     if (found === null) return err('ENOMEM', 'no free range large enough');
     start = found;
   }
