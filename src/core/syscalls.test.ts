@@ -104,3 +104,25 @@ describe('hints (issue 15, items 7 and 6)', () => {
     expect(values(r)[1]).toBe('0x7ffff7ef7000');
   });
 });
+
+describe('hugetlb alignment (issue 15, item 5)', () => {
+  // Measured with 4 huge pages reserved for the run: mprotect(1T, 4K) and mprotect(1T+1M, 1M) of a
+  // 4 MiB MAP_SHARED|MAP_HUGETLB mapping are EINVAL, mprotect(1T, 2M) works; MADV_DONTNEED from
+  // 1T+4K is EINVAL, from 1T over 3M works (and zaps only the first huge page: the end is aligned down).
+  const head = 'spawn A\nA: mmap 1T 4M rw shared anon hugetlb fixed\nA: touch 1T 4M write\n';
+  it('mprotect that would split a hugetlb VMA off a 2 MiB boundary is EINVAL (hugetlb_vm_op_split())', () => {
+    const r = run(`${head}A: mprotect 1T 4K r\nA: mprotect 1T+1M 1M r\nA: mprotect 1T 2M r\n`);
+    expect(values(r).slice(3)).toEqual(['EINVAL', 'EINVAL', undefined]);
+  });
+  it('MADV_DONTNEED: an unaligned start is EINVAL, the end is aligned down', () => {
+    const r = run(`${head}A: madvise 1T+4K 2M MADV_DONTNEED\nA: madvise 1T 3M MADV_DONTNEED\nA: translate 1T\nA: translate 1T+2M\n`);
+    expect(values(r)[3]).toBe('EINVAL');
+    expect(r.steps[4]?.outcome.kind).toBe('ok');
+    expect(r.steps[5]?.walk?.pfn).toBeNull();
+    expect(r.steps[6]?.walk?.pfn).not.toBeNull();
+  });
+  it('MADV_DONTNEED of [vvar] is EINVAL (VM_PFNMAP is forbidden)', () => {
+    const r = run('spawn A\nA: madvise 0x7ffff7ff7000 4K MADV_DONTNEED\nA: madvise 0x7ffff7ffd000 8K MADV_DONTNEED\n');
+    expect(values(r).slice(1)).toEqual(['EINVAL', undefined]);
+  });
+});

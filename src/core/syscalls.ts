@@ -5,7 +5,7 @@
  * exit_mmap(). Errors are the errno values Linux returns for the same call.
  */
 import type { Machine } from './machine';
-import { detachVmas, findVmaIndex, insertVma, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type SpecialExt, type Vma } from './mm';
+import { detachVmas, findVmaIndex, insertVma, isSpecial, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type SpecialExt, type Vma } from './mm';
 import {
   DEFAULT_MAP_WINDOW_VPN,
   MMAP_MIN_ADDR_VPN,
@@ -383,6 +383,10 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
       at = Math.min(r.b, here.end);
       continue;
     }
+    // __split_vma() → hugetlb_vm_op_split(): a hugetlb VMA splits only at a huge page boundary.
+    if (here.flags & VM_HUGETLB && ((at > here.start && at % HUGE_PAGES) || (r.b < here.end && r.b % HUGE_PAGES))) {
+      return err('EINVAL', 'a hugetlb mapping can only be split at a 2 MiB boundary (hugetlb_vm_op_split())');
+    }
     splitVmaAt(mm, at);
     splitVmaAt(mm, Math.min(r.b, (vmaAt(mm, at) as Vma).end));
     const vma = vmaAt(mm, at) as Vma;
@@ -421,9 +425,18 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
   let hole = false;
   for (const v of vmasIn(mm, r.a, r.b)) {
     if (v.start > at) hole = true;
+    // madvise_dontneed_free_valid_vma(): VM_PFNMAP ([vvar]) is refused; in a hugetlb VMA
+    // the start must be huge-page aligned, and the end is aligned down
+    // ("range->end = ALIGN_DOWN(range->end, huge_page_size(…))").
+    if (isSpecial(v) && v.ext.pfnmap) return err('EINVAL', `${v.name ?? 'the mapping'} is VM_PFNMAP`);
+    let end = Math.min(r.b, v.end);
+    if (v.flags & VM_HUGETLB) {
+      if (Math.max(r.a, v.start) % HUGE_PAGES) return err('EINVAL', 'MADV_DONTNEED of a hugetlb mapping must start at a 2 MiB boundary');
+      end = Math.floor(end / HUGE_PAGES) * HUGE_PAGES;
+    }
     const tgt = ctx.vmaTarget?.(v) ?? { mm, delta: 0 };
     const lo = Math.max(r.a, v.start) + tgt.delta;
-    const hi = Math.min(r.b, v.end) + tgt.delta;
+    const hi = Math.max(lo, end + tgt.delta);
     const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true, dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined });
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
