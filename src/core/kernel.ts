@@ -135,6 +135,10 @@ export class Kernel implements VmCtx, HostCtx {
     return isMsharefs(vma) ? `an mshare region cannot be ${what === 'split' ? 'partly unmapped' : 'mprotected'} (vm_ops->${what === 'split' ? 'may_split' : 'mprotect'} returns -EINVAL)` : undefined;
   }
 
+  freePgtablesHook(mm: Mm, removed: Vma[], floor: number, ceiling: number): boolean {
+    return this.v1?.freePgtables(mm, removed, floor, ceiling) ?? false;
+  }
+
   beforePgdFree(mm: Mm): void {
     this.v1?.beforePgdFree(mm);
   }

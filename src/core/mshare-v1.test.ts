@@ -686,3 +686,46 @@ describe('the scenarios of scenarios/mshare-v1-*.ptx load and hold the invariant
     });
   }
 });
+
+describe('09/14 free_pgtables() and MADV_DONTNEED at another address (issue 15, items 4 and 8)', () => {
+  it('a private VMA gathered with the shared one after it keeps its tables (12 KiB), and they leak at exit', () => {
+    // 09/14: the gathering loop tests "vma->vm_mm == tlb->mm" on the VMA gathered so far, so the
+    // private VMA [0xffffe00000, 1T) takes the shared one in; then "if (vma->vm_mm == tlb->mm)"
+    // is false for the group and free_pgd_range() never runs: PUD + PMD + PTE stay.
+    const p = new Play(`kernel mshare-v1
+spawn A
+A: mmap 1T 512G rw shared anon fixed
+A: mshare "r" 1T 512G O_CREAT|O_RDWR 0600
+A: mmap 0xffffe00000 2M rw private anon fixed
+A: write 0xffffe00000 "x"
+A: munmap 0xffffe00000 2M+512G
+A: exit
+`);
+    p.run(5);
+    const un = p.next();
+    expect(un.pgtables_bytes.A).toBe(12288);
+    expect(un.events.find((e) => e.fn === 'free_pgtables')?.src).toContain('if (vma->vm_mm == tlb->mm)');
+    const exit = p.next();
+    expect(exit.events.find((e) => e.fn === 'check_mm')?.detail).toMatch(/^BUG: non-zero pgtables_bytes on freeing mm: 12 KiB/);
+  });
+
+  it('a guest attached at 2T: MADV_DONTNEED walks the host at 2T, where it has nothing; the shared page stays', () => {
+    const p = new Play(`kernel mshare-v1
+spawn A
+A: mmap 1T 512G rw shared anon fixed
+A: mshare "sga" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600
+A: write 1T+0x1000 "same tables"
+spawn B
+B: mshare "sga" 2T 512G O_RDWR
+B: read 2T+0x1000 11
+B: madvise 2T 2M MADV_DONTNEED
+A: translate 1T+0x1000
+`);
+    p.run(7);
+    const rss = p.host('sga').rssShmem;
+    const m = p.next();
+    expect(m.events.find((e) => e.fn === 'zap_page_range_single')?.detail).toBe('0 pages zapped, 0 PTE pages reclaimed');
+    expect(p.host('sga').rssShmem).toBe(rss);
+    expect(p.next().walk?.pfn).not.toBeNull();
+  });
+});

@@ -17,9 +17,10 @@
 import type { Machine } from './machine';
 import { FrameKind } from './frames';
 import { insertVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
+import { freePgdRange } from './free-pgtables';
 import { __handleMmFault, userAccess, type AccessOutcome, type FaultCtx, type FaultResult } from './fault';
 import { populateThroughHost } from './through-host';
-import { addrOf, entryHex, entrySpan, hexAddr, indexAt } from './paging';
+import { VM_HUGETLB, addrOf, entryHex, entrySpan, hexAddr, indexAt } from './paging';
 import { clearRange, dropLink, entryAt, materialize, recharge, setSingle, type Table } from './table';
 import type { SysResult } from './syscalls';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
@@ -49,6 +50,9 @@ export interface MshareV1Ext extends VmaExt {
 }
 
 const SRC = 'mm/mshare.c, mshare v1 08/14';
+const SRC09 = 'mm/memory.c, mshare v1 09/14';
+/** PMD_SIZE in pages. */
+const PMD_PAGES = 512;
 
 /** The host side every variant needs from the kernel. */
 export interface HostCtx extends FaultCtx {
@@ -282,10 +286,18 @@ export class MshareV1 {
     return populateThroughHost(this.k, mm, info.mm, info.mm.mmapBase - vma.start, this.pgdirPages, a, b, write);
   }
 
-  /** MADV_DONTNEED and friends act on vma->vm_mm, which is the host for a shared VMA. */
+  /**
+   * MADV_DONTNEED acts on vma->vm_mm, which is the host for a shared VMA, and
+   * at the caller's own addresses: nothing in the patch translates them (on
+   * its 5.18 base, zap_page_range() does tlb_gather_mmu(&tlb, vma->vm_mm) and
+   * unmap_page_range() walks pgd_offset(vma->vm_mm, addr) with the guest's
+   * addr). A guest attached where the host's region is (the usual case)
+   * zaps the shared entries; one attached elsewhere walks the host's tables
+   * at an address where the host has none, and zaps nothing.
+   */
   target(vma: Vma): { mm: Mm; delta: number } | undefined {
-    if (!isMshareV1(vma) || vma.ext.info.freed) return undefined;
-    return { mm: vma.ext.info.mm, delta: vma.ext.info.mm.mmapBase - vma.start };
+    if (!isMshareV1(vma) || vma.ext.info.freed || !vma.ext.vmMmIsHost) return undefined;
+    return { mm: vma.ext.info.mm, delta: 0 };
   }
 
   /**
@@ -317,6 +329,45 @@ export class MshareV1 {
   }
 
   /**
+   * free_pgtables() as 09/14 changes it (mm/memory.c on the 5.18 base):
+   *   while (next && next->vm_start <= vma->vm_end + PMD_SIZE
+   *          && !is_vm_hugetlb_page(next)
+   *          && vma->vm_mm == tlb->mm) { vma = next; … }
+   *   if (vma->vm_mm == tlb->mm) free_pgd_range(…);
+   * The loop tests the VMA gathered so far, not `next`: a private VMA is
+   * gathered together with a shared one right after it, the loop stops there,
+   * and the test after it then skips the whole group, the private VMA's
+   * tables with it. They stay (after munmap) or leak (at exit: check_mm()).
+   */
+  freePgtables(mm: Mm, removed: Vma[], floor: number, ceiling: number): boolean {
+    const foreign = (v: Vma): boolean => isMshareV1(v) && v.ext.vmMmIsHost;
+    let k = 0;
+    while (k < removed.length) {
+      const first = removed[k] as Vma;
+      const k0 = k;
+      let vma = first;
+      let next = removed[k + 1];
+      if (!(first.flags & VM_HUGETLB)) {
+        while (next && next.start <= vma.end + PMD_PAGES && !(next.flags & VM_HUGETLB) && !foreign(vma)) {
+          vma = next;
+          k++;
+          next = removed[k + 1];
+        }
+      }
+      if (!foreign(vma)) freePgdRange(this.m, mm, first.start, vma.end, floor, next ? next.start : ceiling);
+      else if (vma !== first) {
+        this.m.ev.emit(
+          'free_pgtables',
+          `${hexAddr(addrOf(first.start))}-${hexAddr(addrOf(vma.end))} was gathered into one call up to a VMA whose vm_mm is the host, so free_pgd_range() is skipped for the whole group: the tables of ${mm.label}'s own VMA${k - k0 === 1 ? '' : 's'} before it are not freed (a leak in the patch)`,
+          `${SRC09}: && vma->vm_mm == tlb->mm) { … } … if (vma->vm_mm == tlb->mm) free_pgd_range(tlb, addr, vma->vm_end, floor, next ? next->vm_start : ceiling);`,
+        );
+      }
+      k++;
+    }
+    return true;
+  }
+
+  /**
    * exit_mmap() is done: PGD entries still pointing into a host's tables are
    * links, not ours. A creator's tables copied at mshare() time were charged
    * to it; Linux's check_mm() reports them ("non-zero pgtables_bytes on
@@ -324,6 +375,14 @@ export class MshareV1 {
    */
   beforePgdFree(mm: Mm): void {
     for (const s of [...mm.pgd.segs]) {
+      if (s.lin === null && s.child && s.child.sharers === 0 && s.child.mm === mm) {
+        // Tables free_pgtables() skipped (above): pgd_free() frees only the PGD page.
+        const before = mm.pgtablesBytes;
+        clearRange(mm.pgd, s.start, s.start + 1);
+        this.m.freeTableTree(s.child);
+        this.m.ev.emit('check_mm', `BUG: non-zero pgtables_bytes on freeing mm: ${(before - mm.pgtablesBytes) / 1024} KiB of ${mm.label}'s tables under PGD entry ${s.start} were never freed (the 09/14 skip); the patch leaks them, the simulator frees them here so the machine stays usable`);
+        continue;
+      }
       if (s.lin !== null || !s.child || s.child.sharers === 0) continue;
       const owner = [...this.regions.values()].find((i) => i.mm.pgd.segs.some((h) => h.lin === null && h.child === s.child));
       if (s.child.mm === mm && owner) {

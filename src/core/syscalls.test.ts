@@ -126,3 +126,12 @@ describe('hugetlb alignment (issue 15, item 5)', () => {
     expect(values(r).slice(1)).toEqual(['EINVAL', undefined]);
   });
 });
+
+describe('special mappings keep the invariants', () => {
+  it('touching [vvar] page 0 and the vDSO, forking and exiting leave a sound machine', async () => {
+    const { Play } = await import('./play.test-helper');
+    const p = new Play('spawn A\nA: touch 0x7ffff7ff7000 4K read\nA: touch 0x7ffff7ffd000 8K read\nA: fork B\nA: exit\nB: exit\n');
+    p.run();
+    expect(p.k.m.frames.used).toBe(0);
+  });
+});

@@ -55,6 +55,12 @@ export interface VmCtx {
    * only free_pgtables() remains.
    */
   unmapHook?(mm: Mm, vma: Vma): 'skip' | 'unlinked' | undefined;
+  /**
+   * A variant's own free_pgtables() over the removed VMAs (skipped ones
+   * included); true when it did the job (mshare v1 09/14 gathers and skips
+   * differently from mainline).
+   */
+  freePgtablesHook?(mm: Mm, removed: Vma[], floor: number, ceiling: number): boolean;
   /** Called by exit_mmap() before the PGD goes: drop links into other mms' tables. */
   beforePgdFree?(mm: Mm): void;
   /** A variant's VMA that refuses to be split or mprotected: the reason, for EINVAL. */
@@ -322,7 +328,7 @@ export function unmapRange(ctx: VmCtx, mm: Mm, a: number, b: number): void {
   const prev = mm.vmas[idx - 1];
   const next = mm.vmas[idx];
   const tables = unmapVmas(ctx, mm, removed);
-  freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
+  if (!ctx.freePgtablesHook?.(mm, removed, prev ? prev.end : 0, next ? next.start : 0)) freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
   for (const v of removed) releaseVma(ctx, v);
 }
 
@@ -437,6 +443,7 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
     const tgt = ctx.vmaTarget?.(v) ?? { mm, delta: 0 };
     const lo = Math.max(r.a, v.start) + tgt.delta;
     const hi = Math.max(lo, end + tgt.delta);
+    if (tgt.mm !== mm) m.ev.emit('unmap_page_range', `vma->vm_mm is ${tgt.mm.label}: its tables are walked at ${hexAddr(addrOf(lo))}-${hexAddr(addrOf(hi))}`);
     const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true, dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined });
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
@@ -452,7 +459,7 @@ export function exitMmap(ctx: VmCtx, mm: Mm): void {
   const all = mm.vmas;
   const tables = unmapVmas(ctx, mm, all);
   mm.vmas = [];
-  freePgtables(m, mm, tables, 0, 0);
+  if (!ctx.freePgtablesHook?.(mm, all, 0, 0)) freePgtables(m, mm, tables, 0, 0);
   for (const v of all) releaseVma(ctx, v);
   ctx.beforePgdFree?.(mm);
   m.frames.release(mm.pgd.pfn, 1);
