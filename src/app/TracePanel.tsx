@@ -57,7 +57,7 @@ export function TracePanel() {
       ) : (
         <ol className="trail">
           {(allFor === report ? report.events : report.events.slice(0, restFor === report ? TRACE_CAP : FIRST_FRAME_EVENTS)).map((e, i) => {
-            const quote = kernel !== 'mainline' ? patchQuote(kernel, e.fn, e.src) : undefined;
+            const quote = patchQuote(kernel, e.fn, e.src);
             return (
               <li key={i} className="event" data-fn={e.fn}>
                 <div className="event-head">
@@ -68,7 +68,7 @@ export function TracePanel() {
                 {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
                 {quote && (
                   <details className="patch">
-                    <summary>Patch lines that ran</summary>
+                    <summary>{/ v\d+ \d+\/\d+$/.test(quote.source) ? 'Patch lines that ran' : 'Kernel lines that ran'}</summary>
                     <pre>{quote.lines.join('\n')}</pre>
                     <p className="source">{quote.source}</p>
                   </details>

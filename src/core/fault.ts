@@ -55,6 +55,8 @@ export interface FaultCtx {
    */
   userFaultHook?: FaultHook;
   shmemOf(vma: Vma): Shmem;
+  /** A variant's quote of the code handle_mm_fault() runs for this VMA (mshare v1's shared-VMA branch). */
+  faultQuote?(vma: Vma): string | undefined;
   /** Every task's mm (huge_pmd_share() searches the file's other mappings). */
   taskMms(): Mm[];
 }
@@ -137,7 +139,7 @@ function touchBits(m: Machine, mm: Mm, vpn: number, access: Access, w: Walk): Wa
 /** handle_mm_fault(): the mshare hook first, then __handle_mm_fault() in the VMA's own mm. */
 export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, access: Access): FaultResult {
   const { m } = ctx;
-  m.ev.emit('handle_mm_fault', () => `${access} fault at ${hexAddr(addrOf(vpn))}`);
+  m.ev.emit('handle_mm_fault', () => `${access} fault at ${hexAddr(addrOf(vpn))}`, ctx.faultQuote?.(vma));
   const hooked = ctx.hook?.(m, mm, vma, vpn, access);
   if (hooked !== undefined) return hooked;
   if (vma.flags & VM_HUGETLB) return hugetlbFault(ctx, mm, vma, vpn, ctx.shmemOf(vma), access);

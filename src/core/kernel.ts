@@ -135,6 +135,10 @@ export class Kernel implements VmCtx, HostCtx {
     return isMsharefs(vma) ? `an mshare region cannot be ${what === 'split' ? 'partly unmapped' : 'mprotected'} (vm_ops->${what === 'split' ? 'may_split' : 'mprotect'} returns -EINVAL)` : undefined;
   }
 
+  faultQuote(vma: Vma): string | undefined {
+    return this.v1?.faultQuote(vma);
+  }
+
   freePgtablesHook(mm: Mm, removed: Vma[], floor: number, ceiling: number): boolean {
     return this.v1?.freePgtables(mm, removed, floor, ceiling) ?? false;
   }

@@ -51,6 +51,14 @@ export interface MshareV1Ext extends VmaExt {
 
 const SRC = 'mm/mshare.c, mshare v1 08/14';
 const SRC09 = 'mm/memory.c, mshare v1 09/14';
+const MEM08 = 'mm/memory.c, mshare v1 08/14';
+/**
+ * A quotation for an event's `src`: "file, patch: line\nline\n…\nline".
+ * Each line is a line of the named patch, verbatim but for its leading
+ * +/space and indentation; consecutive lines are consecutive in the patch, and
+ * a "…" line marks every gap (patch-quotes.test.ts checks all three).
+ */
+export const q = (source: string, ...lines: string[]): string => `${source}: ${lines.join('\n')}`;
 /** PMD_SIZE in pages. */
 const PMD_PAGES = 512;
 
@@ -97,14 +105,14 @@ export class MshareV1 {
     ev.emit('mshare', `"${name}" at ${hexAddr(addr)}, ${len} bytes`);
     if ((addr | len) & (pgdirBytes - 1n)) {
       const why = `addr and len must be multiples of PGDIR_SIZE (${this.m.paging === 5 ? '256 TiB with 5-level paging' : '512 GiB with 4-level paging'})`;
-      ev.emit('EINVAL', why, `${SRC}: if ((addr | len) & (PGDIR_SIZE - 1)) return -EINVAL;`);
+      ev.emit('EINVAL', why, q('mm/mshare.c, mshare v1 01/14', 'if ((addr | len) & (PGDIR_SIZE - 1))', 'return -EINVAL;'));
       return err('EINVAL', why);
     }
     const a = Number(addr >> 12n);
     const n = Number(len >> 12n);
     const existing = this.regions.get(name);
     if (existing && oflag & (O_EXCL | O_CREAT)) {
-      ev.emit('EEXIST', `/sys/fs/mshare/${name} exists`, `${SRC}: if (dentry && (oflag & (O_EXCL|O_CREAT))) { err = -EEXIST;`);
+      ev.emit('EEXIST', `/sys/fs/mshare/${name} exists`, q(SRC, 'if (dentry && (oflag & (O_EXCL|O_CREAT))) {', '…', 'err = -EEXIST;'));
       return err('EEXIST', `/sys/fs/mshare/${name} already exists`);
     }
     const acc = oflag & (O_RDONLY | O_WRONLY | O_RDWR);
@@ -117,18 +125,23 @@ export class MshareV1 {
     const end = a + n;
     const donors = vmasIn(mm, a, end);
     if (donors.length === 0) {
-      ev.emit('EINVAL', 'no VMA in the range to share', `${SRC}: vma = find_vma_intersection(old_mm, addr, end); if (!vma) { err = -EINVAL;`);
+      ev.emit('EINVAL', 'no VMA in the range to share', q(SRC, 'vma = find_vma_intersection(old_mm, addr, end);', 'if (!vma) {', 'err = -EINVAL;'));
       return err('EINVAL', 'nothing is mapped in the range: mshare() shares existing VMAs');
     }
     const first = donors[0] as Vma;
     const last = donors[donors.length - 1] as Vma;
-    if (first.start < a || last.end > end) {
-      ev.emit('EINVAL', 'a VMA crosses the region boundary', `${SRC}: if (vma && vma->vm_start < addr) { err = -EINVAL;`);
+    // The patch checks the end first ("Double check that source VMAs do not extend outside the range").
+    if (last.end > end) {
+      ev.emit('EINVAL', 'a VMA crosses the end of the region', q(SRC, 'vma = find_vma(old_mm, addr + len);', 'if (vma && vma->vm_start < (addr + len)) {', 'err = -EINVAL;'));
+      return err('EINVAL', 'a mapping crosses the region boundary');
+    }
+    if (first.start < a) {
+      ev.emit('EINVAL', 'a VMA crosses the start of the region', q(SRC, 'vma = find_vma(old_mm, addr);', 'if (vma && vma->vm_start < addr) {', 'err = -EINVAL;'));
       return err('EINVAL', 'a mapping crosses the region boundary');
     }
     const host = this.k.newHostMm(`mshare:${name}`, a);
     if (!host) return err('ENOMEM', 'no memory for the host mm');
-    ev.emit('mm_alloc', `host mm for "${name}", mmap_base = ${hexAddr(addrOf(a))}`, `${SRC}: new_mm = mm_alloc(); new_mm->mmap_base = addr; new_mm->task_size = addr + len;`);
+    ev.emit('mm_alloc', `host mm for "${name}", mmap_base = ${hexAddr(addrOf(a))}`, q(SRC, 'new_mm = mm_alloc();', '…', 'new_mm->mmap_base = addr;', 'new_mm->task_size = addr + len;'));
     const info: MshareData = { name, mm: host, creator: mm, flags: acc, mode, refcnt: 1, start: a, pages: n, freed: false };
     for (const v of donors) {
       // The donor VMA is marked shared and points at the host; a duplicate goes into the host mm.
@@ -138,7 +151,7 @@ export class MshareV1 {
       if (dup.shmem) dup.shmem.refs++;
       insertVma(host, dup);
     }
-    ev.emit('vm_area_dup', `${donors.length} VMA${donors.length === 1 ? '' : 's'} marked VM_SHARED_PT and duplicated into the host mm`, `${SRC}: vma->vm_private_data = info; vma->vm_mm = new_mm; vma->vm_flags |= VM_SHARED_PT; new_vma = vm_area_dup(vma); insert_vm_struct(new_mm, new_vma);`);
+    ev.emit('vm_area_dup', `${donors.length} VMA${donors.length === 1 ? '' : 's'} marked VM_SHARED_PT and duplicated into the host mm`, q(SRC, 'vma->vm_private_data = info;', 'vma->vm_mm = new_mm;', 'vma->vm_flags |= VM_SHARED_PT;', 'new_vma = vm_area_dup(vma);', '…', 'err = insert_vm_struct(new_mm, new_vma);'));
     // Copy over current PTEs: the donor's PGD entries become the host's.
     let copied = 0;
     for (let v = a; v < end; v += this.pgdirPages) {
@@ -149,7 +162,7 @@ export class MshareV1 {
       e.child.sharers++;
       copied++;
     }
-    ev.emit('mshare_file_create', `/sys/fs/mshare/${name}, mode 0${((mode & 0o444) | 0o400).toString(8)}; ${copied} PGD entr${copied === 1 ? 'y' : 'ies'} copied to the host`, `${SRC}: *pgd_offset(new_mm, myaddr) = *pgd_offset(old_mm, myaddr);`);
+    ev.emit('mshare_file_create', `/sys/fs/mshare/${name}, mode 0${((mode & 0o444) | 0o400).toString(8)}; ${copied} PGD entr${copied === 1 ? 'y' : 'ies'} copied to the host`, q(SRC, 'err = mshare_file_create(fname, oflag, info);', '…', 'while (myaddr < new_mm->task_size) {', '*pgd_offset(new_mm, myaddr) = *pgd_offset(old_mm, myaddr);'));
     this.regions.set(name, info);
     return { ok: true };
   }
@@ -157,11 +170,11 @@ export class MshareV1 {
   private attach(mm: Mm, info: MshareData, addr: bigint, len: bigint, a: number, n: number, acc: number): SysResult {
     const ev = this.m.ev;
     if (vmasIn(mm, a, a + n).length) {
-      ev.emit('EINVAL', 'the caller already maps part of the range', 'mm/mshare.c v1 13/14: vma = find_vma_intersection(current->mm, addr, end); if (vma) { err = -EINVAL;');
+      ev.emit('EINVAL', 'the caller already maps part of the range', q('mm/mshare.c, mshare v1 10/14', 'vma = find_vma_intersection(current->mm, addr, end);', 'if (vma) {', 'mmap_read_unlock(current->mm);', 'err = -EINVAL;'));
       return err('EINVAL', 'the range overlaps an existing mapping');
     }
     if (acc !== (acc & info.flags)) {
-      ev.emit('EPERM', `asked for ${accName(acc)}, the region was created ${accName(info.flags)}`, 'mm/mshare.c v1 13/14: if (oflag != (oflag & info->flags)) { err = -EPERM;');
+      ev.emit('EPERM', `asked for ${accName(acc)}, the region was created ${accName(info.flags)}`, q('mm/mshare.c, mshare v1 13/14', 'if (oflag != (oflag & info->flags)) {', 'err = -EPERM;'));
       return err('EPERM', `the region was created ${accName(info.flags)}`);
     }
     // O_RDONLY is 0: `oflag & O_RDONLY` is never true, so a read-only attach gets PROT_NONE.
@@ -172,13 +185,13 @@ export class MshareV1 {
     ev.emit(
       'vm_mmap',
       `prot ${prot === 0 ? 'PROT_NONE' : prot === 3 ? 'PROT_READ|PROT_WRITE' : 'PROT_WRITE'}${acc === O_RDONLY ? ' — O_RDONLY is 0, so "oflag & O_RDONLY" is false and nothing is granted' : ''}`,
-      `${SRC}: if (oflag & O_RDONLY) prot |= PROT_READ; else if (oflag & O_WRONLY) prot |= PROT_WRITE; else if (oflag & O_RDWR) prot |= (PROT_READ | PROT_WRITE); mapaddr = vm_mmap(NULL, addr, len, prot, MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, 0);`,
+      q(SRC, 'if (oflag & O_RDONLY)', 'prot |= PROT_READ;', 'else if (oflag & O_WRONLY)', 'prot |= PROT_WRITE;', 'else if (oflag & O_RDWR)', 'prot |= (PROT_READ | PROT_WRITE);', 'mapaddr = vm_mmap(NULL, addr, len, prot,', 'MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, 0);'),
     );
     const r = this.k.mmapIn(mm, addr, len, prot, MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS);
     if (!r.ok) return err('EINVAL', `vm_mmap failed (${r.errno})`);
     info.refcnt++;
     for (const v of vmasIn(mm, a, a + n)) v.ext = { kind: 'mshare-v1', info, vmMmIsHost: true } as MshareV1Ext;
-    ev.emit('refcount_inc', `"${info.name}" refcount ${info.refcnt}; the new VMA is VM_SHARED_PT with vm_mm = the host mm`, `${SRC}: refcount_inc(&info->refcnt); vma->vm_private_data = info; vma->vm_mm = info->mm; vma->vm_flags |= VM_SHARED_PT;`);
+    ev.emit('refcount_inc', `"${info.name}" refcount ${info.refcnt}; the new VMA is VM_SHARED_PT with vm_mm = the host mm`, q(SRC, 'refcount_inc(&info->refcnt);', '…', 'vma->vm_private_data = info;', 'vma->vm_mm = info->mm;', 'vma->vm_flags |= VM_SHARED_PT;'));
     return { ok: true };
   }
 
@@ -188,19 +201,19 @@ export class MshareV1 {
     ev.emit('mshare_unlink', `"${name}"`);
     const info = this.regions.get(name);
     if (!info) {
-      ev.emit('EINVAL', `no /sys/fs/mshare/${name}`, 'mm/mshare.c v1: dentry = d_lookup(...); if (dentry == NULL) { err = -EINVAL;');
+      ev.emit('EINVAL', `no /sys/fs/mshare/${name}: d_lookup() finds no dentry`);
       return err('EINVAL', `there is no region "${name}"`);
     }
     info.refcnt--;
     if (info.refcnt === 0) {
       this.regions.delete(name);
-      ev.emit('refcount_dec_and_test', `last reference to "${name}": the name goes and the host mm is released`, 'mm/mshare.c v1: if (refcount_dec_and_test(&info->refcnt)) { simple_unlink(...); mmput(info->mm); kfree(info); }');
+      ev.emit('refcount_dec_and_test', `last reference to "${name}": the name goes and the host mm is released`, q(SRC, 'if (refcount_dec_and_test(&info->refcnt)) {', 'simple_unlink(d_inode(msharefs_sb->s_root), dentry);', '…', 'mmput(info->mm);', 'kfree(info);'));
       this.freeHost(info);
       return { ok: true };
     }
     ev.emit('refcount_dec_and_test', `"${name}" refcount ${info.refcnt}`);
     if (info.creator !== mm) {
-      ev.emit('vm_munmap', `the caller's view of the region is unmapped; its VMAs have vm_mm = the host mm, so their page tables are skipped (09/14) and its PGD entry keeps pointing at the host's tables`, 'mm/mshare.c v1 10/14: if (info->host_mm != current->mm) vm_munmap(info->mm->mmap_base, tmp);');
+      ev.emit('vm_munmap', `the caller's view of the region is unmapped; its VMAs have vm_mm = the host mm, so their page tables are skipped (09/14) and its PGD entry keeps pointing at the host's tables`, q('mm/mshare.c, mshare v1 11/14', 'tmp = info->mm->task_size - info->mm->mmap_base;', 'if (info->host_mm != current->mm)', 'vm_munmap(info->mm->mmap_base, tmp);'));
       this.k.munmapIn(mm, addrOf(info.mm.mmapBase), addrOf(info.pages));
     }
     return { ok: true };
@@ -225,6 +238,12 @@ export class MshareV1 {
     this.k.teardownHost(info.mm);
   }
 
+  /** handle_mm_fault()'s quote for a fault in a VM_SHARED_PT VMA (and only there): the branch 08/14 adds. */
+  faultQuote(vma: Vma): string | undefined {
+    if (!isMshareV1(vma)) return undefined;
+    return q(MEM08, 'if (unlikely(vma_is_shared(vma))) {', 'ret = find_shared_vma(&vma, &address);', 'if (ret)', 'return ret;');
+  }
+
   /**
    * The seed's hunk of handle_mm_fault(): `if (unlikely(vma_is_shared(vma)))
    * { ret = find_shared_vma(&vma, &address); … }`, then the fault in the host.
@@ -240,7 +259,7 @@ export class MshareV1 {
     }
     const host = info.mm;
     const hostVpn = vpn - vma.start + host.mmapBase;
-    ev.emit('find_shared_vma', `host_addr = ${hexAddr(addrOf(vpn))} - ${hexAddr(addrOf(vma.start))} + ${hexAddr(addrOf(host.mmapBase))} = ${hexAddr(addrOf(hostVpn))}`, `${SRC}: host_addr = *addrp - guest->vm_start + host_mm->mmap_base; pgd = pgd_offset(host_mm, host_addr); guest_pgd = pgd_offset(current->mm, *addrp);`);
+    ev.emit('find_shared_vma', `host_addr = ${hexAddr(addrOf(vpn))} - ${hexAddr(addrOf(vma.start))} + ${hexAddr(addrOf(host.mmapBase))} = ${hexAddr(addrOf(hostVpn))}`, q(SRC, 'host_addr = *addrp - guest->vm_start + host_mm->mmap_base;', 'pgd = pgd_offset(host_mm, host_addr);', 'guest_pgd = pgd_offset(current->mm, *addrp);'));
     const top = this.m.top;
     const hi = indexAt(hostVpn, top);
     const gi = indexAt(vpn, top);
@@ -254,24 +273,24 @@ export class MshareV1 {
         const hostChild = (materialize(host.pgd, hi) as { child: Table }).child;
         setSingle(mm.pgd, gi, he.pfn, he.flags, hostChild);
         hostChild.sharers++;
-        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← host PGD[${hi}] = ${entryHex(he.pfn, he.flags)}: the guest now walks the host's ${this.m.top === 4 ? 'P4D' : 'PUD'} page, pfn 0x${he.pfn.toString(16)}; nothing is charged to ${mm.label}`, `${SRC}: if (!pgd_same(*guest_pgd, *pgd)) { set_pgd(guest_pgd, *pgd);`);
+        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← host PGD[${hi}] = ${entryHex(he.pfn, he.flags)}: the guest now walks the host's ${this.m.top === 4 ? 'P4D' : 'PUD'} page, pfn 0x${he.pfn.toString(16)}; nothing is charged to ${mm.label}`, q(SRC, 'if (!pgd_same(*guest_pgd, *pgd)) {', 'set_pgd(guest_pgd, *pgd);'));
       } else {
         clearRange(mm.pgd, gi, gi + 1);
-        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← the host's empty entry`, `${SRC}: set_pgd(guest_pgd, *pgd);`);
+        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← the host's empty entry`, q(SRC, 'if (!pgd_same(*guest_pgd, *pgd)) {', 'set_pgd(guest_pgd, *pgd);'));
       }
-      ev.emit('VM_FAULT_NOPAGE', 'the access retries', `${SRC}: return VM_FAULT_NOPAGE;`);
+      ev.emit('VM_FAULT_NOPAGE', 'the access retries', q(SRC, 'return VM_FAULT_NOPAGE;'));
       return 'NOPAGE';
     }
-    ev.emit('mmap_read_lock', `${host.label}`, `${SRC}: *addrp = host_addr; mmap_read_lock(host_mm);`);
+    ev.emit('mmap_read_lock', `${host.label}`, q(SRC, '*addrp = host_addr;', 'mmap_read_lock(host_mm);'));
     const hv = vmaAt(host, hostVpn);
-    ev.emit('find_vma', hv ? `host VMA ${hexAddr(addrOf(hv.start))}-${hexAddr(addrOf(hv.end))}` : 'no host VMA here', `${SRC}: vma = find_vma(host_mm, host_addr); if (vma && vma->vm_start > host_addr) vma = NULL;`);
+    ev.emit('find_vma', hv ? `host VMA ${hexAddr(addrOf(hv.start))}-${hexAddr(addrOf(hv.end))}` : 'no host VMA here', q(SRC, 'vma = find_vma(host_mm, host_addr);', '…', 'if (vma && vma->vm_start > host_addr)', 'vma = NULL;'));
     if (!hv) {
       // find_shared_vma() returned holding the host's lock; this early return skips the unlock below.
-      ev.emit('VM_FAULT_SIGSEGV', `a hole in the region: the code returns VM_FAULT_SIGSEGV, though the cover letter promised "Any access to unmapped address will result in SIGBUS"; it returns before the unlock, so ${host.label}'s mmap_lock stays held for read (a leak in the patch)`, 'mm/memory.c (08/14): if (!vma) return VM_FAULT_SIGSEGV;');
+      ev.emit('VM_FAULT_SIGSEGV', `a hole in the region: the code returns VM_FAULT_SIGSEGV, though the cover letter promised "Any access to unmapped address will result in SIGBUS"; it returns before the unlock, so ${host.label}'s mmap_lock stays held for read (a leak in the patch)`, q(MEM08, 'if (!vma)', 'return VM_FAULT_SIGSEGV;'));
       return 'SIGSEGV';
     }
     const r: FaultResult = __handleMmFault(this.k, host, hv, hostVpn, access);
-    ev.emit('mmap_read_unlock', `${host.label}`, 'mm/memory.c (08/14): if (!(ret & VM_FAULT_RETRY)) { mmap_read_unlock(vma->vm_mm); release_mmlock = 0; }');
+    ev.emit('mmap_read_unlock', `${host.label}`, q(MEM08, 'if (!(ret & VM_FAULT_RETRY)) {', 'mmap_read_unlock(vma->vm_mm);', 'release_mmlock = 0;'));
     return r;
   }
 
@@ -359,7 +378,7 @@ export class MshareV1 {
         this.m.ev.emit(
           'free_pgtables',
           `${hexAddr(addrOf(first.start))}-${hexAddr(addrOf(vma.end))} was gathered into one call up to a VMA whose vm_mm is the host, so free_pgd_range() is skipped for the whole group: the tables of ${mm.label}'s own VMA${k - k0 === 1 ? '' : 's'} before it are not freed (a leak in the patch)`,
-          `${SRC09}: && vma->vm_mm == tlb->mm) { … } … if (vma->vm_mm == tlb->mm) free_pgd_range(tlb, addr, vma->vm_end, floor, next ? next->vm_start : ceiling);`,
+          q(SRC09, '&& vma->vm_mm == tlb->mm) {', '…', 'if (vma->vm_mm == tlb->mm)', 'free_pgd_range(tlb, addr, vma->vm_end,', 'floor, next ? next->vm_start : ceiling);'),
         );
       }
       k++;
