@@ -32,7 +32,7 @@ export interface MshareData {
   mm: Mm;
   /** info->host_mm: the creator's mm. */
   creator: Mm;
-  /** info->flags: the creator's access mode (13/14). */
+  /** info->flags: the creator's whole oflag, as 13/14 stores it (O_CREAT and all); the EPERM check only looks at its access bits. */
   flags: number;
   mode: number;
   refcnt: number;
@@ -117,10 +117,10 @@ export class MshareV1 {
     }
     const acc = oflag & (O_RDONLY | O_WRONLY | O_RDWR);
     if (existing) return this.attach(mm, existing, addr, len, a, n, acc);
-    return this.create(mm, name, a, n, acc, mode);
+    return this.create(mm, name, a, n, oflag, mode);
   }
 
-  private create(mm: Mm, name: string, a: number, n: number, acc: number, mode: number): SysResult {
+  private create(mm: Mm, name: string, a: number, n: number, oflag: number, mode: number): SysResult {
     const ev = this.m.ev;
     const end = a + n;
     const donors = vmasIn(mm, a, end);
@@ -142,7 +142,7 @@ export class MshareV1 {
     const host = this.k.newHostMm(`mshare:${name}`, a);
     if (!host) return err('ENOMEM', 'no memory for the host mm');
     ev.emit('mm_alloc', `host mm for "${name}", mmap_base = ${hexAddr(addrOf(a))}`, q(SRC, 'new_mm = mm_alloc();', '…', 'new_mm->mmap_base = addr;', 'new_mm->task_size = addr + len;'));
-    const info: MshareData = { name, mm: host, creator: mm, flags: acc, mode, refcnt: 1, start: a, pages: n, freed: false };
+    const info: MshareData = { name, mm: host, creator: mm, flags: oflag, mode, refcnt: 1, start: a, pages: n, freed: false };
     for (const v of donors) {
       // The donor VMA is marked shared and points at the host; a duplicate goes into the host mm.
       v.ext = { kind: 'mshare-v1', info, vmMmIsHost: true } as MshareV1Ext;
@@ -174,8 +174,8 @@ export class MshareV1 {
       return err('EINVAL', 'the range overlaps an existing mapping');
     }
     if (acc !== (acc & info.flags)) {
-      ev.emit('EPERM', `asked for ${accName(acc)}, the region was created ${accName(info.flags)}`, q('mm/mshare.c, mshare v1 13/14', 'if (oflag != (oflag & info->flags)) {', 'err = -EPERM;'));
-      return err('EPERM', `the region was created ${accName(info.flags)}`);
+      ev.emit('EPERM', `asked for ${accName(acc)}, the region was created ${accName(info.flags & (O_WRONLY | O_RDWR))}`, q('mm/mshare.c, mshare v1 13/14', 'if (oflag != (oflag & info->flags)) {', 'err = -EPERM;'));
+      return err('EPERM', `the region was created ${accName(info.flags & (O_WRONLY | O_RDWR))}`);
     }
     // O_RDONLY is 0: `oflag & O_RDONLY` is never true, so a read-only attach gets PROT_NONE.
     let prot = 0;
