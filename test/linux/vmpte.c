@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -120,8 +121,9 @@ static __attribute__((noreturn)) void task_loop(void)
 			break;
 		}
 		case OP_MMAP: {
-			int flags = MAP_ANONYMOUS | MAP_FIXED |
-				    ((c.arg >> 8) ? MAP_SHARED : MAP_PRIVATE);
+			/* arg: prot | 0x100 shared | 0x200 no MAP_FIXED (ADDR is a hint, 0 = none) */
+			int flags = MAP_ANONYMOUS | ((c.arg & 0x200) ? 0 : MAP_FIXED) |
+				    ((c.arg & 0x100) ? MAP_SHARED : MAP_PRIVATE);
 			void *p = mmap(a, c.len, c.arg & 0xff, flags, -1, 0);
 			if (p == MAP_FAILED) rc = -1; else value = (uint64_t)(uintptr_t)p;
 			break;
@@ -277,8 +279,18 @@ static void find_vdso(void)
 		fclose(f);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/*
+	 * Placement is compared too, so run without address-space randomisation:
+	 * re-exec once under personality(ADDR_NO_RANDOMIZE), as setarch -R does.
+	 */
+	(void)argc;
+	if (!(personality(0xffffffff) & ADDR_NO_RANDOMIZE)) {
+		personality(ADDR_NO_RANDOMIZE);
+		execv("/proc/self/exe", argv);
+		die("execv", "/proc/self/exe");
+	}
 	static char text[1 << 20];
 	size_t len = fread(text, 1, sizeof text - 1, stdin);
 	text[len] = 0;
@@ -392,10 +404,12 @@ int main(void)
 				uint64_t addr = strtoull(w[2], NULL, 0), len = strtoull(w[3], NULL, 0);
 				int op = -1, arg = 0;
 				char share[16] = "";
+				char hint[16] = "";
 				if (!strcmp(w[1], "mmap") && n == 5 &&
-				    sscanf(line, "%*s %*s %*s %*s %*s %15s", share) == 1 &&
+				    sscanf(line, "%*s %*s %*s %*s %*s %15s %15s", share, hint) >= 1 &&
 				    (!strcmp(share, "shared") || !strcmp(share, "private")))
-					op = OP_MMAP, arg = parse_prot(w[4]) | (share[0] == 's' ? 0x100 : 0);
+					op = OP_MMAP, arg = parse_prot(w[4]) | (share[0] == 's' ? 0x100 : 0) |
+						(!strcmp(hint, "hint") ? 0x200 : 0);
 				if (!strcmp(w[1], "munmap") && n == 4) op = OP_MUNMAP;
 				if (!strcmp(w[1], "mprotect") && n == 5) op = OP_MPROTECT, arg = parse_prot(w[4]);
 				if (!strcmp(w[1], "madvise") && n == 5 && !strcmp(w[4], "dontneed")) op = OP_MADVISE;
