@@ -3,7 +3,7 @@ import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
 import { useStepInfo } from './derived';
 import { afterPaint } from './afterPaint';
-import { EXPLAIN, patchQuote } from './explain';
+import { EXPLAIN, isPatchQuote, patchQuote } from './explain';
 import { formatCount } from './format';
 
 /** Events listed before "show all": a group step of 1,500 tasks has thousands. */
@@ -68,7 +68,7 @@ export function TracePanel() {
                 {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
                 {quote && (
                   <details className="patch">
-                    <summary>{/ v\d+ \d+\/\d+$/.test(quote.source) ? 'Patch lines that ran' : 'Kernel lines that ran'}</summary>
+                    <summary>{isPatchQuote(quote) ? 'Patch lines that ran' : 'Kernel lines that ran'}</summary>
                     <pre>{quote.lines.join('\n')}</pre>
                     <p className="source">{quote.source}</p>
                   </details>

@@ -88,10 +88,31 @@ export function patchQuote(_kernel: string, _fn: string, src?: string): PatchQuo
   return srcQuote(src);
 }
 
-/** Parse an event's `src`: the source before the first ": ", then one code line per "\n" ("…" marks a gap). */
+/** Subjects of the patches whose mail was read (the others are named by number only). */
+const SUBJECTS: Record<string, string> = {
+  'v1 08/14': 'mm/mshare: Add basic page table sharing using mshare',
+  'v1 09/14': "mm/mshare: Do not free PTEs for mshare'd PTEs",
+};
+
+/**
+ * Parse an event's `src`: the source before the first ": ", then one code
+ * line per "\n" ("…" marks a gap). A patch's source ("mm/mshare.c, mshare v1
+ * 08/14") is shown with the patch's mail subject, "[PATCH v1 08/14] …".
+ */
 export function srcQuote(src: string | undefined): PatchQuote | undefined {
   if (!src) return undefined;
   const at = src.indexOf(': ');
   if (at < 0) return undefined;
-  return { source: src.slice(0, at), lines: src.slice(at + 2).split('\n') };
+  let source = src.slice(0, at);
+  const m = / (v\d+) (\d+\/\d+)$/.exec(source);
+  if (m) {
+    const key = `${m[1]} ${m[2]}`;
+    source += ` — [PATCH ${key}]${SUBJECTS[key] ? ` ${SUBJECTS[key]}` : ''}`;
+  }
+  return { source, lines: src.slice(at + 2).split('\n') };
+}
+
+/** Is this quote a patch's (not mainline Linux's own source)? */
+export function isPatchQuote(q: PatchQuote): boolean {
+  return q.source.includes('[PATCH ');
 }
