@@ -39,6 +39,8 @@ export interface LinuxStepResult {
   pgtables: Record<string, number>;
   /** Task name -> VmPTE bytes as /proc shows them (for diagnostics). */
   raw: Record<string, number>;
+  /** Task name -> [RssAnon, RssShmem] bytes beyond the task's own footprint. */
+  rss: Record<string, [number, number]>;
 }
 
 export interface LinuxResult {
@@ -135,12 +137,16 @@ export function parseOutput(output: string): LinuxResult {
         : kind === 'errno' ? { kind: 'errno', errno: w[3] ?? '' }
         : kind === 'signal' ? { kind: 'signal', signal: w[3] ?? '' }
         : { kind: 'skipped' };
-      steps.push({ outcome, pgtables: {}, raw: {} });
+      steps.push({ outcome, pgtables: {}, raw: {}, rss: {} });
     } else if (w[0] === 'pte') {
       const cur = steps[steps.length - 1];
       if (!cur) throw new Error(`vmpte: pte line before any step: ${line}`);
       cur.pgtables[w[1]!] = Number(w[2]);
       cur.raw[w[1]!] = Number(w[3]);
+    } else if (w[0] === 'rss') {
+      const cur = steps[steps.length - 1];
+      if (!cur) throw new Error(`vmpte: rss line before any step: ${line}`);
+      cur.rss[w[1]!] = [Number(w[2]), Number(w[3])];
     } else if (w[0] === '#' && w[1] === 'baseline') {
       baselines[w[2]!] = Number(w[6]);
     } else if (w[0] === 'end') {

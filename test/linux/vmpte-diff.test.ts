@@ -14,7 +14,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runScenarioText } from '../../src/scenario/run';
+import { Runner } from '../../src/scenario/run';
+import { parseScenario } from '../../src/scenario/parser';
 import { scenarioArb } from './gen';
 import { buildHarness, linuxUnavailableReason, runOnLinux, scenarioToSteps, type LinuxResult, type LinuxStep } from './kernel';
 
@@ -76,7 +77,28 @@ function kib(r: LinuxResult, step: number): Record<string, number> {
 
 /** The part of a ptx-report/1 report this test reads. */
 interface SimReport {
-  steps: { op: string; outcome: { kind: string; value?: string; errno?: string; signal?: string }; pgtables_bytes: Record<string, number> }[];
+  steps: {
+    op: string;
+    outcome: { kind: string; value?: string; errno?: string; signal?: string };
+    pgtables_bytes: Record<string, number>;
+    /** Task -> [MM_ANONPAGES, MM_SHMEMPAGES] in bytes after the step, every alive task. */
+    rss: Record<string, [number, number]>;
+  }[];
+}
+
+/** The simulator's run, step by step, with each alive task's RSS counters after each step. */
+function simulate(text: string): SimReport {
+  const p = parseScenario(text);
+  if (!p.ok) throw new Error(p.errors.map((e) => e.message).join('\n'));
+  const r = new Runner(p.scenario);
+  const steps: SimReport['steps'] = [];
+  while (!r.finished) {
+    const s = r.step();
+    const rss: Record<string, [number, number]> = {};
+    for (const t of r.kernel.tasks.values()) if (t.mm) rss[t.name] = [t.mm.rssAnon * 4096, t.mm.rssShmem * 4096];
+    steps.push({ op: s.op, outcome: s.outcome, pgtables_bytes: s.pgtables_bytes, rss });
+  }
+  return { steps };
 }
 
 function numbered(text: string, mark?: number): string {
@@ -102,7 +124,7 @@ const sortKeys = (o: Record<string, number>) => JSON.stringify(Object.fromEntrie
  * kernel twice and counts only if it is reproduced.
  */
 function compare(text: string): void {
-  const sim = runScenarioText(text) as unknown as SimReport;
+  const sim = simulate(text);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -139,6 +161,10 @@ function compareOnce(text: string, real: LinuxResult, sim: SimReport): void {
     const a = sortKeys(l.pgtables);
     const b = sortKeys(s.pgtables_bytes);
     if (a !== b) fail(i + 1, `pgtables_bytes: Linux ${a}, simulator ${b}`);
+    // RssAnon and RssShmem beyond each task's own footprint (/proc/PID/status; MM_ANONPAGES, MM_SHMEMPAGES).
+    const ra = JSON.stringify(Object.entries(l.rss).sort());
+    const rb = JSON.stringify(Object.entries(s.rss).sort());
+    if (ra !== rb) fail(i + 1, `[RssAnon, RssShmem] bytes: Linux ${ra}, simulator ${rb}`);
   });
 }
 
@@ -255,7 +281,7 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
     }
 
     it(
-      'random scenarios: every alive task has the same pgtables_bytes after every step',
+      'random scenarios: every alive task has the same pgtables_bytes, RssAnon and RssShmem after every step, and mmap the same address',
       () => {
         // A fixed seed keeps CI deterministic; PTX_LINUX_SEED=random (or a number) explores further.
         const seed = process.env.PTX_LINUX_SEED === 'random' ? undefined : Number(process.env.PTX_LINUX_SEED ?? 20261125);

@@ -151,6 +151,7 @@ struct task {
 	pid_t pid;
 	int pidfd;
 	long base;	/* VmPTE bytes of the task's own footprint */
+	long rbase[2];	/* RssAnon, RssShmem bytes of the task's own footprint */
 };
 static struct task T[MAXT];
 static int ntask;
@@ -166,7 +167,15 @@ static int task_index(const char *name, int create)
 	return ntask++;
 }
 
+static long status_bytes(pid_t pid, const char *field);
+
 static long vmpte_bytes(pid_t pid)
+{
+	return status_bytes(pid, "\nVmPTE:");
+}
+
+/* A "kB" field of /proc/PID/status, in bytes (-1 if absent). */
+static long status_bytes(pid_t pid, const char *field)
 {
 	char path[64], buf[4096];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -178,8 +187,8 @@ static long vmpte_bytes(pid_t pid)
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	char *p = strstr(buf, "\nVmPTE:");
-	return p ? strtol(p + 7, NULL, 10) * 1024 : -1;
+	char *p = strstr(buf, field);
+	return p ? strtol(p + strlen(field), NULL, 10) * 1024 : -1;
 }
 
 static const char *errname(int e)
@@ -361,6 +370,8 @@ int main(int argc, char **argv)
 			 * mapping; a second loop must not change it. */
 			long b1 = settle(i), b2 = settle(i);
 			T[i].base = b2;
+			T[i].rbase[0] = status_bytes(pid, "\nRssAnon:");
+			T[i].rbase[1] = status_bytes(pid, "\nRssShmem:");
 			printf("# baseline %s pid %d %ld %ld\n", T[i].name, (int)pid, b1, b2);
 			if (b1 != b2)
 				printf("# warning: unstable baseline for %s\n", T[i].name);
@@ -391,6 +402,8 @@ int main(int argc, char **argv)
 					/* A forked child's own footprint is its parent's:
 					 * same binary, same layout, same footprint(). */
 					T[c].base = T[i].base;
+					T[c].rbase[0] = T[i].rbase[0];
+					T[c].rbase[1] = T[i].rbase[1];
 					settle(c);
 				}
 			} else if (!strcmp(w[1], "exit") && n == 2) {
@@ -442,6 +455,10 @@ int main(int argc, char **argv)
 			if (T[k].alive) {
 				long raw = vmpte_bytes(T[k].pid);
 				printf("pte %s %ld %ld %ld\n", T[k].name, raw - T[k].base, raw, T[k].base);
+				/* RSS beyond the footprint: rss NAME ANON_DELTA SHMEM_DELTA (bytes) */
+				printf("rss %s %ld %ld\n", T[k].name,
+				       status_bytes(T[k].pid, "\nRssAnon:") - T[k].rbase[0],
+				       status_bytes(T[k].pid, "\nRssShmem:") - T[k].rbase[1]);
 			}
 	}
 	printf("end\n");
