@@ -3,7 +3,7 @@ import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
 import { useStepInfo } from './derived';
 import { afterPaint } from './afterPaint';
-import { EXPLAIN, patchQuote } from './explain';
+import { EXPLAIN, isPatchQuote, patchQuote } from './explain';
 import { formatCount } from './format';
 import { setTraceFocus, useTraceFocus } from './traceFocus';
 
@@ -61,7 +61,7 @@ export function TracePanel() {
       ) : (
         <ol className="trail">
           {(allFor === report ? report.events : report.events.slice(0, restFor === report ? TRACE_CAP : FIRST_FRAME_EVENTS)).map((e, i) => {
-            const quote = kernel !== 'mainline' ? patchQuote(kernel, e.fn, e.src) : undefined;
+            const quote = patchQuote(kernel, e.fn, e.src);
             return (
               <li
                 key={i}
@@ -84,7 +84,7 @@ export function TracePanel() {
                 {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
                 {quote && (
                   <details className="patch">
-                    <summary>Patch lines that ran</summary>
+                    <summary>{isPatchQuote(quote) ? 'Patch lines that ran' : 'Kernel lines that ran'}</summary>
                     <pre>{quote.lines.join('\n')}</pre>
                     <p className="source">{quote.source}</p>
                   </details>

@@ -78,77 +78,41 @@ export interface PatchQuote {
   lines: string[];
 }
 
-const SEED = 'seed: [PATCH v1 08/14] mm/mshare: Add basic page table sharing using mshare (Khalid Aziz, 11 Apr 2022)';
-
 /**
- * The hook for mshare steps: event function → the lines of the patch that
- * ran there. Kernel variants add their own keys as `${kernel}:${fn}` (looked
- * up first), so msharefs can quote its own series.
+ * The lines of kernel or patch code that ran at an event: the core attaches
+ * them (`src`, "file, patch: line\nline\n…") on the path that ran, and only
+ * there; nothing is looked up by function name, so a quote never shows on a
+ * path that did not run it (a create, a failed call, an ordinary fault).
  */
-export const PATCH_QUOTES: Record<string, PatchQuote> = {
-  'mshare-v1:handle_mm_fault': {
-    source: `${SEED}, mm/memory.c`,
-    lines: [
-      '+	if (unlikely(vma_is_shared(vma))) {',
-      '+		ret = find_shared_vma(&vma, &address);',
-      '+		if (ret)',
-      '+			return ret;',
-      '+		if (!vma)',
-      '+			return VM_FAULT_SIGSEGV;',
-      '+		shared = true;',
-      '+	}',
-    ],
-  },
-  'mshare-v1:find_shared_vma': {
-    source: `${SEED}, mm/mshare.c`,
-    lines: [
-      '+	host_addr = *addrp - guest->vm_start + host_mm->mmap_base;',
-      '+	pgd = pgd_offset(host_mm, host_addr);',
-      '+	guest_pgd = pgd_offset(current->mm, *addrp);',
-    ],
-  },
-  'mshare-v1:set_pgd': {
-    source: `${SEED}, mm/mshare.c, find_shared_vma()`,
-    lines: ['+	if (!pgd_same(*guest_pgd, *pgd)) {', '+		set_pgd(guest_pgd, *pgd);', '+		return VM_FAULT_NOPAGE;', '+	}'],
-  },
-  'mshare-v1:VM_FAULT_NOPAGE': {
-    source: `${SEED}, mm/mshare.c, find_shared_vma()`,
-    lines: ['+		return VM_FAULT_NOPAGE;'],
-  },
-  'mshare-v1:mmap_read_lock': {
-    source: `${SEED}, mm/mshare.c, find_shared_vma()`,
-    lines: [
-      '+	*addrp = host_addr;',
-      '+	mmap_read_lock(host_mm);',
-      '+	vma = find_vma(host_mm, host_addr);',
-    ],
-  },
-  'mshare-v1:mmap_read_unlock': {
-    source: `${SEED}, mm/memory.c, handle_mm_fault()`,
-    lines: ['+		if (!(ret & VM_FAULT_RETRY)) {', '+			mmap_read_unlock(vma->vm_mm);', '+			release_mmlock = 0;'],
-  },
-  'mshare-v1:mshare': {
-    source: `${SEED}, mm/mshare.c, SYSCALL_DEFINE5(mshare, …)`,
-    lines: [
-      '+		mapaddr = vm_mmap(NULL, addr, len, prot,',
-      '+				MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, 0);',
-      '+		refcount_inc(&info->refcnt);',
-    ],
-  },
-};
-
-export function patchQuote(kernel: string, fn: string, src?: string): PatchQuote | undefined {
-  return PATCH_QUOTES[`${kernel}:${fn}`] ?? PATCH_QUOTES[fn] ?? srcQuote(src);
+export function patchQuote(_kernel: string, _fn: string, src?: string): PatchQuote | undefined {
+  return srcQuote(src);
 }
 
+/** Subjects of the patches whose mail was read (the others are named by number only). */
+const SUBJECTS: Record<string, string> = {
+  'v1 08/14': 'mm/mshare: Add basic page table sharing using mshare',
+  'v1 09/14': "mm/mshare: Do not free PTEs for mshare'd PTEs",
+};
+
 /**
- * The core quotes the code it models on its mshare events (`src`, as
- * "mm/mshare.c, msharefs v3 14/22: set_p4d(p4d, *host_p4d); …"): shown when
- * the table above has nothing for the event, so msharefs steps quote too.
+ * Parse an event's `src`: the source before the first ": ", then one code
+ * line per "\n" ("…" marks a gap). A patch's source ("mm/mshare.c, mshare v1
+ * 08/14") is shown with the patch's mail subject, "[PATCH v1 08/14] …".
  */
 export function srcQuote(src: string | undefined): PatchQuote | undefined {
   if (!src) return undefined;
   const at = src.indexOf(': ');
-  if (at < 0) return { source: 'the patch', lines: [src] };
-  return { source: src.slice(0, at), lines: src.slice(at + 2).split(/(?<=;) (?=[^}\s])/) };
+  if (at < 0) return undefined;
+  let source = src.slice(0, at);
+  const m = / (v\d+) (\d+\/\d+)$/.exec(source);
+  if (m) {
+    const key = `${m[1]} ${m[2]}`;
+    source += ` — [PATCH ${key}]${SUBJECTS[key] ? ` ${SUBJECTS[key]}` : ''}`;
+  }
+  return { source, lines: src.slice(at + 2).split('\n') };
+}
+
+/** Is this quote a patch's (not mainline Linux's own source)? */
+export function isPatchQuote(q: PatchQuote): boolean {
+  return q.source.includes('[PATCH ');
 }

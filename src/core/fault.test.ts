@@ -334,3 +334,48 @@ describe('out of memory (the `memory` limit)', () => {
     expect(walk(k.m, mmOf(k, 'A'), Number(T >> 12n)).leaf?.pfn).toBe(ZERO_PFN);
   });
 });
+
+describe('a read fault maps a dirty shmem folio dirty (issue 15, item 3)', () => {
+  // mm/memory.c set_pte_range(): "if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  // else if (pte_write(entry) && folio_test_dirty(folio)) entry = pte_mkdirty(entry);"
+  // The folio becomes dirty on a write fault (do_shared_fault() → fault_dirty_shared_page())
+  // or when a PTE with D set is zapped (zap_present_folio_ptes(): folio_mark_dirty()).
+  it('written by a write fault: the re-fault after MADV_DONTNEED and a forked child’s fault-around are …067', () => {
+    const k = new Kernel({ paging: 4 });
+    k.spawn('A');
+    k.mmap('A', { addr: T, len: 64n * 1024n, prot: RW, flags: SHARED });
+    k.write('A', T, one); // PTE page 0x1003, shmem page 0x1004
+    k.madviseDontneed('A', T, 4096n);
+    k.read('A', T, 1);
+    expect(leafEntry(k, 'A', T)).toBe('0x8000000001004067');
+    k.fork('A', 'B');
+    k.read('B', T + 4096n, 1); // page 1 is not in the cache: fault-around maps page 0
+    expect(leafEntry(k, 'B', T)).toBe('0x8000000001004067'); // the same shmem page
+  });
+
+  it('read-faulted, then written by the CPU: the folio stays clean until the PTE is zapped', () => {
+    const k = new Kernel({ paging: 4 });
+    k.spawn('A');
+    k.mmap('A', { addr: T, len: 64n * 1024n, prot: RW, flags: SHARED });
+    k.read('A', T, 1);
+    expect(leafEntry(k, 'A', T)).toBe('0x8000000001004027');
+    k.write('A', T, one); // no fault: the MMU sets D in A's PTE only
+    k.fork('A', 'B');
+    k.read('B', T + 4096n, 1);
+    expect(leafEntry(k, 'B', T)).toBe('0x8000000001004027');
+    k.madviseDontneed('A', T, 4096n); // zap of a D PTE: folio_mark_dirty()
+    k.read('A', T, 1);
+    expect(leafEntry(k, 'A', T)).toBe('0x8000000001004067');
+  });
+
+  it('a read-only shared mapping is never mapped dirty (pte_write() is false)', () => {
+    const k = new Kernel({ paging: 4 });
+    k.spawn('A');
+    k.mmap('A', { addr: T, len: 64n * 1024n, prot: RW, flags: SHARED });
+    k.write('A', T, one);
+    k.mprotect('A', T, 64n * 1024n, PROT_READ);
+    k.madviseDontneed('A', T, 4096n);
+    k.read('A', T, 1);
+    expect(leafEntry(k, 'A', T)).toBe('0x8000000001004025');
+  });
+});

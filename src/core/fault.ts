@@ -6,7 +6,7 @@
  */
 import { FrameKind, ZERO_PFN } from './frames';
 import type { Machine } from './machine';
-import { anonVmaPrepare, vmaAt, type Mm, type Vma } from './mm';
+import { anonVmaPrepare, isSpecial, vmaAt, type Mm, type SpecialExt, type Vma } from './mm';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -55,6 +55,8 @@ export interface FaultCtx {
    */
   userFaultHook?: FaultHook;
   shmemOf(vma: Vma): Shmem;
+  /** A variant's quote of the code handle_mm_fault() runs for this VMA (mshare v1's shared-VMA branch). */
+  faultQuote?(vma: Vma): string | undefined;
   /** Every task's mm (huge_pmd_share() searches the file's other mappings). */
   taskMms(): Mm[];
 }
@@ -137,7 +139,7 @@ function touchBits(m: Machine, mm: Mm, vpn: number, access: Access, w: Walk): Wa
 /** handle_mm_fault(): the mshare hook first, then __handle_mm_fault() in the VMA's own mm. */
 export function handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, access: Access): FaultResult {
   const { m } = ctx;
-  m.ev.emit('handle_mm_fault', () => `${access} fault at ${hexAddr(addrOf(vpn))}`);
+  m.ev.emit('handle_mm_fault', () => `${access} fault at ${hexAddr(addrOf(vpn))}`, ctx.faultQuote?.(vma));
   const hooked = ctx.hook?.(m, mm, vma, vpn, access);
   if (hooked !== undefined) return hooked;
   if (vma.flags & VM_HUGETLB) return hugetlbFault(ctx, mm, vma, vpn, ctx.shmemOf(vma), access);
@@ -182,6 +184,7 @@ function handlePteFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: n
   const pteIdx = indexAt(vpn, 0);
   const pte = ptes && !isNone(ptes, pteIdx) ? materialize(ptes, pteIdx) : null;
   if (!pte) {
+    if (isSpecial(vma)) return specialMappingFault(ctx, mm, vma, pmdTable, vpn);
     if (vma.shmem) return doFault(ctx, mm, vma, pmdTable, vpn, access);
     return doAnonymousPage(ctx, mm, vma, pmdTable, vpn, access);
   }
@@ -224,6 +227,26 @@ function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: 
   return 'ok';
 }
 
+/**
+ * A read or fetch of [vvar], [vvar_vclock] or [vdso] (their VMAs are not
+ * writable, so a write never gets here): the page is one of the kernel's.
+ * vvar_fault() → vmf_insert_pfn() makes a special PTE (pte_mkspecial()); the
+ * vDSO's fault handler returns its image page and finish_fault() maps it.
+ * Neither allocates a data page. (The vDSO page would count as MM_FILEPAGES,
+ * which the model does not show.)
+ */
+function specialMappingFault(ctx: FaultCtx, mm: Mm, vma: Vma & { ext: SpecialExt }, pmdTable: Table, vpn: number): FaultResult {
+  const { m } = ctx;
+  m.ev.emit(vma.ext.pfnmap ? 'vvar_fault' : 'vdso_fault', () => `${vma.name ?? 'special mapping'}: one of the kernel's pages`);
+  if (vma.ext.sigbus?.includes(vpn - vma.start)) return 'SIGBUS';
+  const ptes = pteAlloc(m, mm, pmdTable, vpn);
+  if (!ptes) return 'OOM';
+  const pfn = vma.ext.pfn0 + (vpn - vma.start);
+  setSingle(ptes, indexAt(vpn, 0), pfn, vmPageProt(vma.flags) | (vma.ext.pfnmap ? _PAGE_SPECIAL : 0), null);
+  m.mapData(ptes.mm as RssHolder, FrameKind.Kernel, pfn, 1);
+  return 'ok';
+}
+
 /** fault_around_bytes = 64 KiB: do_read_fault() first maps cached neighbours (do_fault_around()). */
 const FAULT_AROUND_PAGES = 16;
 
@@ -248,7 +271,7 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
       if (entryAt(ptes, j)) continue;
       const pfn = shmem.pfnAt(index + (j - pteOff));
       if (pfn === null) continue;
-      setSingle(ptes, j, pfn, prot, null);
+      setSingle(ptes, j, pfn, readFaultFlags(prot, shmem, index + (j - pteOff)), null);
       m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
       mapped++;
     }
@@ -260,12 +283,19 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
   const pfn = had !== null ? had : shmem.addPage(m.frames, index);
   if (pfn === null) return 'OOM';
   m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
-  let flags = prot;
+  let flags = readFaultFlags(prot, shmem, index);
   if (write && vma.flags & VM_WRITE) flags = pteMkwriteDirty(flags);
+  // do_shared_fault() → fault_dirty_shared_page(): the folio is dirty from now on.
+  if (write && shared) shmem.markDirty(index, index + 1);
   m.ev.emit('finish_fault');
   setSingle(ptes, indexAt(vpn, 0), pfn, flags, null);
   m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
   return 'ok';
+}
+
+/** set_pte_range() for a read fault: "else if (pte_write(entry) && folio_test_dirty(folio)) entry = pte_mkdirty(entry);" */
+function readFaultFlags(prot: number, shmem: Shmem, index: number): number {
+  return prot & _PAGE_RW && shmem.isDirty(index) ? prot | _PAGE_DIRTY : prot;
 }
 
 function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): FaultResult {
@@ -275,6 +305,11 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   // wp_page_reuse() and wp_page_shared(): pte_mkyoung(), then maybe_mkwrite(pte_mkdirty()).
   if (vma.flags & VM_SHARED) {
     m.ev.emit('wp_page_shared', 'a shared page: make the PTE writable');
+    // fault_dirty_shared_page(): the folio is dirty.
+    if (vma.shmem && !(vma.flags & VM_HUGETLB)) {
+      const index = vma.pgoff + (entryVpn(ptes, pte.start) - vma.start);
+      ctx.shmemOf(vma).markDirty(index, index + 1);
+    }
     setEntry(ptes, pte, pte.pfn, pteMkwriteDirty(pte.flags | _PAGE_ACCESSED));
     return 'ok';
   }

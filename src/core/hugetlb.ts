@@ -68,7 +68,7 @@ function hugePmdShare(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, pud: Table, i
       setSingle(pud, i, pmd.pfn, _PAGE_TABLE, pmd);
       pmd.sharers++;
       mm.tables[1] = (mm.tables[1] ?? 0) + 1;
-      ctx.m.ev.emit('huge_pmd_share', `${mm.label}'s PUD entry ${i} ← ${other.label}'s PMD page pfn 0x${pmd.pfn.toString(16)}: one PMD page for both; mm_inc_nr_pmds() still charges ${mm.label} 4 KiB`, 'mm/hugetlb.c: if (pud_none(*pud)) { pud_populate(mm, pud, (pmd_t *)((unsigned long)spte & PAGE_MASK)); mm_inc_nr_pmds(mm); }');
+      ctx.m.ev.emit('huge_pmd_share', `${mm.label}'s PUD entry ${i} ← ${other.label}'s PMD page pfn 0x${pmd.pfn.toString(16)}: one PMD page for both; mm_inc_nr_pmds() still charges ${mm.label} 4 KiB`, 'mm/hugetlb.c, huge_pmd_share(): if (pud_none(*pud)) {\npud_populate(mm, pud,\n(pmd_t *)((unsigned long)spte & PAGE_MASK));\nmm_inc_nr_pmds(mm);');
       return pmd;
     }
   }
@@ -150,7 +150,7 @@ function unshareOne(ctx: HugeCtx, mm: Mm, pud: Table, pi: number, pmd: Table): v
     const heir = otherLinker(ctx, pmd, mm);
     if (heir) pmd.mm = heir;
   }
-  ctx.m.ev.emit('huge_pmd_unshare', `${mm.label} lets go of the shared PMD page pfn 0x${pmd.pfn.toString(16)} (its PUD entry is cleared, mm_dec_nr_pmds()); the other mms keep it`, 'mm/hugetlb.c: if (huge_pmd_unshare(mm, vma, address, ptep)) { ... }');
+  ctx.m.ev.emit('huge_pmd_unshare', `${mm.label} lets go of the shared PMD page pfn 0x${pmd.pfn.toString(16)} (its PUD entry is cleared, mm_dec_nr_pmds()); the other mms keep it`);
 }
 
 /**

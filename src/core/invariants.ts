@@ -49,6 +49,7 @@ export function checkInvariants(w: World): string[] {
     expectKind(pfn, n, kind, what);
     mapcount.update(pfn, pfn + n, (c) => c + 1);
     if (kind === FrameKind.Huge) return; // hugetlb pages are not in RSS
+    if (kind === FrameKind.Kernel) return; // [vvar]/[vdso]: the kernel's pages, not anon or shmem RSS
     const r = rss.get(mm) ?? { anon: 0, shmem: 0 };
     if (kind === FrameKind.Anon) r.anon += n;
     else r.shmem += n;
@@ -92,7 +93,7 @@ export function checkInvariants(w: World): string[] {
       if (leaf) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           const kind = frames.kindOf(s.pfn);
-          if (kind !== FrameKind.Anon && kind !== FrameKind.Shmem && kind !== FrameKind.Zero && kind !== FrameKind.Huge) bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
+          if (kind !== FrameKind.Anon && kind !== FrameKind.Shmem && kind !== FrameKind.Zero && kind !== FrameKind.Huge && kind !== FrameKind.Kernel) bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
           else leafData(t.mm as Mm, s.pfn, 1, kind === FrameKind.Zero ? 0 : 1, kind, 'PTE');
         }
         continue;

@@ -4,7 +4,7 @@
  * the same calls give the same frames and the same events.
  */
 import { Machine } from './machine';
-import { insertVma, newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
+import { insertVma, isSpecial, newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
 import { MshareV1, isMshareV1, type HostCtx } from './mshare-v1';
 import { MSHARE_DIR, Msharefs, isMsharefs, type MshareFile } from './msharefs';
 import { Shmem } from './shmem';
@@ -26,7 +26,7 @@ import {
   taskSizeVpn,
   type Paging,
 } from './paging';
-import { protToVmFlags, unmapRange, unmappedAreaTopdownAligned, releaseShmem, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
+import { protToVmFlags, setupSpecialMappings, unmapRange, unmappedAreaTopdownAligned, releaseShmem, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
 import { walk, type Access, type Walk } from './walk';
 import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
@@ -135,6 +135,14 @@ export class Kernel implements VmCtx, HostCtx {
     return isMsharefs(vma) ? `an mshare region cannot be ${what === 'split' ? 'partly unmapped' : 'mprotected'} (vm_ops->${what === 'split' ? 'may_split' : 'mprotect'} returns -EINVAL)` : undefined;
   }
 
+  faultQuote(vma: Vma): string | undefined {
+    return this.v1?.faultQuote(vma);
+  }
+
+  freePgtablesHook(mm: Mm, removed: Vma[], floor: number, ceiling: number): boolean {
+    return this.v1?.freePgtables(mm, removed, floor, ceiling) ?? false;
+  }
+
   beforePgdFree(mm: Mm): void {
     this.v1?.beforePgdFree(mm);
   }
@@ -173,6 +181,7 @@ export class Kernel implements VmCtx, HostCtx {
     const mm = this.m.newMm(name, MMAP_BASE_VPN);
     this.m.ev.emit('mm_alloc', mm ? `new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory');
     if (!mm) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
+    setupSpecialMappings(this.m, mm);
     this.tasks.set(name, { name, pid: this.nextPid++, mm, state: 'running', fds: new Map() });
     return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
   }
@@ -194,8 +203,8 @@ export class Kernel implements VmCtx, HostCtx {
       if (nv.shmem) this.shmemOf(nv).refs++;
       if (this.fs && isMsharefs(nv)) this.fs.mapped(nv.ext.file);
       dst.vmas.push(nv);
-      // vma_needs_copy(): only VMAs with an anon_vma (or PFN maps) have tables copied.
-      if (v.anonVma) {
+      // vma_needs_copy(): only VMAs with an anon_vma, or VM_PFNMAP|VM_MIXEDMAP ([vvar]), have tables copied.
+      if (v.anonVma || (isSpecial(v) && v.ext.pfnmap)) {
         if (!copyPageRange(this.m, dst, src, v)) {
           this.teardown(dst);
           return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'out of memory copying page tables' } };
@@ -203,7 +212,7 @@ export class Kernel implements VmCtx, HostCtx {
         copied++;
       }
     }
-    this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} had tables copied (the others have no anon_vma and fault in again)`);
+    this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} went through copy_page_range() (an anon_vma, or VM_PFNMAP as [vvar] is); the others have no tables copied and fault in again`);
     // Open files are inherited (each is one more reference); ownership of a region is not.
     for (const f of p.fds.values()) f.refs++;
     this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running', fds: new Map(p.fds) });

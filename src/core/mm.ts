@@ -33,8 +33,28 @@ export interface Vma {
    * the VMA may not hand it to a neighbour in a merge (vma_had_uncowed_parents()).
    */
   anonForked?: boolean;
-  /** Extra behaviour attached by a kernel variant (mshare, msharefs, hugetlb). */
+  /** Extra behaviour attached by a kernel variant (mshare, msharefs, hugetlb), or a special mapping. */
   ext?: VmaExt;
+  /** The name /proc/PID/maps shows: [vvar], [vvar_vclock], [vdso], [stack]. */
+  name?: string;
+}
+
+/**
+ * A special mapping (_install_special_mapping(), mm/mmap.c): its pages are the
+ * kernel's, handed out by its fault handler (vvar_fault() inserts PFNs,
+ * vdso_fault() the vDSO image's pages). `pfn0` is the frame of its first page.
+ */
+export interface SpecialExt extends VmaExt {
+  readonly kind: 'special';
+  readonly pfn0: number;
+  /** VM_PFNMAP (the vvar pages: vmf_insert_pfn() makes special PTEs). */
+  readonly pfnmap: boolean;
+  /** Page offsets with nothing behind them: the fault handler returns VM_FAULT_SIGBUS. */
+  readonly sigbus?: readonly number[];
+}
+
+export function isSpecial(v: Vma): v is Vma & { ext: SpecialExt } {
+  return v.ext?.kind === 'special';
 }
 
 /** Opaque to the mainline core; the mshare models keep their state here. */
@@ -175,34 +195,45 @@ function canMerge(a: Vma, b: Vma): boolean {
   return sameBacking(a, b) && a.flags === b.flags && anonMergeable(a, b);
 }
 
+/** are_anon_vmas_compatible() (mm/vma.c): at most one has an anon_vma, or both the same. */
+function anonVmasCompatible(a: Vma, b: Vma): boolean {
+  return !a.anonVma || !b.anonVma || a.anonVma === b.anonVma;
+}
+
 /**
- * vma_merge_new_range() / vma_modify(): join the VMA with compatible
- * neighbours. Returns the VMA that now covers it.
+ * vma_merge_new_range() / vma_merge_existing_range() (mm/vma.c): join the VMA
+ * with compatible neighbours. Both neighbours are taken only if their own
+ * anon_vmas are compatible (can_vma_merge_right(): "if (!can_merge_left)
+ * return true; … return are_anon_vmas_compatible(prev, next);"); otherwise
+ * the merge with prev alone happens. Returns the VMA that now covers it.
  */
 export function mergeAround(mm: Mm, vma: Vma): Vma {
-  let i = mm.vmas.indexOf(vma);
-  let cur = vma;
+  const i = mm.vmas.indexOf(vma);
+  const prev = mm.vmas[i - 1];
   const next = mm.vmas[i + 1];
-  if (next && canMerge(cur, next)) {
-    cur.end = next.end;
+  const left = prev !== undefined && canMerge(prev, vma);
+  const right = next !== undefined && canMerge(vma, next) && (!left || anonVmasCompatible(prev as Vma, next));
+  let cur = vma;
+  if (right) {
+    const n = next as Vma;
+    cur.end = n.end;
     if (!cur.anonVma) {
-      cur.anonVma = next.anonVma;
-      cur.anonForked = next.anonForked;
+      cur.anonVma = n.anonVma;
+      cur.anonForked = n.anonForked;
     }
-    if (next.shmem) next.shmem.refs--;
+    if (n.shmem) n.shmem.refs--;
     mm.vmas.splice(i + 1, 1);
   }
-  const prev = mm.vmas[i - 1];
-  if (prev && canMerge(prev, cur)) {
-    prev.end = cur.end;
-    if (!prev.anonVma) {
-      prev.anonVma = cur.anonVma;
-      prev.anonForked = cur.anonForked;
+  if (left) {
+    const p = prev as Vma;
+    p.end = cur.end;
+    if (!p.anonVma) {
+      p.anonVma = cur.anonVma;
+      p.anonForked = cur.anonForked;
     }
     if (cur.shmem) cur.shmem.refs--;
     mm.vmas.splice(i, 1);
-    i--;
-    cur = prev;
+    cur = p;
   }
   return cur;
 }

@@ -18,7 +18,7 @@ import { __handleMmFault, accessError, ensureChild, handleMmFault, userAccess, t
 import { populate } from './populate';
 import { zapRange } from './zap';
 import { populateThroughHost } from './through-host';
-import type { HostCtx } from './mshare-v1';
+import { q, type HostCtx } from './mshare-v1';
 import { vmaAt, type Mm, type Vma, type VmaExt } from './mm';
 import { addrOf, entryHex, entrySpan, hexAddr, indexAt } from './paging';
 import { clearRange, dropLink, entryAt, materialize, setSingle, type Table } from './table';
@@ -28,6 +28,7 @@ import type { Access } from './walk';
 
 export const MSHARE_DIR = '/sys/fs/mshare/';
 const SRC = 'mm/mshare.c, msharefs v3';
+const SRC13 = `${SRC} 13/22`;
 
 export interface MshareFile {
   readonly id: number;
@@ -118,7 +119,7 @@ export class Msharefs {
     const file: MshareFile = { id: nextFile++, name, host, pages: 0, owner: mm, ownerName, refs: 1, linked: true, evicted: false };
     this.names.set(name, file);
     this.files.add(file);
-    ev.emit('msharefs_create', `${path}: a new region with its own host mm (mshare_base ${hexAddr(addrOf(this.base))}); ${ownerName} owns it`, `${SRC} 17/22: the creator owns the region and its memory is charged to it`);
+    ev.emit('msharefs_create', `${path}: a new region with its own host mm (mshare_base ${hexAddr(addrOf(this.base))}); ${ownerName} owns it (v3 17/22: the creator is the owner)`);
     return { ok: true, file };
   }
 
@@ -157,7 +158,7 @@ export class Msharefs {
     if (f.pages) return err('EINVAL', 'the size of a region can be set only once');
     if (len <= 0n || len % alignBytes) return err('EINVAL', `the size must be a non-zero multiple of P4D_SIZE (512 GiB)`);
     f.pages = Number(len >> 12n);
-    ev.emit('msharefs_set_size', `region "${f.name}" is ${len} bytes: host range ${hexAddr(addrOf(this.base))}-${hexAddr(addrOf(this.base + f.pages))}`, `${SRC}: mshare_align = P4D_SIZE; the size must be aligned and can be set only once`);
+    ev.emit('msharefs_set_size', `region "${f.name}" is ${len} bytes: host range ${hexAddr(addrOf(this.base))}-${hexAddr(addrOf(this.base + f.pages))} (the size must be a multiple of mshare_align, P4D_SIZE, and can be set only once)`);
     return { ok: true };
   }
 
@@ -169,7 +170,7 @@ export class Msharefs {
     if (offset & 0xfffn || size & 0xfffn || size === 0n) return err('EINVAL', 'region_offset and size must be page aligned, size non-zero');
     if ((offset + size) >> 12n > BigInt(f.pages)) return err('EINVAL', 'the mapping does not fit in the region');
     const addr = addrOf(this.base) + offset;
-    ev.emit('MSHAREFS_CREATE_MAPPING', `host mm: ${hexAddr(addr)}, ${size} bytes`, `${SRC} 18/22: ioctl(fd, MSHAREFS_CREATE_MAPPING, &(struct mshare_create){ region_offset, size, offset, prot, flags, fd })`);
+    ev.emit('MSHAREFS_CREATE_MAPPING', `host mm: ${hexAddr(addr)}, ${size} bytes (the ioctl of v3 18/22, with a struct mshare_create: region_offset, size, offset, prot, flags, fd)`);
     return this.k.mmapIn(f.host, addr, size, prot, (flags & ~MAP_PRIVATE) | MAP_ANONYMOUS | MAP_SHARED | MAP_FIXED);
   }
 
@@ -233,7 +234,7 @@ export class Msharefs {
     const host = f.host;
     const hostVpn = this.base + (vpn - vma.start);
     ev.emit('do_user_addr_fault', `VM_MSHARE VMA: the fault is handled against ${host.label} at ${hexAddr(addrOf(hostVpn))} (per-VMA locks are not supported, so the mmap_lock path is taken)`);
-    ev.emit('mmap_read_lock_nested', host.label, `${SRC} 13/22: mmap_read_lock_nested(host_mm, SINGLE_DEPTH_NESTING);`);
+    ev.emit('mmap_read_lock_nested', host.label, q(SRC13, 'mmap_read_lock_nested(host_mm, SINGLE_DEPTH_NESTING);'));
     const lvl = 3; // P4D entries map 512 GiB in both paging modes
     const gt = this.p4dTable(mm, vpn, true);
     if (!gt) return 'OOM';
@@ -250,18 +251,18 @@ export class Msharefs {
         const pud = (materialize(ht, hi) as { child: Table }).child;
         setSingle(gt, gi, he.pfn, he.flags, pud);
         pud.sharers++;
-        ev.emit('set_p4d', `${mm.label} ${m.top === 3 ? 'PGD' : 'P4D'}[${gi}] ← host ${m.top === 3 ? 'PGD' : 'P4D'}[${hi}] = ${entryHex(he.pfn, he.flags)}: the task now walks the host's PUD page, pfn 0x${he.pfn.toString(16)} (ptdesc_pud_pts_inc)`, `${SRC} 14/22: if (!p4d_same(*p4d, *host_p4d)) { ptdesc_pud_pts_inc(...); set_p4d(p4d, *host_p4d); ret = VM_FAULT_NOPAGE; }`);
+        ev.emit('set_p4d', `${mm.label} ${m.top === 3 ? 'PGD' : 'P4D'}[${gi}] ← host ${m.top === 3 ? 'PGD' : 'P4D'}[${hi}] = ${entryHex(he.pfn, he.flags)}: the task now walks the host's PUD page, pfn 0x${he.pfn.toString(16)} (ptdesc_pud_pts_inc), rechecked under the task's page_table_lock`, q(SRC13, 'if (!p4d_same(*guest_p4d, *p4d)) {', 'spinlock_t *guest_ptl = &guest->vm_mm->page_table_lock;', '…', 'spin_lock(guest_ptl);', 'if (!p4d_same(*guest_p4d, *p4d)) {', 'pud_t *pud = p4d_pgtable(*p4d);', '…', 'ptdesc_pud_pts_inc(virt_to_ptdesc(pud));', 'set_p4d(guest_p4d, *p4d);', 'spin_unlock(guest_ptl);'));
       } else {
         clearRange(gt, gi, gi + 1);
         ev.emit('set_p4d', `${mm.label}'s entry cleared: the host has no PUD page there any more`);
       }
-      ev.emit('mmap_read_unlock', host.label, `${SRC} 14/22: mmap_read_unlock(host_mm); return VM_FAULT_NOPAGE;`);
+      ev.emit('mmap_read_unlock', host.label, q(SRC13, 'mmap_read_unlock(host_mm);', 'return VM_FAULT_NOPAGE;'));
       ev.emit('VM_FAULT_NOPAGE', 'the access retries');
       return 'NOPAGE';
     }
     const hv = vmaAt(host, hostVpn);
     if (!hv) {
-      ev.emit('mmap_read_unlock', host.label, `${SRC} 14/22: no host VMA: mmap_read_unlock(host_mm)`);
+      ev.emit('mmap_read_unlock', `${host.label}: no host VMA`, q(SRC13, 'if (!vma)', 'mmap_read_unlock(host_mm);'));
       ev.emit('bad_area_nosemaphore', f.owner ? 'nothing is mapped there in the host mm (MSHAREFS_UNMAP, or never created): SIGSEGV' : 'the owner has exited and the region was emptied: access by a non-owner gives SIGSEGV (v3 17/22)');
       return 'SIGSEGV';
     }
@@ -325,7 +326,7 @@ export class Msharefs {
     for (const f of this.files) {
       if (f.owner !== mm) continue;
       f.owner = null;
-      this.k.m.ev.emit('mshare_owner_exit', `"${f.name}" loses its owner: the host range is unmapped; other sharers now get SIGSEGV and new mmaps fail`, `${SRC} 17/22: do_munmap() of the whole host range when the owner exits`);
+      this.k.m.ev.emit('mshare_owner_exit', `"${f.name}" loses its owner: the host range is unmapped; other sharers now get SIGSEGV and new mmaps fail (v3 17/22 unmaps the whole host range when the owner exits)`);
       if (f.pages) {
         this.twinZap(f, this.base, this.base + f.pages);
         this.k.munmapIn(f.host, addrOf(this.base), addrOf(f.pages));

@@ -96,6 +96,8 @@ export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
 export const VM_MAYSHARE = 0x80;
+/** The stack: never merged with an ordinary neighbour (its flags differ). */
+export const VM_GROWSDOWN = 0x100;
 export const VM_HUGETLB = 0x400000;
 /** Counted against overcommit: private writable memory (accountable_mapping()). Merges compare it. */
 export const VM_ACCOUNT = 0x100000;

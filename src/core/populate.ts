@@ -16,6 +16,7 @@ import {
   _PAGE_PRESENT,
   _PAGE_RW,
   _PAGE_SPECIAL,
+  VM_HUGETLB,
   VM_SHARED,
   VM_WRITE,
   entrySpan,
@@ -144,9 +145,14 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     if (!shmem.populate(m.frames, index0, index0 + pages)) return false;
     const c = shmem.contiguous(index0, index0 + pages);
     if (c === null) return false;
+    // A read maps a dirty folio dirty in a writable mapping (set_pte_range()): one Lin
+    // holds one leaf value, so a block of mixed clean and dirty pages goes page by page.
+    const dirty = prot & _PAGE_RW && !write ? shmem.dirtyIn(index0, index0 + pages) : 'none';
+    if (dirty === 'some') return false;
     data0 = c;
     dataKind = FrameKind.Shmem;
-    leaf = write && vma.flags & VM_WRITE ? pteMkwriteDirty(prot) : prot;
+    leaf = write && vma.flags & VM_WRITE ? pteMkwriteDirty(prot) : dirty === 'all' ? prot | _PAGE_DIRTY : prot;
+    if (write && vma.flags & VM_SHARED) shmem.markDirty(index0, index0 + pages);
     m.ev.count('__handle_mm_fault', pages, 'faults');
     m.ev.count(write ? 'do_shared_fault' : 'do_read_fault', pages, 'pages');
     m.ev.count('shmem_fault', pages, 'pages');
@@ -202,6 +208,8 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
   if (vma.flags & VM_SHARED) {
     m.ev.count('wp_page_shared', pages, 'pages');
     relin(t, i, last, { ...lin, leaf: pteMkwriteDirty(lin.leaf | _PAGE_ACCESSED) });
+    // fault_dirty_shared_page() for each.
+    if (vma.shmem && !(vma.flags & VM_HUGETLB)) ctx.shmemOf(vma).markDirty(vma.pgoff + (vpnA - vma.start), vma.pgoff + (vpnA - vma.start) + pages);
     return true;
   }
   let copy: boolean;

@@ -6,6 +6,7 @@
 import { PageCache } from './pagecache';
 import { FrameKind, type Frames } from './frames';
 import type { ShmemRef } from './mm';
+import { IntervalMap } from './intervals';
 
 let nextShmemId = 1;
 
@@ -15,6 +16,16 @@ export class Shmem implements ShmemRef {
   readonly pages = new PageCache();
   /** VMAs (and open files) that keep the object alive. */
   refs = 0;
+  /**
+   * PG_dirty of each page's folio, by page index. A write fault marks it
+   * (do_shared_fault() → fault_dirty_shared_page() → folio_mark_dirty()), and
+   * so does zapping a PTE the CPU had set D on (zap_present_folio_ptes():
+   * "if (pte_dirty(ptent)) folio_mark_dirty(folio)"). Nothing here cleans it
+   * (no writeback of shmem without swap). A later read fault of a dirty page in a
+   * writable mapping maps it dirty (set_pte_range(): "else if (pte_write(entry)
+   * && folio_test_dirty(folio)) entry = pte_mkdirty(entry);").
+   */
+  readonly dirty = new IntervalMap<boolean>(false);
   /** hugetlb_file_setup(): a hugetlbfs file, whose pages are 2 MiB. */
   constructor(
     readonly sizePages: number,
@@ -30,6 +41,25 @@ export class Shmem implements ShmemRef {
     if (pfn === null) return null;
     this.pages.store(head, head + 512, pfn);
     return pfn;
+  }
+
+  markDirty(a: number, b: number): void {
+    this.dirty.set(a, b, true);
+  }
+
+  isDirty(index: number): boolean {
+    return this.dirty.get(index);
+  }
+
+  /** 'all', 'none' or 'some' of [a, b) dirty. */
+  dirtyIn(a: number, b: number): 'all' | 'none' | 'some' {
+    let yes = false;
+    let no = false;
+    this.dirty.forEach(a, b, (d) => {
+      if (d) yes = true;
+      else no = true;
+    });
+    return yes && no ? 'some' : yes ? 'all' : 'none';
   }
 
   pfnAt(index: number): number | null {

@@ -5,12 +5,13 @@
  * exit_mmap(). Errors are the errno values Linux returns for the same call.
  */
 import type { Machine } from './machine';
-import { detachVmas, findVmaIndex, insertVma, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type Vma } from './mm';
+import { detachVmas, findVmaIndex, insertVma, isSpecial, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type SpecialExt, type Vma } from './mm';
 import {
   DEFAULT_MAP_WINDOW_VPN,
   MMAP_MIN_ADDR_VPN,
   VM_ACCOUNT,
   VM_EXEC,
+  VM_GROWSDOWN,
   VM_HUGETLB,
   VM_MAYSHARE,
   VM_READ,
@@ -54,6 +55,12 @@ export interface VmCtx {
    * only free_pgtables() remains.
    */
   unmapHook?(mm: Mm, vma: Vma): 'skip' | 'unlinked' | undefined;
+  /**
+   * A variant's own free_pgtables() over the removed VMAs (skipped ones
+   * included); true when it did the job (mshare v1 09/14 gathers and skips
+   * differently from mainline).
+   */
+  freePgtablesHook?(mm: Mm, removed: Vma[], floor: number, ceiling: number): boolean;
   /** Called by exit_mmap() before the PGD goes: drop links into other mms' tables. */
   beforePgdFree?(mm: Mm): void;
   /** A variant's VMA that refuses to be split or mprotected: the reason, for EINVAL. */
@@ -76,6 +83,23 @@ function isFree(mm: Mm, a: number, b: number): boolean {
 }
 
 /**
+ * The mmap_min_addr that get_unmapped_area() works with: security/min_addr.c
+ * takes the larger of the sysctl (4096 here, what /proc/sys/vm/mmap_min_addr
+ * shows) and CONFIG_LSM_MMAP_MIN_ADDR (65536 on this kernel). Measured: a
+ * hint of 0x1000 gives 0x10000. MAP_FIXED is checked against the sysctl only
+ * (cap_mmap_addr(); no LSM here enforces the larger one): MAP_FIXED at 0x1000 works.
+ */
+export const MMAP_MIN_ADDR_LSM_VPN = 65536 / 4096;
+
+/** stack_guard_gap: 256 pages kept free below a VM_GROWSDOWN VMA (vm_start_gap()). */
+const STACK_GUARD_GAP = 256;
+
+/** vm_start_gap(): where a VMA's start counts as being, for placement. */
+function vmStartGap(v: Vma): number {
+  return v.flags & VM_GROWSDOWN ? Math.max(0, v.start - STACK_GUARD_GAP) : v.start;
+}
+
+/**
  * vm_unmapped_area() top-down: the highest gap of `pages` below `high`,
  * above mmap_min_addr.
  */
@@ -83,8 +107,8 @@ export function unmappedAreaTopdown(mm: Mm, pages: number, high: number): number
   let top = high;
   for (let i = findVmaIndex(mm, high) - 1; i >= -1; i--) {
     const v = i >= 0 ? (mm.vmas[i] as Vma) : undefined;
-    const lowEnd = v ? v.end : MMAP_MIN_ADDR_VPN;
-    const gapTop = Math.min(top, i + 1 < mm.vmas.length ? (mm.vmas[i + 1] as Vma).start : top);
+    const lowEnd = v ? v.end : MMAP_MIN_ADDR_LSM_VPN;
+    const gapTop = Math.min(top, i + 1 < mm.vmas.length ? vmStartGap(mm.vmas[i + 1] as Vma) : top);
     if (gapTop - lowEnd >= pages) return gapTop - pages;
     if (v) top = v.start;
   }
@@ -96,12 +120,74 @@ export function unmappedAreaTopdownAligned(mm: Mm, pages: number, high: number, 
   let top = high;
   for (let i = findVmaIndex(mm, high) - 1; i >= -1; i--) {
     const v = i >= 0 ? (mm.vmas[i] as Vma) : undefined;
-    const lowEnd = v ? v.end : MMAP_MIN_ADDR_VPN;
+    const lowEnd = v ? v.end : MMAP_MIN_ADDR_LSM_VPN;
     const start = Math.floor((top - pages) / align) * align;
     if (start >= lowEnd && start >= 0) return start;
     if (v) top = Math.min(top, v.start);
   }
   return null;
+}
+
+/**
+ * __thp_get_unmapped_area() (mm/huge_memory.c) with off = 0 (anonymous memory):
+ * search for len + PMD_SIZE, then
+ *   off_sub = (off - ret) & (size - 1);
+ *   if (mm_flags_test(MMF_TOPDOWN, current->mm) && !off_sub) return ret + size;
+ *   ret += off_sub;
+ * Either way the result is the highest 2 MiB-aligned start that fits in the gap
+ * the padded search found (an aligned ret is moved up by a whole 2 MiB, not kept).
+ */
+export function thpGetUnmappedArea(mm: Mm, pages: number): number | null {
+  const ret = unmappedAreaTopdown(mm, pages + HUGE_PAGES, mm.mmapBase);
+  if (ret === null) return null;
+  const offSub = (HUGE_PAGES - (ret % HUGE_PAGES)) % HUGE_PAGES;
+  return offSub === 0 ? ret + HUGE_PAGES : ret + offSub;
+}
+
+/**
+ * What execve() leaves at the top of every process's address space, with ASLR
+ * off (personality(ADDR_NO_RANDOMIZE)), as /proc/PID/maps shows on this
+ * machine's 6.18 for a small static binary:
+ *   7ffff7ff7000-7ffff7ffb000 r--p  [vvar]         (4 pages)
+ *   7ffff7ffb000-7ffff7ffd000 r--p  [vvar_vclock]  (2 pages)
+ *   7ffff7ffd000-7ffff7fff000 r-xp  [vdso]         (2 pages)
+ *   7ffffffde000-7ffffffff000 rw-p  [stack]        (33 pages: 128 KiB of
+ *     setup_arg_pages()'s stack_expand plus one page of arguments)
+ * map_vdso() puts the vDSO at mmap_base by get_unmapped_area(), so an mmap
+ * without an address lands below it: the first `mmap auto 12K` at
+ * 0x7ffff7ff4000. Nothing is touched, so no table exists (VmPTE 0); the binary,
+ * its heap and the loader are not modelled (they live in PGD slot 0).
+ */
+export function setupSpecialMappings(m: Machine, mm: Mm): void {
+  const base = mm.mmapBase;
+  // The kernel's own frames (below 0x1000): the vvar data pages, the vclock pages and the vDSO image.
+  // Reading each page on this machine: [vvar] pages 1 and 3 and [vvar_vclock] page 1
+  // raise SIGBUS (their fault handler finds no page: no time namespace, no Hyper-V clock).
+  const special = (start: number, pages: number, flags: number, name: string, pfn0: number, pfnmap: boolean, sigbus?: number[]): Vma => ({
+    start,
+    end: start + pages,
+    flags,
+    pgoff: 0,
+    shmem: null,
+    anonVma: 0,
+    name,
+    ext: { kind: 'special', pfn0, pfnmap, sigbus } as SpecialExt,
+  });
+  insertVma(mm, special(base - 8, 4, VM_READ, '[vvar]', 0x200, true, [1, 3]));
+  insertVma(mm, special(base - 4, 2, VM_READ, '[vvar_vclock]', 0x204, true, [1]));
+  insertVma(mm, special(base - 2, 2, VM_READ | VM_EXEC, '[vdso]', 0x206, false));
+  const top = DEFAULT_MAP_WINDOW_VPN;
+  insertVma(mm, { start: top - 33, end: top, flags: VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT, pgoff: top - 33, shmem: null, anonVma: 0, name: '[stack]' });
+  m.ev.emit('map_vdso', `[vvar], [vvar_vclock], [vdso] at ${hexAddr(addrOf(base - 8))}-${hexAddr(addrOf(base))} and [stack] below ${hexAddr(addrOf(top))}, as execve() leaves them; nothing touched, no page tables`);
+}
+
+/**
+ * mmap_address_hint_valid() (arch/x86/mm/mmap.c): inside TASK_SIZE, and not
+ * crossing DEFAULT_MAP_WINDOW ("(addr > DEFAULT_MAP_WINDOW) == (addr + len > DEFAULT_MAP_WINDOW)").
+ */
+function hintValid(hint: number, pages: number, taskSize: number): boolean {
+  if (taskSize - pages < hint) return false;
+  return hint > DEFAULT_MAP_WINDOW_VPN === hint + pages > DEFAULT_MAP_WINDOW_VPN;
 }
 
 export interface MmapArgs {
@@ -128,6 +214,7 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
   const taskSize = taskSizeVpn(mm.paging);
   if (pages > taskSize) return err('ENOMEM', 'longer than the address space');
   const fixed = (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
+  const shared = type !== MAP_PRIVATE;
   let start: number;
   if (fixed) {
     if (a.addr === 'auto') return err('EINVAL', 'MAP_FIXED needs an address');
@@ -140,23 +227,33 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
       return err('EEXIST', 'MAP_FIXED_NOREPLACE: the range is already mapped');
     }
   } else {
-    // get_unmapped_area(): a free hint is taken as is; else top-down below mmap_base.
+    // do_mmap(): round_hint_to_min(): "hint &= PAGE_MASK", and a non-null hint below
+    // mmap_min_addr becomes PAGE_ALIGN(mmap_min_addr) (measured: 0x10000000123 gives
+    // 0x10000000000, and 0x1000 gives 0x10000).
+    let hint = a.addr === 'auto' ? 0 : Number(a.addr >> 12n);
+    if (hint !== 0 && hint < MMAP_MIN_ADDR_LSM_VPN) hint = MMAP_MIN_ADDR_LSM_VPN;
+    // arch_get_unmapped_area_topdown() (arch/x86/kernel/sys_x86_64.c): a valid hint
+    // whose range is free (up to vm_start_gap() of the next VMA) is taken as is; else
+    // top-down below mmap_base, and "if (addr > DEFAULT_MAP_WINDOW …)
+    // info.high_limit += TASK_SIZE_MAX - DEFAULT_MAP_WINDOW": a hint above 47 bits
+    // that could not be taken still searches the whole 5-level space from its top.
     let found: number | null = null;
-    if (a.addr !== 'auto' && a.addr !== 0n) {
-      const hint = Number((a.addr + 4095n) >> 12n);
-      const limit = hint > DEFAULT_MAP_WINDOW_VPN ? taskSize : DEFAULT_MAP_WINDOW_VPN;
-      if (hint >= MMAP_MIN_ADDR_VPN && hint + pages <= limit && isFree(mm, hint, hint + pages)) found = hint;
+    if (hint !== 0 && hintValid(hint, pages, taskSize)) {
+      const next = mm.vmas[findVmaIndex(mm, hint)];
+      if (!next || hint + pages <= vmStartGap(next)) found = hint;
     }
+    const high = mm.mmapBase + (hint > DEFAULT_MAP_WINDOW_VPN ? taskSize - DEFAULT_MAP_WINDOW_VPN : 0);
     if (found !== null && huge && found % HUGE_PAGES) found = null;
-    if (found === null && huge) found = unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, HUGE_PAGES);
-    // __get_unmapped_area(): anonymous memory with no hint and a length that is a
-    // multiple of PMD_SIZE is THP aligned (thp_get_unmapped_area_vmflags()): ask
-    // for 2 MiB more, then round the start up.
-    if (found === null && (a.addr === 'auto' || a.addr === 0n) && pages % HUGE_PAGES === 0) {
-      const padded = unmappedAreaTopdown(mm, pages + HUGE_PAGES, mm.mmapBase);
-      if (padded !== null) found = Math.ceil(padded / HUGE_PAGES) * HUGE_PAGES;
+    if (found === null && huge) found = unmappedAreaTopdownAligned(mm, pages, high, HUGE_PAGES);
+    // __get_unmapped_area(): *private* anonymous memory with no hint and a length
+    // that is a multiple of PMD_SIZE is THP aligned (thp_get_unmapped_area_vmflags()).
+    // MAP_SHARED|MAP_ANONYMOUS goes to shmem_get_unmapped_area() instead, which
+    // aligns nothing while shmem THP is "never" (as on this kernel: measured, a
+    // 2 MiB shared mapping lands at 0x7ffff7df6000 after a 4 KiB one).
+    if (found === null && !shared && hint === 0 && pages % HUGE_PAGES === 0) {
+      found = thpGetUnmappedArea(mm, pages);
     }
-    if (found === null) found = unmappedAreaTopdown(mm, pages, mm.mmapBase);
+    if (found === null) found = unmappedAreaTopdown(mm, pages, high);
     if (found === null) return err('ENOMEM', 'no free range large enough');
     start = found;
   }
@@ -164,7 +261,6 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
     m.ev.emit('do_vmi_munmap', 'MAP_FIXED replaces what was mapped there');
     unmapRange(ctx, mm, start, start + pages);
   }
-  const shared = type !== MAP_PRIVATE;
   const vma: Vma = {
     start,
     end: start + pages,
@@ -189,11 +285,22 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
     m.ev.emit('shmem_zero_setup', 'shared anonymous memory is backed by a shmem file');
   }
   insertVma(mm, vma);
+  const end = vma.end; // a merge with the next VMA moves vma.end
   const merged = mergeAround(mm, vma);
-  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(vma.start))}-${hexAddr(addrOf(vma.end))}${merged !== vma || merged.end !== vma.end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`);
+  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(start))}-${hexAddr(addrOf(end))}${merged.start !== start || merged.end !== end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`);
   // mm_populate() covers the range asked for, not the VMA it merged into.
   if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(merged, start, start + pages);
   return ok(addrOf(start));
+}
+
+/** zap's callback for a shmem VMA: PTEs with D set make their folios dirty. */
+function dirtyFolios(ctx: VmCtx, v: Vma, delta: number): ((vpn: number, pages: number) => void) | undefined {
+  const sh = v.shmem && !(v.flags & VM_HUGETLB) ? ctx.shmems.get(v.shmem.id) : undefined;
+  if (!sh) return undefined;
+  return (vpn, pages) => {
+    const i = v.pgoff + (vpn - delta - v.start);
+    sh.markDirty(i, i + pages);
+  };
 }
 
 /** Drop a VMA's reference to its backing object. */
@@ -221,7 +328,7 @@ export function unmapRange(ctx: VmCtx, mm: Mm, a: number, b: number): void {
   const prev = mm.vmas[idx - 1];
   const next = mm.vmas[idx];
   const tables = unmapVmas(ctx, mm, removed);
-  freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
+  if (!ctx.freePgtablesHook?.(mm, removed, prev ? prev.end : 0, next ? next.start : 0)) freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
   for (const v of removed) releaseVma(ctx, v);
 }
 
@@ -234,7 +341,7 @@ function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
     if (h === 'skip') continue;
     keep.push(v);
     if (h === 'unlinked') continue;
-    pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false }).pages;
+    pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false, dirty: dirtyFolios(ctx, v, 0) }).pages;
   }
   ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
   return keep;
@@ -282,6 +389,10 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
       at = Math.min(r.b, here.end);
       continue;
     }
+    // __split_vma() → hugetlb_vm_op_split(): a hugetlb VMA splits only at a huge page boundary.
+    if (here.flags & VM_HUGETLB && ((at > here.start && at % HUGE_PAGES) || (r.b < here.end && r.b % HUGE_PAGES))) {
+      return err('EINVAL', 'a hugetlb mapping can only be split at a 2 MiB boundary (hugetlb_vm_op_split())');
+    }
     splitVmaAt(mm, at);
     splitVmaAt(mm, Math.min(r.b, (vmaAt(mm, at) as Vma).end));
     const vma = vmaAt(mm, at) as Vma;
@@ -320,10 +431,20 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
   let hole = false;
   for (const v of vmasIn(mm, r.a, r.b)) {
     if (v.start > at) hole = true;
+    // madvise_dontneed_free_valid_vma(): VM_PFNMAP ([vvar]) is refused; in a hugetlb VMA
+    // the start must be huge-page aligned, and the end is aligned down
+    // ("range->end = ALIGN_DOWN(range->end, huge_page_size(…))").
+    if (isSpecial(v) && v.ext.pfnmap) return err('EINVAL', `${v.name ?? 'the mapping'} is VM_PFNMAP`);
+    let end = Math.min(r.b, v.end);
+    if (v.flags & VM_HUGETLB) {
+      if (Math.max(r.a, v.start) % HUGE_PAGES) return err('EINVAL', 'MADV_DONTNEED of a hugetlb mapping must start at a 2 MiB boundary');
+      end = Math.floor(end / HUGE_PAGES) * HUGE_PAGES;
+    }
     const tgt = ctx.vmaTarget?.(v) ?? { mm, delta: 0 };
     const lo = Math.max(r.a, v.start) + tgt.delta;
-    const hi = Math.min(r.b, v.end) + tgt.delta;
-    const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true });
+    const hi = Math.max(lo, end + tgt.delta);
+    if (tgt.mm !== mm) m.ev.emit('unmap_page_range', `vma->vm_mm is ${tgt.mm.label}: its tables are walked at ${hexAddr(addrOf(lo))}-${hexAddr(addrOf(hi))}`);
+    const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true, dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined });
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
   }
@@ -338,7 +459,7 @@ export function exitMmap(ctx: VmCtx, mm: Mm): void {
   const all = mm.vmas;
   const tables = unmapVmas(ctx, mm, all);
   mm.vmas = [];
-  freePgtables(m, mm, tables, 0, 0);
+  if (!ctx.freePgtablesHook?.(mm, all, 0, 0)) freePgtables(m, mm, tables, 0, 0);
   for (const v of all) releaseVma(ctx, v);
   ctx.beforePgdFree?.(mm);
   m.frames.release(mm.pgd.pfn, 1);

@@ -8,13 +8,18 @@
  */
 import type { Machine } from './machine';
 import type { Mm } from './mm';
-import { _PAGE_PRESENT, _PAGE_PROTNONE, entrySpan, indexAt } from './paging';
+import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, entrySpan, indexAt } from './paging';
 import { clearRange, findSeg, isEmpty, materialize, type Lin, type RssHolder, type Seg, type Table } from './table';
 import { relin } from './populate';
 
 export interface ZapOpts {
   /** MADV_DONTNEED: free PTE pages emptied over their whole span. */
   reclaim: boolean;
+  /**
+   * Called for present leaves with D set, by vpn (a shmem VMA's folios become
+   * dirty: zap_present_folio_ptes(), "if (pte_dirty(ptent)) folio_mark_dirty(folio)").
+   */
+  dirty?: (vpn: number, pages: number) => void;
 }
 
 export interface ZapTally {
@@ -50,6 +55,7 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
     if (t.lvl === 0) {
       if (seg.lin === null) {
         if (leafPresent(seg.flags)) {
+          if (seg.flags & _PAGE_DIRTY) opts.dirty?.(entStart, 1);
           m.unmapData(t.mm as RssHolder, m.frames.kindOf(seg.pfn), seg.pfn, 1);
           tally.pages++;
         }
@@ -58,7 +64,7 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
         i++;
       } else {
         const last = Math.min(seg.start + seg.count, i + (b - entStart));
-        zapLeaves(m, mm, seg.lin, entStart, last - i, tally);
+        zapLeaves(m, mm, seg.lin, entStart, last - i, tally, opts);
         clearRange(t, i, last);
         entStart += (last - i) * span;
         i = last;
@@ -69,7 +75,7 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
       const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
       const n = last - i;
       const lin = seg.lin;
-      if (lin.bottom === 0) zapLeaves(m, mm, lin, entStart, n * span, tally);
+      if (lin.bottom === 0) zapLeaves(m, mm, lin, entStart, n * span, tally, opts);
       if (opts.reclaim && lin.bottom === 0) {
         // Every PTE page under these entries is now empty and wholly covered: free them all.
         freePteLevel(m, lin, t.lvl, entStart, n, tally);
@@ -99,8 +105,9 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
 }
 
 /** Drop the data under `pages` leaves of a Run starting at vpn. */
-function zapLeaves(m: Machine, mm: Mm, lin: Lin, vpn: number, pages: number, tally: ZapTally): void {
+function zapLeaves(m: Machine, mm: Mm, lin: Lin, vpn: number, pages: number, tally: ZapTally, opts: ZapOpts): void {
   if (lin.bottom !== 0 || lin.leaf === 0 || !leafPresent(lin.leaf)) return;
+  if (lin.leaf & _PAGE_DIRTY) opts.dirty?.(vpn, pages);
   const pfn = lin.data0 + (vpn - lin.vpn0) * lin.dstride;
   m.unmapData(lin.mm as RssHolder, lin.dataKind, pfn, lin.dstride ? pages : 0);
   tally.pages += pages;

@@ -188,8 +188,21 @@ export function interpret(choices: Choice[]): string {
       const len = pick(LENGTHS, ch.b >> 2);
       const prot = pick(['rw', 'rw', 'rw', 'rw', 'rw', 'rw', 'r', 'none'], ch.b >> 6);
       const shared = (ch.a >> 3) % 10 < 3;
-      say(`mmap ${fmtAddr(addr)} ${fmtLen(len)} ${prot} ${shared ? 'shared' : 'private'} anon fixed`);
-      t.segs = insert(t.segs, { start: addr, end: addr + len, prot });
+      const placed = ch.a % 5 === 0; // 1 in 5: the kernel places it (placement is compared)
+      if (placed && ch.d % 3 === 0) {
+        // No address: top-down below [vvar] (THP-aligned for private multiples of
+        // 2 MiB). The model does not follow it: nothing here touches slot 255.
+        say(`mmap auto ${fmtLen(len)} ${prot} ${shared ? 'shared' : 'private'} anon`);
+      } else if (placed) {
+        // A hint, sometimes unaligned (rounded down), often on or next to a mapping
+        // (then taken elsewhere: top-down).
+        const hint = addr + (ch.d % 2 ? 0x123 : 0);
+        say(`mmap ${fmtAddr(hint)} ${fmtLen(len)} ${prot} ${shared ? 'shared' : 'private'} anon`);
+        if (!t.segs.some((x) => x.start < addr + len && x.end > addr)) t.segs = insert(t.segs, { start: addr, end: addr + len, prot });
+      } else {
+        say(`mmap ${fmtAddr(addr)} ${fmtLen(len)} ${prot} ${shared ? 'shared' : 'private'} anon fixed`);
+        t.segs = insert(t.segs, { start: addr, end: addr + len, prot });
+      }
     } else if (k < 45) {
       // touch: mostly inside a segment that allows it (partial, unaligned to
       // PMDs), sometimes running past its end.

@@ -22,7 +22,7 @@ export type LinuxStep =
   | { op: 'spawn'; task: string }
   | { op: 'fork'; task: string; child: string }
   | { op: 'exit' | 'nop'; task: string }
-  | { op: 'mmap'; task: string; addr: number; len: number; prot: string; shared: boolean }
+  | { op: 'mmap'; task: string; addr: number; len: number; prot: string; shared: boolean; /** false: addr is a hint (0 = none) */ fixed?: boolean }
   | { op: 'munmap' | 'madvise' | 'read' | 'write'; task: string; addr: number; len: number }
   | { op: 'mprotect'; task: string; addr: number; len: number; prot: string }
   | { op: 'touch'; task: string; addr: number; len: number; write: boolean };
@@ -39,6 +39,8 @@ export interface LinuxStepResult {
   pgtables: Record<string, number>;
   /** Task name -> VmPTE bytes as /proc shows them (for diagnostics). */
   raw: Record<string, number>;
+  /** Task name -> [RssAnon, RssShmem] bytes beyond the task's own footprint. */
+  rss: Record<string, [number, number]>;
 }
 
 export interface LinuxResult {
@@ -107,7 +109,7 @@ export function toProtocol(steps: LinuxStep[]): string {
         case 'nop':
           return `${s.task} ${s.op}`;
         case 'mmap':
-          return `${s.task} mmap ${hex(s.addr)} ${hex(s.len)} ${s.prot} ${s.shared ? 'shared' : 'private'}`;
+          return `${s.task} mmap ${hex(s.addr)} ${hex(s.len)} ${s.prot} ${s.shared ? 'shared' : 'private'}${s.fixed === false ? ' hint' : ''}`;
         case 'mprotect':
           return `${s.task} mprotect ${hex(s.addr)} ${hex(s.len)} ${s.prot}`;
         case 'madvise':
@@ -135,12 +137,16 @@ export function parseOutput(output: string): LinuxResult {
         : kind === 'errno' ? { kind: 'errno', errno: w[3] ?? '' }
         : kind === 'signal' ? { kind: 'signal', signal: w[3] ?? '' }
         : { kind: 'skipped' };
-      steps.push({ outcome, pgtables: {}, raw: {} });
+      steps.push({ outcome, pgtables: {}, raw: {}, rss: {} });
     } else if (w[0] === 'pte') {
       const cur = steps[steps.length - 1];
       if (!cur) throw new Error(`vmpte: pte line before any step: ${line}`);
       cur.pgtables[w[1]!] = Number(w[2]);
       cur.raw[w[1]!] = Number(w[3]);
+    } else if (w[0] === 'rss') {
+      const cur = steps[steps.length - 1];
+      if (!cur) throw new Error(`vmpte: rss line before any step: ${line}`);
+      cur.rss[w[1]!] = [Number(w[2]), Number(w[3])];
     } else if (w[0] === '#' && w[1] === 'baseline') {
       baselines[w[2]!] = Number(w[6]);
     } else if (w[0] === 'end') {
@@ -228,7 +234,7 @@ export function scenarioToSteps(text: string): LinuxStep[] {
     if (!m) throw new Error(`not a step: ${line}`);
     const task = m[1]!;
     const [op, a, b, c] = w.slice(1);
-    const addr = a !== undefined && op !== 'fork' ? evalExpr(a) : 0;
+    const addr = a !== undefined && op !== 'fork' && a !== 'auto' ? evalExpr(a) : 0;
     switch (op) {
       case 'fork':
         steps.push({ op: 'fork', task, child: a! });
@@ -241,8 +247,8 @@ export function scenarioToSteps(text: string): LinuxStep[] {
         const shared = flags.includes('shared') || flags.includes('MAP_SHARED');
         const fixed = flags.includes('fixed') || flags.includes('MAP_FIXED');
         const anon = flags.includes('anon') || flags.includes('MAP_ANONYMOUS');
-        if (!fixed || !anon) throw new Error(`only anonymous fixed mmap is supported: ${line}`);
-        steps.push({ op: 'mmap', task, addr, len: evalExpr(b!), prot: protLetters(c!), shared });
+        if (!anon) throw new Error(`only anonymous mmap is supported: ${line}`);
+        steps.push({ op: 'mmap', task, addr: a === 'auto' ? 0 : addr, len: evalExpr(b!), prot: protLetters(c!), shared, fixed });
         break;
       }
       case 'munmap':

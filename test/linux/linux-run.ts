@@ -14,7 +14,7 @@ const steps = text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#
 const r = runOnLinux(scenarioToSteps(text));
 r.steps.forEach((s, i) => {
   const o = s.outcome;
-  const outcome = o.kind === 'errno' ? `errno ${o.errno}` : o.kind === 'signal' ? `signal ${o.signal}` : o.kind;
+  const outcome = o.kind === 'errno' ? `errno ${o.errno}` : o.kind === 'signal' ? `signal ${o.signal}` : o.kind === 'ok' && o.value ? `ok ${o.value}` : o.kind;
   const kib = Object.entries(s.pgtables).map(([t, b]) => `${t}=${b / 1024}K`).join(' ');
-  console.log(`${String(i + 1).padStart(3)}  ${(steps[i] ?? '').padEnd(50)} ${outcome.padEnd(16)} ${kib}`);
+  console.log(`${String(i + 1).padStart(3)}  ${(steps[i] ?? '').padEnd(50)} ${outcome.padEnd(22)} ${kib}`);
 });

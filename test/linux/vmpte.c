@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -120,8 +121,9 @@ static __attribute__((noreturn)) void task_loop(void)
 			break;
 		}
 		case OP_MMAP: {
-			int flags = MAP_ANONYMOUS | MAP_FIXED |
-				    ((c.arg >> 8) ? MAP_SHARED : MAP_PRIVATE);
+			/* arg: prot | 0x100 shared | 0x200 no MAP_FIXED (ADDR is a hint, 0 = none) */
+			int flags = MAP_ANONYMOUS | ((c.arg & 0x200) ? 0 : MAP_FIXED) |
+				    ((c.arg & 0x100) ? MAP_SHARED : MAP_PRIVATE);
 			void *p = mmap(a, c.len, c.arg & 0xff, flags, -1, 0);
 			if (p == MAP_FAILED) rc = -1; else value = (uint64_t)(uintptr_t)p;
 			break;
@@ -149,6 +151,7 @@ struct task {
 	pid_t pid;
 	int pidfd;
 	long base;	/* VmPTE bytes of the task's own footprint */
+	long rbase[2];	/* RssAnon, RssShmem bytes of the task's own footprint */
 };
 static struct task T[MAXT];
 static int ntask;
@@ -164,7 +167,15 @@ static int task_index(const char *name, int create)
 	return ntask++;
 }
 
+static long status_bytes(pid_t pid, const char *field);
+
 static long vmpte_bytes(pid_t pid)
+{
+	return status_bytes(pid, "\nVmPTE:");
+}
+
+/* A "kB" field of /proc/PID/status, in bytes (-1 if absent). */
+static long status_bytes(pid_t pid, const char *field)
 {
 	char path[64], buf[4096];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -176,8 +187,8 @@ static long vmpte_bytes(pid_t pid)
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	char *p = strstr(buf, "\nVmPTE:");
-	return p ? strtol(p + 7, NULL, 10) * 1024 : -1;
+	char *p = strstr(buf, field);
+	return p ? strtol(p + strlen(field), NULL, 10) * 1024 : -1;
 }
 
 static const char *errname(int e)
@@ -277,8 +288,18 @@ static void find_vdso(void)
 		fclose(f);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/*
+	 * Placement is compared too, so run without address-space randomisation:
+	 * re-exec once under personality(ADDR_NO_RANDOMIZE), as setarch -R does.
+	 */
+	(void)argc;
+	if (!(personality(0xffffffff) & ADDR_NO_RANDOMIZE)) {
+		personality(ADDR_NO_RANDOMIZE);
+		execv("/proc/self/exe", argv);
+		die("execv", "/proc/self/exe");
+	}
 	static char text[1 << 20];
 	size_t len = fread(text, 1, sizeof text - 1, stdin);
 	text[len] = 0;
@@ -349,6 +370,8 @@ int main(void)
 			 * mapping; a second loop must not change it. */
 			long b1 = settle(i), b2 = settle(i);
 			T[i].base = b2;
+			T[i].rbase[0] = status_bytes(pid, "\nRssAnon:");
+			T[i].rbase[1] = status_bytes(pid, "\nRssShmem:");
 			printf("# baseline %s pid %d %ld %ld\n", T[i].name, (int)pid, b1, b2);
 			if (b1 != b2)
 				printf("# warning: unstable baseline for %s\n", T[i].name);
@@ -379,6 +402,8 @@ int main(void)
 					/* A forked child's own footprint is its parent's:
 					 * same binary, same layout, same footprint(). */
 					T[c].base = T[i].base;
+					T[c].rbase[0] = T[i].rbase[0];
+					T[c].rbase[1] = T[i].rbase[1];
 					settle(c);
 				}
 			} else if (!strcmp(w[1], "exit") && n == 2) {
@@ -392,10 +417,12 @@ int main(void)
 				uint64_t addr = strtoull(w[2], NULL, 0), len = strtoull(w[3], NULL, 0);
 				int op = -1, arg = 0;
 				char share[16] = "";
+				char hint[16] = "";
 				if (!strcmp(w[1], "mmap") && n == 5 &&
-				    sscanf(line, "%*s %*s %*s %*s %*s %15s", share) == 1 &&
+				    sscanf(line, "%*s %*s %*s %*s %*s %15s %15s", share, hint) >= 1 &&
 				    (!strcmp(share, "shared") || !strcmp(share, "private")))
-					op = OP_MMAP, arg = parse_prot(w[4]) | (share[0] == 's' ? 0x100 : 0);
+					op = OP_MMAP, arg = parse_prot(w[4]) | (share[0] == 's' ? 0x100 : 0) |
+						(!strcmp(hint, "hint") ? 0x200 : 0);
 				if (!strcmp(w[1], "munmap") && n == 4) op = OP_MUNMAP;
 				if (!strcmp(w[1], "mprotect") && n == 5) op = OP_MPROTECT, arg = parse_prot(w[4]);
 				if (!strcmp(w[1], "madvise") && n == 5 && !strcmp(w[4], "dontneed")) op = OP_MADVISE;
@@ -428,6 +455,10 @@ int main(void)
 			if (T[k].alive) {
 				long raw = vmpte_bytes(T[k].pid);
 				printf("pte %s %ld %ld %ld\n", T[k].name, raw - T[k].base, raw, T[k].base);
+				/* RSS beyond the footprint: rss NAME ANON_DELTA SHMEM_DELTA (bytes) */
+				printf("rss %s %ld %ld\n", T[k].name,
+				       status_bytes(T[k].pid, "\nRssAnon:") - T[k].rbase[0],
+				       status_bytes(T[k].pid, "\nRssShmem:") - T[k].rbase[1]);
 			}
 	}
 	printf("end\n");
