@@ -25,7 +25,15 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
     const el = ref.current;
     if (!el) return;
     const measure = () => {
-      if (!el.closest('.caption-box')?.hasAttribute('data-open')) setClamped(el.scrollHeight > el.clientHeight + 1);
+      if (el.closest('.caption-box')?.hasAttribute('data-open')) return;
+      // Lift the clamp for one measurement: is the whole text taller than the clamped box?
+      const shown = el.getBoundingClientRect().height;
+      el.style.display = 'block';
+      el.style.setProperty('-webkit-line-clamp', 'none');
+      const full = el.getBoundingClientRect().height;
+      el.style.removeProperty('display');
+      el.style.removeProperty('-webkit-line-clamp');
+      setClamped(full > shown + 1);
     };
     measure();
     if (typeof ResizeObserver !== 'function') return;
@@ -36,7 +44,7 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
   return (
     <div className="caption-slot">
       <div className="caption-box" data-open={open ? '' : undefined} data-clamped={clamped ? 'true' : 'false'}>
-        <p className="caption" id={id} data-testid="caption">
+        <p ref={ref} className="caption" id={id} data-testid="caption">
           {text}
         </p>
         {(clamped || open) && (

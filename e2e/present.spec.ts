@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { decodeLink, encodeLink } from '../src/scenario/link';
+import { expect, test } from './fixtures';
+import { SEED_SCENARIO, SEED_STEPS, SMALL } from './scenarios';
+
+test.use({ reducedMotion: 'reduce' });
+
+const GUEST_FAULT = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
+const SGA = readFileSync('scenarios/sga-1500-mshare.ptx', 'utf8');
+
+test('Present mode: the button, P and Escape; no editor; the side panels as overlays', async ({ explorer, page, pageErrors }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
+  await expect(explorer.presentButton).toHaveAttribute('aria-pressed', 'false');
+  await expect(explorer.editor).toBeVisible();
+
+  await explorer.presentButton.click();
+  await expect(explorer.presentButton).toHaveAttribute('aria-pressed', 'true');
+  await expect(explorer.editor).toBeHidden();
+  // The side panels are closed overlays: the tree has the width.
+  await expect(explorer.trace).toBeHidden();
+  const stage = await explorer.treeStage.boundingBox();
+  expect(stage!.width).toBeGreaterThan(1200);
+
+  // Opened over the tree (which does not move), closed with ✕ or Escape.
+  await explorer.openOverlay('Trace');
+  await expect(explorer.sideOverlay).toBeVisible();
+  await expect(explorer.trace).toBeVisible();
+  await expect(explorer.tab('Trace')).toBeFocused();
+  expect(await explorer.treeStage.boundingBox()).toEqual(stage);
+  await explorer.openOverlay('Accounting');
+  await expect(explorer.accounting).toBeVisible();
+  await page.getByTestId('close-overlay').click();
+  await expect(explorer.sideOverlay).toBeHidden();
+  await explorer.openOverlay('Inspector');
+  await expect(explorer.inspector).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(explorer.sideOverlay).toBeHidden();
+  expect(await explorer.isPresent()).toBe(true);
+
+  // A second Escape leaves Present mode; P comes back to it (not while typing).
+  await page.keyboard.press('Escape');
+  expect(await explorer.isPresent()).toBe(false);
+  await expect(explorer.editor).toBeVisible();
+  await page.keyboard.press('p');
+  expect(await explorer.isPresent()).toBe(true);
+  await page.keyboard.press('P');
+  expect(await explorer.isPresent()).toBe(false);
+  await explorer.editorContent.click();
+  await page.keyboard.press('p');
+  expect(await explorer.isPresent()).toBe(false);
+  await expect(explorer.editorContent).toContainText('p');
+  expect(pageErrors).toEqual([]);
+});
+
+test('Present mode travels in the link, survives a reload, and old links open without it', async ({ explorer, page, context }) => {
+  await explorer.openScenario(SMALL, 2);
+  await page.keyboard.press('p');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('&present=1');
+  const link = await explorer.copyLink();
+  expect(link).toContain('present=1');
+  expect(decodeLink(link)).toMatchObject({ ok: true, text: SMALL, step: 2 });
+
+  await page.reload();
+  await expect(explorer.stepCount).toHaveText('Step 2 of 3');
+  expect(await explorer.isPresent()).toBe(true);
+
+  const other = await context.newPage();
+  await other.goto('/' + encodeLink(SMALL, 1));
+  await expect(other.getByTestId('step-count')).toHaveText('Step 1 of 3');
+  expect(await other.locator('.app').getAttribute('data-present')).toBe('false');
+  // The embed takes present=1 too.
+  await other.goto('/?embed=1' + encodeLink(SMALL, 1) + '&present=1');
+  await expect(other.getByTestId('step-count')).toHaveText('Step 1 of 3');
+  expect(await other.locator('.app').getAttribute('data-present')).toBe('true');
+  await other.close();
+});
+
+test('Present mode at 1280×720: step controls of 44 px or more, text of 16 px or more', async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(GUEST_FAULT + '', SEED_STEPS.guestFirstFault);
+  await page.keyboard.press('p');
+  for (const b of [explorer.firstStep, explorer.previousStep, explorer.play, explorer.nextStep, explorer.lastStep, explorer.presentButton]) {
+    const box = await b.boundingBox();
+    expect(box!.height).toBeGreaterThanOrEqual(44);
+    expect(box!.width).toBeGreaterThanOrEqual(44);
+  }
+  const sizes = await page.evaluate(() =>
+    ['[data-testid="step-count"]', '[data-testid="caption"]', '[data-testid="statement"]', '[data-testid="changes"] p, [data-testid="change"]'].map((sel) => {
+      const el = document.querySelector(sel);
+      return el ? parseFloat(getComputedStyle(el).fontSize) : 0;
+    }),
+  );
+  for (const px of sizes) expect(px).toBeGreaterThanOrEqual(16);
+});
+
+test('the tree does not move with the caption, and a long caption unfolds over it', async ({ explorer, page }) => {
+  for (const present of [false, true]) {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await explorer.openScenario(SGA, 1);
+    if (present) await page.keyboard.press('p');
+    const tops: number[] = [];
+    // Step 1's caption is one line; step 5's is eight lines at this width.
+    for (let n = 1; n <= 5; n++) {
+      await explorer.slider.fill(String(n));
+      await explorer.settled();
+      tops.push((await explorer.treeStage.boundingBox())!.y);
+    }
+    expect(new Set(tops).size, `present=${present}: ${tops.join(', ')}`).toBe(1);
+    await expect(explorer.captionMore).toBeVisible();
+    await expect(explorer.captionMore).toHaveText('more');
+    await explorer.captionMore.click();
+    await expect(explorer.captionMore).toHaveAttribute('aria-expanded', 'true');
+    // All of it is readable now, and still the tree stays.
+    await expect(explorer.caption).toContainText('not 1,500 times.');
+    const caption = await explorer.caption.boundingBox();
+    const last = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="caption"]')!;
+      const r = document.createRange();
+      r.selectNodeContents(el);
+      return r.getBoundingClientRect().bottom;
+    });
+    expect(last).toBeLessThanOrEqual(caption!.y + caption!.height + 1);
+    expect((await explorer.treeStage.boundingBox())!.y).toBe(tops[0]);
+    await explorer.captionMore.click();
+    await expect(explorer.captionMore).toHaveAttribute('aria-expanded', 'false');
+  }
+});
+
+test('the Changes list says what the guest fault changed: B PGD[2] from none to the host entry (needs the core diff, issue 12)', async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(GUEST_FAULT, 7);
+  await page.keyboard.press('p');
+  await expect(explorer.statement).toHaveText('B: read 1T+0x1000 23');
+  // The host's PGD[2] points at its PUD page, PFN 0x1003, with P RW US A D (0x067, as the tree's row shows).
+  await expect(explorer.changeItems.filter({ hasText: 'B PGD[2]: none → 0x0000000001003067 (set_pgd)' })).toHaveCount(1);
+  await expect(explorer.changes).toBeInViewport();
+  await expect(explorer.announcer).toContainText('Changes: ');
+  await expect(explorer.announcer).toContainText('B PGD[2]: none → 0x0000000001003067 (set_pgd)');
+  // A step with no page-table change says so.
+  await explorer.previousStep.click();
+  await explorer.settled();
+  await expect(explorer.changes).toContainText('No page-table changes');
+});
