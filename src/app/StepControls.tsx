@@ -61,9 +61,9 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
 function Changes({ lines, state }: { lines: string[]; state: 'ready' | 'computing' | 'start' }) {
   return (
     <section className="changes" aria-labelledby="changes-title" data-testid="changes">
-      <h3 id="changes-title" className="changes-title">
+      <h2 id="changes-title" className="changes-title">
         Changes{state === 'ready' && lines.length > 0 ? ` (${lines.length})` : ''}
-      </h3>
+      </h2>
       {state === 'ready' && lines.length > 0 ? (
         // Focusable so a long list scrolls from the keyboard too.
         <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title">
