@@ -142,3 +142,44 @@ test('the Changes list says what the guest fault changed: B PGD[2] from none to 
   await explorer.settled();
   await expect(explorer.changes).toContainText('No page-table changes');
 });
+
+test('no axe violations in Present mode, with an overlay open and the caption unfolded', async ({ explorer, page }) => {
+  test.setTimeout(120_000);
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const axe = async () => (await new AxeBuilder({ page }).analyze()).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(SGA, 5);
+  await page.keyboard.press('p');
+  await explorer.openOverlay('Trace');
+  await expect(explorer.trace).toBeVisible();
+  expect(await axe()).toEqual([]);
+  await page.keyboard.press('Escape');
+  await explorer.captionMore.click();
+  expect(await axe()).toEqual([]);
+});
+
+test('a 960×540 embed has the legend; a clipped title gives its full text on hover and focus; the keys are listed', async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 960, height: 540 });
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault, { embed: true });
+  const legend = page.getByRole('list', { name: 'Legend' });
+  await expect(legend).toBeVisible();
+  await expect(legend).toBeInViewport({ ratio: 1 });
+
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const long = 'A title long enough that the header cannot hold it at 1280 pixels: mshare sga (host) and its guests, step by step';
+  await explorer.openScenario(`title "${long}"\n` + SMALL.replace('title "Small"\n', ''), 1);
+  const title = page.getByTestId('scenario-title').locator('.abbr');
+  await expect(title).toHaveAttribute('data-clipped', 'true');
+  await expect(title).toHaveAttribute('title', long);
+  await title.focus();
+  await expect(title).toBeFocused();
+  // Focused, it unfolds: every character is drawn.
+  expect(await title.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1)).toBe(true);
+  await expect(title).toHaveText(long);
+
+  await page.getByText('Keys', { exact: true }).click();
+  const keys = page.getByTestId('keys-help');
+  await expect(keys).toBeVisible();
+  await expect(keys).toContainText('Present mode on / off');
+  await expect(keys).toContainText('leave Present mode');
+});

@@ -12,7 +12,11 @@ export function Abbr({ text, className, children, testId }: { text: string; clas
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const measure = () => setClipped(el.scrollWidth > el.clientWidth + 1);
+    const measure = () => {
+      // Unfolded (hovered or focused) it fits by design: measure the folded line only.
+      if (el.matches(':hover, :focus')) return;
+      setClipped(el.scrollWidth > el.clientWidth + 1);
+    };
     measure();
     if (typeof ResizeObserver !== 'function') return;
     const ro = new ResizeObserver(measure);
