@@ -127,6 +127,62 @@ test('the tree does not move with the caption, and a long caption unfolds over i
   }
 });
 
+/** Hand-built changes (the shape of src/core/changes.ts), put into the worker's report of one step. */
+const HAND_CHANGES = [
+  { kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 4097, index: 2, old: null, new: '0000000001003067' },
+  { kind: 'entry-set', event: 5, fn: 'copy_present_pte', mm: 'A', level: 'pte', table: 9, index: 1, old: '8000000000123867', new: '8000000000123865', flags: [{ name: 'RW', from: 1, to: 0 }] },
+  { kind: 'table-free', event: 6, fn: 'free_pgd_range', mm: 'A', level: 'pmd', pfn: 42 },
+  { kind: 'pgtables', event: 6, fn: 'free_pgd_range', mm: 'A', from: 12288, to: 8192 },
+  { kind: 'data-alloc', event: 3, fn: 'do_anonymous_page', pfn: 4102, what: 'anonymous page' },
+];
+
+test('the Changes list words the report\'s changes and is what the live region reads; its height never moves the tree', async ({ explorer, page }) => {
+  // Wrap the simulator worker's messages: step 7's report gets the hand-built changes.
+  await page.addInitScript((changes) => {
+    const Base = window.Worker;
+    window.Worker = class extends Base {
+      override set onmessage(fn: ((ev: MessageEvent) => void) | null) {
+        super.onmessage = fn
+          ? (ev: MessageEvent) => {
+              const d = ev.data as { n?: number; report?: Record<string, unknown> };
+              if (d?.n === 7 && d.report) d.report.changes = changes;
+              fn.call(this, ev);
+            }
+          : null;
+      }
+      override get onmessage() {
+        return super.onmessage;
+      }
+    };
+  }, HAND_CHANGES);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(GUEST_FAULT, 6);
+  await expect(explorer.changes).toContainText('No page-table changes');
+  const top = (await explorer.treeStage.boundingBox())!.y;
+  await explorer.nextStep.click();
+  await explorer.settled();
+  await expect(explorer.changes).toContainText('Changes (5)');
+  await expect(explorer.changeItems).toHaveText([
+    'B PGD[2]: none → 0x0000000001003067 (set_pgd)',
+    'A PTE[1]: 0x8000000000123867 → 0x8000000000123865 [RW 1→0] (copy_present_pte)',
+    'A: PMD page PFN 42 freed (free_pgd_range)',
+    'A VmPTE: 12 KiB → 8 KiB (free_pgd_range)',
+    'anonymous page PFN 4102 allocated (do_anonymous_page)',
+  ]);
+  await expect(explorer.announcer).toContainText('Changes: B PGD[2]: none → 0x0000000001003067 (set_pgd); A PTE[1]');
+  expect((await explorer.treeStage.boundingBox())!.y).toBe(top);
+  // Five lines in a two-line box: it scrolls, from the keyboard too.
+  const list = page.locator('.changes-list');
+  expect(await list.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+  await list.focus();
+  await page.keyboard.press('End');
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+  await page.keyboard.press('p');
+  await expect.poll(() => explorer.isPresent()).toBe(true);
+  await expect(list).toBeInViewport();
+  expect(parseFloat(await explorer.changeItems.first().evaluate((el) => getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(16);
+});
+
 test('the Changes list says what the guest fault changed: B PGD[2] from none to the host entry (needs the core diff, issue 12)', async ({ explorer, page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(GUEST_FAULT, 7);

@@ -24,6 +24,8 @@ export function keyIsForPage(e: KeyboardEvent): boolean {
   if (!t) return true;
   if (t.closest('.cm-editor, input, textarea, select, [contenteditable="true"], dialog[open]')) return false;
   if (e.key === ' ' && t.closest('button, a, summary, [role="button"], [role="tab"]')) return false;
+  // A focused scrolling list (the step's changes) scrolls with Home, End and Space itself.
+  if ((e.key === ' ' || e.key === 'Home' || e.key === 'End') && t.closest('[data-scroll-keys]')) return false;
   if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && t.closest('[role="tab"]')) return false;
   return true;
 }
@@ -49,7 +51,9 @@ function useStepKeys(): void {
   const store = useExplorerStore();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!keyIsForPage(e)) return;
+      // P also from the slider: a range input types nothing.
+      const pOnSlider = (e.key === 'p' || e.key === 'P') && !e.ctrlKey && !e.metaKey && !e.altKey && e.target instanceof HTMLInputElement && e.target.type === 'range';
+      if (!keyIsForPage(e) && !pOnSlider) return;
       const s = store.getState();
       const toggle = () => s.setPresent(!store.getState().present);
       const action = { ArrowLeft: s.prev, ArrowRight: s.next, Home: s.first, End: s.last, ' ': s.togglePlay, p: toggle, P: toggle }[e.key];

@@ -66,7 +66,7 @@ function Changes({ lines, state }: { lines: string[]; state: 'ready' | 'computin
       </h2>
       {state === 'ready' && lines.length > 0 ? (
         // Focusable so a long list scrolls from the keyboard too.
-        <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title">
+        <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
           {lines.map((l, i) => (
             <li key={i} data-testid="change">
               {l}
