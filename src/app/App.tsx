@@ -323,16 +323,19 @@ function FullApp() {
             <ErrorBoundary what="the page tables">
               <TreePanel svgRef={svgRef} />
             </ErrorBoundary>
+            {present && (
+              // Over the tree only: the step controls, the caption and the address stay in sight.
+              <div className="side-overlay" id="side-overlay" hidden={!overlayOpen} data-testid="side-overlay">
+                <SideTabs onClose={closeOverlay} />
+              </div>
+            )}
           </div>
         </div>
-        <div
-          className={present ? 'col-side side-overlay' : 'col-side'}
-          id="side-overlay"
-          hidden={present && !overlayOpen}
-          data-testid={present ? 'side-overlay' : undefined}
-        >
-          <SideTabs onClose={present ? closeOverlay : undefined} />
-        </div>
+        {!present && (
+          <div className="col-side">
+            <SideTabs />
+          </div>
+        )}
         <div className="col-editor" hidden={!showEditor || present}>
           <ErrorBoundary what="the editor">
             <EditorPanel />
