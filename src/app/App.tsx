@@ -95,22 +95,22 @@ function SideTabs({ onClose }: { onClose?: () => void }) {
   return (
     <section className="panel side-panel" aria-label="Details">
       <div className="tabs-row">
-      <div className="tabs" role="tablist" aria-label="Details" onKeyDown={onKey}>
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            id={`tab-${t.id}`}
-            type="button"
-            role="tab"
-            aria-selected={tab === t.id}
-            aria-controls={`tabpanel-${t.id}`}
-            tabIndex={tab === t.id ? 0 : -1}
-            onClick={() => store.getState().setTab(t.id)}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
+        <div className="tabs" role="tablist" aria-label="Details" onKeyDown={onKey}>
+          {TABS.map((t) => (
+            <button
+              key={t.id}
+              id={`tab-${t.id}`}
+              type="button"
+              role="tab"
+              aria-selected={tab === t.id}
+              aria-controls={`tabpanel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
+              onClick={() => store.getState().setTab(t.id)}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
         {onClose && (
           <button type="button" className="close-overlay" aria-label="Close the panel" title="Close (Esc)" onClick={onClose} data-testid="close-overlay">
             ✕
