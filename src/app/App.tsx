@@ -234,6 +234,15 @@ function FullApp() {
     return () => window.removeEventListener('keydown', onKey);
   });
 
+  // Leaving Present mode (button, P or Esc) closes the overlay: it is not there when coming back.
+  useEffect(
+    () =>
+      store.subscribe((s, prev) => {
+        if (prev.present && !s.present) setOverlay(null);
+      }),
+    [store],
+  );
+
   const showErrors = () => {
     const s = store.getState();
     s.setPresent(false);
@@ -275,10 +284,7 @@ function FullApp() {
             type="button"
             aria-pressed={present}
             title="Present mode (P)"
-            onClick={() => {
-              setOverlay(null);
-              store.getState().setPresent(!present);
-            }}
+            onClick={() => store.getState().setPresent(!present)}
           >
             Present
           </button>
