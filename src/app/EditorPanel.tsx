@@ -10,8 +10,13 @@ function stepLines(s: Pick<ExplorerState, 'loaded' | 'text' | 'cursor'>): StepLi
   const l = s.loaded;
   if (!l || l.text !== s.text) return { lines: [], current: null };
   const steps = l.scenario.steps;
-  return { lines: steps.map((st) => st.pos.line), current: s.cursor > 0 ? (steps[s.cursor - 1]?.pos.line ?? null) : null };
+  let lines = linesOf.get(l.scenario);
+  if (!lines) linesOf.set(l.scenario, (lines = steps.map((st) => st.pos.line)));
+  return { lines, current: s.cursor > 0 ? (steps[s.cursor - 1]?.pos.line ?? null) : null };
 }
+
+/** Statement lines per parsed scenario: computed once, not at every step of a long scenario. */
+const linesOf = new WeakMap<object, number[]>();
 
 /** The scenario text in CodeMirror, its errors inline and listed, and what the view shows meanwhile. */
 export function EditorPanel() {
