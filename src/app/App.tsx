@@ -43,7 +43,7 @@ export const KEYS_HELP: [string, string][] = [
   ['Home End', 'first / last step'],
   ['Space', 'play / pause'],
   ['P', 'Present mode on / off'],
-  ['Esc', 'close a panel, then leave Present mode'],
+  ['Esc', 'fold the caption or close a panel, then leave Present mode'],
   ['Alt+Enter', 'in the editor: show the step of the cursor\'s line'],
 ];
 

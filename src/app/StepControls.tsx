@@ -43,7 +43,18 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
   }, [text]);
   return (
     <div className="caption-slot">
-      <div className="caption-box" data-open={open ? '' : undefined} data-clamped={clamped ? 'true' : 'false'}>
+      <div
+        className="caption-box"
+        data-open={open ? '' : undefined}
+        data-clamped={clamped ? 'true' : 'false'}
+        // Esc folds an unfolded caption first (before it would leave Present mode).
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' && open) {
+            e.preventDefault();
+            setOpen(false);
+          }
+        }}
+      >
         <p ref={ref} className="caption" id={id} data-testid="caption">
           {text}
         </p>
