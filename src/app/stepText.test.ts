@@ -51,7 +51,8 @@ describe('stepOfLine', () => {
   });
 });
 
-const BASE: ReportStep = { index: 7, line: 22, task: 'B', op: 'read', outcome: { kind: 'ok' }, events: [], pgtables_bytes: {} };
+// A report made before the `changes` field existed (the type may require it later, hence through unknown).
+const BASE = { index: 7, line: 22, task: 'B', op: 'read', outcome: { kind: 'ok' }, events: [], pgtables_bytes: {} } as unknown as ReportStep;
 const SET_PGD: StepChange = { kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 4097, index: 2, old: null, new: '0000000001003067' };
 const FREE: StepChange = { kind: 'table-free', event: 0, fn: 'free_pgd_range', mm: 'A', level: 'pmd', pfn: 42 };
 
