@@ -17,6 +17,10 @@ test('Present mode: the button, P and Escape; no editor; the side panels as over
   await explorer.presentButton.click();
   await expect(explorer.presentButton).toHaveAttribute('aria-pressed', 'true');
   await expect(explorer.editor).toBeHidden();
+  // The tree keeps its own styles across the switch (its boxes are not left black, unstyled).
+  const fills = await explorer.tree.locator('g.node rect.box').evaluateAll((els) => els.map((el) => getComputedStyle(el).fill));
+  expect(fills.length).toBeGreaterThan(0);
+  for (const f of fills) expect(f).not.toBe('rgb(0, 0, 0)');
   // The side panels are closed overlays: the tree has the width.
   await expect(explorer.trace).toBeHidden();
   const stage = await explorer.treeStage.boundingBox();
