@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { SMALL } from './scenarios';
+import { SEED_SCENARIO, SMALL } from './scenarios';
 
 test.use({ reducedMotion: 'reduce' });
 
@@ -77,4 +77,73 @@ test('when the browser cannot save, the user is told and nothing else breaks', a
   await explorer.nextStep.click();
   await expect(explorer.stepCount).toHaveText('Step 2 of 4');
   expect(pageErrors).toEqual([]);
+});
+
+test('the editor follows the step: its statement marked and in view; a click on a statement shows its step', async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openScenario(SEED_SCENARIO, 2);
+  const lineOf = async () => {
+    const line = explorer.currentLine;
+    await expect(line).toHaveCount(1);
+    return (await line.textContent()) ?? '';
+  };
+  await expect(explorer.statement).toHaveText('spawn B');
+  expect(await lineOf()).toBe('spawn B');
+  // Stepping moves the mark, and the marked line is on screen inside the editor.
+  await explorer.lastStep.click();
+  await explorer.settled();
+  const last = await explorer.statement.textContent();
+  expect(await lineOf()).toBe(last);
+  await expect(explorer.currentLine).toBeInViewport();
+  // Before the first step nothing is marked.
+  await explorer.firstStep.click();
+  await expect(explorer.currentLine).toHaveCount(0);
+
+  // A click on a statement line shows its step; a click on a note or comment does not move.
+  const statements = page.locator('.cm-content .cm-line').filter({ hasText: /^[A-Za-z][\w[\].]*: |^spawn / });
+  await statements.nth(3).click();
+  await expect(explorer.stepCount).toHaveText(/^Step 4 of /);
+  expect(await lineOf()).toBe(await statements.nth(3).textContent());
+  await page.locator('.cm-content .cm-line').filter({ hasText: /^note / }).first().click();
+  await expect(explorer.stepCount).toHaveText(/^Step 4 of /);
+  // The gutter's marker does it too, and Alt+Enter on a statement from the keyboard.
+  await explorer.stepMarkers().nth(1).click();
+  await expect(explorer.stepCount).toHaveText(/^Step 2 of /);
+  await statements.nth(4).click();
+  await page.keyboard.press('Home');
+  await explorer.firstStep.click();
+  await explorer.editorContent.focus();
+  await page.keyboard.press('Alt+Enter');
+  await expect(explorer.stepCount).toHaveText(/^Step 5 of /);
+});
+
+test('the statement shows as typed, not as the printer would write it', async ({ explorer }) => {
+  await explorer.openScenario('spawn A\nA: mmap 0x7f0000000000 4M rw private anon fixed\nA: read 0x7f0000001000   # a comment\nA: translate 1T+1G\n', 3);
+  await expect(explorer.statement).toHaveText('A: read 0x7f0000001000');
+  await explorer.nextStep.click();
+  await expect(explorer.statement).toHaveText('A: translate 1T+1G');
+  await expect(explorer.announcer).toContainText('A: translate 1T+1G');
+});
+
+test('while the text has errors the view says it is the last version that loaded, and dims', async ({ explorer, page }) => {
+  await explorer.openScenario(SMALL, 3);
+  await expect(explorer.staleBanner).toHaveCount(0);
+  await expect(explorer.treeWrap).toHaveAttribute('data-stale', 'false');
+  const before = await explorer.treeStage.boundingBox();
+  await explorer.setEditorText(SMALL.replace('A: write', 'A: wirte'));
+  await expect(explorer.staleBanner).toContainText('1 problem: this view shows the last version that loaded');
+  await expect(explorer.treeWrap).toHaveAttribute('data-stale', 'true');
+  expect(Number(await explorer.treeStage.evaluate((el) => getComputedStyle(el).opacity))).toBeLessThan(1);
+  // Over the tree, not above it: nothing moves.
+  expect(await explorer.treeStage.boundingBox()).toEqual(before);
+  // In Present mode (no editor) it offers the way to the errors.
+  await page.locator('.tree-svg').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('p');
+  await expect(explorer.editor).toBeHidden();
+  await explorer.staleBanner.getByRole('button', { name: 'Show the errors' }).click();
+  await expect(explorer.editor).toBeVisible();
+  await expect(explorer.errors).toBeVisible();
+  await explorer.setEditorText(SMALL);
+  await expect(explorer.staleBanner).toHaveCount(0);
+  await expect(explorer.treeWrap).toHaveAttribute('data-stale', 'false');
 });

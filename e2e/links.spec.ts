@@ -133,3 +133,45 @@ test('embed mode also works with embed=1 in the fragment', async ({ page }) => {
   await expect(page.getByTestId('step-count')).toHaveText('Step 1 of 3');
   await expect(page.getByTestId('editor')).toHaveCount(0);
 });
+
+test('the address bar holds the link of the current step: a reload comes back to it, with no history entry per step', async ({ explorer, page }) => {
+  await explorer.openScenario(SEED_SCENARIO, 2);
+  const length = await page.evaluate(() => history.length);
+  for (let i = 0; i < 4; i++) await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 6 of 8');
+  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, text: SEED_SCENARIO, step: 6 });
+  expect(await page.evaluate(() => history.length)).toBe(length);
+  await page.reload();
+  await expect(explorer.stepCount).toHaveText('Step 6 of 8');
+  await expect(explorer.currentLine).toHaveCount(1);
+  // No notice for a reload: the link is the user's own text.
+  await expect(page.getByRole('status').filter({ hasText: 'previous text' })).toHaveCount(0);
+
+  // Held arrow keys: the last step lands in the address bar.
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowLeft');
+  await expect(explorer.stepCount).toHaveText('Step 0 of 8');
+  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, step: 0 });
+  expect(await page.evaluate(() => history.length)).toBe(length);
+});
+
+test('an edited text is in the address bar too, so a reload keeps what was typed, errors and all', async ({ explorer, page }) => {
+  await explorer.openScenario(SMALL, 1);
+  await explorer.setEditorText(SMALL + 'A: wirte 0x7f0000002000\n');
+  await expect(explorer.errors).toContainText('does not load');
+  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, text: SMALL + 'A: wirte 0x7f0000002000\n' });
+  await page.reload();
+  await expect(explorer.editorContent).toContainText('wirte');
+  await expect(explorer.errors).toContainText('does not load');
+  await expect(page.getByRole('status').filter({ hasText: 'does not load' })).toHaveCount(0);
+});
+
+test('the embed keeps its link in its own address too, and never saves', async ({ explorer, page }) => {
+  await explorer.openScenario(SMALL, 1, { embed: true });
+  await explorer.nextStep.click();
+  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, step: 2 });
+  expect(await page.evaluate(() => location.search)).toBe('?embed=1');
+  await page.reload();
+  await expect(explorer.stepCount).toHaveText('Step 2 of 3');
+  expect(await page.evaluate(() => localStorage.getItem('ptx:text'))).toBeNull();
+});

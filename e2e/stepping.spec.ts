@@ -96,7 +96,8 @@ test('a step the simulator takes forever to compute never blanks or freezes the 
   await expect(explorer.stepCount).toHaveText('Step 3 of 3');
   await expect(page.getByRole('status').filter({ hasText: 'Computing step 3' })).toBeVisible();
   await expect(explorer.trace).toContainText('Computing step 3');
-  await expect(explorer.statement).toHaveText('A: write 127T+0x1000 "hi"');
+  // As typed (issue 12): the printer would write 127T+0x1000.
+  await expect(explorer.statement).toHaveText('A: write 0x7f0000001000 "hi"');
   await explorer.firstStep.click();
   await expect(explorer.stepCount).toHaveText('Step 0 of 3');
   await expect(explorer.editorContent).toContainText('A maps 4 MiB');

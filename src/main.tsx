@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { INTRO_SCENARIO } from './app/builtins';
 import { StoreContext } from './app/context';
-import { hasLinkFragment, isEmbed, openFragment } from './app/links';
+import { hasLinkFragment, isEmbed, isPresent, openFragment, syncAddressBar } from './app/links';
 import { browserKV, memoryKV } from './store/persist';
 import { createExplorerStore } from './store/store';
 import './app/styles.css';
@@ -23,18 +23,29 @@ const store = createExplorerStore({
   theme: savedTheme === 'dark' || savedTheme === 'light' ? savedTheme : prefersDark ? 'dark' : 'light',
   // At phone width the editor starts folded away (the "Editor" button brings it back).
   showEditor: !(typeof matchMedia === 'function' && matchMedia('(max-width: 860px)').matches),
+  present: isPresent(location.search, location.hash),
 });
 
-/** A link's fragment opens its scenario; the full app then drops it from the address bar so a reload shows the saved text. */
+/** A link's fragment opens its scenario (and Present mode when it asks for it). */
 function openLocationFragment(): void {
   if (!hasLinkFragment(location.hash)) return;
   openFragment(store, location.hash);
-  if (!embed) history.replaceState(null, '', location.pathname + location.search);
+  if (isPresent(location.search, location.hash)) store.getState().setPresent(true);
 }
 openLocationFragment();
 window.addEventListener('hashchange', openLocationFragment);
+// From here on the address bar holds the link of the text and step on screen (replaceState: no
+// history entry per step), so a reload or a bookmark comes back to the same step.
+const address = syncAddressBar(store, {
+  location,
+  history,
+  setTimeout: (fn, ms) => window.setTimeout(fn, ms),
+  clearTimeout: (id) => window.clearTimeout(id as number),
+  now: () => performance.now(),
+});
 // Save once more when the page goes away (setText already saved every change).
 window.addEventListener('pagehide', () => {
+  address.flush();
   if (!embed) kv.set('ptx:text', store.getState().text);
 });
 

@@ -37,6 +37,15 @@ export class ExplorerPage {
   readonly shareLink: Locator;
   readonly galleryButton: Locator;
   readonly gallery: Locator;
+  readonly presentButton: Locator;
+  readonly sideOverlay: Locator;
+  readonly changes: Locator;
+  readonly changeItems: Locator;
+  readonly captionMore: Locator;
+  readonly currentLine: Locator;
+  readonly staleBanner: Locator;
+  readonly treeWrap: Locator;
+  readonly treeStage: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Page Table Explorer' });
@@ -65,6 +74,36 @@ export class ExplorerPage {
     this.shareLink = page.getByTestId('share-link');
     this.galleryButton = page.getByRole('button', { name: 'Gallery', exact: true });
     this.gallery = page.getByTestId('gallery');
+    this.presentButton = page.getByRole('button', { name: 'Present', exact: true });
+    this.sideOverlay = page.getByTestId('side-overlay');
+    this.changes = page.getByTestId('changes');
+    this.changeItems = page.getByTestId('change');
+    this.captionMore = page.getByTestId('caption-more');
+    this.currentLine = page.locator('.cm-content .cm-line[aria-current="step"]');
+    this.staleBanner = page.getByTestId('stale-banner');
+    this.treeWrap = page.getByTestId('tree-wrap');
+    this.treeStage = page.getByTestId('tree-stage');
+  }
+
+  /** The page is in Present mode (the app marks its root). */
+  async isPresent(): Promise<boolean> {
+    return (await this.page.locator('.app').getAttribute('data-present')) === 'true';
+  }
+
+  /** Open a side panel (Trace, Inspector, Accounting) as an overlay, in Present mode. */
+  async openOverlay(name: 'Trace' | 'Inspector' | 'Accounting'): Promise<void> {
+    await this.page.locator(`#open-${name.toLowerCase()}`).click();
+  }
+
+  /** The editor line (1-based) as a locator. */
+  editorLine(n: number): Locator {
+    return this.page.locator('.cm-content .cm-line').nth(n - 1);
+  }
+
+  /** The step gutter's markers, one per statement line in view (CodeMirror renders only the lines in view). */
+  stepMarkers(): Locator {
+    // visible: CodeMirror also renders a hidden spacer marker to size the gutter.
+    return this.page.locator('.cm-ptx-stepGutter .cm-ptx-stepMarker').filter({ visible: true });
   }
 
   async goto(path = '/'): Promise<void> {

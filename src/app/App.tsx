@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { Abbr } from './Abbr';
 import { AccountingPanel } from './AccountingPanel';
 import { AddressBar } from './AddressBar';
 import { useExplorer, useExplorerStore } from './context';
@@ -23,17 +24,39 @@ export function keyIsForPage(e: KeyboardEvent): boolean {
   if (!t) return true;
   if (t.closest('.cm-editor, input, textarea, select, [contenteditable="true"], dialog[open]')) return false;
   if (e.key === ' ' && t.closest('button, a, summary, [role="button"], [role="tab"]')) return false;
+  // A focused scrolling list (the step's changes) scrolls with Home, End and Space itself.
+  if ((e.key === ' ' || e.key === 'Home' || e.key === 'End') && t.closest('[data-scroll-keys]')) return false;
   if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && t.closest('[role="tab"]')) return false;
   return true;
 }
+
+/** Escape works from anywhere but text being typed and a modal dialog (which Escape closes itself). */
+export function escapeIsForPage(e: KeyboardEvent): boolean {
+  if (e.key !== 'Escape' || e.defaultPrevented) return false;
+  const t = e.target instanceof Element ? e.target : null;
+  return !t?.closest('.cm-editor, textarea, [contenteditable="true"], dialog[open]');
+}
+
+/** The keys, for the "Keys" help (README.md lists them too). */
+export const KEYS_HELP: [string, string][] = [
+  ['← →', 'previous / next step'],
+  ['Home End', 'first / last step'],
+  ['Space', 'play / pause'],
+  ['P', 'Present mode on / off'],
+  ['Esc', 'fold the caption or close a panel, then leave Present mode'],
+  ['Alt+Enter', 'in the editor: show the step of the cursor\'s line'],
+];
 
 function useStepKeys(): void {
   const store = useExplorerStore();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!keyIsForPage(e)) return;
+      // P also from the slider: a range input types nothing.
+      const pOnSlider = (e.key === 'p' || e.key === 'P') && !e.ctrlKey && !e.metaKey && !e.altKey && e.target instanceof HTMLInputElement && e.target.type === 'range';
+      if (!keyIsForPage(e) && !pOnSlider) return;
       const s = store.getState();
-      const action = { ArrowLeft: s.prev, ArrowRight: s.next, Home: s.first, End: s.last, ' ': s.togglePlay }[e.key];
+      const toggle = () => s.setPresent(!store.getState().present);
+      const action = { ArrowLeft: s.prev, ArrowRight: s.next, Home: s.first, End: s.last, ' ': s.togglePlay, p: toggle, P: toggle }[e.key];
       if (!action) return;
       e.preventDefault();
       action();
@@ -57,7 +80,7 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'accounting', label: 'Accounting' },
 ];
 
-function SideTabs() {
+function SideTabs({ onClose }: { onClose?: () => void }) {
   const store = useExplorerStore();
   const tab = useExplorer((s) => s.tab);
   const onKey = (e: ReactKeyboardEvent) => {
@@ -71,21 +94,28 @@ function SideTabs() {
   };
   return (
     <section className="panel side-panel" aria-label="Details">
-      <div className="tabs" role="tablist" aria-label="Details" onKeyDown={onKey}>
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            id={`tab-${t.id}`}
-            type="button"
-            role="tab"
-            aria-selected={tab === t.id}
-            aria-controls={`tabpanel-${t.id}`}
-            tabIndex={tab === t.id ? 0 : -1}
-            onClick={() => store.getState().setTab(t.id)}
-          >
-            {t.label}
+      <div className="tabs-row">
+        <div className="tabs" role="tablist" aria-label="Details" onKeyDown={onKey}>
+          {TABS.map((t) => (
+            <button
+              key={t.id}
+              id={`tab-${t.id}`}
+              type="button"
+              role="tab"
+              aria-selected={tab === t.id}
+              aria-controls={`tabpanel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
+              onClick={() => store.getState().setTab(t.id)}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+        {onClose && (
+          <button type="button" className="close-overlay" aria-label="Close the panel" title="Close (Esc)" onClick={onClose} data-testid="close-overlay">
+            ✕
           </button>
-        ))}
+        )}
       </div>
       <div className="tabpanel" id={`tabpanel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
         <ErrorBoundary what={`the ${tab}`} key={tab}>
@@ -121,27 +151,142 @@ export function App() {
   return embed ? <EmbedApp /> : <FullApp />;
 }
 
+/** The keys, one click away (a disclosure: no dialog to trap focus). */
+function KeysHelp() {
+  return (
+    <details className="keys-help">
+      <summary>Keys</summary>
+      <dl data-testid="keys-help">
+        {KEYS_HELP.map(([k, what]) => (
+          <div key={k}>
+            <dt>
+              <kbd>{k}</kbd>
+            </dt>
+            <dd>{what}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
+/**
+ * While the text has errors the view shows the last version that loaded: it
+ * says so over the tree (not above it: the tree must not move) and dims it.
+ */
+function StaleBanner({ onShow }: { onShow: () => void }) {
+  const errors = useExplorer((s) => s.errors.length);
+  const loaded = useExplorer((s) => s.loaded !== null);
+  if (errors === 0 || !loaded) return null;
+  return (
+    <div className="stale-banner" role="status" data-testid="stale-banner">
+      <span>
+        The text has {errors} problem{errors === 1 ? '' : 's'}: this view shows the last version that loaded.
+      </span>
+      <button type="button" onClick={onShow}>
+        Show the errors
+      </button>
+    </div>
+  );
+}
+
+type Overlay = Tab | null;
+
 function FullApp() {
   const store = useExplorerStore();
   const title = useExplorer((s) => s.loaded?.scenario.title);
   const theme = useExplorer((s) => s.theme);
   const showEditor = useExplorer((s) => s.showEditor);
+  const present = useExplorer((s) => s.present);
+  const tab = useExplorer((s) => s.tab);
+  const stale = useExplorer((s) => s.errors.length > 0 && s.loaded !== null);
   const [galleryOpen, setGalleryOpen] = useState(false);
   const [shareOpen, setShareOpen] = useState(false);
+  // Present mode: the side panels are overlays, opened one at a time over the tree.
+  const [overlay, setOverlay] = useState<Overlay>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const doExport = useExport(svgRef);
+  const overlayOpen = present && overlay !== null;
+
+  const openOverlay = (t: Tab) => {
+    if (overlay !== null && tab === t) return setOverlay(null);
+    store.getState().setTab(t);
+    setOverlay(t);
+    requestAnimationFrame(() => document.getElementById(`tab-${t}`)?.focus());
+  };
+  const closeOverlay = () => {
+    const t = overlay;
+    setOverlay(null);
+    if (t) requestAnimationFrame(() => document.getElementById(`open-${t}`)?.focus());
+  };
+
+  // Escape: first the overlay, then Present mode itself.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!escapeIsForPage(e)) return;
+      const s = store.getState();
+      if (!s.present) return;
+      e.preventDefault();
+      if (overlay !== null) closeOverlay();
+      else s.setPresent(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  // Leaving Present mode (button, P or Esc) closes the overlay: it is not there when coming back.
+  useEffect(
+    () =>
+      store.subscribe((s, prev) => {
+        if (prev.present && !s.present) setOverlay(null);
+      }),
+    [store],
+  );
+
+  const showErrors = () => {
+    const s = store.getState();
+    s.setPresent(false);
+    s.setShowEditor(true);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-testid="errors"] button')?.focus());
+  };
+
+  const layout = present ? 'layout present' : `layout${showEditor ? '' : ' no-editor'}`;
   return (
-    <div className="app">
+    <div className={`app${present ? ' present' : ''}`} data-present={present ? 'true' : 'false'}>
       <header className="app-header">
         <h1>Page Table Explorer</h1>
         {title && (
           <p className="scenario-title" data-testid="scenario-title">
-            {title}
+            <Abbr text={title} />
           </p>
         )}
         <div className="header-actions" role="toolbar" aria-label="Actions">
-          <button type="button" aria-pressed={showEditor} onClick={() => store.getState().setShowEditor(!showEditor)}>
-            Editor
+          {present &&
+            TABS.map((t) => (
+              <button
+                key={t.id}
+                id={`open-${t.id}`}
+                type="button"
+                className="overlay-toggle"
+                aria-expanded={overlay !== null && tab === t.id}
+                aria-controls="side-overlay"
+                onClick={() => openOverlay(t.id)}
+              >
+                {t.label}
+              </button>
+            ))}
+          {!present && (
+            <button type="button" aria-pressed={showEditor} onClick={() => store.getState().setShowEditor(!showEditor)}>
+              Editor
+            </button>
+          )}
+          <button
+            type="button"
+            aria-pressed={present}
+            title="Present mode (P)"
+            onClick={() => store.getState().setPresent(!present)}
+          >
+            Present
           </button>
           <button type="button" onClick={() => setGalleryOpen(true)}>
             Gallery
@@ -149,12 +294,16 @@ function FullApp() {
           <button type="button" onClick={() => setShareOpen((o) => !o)} aria-expanded={shareOpen}>
             Copy link
           </button>
-          <button type="button" onClick={() => void doExport('svg')}>
-            Export SVG
-          </button>
-          <button type="button" onClick={() => void doExport('png')}>
-            Export PNG
-          </button>
+          {!present && (
+            <>
+              <button type="button" onClick={() => void doExport('svg')}>
+                Export SVG
+              </button>
+              <button type="button" onClick={() => void doExport('png')}>
+                Export PNG
+              </button>
+            </>
+          )}
           <button
             type="button"
             aria-pressed={theme === 'dark'}
@@ -162,9 +311,10 @@ function FullApp() {
           >
             Dark theme
           </button>
+          <KeysHelp />
         </div>
       </header>
-      <main className={`layout${showEditor ? '' : ' no-editor'}`}>
+      <main className={layout}>
         <Notices />
         {shareOpen && <SharePanel onClose={() => setShareOpen(false)} />}
         <div className="col-center">
@@ -174,14 +324,25 @@ function FullApp() {
           <ErrorBoundary what="the address">
             <AddressBar />
           </ErrorBoundary>
-          <ErrorBoundary what="the page tables">
-            <TreePanel svgRef={svgRef} />
-          </ErrorBoundary>
+          <div className="tree-wrap" data-stale={stale ? 'true' : 'false'} data-testid="tree-wrap">
+            <StaleBanner onShow={showErrors} />
+            <ErrorBoundary what="the page tables">
+              <TreePanel svgRef={svgRef} />
+            </ErrorBoundary>
+            {present && (
+              // Over the tree only: the step controls, the caption and the address stay in sight.
+              <div className="side-overlay" id="side-overlay" hidden={!overlayOpen} data-testid="side-overlay">
+                <SideTabs onClose={closeOverlay} />
+              </div>
+            )}
+          </div>
         </div>
-        <div className="col-side">
-          <SideTabs />
-        </div>
-        <div className="col-editor" hidden={!showEditor}>
+        {!present && (
+          <div className="col-side">
+            <SideTabs />
+          </div>
+        )}
+        <div className="col-editor" hidden={!showEditor || present}>
           <ErrorBoundary what="the editor">
             <EditorPanel />
           </ErrorBoundary>
@@ -196,26 +357,41 @@ function EmbedApp() {
   const title = useExplorer((s) => s.loaded?.scenario.title);
   const text = useExplorer((s) => s.text);
   const cursor = useExplorer((s) => s.cursor);
+  const present = useExplorer((s) => s.present);
+  const store = useExplorerStore();
   const svgRef = useRef<SVGSVGElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!escapeIsForPage(e) || !store.getState().present) return;
+      e.preventDefault();
+      store.getState().setPresent(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
   let href = appBase(window.location);
   try {
-    href = shareLink(appBase(window.location), text, cursor);
+    href = shareLink(appBase(window.location), text, cursor, { present });
   } catch {
     /* a text no link can hold: open the app itself */
   }
   return (
-    <div className="app embed">
+    <div className={`app embed${present ? ' present' : ''}`} data-present={present ? 'true' : 'false'}>
       <main className="embed-layout">
         <header className="embed-header">
-          <h1>{title ?? 'Page Table Explorer'}</h1>
+          <h1>
+            <Abbr text={title ?? 'Page Table Explorer'} />
+          </h1>
           <a className="open-full" href={href} target="_blank" rel="noopener">
             Open in Page Table Explorer
           </a>
         </header>
         <Notices />
-        <ErrorBoundary what="the page tables">
-          <TreePanel svgRef={svgRef} />
-        </ErrorBoundary>
+        <div className="tree-wrap">
+          <ErrorBoundary what="the page tables">
+            <TreePanel svgRef={svgRef} />
+          </ErrorBoundary>
+        </div>
         <ErrorBoundary what="the step controls">
           <StepControls compact />
         </ErrorBoundary>

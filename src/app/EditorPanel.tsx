@@ -1,7 +1,22 @@
 import { useEffect, useRef } from 'react';
 import { formatError } from '../scenario/parser';
-import type { EditorHandle } from '../views/editor';
+import type { EditorHandle, StepLines } from '../views/editor';
+import type { ExplorerState } from '../store/store';
 import { useExplorer, useExplorerStore } from './context';
+import { stepOfLine } from './stepText';
+
+/** The statement lines and the current step's line, when the editor holds the text that loaded (else none: lines would be off). */
+function stepLines(s: Pick<ExplorerState, 'loaded' | 'text' | 'cursor'>): StepLines {
+  const l = s.loaded;
+  if (!l || l.text !== s.text) return { lines: [], current: null };
+  const steps = l.scenario.steps;
+  let lines = linesOf.get(l.scenario);
+  if (!lines) linesOf.set(l.scenario, (lines = steps.map((st) => st.pos.line)));
+  return { lines, current: s.cursor > 0 ? (steps[s.cursor - 1]?.pos.line ?? null) : null };
+}
+
+/** Statement lines per parsed scenario: computed once, not at every step of a long scenario. */
+const linesOf = new WeakMap<object, number[]>();
 
 /** The scenario text in CodeMirror, its errors inline and listed, and what the view shows meanwhile. */
 export function EditorPanel() {
@@ -9,7 +24,9 @@ export function EditorPanel() {
   const text = useExplorer((s) => s.text);
   const errors = useExplorer((s) => s.errors);
   const loaded = useExplorer((s) => s.loaded);
-  const shown = useExplorer((s) => s.showEditor || s.embed);
+  const cursor = useExplorer((s) => s.cursor);
+  const loadCount = useExplorer((s) => s.loadCount);
+  const shown = useExplorer((s) => (s.showEditor && !s.present) || s.embed);
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<EditorHandle | null>(null);
 
@@ -26,8 +43,15 @@ export function EditorPanel() {
         doc: st.text,
         label: 'Scenario text',
         onChange: (t) => store.getState().setText(t),
+        onStepLine: (line) => {
+          const s = store.getState();
+          if (!s.loaded || s.loaded.text !== s.text) return;
+          const n = stepOfLine(s.loaded.scenario, line);
+          if (n !== undefined && n !== s.cursor) s.goTo(n);
+        },
       });
       h.setDiagnostics(st.errors);
+      h.setStepLines(stepLines(st), true);
       editor.current = h;
     });
     return () => {
@@ -46,10 +70,22 @@ export function EditorPanel() {
     editor.current?.setDiagnostics(errors);
   }, [errors]);
 
+  // The editor follows the step: its statement marked and scrolled into view. Only a new step (or a
+  // newly loaded scenario) scrolls; a text re-parsed while typing must not pull the view away.
+  const last = useRef({ cursor: -1, loadCount: -1 });
+  useEffect(() => {
+    const scroll = last.current.cursor !== cursor || last.current.loadCount !== loadCount;
+    last.current = { cursor, loadCount };
+    editor.current?.setStepLines(stepLines({ loaded, text, cursor }), scroll);
+  }, [loaded, text, cursor, loadCount]);
+
   // Shown again after display: none: CodeMirror measures its lines anew.
   useEffect(() => {
-    if (shown) editor.current?.refresh();
-  }, [shown]);
+    if (!shown) return;
+    editor.current?.refresh();
+    // Shown again: bring the current step back into view.
+    editor.current?.setStepLines(stepLines(store.getState()), true);
+  }, [shown, store]);
 
   const stale = errors.length > 0;
   return (

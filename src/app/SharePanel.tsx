@@ -16,17 +16,18 @@ export function SharePanel({ onClose }: { onClose: () => void }) {
   const text = useExplorer((s) => s.text);
   const cursor = useExplorer((s) => s.cursor);
   const errors = useExplorer((s) => s.errors);
+  const present = useExplorer((s) => s.present);
   const [state, setState] = useState<CopyState>(() => (clipboard() ? 'copying' : 'manual'));
   const input = useRef<HTMLInputElement>(null);
   const base = appBase(window.location);
   let link = '';
   let problem: string | null = null;
   try {
-    link = shareLink(base, text, cursor);
+    link = shareLink(base, text, cursor, { present });
   } catch (e) {
     problem = e instanceof Error ? e.message : String(e);
   }
-  const embed = problem ? '' : embedLink(base, text, cursor);
+  const embed = problem ? '' : embedLink(base, text, cursor, { present });
 
   // Copy once, when the panel opens; afterwards the field follows the step.
   const first = useRef(link);

@@ -144,7 +144,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
         <WorkerStalled />
         {empty && !failure && <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>}
         {/* focusable so keyboard users can pan/zoom it with d3-zoom's wheel and drag equivalents via the buttons */}
-        <svg ref={svgRef} className={`tree-svg${present ? ' present' : ''}`} role="group" aria-label="Page-table trees" data-testid="tree" />
+        <svg ref={svgRef} className={`tree-svg ptx-tree${present ? ' present' : ''}`} role="group" aria-label="Page-table trees" data-testid="tree" />
       </div>
     </section>
   );

@@ -6,9 +6,18 @@
  * parameters, which decodeLink ignores) shows only the view and the step
  * controls, never saves anything, and offers "Open in Page Table Explorer",
  * a normal share link of the same scenario at the same step.
+ *
+ * Present mode: `present=1` among the fragment's parameters (or in the query)
+ * opens the app in Present mode; decodeLink ignores keys it does not know, so
+ * older apps open such a link normally and older links open as before.
+ *
+ * The address bar (issue 12, "links stay"): the full app and the embed keep
+ * the link of the current text and step in it with history.replaceState (no
+ * history entry per step), so a reload or a bookmark returns to the same step.
+ * The compressed text is cached per text: stepping only appends `&step=N`.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import { decodeLink, makeLink } from '../scenario/link';
+import { decodeLink, encodeLink } from '../scenario/link';
 import type { ExplorerState } from '../store/store';
 
 /** Links longer than this get cut by some chat tools and mail clients. */
@@ -25,13 +34,38 @@ export function appBase(loc: Pick<Location, 'origin' | 'pathname'>): string {
   return loc.origin + loc.pathname;
 }
 
-export function shareLink(base: string, text: string, step: number): string {
-  return makeLink(base, text, step);
+/** Whether a link asks for Present mode: `present=1` in the query or among the fragment's parameters. */
+export function isPresent(search: string, hash: string): boolean {
+  const q = new URLSearchParams(search).get('present');
+  if (q !== null && q !== '0' && q !== 'false') return true;
+  return /(?:^#|&)present=(?:1|true)(?:&|$)/.test(hash);
+}
+
+/**
+ * The last text's fragment without its step. Deflating a 1 MiB text takes
+ * tens of milliseconds; a step changes many times a second while a key is
+ * held, the text rarely.
+ */
+let cache: { text: string; fragment: string } | null = null;
+
+/**
+ * The link fragment of `text` at `step` (with its '#'), `present=1` added when
+ * asked. Throws RangeError as encodeLink does (a text over 1 MiB).
+ */
+export function linkFragment(text: string, step: number, opts: { present?: boolean } = {}): string {
+  if (cache?.text !== text) cache = { text, fragment: encodeLink(text) };
+  // encodeLink(text, step) is encodeLink(text) + `&step=N` (links.test.ts checks it stays so).
+  return `${cache.fragment}&step=${Math.max(0, Math.trunc(step))}${opts.present ? '&present=1' : ''}`;
+}
+
+export function shareLink(base: string, text: string, step: number, opts: { present?: boolean } = {}): string {
+  const hash = base.indexOf('#');
+  return (hash < 0 ? base : base.slice(0, hash)) + linkFragment(text, step, opts);
 }
 
 /** The embed address for the same scenario and step (for an <iframe>). */
-export function embedLink(base: string, text: string, step: number): string {
-  return makeLink(`${base}?embed=1`, text, step);
+export function embedLink(base: string, text: string, step: number, opts: { present?: boolean } = {}): string {
+  return shareLink(`${base}?embed=1`, text, step, opts);
 }
 
 /** Whether a fragment is worth decoding: anything but empty (a lone # included). */
@@ -55,13 +89,86 @@ export function openFragment(store: StoreApi<ExplorerState>, hash: string): bool
     s.notify('error', 'This link holds an empty scenario, so there is nothing to open. Your own text is unchanged.');
     return false;
   }
+  // The address bar holds the link of the text being edited: a reload brings back that very text,
+  // already saved and shown with its errors, so it is no news to report.
+  const reload = r.text === s.text;
   const stashed = s.loadScenario(r.text, r.step === undefined ? { source: 'link' } : { source: 'link', step: r.step });
   const after = store.getState();
-  if (after.errors.length > 0) {
+  if (after.errors.length > 0 && !reload) {
     after.notify('warning', `The scenario in this link does not load (${after.errors.length} problem${after.errors.length === 1 ? '' : 's'}, shown in the editor).`);
   }
   if (stashed && !s.embed) {
     after.notify('info', 'Opened the scenario from the link. Your previous text was kept.', 'restore');
   }
   return true;
+}
+
+/** Chrome ignores replaceState beyond about 200 calls in 10 s: a held arrow key must stay well below. */
+export const ADDRESS_MIN_MS = 150;
+/** Texts longer than this are compressed for the address bar only after typing pauses. */
+const BIG_TEXT = 20_000;
+
+export interface AddressTarget {
+  location: Pick<Location, 'pathname' | 'search' | 'hash'>;
+  history: Pick<History, 'replaceState' | 'state'>;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+  now(): number;
+}
+
+/**
+ * Keep the address bar on the link of the store's text, step and Present mode.
+ * Writes at most once per ADDRESS_MIN_MS (the last state always lands);
+ * a new big text is compressed once typing pauses. Returns a stop function;
+ * `flush` writes what is pending at once.
+ */
+export function syncAddressBar(store: StoreApi<ExplorerState>, target: AddressTarget): { stop(): void; flush(): void } {
+  let timer: unknown = null;
+  let lastWrite = -Infinity;
+  // An embed asked for with `embed=1` in the fragment keeps it there (the query form needs nothing).
+  const embedInHash = /(?:^#|&)embed=(?:1|true)(?:&|$)/.test(target.location.hash);
+  const write = () => {
+    timer = null;
+    const s = store.getState();
+    let fragment: string;
+    try {
+      fragment = linkFragment(s.text, s.cursor, { present: s.present });
+    } catch {
+      fragment = ''; // over 1 MiB: no link holds it; the text is still saved
+    }
+    if (fragment && embedInHash) fragment += '&embed=1';
+    lastWrite = target.now();
+    const url = target.location.pathname + target.location.search + fragment;
+    if (target.location.hash === fragment) return;
+    target.history.replaceState(target.history.state, '', url);
+  };
+  const schedule = () => {
+    const s = store.getState();
+    if (cache?.text !== s.text && s.text.length > BIG_TEXT) {
+      // Typing in a big text: wait for a pause, each key pushes the write back.
+      if (timer !== null) target.clearTimeout(timer);
+      timer = target.setTimeout(write, 600);
+      return;
+    }
+    if (timer !== null) return;
+    const wait = Math.max(0, lastWrite + ADDRESS_MIN_MS - target.now());
+    if (wait === 0) write();
+    else timer = target.setTimeout(write, wait);
+  };
+  const unsubscribe = store.subscribe((s, prev) => {
+    if (s.text !== prev.text || s.cursor !== prev.cursor || s.present !== prev.present) schedule();
+  });
+  schedule();
+  return {
+    stop() {
+      unsubscribe();
+      if (timer !== null) target.clearTimeout(timer);
+      timer = null;
+    },
+    flush() {
+      if (timer === null) return;
+      target.clearTimeout(timer);
+      write();
+    },
+  };
 }
