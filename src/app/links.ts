@@ -14,10 +14,10 @@
  * The address bar (issue 12, "links stay"): the full app and the embed keep
  * the link of the current text and step in it with history.replaceState (no
  * history entry per step), so a reload or a bookmark returns to the same step.
- * The compressed text is cached per text: stepping only appends `&step=N`.
+ * The compressed text is cached per text: stepping only computes the step's check (v3's CRC covers the step).
  */
 import type { StoreApi } from 'zustand/vanilla';
-import { decodeLink, encodeLink } from '../scenario/link';
+import { decodeLink, linkEncoder } from '../scenario/link';
 import type { ExplorerState } from '../store/store';
 
 /** Links longer than this get cut by some chat tools and mail clients. */
@@ -46,16 +46,15 @@ export function isPresent(search: string, hash: string): boolean {
  * tens of milliseconds; a step changes many times a second while a key is
  * held, the text rarely.
  */
-let cache: { text: string; fragment: string } | null = null;
+let cache: { text: string; fragment: (step: number) => string } | null = null;
 
 /**
  * The link fragment of `text` at `step` (with its '#'), `present=1` added when
  * asked. Throws RangeError as encodeLink does (a text over 1 MiB).
  */
 export function linkFragment(text: string, step: number, opts: { present?: boolean } = {}): string {
-  if (cache?.text !== text) cache = { text, fragment: encodeLink(text) };
-  // encodeLink(text, step) is encodeLink(text) + `&step=N` (links.test.ts checks it stays so).
-  return `${cache.fragment}&step=${Math.max(0, Math.trunc(step))}${opts.present ? '&present=1' : ''}`;
+  if (cache?.text !== text) cache = { text, fragment: linkEncoder(text) };
+  return `${cache.fragment(Math.max(0, Math.trunc(step)))}${opts.present ? '&present=1' : ''}`;
 }
 
 export function shareLink(base: string, text: string, step: number, opts: { present?: boolean } = {}): string {

@@ -111,9 +111,9 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-/** v3's check: base64url of the big-endian CRC-32 of the deflated bytes and the step. */
-function linkCheck(deflated: Uint8Array, step: number | undefined): string {
-  let crc = crc32(deflated);
+/** v3's check: base64url of the big-endian CRC-32 of the deflated bytes (`dataCrc`, their crc32()) and the step. */
+function linkCheck(dataCrc: number, step: number | undefined): string {
+  let crc = dataCrc;
   if (step !== undefined) crc = crc32(new TextEncoder().encode(`&step=${step}`), crc);
   return base64urlEncode(new Uint8Array([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff]));
 }
@@ -125,6 +125,24 @@ function checkStep(step: number | undefined): void {
 }
 
 /**
+ * encodeLink() in two halves: the text is deflated (the costly part) once,
+ * and the returned function gives its fragment at any step cheaply, since
+ * v3's check covers the step (the address bar follows every step).
+ * Throws RangeError as encodeLink does.
+ */
+export function linkEncoder(text: string): (step?: number) => string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length > MAX_LINK_TEXT_BYTES) throw new RangeError(`the scenario is ${bytes.length} bytes; a link holds at most 1 MiB`);
+  const deflated = deflateSync(bytes, { level: 9 });
+  const data = base64urlEncode(deflated);
+  const dataCrc = crc32(deflated);
+  return (step) => {
+    checkStep(step);
+    return `#v${LINK_VERSION}=${data}.${linkCheck(dataCrc, step)}` + (step === undefined ? '' : `&step=${step}`);
+  };
+}
+
+/**
  * The fragment for a scenario, with its leading '#'. Throws RangeError only
  * for a caller's mistake: a step that is not a whole number ≥ 0, or a text
  * over 1 MiB (which parseScenario refuses anyway). A lone UTF-16 surrogate
@@ -132,10 +150,7 @@ function checkStep(step: number | undefined): void {
  */
 export function encodeLink(text: string, step?: number): string {
   checkStep(step);
-  const bytes = new TextEncoder().encode(text);
-  if (bytes.length > MAX_LINK_TEXT_BYTES) throw new RangeError(`the scenario is ${bytes.length} bytes; a link holds at most 1 MiB`);
-  const deflated = deflateSync(bytes, { level: 9 });
-  return `#v${LINK_VERSION}=${base64urlEncode(deflated)}.${linkCheck(deflated, step)}` + (step === undefined ? '' : `&step=${step}`);
+  return linkEncoder(text)(step);
 }
 
 /** `base` (any fragment of it dropped) followed by the scenario's fragment. */
@@ -213,7 +228,7 @@ const DECODERS: Record<number, (payload: string, step: number | undefined) => Re
     const dot = payload.lastIndexOf('.');
     if (dot < 0) return { ok: false, message: CHANGED_OR_CUT };
     const data = base64urlDecode(payload.slice(0, dot));
-    if (!data || payload.slice(dot + 1).replace(/=+$/, '') !== linkCheck(data, step)) return { ok: false, message: CHANGED_OR_CUT };
+    if (!data || payload.slice(dot + 1).replace(/=+$/, '') !== linkCheck(crc32(data), step)) return { ok: false, message: CHANGED_OR_CUT };
     const inflated = inflateLimited(data, MAX_LINK_TEXT_BYTES);
     return inflated.ok ? utf8(inflated.value) : inflated;
   },
