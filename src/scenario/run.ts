@@ -10,7 +10,9 @@ import { levelName } from '../core/paging';
 import type { Scenario, Step } from './ast';
 import { parseScenario } from './parser';
 import { collapseNames } from './printer';
-import type { Report, ReportStep, ReportTask, ReportWalk } from './report';
+import { listChanges, type Report, type ReportStep, type ReportTask, type ReportWalk } from './report';
+import { ChangeLog } from '../core/change-log';
+import { setRecorder } from '../core/change-hook';
 
 /** The most bytes one `read` returns (its value is printed in hex). */
 const MAX_READ = 65536n;
@@ -50,7 +52,14 @@ export class Runner {
     const k = this.kernel;
     const results: StepResult[] = [];
     const actors = st.op.op === 'spawn' ? st.op.names : st.tasks;
-    for (const name of actors) results.push(this.exec(name, st));
+    // What the step changes is recorded as the core makes it (src/core/change-log.ts).
+    const log = new ChangeLog(k.m.ev, k.cfg.paging);
+    setRecorder(log);
+    try {
+      for (const name of actors) results.push(this.exec(name, st));
+    } finally {
+      setRecorder(null);
+    }
     if (results.length === 0) results.push({ outcome: { kind: 'ok' } });
     const events = k.takeEvents();
     const last = results[results.length - 1] as StepResult;
@@ -63,6 +72,7 @@ export class Runner {
       outcome: reportOutcome(last.outcome),
       events,
       pgtables_bytes: pgtablesByTask(k),
+      changes: log.finish(events),
     };
     if (st.note !== undefined) rs.note = st.note;
     const hosts = k.hostMms();
@@ -205,7 +215,7 @@ function pgtablesByTask(k: Kernel): Record<string, number> {
 export function runScenario(s: Scenario, opts: { twin?: boolean } = {}): Report {
   const r = new Runner(s, opts);
   const steps: ReportStep[] = [];
-  while (!r.finished) steps.push(r.step());
+  while (!r.finished) steps.push(listChanges(r.step()));
   return Runner.report(r, steps);
 }
 
