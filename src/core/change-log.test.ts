@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Play } from './play.test-helper';
 import { describeChange } from './describe-changes';
-import { blockEntry } from './change-log';
+import { blockEntry, hex16 } from './change-log';
+import fc from 'fast-check';
+import { entryValue } from './paging';
 import { applyChanges, cloneState, snapshot } from './changes.test-helper';
 import type { StepChange } from './changes';
 
@@ -129,5 +131,16 @@ describe('bulk changes are blocks, not one change per entry', () => {
     expect(s.changes.find((c) => c.kind === 'data-alloc')).toMatchObject({ pfn: 0x1003, count: 1024, what: 'anonymous page' });
     expect(s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pmd')).toMatchObject({ table: 0x1002, index: 0, count: 2, stride: 1, new: '0000000001403067' });
     expect(s.changes.length).toBeLessThan(12);
+  });
+});
+
+describe('hex16', () => {
+  it("writes an entry as paging.ts entryValue() does, PROT_NONE's inverted PFN, NX and SAVED_DIRTY included", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 - 1 }), fc.integer({ min: 0, max: 0x3fffff }), (pfn, flags) => {
+        expect(hex16({ pfn, flags })).toBe(entryValue(pfn, flags).toString(16).padStart(16, '0'));
+      }),
+      { numRuns: 500, seed: 12 },
+    );
   });
 });

@@ -25,11 +25,11 @@
  * mutated) at the time they are made.
  */
 import type { ChangeRecorder, EntryBits } from './change-hook';
-import type { BlockFields, FlagFlip, StepChange } from './changes';
+import type { FlagFlip, StepChange } from './changes';
 import type { EventLog, KEvent } from './events';
 import { FrameKind } from './frames';
 import type { Mm } from './mm';
-import { FLAG_NAMES, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SAVED_DIRTY, _PAGE_SPECIAL, _PAGE_TABLE, entrySpan, entryValue, levelName, tableSpan, type LevelName, type Paging } from './paging';
+import { FLAG_NAMES, _PAGE_NX, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SAVED_DIRTY, _PAGE_SPECIAL, _PAGE_TABLE, entrySpan, levelName, tableSpan, type LevelName, type Paging } from './paging';
 import type { Charge, Lin, Table } from './table';
 
 type Rec =
@@ -77,10 +77,22 @@ export function flagFlips(from: number, to: number): FlagFlip[] {
   return out;
 }
 
-/** 16 hex digits, as changes.ts carries values (no 0x). */
-function hex16(e: EntryBits): string {
-  return entryValue(e.pfn, e.flags).toString(16).padStart(16, '0');
+/**
+ * 16 hex digits, as changes.ts carries values (no 0x): paging.ts
+ * entryValue() without BigInt (a step may have thousands): bits 63 (NX) and
+ * 58 (SAVED_DIRTY), the 40-bit PFN field (inverted for PROT_NONE), the low
+ * 12 bits. change-log.test.ts checks it against entryValue().
+ */
+export function hex16(e: EntryBits): string {
+  const f = e.flags;
+  const inverted = !(f & _PAGE_PRESENT) && (f & _PAGE_PROTNONE) !== 0;
+  const field = inverted ? PFN_MASK - e.pfn : e.pfn;
+  const top = (f & _PAGE_NX ? 0x800 : 0) | (f & _PAGE_SAVED_DIRTY ? 0x040 : 0);
+  return top.toString(16).padStart(3, '0') + field.toString(16).padStart(10, '0') + (f & 0xfff).toString(16).padStart(3, '0');
 }
+
+/** 2^40 - 1: the PFN field; ~pfn within it is PFN_MASK - pfn. */
+const PFN_MASK = 2 ** 40 - 1;
 
 /** What a Run's entries look like at one level: none, or a first entry and a PFN stride. */
 interface LinLevel {
@@ -112,6 +124,8 @@ export class ChangeLog implements ChangeRecorder {
   private recs: Rec[] = [];
   /** No record is tagged below this (tags never go backwards). */
   private floor = 0;
+  /** The last record a claim took (-1: none). */
+  private claimed = -1;
 
   constructor(
     private readonly ev: EventLog,
@@ -132,10 +146,19 @@ export class ChangeLog implements ChangeRecorder {
     return this.recs.length;
   }
 
+  /**
+   * A claim takes the changes since `mark` that no claim inside it took
+   * already: munmap's unmap_vmas does not take back what huge_pmd_unshare
+   * claimed while it ran (those changes stay with the earlier event, and the
+   * order stays that of the events).
+   */
   claim(mark: number, event?: number): void {
-    const before = mark > 0 ? (this.recs[mark - 1] as Rec).ev : 0;
+    const from = Math.max(mark, this.claimed + 1);
+    if (from >= this.recs.length) return;
+    const before = from > 0 ? (this.recs[from - 1] as Rec).ev : 0;
     const c = Math.max(event ?? this.at(), before);
-    for (let k = mark; k < this.recs.length; k++) (this.recs[k] as Rec).ev = c;
+    for (let k = from; k < this.recs.length; k++) (this.recs[k] as Rec).ev = c;
+    this.claimed = this.recs.length - 1;
   }
 
   entry(t: Table, i: number, old: EntryBits | null, nu: EntryBits | null): void {
@@ -163,75 +186,138 @@ export class ChangeLog implements ChangeRecorder {
     this.recs.push({ k: 'p', ev: this.at(), mm: labelOf(mm), from: to - delta * 4096, to });
   }
 
-  /** The step's changes, with each event's index checked against `events` and its fn filled in. */
-  finish(events: readonly KEvent[]): StepChange[] {
+  /**
+   * The step's changes (each event's index checked against `events`, its fn
+   * filled in): the first `limit` made into objects, the rest only counted.
+   */
+  finish(events: readonly KEvent[], limit = MAX_KEPT_CHANGES): { changes: StepChange[]; omitted: number } {
     const out: (StepChange | null)[] = [];
+    let omitted = 0;
     const last = Math.max(0, events.length - 1);
-    const fnOf = (e: number): string => events[e]?.fn ?? '';
-    /** Single-entry changes by `${table}:${index}` (same event), with the entry's value before: a later write to it updates the change. */
-    let open = new Map<string, { k: number; old: EntryBits | null }>();
-    /** pgtables changes by mm (same event). */
-    let pg = new Map<string, number>();
+    const paging = this.paging;
+    const level = (l: number): LevelName => levelName(l, paging);
+    /**
+     * Within one event, a later write to an entry updates its change (old as
+     * the event found it), and pgtables changes of an mm add up. `gen` ends
+     * such a stretch: a new event, a Run's block or a freed table (after
+     * which a PFN may hold another table). k = -1: a change only counted;
+     * `on`: it is a change (not undone within the stretch).
+     */
+    let gen = 0;
+    const open = new Map<number, { k: number; old: EntryBits | null; gen: number; on: boolean }>();
+    const pg = new Map<string, { k: number; gen: number; from: number; on: boolean }>();
     let curEv = -1;
+    let fn = '';
+    const room = (): boolean => out.length < limit;
     for (const r of this.recs) {
-      const event = Math.min(r.ev, last);
+      const event = r.ev < last ? r.ev : last;
       if (event !== curEv) {
-        open = new Map();
-        pg = new Map();
+        gen++;
         curEv = event;
+        fn = events[event]?.fn ?? '';
       }
-      const fn = fnOf(event);
-      const level = (l: number) => levelName(l, this.paging);
       switch (r.k) {
         case 'e': {
-          const key = `${r.table}:${r.i}`;
+          // A table page's PFN and entry index, as one number (PFNs are below 2^40).
+          const key = r.table * 512 + r.i;
           const o = open.get(key);
-          const c = singleChange(event, fn, r.mm, level(r.lvl), r.table, r.i, o ? o.old : r.old, r.nu);
-          if (o) out[o.k] = c;
-          else if (c) {
-            open.set(key, { k: out.length, old: r.old });
-            out.push(c);
+          if (o !== undefined && o.gen === gen) {
+            const on = !sameEntry(o.old, r.nu);
+            if (o.k >= 0) out[o.k] = on ? singleChange(event, fn, r.mm, level(r.lvl), r.table, r.i, o.old, r.nu) : null;
+            else omitted += (on ? 1 : 0) - (o.on ? 1 : 0);
+            o.on = on;
+          } else if (!sameEntry(r.old, r.nu)) {
+            const k = room() ? out.push(singleChange(event, fn, r.mm, level(r.lvl), r.table, r.i, r.old, r.nu)) - 1 : -1;
+            if (k < 0) omitted++;
+            open.set(key, { k, old: r.old, gen, on: true });
           }
           break;
         }
         case 'b':
-          open = new Map();
-          for (const c of blockChanges(r, event, fn, level)) out.push(c);
+          gen++;
+          blockChanges(r, (mm, lvl, table, index, count, old, nu) => {
+            if (room()) out.push(blockChange(event, fn, mm, level(lvl), table, index, count, old, nu));
+            else omitted++;
+          });
           break;
         case 't':
-          if (r.op === 'free') open = new Map();
-          out.push({ kind: r.op === 'alloc' ? 'table-alloc' : 'table-free', event, fn, mm: r.mm, level: level(r.lvl), pfn: r.pfn, ...(r.n > 1 ? { count: r.n } : {}) });
+          if (r.op === 'free') gen++;
+          if (!room()) omitted++;
+          else if (r.n > 1) out.push({ kind: r.op === 'alloc' ? 'table-alloc' : 'table-free', event, fn, mm: r.mm, level: level(r.lvl), pfn: r.pfn, count: r.n });
+          else out.push({ kind: r.op === 'alloc' ? 'table-alloc' : 'table-free', event, fn, mm: r.mm, level: level(r.lvl), pfn: r.pfn });
           break;
-        case 'd':
-          out.push({ kind: r.op === 'alloc' ? 'data-alloc' : 'data-free', event, fn, pfn: r.pfn, what: DATA_WHAT[r.kind] ?? 'page', ...(r.n > 1 ? { count: r.n } : {}) });
+        case 'd': {
+          const what = DATA_WHAT[r.kind] ?? 'page';
+          if (!room()) omitted++;
+          else if (r.n > 1) out.push({ kind: r.op === 'alloc' ? 'data-alloc' : 'data-free', event, fn, pfn: r.pfn, what, count: r.n });
+          else out.push({ kind: r.op === 'alloc' ? 'data-alloc' : 'data-free', event, fn, pfn: r.pfn, what });
           break;
+        }
         case 'p': {
-          const k = pg.get(r.mm);
-          const prev = k === undefined ? null : (out[k] as Extract<StepChange, { kind: 'pgtables' }> | null);
-          if (prev) {
-            out[k as number] = prev.from === r.to ? null : { ...prev, to: r.to };
-            if (prev.from === r.to) pg.delete(r.mm);
+          const o = pg.get(r.mm);
+          if (o !== undefined && o.gen === gen) {
+            const on = o.from !== r.to;
+            if (o.k >= 0) out[o.k] = on ? { kind: 'pgtables', event, fn, mm: r.mm, from: o.from, to: r.to } : null;
+            else omitted += (on ? 1 : 0) - (o.on ? 1 : 0);
+            o.on = on;
           } else {
-            pg.set(r.mm, out.length);
-            out.push({ kind: 'pgtables', event, fn, mm: r.mm, from: r.from, to: r.to });
+            const k = room() ? out.push({ kind: 'pgtables', event, fn, mm: r.mm, from: r.from, to: r.to }) - 1 : -1;
+            if (k < 0) omitted++;
+            pg.set(r.mm, { k, gen, from: r.from, on: true });
           }
           break;
         }
       }
     }
-    return out.filter((c): c is StepChange => c !== null);
+    this.recs = [];
+    this.claimed = -1;
+    return { changes: out.filter((c): c is StepChange => c !== null), omitted };
   }
 }
 
-/** One entry's change from old (its value when the event first wrote it) to nu; null when it ends as it began. */
-function singleChange(event: number, fn: string, mm: string, level: LevelName, table: number, index: number, old: EntryBits | null, nu: EntryBits | null): StepChange | null {
+/**
+ * Most changes of one step the core makes into objects; the rest are counted
+ * (ReportStep.changes_omitted). The 1,500-client mainline SGA's touch makes
+ * about 107,000 (the tables of 361 clients, then those of 1,139 clients
+ * built in part and freed when each is OOM-killed): as objects they cost the
+ * step more than half again its time and the app a message of tens of MB.
+ * No teaching scenario comes near: the largest other step has ~1,500 (a
+ * set_pgd per client).
+ */
+export const MAX_KEPT_CHANGES = 5000;
+
+/** One entry's change from old (its value when the event first wrote it) to nu (not the same). */
+function singleChange(event: number, fn: string, mm: string, level: LevelName, table: number, index: number, old: EntryBits | null, nu: EntryBits | null): StepChange {
   const was = old === null ? null : hex16(old);
-  if (nu === null) return was === null ? null : { kind: 'entry-cleared', event, fn, mm, level, table, index, old: was };
-  const now = hex16(nu);
-  if (now === was) return null;
-  const c: StepChange & { kind: 'entry-set' } = { kind: 'entry-set', event, fn, mm, level, table, index, old: was, new: now };
+  if (nu === null) return { kind: 'entry-cleared', event, fn, mm, level, table, index, old: was as string };
+  const c: StepChange & { kind: 'entry-set' } = { kind: 'entry-set', event, fn, mm, level, table, index, old: was, new: hex16(nu) };
   if (old !== null) {
     const flips = flagFlips(old.flags, nu.flags);
+    if (flips.length) c.flags = flips;
+  }
+  return c;
+}
+
+function sameEntry(a: EntryBits | null, b: EntryBits | null): boolean {
+  return a === null ? b === null : b !== null && a.pfn === b.pfn && a.flags === b.flags;
+}
+
+/** One block change (BlockFields when count > 1). */
+function blockChange(event: number, fn: string, mm: string, level: LevelName, table: number, index: number, count: number, old: LinLevel | null, nu: LinLevel | null): StepChange {
+  if (nu === null) {
+    const o = old as LinLevel;
+    return count > 1
+      ? { kind: 'entry-cleared', event, fn, mm, level, table, index, old: hex16(o.first), count, oldStride: o.stride }
+      : { kind: 'entry-cleared', event, fn, mm, level, table, index, old: hex16(o.first) };
+  }
+  const c: StepChange & { kind: 'entry-set' } = { kind: 'entry-set', event, fn, mm, level, table, index, old: old === null ? null : hex16(old.first), new: hex16(nu.first) };
+  if (count > 1) {
+    c.count = count;
+    c.stride = nu.stride;
+    if (old !== null) c.oldStride = old.stride;
+  }
+  if (old !== null) {
+    const flips = flagFlips(old.first.flags, nu.first.flags);
     if (flips.length) c.flags = flips;
   }
   return c;
@@ -241,39 +327,19 @@ function singleChange(event: number, fn: string, mm: string, level: LevelName, t
  * A Run record as block changes, level by level: the entries [i, j) of its
  * own table, then, for each level below that has tables after the change,
  * every entry of those tables (tables that only existed before are freed,
- * which their table-free says; their entries go with them).
+ * which their table-free says; their entries go with them). `emit` gets each
+ * block that changes.
  */
 function blockChanges(
   r: Extract<Rec, { k: 'b' }>,
-  event: number,
-  fn: string,
-  level: (l: number) => LevelName,
-): StepChange[] {
-  const out: StepChange[] = [];
+  emit: (mm: string, lvl: number, table: number, index: number, count: number, old: LinLevel | null, nu: LinLevel | null) => void,
+): void {
   const vpnA = r.base + r.i * entrySpan(r.lvl);
   const n = r.j - r.i;
   const push = (mm: string, lvl: number, table: number, index: number, count: number, old: LinLevel | null, nu: LinLevel | null): void => {
     if (old === null && nu === null) return;
     if (old !== null && nu !== null && old.first.pfn === nu.first.pfn && old.first.flags === nu.first.flags && old.stride === nu.stride) return;
-    const block: BlockFields = count > 1 ? { count } : {};
-    if (nu === null) {
-      const o = old as LinLevel;
-      out.push({ kind: 'entry-cleared', event, fn, mm, level: level(lvl), table, index, old: hex16(o.first), ...block, ...(count > 1 ? { oldStride: o.stride } : {}) });
-      return;
-    }
-    const c: StepChange & { kind: 'entry-set' } = {
-      kind: 'entry-set', event, fn, mm, level: level(lvl), table, index,
-      old: old === null ? null : hex16(old.first), new: hex16(nu.first), ...block,
-    };
-    if (count > 1) {
-      c.stride = nu.stride;
-      if (old !== null) c.oldStride = old.stride;
-    }
-    if (old !== null) {
-      const flips = flagFlips(old.first.flags, nu.first.flags);
-      if (flips.length) c.flags = flips;
-    }
-    out.push(c);
+    emit(mm, lvl, table, index, count, old, nu);
   };
   const at = (lin: Lin | null, lvl: number): LinLevel | null => (lin === null ? null : linEntries(lin, lvl, vpnA));
   push(r.mm, r.lvl, r.table, r.i, n, at(r.old, r.lvl), at(r.nu, r.lvl));
@@ -285,7 +351,6 @@ function blockChanges(
     const nu = r.nu as Lin;
     push(labelOf(nu.mm), l, tNew, 0, entries, tOld === tNew ? at(r.old, l) : null, at(nu, l));
   }
-  return out;
 }
 
 /** Entry k of a change (k < count): which table and index, and its old and new values (16 hex digits, null = none). */

@@ -40,11 +40,12 @@ export interface ReportStep {
   walk?: ReportWalk;
   /**
    * What the step changed, in event order, each naming its event
-   * (src/core/changes.ts; docs/scenario-language.md "changes"). The JSON
-   * report lists at most MAX_LISTED_CHANGES (listChanges()); the app gets them all.
+   * (src/core/changes.ts; docs/scenario-language.md "changes"). The core
+   * keeps at most MAX_KEPT_CHANGES (src/core/change-log.ts) of a step, the
+   * JSON report lists at most MAX_LISTED_CHANGES (listChanges()).
    */
   changes: StepChange[];
-  /** How many changes the JSON report leaves out of `changes` (absent when none). */
+  /** How many of the step's changes `changes` leaves out, counted but not listed (absent when none). */
   changes_omitted?: number;
 }
 
@@ -61,7 +62,7 @@ export const MAX_LISTED_CHANGES = 100;
 export function listChanges(step: ReportStep): ReportStep {
   const n = step.changes.length;
   if (n <= MAX_LISTED_CHANGES) return step;
-  return { ...step, changes: step.changes.slice(0, MAX_LISTED_CHANGES), changes_omitted: n - MAX_LISTED_CHANGES };
+  return { ...step, changes: step.changes.slice(0, MAX_LISTED_CHANGES), changes_omitted: n - MAX_LISTED_CHANGES + (step.changes_omitted ?? 0) };
 }
 
 export interface ReportTask {

@@ -72,8 +72,11 @@ export class Runner {
       outcome: reportOutcome(last.outcome),
       events,
       pgtables_bytes: pgtablesByTask(k),
-      changes: log.finish(events),
+      changes: [],
     };
+    const changed = log.finish(events);
+    rs.changes = changed.changes;
+    if (changed.omitted) rs.changes_omitted = changed.omitted;
     if (st.note !== undefined) rs.note = st.note;
     const hosts = k.hostMms();
     if (hosts.length) rs.hosts_pgtables_bytes = hosts.reduce((a, h) => a + h.mm.pgtablesBytes, 0);
