@@ -34,7 +34,7 @@ import type { Charge, Lin, Table } from './table';
 
 type Rec =
   | { k: 'e'; ev: number; table: number; lvl: number; mm: string; i: number; old: EntryBits | null; nu: EntryBits | null }
-  | { k: 'b'; ev: number; table: number; lvl: number; base: number; mm: string; i: number; j: number; old: Lin | null; nu: Lin | null }
+  | { k: 'b'; ev: number; table: number; lvl: number; base: number; mm: string; i: number; j: number; old: LinShot | null; nu: LinShot | null }
   | { k: 't'; ev: number; op: 'alloc' | 'free'; mm: string; lvl: number; pfn: number; n: number }
   | { k: 'd'; ev: number; op: 'alloc' | 'free'; pfn: number; n: number; kind: FrameKind }
   | { k: 'p'; ev: number; mm: string; from: number; to: number };
@@ -94,6 +94,25 @@ export function hex16(e: EntryBits): string {
 /** 2^40 - 1: the PFN field; ~pfn within it is PFN_MASK - pfn. */
 const PFN_MASK = 2 ** 40 - 1;
 
+/**
+ * What a record keeps of a Lin: its pattern and its mm's label, not the mm
+ * (a Lin's mm may be an OOM-killed client's, which would then live until the
+ * step ends: 1,139 of them in the mainline SGA's touch).
+ */
+interface LinShot {
+  readonly vpn0: number;
+  readonly data0: number;
+  readonly dstride: 0 | 1;
+  readonly tab0: readonly number[];
+  readonly leaf: number;
+  readonly bottom: number;
+  readonly label: string;
+}
+
+function shot(l: Lin | null): LinShot | null {
+  return l === null ? null : { vpn0: l.vpn0, data0: l.data0, dstride: l.dstride, tab0: l.tab0, leaf: l.leaf, bottom: l.bottom, label: labelOf(l.mm) };
+}
+
 /** What a Run's entries look like at one level: none, or a first entry and a PFN stride. */
 interface LinLevel {
   first: EntryBits;
@@ -105,7 +124,7 @@ interface LinLevel {
  * mapping vpn on: null when there are none (a zapped Run's PTEs, or tables
  * below `bottom`, which were freed).
  */
-function linEntries(lin: Lin, lvl: number, vpn: number): LinLevel | null {
+function linEntries(lin: LinShot, lvl: number, vpn: number): LinLevel | null {
   if (lvl === 0) {
     if (lin.bottom !== 0 || lin.leaf === 0) return null;
     return { first: { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf }, stride: lin.dstride };
@@ -115,7 +134,7 @@ function linEntries(lin: Lin, lvl: number, vpn: number): LinLevel | null {
 }
 
 /** The first table page of level lvl under a Run of lin, from vpn on; null when the Run has none at that level. */
-function linTable(lin: Lin | null, lvl: number, vpn: number): number | null {
+function linTable(lin: LinShot | null, lvl: number, vpn: number): number | null {
   if (lin === null || lvl < lin.bottom) return null;
   return (lin.tab0[lvl] as number) + (vpn - lin.vpn0) / tableSpan(lvl);
 }
@@ -169,7 +188,7 @@ export class ChangeLog implements ChangeRecorder {
 
   block(t: Table, i: number, j: number, old: Lin | null, nu: Lin | null): void {
     if (j <= i || old === nu) return;
-    this.recs.push({ k: 'b', ev: this.at(), table: t.pfn, lvl: t.lvl, base: t.base, mm: labelOf(t.mm), i, j, old, nu });
+    this.recs.push({ k: 'b', ev: this.at(), table: t.pfn, lvl: t.lvl, base: t.base, mm: labelOf(t.mm), i, j, old: shot(old), nu: shot(nu) });
   }
 
   table(op: 'alloc' | 'free', mm: Charge, lvl: number, pfn: number, n: number): void {
@@ -341,15 +360,15 @@ function blockChanges(
     if (old !== null && nu !== null && old.first.pfn === nu.first.pfn && old.first.flags === nu.first.flags && old.stride === nu.stride) return;
     emit(mm, lvl, table, index, count, old, nu);
   };
-  const at = (lin: Lin | null, lvl: number): LinLevel | null => (lin === null ? null : linEntries(lin, lvl, vpnA));
+  const at = (lin: LinShot | null, lvl: number): LinLevel | null => (lin === null ? null : linEntries(lin, lvl, vpnA));
   push(r.mm, r.lvl, r.table, r.i, n, at(r.old, r.lvl), at(r.nu, r.lvl));
   for (let l = r.lvl - 1; l >= 0; l--) {
     const tNew = linTable(r.nu, l, vpnA);
     if (tNew === null) continue;
     const tOld = linTable(r.old, l, vpnA);
     const entries = n * 512 ** (r.lvl - l);
-    const nu = r.nu as Lin;
-    push(labelOf(nu.mm), l, tNew, 0, entries, tOld === tNew ? at(r.old, l) : null, at(nu, l));
+    const nu = r.nu as LinShot;
+    push(nu.label, l, tNew, 0, entries, tOld === tNew ? at(r.old, l) : null, at(nu, l));
   }
 }
 
