@@ -33,7 +33,8 @@ import { FLAG_NAMES, _PAGE_NX, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SAVED_DIRTY,
 import type { Charge, Lin, Table } from './table';
 
 type Rec =
-  | { k: 'e'; ev: number; table: number; lvl: number; mm: string; i: number; old: EntryBits | null; nu: EntryBits | null }
+  /** op/of: the old PFN and flags, np/nf the new (PFN -1: none). */
+  | { k: 'e'; ev: number; table: number; lvl: number; mm: string; i: number; op: number; of: number; np: number; nf: number }
   | { k: 'b'; ev: number; table: number; lvl: number; base: number; mm: string; i: number; j: number; old: LinShot | null; nu: LinShot | null }
   | { k: 't'; ev: number; op: 'alloc' | 'free'; mm: string; lvl: number; pfn: number; n: number }
   | { k: 'd'; ev: number; op: 'alloc' | 'free'; pfn: number; n: number; kind: FrameKind }
@@ -180,10 +181,9 @@ export class ChangeLog implements ChangeRecorder {
     this.claimed = this.recs.length - 1;
   }
 
-  entry(t: Table, i: number, old: EntryBits | null, nu: EntryBits | null): void {
-    if (old === null && nu === null) return;
-    if (old !== null && nu !== null && old.pfn === nu.pfn && old.flags === nu.flags) return;
-    this.recs.push({ k: 'e', ev: this.at(), table: t.pfn, lvl: t.lvl, mm: labelOf(t.mm), i, old, nu });
+  entry(t: Table, i: number, oldPfn: number, oldFlags: number, pfn: number, flags: number): void {
+    if (oldPfn === pfn && (pfn < 0 || oldFlags === flags)) return;
+    this.recs.push({ k: 'e', ev: this.at(), table: t.pfn, lvl: t.lvl, mm: labelOf(t.mm), i, op: oldPfn, of: oldFlags, np: pfn, nf: flags });
   }
 
   block(t: Table, i: number, j: number, old: Lin | null, nu: Lin | null): void {
@@ -224,6 +224,7 @@ export class ChangeLog implements ChangeRecorder {
      */
     let gen = 0;
     const open = new Map<number, { k: number; old: EntryBits | null; gen: number; on: boolean }>();
+    const bits = (pfn: number, flags: number): EntryBits | null => (pfn < 0 ? null : { pfn, flags });
     const pg = new Map<string, { k: number; gen: number; from: number; on: boolean }>();
     let curEv = -1;
     let fn = '';
@@ -240,15 +241,18 @@ export class ChangeLog implements ChangeRecorder {
           // A table page's PFN and entry index, as one number (PFNs are below 2^40).
           const key = r.table * 512 + r.i;
           const o = open.get(key);
+          const nu = bits(r.np, r.nf);
           if (o !== undefined && o.gen === gen) {
-            const on = !sameEntry(o.old, r.nu);
-            if (o.k >= 0) out[o.k] = on ? singleChange(event, fn, r.mm, level(r.lvl), r.table, r.i, o.old, r.nu) : null;
+            const on = !sameEntry(o.old, nu);
+            if (o.k >= 0) out[o.k] = on ? singleChange(event, fn, r.mm, level(r.lvl), r.table, r.i, o.old, nu) : null;
             else omitted += (on ? 1 : 0) - (o.on ? 1 : 0);
             o.on = on;
-          } else if (!sameEntry(r.old, r.nu)) {
-            const k = room() ? out.push(singleChange(event, fn, r.mm, level(r.lvl), r.table, r.i, r.old, r.nu)) - 1 : -1;
+          } else {
+            // entry() recorded only real changes.
+            const old = bits(r.op, r.of);
+            const k = room() ? out.push(singleChange(event, fn, r.mm, level(r.lvl), r.table, r.i, old, nu)) - 1 : -1;
             if (k < 0) omitted++;
-            open.set(key, { k, old: r.old, gen, on: true });
+            open.set(key, { k, old, gen, on: true });
           }
           break;
         }

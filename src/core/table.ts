@@ -112,7 +112,7 @@ export class Table {
 
 /** Change a Single's pfn and flags in place (pte_mkwrite(), pte_wrprotect(), …). */
 export function setEntry(t: Table, s: Single, pfn: number, flags: number): void {
-  if (rec !== null) rec.entry(t, s.start, { pfn: s.pfn, flags: s.flags }, { pfn, flags });
+  if (rec !== null) rec.entry(t, s.start, s.pfn, s.flags, pfn, flags);
   const m = s as MutableSingle;
   m.pfn = pfn;
   m.flags = flags;
@@ -272,7 +272,7 @@ function insertSeg(segs: Seg[], k: number, s: Seg): void {
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
   if (rec !== null) {
     const old = entryAt(t, i);
-    rec.entry(t, i, old && { pfn: old.pfn, flags: old.flags }, { pfn, flags });
+    rec.entry(t, i, old ? old.pfn : -1, old ? old.flags : 0, pfn, flags);
   }
   const single = placeSingle(t, { start: i, count: 1, lin: null, pfn, flags, child });
   syncDesc(t);
@@ -340,7 +340,7 @@ function recordRange(r: ChangeRecorder, t: Table, a: number, b: number, nu: Lin 
     const hi = Math.min(b, s.start + s.count);
     if (nu !== null && lo > at) r.block(t, at, lo, null, nu);
     if (s.lin === null) {
-      r.entry(t, s.start, { pfn: s.pfn, flags: s.flags }, null);
+      r.entry(t, s.start, s.pfn, s.flags, -1, 0);
       if (nu !== null) r.block(t, lo, hi, null, nu);
     } else r.block(t, lo, hi, s.lin, nu);
     at = hi;

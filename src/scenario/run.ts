@@ -74,9 +74,7 @@ export class Runner {
       pgtables_bytes: pgtablesByTask(k),
       changes: [],
     };
-    const changed = log.finish(events);
-    rs.changes = changed.changes;
-    if (changed.omitted) rs.changes_omitted = changed.omitted;
+    lazyChanges(rs, log, events);
     if (st.note !== undefined) rs.note = st.note;
     const hosts = k.hostMms();
     if (hosts.length) rs.hosts_pgtables_bytes = hosts.reduce((a, h) => a + h.mm.pgtablesBytes, 0);
@@ -188,6 +186,21 @@ export class Runner {
     };
     return report;
   }
+}
+
+/**
+ * `changes` and `changes_omitted` made when first read (JSON.stringify,
+ * postMessage's structured clone and spreading all read them): a Timeline
+ * runs and keeps every step, but only the steps someone looks at need their
+ * changes as objects (a 2,000-step run makes ~250,000). Both are enumerable
+ * own properties from the start, so every copy and serialisation has them,
+ * in this order.
+ */
+function lazyChanges(rs: ReportStep, log: ChangeLog, events: ReportStep['events']): void {
+  let made: { changes: ReportStep['changes']; omitted: number } | null = null;
+  const make = () => (made ??= log.finish(events));
+  Object.defineProperty(rs, 'changes', { enumerable: true, configurable: true, get: () => make().changes, set: (v: ReportStep['changes']) => void (make().changes = v) });
+  Object.defineProperty(rs, 'changes_omitted', { enumerable: true, configurable: true, get: () => make().omitted || undefined, set: (v: number | undefined) => void (make().omitted = v ?? 0) });
 }
 
 function isSinglePageAccess(st: Step): boolean {
