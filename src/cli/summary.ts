@@ -2,6 +2,7 @@
 import { groupDigits } from '../core/events';
 import type { Report, ReportStep } from '../scenario/report';
 import { bytesInWords, collapseRuns, type Comparison } from '../scenario/compare';
+import { describeChange } from '../core/describe-changes';
 
 const KiB = (b: number): string => `${groupDigits(b / 1024)} KiB`;
 
@@ -18,6 +19,8 @@ function outcomeText(s: ReportStep): string {
 
 /** At most this many events per step are printed; the JSON report has them all. */
 const MAX_EVENTS = 12;
+/** At most this many of a step's changes are printed, in words (describeChange()); the JSON report lists more. */
+const MAX_CHANGES = 12;
 
 export function formatSummary(r: Report, sourceLines: string[]): string {
   const out: string[] = [];
@@ -31,6 +34,12 @@ export function formatSummary(r: Report, sourceLines: string[]): string {
     const evs = s.events.slice(0, MAX_EVENTS);
     for (const e of evs) out.push(`         ${e.task && e.task !== s.task ? e.task + ': ' : ''}${e.fn}${e.detail ? ` — ${e.detail}` : ''}`);
     if (s.events.length > MAX_EVENTS) out.push(`         … ${s.events.length - MAX_EVENTS} more events (see --json)`);
+    if (s.changes.length) {
+      out.push('       changes:');
+      for (const c of s.changes.slice(0, MAX_CHANGES)) out.push(`         ${describeChange(c)}`);
+      const more = s.changes.length - MAX_CHANGES + (s.changes_omitted ?? 0);
+      if (more > 0) out.push(`         … ${groupDigits(more)} more change${more === 1 ? '' : 's'}${s.changes.length > MAX_CHANGES ? ' (see --json)' : ''}`);
+    }
     const pt = Object.entries(s.pgtables_bytes);
     if (pt.length) {
       const shown = pt.length > 8 ? [...pt.slice(0, 6), ['…', NaN] as const, pt[pt.length - 1] as [string, number]] : pt;

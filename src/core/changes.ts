@@ -21,6 +21,23 @@ export interface FlagFlip {
   to: 0 | 1;
 }
 
+/**
+ * A change to many entries at once (a bulk populate, a zap, mprotect or
+ * fork over a Run: see docs/core.md "Singles, Runs and Lins"). It covers
+ * `count` consecutive entries from (table, index), running on into the next
+ * table pages of the level (table + 1 from index 0, …) past index 511: the
+ * table pages of a block are consecutive. Entry k's PFN is the first one's
+ * plus k·stride for `new`, k·oldStride for `old` (0: all the same page, such
+ * as the zero page or a zapped entry; 1: consecutive pages); the flags are
+ * the same for all. blockEntry() (./change-log.ts) gives entry k. Absent
+ * count = 1 entry.
+ */
+export interface BlockFields {
+  count?: number;
+  stride?: 0 | 1;
+  oldStride?: 0 | 1;
+}
+
 interface ChangeBase {
   /**
    * Index (0-based) into the step's `events` of the event that made this change:
@@ -45,7 +62,7 @@ export type StepChange =
       new: string;
       /** Set when the entry stayed present: which flag bits flipped (e.g. fork's RW 1→0). */
       flags?: FlagFlip[];
-    })
+    } & BlockFields)
   | (ChangeBase & {
       kind: 'entry-cleared';
       mm: string;
@@ -53,7 +70,7 @@ export type StepChange =
       table: number;
       index: number;
       old: string;
-    })
+    } & BlockFields)
   | (ChangeBase & {
       /** A page-table page allocated (pud_alloc, __pte_alloc, …) or freed (free_pgd_range, …). */
       kind: 'table-alloc' | 'table-free';
@@ -61,12 +78,16 @@ export type StepChange =
       mm: string;
       level: LevelName;
       pfn: number;
+      /** Consecutive table pages pfn … pfn + count − 1 of this level (a bulk populate's extent); absent = 1. */
+      count?: number;
     })
   | (ChangeBase & {
       kind: 'data-alloc' | 'data-free';
       pfn: number;
       /** 'anonymous page', 'shmem page cache', 'hugetlb page', … */
       what: string;
+      /** Consecutive frames pfn … pfn + count − 1 (a bulk populate's pages; a 2 MiB hugetlb page is 512); absent = 1. */
+      count?: number;
     })
   | (ChangeBase & {
       /** An mm's pgtables_bytes (VmPTE) changed. */

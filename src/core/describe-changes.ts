@@ -11,24 +11,53 @@ function bytes(n: number): string {
   return n % 1024 === 0 ? `${groupDigits(n / 1024)} KiB` : `${groupDigits(n)} B`;
 }
 
+/**
+ * Where an entry change is: `B PGD[2]`; a block of entries in one table
+ * `A PTE[0…511]`; a block over several tables
+ * `db1 PTE[0…511] of 153,600 PTE pages from PFN 4101` (BlockFields).
+ */
+function entryWhere(c: StepChange & { kind: 'entry-set' | 'entry-cleared' }): string {
+  const lvl = c.level.toUpperCase();
+  const n = c.count ?? 1;
+  if (n <= 1) return `${c.mm} ${lvl}[${c.index}]`;
+  const end = c.index + n - 1;
+  if (end < 512) return `${c.mm} ${lvl}[${c.index}…${end}]`;
+  const tables = Math.floor(end / 512) + 1;
+  return `${c.mm} ${groupDigits(n)} ${lvl} entries in ${groupDigits(tables)} ${lvl} pages from PFN ${c.table}`;
+}
+
+/** A block's first value and "…" for the rest (they follow it, BlockFields). */
+function value(v: string | null, c: { count?: number }): string {
+  if (v === null) return 'none';
+  return `0x${v}${(c.count ?? 1) > 1 ? ' …' : ''}`;
+}
+
+/** "PFN 4101" or "153,600 … pages, PFN 4101–157700". */
+function pages(pfn: number, count: number | undefined): string {
+  return (count ?? 1) > 1 ? `PFN ${pfn}–${pfn + (count as number) - 1}` : `PFN ${pfn}`;
+}
+
 /** e.g. `B PGD[2]: none → 0x0000000001003067 (set_pgd)`. */
 export function describeChange(c: StepChange): string {
   switch (c.kind) {
     case 'entry-set': {
-      const where = `${c.mm} ${c.level.toUpperCase()}[${c.index}]`;
       const flips = c.flags?.length ? ` [${c.flags.map((f) => `${f.name} ${f.from}→${f.to}`).join(', ')}]` : '';
-      return `${where}: ${c.old === null ? 'none' : '0x' + c.old} → 0x${c.new}${flips} (${c.fn})`;
+      return `${entryWhere(c)}: ${value(c.old, c)} → ${value(c.new, c)}${flips} (${c.fn})`;
     }
     case 'entry-cleared':
-      return `${c.mm} ${c.level.toUpperCase()}[${c.index}]: 0x${c.old} → none (${c.fn})`;
+      return `${entryWhere(c)}: ${value(c.old, c)} → none (${c.fn})`;
     case 'table-alloc':
-      return `${c.mm}: new ${c.level.toUpperCase()} page, PFN ${c.pfn} (${c.fn})`;
+      return (c.count ?? 1) > 1
+        ? `${c.mm}: ${groupDigits(c.count as number)} new ${c.level.toUpperCase()} pages, ${pages(c.pfn, c.count)} (${c.fn})`
+        : `${c.mm}: new ${c.level.toUpperCase()} page, PFN ${c.pfn} (${c.fn})`;
     case 'table-free':
-      return `${c.mm}: ${c.level.toUpperCase()} page PFN ${c.pfn} freed (${c.fn})`;
+      return (c.count ?? 1) > 1
+        ? `${c.mm}: ${groupDigits(c.count as number)} ${c.level.toUpperCase()} pages ${pages(c.pfn, c.count)} freed (${c.fn})`
+        : `${c.mm}: ${c.level.toUpperCase()} page PFN ${c.pfn} freed (${c.fn})`;
     case 'data-alloc':
-      return `${c.what} PFN ${c.pfn} allocated (${c.fn})`;
+      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, allocated (${c.fn})` : `${c.what} PFN ${c.pfn} allocated (${c.fn})`;
     case 'data-free':
-      return `${c.what} PFN ${c.pfn} freed (${c.fn})`;
+      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, freed (${c.fn})` : `${c.what} PFN ${c.pfn} freed (${c.fn})`;
     case 'pgtables':
       return `${c.mm} VmPTE: ${bytes(c.from)} → ${bytes(c.to)} (${c.fn})`;
   }

@@ -34,7 +34,19 @@ export class EventLog {
   enabled = true;
   /** While > 0, events are counted per function instead of listed. */
   private quiet = 0;
-  private tally = new Map<string, { n: number; unit: string }>();
+  private tally = new Map<string, { n: number; unit: string; pos: number }>();
+  /** While quiet: where in the tally the function last counted will be listed (-1: none yet). */
+  private lastPos = -1;
+
+  /**
+   * Index in `list` of the event running now: the last one listed, or, while
+   * events are summarised, the place the last counted function's summary
+   * will take when it is listed. A change the core makes now belongs to it
+   * (./change-log.ts); -1 before the first event.
+   */
+  get current(): number {
+    return this.quiet > 0 && this.lastPos >= 0 ? this.list.length + this.lastPos : this.list.length - 1;
+  }
 
   /** True when an emitted detail would be kept: call sites may skip building one otherwise. */
   get listing(): boolean {
@@ -62,8 +74,13 @@ export class EventLog {
       return;
     }
     const t = this.tally.get(fn);
-    if (t) t.n += n;
-    else this.tally.set(fn, { n, unit });
+    if (t) {
+      t.n += n;
+      this.lastPos = t.pos;
+    } else {
+      this.lastPos = this.tally.size;
+      this.tally.set(fn, { n, unit, pos: this.lastPos });
+    }
   }
 
   /** Summarise everything emitted inside f. */
@@ -84,6 +101,7 @@ export class EventLog {
       this.list.push(e);
     }
     this.tally.clear();
+    this.lastPos = -1;
   }
 
   take(): KEvent[] {

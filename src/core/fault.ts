@@ -29,6 +29,7 @@ import { childAt, entryAt, entryVpn, isNone, materialize, setEntry, setSingle, t
 import type { Shmem } from './shmem';
 import { walk, withEntries, type Access, type Walk } from './walk';
 import { hugetlbFault } from './hugetlb';
+import { changeMark, claimChanges } from './change-hook';
 
 /** vm_fault_t results that matter here. */
 export type FaultResult = 'ok' | 'NOPAGE' | 'SIGSEGV' | 'SIGBUS' | 'OOM';
@@ -152,10 +153,15 @@ export function ensureChild(m: Machine, mm: Mm, t: Table, i: number, quiet = fal
   if (known) return known;
   const s = isNone(t, i) ? null : materialize(t, i);
   if (s) return s.child;
+  const mark = changeMark();
   const child = m.allocTable(mm, t.lvl - 1, entryVpn(t, i));
   if (!child) return null;
   setSingle(t, i, child.pfn, _PAGE_TABLE, child);
-  if (!quiet) m.ev.emit(allocName[t.lvl - 1] as string, () => `new ${levelWord(t.lvl - 1, m)} page, pfn 0x${child.pfn.toString(16)}, charged to ${mm.label}`);
+  // Quiet: the caller counts the allocation (populate) and claims these changes for it, or copies (fork).
+  if (!quiet) {
+    m.ev.emit(allocName[t.lvl - 1] as string, () => `new ${levelWord(t.lvl - 1, m)} page, pfn 0x${child.pfn.toString(16)}, charged to ${mm.label}`);
+    claimChanges(mark);
+  }
   return child;
 }
 
@@ -216,9 +222,11 @@ function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: 
     anonVmaPrepare(mm, vma);
     m.ev.emit('anon_vma_prepare', 'the VMA gets an anon_vma: fork will now copy its page tables');
   }
+  const mark = changeMark();
   const pfn = m.frames.alloc(1, FrameKind.Anon);
   if (pfn === null) return 'OOM';
   m.ev.emit('alloc_anon_folio', () => `pfn 0x${pfn.toString(16)}`);
+  claimChanges(mark);
   let flags = vmPageProt(vma.flags);
   if (vma.flags & VM_WRITE) flags = pteMkwriteDirty(flags);
   setSingle(ptes, i, pfn, flags, null);
@@ -267,6 +275,7 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
     const from = Math.max(pteOff - (pteOff % FAULT_AROUND_PAGES), pteOff - Math.min(pteOff, vmaOff));
     const to = Math.min(from + FAULT_AROUND_PAGES, 512, pteOff + (vma.end - vma.start) - vmaOff);
     let mapped = 0;
+    const mark = changeMark();
     for (let j = from; j < to; j++) {
       if (entryAt(ptes, j)) continue;
       const pfn = shmem.pfnAt(index + (j - pteOff));
@@ -275,14 +284,19 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
       m.mapData(ptes.mm as RssHolder, FrameKind.Shmem, pfn, 1);
       mapped++;
     }
-    if (mapped) m.ev.emit('filemap_map_pages', () => `fault-around mapped ${mapped} page${mapped > 1 ? 's' : ''} already in the page cache`);
+    if (mapped) {
+      m.ev.emit('filemap_map_pages', () => `fault-around mapped ${mapped} page${mapped > 1 ? 's' : ''} already in the page cache`);
+      claimChanges(mark);
+    }
     if (entryAt(ptes, pteOff)) return 'ok';
   }
   const had = shmem.pfnAt(index);
+  const mark = changeMark();
   // shmem_get_folio(): the lookup just made, or a new page (getPage() would look again).
   const pfn = had !== null ? had : shmem.addPage(m.frames, index);
   if (pfn === null) return 'OOM';
   m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
+  claimChanges(mark);
   let flags = readFaultFlags(prot, shmem, index);
   if (write && vma.flags & VM_WRITE) flags = pteMkwriteDirty(flags);
   // do_shared_fault() → fault_dirty_shared_page(): the folio is dirty from now on.
@@ -320,6 +334,7 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
     return 'ok';
   }
   // wp_page_copy(): a new page for this mm (from the zero page, or a COW copy).
+  const mark = changeMark();
   const pfn = m.frames.alloc(1, FrameKind.Anon);
   if (pfn === null) return 'OOM';
   m.frames.copyPage(pte.pfn, pfn);
@@ -327,6 +342,7 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
     'wp_page_copy',
     () => (kind === FrameKind.Zero ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}` : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`),
   );
+  const copyEvent = m.ev.current;
   if (!vma.anonVma) {
     anonVmaPrepare(mm, vma);
     m.ev.emit('anon_vma_prepare', 'vmf_anon_prepare() inside wp_page_copy()');
@@ -336,6 +352,8 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   m.unmapData(holder, kind, pte.pfn, 1);
   setEntry(ptes, pte, pfn, pteMkwriteDirty(vmPageProt(vma.flags)));
   m.mapData(holder, FrameKind.Anon, pfn, 1);
+  // The new page, the old one's release and the PTE are wp_page_copy()'s, anon_vma_prepare() runs inside it.
+  claimChanges(mark, copyEvent);
   return 'ok';
 }
 

@@ -8,6 +8,7 @@
  * Contiguity is what lets a 300 GiB populate be stored as a few linear runs.
  */
 import { IntervalMap } from './intervals';
+import { rec, type ChangeRecorder } from './change-hook';
 
 export const enum FrameKind {
   Free = 0,
@@ -76,6 +77,7 @@ export class Frames {
     }
     this.used += n;
     this.kinds.set(start, start + n, kind);
+    if (rec !== null) rec.data('alloc', start, n, kind);
     return start;
   }
 
@@ -101,12 +103,14 @@ export class Frames {
     this.top = start + n;
     this.used += n;
     this.kinds.set(start, start + n, kind);
+    if (rec !== null) rec.data('alloc', start, n, kind);
     return start;
   }
 
   /** Return [start, start + n) to the free list, merging neighbours. */
   release(start: number, n: number): void {
     if (n <= 0) return;
+    if (rec !== null) this.kinds.forEach(start, start + n, (kind, s, e) => (rec as ChangeRecorder).data('free', s, e - s, kind));
     this.used -= n;
     this.kinds.set(start, start + n, FrameKind.Free);
     this.mapcount.set(start, start + n, 0);

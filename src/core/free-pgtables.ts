@@ -10,6 +10,7 @@ import type { Machine } from './machine';
 import type { Mm, Vma } from './mm';
 import { VM_HUGETLB, entrySpan, indexAt } from './paging';
 import { clearRange, findSeg, materialize, type Seg, type Table } from './table';
+import { changeMark, claimChanges } from './change-hook';
 
 const PMD_SPAN = 512;
 
@@ -72,16 +73,19 @@ function freeLevel(m: Machine, t: Table, addr: number, end: number, floor: numbe
         if (seg.lin === null) {
           if (seg.child) {
             const c = seg.child;
+            const mark = changeMark();
             clearRange(t, i, i + 1);
-            freeTable(m, c);
+            freeTable(m, c, mark);
           }
         } else {
           const as = a - (a % span);
           const last = Math.min(seg.start + seg.count, i + Math.ceil((end - as) / span));
           const lin = seg.lin;
+          const mark = changeMark();
           if (lin.bottom === 0) m.freeRunTables(lin, 1, as, last - i);
           clearRange(t, i, last);
           m.ev.count('pte_free_tlb', (last - i) * (lin.bottom === 0 ? 1 : 0), 'PTE pages');
+          claimChanges(mark);
           a = a - (a % span) + (last - i) * span;
           i = last;
           continue;
@@ -89,9 +93,11 @@ function freeLevel(m: Machine, t: Table, addr: number, end: number, floor: numbe
       } else if (seg.lin !== null && a % span === 0 && next === entEnd) {
         // Whole entries of a Run: their subtrees go entirely.
         const last = Math.min(seg.start + seg.count, i + Math.floor((end - a) / span));
+        const mark = changeMark();
         m.freeRunTables(seg.lin, t.lvl, a, last - i);
         clearRange(t, i, last);
         m.ev.count('free_pgtables', last - i, `${levelWord(t.lvl - 1)} subtrees`);
+        claimChanges(mark);
         a += (last - i) * span;
         i = last;
         continue;
@@ -110,8 +116,9 @@ function freeLevel(m: Machine, t: Table, addr: number, end: number, floor: numbe
           }
           if (!keep && gtMinus1(next, c)) keep = true;
           if (!keep) {
+            const mark = changeMark();
             clearRange(t, i, i + 1);
-            freeTable(m, child);
+            freeTable(m, child, mark);
           }
         }
       }
@@ -129,11 +136,13 @@ function levelWord(lvl: number): string {
  * Free one table page. A table reached from another mm too (an mshare host's
  * tables) is only unlinked here; its owner frees it.
  */
-function freeTable(m: Machine, t: Table): void {
+function freeTable(m: Machine, t: Table, mark: number): void {
   if (t.sharers > 0) {
     t.sharers--;
     return;
   }
   m.freeTablePage(t);
   m.ev.count(['pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb', 'p4d_free_tlb'][t.lvl] as string, 1, `${levelWord(t.lvl)} page`);
+  // The parent's entry cleared and the page freed are this count's (emitted after the work).
+  claimChanges(mark);
 }

@@ -17,6 +17,7 @@ import type { Mm, Vma } from './mm';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, hexAddr, indexAt, pteMkwriteDirty, vmPageProt } from './paging';
 import type { Shmem } from './shmem';
 import { clearRange, entryAt, materialize, setEntry, setSingle, type Single, type Table } from './table';
+import { changeMark, claimChanges, rec } from './change-hook';
 
 const PMD_SPAN = 512;
 const PUD_SPAN = 512 * 512;
@@ -65,10 +66,13 @@ function hugePmdShare(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, pud: Table, i
       const e = spud ? materialize(spud, indexAt(sbase, 2)) : null;
       if (!e?.child) continue;
       const pmd = e.child;
+      const mark = changeMark();
       setSingle(pud, i, pmd.pfn, _PAGE_TABLE, pmd);
       pmd.sharers++;
       mm.tables[1] = (mm.tables[1] ?? 0) + 1;
+      rec?.charge(mm, 1, 1);
       ctx.m.ev.emit('huge_pmd_share', `${mm.label}'s PUD entry ${i} ← ${other.label}'s PMD page pfn 0x${pmd.pfn.toString(16)}: one PMD page for both; mm_inc_nr_pmds() still charges ${mm.label} 4 KiB`, 'mm/hugetlb.c, huge_pmd_share(): if (pud_none(*pud)) {\npud_populate(mm, pud,\n(pmd_t *)((unsigned long)spte & PAGE_MASK));\nmm_inc_nr_pmds(mm);');
+      claimChanges(mark);
       return pmd;
     }
   }
@@ -95,12 +99,15 @@ export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: 
     // hugetlb_wp() on a shared mapping: make the entry writable in place (set_huge_ptep_writable()).
     if (access === 'write' && !(have.flags & _PAGE_RW) && (vma.flags & (VM_WRITE | VM_MAYSHARE)) === (VM_WRITE | VM_MAYSHARE)) {
       const s = materialize(pmd, i) as Single;
+      const mark = changeMark();
       setEntry(pmd, s, s.pfn, pteMkwriteDirty(have.flags | _PAGE_ACCESSED));
       m.ev.emit('hugetlb_wp', 'a shared hugetlb page: the PMD entry becomes writable in place');
+      claimChanges(mark);
     }
     return 'ok';
   }
   const index = vma.pgoff + (vpn - vma.start);
+  const mark = changeMark();
   const pfn = file.getHugePage(m.frames, index);
   if (pfn === null) return 'OOM';
   // make_huge_pte(): writable (and dirty) when the mapping is shared and writable, young, PS.
@@ -110,6 +117,7 @@ export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: 
   setSingle(pmd, i, pfn, flags, null);
   m.frames.addMapcount(pfn, 1, 1);
   m.ev.emit('hugetlb_no_page', `a 2 MiB page, pfn 0x${pfn.toString(16)}, mapped by a PMD entry: no PTE page`);
+  claimChanges(mark);
   return 'ok';
 }
 
@@ -143,14 +151,17 @@ export function unshareHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number): void
 }
 
 function unshareOne(ctx: HugeCtx, mm: Mm, pud: Table, pi: number, pmd: Table): void {
+  const mark = changeMark();
   clearRange(pud, pi, pi + 1);
   pmd.sharers--;
   mm.tables[1] = (mm.tables[1] ?? 0) - 1;
+  rec?.charge(mm, 1, -1);
   if (pmd.mm === mm) {
     const heir = otherLinker(ctx, pmd, mm);
     if (heir) pmd.mm = heir;
   }
   ctx.m.ev.emit('huge_pmd_unshare', `${mm.label} lets go of the shared PMD page pfn 0x${pmd.pfn.toString(16)} (its PUD entry is cleared, mm_dec_nr_pmds()); the other mms keep it`);
+  claimChanges(mark);
 }
 
 /**

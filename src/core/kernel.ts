@@ -4,6 +4,7 @@
  * the same calls give the same frames and the same events.
  */
 import { Machine } from './machine';
+import { changeMark, claimChanges } from './change-hook';
 import { insertVma, isSpecial, newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
 import { MshareV1, isMshareV1, type HostCtx } from './mshare-v1';
 import { MSHARE_DIR, Msharefs, isMsharefs, type MshareFile } from './msharefs';
@@ -178,8 +179,10 @@ export class Kernel implements VmCtx, HostCtx {
 
   spawn(name: string): StepResult {
     this.m.ev.task = name;
+    const mark = changeMark();
     const mm = this.m.newMm(name, MMAP_BASE_VPN);
     this.m.ev.emit('mm_alloc', mm ? `new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory');
+    claimChanges(mark);
     if (!mm) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
     setupSpecialMappings(this.m, mm);
     this.tasks.set(name, { name, pid: this.nextPid++, mm, state: 'running', fds: new Map() });
@@ -191,9 +194,12 @@ export class Kernel implements VmCtx, HostCtx {
     const p = this.live(parentName);
     if (!isTask(p)) return { outcome: p };
     const src = p.mm as Mm;
+    let mark = changeMark();
     const dst = this.m.newMm(childName, src.mmapBase);
     if (!dst) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
     this.m.ev.emit('dup_mm', `${childName} gets a new mm and PGD page pfn 0x${dst.pgd.pfn.toString(16)}`);
+    claimChanges(mark);
+    mark = changeMark();
     let copied = 0;
     for (const v of src.vmas) {
       // anon_vma_fork(): the child's VMA gets its own anon_vma, chained to the parent's.
@@ -213,6 +219,8 @@ export class Kernel implements VmCtx, HostCtx {
       }
     }
     this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} went through copy_page_range() (an anon_vma, or VM_PFNMAP as [vvar] is); the others have no tables copied and fault in again`);
+    // The child's tables and the parent's write-protected PTEs are copy_page_range()'s, announced after the copy.
+    claimChanges(mark);
     // Open files are inherited (each is one more reference); ownership of a region is not.
     for (const f of p.fds.values()) f.refs++;
     this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running', fds: new Map(p.fds) });

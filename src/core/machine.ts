@@ -9,6 +9,7 @@ import { Table, dropLink, entryVpn, type Charge, type Lin, type RssHolder, runTa
 import { EntryArena, releaseSlot } from './entries';
 import { topLevel, type Paging } from './paging';
 import { Budget, DEFAULT_MEMORY_PAGES } from './budget';
+import { rec } from './change-hook';
 
 export class Machine {
   readonly frames: Frames;
@@ -38,6 +39,7 @@ export class Machine {
     const mm = new Mm(pgd, this.paging, mmapBase, label);
     (pgd as { mm: Charge }).mm = mm;
     mm.tables[this.top] = 1;
+    if (rec !== null) rec.table('alloc', mm, this.top, pfn, 1);
     return mm;
   }
 
@@ -46,12 +48,20 @@ export class Machine {
     const pfn = this.frames.alloc(1, tableKind(lvl));
     if (pfn === null) return null;
     mm.tables[lvl] = (mm.tables[lvl] ?? 0) + 1;
+    if (rec !== null) {
+      rec.table('alloc', mm, lvl, pfn, 1);
+      rec.charge(mm, lvl, 1);
+    }
     return new Table(lvl, pfn, base, mm, this.arena);
   }
 
   freeTablePage(t: Table): void {
     this.frames.release(t.pfn, 1);
     t.mm.tables[t.lvl] = (t.mm.tables[t.lvl] ?? 0) - 1;
+    if (rec !== null) {
+      rec.table('free', t.mm, t.lvl, t.pfn, 1);
+      rec.charge(t.mm, t.lvl, -1);
+    }
     releaseSlot(t);
   }
 
@@ -68,8 +78,8 @@ export class Machine {
     this.freeTablePage(t);
   }
 
-  /** Allocate the table pages of a new Run: one contiguous extent per level. */
-  allocRunTables(mm: Charge, lvl: number, count: number, bottom: number): number[] | null {
+  /** Allocate the table pages of a new Run: one contiguous extent per level (`each` is told of each, top level first). */
+  allocRunTables(mm: Charge, lvl: number, count: number, bottom: number, each?: (lvl: number, n: number) => void): number[] | null {
     const per = runTablePages(lvl, count, bottom);
     let total = 0;
     for (const n of per) if (n) total += n;
@@ -79,6 +89,11 @@ export class Machine {
       const n = per[l] as number;
       tab0[l] = this.frames.alloc(n, tableKind(l)) as number;
       mm.tables[l] = (mm.tables[l] ?? 0) + n;
+      if (rec !== null) {
+        rec.table('alloc', mm, l, tab0[l] as number, n);
+        rec.charge(mm, l, n);
+      }
+      each?.(l, n);
     }
     return tab0;
   }
@@ -91,6 +106,10 @@ export class Machine {
       const n = count * 512 ** (lvl - 1 - l);
       this.frames.release(first, n);
       lin.mm.tables[l] = (lin.mm.tables[l] ?? 0) - n;
+      if (rec !== null) {
+        rec.table('free', lin.mm, l, first, n);
+        rec.charge(lin.mm, l, -n);
+      }
     }
   }
 

@@ -22,6 +22,7 @@ import { __handleMmFault, userAccess, type AccessOutcome, type FaultCtx, type Fa
 import { populateThroughHost } from './through-host';
 import { VM_HUGETLB, addrOf, entryHex, entrySpan, hexAddr, indexAt } from './paging';
 import { clearRange, dropLink, entryAt, materialize, recharge, setSingle, type Table } from './table';
+import { changeMark, claimChanges } from './change-hook';
 import type { SysResult } from './syscalls';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
 import type { Access } from './walk';
@@ -139,9 +140,11 @@ export class MshareV1 {
       ev.emit('EINVAL', 'a VMA crosses the start of the region', q(SRC, 'vma = find_vma(old_mm, addr);', 'if (vma && vma->vm_start < addr) {', 'err = -EINVAL;'));
       return err('EINVAL', 'a mapping crosses the region boundary');
     }
+    const hostMark = changeMark();
     const host = this.k.newHostMm(`mshare:${name}`, a);
     if (!host) return err('ENOMEM', 'no memory for the host mm');
     ev.emit('mm_alloc', `host mm for "${name}", mmap_base = ${hexAddr(addrOf(a))}`, q(SRC, 'new_mm = mm_alloc();', '…', 'new_mm->mmap_base = addr;', 'new_mm->task_size = addr + len;'));
+    claimChanges(hostMark);
     const info: MshareData = { name, mm: host, creator: mm, flags: oflag, mode, refcnt: 1, start: a, pages: n, freed: false };
     for (const v of donors) {
       // The donor VMA is marked shared and points at the host; a duplicate goes into the host mm.
@@ -154,6 +157,7 @@ export class MshareV1 {
     ev.emit('vm_area_dup', `${donors.length} VMA${donors.length === 1 ? '' : 's'} marked VM_SHARED_PT and duplicated into the host mm`, q(SRC, 'vma->vm_private_data = info;', 'vma->vm_mm = new_mm;', 'vma->vm_flags |= VM_SHARED_PT;', 'new_vma = vm_area_dup(vma);', '…', 'err = insert_vm_struct(new_mm, new_vma);'));
     // Copy over current PTEs: the donor's PGD entries become the host's.
     let copied = 0;
+    const copyMark = changeMark();
     for (let v = a; v < end; v += this.pgdirPages) {
       const i = indexAt(v, this.m.top);
       const e = materialize(mm.pgd, i);
@@ -163,6 +167,7 @@ export class MshareV1 {
       copied++;
     }
     ev.emit('mshare_file_create', `/sys/fs/mshare/${name}, mode 0${((mode & 0o444) | 0o400).toString(8)}; ${copied} PGD entr${copied === 1 ? 'y' : 'ies'} copied to the host`, q(SRC, 'err = mshare_file_create(fname, oflag, info);', '…', 'while (myaddr < new_mm->task_size) {', '*pgd_offset(new_mm, myaddr) = *pgd_offset(old_mm, myaddr);'));
+    claimChanges(copyMark);
     this.regions.set(name, info);
     return { ok: true };
   }
@@ -228,10 +233,12 @@ export class MshareV1 {
     for (const mm of this.k.taskMms()) {
       for (const s of [...mm.pgd.segs]) {
         if (s.lin !== null || !s.child || !hostTables.has(s.child)) continue;
+        const mark = changeMark();
         if (s.child.mm === mm) recharge(s.child, mm, info.mm, this.kindOf);
         clearRange(mm.pgd, s.start, s.start + 1);
         s.child.sharers--;
         ev.emit('pgd_clear', `${mm.label}'s PGD entry ${s.start} pointed at the host's freed tables (a use-after-free in the patch, whose TODO is "unmap shared vmas from every task"); cleared here, so the next access faults`);
+        claimChanges(mark);
       }
     }
     info.freed = true;
@@ -267,6 +274,7 @@ export class MshareV1 {
     const ge = entryAt(mm.pgd, gi);
     const same = (he === null && ge === null) || (he !== null && ge !== null && he.pfn === ge.pfn && he.flags === ge.flags);
     if (!same) {
+      const mark = changeMark();
       const old = ge && ge.child ? (materialize(mm.pgd, gi)?.child ?? null) : null;
       if (old) dropLink(old, (t) => this.m.freeTableTree(t));
       if (he && he.child) {
@@ -278,6 +286,8 @@ export class MshareV1 {
         clearRange(mm.pgd, gi, gi + 1);
         ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← the host's empty entry`, q(SRC, 'if (!pgd_same(*guest_pgd, *pgd)) {', 'set_pgd(guest_pgd, *pgd);'));
       }
+      // The guest's entry (and any old subtree dropped) is set_pgd's, announced after it is written.
+      claimChanges(mark);
       ev.emit('VM_FAULT_NOPAGE', 'the access retries', q(SRC, 'return VM_FAULT_NOPAGE;'));
       return 'NOPAGE';
     }
@@ -339,10 +349,12 @@ export class MshareV1 {
       const owner = [...this.regions.values()].find((r) => r.mm.pgd.segs.some((h) => h.lin === null && h.child === child));
       if (!owner) continue;
       // Tables this task donated at mshare() time stay with the host that uses them.
+      const mark = changeMark();
       if (child.mm === mm) recharge(child, mm, owner.mm, this.kindOf);
       clearRange(mm.pgd, i, i + 1);
       dropLink(s.child, (t) => this.m.freeTableTree(t));
       this.m.ev.emit('pgd_clear', `${mm.label}'s PGD entry ${i} still pointed at the host's tables after its shared VMA went (the patch leaves it: a later mapping here would fault into the host's tables); cleared here`);
+      claimChanges(mark);
     }
     return 'skip';
   }

@@ -22,6 +22,7 @@ import { q, type HostCtx } from './mshare-v1';
 import { vmaAt, type Mm, type Vma, type VmaExt } from './mm';
 import { addrOf, entryHex, entrySpan, hexAddr, indexAt } from './paging';
 import { clearRange, dropLink, entryAt, materialize, setSingle, type Table } from './table';
+import { changeMark, claimChanges } from './change-hook';
 import type { SysResult } from './syscalls';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, O_CREAT, O_EXCL } from './uapi';
 import type { Access } from './walk';
@@ -114,12 +115,14 @@ export class Msharefs {
       return { ok: true, file: f };
     }
     if (!(oflags & O_CREAT)) return { ok: false, errno: 'ENOENT', why: `${path}: no such file` };
+    const mark = changeMark();
     const host = this.k.newHostMm(`mshare:${name}`, this.base);
     if (!host) return { ok: false, errno: 'ENOMEM', why: 'no memory for the host mm' };
     const file: MshareFile = { id: nextFile++, name, host, pages: 0, owner: mm, ownerName, refs: 1, linked: true, evicted: false };
     this.names.set(name, file);
     this.files.add(file);
     ev.emit('msharefs_create', `${path}: a new region with its own host mm (mshare_base ${hexAddr(addrOf(this.base))}); ${ownerName} owns it (v3 17/22: the creator is the owner)`);
+    claimChanges(mark);
     return { ok: true, file };
   }
 
@@ -245,6 +248,7 @@ export class Msharefs {
     const he = ht ? entryAt(ht, hi) : null;
     const same = (!ge && !he) || (ge !== null && he !== null && ge.pfn === he.pfn);
     if (!same) {
+      const mark = changeMark();
       const old = ge ? materialize(gt, gi)?.child : null;
       if (old) dropLink(old, (t) => m.freeTableTree(t));
       if (he && ht) {
@@ -256,6 +260,8 @@ export class Msharefs {
         clearRange(gt, gi, gi + 1);
         ev.emit('set_p4d', `${mm.label}'s entry cleared: the host has no PUD page there any more`);
       }
+      // The entry (and any old link dropped) is set_p4d's, announced after it is written.
+      claimChanges(mark);
       ev.emit('mmap_read_unlock', host.label, q(SRC13, 'mmap_read_unlock(host_mm);', 'return VM_FAULT_NOPAGE;'));
       ev.emit('VM_FAULT_NOPAGE', 'the access retries');
       return 'NOPAGE';
@@ -313,9 +319,11 @@ export class Msharefs {
       const i = indexAt(v, 3);
       const s = materialize(gt, i);
       if (!s?.child) continue;
+      const mark = changeMark();
       clearRange(gt, i, i + 1);
       dropLink(s.child, (t) => m.freeTableTree(t));
       m.ev.emit('p4d_clear', `${mm.label} drops its link to the host's PUD page pfn 0x${s.pfn.toString(16)} (ptdesc_pud_pts_dec); pages in the region itself are not unmapped`);
+      claimChanges(mark);
     }
     this.put(vma.ext.file);
     return true;

@@ -26,6 +26,7 @@ import {
 } from './paging';
 import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type RssHolder, type Run, type Seg, type Table } from './table';
 import type { AccessOutcome } from './fault';
+import { changeMark, claimChanges, rec } from './change-hook';
 
 const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
 
@@ -88,8 +89,12 @@ function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: numbe
     let child: Table | null;
     if (seg) child = (materialize(t, i) as { child: Table | null }).child;
     else {
+      const mark = changeMark();
       child = ensureChild(ctx.m, mm, t, i, true);
-      if (child) ctx.m.ev.count(allocName[t.lvl - 1] as string, 1, 'tables');
+      if (child) {
+        ctx.m.ev.count(allocName[t.lvl - 1] as string, 1, 'tables');
+        claimChanges(mark);
+      }
     }
     if (!child) {
       // OOM allocating a table: the access to the first page of the entry fails.
@@ -120,7 +125,11 @@ function runNeedsNoFault(lin: Lin, write: boolean): boolean {
 /** Give entries [i, j) of t a new Lin (same block, changed leaf bits). */
 export function relin(t: Table, i: number, j: number, lin: Lin): void {
   const [first, end] = isolate(t, i, j);
-  for (let k = first; k < end; k++) (t.segs[k] as Run).lin = lin;
+  for (let k = first; k < end; k++) {
+    const s = t.segs[k] as Run;
+    if (rec !== null) rec.block(t, s.start, s.start + s.count, s.lin, lin);
+    s.lin = lin;
+  }
   mergeRuns(t);
 }
 
@@ -138,6 +147,7 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
   let dstride: 0 | 1 = 1;
   let dataKind: FrameKind;
   let leaf: number;
+  const mark = changeMark();
   if (vma.shmem) {
     const shmem = ctx.shmemOf(vma);
     const index0 = vma.pgoff + (vpn0 - vma.start);
@@ -156,6 +166,7 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     m.ev.count('__handle_mm_fault', pages, 'faults');
     m.ev.count(write ? 'do_shared_fault' : 'do_read_fault', pages, 'pages');
     m.ev.count('shmem_fault', pages, 'pages');
+    claimChanges(mark);
   } else if (write) {
     if (!m.frames.canAlloc(tablePages + pages)) return false;
     data0 = m.frames.alloc(pages, FrameKind.Anon) as number;
@@ -169,6 +180,7 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     }
     m.ev.count('do_anonymous_page', pages, 'new pages');
     m.ev.count('alloc_anon_folio', pages, 'pages');
+    claimChanges(mark);
   } else {
     if (!m.frames.canAlloc(tablePages)) return false;
     data0 = ZERO_PFN;
@@ -178,8 +190,13 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     m.ev.count('__handle_mm_fault', pages, 'faults');
     m.ev.count('do_anonymous_page', pages, 'zero-page mappings');
   }
-  const tab0 = m.allocRunTables(mm, lvl, n, 0) as number[];
-  for (let l = lvl - 1; l >= 0; l--) m.ev.count(allocName[l] as string, n * 512 ** (lvl - 1 - l), 'tables');
+  // Each level's extent is counted as it is allocated, and its changes are that count's.
+  let levelMark = changeMark();
+  const tab0 = m.allocRunTables(mm, lvl, n, 0, (l, count) => {
+    m.ev.count(allocName[l] as string, count, 'tables');
+    claimChanges(levelMark);
+    levelMark = changeMark();
+  }) as number[];
   m.ev.count('handle_mm_fault', pages, 'faults');
   const lin: Lin = { vpn0, data0, dstride, dataKind, tab0, leaf, bottom: 0, mm };
   putRun(t, i, n, lin);
@@ -225,9 +242,11 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
     return true;
   }
   if (!m.frames.canAlloc(pages)) return false;
+  const mark = changeMark();
   const fresh = m.frames.alloc(pages, FrameKind.Anon) as number;
   if (lin.dstride) m.frames.copyRange(old, fresh, pages);
   m.ev.count('wp_page_copy', pages, 'pages');
+  const copyEvent = m.ev.current;
   if (!vma.anonVma) {
     anonVmaPrepare(mm, vma);
     m.ev.count('anon_vma_prepare', 1, '');
@@ -236,5 +255,6 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
   m.unmapData(lin.mm as RssHolder, lin.dataKind, old, lin.dstride ? pages : 0);
   relin(t, i, last, { ...lin, data0: fresh - (vpnA - lin.vpn0), dstride: 1, dataKind: FrameKind.Anon, leaf: pteMkwriteDirty(vmPageProt(vma.flags)) });
   m.mapData(lin.mm as RssHolder, FrameKind.Anon, fresh, pages);
+  claimChanges(mark, copyEvent);
   return true;
 }

@@ -26,6 +26,7 @@ import { zapRange } from './zap';
 import { HUGE_PAGES, unshareHugetlb, zapHugetlb, type HugeCtx } from './hugetlb';
 import { freePgtables } from './free-pgtables';
 import { releaseSlot } from './entries';
+import { changeMark, claimChanges, rec } from './change-hook';
 import { changeProtection } from './mprotect';
 import {
   MAP_ANONYMOUS,
@@ -336,6 +337,7 @@ export function unmapRange(ctx: VmCtx, mm: Mm, a: number, b: number): void {
 function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
   let pages = 0;
   const keep: Vma[] = [];
+  const mark = changeMark();
   for (const v of vmas) {
     const h = ctx.unmapHook?.(mm, v);
     if (h === 'skip') continue;
@@ -344,6 +346,7 @@ function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
     pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false, dirty: dirtyFolios(ctx, v, 0) }).pages;
   }
   ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
+  claimChanges(mark);
   return keep;
 }
 
@@ -399,8 +402,10 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     at = vma.end;
     vma.flags = newflags;
     if (vma.flags & VM_HUGETLB) unshareHugetlb(ctx as VmCtx & HugeCtx, mm, vma.start, vma.end);
+    const mark = changeMark();
     const n = changeProtection(m, mm, vma, vma.start, vma.end);
     m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
+    claimChanges(mark);
     mergeAround(mm, vma);
   }
   if (at < r.b) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
@@ -444,7 +449,9 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
     const lo = Math.max(r.a, v.start) + tgt.delta;
     const hi = Math.max(lo, end + tgt.delta);
     if (tgt.mm !== mm) m.ev.emit('unmap_page_range', `vma->vm_mm is ${tgt.mm.label}: its tables are walked at ${hexAddr(addrOf(lo))}-${hexAddr(addrOf(hi))}`);
+    const mark = changeMark();
     const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true, dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined });
+    claimChanges(mark);
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
   }
@@ -462,8 +469,11 @@ export function exitMmap(ctx: VmCtx, mm: Mm): void {
   if (!ctx.freePgtablesHook?.(mm, all, 0, 0)) freePgtables(m, mm, tables, 0, 0);
   for (const v of all) releaseVma(ctx, v);
   ctx.beforePgdFree?.(mm);
+  const mark = changeMark();
   m.frames.release(mm.pgd.pfn, 1);
   releaseSlot(mm.pgd); // pgd_free(): the PGD's slot in the arena goes too (entries.ts)
   mm.tables[mm.pgd.lvl] = (mm.tables[mm.pgd.lvl] ?? 0) - 1;
+  rec?.table('free', mm, mm.pgd.lvl, mm.pgd.pfn, 1);
   m.ev.emit('mm_free_pgd', `PGD page pfn 0x${mm.pgd.pfn.toString(16)} freed`);
+  claimChanges(mark);
 }

@@ -24,6 +24,7 @@
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_TABLE, entrySpan, tableSpan } from './paging';
 import type { FrameKind } from './frames';
 import { fewRank, hasPairs, mirrorClear, mirrorSet, storedEntry, syncDesc, type EntryArena } from './entries';
+import { rec, type ChangeRecorder } from './change-hook';
 
 /** Who pays for a table page: Linux's mm_inc_nr_ptes()/pmds()/puds(). */
 export interface Charge {
@@ -111,6 +112,7 @@ export class Table {
 
 /** Change a Single's pfn and flags in place (pte_mkwrite(), pte_wrprotect(), …). */
 export function setEntry(t: Table, s: Single, pfn: number, flags: number): void {
+  if (rec !== null) rec.entry(t, s.start, s.pfn, s.flags, pfn, flags);
   const m = s as MutableSingle;
   m.pfn = pfn;
   m.flags = flags;
@@ -268,6 +270,10 @@ function insertSeg(segs: Seg[], k: number, s: Seg): void {
 
 /** Set entry i to a Single (replacing whatever was there). */
 export function setSingle(t: Table, i: number, pfn: number, flags: number, child: Table | null): Single {
+  if (rec !== null) {
+    const old = entryAt(t, i);
+    rec.entry(t, i, old ? old.pfn : -1, old ? old.flags : 0, pfn, flags);
+  }
   const single = placeSingle(t, { start: i, count: 1, lin: null, pfn, flags, child });
   syncDesc(t);
   return single;
@@ -304,6 +310,7 @@ function placeSingle(t: Table, single: Single): Single {
 
 /** Clear entries [a, b) (pmd_clear() and friends); frees nothing. */
 export function clearRange(t: Table, a: number, b: number): void {
+  if (rec !== null) recordRange(rec, t, a, b, null);
   const [first, end] = isolate(t, a, b);
   t.segs.splice(first, end - first);
   mirrorClear(t, a, b);
@@ -312,10 +319,33 @@ export function clearRange(t: Table, a: number, b: number): void {
 
 /** Store a Run over [start, start + count), replacing what was there. */
 export function putRun(t: Table, start: number, count: number, lin: Lin): void {
+  if (rec !== null) recordRange(rec, t, start, start + count, lin);
   const [first, end] = isolate(t, start, start + count);
   t.segs.splice(first, end - first, { start, count, lin });
   mirrorClear(t, start, start + count);
   mergeRuns(t);
+}
+
+/**
+ * Tell the change log that entries [a, b) of t become the Run of nu (null:
+ * none), piece by piece as they are now: a Run's piece goes from its Lin to
+ * nu (same tables, other entries: one record), a Single is cleared first.
+ */
+function recordRange(r: ChangeRecorder, t: Table, a: number, b: number, nu: Lin | null): void {
+  let at = a;
+  for (let k = lowerSeg(t, a); k < t.segs.length; k++) {
+    const s = t.segs[k] as Seg;
+    if (s.start >= b) break;
+    const lo = Math.max(a, s.start);
+    const hi = Math.min(b, s.start + s.count);
+    if (nu !== null && lo > at) r.block(t, at, lo, null, nu);
+    if (s.lin === null) {
+      r.entry(t, s.start, s.pfn, s.flags, -1, 0);
+      if (nu !== null) r.block(t, lo, hi, null, nu);
+    } else r.block(t, lo, hi, s.lin, nu);
+    at = hi;
+  }
+  if (nu !== null && at < b) r.block(t, at, b, null, nu);
 }
 
 /** Rejoin neighbouring Runs of one Lin (they describe one block). */
@@ -374,6 +404,10 @@ export function recharge(t: Table, from: RssHolder, to: RssHolder, kindOf: (pfn:
     t.mm = to;
     from.tables[t.lvl] = (from.tables[t.lvl] ?? 0) - 1;
     to.tables[t.lvl] = (to.tables[t.lvl] ?? 0) + 1;
+    if (rec !== null) {
+      rec.charge(from, t.lvl, -1);
+      rec.charge(to, t.lvl, 1);
+    }
   }
   for (const s of t.segs) {
     if (s.lin === null) {
@@ -387,6 +421,10 @@ export function recharge(t: Table, from: RssHolder, to: RssHolder, kindOf: (pfn:
       if (!n) return;
       from.tables[l] = (from.tables[l] ?? 0) - n;
       to.tables[l] = (to.tables[l] ?? 0) + n;
+      if (rec !== null) {
+        rec.charge(from, l, -n);
+        rec.charge(to, l, n);
+      }
     });
     if (s.lin.bottom === 0 && s.lin.leaf & (_PAGE_PRESENT | _PAGE_PROTNONE) && s.lin.dstride) {
       moveRss(kindOf(s.lin.data0 + (entryVpn(t, s.start) - s.lin.vpn0)), s.count * entrySpan(t.lvl));

@@ -11,6 +11,7 @@ import type { Mm } from './mm';
 import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, entrySpan, indexAt } from './paging';
 import { clearRange, findSeg, isEmpty, materialize, type Lin, type RssHolder, type Seg, type Table } from './table';
 import { relin } from './populate';
+import { changeMark, claimChanges, rec } from './change-hook';
 
 export interface ZapOpts {
   /** MADV_DONTNEED: free PTE pages emptied over their whole span. */
@@ -78,9 +79,11 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
       if (lin.bottom === 0) zapLeaves(m, mm, lin, entStart, n * span, tally, opts);
       if (opts.reclaim && lin.bottom === 0) {
         // Every PTE page under these entries is now empty and wholly covered: free them all.
+        const mark = changeMark();
         freePteLevel(m, lin, t.lvl, entStart, n, tally);
         if (t.lvl === 1) clearRange(t, i, last);
         else relin(t, i, last, { ...lin, leaf: 0, bottom: 1 });
+        claimChanges(mark);
       } else if (lin.leaf !== 0) {
         relin(t, i, last, { ...lin, leaf: 0 });
       }
@@ -93,9 +96,11 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
     if (child) {
       zapLevel(m, mm, child, ea, eb, opts, tally);
       if (t.lvl === 1 && opts.reclaim && full && isEmpty(child) && child.sharers === 0) {
+        const mark = changeMark();
         clearRange(t, i, i + 1);
         m.freeTablePage(child);
         m.ev.emit('free_pte', `PTE page pfn 0x${child.pfn.toString(16)} reclaimed (CONFIG_PT_RECLAIM)`);
+        claimChanges(mark);
         tally.reclaimed++;
       }
     }
@@ -119,6 +124,10 @@ function freePteLevel(m: Machine, lin: Lin, lvl: number, vpn: number, n: number,
   const first = (lin.tab0[0] as number) + (vpn - lin.vpn0) / 512;
   m.frames.release(first, count);
   lin.mm.tables[0] = (lin.mm.tables[0] ?? 0) - count;
+  if (rec !== null) {
+    rec.table('free', lin.mm, 0, first, count);
+    rec.charge(lin.mm, 0, -count);
+  }
   tally.reclaimed += count;
   m.ev.count('free_pte', count, 'PTE pages reclaimed (CONFIG_PT_RECLAIM)');
 }

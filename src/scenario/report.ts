@@ -3,6 +3,7 @@
  * Field names are fixed by the contract; fields beyond it are additions.
  */
 import type { KernelName } from './ast';
+import type { StepChange } from '../core/changes';
 
 export type ReportOutcome =
   | { kind: 'ok'; value?: string }
@@ -43,6 +44,31 @@ export interface ReportStep {
    * and every later step is `skipped` without figures (nothing runs after it).
    */
   too_large?: { limit: 'pages' | 'cells' | 'events'; max: number };
+  /**
+   * What the step changed, in event order, each naming its event
+   * (src/core/changes.ts; docs/scenario-language.md "changes"). The core
+   * keeps at most MAX_KEPT_CHANGES (src/core/change-log.ts) of a step, the
+   * JSON report lists at most MAX_LISTED_CHANGES (listChanges()).
+   */
+  changes: StepChange[];
+  /** How many of the step's changes `changes` leaves out, counted but not listed (absent when none). */
+  changes_omitted?: number;
+}
+
+/**
+ * Most changes a step lists in the JSON report (`ptx run --json`, the
+ * goldens): a group step of the SGA changes thousands of entries (a set_pgd
+ * per client, a table per OOM-killed client), which the report counts
+ * rather than lists. The first ones are listed: in event order, so the
+ * listed ones are whole events' worth from the start of the step.
+ */
+export const MAX_LISTED_CHANGES = 100;
+
+/** The step as the JSON report lists it: changes past MAX_LISTED_CHANGES counted in changes_omitted. */
+export function listChanges(step: ReportStep): ReportStep {
+  const n = step.changes.length;
+  if (n <= MAX_LISTED_CHANGES) return step;
+  return { ...step, changes: step.changes.slice(0, MAX_LISTED_CHANGES), changes_omitted: n - MAX_LISTED_CHANGES + (step.changes_omitted ?? 0) };
 }
 
 export interface ReportTask {

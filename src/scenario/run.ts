@@ -11,7 +11,9 @@ import { levelName } from '../core/paging';
 import type { Scenario, Step } from './ast';
 import { parseScenario } from './parser';
 import { collapseNames } from './printer';
-import type { Report, ReportStep, ReportTask, ReportWalk } from './report';
+import { listChanges, type Report, type ReportStep, type ReportTask, type ReportWalk } from './report';
+import { ChangeLog } from '../core/change-log';
+import { setRecorder } from '../core/change-hook';
 
 /** The most bytes one `read` returns (its value is printed in hex). */
 const MAX_READ = 65536n;
@@ -53,6 +55,9 @@ export class Runner {
     if (budget.stopped) return this.notRun(st);
     const results: StepResult[] = [];
     const actors = st.op.op === 'spawn' ? st.op.names : st.tasks;
+    // What the step changes is recorded as the core makes it (src/core/change-log.ts).
+    const log = new ChangeLog(k.m.ev, k.cfg.paging);
+    setRecorder(log);
     try {
       // The work budget (src/core/budget.ts): the figures this step's report will keep are
       // known before it runs (tasks alive now, and those it creates), the rest is checked
@@ -66,7 +71,10 @@ export class Runner {
     } catch (e) {
       if (!(e instanceof BudgetExceeded)) throw e;
       budget.stopped = { step: this.done, limit: e.limit, max: e.max, message: e.message };
-      return this.notRun(st, k.takeEvents());
+      // What ran of the step before the stop stays done: its changes are reported with its events.
+      return this.notRun(st, k.takeEvents(), log);
+    } finally {
+      setRecorder(null);
     }
     if (results.length === 0) results.push({ outcome: { kind: 'ok' } });
     const events = k.takeEvents();
@@ -81,8 +89,10 @@ export class Runner {
       outcome: reportOutcome(last.outcome),
       events,
       pgtables_bytes: pgtablesByTask(k),
+      changes: [],
     };
     budget.cells += Object.keys(rs.pgtables_bytes).length;
+    lazyChanges(rs, log, events);
     if (st.note !== undefined) rs.note = st.note;
     const hosts = k.hostMms();
     if (hosts.length) rs.hosts_pgtables_bytes = hosts.reduce((a, h) => a + h.mm.pgtablesBytes, 0);
@@ -104,7 +114,7 @@ export class Runner {
    * The step that passed the budget (its outcome says which limit, and how to
    * shrink the scenario), or one after it: nothing more runs, so no figures.
    */
-  private notRun(st: Step, events: ReportStep['events'] = []): ReportStep {
+  private notRun(st: Step, events: ReportStep['events'] = [], log?: ChangeLog): ReportStep {
     const stop = this.kernel.m.budget.stopped as NonNullable<Budget['stopped']>;
     const here = stop.step === this.done;
     const rs: ReportStep = {
@@ -115,7 +125,9 @@ export class Runner {
       outcome: { kind: 'skipped', why: here ? stop.message : `not simulated: step ${stop.step} was too large to simulate` },
       events,
       pgtables_bytes: {},
+      changes: [],
     };
+    if (log) lazyChanges(rs, log, events);
     if (st.note !== undefined) rs.note = st.note;
     if (here) rs.too_large = { limit: stop.limit, max: stop.max };
     return rs;
@@ -220,6 +232,21 @@ export class Runner {
   }
 }
 
+/**
+ * `changes` and `changes_omitted` made when first read (JSON.stringify,
+ * postMessage's structured clone and spreading all read them): a Timeline
+ * runs and keeps every step, but only the steps someone looks at need their
+ * changes as objects (a 2,000-step run makes ~250,000). Both are enumerable
+ * own properties from the start, so every copy and serialisation has them,
+ * in this order.
+ */
+function lazyChanges(rs: ReportStep, log: ChangeLog, events: ReportStep['events']): void {
+  let made: { changes: ReportStep['changes']; omitted: number } | null = null;
+  const make = () => (made ??= log.finish(events));
+  Object.defineProperty(rs, 'changes', { enumerable: true, configurable: true, get: () => make().changes, set: (v: ReportStep['changes']) => void (make().changes = v) });
+  Object.defineProperty(rs, 'changes_omitted', { enumerable: true, configurable: true, get: () => make().omitted || undefined, set: (v: number | undefined) => void (make().omitted = v ?? 0) });
+}
+
 function isSinglePageAccess(st: Step): boolean {
   const op = st.op;
   if (op.op === 'exec') return true;
@@ -260,7 +287,7 @@ function pgtablesByTask(k: Kernel): Record<string, number> {
 export function runScenario(s: Scenario, opts: { twin?: boolean } = {}): Report {
   const r = new Runner(s, opts);
   const steps: ReportStep[] = [];
-  while (!r.finished) steps.push(r.step());
+  while (!r.finished) steps.push(listChanges(r.step()));
   return Runner.report(r, steps);
 }
 
