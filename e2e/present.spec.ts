@@ -172,9 +172,9 @@ test('the Changes list words the report\'s changes and is what the live region r
   await expect(explorer.changeItems).toHaveText([
     'B PGD[2]: none → 0x0000000001003067 (set_pgd)',
     'A PTE[1]: 0x8000000000123867 → 0x8000000000123865 [RW 1→0] (copy_present_pte)',
-    'A: PMD page PFN 42 freed (free_pgd_range)',
+    'A: PMD page PFN 0x2a freed (free_pgd_range)',
     'A VmPTE: 12 KiB → 8 KiB (free_pgd_range)',
-    'anonymous page PFN 4102 allocated (do_anonymous_page)',
+    'anonymous page PFN 0x1006 allocated (do_anonymous_page)',
   ]);
   await expect(explorer.announcer).toContainText('Changes: B PGD[2]: none → 0x0000000001003067 (set_pgd); A PTE[1]');
   expect((await explorer.treeStage.boundingBox())!.y).toBe(top);

@@ -13,6 +13,7 @@ A: write 0x80000000001000 "five"
 const MANY_PAGES = `spawn A
 A: mmap 0x7f0000000000 1M rw private anon fixed
 A: touch 0x7f0000000000 48K write
+A: translate 0x7f0000000000
 `;
 
 test('each task has its tree PGD → PUD → PMD → PTE → pages, with entry indices', async ({ explorer }) => {
@@ -46,8 +47,13 @@ test('a huge populated range is one summary node that opens on demand', async ({
 });
 
 test('a table with many entries lists a few and "+N more" opens the rest', async ({ explorer }) => {
+  // At the touch (step 3) all 12 PTEs are new, and a step's changed entries are always listed.
   await explorer.openScenario(MANY_PAGES, 3);
   const pte = explorer.nodes({ level: 'pte' });
+  await expect(pte.locator('g.row.changed')).toHaveCount(12);
+  // A step on, nothing in the table changes: it lists the first 8.
+  await explorer.openScenario(MANY_PAGES, 4);
+  await expect(pte.locator('g.row.changed')).toHaveCount(0);
   await expect(pte.locator('g.row')).toHaveCount(8);
   const more = pte.getByRole('button', { name: /Show all entries/ });
   await expect(pte.locator('g.more')).toContainText('+4 more');

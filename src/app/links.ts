@@ -96,7 +96,8 @@ export function openFragment(store: StoreApi<ExplorerState>, hash: string): bool
   if (after.errors.length > 0 && !reload) {
     after.notify('warning', `The scenario in this link does not load (${after.errors.length} problem${after.errors.length === 1 ? '' : 's'}, shown in the editor).`);
   }
-  if (stashed && !s.embed) {
+  // A reload of the address bar's own link opens nothing new: the start-up offer to restore stands.
+  if (stashed && !s.embed && !reload) {
     after.notify('info', 'Opened the scenario from the link. Your previous text was kept.', 'restore');
   }
   return true;

@@ -63,7 +63,7 @@ describe('changeLines and spokenStep', () => {
   });
   it('word each change as the core does', () => {
     const r = { ...BASE, changes: [SET_PGD, FREE] } as ReportStep;
-    expect(changeLines(r)).toEqual(['B PGD[2]: none → 0x0000000001003067 (set_pgd)', 'A: PMD page PFN 42 freed (free_pgd_range)']);
+    expect(changeLines(r)).toEqual(['B PGD[2]: none → 0x0000000001003067 (set_pgd)', 'A: PMD page PFN 0x2a freed (free_pgd_range)']);
   });
   it('speak the typed statement, the outcome, the caption and the changes', () => {
     const s = parse(TEXT);

@@ -101,16 +101,16 @@ describe('fork and munmap', () => {
     expect(s.events.map((e) => e.fn)).toEqual(['do_vmi_munmap', 'unmap_vmas', 'free_pgd_range', 'pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb']);
     // No VMA left anywhere: floor 0, ceiling 0, so the PTE page 0x1003, PMD 0x1002 and PUD 0x1001 all go, each with its parent entry.
     expect(s.changes.map(describeChange)).toEqual([
-      'anonymous page PFN 4100 freed (unmap_vmas)',
+      'anonymous page PFN 0x1004 freed (unmap_vmas)',
       'A PTE[0]: 0x8000000001004067 → none (unmap_vmas)',
       'A PMD[0]: 0x0000000001003067 → none (pte_free_tlb)',
-      'A: PTE page PFN 4099 freed (pte_free_tlb)',
+      'A: PTE page PFN 0x1003 freed (pte_free_tlb)',
       'A VmPTE: 12 KiB → 8 KiB (pte_free_tlb)',
       'A PUD[0]: 0x0000000001002067 → none (pmd_free_tlb)',
-      'A: PMD page PFN 4098 freed (pmd_free_tlb)',
+      'A: PMD page PFN 0x1002 freed (pmd_free_tlb)',
       'A VmPTE: 8 KiB → 4 KiB (pmd_free_tlb)',
       'A PGD[2]: 0x0000000001001067 → none (pud_free_tlb)',
-      'A: PUD page PFN 4097 freed (pud_free_tlb)',
+      'A: PUD page PFN 0x1001 freed (pud_free_tlb)',
       'A VmPTE: 4 KiB → 0 KiB (pud_free_tlb)',
     ]);
     expect(s.changes.map((c) => c.event)).toEqual([1, 1, 3, 3, 3, 4, 4, 4, 5, 5, 5]);

@@ -19,7 +19,7 @@ describe('describeChange', () => {
   });
   it('says a freed table and a VmPTE change exactly', () => {
     expect(describeChange({ kind: 'table-free', event: 0, fn: 'free_pgd_range', mm: 'A', level: 'pmd', pfn: 42 })).toBe(
-      'A: PMD page PFN 42 freed (free_pgd_range)',
+      'A: PMD page PFN 0x2a freed (free_pgd_range)',
     );
     expect(describeChange({ kind: 'pgtables', event: 3, fn: 'pte_alloc', mm: 'A', from: 8192, to: 12288 })).toBe(
       'A VmPTE: 8 KiB → 12 KiB (pte_alloc)',

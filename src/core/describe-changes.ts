@@ -6,6 +6,9 @@
 import type { StepChange } from './changes';
 import { groupDigits } from './events';
 
+/** PFNs in hex, as the events, the tree and the inspector print them (pfn 0x1003). */
+const hexPfn = (pfn: number): string => `0x${pfn.toString(16)}`;
+
 /** "12,288 B" style, exact: a change of VmPTE is a multiple of 4 KiB and must read exactly. */
 function bytes(n: number): string {
   return n % 1024 === 0 ? `${groupDigits(n / 1024)} KiB` : `${groupDigits(n)} B`;
@@ -14,7 +17,7 @@ function bytes(n: number): string {
 /**
  * Where an entry change is: `B PGD[2]`; a block of entries in one table
  * `A PTE[0…511]`; a block over several tables
- * `db1 PTE[0…511] of 153,600 PTE pages from PFN 4101` (BlockFields).
+ * `db1 PTE[0…511] of 153,600 PTE pages from PFN 0x1005` (BlockFields).
  */
 function entryWhere(c: StepChange & { kind: 'entry-set' | 'entry-cleared' }): string {
   const lvl = c.level.toUpperCase();
@@ -23,7 +26,7 @@ function entryWhere(c: StepChange & { kind: 'entry-set' | 'entry-cleared' }): st
   const end = c.index + n - 1;
   if (end < 512) return `${c.mm} ${lvl}[${c.index}…${end}]`;
   const tables = Math.floor(end / 512) + 1;
-  return `${c.mm} ${groupDigits(n)} ${lvl} entries in ${groupDigits(tables)} ${lvl} pages from PFN ${c.table}`;
+  return `${c.mm} ${groupDigits(n)} ${lvl} entries in ${groupDigits(tables)} ${lvl} pages from PFN ${hexPfn(c.table)}`;
 }
 
 /** A block's first value and "…" for the rest (they follow it, BlockFields). */
@@ -32,9 +35,9 @@ function value(v: string | null, c: { count?: number }): string {
   return `0x${v}${(c.count ?? 1) > 1 ? ' …' : ''}`;
 }
 
-/** "PFN 4101" or "153,600 … pages, PFN 4101–157700". */
+/** "PFN 0x1005" or "153,600 … pages, PFN 0x1005–0x26804". */
 function pages(pfn: number, count: number | undefined): string {
-  return (count ?? 1) > 1 ? `PFN ${pfn}–${pfn + (count as number) - 1}` : `PFN ${pfn}`;
+  return (count ?? 1) > 1 ? `PFN ${hexPfn(pfn)}–${hexPfn(pfn + (count as number) - 1)}` : `PFN ${hexPfn(pfn)}`;
 }
 
 /** e.g. `B PGD[2]: none → 0x0000000001003067 (set_pgd)`. */
@@ -49,15 +52,15 @@ export function describeChange(c: StepChange): string {
     case 'table-alloc':
       return (c.count ?? 1) > 1
         ? `${c.mm}: ${groupDigits(c.count as number)} new ${c.level.toUpperCase()} pages, ${pages(c.pfn, c.count)} (${c.fn})`
-        : `${c.mm}: new ${c.level.toUpperCase()} page, PFN ${c.pfn} (${c.fn})`;
+        : `${c.mm}: new ${c.level.toUpperCase()} page, PFN ${hexPfn(c.pfn)} (${c.fn})`;
     case 'table-free':
       return (c.count ?? 1) > 1
         ? `${c.mm}: ${groupDigits(c.count as number)} ${c.level.toUpperCase()} pages ${pages(c.pfn, c.count)} freed (${c.fn})`
-        : `${c.mm}: ${c.level.toUpperCase()} page PFN ${c.pfn} freed (${c.fn})`;
+        : `${c.mm}: ${c.level.toUpperCase()} page PFN ${hexPfn(c.pfn)} freed (${c.fn})`;
     case 'data-alloc':
-      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, allocated (${c.fn})` : `${c.what} PFN ${c.pfn} allocated (${c.fn})`;
+      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, allocated (${c.fn})` : `${c.what} PFN ${hexPfn(c.pfn)} allocated (${c.fn})`;
     case 'data-free':
-      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, freed (${c.fn})` : `${c.what} PFN ${c.pfn} freed (${c.fn})`;
+      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, freed (${c.fn})` : `${c.what} PFN ${hexPfn(c.pfn)} freed (${c.fn})`;
     case 'pgtables':
       return `${c.mm} VmPTE: ${bytes(c.from)} → ${bytes(c.to)} (${c.fn})`;
   }
