@@ -46,6 +46,20 @@ describe('the fit', () => {
     expect(focus.y1 * t.k + t.y).toBeLessThanOrEqual(440);
   });
 
+  it("keeps a tall focus's end in view when anchored there (a copy's guest slot), its start otherwise", () => {
+    // From the first tree's PGD to the last tree's PGD: taller than a 440 px view at the readable scale.
+    const first = layout.byId.get('t0pgd')!;
+    const last = layout.byId.get('t5pgd')!;
+    const focus = { x0: first.x, y0: first.y, x1: last.x + last.w, y1: last.y + last.h };
+    const end = fitTransform({ layout, leftGutter: 0, focus, focusAnchor: 'end', minTextPx: 12 }, 640, 440);
+    expect((focus.y1 - focus.y0) * end.k).toBeGreaterThan(440);
+    expect(focus.y1 * end.k + end.y).toBeLessThanOrEqual(440);
+    expect(last.y * end.k + end.y).toBeGreaterThanOrEqual(0);
+    const start = fitTransform({ layout, leftGutter: 0, focus, minTextPx: 12 }, 640, 440);
+    expect(first.y * start.k + start.y).toBeGreaterThanOrEqual(0);
+    expect(focus.y1 * start.k + start.y).toBeGreaterThan(440);
+  });
+
   it('shows the whole forest when it fits, centred, and its scale does not depend on the focus', () => {
     const small = layoutForest(chain('a', 1), { paging: 4 });
     const a = fitTransform({ layout: small, leftGutter: 0, focus: null, minTextPx: 9 }, 1600, 900);

@@ -287,7 +287,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     };
     last = { m, input, walk: walkMarks(m, stepChanged && motion) };
     vp.update(
-      { layout: m.layout, leftGutter: m.copies.length ? COPY_GUTTER : 0, focus: focusOf(m, changes, ghosts), minTextPx: m.minTextPx ?? 9 },
+      { layout: m.layout, leftGutter: m.copies.length ? COPY_GUTTER : 0, focus: focusOf(m, changes, ghosts), focusAnchor: m.copies.length ? 'end' : 'start', minTextPx: m.minTextPx ?? 9 },
       { refit: loaded, animate: motion && stepChanged },
     );
     draw(last, culling(m) ? 'view' : 'all');

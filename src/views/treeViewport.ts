@@ -24,6 +24,11 @@ export interface ViewportModel {
   leftGutter: number;
   /** What the step is about, in layout coordinates: kept in view when the forest does not fit. */
   focus: Rect | null;
+  /**
+   * Which end of a focus taller than the view stays in it: a copy's ('end') is the guest's
+   * slot, where the copied entry keeps its changed mark after the token has travelled.
+   */
+  focusAnchor?: 'start' | 'end';
   /** Smallest on-screen size of the tree's text, in CSS px. */
   minTextPx: number;
 }
@@ -58,12 +63,12 @@ export function fitTransform(m: ViewportModel | null, w: number, h: number): Zoo
   // Not all of it: the width if that is readable, else the readable floor, and pan to the focus.
   const k = Math.max(minK, snapScale(Math.min(w / bw, FIT_MAX)));
   const f = m.focus ?? { x0: left, y0: 0, x1: Math.min(layout.width, left + w / k), y1: Math.min(layout.height, h / k) };
-  const axis = (lo: number, hi: number, f0: number, f1: number, size: number, pad: number): number => {
+  const axis = (lo: number, hi: number, f0: number, f1: number, size: number, pad: number, anchor: 'start' | 'end' = 'start'): number => {
     // Translation t puts layout coordinate c at c·k + t on screen.
     if ((hi - lo) * k + 2 * pad <= size) return (size - (hi - lo) * k) / 2 - lo * k;
     const span = (f1 - f0) * k;
-    // The focus centred when it fits, else its start at the edge; never past the drawing's ends.
-    let t = span + 2 * pad <= size ? size / 2 - ((f0 + f1) / 2) * k : pad - f0 * k;
+    // The focus centred when it fits, else its anchored end at the edge; never past the drawing's ends.
+    let t = span + 2 * pad <= size ? size / 2 - ((f0 + f1) / 2) * k : anchor === 'end' ? size - pad - f1 * k : pad - f0 * k;
     t = Math.min(t, pad - lo * k);
     t = Math.max(t, size - pad - hi * k);
     return t;
@@ -71,7 +76,7 @@ export function fitTransform(m: ViewportModel | null, w: number, h: number): Zoo
   const x = axis(left, layout.width, f.x0, f.x1, w, 12);
   // Above the drawing: the column labels (y = -34) and a root's role label.
   // A focus near the top takes the column labels in with it.
-  const y = axis(-50, layout.height, f.y0 - 30 <= 0 ? -50 : f.y0 - 30, f.y1, h, 8);
+  const y = axis(-50, layout.height, f.y0 - 30 <= 0 ? -50 : f.y0 - 30, f.y1, h, 8, m.focusAnchor);
   return zoomIdentity.translate(x, y).scale(k);
 }
 
