@@ -14,6 +14,7 @@ import { FrameKind } from './frames';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_HUGETLB, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
 import type { Table } from './table';
 import { walk } from './walk';
+import { inspect } from './inspect';
 
 const HUGE = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB;
 const RW = PROT_READ | PROT_WRITE;
@@ -79,6 +80,12 @@ describe('touching all of a 128 TiB hugetlb mapping', () => {
     expect(k.m.frames.mapcount.size).toBeLessThan(40);
     // Pages simulated one at a time (the work budget's measure): a handful, not 67 million.
     expect(k.m.budget.pages).toBeLessThan(10);
+
+    // What the views get: PGD entries 1-254 (512 GiB each, wholly inside) are one summary of
+    // 254 PUD pages, 254 × 512 PMD pages and 254 × 512 × 512 huge pages; the view stays small.
+    const forest = inspect(k.m, [{ label: 'A', mm }]);
+    expect(forest.nodes['s4096:1']?.summary?.text).toBe('254 PUD pages, 130,048 PMD pages, fully populated: 66,584,576 hugetlb pages of 2 MiB');
+    expect(Object.keys(forest.nodes).length).toBeLessThan(400);
 
     // A page in the middle: a 2 MiB leaf (PS), writable and dirty, in a hugetlb frame.
     const w = walk(k.m, mm, Number((1n << 46n) / 4096n) + 5 * 512 + 7);
