@@ -9,7 +9,7 @@
  *
  *  - pages simulated **one at a time**: each is a walk and a fault, ~1-7 µs,
  *    and usually an entry of its own (a Single); the block paths of
- *    populate.ts and hugetlb.ts count nothing, the page-by-page loops and
+ *    populate.ts and hugetlb-populate.ts count nothing, the page-by-page loops and
  *    every task's part of a step count one each;
  *  - per-task figures a report keeps: ptx-report/1 lists `pgtables_bytes`
  *    of every live task after every step, so tasks × steps numbers;
@@ -77,7 +77,7 @@ const fmt = groupDigits;
 export function budgetMessage(limit: BudgetLimit, max: number): string {
   switch (limit) {
     case 'pages':
-      return `too large to simulate: more than ${fmt(max)} pages would be simulated one at a time (4 KiB pages faulted outside whole page-table blocks, each 2 MiB hugetlb page, and one per task of each step). Touch shorter ranges, or use fewer tasks`;
+      return `too large to simulate: more than ${fmt(max)} pages would be simulated one at a time (4 KiB or 2 MiB hugetlb pages faulted outside whole page-table blocks, and one per task of each step). Touch shorter ranges, or use fewer tasks`;
     case 'cells':
       return `too large to simulate: the report would keep more than ${fmt(max)} per-task figures (page-table bytes of every live task after every step). Use fewer tasks, or fewer steps while many tasks are alive`;
     case 'events':

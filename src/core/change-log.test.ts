@@ -132,6 +132,24 @@ describe('bulk changes are blocks, not one change per entry', () => {
     expect(s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pmd')).toMatchObject({ table: 0x1002, index: 0, count: 2, stride: 1, new: '0000000001403067' });
     expect(s.changes.length).toBeLessThan(12);
   });
+
+  it('a hugetlb touch of 1 GiB: the first 2 MiB page by its fault, the other 511 as one block of PMD leaves, 512 frames apart', () => {
+    const p = new Play(['spawn A', 'A: mmap 1T 1G rw shared anon hugetlb fixed', 'A: touch 1T 1G write'].join('\n'));
+    p.run(2);
+    const s = p.next();
+    // PUD 0x1001 and PMD 0x1002, the first huge page 0x1200 (the next 2 MiB-aligned extent after the tables), then 0x1400 on.
+    const pmd = s.changes.filter((c): c is StepChange & { kind: 'entry-set' } => c.kind === 'entry-set' && c.level === 'pmd');
+    expect(pmd.map((c) => [c.index, c.count ?? 1, c.stride, c.new])).toEqual([
+      [0, 1, undefined, '80000000012000e7'],
+      [1, 511, 512, '80000000014000e7'],
+    ]);
+    // Entry 510 of the block is PMD[511]: huge page 0x1400 + 510 · 512 = 0x41000 (P|RW|US|A|D|PS and NX).
+    expect(blockEntry(pmd[1] as StepChange & { kind: 'entry-set' }, 510)).toEqual({ table: 0x1002, index: 511, old: null, new: '80000000410000e7' });
+    expect(s.changes.flatMap((c) => (c.kind === 'data-alloc' ? [[c.pfn, c.count ?? 1]] : []))).toEqual([
+      [0x1200, 512],
+      [0x1400, 511 * 512],
+    ]);
+  });
 });
 
 describe('hex16', () => {

@@ -108,16 +108,18 @@ interface LinShot {
   readonly leaf: number;
   readonly bottom: number;
   readonly label: string;
+  /** A hugetlb Run (table.ts): its PMD entries are 2 MiB leaves. */
+  readonly huge: boolean;
 }
 
 function shot(l: Lin | null): LinShot | null {
-  return l === null ? null : { vpn0: l.vpn0, data0: l.data0, dstride: l.dstride, tab0: l.tab0, leaf: l.leaf, bottom: l.bottom, label: labelOf(l.mm) };
+  return l === null ? null : { vpn0: l.vpn0, data0: l.data0, dstride: l.dstride, tab0: l.tab0, leaf: l.leaf, bottom: l.bottom, label: labelOf(l.mm), huge: l.huge === true };
 }
 
 /** What a Run's entries look like at one level: none, or a first entry and a PFN stride. */
 interface LinLevel {
   first: EntryBits;
-  stride: 0 | 1;
+  stride: 0 | 1 | 512;
 }
 
 /**
@@ -126,6 +128,11 @@ interface LinLevel {
  * below `bottom`, which were freed).
  */
 function linEntries(lin: LinShot, lvl: number, vpn: number): LinLevel | null {
+  if (lin.huge && lvl <= 1) {
+    // hugetlb: PMD entries are 2 MiB leaves (none when zapped), one huge page (512 frames) apart; no PTE tables.
+    if (lvl === 0 || lin.leaf === 0) return null;
+    return { first: { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf }, stride: lin.dstride ? 512 : 0 };
+  }
   if (lvl === 0) {
     if (lin.bottom !== 0 || lin.leaf === 0) return null;
     return { first: { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf }, stride: lin.dstride };
@@ -379,12 +386,12 @@ function blockChanges(
 /** Entry k of a change (k < count): which table and index, and its old and new values (16 hex digits, null = none). */
 export function blockEntry(c: StepChange & { kind: 'entry-set' | 'entry-cleared' }, k: number): { table: number; index: number; old: string | null; new: string | null } {
   const pos = c.index + k;
-  const step = (v: string | null, stride: 0 | 1 | undefined): string | null => {
+  const step = (v: string | null, stride: 0 | 1 | 512 | undefined): string | null => {
     if (v === null || k === 0 || !stride) return v;
     const x = BigInt('0x' + v);
     // A PROT_NONE entry (not present, PROTNONE set) holds its PFN inverted (paging.ts entryValue()).
     const inverted = !(x & BigInt(_PAGE_PRESENT)) && (x & BigInt(_PAGE_PROTNONE)) !== 0n;
-    const d = BigInt(k) << 12n;
+    const d = BigInt(k * stride) << 12n;
     return (inverted ? x - d : x + d).toString(16).padStart(16, '0');
   };
   return {

@@ -28,14 +28,15 @@ export interface FlagFlip {
  * table pages of the level (table + 1 from index 0, …) past index 511: the
  * table pages of a block are consecutive. Entry k's PFN is the first one's
  * plus k·stride for `new`, k·oldStride for `old` (0: all the same page, such
- * as the zero page or a zapped entry; 1: consecutive pages); the flags are
+ * as the zero page or a zapped entry; 1: consecutive pages; 512: consecutive
+ * 2 MiB hugetlb pages, PMD leaves of a hugetlb Run); the flags are
  * the same for all. blockEntry() (./change-log.ts) gives entry k. Absent
  * count = 1 entry.
  */
 export interface BlockFields {
   count?: number;
-  stride?: 0 | 1;
-  oldStride?: 0 | 1;
+  stride?: 0 | 1 | 512;
+  oldStride?: 0 | 1 | 512;
 }
 
 interface ChangeBase {

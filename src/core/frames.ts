@@ -18,7 +18,7 @@ export const enum FrameKind {
   Shmem = 11,
   Zero = 12,
   Kernel = 13,
-  /** A 2 MiB hugetlb page: 512 frames, its map count kept on the first. */
+  /** A 2 MiB hugetlb page: 512 frames, its map count kept on each of them (so a run of huge pages is one range). */
   Huge = 14,
 }
 

@@ -12,11 +12,12 @@
  * Only shared hugetlb mappings are modelled; MAP_PRIVATE|MAP_HUGETLB is
  * refused with an explanation.
  */
-import { ensureChild, userAccess, type AccessOutcome, type FaultCtx, type FaultResult } from './fault';
+import { ensureChild, type FaultCtx, type FaultResult } from './fault';
 import type { Mm, Vma } from './mm';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, hexAddr, indexAt, pteMkwriteDirty, vmPageProt } from './paging';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, entrySpan, hexAddr, indexAt, pteMkwriteDirty, vmPageProt } from './paging';
+import { relin } from './populate';
 import type { Shmem } from './shmem';
-import { clearRange, entryAt, materialize, setEntry, setSingle, type Single, type Table } from './table';
+import { clearRange, entryAt, entryVpn, findSeg, linLeaves, materialize, setEntry, setSingle, type Seg, type Single, type Table } from './table';
 import { changeMark, claimChanges, rec } from './change-hook';
 
 const PMD_SPAN = 512;
@@ -79,6 +80,13 @@ function hugePmdShare(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, pud: Table, i
   return null;
 }
 
+/** make_huge_pte(): writable (and dirty) when the mapping is shared and writable, young, PS. */
+export function hugePteFlags(vma: Vma): number {
+  const writable = (vma.flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED);
+  const flags = vmPageProt(vma.flags) | _PAGE_PSE | _PAGE_ACCESSED;
+  return writable ? flags | _PAGE_RW | _PAGE_DIRTY : flags;
+}
+
 /** hugetlb_fault(): huge_pte_alloc() then hugetlb_no_page() (or nothing, if the entry is there). */
 export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: Shmem, access: 'read' | 'write' | 'exec'): FaultResult {
   const { m } = ctx;
@@ -110,12 +118,9 @@ export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: 
   const mark = changeMark();
   const pfn = file.getHugePage(m.frames, index);
   if (pfn === null) return 'OOM';
-  // make_huge_pte(): writable (and dirty) when the mapping is shared and writable, young, PS.
-  const writable = (vma.flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED);
-  let flags = vmPageProt(vma.flags) | _PAGE_PSE | _PAGE_ACCESSED;
-  if (writable) flags |= _PAGE_RW | _PAGE_DIRTY;
-  setSingle(pmd, i, pfn, flags, null);
-  m.frames.addMapcount(pfn, 1, 1);
+  setSingle(pmd, i, pfn, hugePteFlags(vma), null);
+  // The map count of a huge page is kept on each of its 512 frames, so that a Run of them is one range.
+  m.frames.addMapcount(pfn, PMD_SPAN, 1);
   m.ev.emit('hugetlb_no_page', `a 2 MiB page, pfn 0x${pfn.toString(16)}, mapped by a PMD entry: no PTE page`);
   claimChanges(mark);
   return 'ok';
@@ -142,11 +147,17 @@ function otherLinker(ctx: HugeCtx, t: Table, not: Mm): Mm | null {
  * touches (huge_pmd_unshare()), so one mm's mprotect never reaches the others.
  */
 export function unshareHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number): void {
-  for (let base = a - (a % PUD_SPAN); base < b; base += PUD_SPAN) {
-    const pud = pudTable(ctx, mm, base, false);
-    const pi = indexAt(base, 2);
-    const pmd = pud ? materialize(pud, pi)?.child : null;
-    if (pud && pmd && pmd.sharers > 0) unshareOne(ctx, mm, pud, pi, pmd);
+  unshareLevel(ctx, mm, mm.pgd, a, b);
+}
+
+/** unshareHugetlb() under t: only Singles are followed, as a Run never holds a shared PMD page (sharing materialises it). */
+function unshareLevel(ctx: HugeCtx, mm: Mm, t: Table, a: number, b: number): void {
+  const span = entrySpan(t.lvl);
+  const linked = t.segs.filter((s): s is Single => s.lin === null && s.child !== null && s.start * span + t.base < b && (s.start + 1) * span + t.base > a);
+  for (const s of linked) {
+    const pmd = s.child as Table;
+    if (t.lvl > 2) unshareLevel(ctx, mm, pmd, a, b);
+    else if (pmd.sharers > 0) unshareOne(ctx, mm, t, s.start, pmd);
   }
 }
 
@@ -170,41 +181,48 @@ function unshareOne(ctx: HugeCtx, mm: Mm, pud: Table, pi: number, pmd: Table): v
  * mm's charge); otherwise the huge entries are cleared.
  */
 export function zapHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number): number {
-  const { m } = ctx;
-  let pages = 0;
-  for (let base = a - (a % PUD_SPAN); base < b; base += PUD_SPAN) {
-    const pud = pudTable(ctx, mm, base, false);
-    if (!pud) continue;
-    const pi = indexAt(base, 2);
-    const s = materialize(pud, pi);
-    const pmd = s?.child;
-    if (!pmd) continue;
-    if (pmd.sharers > 0) {
-      unshareOne(ctx, mm, pud, pi, pmd);
-      continue;
-    }
-    const lo = Math.max(a, base);
-    const hi = Math.min(b, base + PUD_SPAN);
-    for (let v = lo - (lo % PMD_SPAN); v < hi; v += PMD_SPAN) {
-      const i = indexAt(v, 1);
-      const e = materialize(pmd, i) as Single | null;
-      if (!e) continue;
-      clearRange(pmd, i, i + 1);
-      m.frames.addMapcount(e.pfn, 1, -1);
-      pages += 512;
-    }
-  }
-  return pages;
+  return zapLevel(ctx, mm, mm.pgd, a, b);
 }
 
-/** `touch` over [a, b) of a hugetlb VMA: one access per 2 MiB page, in order. */
-export function touchHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number, access: 'read' | 'write' | 'exec'): AccessOutcome | null {
-  for (let v = a; v < b; v = v - (v % PMD_SPAN) + PMD_SPAN) {
-    ctx.m.budget.page();
-    const r = userAccess(ctx, mm, v, access);
-    if (r.kind !== 'ok') return r;
+/** zapHugetlb() under t; a Run's whole entries are zapped as one range (their huge pages are one extent). */
+function zapLevel(ctx: HugeCtx, mm: Mm, t: Table, a: number, b: number): number {
+  const { m } = ctx;
+  const span = entrySpan(t.lvl);
+  let pages = 0;
+  let i = indexAt(a, t.lvl);
+  let ent = a - (a % span);
+  while (ent < b) {
+    const k = findSeg(t, i);
+    const seg = k >= 0 ? (t.segs[k] as Seg) : null;
+    if (seg?.lin && (t.lvl === 1 || (ent >= a && ent + span <= b))) {
+      const lin = seg.lin;
+      const last = Math.min(seg.start + seg.count, i + (t.lvl === 1 ? Math.ceil((b - ent) / span) : Math.floor((b - ent) / span)));
+      const n = (last - i) * span;
+      if (linLeaves(lin)) {
+        m.frames.addMapcount(lin.data0 + (entryVpn(t, i) - lin.vpn0) * lin.dstride, n, -1);
+        pages += n;
+      }
+      // The huge entries are cleared; the PMD pages stay (free_pgtables() decides about them).
+      if (t.lvl === lin.bottom) clearRange(t, i, last);
+      else if (lin.leaf !== 0) relin(t, i, last, { ...lin, leaf: 0 });
+      ent += n;
+      i = last;
+      continue;
+    }
+    const s = seg ? materialize(t, i) : null;
+    if (s && t.lvl === 1) {
+      clearRange(t, i, i + 1);
+      m.frames.addMapcount(s.pfn, PMD_SPAN, -1);
+      pages += PMD_SPAN;
+    } else if (s?.child && t.lvl === 2 && s.child.sharers > 0) {
+      unshareOne(ctx, mm, t, i, s.child);
+    } else if (s?.child) {
+      pages += zapLevel(ctx, mm, s.child, Math.max(a, ent), Math.min(b, ent + span));
+    }
+    ent += span;
+    i++;
   }
-  return null;
+  return pages;
 }
 
 /** For the walk: the 4 KiB frame of vpn inside a huge leaf. */

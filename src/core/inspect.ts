@@ -11,7 +11,7 @@ import { FrameKind } from './frames';
 import type { Machine } from './machine';
 import type { Mm } from './mm';
 import { FLAG_NAMES, _PAGE_PSE, addrOf, entryHex, entrySpan, hexAddr, levelName, type LevelName } from './paging';
-import { entryVpn, runEntry, type Lin, type Table } from './table';
+import { entryVpn, linLeaves, runEntry, type Lin, type Table } from './table';
 
 export interface EntryInfo {
   index: number;
@@ -127,9 +127,15 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
       tables[levelName(l, m.paging)] = n;
       parts.push(`${fmtCount(n)} ${word(l)} page${n === 1 ? '' : 's'}`);
     }
-    const leaves = lin.bottom === 0 && lin.leaf !== 0;
+    const leaves = linLeaves(lin);
     const dataPages = leaves ? count * entrySpan(t.lvl) : 0;
-    const what = !leaves ? 'no pages mapped' : lin.dataKind === FrameKind.Zero ? `${fmtCount(dataPages)} zero-page mappings` : `${fmtCount(dataPages)} data pages`;
+    const what = !leaves
+      ? 'no pages mapped'
+      : lin.dataKind === FrameKind.Zero
+        ? `${fmtCount(dataPages)} zero-page mappings`
+        : lin.huge
+          ? `${fmtCount(dataPages / 512)} hugetlb pages of 2 MiB`
+          : `${fmtCount(dataPages)} data pages`;
     nodes[id] = {
       id,
       kind: 'summary',
@@ -172,7 +178,8 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
         continue;
       }
       const sid = `s${t.pfn}:${s.start}`;
-      const expanded = t.lvl === 0 || expand.has(sid);
+      // A Run of leaves (PTEs, or hugetlb PMD entries) is listed entry by entry, as Singles are.
+      const expanded = t.lvl === s.lin.bottom || expand.has(sid);
       if (!expanded) {
         // One edge from the first entry of the Run to its summary.
         const e = runEntry(t, s.start, s.lin);

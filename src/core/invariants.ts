@@ -9,7 +9,7 @@ import type { Machine } from './machine';
 import type { Mm } from './mm';
 import type { Shmem } from './shmem';
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, entrySpan } from './paging';
-import { entryVpn, type Charge, type Lin, type Table } from './table';
+import { entryVpn, linLeaves, type Charge, type Lin, type Table } from './table';
 import { checkArenaBooks, checkMirror } from './entries-check';
 
 export interface World {
@@ -65,7 +65,7 @@ export function checkInvariants(w: World): string[] {
       tablePages += n;
       expectKind(first, n, tableKind(l), `run tables at level ${l}`);
     }
-    if (lin.bottom === 0 && lin.leaf !== 0 && lin.leaf & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
+    if (linLeaves(lin) && lin.leaf & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
       const pages = count * entrySpan(t.lvl);
       // RSS belongs to the mm whose tables hold the entries (the host, for shared tables).
       leafData(lin.mm as Mm, lin.data0 + (vpnA - lin.vpn0) * lin.dstride, lin.dstride ? pages : 1, lin.dstride, lin.dataKind, 'run leaves');
@@ -94,7 +94,8 @@ export function checkInvariants(w: World): string[] {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           const kind = frames.kindOf(s.pfn);
           if (kind !== FrameKind.Anon && kind !== FrameKind.Shmem && kind !== FrameKind.Zero && kind !== FrameKind.Huge && kind !== FrameKind.Kernel) bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
-          else leafData(t.mm as Mm, s.pfn, 1, kind === FrameKind.Zero ? 0 : 1, kind, 'PTE');
+          // A hugetlb page's map count is kept on all its 512 frames (hugetlb.ts), so a Run of them is one range.
+          else leafData(t.mm as Mm, s.pfn, kind === FrameKind.Huge ? 512 : 1, kind === FrameKind.Zero ? 0 : 1, kind, 'PTE');
         }
         continue;
       }

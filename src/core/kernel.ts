@@ -11,7 +11,8 @@ import { MSHARE_DIR, Msharefs, isMsharefs, type MshareFile } from './msharefs';
 import { Shmem } from './shmem';
 import { copyPageRange } from './copy';
 import { userAccess, type FaultHook } from './fault';
-import { isHugetlb, subpage, touchHugetlb } from './hugetlb';
+import { isHugetlb, subpage } from './hugetlb';
+import { touchHugetlb } from './hugetlb-populate';
 import { populate } from './populate';
 import {
   DEFAULT_MAP_WINDOW_VPN,

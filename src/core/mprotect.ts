@@ -44,6 +44,14 @@ function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): numb
       const lin = seg.lin;
       const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
       const pages = (last - i) * span;
+      if (lin.huge && lin.leaf !== 0) {
+        // hugetlb_change_protection() over a Run of huge entries: huge_pte_modify keeps PS.
+        relin(t, i, last, { ...lin, leaf: newFlags(vma, lin.leaf, false) | _PAGE_PSE });
+        changed += ((last - i) * span) / 512;
+        entStart += (last - i) * span;
+        i = last;
+        continue;
+      }
       if (lin.bottom !== 0 || lin.leaf === 0) {
         entStart += (last - i) * span;
         i = last;

@@ -62,6 +62,25 @@ export class Shmem implements ShmemRef {
     return yes && no ? 'some' : yes ? 'all' : 'none';
   }
 
+  /**
+   * getHugePage() for every 2 MiB block of [a, b) (both 512-aligned): the
+   * missing ones allocated as one aligned extent per hole. Returns false
+   * (allocating nothing) when `spare` more frames and the missing pages would
+   * not fit in memory.
+   */
+  populateHuge(frames: Frames, a: number, b: number, spare: number): boolean {
+    const holes: [number, number][] = [];
+    let missing = 0;
+    this.pages.forEach(a, b, (p, s, e) => {
+      if (p !== null) return;
+      holes.push([s, e]);
+      missing += e - s;
+    });
+    if (!frames.canAlloc(spare + missing)) return false;
+    for (const [s, e] of holes) this.pages.store(s, e, frames.allocAligned(e - s, 512, FrameKind.Huge) as number);
+    return true;
+  }
+
   pfnAt(index: number): number | null {
     return this.pages.lookup(index);
   }

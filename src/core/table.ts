@@ -40,7 +40,12 @@ export interface Charge {
  *  - tables exist at levels bottom … (the run's level - 1); the entries of the
  *    level-`bottom` tables are leaves with flags `leaf` when bottom = 0 (leaf
  *    = 0 means zapped: tables stay, entries none), and none when bottom > 0
- *    (their tables were freed, as CONFIG_PT_RECLAIM does).
+ *    (their tables were freed, as CONFIG_PT_RECLAIM does),
+ *  - except for a `huge` Lin (hugetlb, hugetlb.ts): bottom = 1, its PMD
+ *    tables are hugetlb PMD pages (Table.perLink), and their entries are
+ *    2 MiB leaves (PS set) with flags `leaf`, none when leaf = 0. The data
+ *    formula holds at the entry's own vpn: the head frame of the huge page.
+ *    A Run sitting in a table of level `bottom` is those leaves themselves.
  * Lins are never mutated: a change makes a new Lin for the changed segments.
  */
 export interface Lin {
@@ -52,6 +57,13 @@ export interface Lin {
   readonly leaf: number;
   readonly bottom: number;
   readonly mm: Charge;
+  /** hugetlb: leaves are PMD entries (bottom = 1), see above. */
+  readonly huge?: true;
+}
+
+/** True when the entries of lin's level-`bottom` tables are leaves (present or PROT_NONE). */
+export function linLeaves(lin: Lin): boolean {
+  return lin.leaf !== 0 && (lin.bottom === 0 || lin.huge === true);
 }
 
 export interface Single {
@@ -167,8 +179,10 @@ export function runChild(t: Table, i: number, lin: Lin): Table {
   const lvl = t.lvl - 1;
   const pfn = (lin.tab0[lvl] as number) + (vpn - lin.vpn0) / tableSpan(lvl);
   const child = new Table(lvl, pfn, vpn, lin.mm, t.arena);
-  // Its entries are tables above `bottom`, leaves at level 0 unless zapped, none otherwise.
-  if (lvl > lin.bottom || (lvl === 0 && lin.bottom === 0 && lin.leaf !== 0)) {
+  // A hugetlb PMD page is charged to every mm that links it (huge_pmd_share()).
+  if (lin.huge && lvl === 1) child.perLink = true;
+  // Its entries are tables above `bottom`, leaves at `bottom` unless zapped, none otherwise.
+  if (lvl > lin.bottom || (lvl === lin.bottom && linLeaves(lin))) {
     child.segs = [{ start: 0, count: 512, lin }];
   }
   return child;
@@ -176,11 +190,10 @@ export function runChild(t: Table, i: number, lin: Lin): Table {
 
 export function runEntry(t: Table, i: number, lin: Lin): EntryView | null {
   const vpn = entryVpn(t, i);
-  if (t.lvl === 0) {
-    if (lin.bottom !== 0 || lin.leaf === 0) return null;
+  if (t.lvl <= lin.bottom) {
+    if (t.lvl !== lin.bottom || !linLeaves(lin)) return null;
     return { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf, child: null, lin };
   }
-  if (t.lvl - 1 < lin.bottom) return null;
   const child = runChild(t, i, lin);
   return { pfn: child.pfn, flags: _PAGE_TABLE, child, lin };
 }

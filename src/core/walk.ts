@@ -5,7 +5,7 @@
  */
 import { Machine } from './machine';
 import type { Mm } from './mm';
-import { findSeg, type Lin, type Seg, type Table } from './table';
+import { findSeg, linLeaves, type Lin, type Seg, type Table } from './table';
 import { descBase, keyFlags, pairAt, entryFlags, entryPfn, linkDesc, linkPfn, slotBase, storedEntry, type EntryArena } from './entries';
 import {
   _PAGE_PROTNONE,
@@ -226,12 +226,13 @@ export function walkTables(m: Machine, mm: Mm, vpn: number, access: Access, entr
       }
     }
     if (lin !== null) {
-      if (lvl === 0) {
-        if (lin.bottom === 0 && lin.leaf !== 0) {
-          pfn = lin.data0 + (hv - lin.vpn0) * lin.dstride;
+      if (lvl <= lin.bottom) {
+        // The leaf's own entry: a PTE, or a hugetlb PMD entry (the huge page's head frame).
+        if (lvl === lin.bottom && linLeaves(lin)) {
+          pfn = lin.data0 + (hv - (hv % span) - lin.vpn0) * lin.dstride;
           flags = lin.leaf;
         }
-      } else if (lvl - 1 >= lin.bottom) {
+      } else {
         pfn = (lin.tab0[lvl - 1] as number) + Math.floor((hv - lin.vpn0) / span);
         flags = _PAGE_TABLE;
       }
