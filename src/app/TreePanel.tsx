@@ -1,5 +1,5 @@
 import { WorkerStalled } from './WorkerStalled';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
@@ -19,6 +19,8 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const hoverLevel = useExplorer((s) => s.hoverLevel);
   const loadCount = useExplorer((s) => s.loadCount);
   const cursor = useExplorer((s) => s.cursor);
+  // The legend can be folded away (a small embed, a projector that needs the room); open by default.
+  const [legendOpen, setLegendOpen] = useState(true);
   const present = useExplorer((s) => s.present);
   const traceFocus = useTraceFocus();
   const { view, pending } = useSim();
@@ -115,7 +117,19 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
             Showing {formatCount(model.totalTrees - model.hiddenTrees)} of {formatCount(model.totalTrees)} trees
           </p>
         )}
-        <ul className="legend" aria-label="Legend">
+        <button
+          type="button"
+          className="legend-toggle"
+          aria-expanded={legendOpen}
+          aria-controls="tree-legend"
+          onClick={() => setLegendOpen(!legendOpen)}
+          aria-label="Legend"
+          title={legendOpen ? 'Hide the legend' : 'Show the legend'}
+        >
+          {/* Open, the legend itself says what it is: the button stays small so the toolbar keeps one line. */}
+          {legendOpen ? '▾' : 'Legend ▸'}
+        </button>
+        <ul className="legend" id="tree-legend" aria-label="Legend" hidden={!legendOpen}>
           <li>
             <span className="swatch swatch-root" aria-hidden="true" /> a task&apos;s PGD
           </li>
