@@ -1,4 +1,5 @@
 import { groupDigits } from '../core/events';
+import { largestBinaryUnit } from '../scenario/numbers';
 
 /**
  * Numbers as en-US prints them, without Intl: a page's first
@@ -39,14 +40,8 @@ function roundDecimal(v: number, digits: number): string {
  * more, and the decimals to print it with: three significant digits.
  */
 export function binaryUnit(n: number): { v: number; unit: string; digits: number } {
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return { v, unit: units[u] as string, digits: v >= 100 || Number.isInteger(v) ? 0 : v >= 10 ? 1 : 2 };
+  const { v, unit } = largestBinaryUnit(n);
+  return { v, unit, digits: v >= 100 || Number.isInteger(v) ? 0 : v >= 10 ? 1 : 2 };
 }
 
 /** Bytes as people read them: 12 KiB, 600.2 MiB, 2.35 GiB (binary units, as /proc shows kB). */

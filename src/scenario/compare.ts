@@ -10,6 +10,7 @@ import type { Scenario } from './ast';
 import type { Report } from './report';
 import { runScenario } from './run';
 import { TwinAccounting, twinOom, type TwinOom } from './twin';
+import { largestBinaryUnit } from './numbers';
 
 export interface Comparison {
   kernel: 'mainline';
@@ -40,15 +41,9 @@ export function compareReport(s: Scenario): Report | null {
  */
 export function bytesInWords(n: number): string {
   if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
+  const { v, unit } = largestBinaryUnit(n);
   const t = v.toFixed(1);
-  return `${groupInt(t.endsWith('.0') ? t.slice(0, -2) : t)} ${units[u]}`;
+  return `${groupInt(t.endsWith('.0') ? t.slice(0, -2) : t)} ${unit}`;
 }
 
 function groupInt(t: string): string {

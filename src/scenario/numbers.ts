@@ -182,3 +182,18 @@ export function formatOpenFlags(oflags: number): string {
 export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+/**
+ * n bytes (n ≥ 1024) in the largest binary unit that keeps the value at 1 or
+ * more (KiB to PiB): the one unit loop behind every size the app and the CLI print.
+ */
+export function largestBinaryUnit(n: number): { v: number; unit: string } {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return { v, unit: units[u] as string };
+}
