@@ -19,7 +19,6 @@ import { inspect, type Forest } from '../core/inspect';
 import type { Scenario } from '../scenario/ast';
 import type { Report, ReportStep } from '../scenario/report';
 import { Runner } from '../scenario/run';
-import { compareReport } from '../scenario/compare';
 import { Timeline, TimelineError } from '../scenario/timeline';
 
 /** The picture of the machine after some steps: plain data, safe to keep. */
@@ -199,20 +198,4 @@ export function stepsRun(): number {
 /** Forget the memo (tests). */
 export function resetSim(): void {
   current = null;
-  compared = null;
-}
-
-/** The same scenario without sharing (compareReport), memoised per text; null: nothing to compare. */
-let compared: { key: string; result: CompareResult } | null = null;
-export type CompareResult = { ok: true; report: Report | null } | { ok: false; message: string };
-export function comparisonFor(key: string, scenario: Scenario): CompareResult {
-  if (compared && compared.key === key) return compared.result;
-  let result: CompareResult;
-  try {
-    result = { ok: true, report: compareReport(scenario) };
-  } catch (e) {
-    result = { ok: false, message: e instanceof Error ? e.message : String(e) };
-  }
-  compared = { key, result };
-  return result;
 }
