@@ -17,11 +17,22 @@ function out(text: string): void {
   process.stdout.write(text);
 }
 
-/** Where `ptx url` links point unless --base says otherwise: the dev server of `npm start`. */
+/** Where `ptx url` links point unless --base or PTX_BASE says otherwise: the dev server of `npm start`. */
 const DEFAULT_BASE = 'http://localhost:5173/';
 
+/**
+ * The site `ptx url` links point at: --base, else the environment's
+ * PTX_BASE (a course sets it once, e.g. to its GitHub Pages address, and
+ * every link printed for the course points there), else the dev server.
+ */
+export function linkBase(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (option !== undefined) return option;
+  const fromEnv = env.PTX_BASE?.trim();
+  return fromEnv ? fromEnv : DEFAULT_BASE;
+}
+
 const USAGE = `usage: ptx run FILE [--json] [--compare mainline]
-       ptx url FILE [--step N] [--base URL]
+       ptx url FILE [--step N] [--base URL]   (or PTX_BASE=URL in the environment)
        ptx decode LINK
 FILE and LINK may be '-' for standard input.`;
 
@@ -132,7 +143,7 @@ export function main(argv: string[]): number {
   }
   if (cmd === 'url') {
     const stepText = takeOpt(args, '--step');
-    const base = takeOpt(args, '--base') ?? DEFAULT_BASE;
+    const base = linkBase(takeOpt(args, '--base'));
     const [file, ...rest] = args;
     if (file === undefined || rest.length) throw new Exit(2, USAGE);
     const { text, scenario } = load(file);
