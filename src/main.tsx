@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { INTRO_SCENARIO } from './app/builtins';
 import { StoreContext } from './app/context';
+import { openLessonFragment } from './app/lessonLink';
 import { hasLinkFragment, isEmbed, isPresent, openFragment, syncAddressBar } from './app/links';
 import { browserKV, memoryKV } from './store/persist';
 import { createExplorerStore } from './store/store';
@@ -29,7 +30,8 @@ const store = createExplorerStore({
 /** A link's fragment opens its scenario (and Present mode when it asks for it). */
 function openLocationFragment(): void {
   if (!hasLinkFragment(location.hash)) return;
-  openFragment(store, location.hash);
+  // `#lesson=NAME&step=N` names a lesson (issue 16); any other fragment is a share link.
+  if (!openLessonFragment(store, location.hash)) openFragment(store, location.hash);
   if (isPresent(location.search, location.hash)) store.getState().setPresent(true);
 }
 openLocationFragment();

@@ -10,6 +10,7 @@ import { exportPng, exportSvg } from './exportView';
 import { Gallery } from './Gallery';
 import { InspectorPanel } from './InspectorPanel';
 import { appBase, shareLink } from './links';
+import { NextLesson } from './NextLesson';
 import { Notices } from './Notices';
 import { SharePanel } from './SharePanel';
 import { StepControls } from './StepControls';
@@ -326,6 +327,7 @@ function FullApp() {
           </ErrorBoundary>
           <div className="tree-wrap" data-stale={stale ? 'true' : 'false'} data-testid="tree-wrap">
             <StaleBanner onShow={showErrors} />
+            <NextLesson onGallery={() => setGalleryOpen(true)} />
             <ErrorBoundary what="the page tables">
               <TreePanel svgRef={svgRef} />
             </ErrorBoundary>

@@ -1,12 +1,18 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useExplorerStore } from './context';
-import { galleryItems } from './gallery';
+import { gallerySections } from './gallery';
 
-/** The built-in scenarios in a modal dialog: title, one-line summary, and where each comes from. */
+/**
+ * The gallery (issue 16): the lessons as an ordered path in sections, each
+ * with its learning goal, what the learner will see, what to know first and
+ * about how many minutes it takes; then any scenario file no lesson lists.
+ */
 export function Gallery({ open, onClose }: { open: boolean; onClose: () => void }) {
   const store = useExplorerStore();
   const ref = useRef<HTMLDialogElement>(null);
-  const items = useMemo(() => galleryItems(), []);
+  const sections = useMemo(() => gallerySections(), []);
+  const lessons = sections.flatMap((s) => s.items).filter((i) => i.lesson);
+  const minutes = lessons.reduce((n, i) => n + (i.lesson?.minutes ?? 0), 0);
 
   useEffect(() => {
     const d = ref.current;
@@ -26,22 +32,49 @@ export function Gallery({ open, onClose }: { open: boolean; onClose: () => void 
   return (
     <dialog ref={ref} className="gallery" aria-labelledby="gallery-title" onClose={onClose} data-testid="gallery">
       <div className="gallery-head">
-        <h2 id="gallery-title">Scenario gallery</h2>
+        <h2 id="gallery-title">Lessons</h2>
         <button type="button" onClick={onClose} aria-label="Close the gallery">
           ✕
         </button>
       </div>
-      <ul className="gallery-list">
-        {items.map((it) => (
-          <li key={it.id}>
-            <button type="button" className="gallery-item" onClick={() => choose(it.text)} data-gallery-id={it.id}>
-              <span className="gallery-title">{it.title}</span>
-              {it.summary && <span className="gallery-summary">{it.summary}</span>}
-              <span className="gallery-source">{it.source}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <p className="gl-intro">
+        {lessons.length} lessons in order, from a first fault to the 1,500-client SGA: about {Math.round(minutes / 5) * 5} minutes in all. Each one's last
+        step offers the next.
+      </p>
+      {sections.map((section, si) => (
+        <section key={section.id} className="gl-section" aria-labelledby={`gl-${section.id}`} data-section={section.id}>
+          <h3 id={`gl-${section.id}`}>{section.id === 'more' ? section.title : `${si + 1}. ${section.title}`}</h3>
+          <ol className="gallery-list">
+            {section.items.map((it) => (
+              <li key={it.id}>
+                <button type="button" className="gallery-item" onClick={() => choose(it.text)} data-gallery-id={it.id} data-lesson={it.lesson?.name}>
+                  <span className="gl-top">
+                    <span className="gallery-title">
+                      {it.lesson && <span className="gl-number">{it.lesson.index}. </span>}
+                      {it.title}
+                    </span>
+                    {it.lesson && <span className="gl-minutes">{it.lesson.minutes} min</span>}
+                  </span>
+                  {it.lesson && <span className="gl-goal">{it.lesson.goal}</span>}
+                  {it.summary && (
+                    <span className="gallery-summary">
+                      {it.lesson && <span className="gl-key">You will see: </span>}
+                      {it.summary}
+                    </span>
+                  )}
+                  {it.lesson && (
+                    <span className="gl-know">
+                      <span className="gl-key">Know first: </span>
+                      {it.lesson.know}
+                    </span>
+                  )}
+                  <span className="gallery-source">{it.source}</span>
+                </button>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ))}
     </dialog>
   );
 }

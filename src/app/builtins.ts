@@ -1,7 +1,12 @@
 /**
- * Scenarios built into the app: the one a first visit opens, the seed's
- * mshare scenario (from the spec), and a big populated range. The gallery
- * adds every scenarios/*.ptx of the project (see gallery.ts).
+ * Scenarios built into the app: the one a first visit opens (the first
+ * lesson, "first-steps"), a big populated range (a lesson of "The SGA at
+ * scale"), and the seed's mshare scenario as the spec writes it. The
+ * gallery's seed lesson is scenarios/mshare-v1-guest-fault.ptx, the same
+ * scenario with a note for every step, so SEED_SCENARIO is not in the
+ * gallery (one copy of each scenario, issue 16): tests and benchmarks use it
+ * as the spec's text, and old links holding it still open (a link carries
+ * its text). See src/scenario/lessons.ts for the path.
  */
 
 export const INTRO_SCENARIO = `# A first fault builds the tables; fork copies them; copy-on-write splits a page

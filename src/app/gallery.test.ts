@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describe as describeScenario, galleryItems } from './gallery';
+import { LESSONS } from '../scenario/lessons';
+import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from './builtins';
+import { describe as describeScenario, galleryItems, gallerySections, lessonOfText } from './gallery';
 
 describe('the gallery', () => {
   it('takes the title and the first note', () => {
@@ -11,14 +13,60 @@ describe('the gallery', () => {
   it('reads title and note even from a text that does not parse', () => {
     expect(describeScenario('title "Broken \\"one\\""\nnote "n"\nfrob\n', 'x')).toEqual({ title: 'Broken "one"', summary: 'n' });
   });
-  it('lists files after the built-ins, a file replacing a built-in of the same title', () => {
-    const items = galleryItems({
-      '../../scenarios/b.ptx': 'title "B file"\nspawn A\n',
-      '../../scenarios/a.ptx': `title "First steps: faults build page tables, fork copies them"\nspawn A\n`,
+
+  it('issue 16: shows the lesson sections in order, every lesson once, each with its goal, minutes and what the learner sees', () => {
+    const sections = gallerySections();
+    expect(sections.map((s) => s.title)).toEqual([
+      'Paging basics and the walk',
+      'Zero page, copy-on-write and fork',
+      'munmap and free_pgtables',
+      'MADV_DONTNEED and PT_RECLAIM',
+      '5-level paging',
+      'hugetlb PMD sharing',
+      'mshare v1 (2022, the seed)',
+      'msharefs (2025)',
+      'The SGA at scale',
+    ]);
+    const items = galleryItems();
+    expect(items.map((i) => i.lesson?.name)).toEqual(LESSONS.map((l) => l.name));
+    expect(items.map((i) => i.lesson?.index)).toEqual(LESSONS.map((_, i) => i + 1));
+    for (const it of items) {
+      expect(it.lesson?.of).toBe(LESSONS.length);
+      expect(it.summary).toBe(it.lesson?.see);
+    }
+    expect(items[0]).toMatchObject({ id: 'builtin:intro', text: INTRO_SCENARIO, title: 'First steps: faults build page tables, fork copies them' });
+    expect(items.find((i) => i.id === 'builtin:big')?.text).toBe(BIG_SCENARIO);
+  });
+
+  it('issue 16: no scenario twice (the seed only as its file), no title twice', () => {
+    const items = galleryItems();
+    expect(new Set(items.map((i) => i.text)).size).toBe(items.length);
+    expect(new Set(items.map((i) => i.title)).size).toBe(items.length);
+    expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+    expect(items.some((i) => i.text === SEED_SCENARIO)).toBe(false);
+    expect(items.filter((i) => /guest's first fault copies a PGD entry/.test(i.title)).map((i) => i.source)).toEqual(['scenarios/mshare-v1-guest-fault.ptx']);
+  });
+
+  it('issue 16: no summary only says who a task is ("A, the creator.")', () => {
+    for (const it of galleryItems()) expect(it.summary, it.id).not.toMatch(/^[A-Z]\w*, (the|a|an) [\w ]+\.$/);
+  });
+
+  it('puts a file that no lesson lists under "More scenarios", with its title and first note', () => {
+    const sections = gallerySections({
+      '../../scenarios/madvise-reclaim.ptx': 'title "Reclaim"\nspawn A\n',
+      '../../scenarios/tlb-new.ptx': 'title "A TLB"\nnote "what it shows"\nspawn A\n',
     });
-    const titles = items.map((i) => i.title);
-    expect(titles.filter((t) => t.startsWith('First steps'))).toHaveLength(1);
-    expect(items.find((i) => i.title.startsWith('First steps'))?.source).toBe('scenarios/a.ptx');
-    expect(titles.indexOf('B file')).toBeGreaterThan(titles.indexOf("mshare: the guest's first fault copies a PGD entry"));
+    // The built-in lessons stay; of the files only the one given.
+    expect(sections.map((s) => s.title)).toEqual(['Paging basics and the walk', 'MADV_DONTNEED and PT_RECLAIM', 'The SGA at scale', 'More scenarios']);
+    expect(sections[3]?.items).toEqual([{ id: 'file:tlb-new.ptx', title: 'A TLB', summary: 'what it shows', text: 'title "A TLB"\nnote "what it shows"\nspawn A\n', source: 'scenarios/tlb-new.ptx' }]);
+    expect(sections[1]?.items[0]?.lesson?.name).toBe('madvise-reclaim');
+  });
+
+  it('knows the lesson of a text only while it is unedited', () => {
+    expect(lessonOfText(INTRO_SCENARIO)?.lesson.name).toBe('first-steps');
+    const seed = galleryItems().find((i) => i.lesson?.name === 'mshare-v1-guest-fault');
+    expect(lessonOfText(seed!.text)?.lesson.index).toBe(LESSONS.findIndex((l) => l.name === 'mshare-v1-guest-fault') + 1);
+    expect(lessonOfText(seed!.text + '# mine\n')).toBeUndefined();
+    expect(lessonOfText(SEED_SCENARIO)).toBeUndefined();
   });
 });

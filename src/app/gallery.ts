@@ -1,21 +1,43 @@
 /**
- * The gallery: the project's scenarios/*.ptx (bundled by Vite's
- * import.meta.glob as raw text) and the built-in ones, each with its title
- * and a one-line summary (its first note, else its leading comment).
+ * The gallery: the lesson path of src/scenario/lessons.ts, in its sections,
+ * each lesson's text being a file of the project's scenarios/ (bundled by
+ * Vite's import.meta.glob as raw text) or a scenario built into the app.
+ * A file no lesson lists yet still shows, under "More scenarios", with its
+ * title and a summary from its text (its first note, else its leading
+ * comment), so nothing added to scenarios/ disappears.
  */
+import { SECTIONS, type Lesson } from '../scenario/lessons';
 import { parseScenario } from '../scenario/parser';
-import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from './builtins';
+import { BIG_SCENARIO, INTRO_SCENARIO } from './builtins';
+
+export interface GalleryLesson extends Lesson {
+  /** Its place on the path, 1-based, over all sections. */
+  index: number;
+  /** How many lessons the path has. */
+  of: number;
+}
 
 export interface GalleryItem {
   id: string;
   title: string;
+  /** What the learner will see (a lesson's `see`; else from the text). */
   summary: string;
   text: string;
   /** Where it comes from: a file of scenarios/, or built in. */
   source: string;
+  /** The lesson it is, if any. */
+  lesson?: GalleryLesson;
+}
+
+export interface GallerySection {
+  id: string;
+  title: string;
+  items: GalleryItem[];
 }
 
 const FILES = import.meta.glob('../../scenarios/**/*.ptx', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+
+const BUILTINS: Record<'intro' | 'big', string> = { intro: INTRO_SCENARIO, big: BIG_SCENARIO };
 
 /** `"…"` with \" and \\ escapes, as the language writes strings. */
 function unquote(s: string): string | undefined {
@@ -54,20 +76,57 @@ function fileName(path: string): string {
   return path.replace(/^.*scenarios\//, '');
 }
 
-export function galleryItems(files: Record<string, string> = FILES): GalleryItem[] {
-  const fromFiles = Object.keys(files)
+/** The gallery's sections: the lessons in order, then any file no lesson lists. */
+export function gallerySections(files: Record<string, string> = FILES): GallerySection[] {
+  const byName = new Map(Object.keys(files).map((path) => [fileName(path), files[path] as string]));
+  const used = new Set<string>();
+  const of = SECTIONS.reduce((n, s) => n + s.lessons.length, 0);
+  let index = 0;
+  const sections: GallerySection[] = SECTIONS.map((section) => ({
+    id: section.id,
+    title: section.title,
+    items: section.lessons.flatMap((lesson): GalleryItem[] => {
+      index += 1;
+      let text: string | undefined;
+      let id: string;
+      let source: string;
+      if ('file' in lesson.source) {
+        text = byName.get(lesson.source.file);
+        id = `file:${lesson.source.file}`;
+        source = `scenarios/${lesson.source.file}`;
+        used.add(lesson.source.file);
+      } else {
+        text = BUILTINS[lesson.source.builtin];
+        id = `builtin:${lesson.source.builtin}`;
+        source = 'built in';
+      }
+      // A lesson whose file is missing (a test's own file set) is left out rather than shown empty.
+      if (text === undefined) return [];
+      return [{ id, title: describe(text, lesson.name).title, summary: lesson.see, text, source, lesson: { ...lesson, index, of } }];
+    }),
+  }));
+  const more = [...byName.keys()]
+    .filter((name) => !used.has(name))
     .sort()
-    .map((path) => {
-      const text = files[path] as string;
-      const name = fileName(path);
+    .map((name) => {
+      const text = byName.get(name) as string;
       return { id: `file:${name}`, ...describe(text, name.replace(/\.ptx$/, '')), text, source: `scenarios/${name}` };
     });
-  const builtins = [
-    { id: 'builtin:intro', text: INTRO_SCENARIO },
-    { id: 'builtin:seed', text: SEED_SCENARIO },
-    { id: 'builtin:big', text: BIG_SCENARIO },
-  ].map((b) => ({ ...b, ...describe(b.text, b.id), source: 'built in' }));
-  // A project file with the same title replaces the built-in one.
-  const titles = new Set(fromFiles.map((f) => f.title));
-  return [...builtins.filter((b) => !titles.has(b.title)), ...fromFiles];
+  if (more.length > 0) sections.push({ id: 'more', title: 'More scenarios', items: more });
+  return sections.filter((s) => s.items.length > 0);
+}
+
+/** Every gallery item in path order. */
+export function galleryItems(files: Record<string, string> = FILES): GalleryItem[] {
+  return gallerySections(files).flatMap((s) => s.items);
+}
+
+/** The lesson items of the gallery, in path order. */
+export function lessonItems(files: Record<string, string> = FILES): (GalleryItem & { lesson: GalleryLesson })[] {
+  return galleryItems(files).filter((i): i is GalleryItem & { lesson: GalleryLesson } => i.lesson !== undefined);
+}
+
+/** The lesson whose text this is, exactly (an edited text is the user's own, no longer the lesson). */
+export function lessonOfText(text: string, files: Record<string, string> = FILES): (GalleryItem & { lesson: GalleryLesson }) | undefined {
+  return lessonItems(files).find((i) => i.text === text);
 }

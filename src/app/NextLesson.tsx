@@ -1,0 +1,45 @@
+import { useMemo } from 'react';
+import { useExplorer } from './context';
+import { lessonItems, lessonOfText } from './gallery';
+import { lessonFragment } from './lessonLink';
+
+/**
+ * The last step of a lesson offers the next one (issue 16): a card over the
+ * foot of the tree, there only while the text is a lesson's, unedited, and the
+ * cursor is at its end. The link is `#lesson=NAME`, which main.tsx opens on
+ * hashchange, so it also works from the keyboard, in a new tab, or copied.
+ * After the last lesson it says the path is done and offers the gallery.
+ */
+export function NextLesson({ onGallery }: { onGallery: () => void }) {
+  const text = useExplorer((s) => s.text);
+  const atEnd = useExplorer((s) => s.loaded !== null && s.loaded.text === s.text && s.cursor === s.loaded.scenario.steps.length && s.cursor > 0);
+  const current = useMemo(() => (atEnd ? lessonOfText(text) : undefined), [atEnd, text]);
+  const next = useMemo(() => {
+    if (!current) return undefined;
+    return lessonItems()[current.lesson.index]; // index is 1-based: this is the one after
+  }, [current]);
+  if (!current) return null;
+  return (
+    <aside className="nl-card" aria-label="Next lesson" data-testid="next-lesson">
+      <p className="nl-done">
+        Lesson {current.lesson.index} of {current.lesson.of} done
+      </p>
+      {next ? (
+        <a className="nl-next" href={lessonFragment(next.lesson.name)} data-lesson={next.lesson.name}>
+          <span className="nl-label">Next lesson →</span>
+          <span className="nl-title">{next.title}</span>
+          <span className="nl-meta">
+            {next.lesson.goal} About {next.lesson.minutes} min.
+          </span>
+        </a>
+      ) : (
+        <>
+          <p className="nl-meta">That was the last lesson: from a first fault to the 1,500-client SGA.</p>
+          <button type="button" onClick={onGallery}>
+            Open the gallery
+          </button>
+        </>
+      )}
+    </aside>
+  );
+}
