@@ -28,6 +28,10 @@ export default defineConfig({
     baseURL: `http://localhost:${PORT}`,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
+    // The built site registers a service worker (offline use, issue 16). Specs that fake a
+    // worker script with page.route() would not see requests the service worker answers,
+    // so it is blocked here; e2e/site.spec.ts allows it to test the offline site.
+    serviceWorkers: 'block',
   },
   projects: [
     {

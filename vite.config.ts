@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -49,10 +51,150 @@ export function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** Every file under `dir`, as '/'-separated paths relative to it, sorted. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p).split(sep).join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/**
+ * The service worker's code (issue 16: classrooms have poor Wi-Fi, so after
+ * one visit the site opens with no network). `files` are the site's files
+ * relative to sw.js, which sits at the site's root, so the site works from
+ * any sub-path. Install caches them all; a page load asks the network first
+ * (a new deploy shows at once when online) but gives up after 3 s and serves
+ * the cached index.html, whose hashed scripts, workers and styles are all in
+ * the same cache (so a cached page never mixes two builds). Other requests
+ * of the site come from the cache, else the network. Activation deletes the
+ * caches of older builds. No skipWaiting: a new build's worker takes over
+ * once no tab runs the old one, so an open lesson never loses a lazily
+ * loaded chunk mid-way.
+ */
+export function serviceWorkerSource(files: string[], version: string): string {
+  return `// Page Table Explorer's service worker, written by vite.config.ts (offlineServiceWorker); build ${version}.
+const CACHE = 'ptx-${version}';
+const FILES = ${JSON.stringify(files.map((f) => `./${f}`))};
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((f) => new Request(f, { cache: 'reload' })))));
+});
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k.startsWith('ptx-') && k !== CACHE).map((k) => caches.delete(k)))));
+});
+async function page(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await Promise.race([fetch(request), new Promise((_, reject) => setTimeout(() => reject(new Error('slow')), 3000))]);
+    if (response.ok) return response;
+  } catch (_) {
+    // offline or slow: the cached page below
+  }
+  return (await cache.match('./index.html')) || fetch(request);
+}
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  if (request.mode === 'navigate') return event.respondWith(page(request));
+  event.respondWith(caches.open(CACHE).then((cache) => cache.match(request)).then((hit) => hit || fetch(request)));
+});
+`;
+}
+
+/**
+ * Writes sw.js into the built site, listing every file of it (the hashed
+ * assets, the workers, index.html, public/), after the bundle is written.
+ * Hand-written rather than vite-plugin-pwa: it is some fifty lines, needs no
+ * dependency (that plugin's releases lag Vite's majors, and we are on
+ * Vite 8), and precaches exactly what the build wrote. Its CACHE name is a
+ * hash of all those files, so any change to the site gives a new sw.js and
+ * browsers update. The app registers it (src/app/serviceWorker.ts); the CSP's
+ * worker-src 'self' allows it and default-src 'self' the manifest.
+ */
+export function offlineServiceWorker(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'ptx-offline',
+    apply: 'build',
+    configResolved(config) {
+      outDir = join(config.root, config.build.outDir);
+    },
+    writeBundle: {
+      order: 'post',
+      sequential: true,
+      handler() {
+        // Not sw.js itself, source maps, dot files, nor og.png (for link previews only, fetched by crawlers).
+        const files = filesUnder(outDir).filter((f) => f !== 'sw.js' && f !== 'og.png' && !f.endsWith('.map') && !/(^|\/)\./.test(f));
+        const hash = createHash('sha256');
+        for (const f of files) hash.update(f).update('\0').update(readFileSync(join(outDir, f))).update('\0');
+        writeFileSync(join(outDir, 'sw.js'), serviceWorkerSource(files, hash.digest('hex').slice(0, 16)));
+      },
+    },
+  };
+}
+
+/**
+ * Link previews (Open Graph): a preview image needs an absolute URL, which
+ * only the host knows, so the build adds og:image and og:url when
+ * PTX_SITE_URL says where the site lives (the GitHub Pages workflow sets it).
+ */
+export function linkPreview(site = process.env.PTX_SITE_URL): Plugin {
+  return {
+    name: 'ptx-link-preview',
+    apply: 'build',
+    transformIndexHtml(html) {
+      if (!site) return html;
+      const base = site.endsWith('/') ? site : `${site}/`;
+      const esc = (u: string) => u.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+      const tags = [
+        `<meta property="og:url" content="${esc(base)}" />`,
+        `<meta property="og:image" content="${esc(new URL('og.png', base).href)}" />`,
+        `<meta property="og:image:width" content="1200" />`,
+        `<meta property="og:image:height" content="630" />`,
+        `<meta property="og:image:alt" content="The Page Table Explorer icon: a page-table tree whose two branches reach one shared table page, beside the words Page Table Explorer" />`,
+        `<meta name="twitter:card" content="summary_large_image" />`,
+      ];
+      return html.replace('</head>', `  ${tags.join('\n    ')}\n  </head>`);
+    },
+  };
+}
+
+/**
+ * The favicon as a data: URL in the built page. Chromium fetches a page's
+ * icon itself, outside the service worker, so offline a linked icon.svg
+ * would fail (a console error, a blank tab icon); inline, it needs no
+ * request at all (the CSP's img-src allows data:). public/icon.svg stays the
+ * one source, and the manifest's icon.
+ */
+export function inlineFavicon(): Plugin {
+  let root = '.';
+  return {
+    name: 'ptx-inline-favicon',
+    apply: 'build',
+    configResolved(config) {
+      root = config.root;
+    },
+    transformIndexHtml(html) {
+      const svg = readFileSync(join(root, 'public', 'icon.svg'), 'utf8').replace(/<!--[\s\S]*?-->/g, '').replace(/\s+/g, ' ').trim();
+      const uri = `data:image/svg+xml,${encodeURIComponent(svg)}`;
+      return html.replace(/(<link rel="icon" href=")[^"]*icon\.svg(")/, `$1${uri}$2`);
+    },
+  };
+}
+
 // Fixed ports so README, Playwright and humans agree on the URLs;
 // strictPort fails loudly instead of silently moving to another port.
+// base './': every asset path in the build is relative, so dist/ works from
+// any sub-path (GitHub Pages serves a project at /NAME/) without a rebuild.
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
+  base: './',
+  plugins: [react(), contentSecurityPolicy(), inlineFavicon(), linkPreview(), offlineServiceWorker()],
   server: { port: 5173, strictPort: true, open: canOpenBrowser },
   preview: { port: 4173, strictPort: true },
 });

@@ -4,6 +4,7 @@ import { App } from './app/App';
 import { INTRO_SCENARIO } from './app/builtins';
 import { StoreContext } from './app/context';
 import { openLessonFragment } from './app/lessonLink';
+import { registerServiceWorker } from './app/serviceWorker';
 import { hasLinkFragment, isEmbed, isPresent, openFragment, syncAddressBar } from './app/links';
 import { browserKV, memoryKV } from './store/persist';
 import { createExplorerStore } from './store/store';
@@ -58,3 +59,6 @@ createRoot(root).render(
     </StoreContext>
   </StrictMode>,
 );
+
+// Offline after the first visit (issue 16).
+registerServiceWorker();
