@@ -40,7 +40,7 @@ test('the built page has the policy, and load, gallery, steps, typing, accountin
 
   // Gallery.
   await explorer.galleryButton.click();
-  await explorer.gallery.locator('[data-gallery-id="builtin:seed"]').click();
+  await explorer.gallery.locator('[data-lesson="mshare-v1-other-address"]').click();
   await explorer.settled();
   await expect(explorer.stepCount).toHaveText(/Step 0 of \d+/);
 

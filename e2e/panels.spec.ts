@@ -74,22 +74,28 @@ test('accounting with a memory directive: how close the machine is to running ou
   await expect(page.getByTestId('memory')).toContainText('of 2 TiB in use');
 });
 
-test('the gallery lists built-in scenarios with a title and a summary, and loads one', async ({ explorer, page }) => {
+test('the gallery lists the lessons in sections, each with a title, a goal, minutes and what it shows, and loads one', async ({ explorer, page }) => {
   await explorer.goto();
   await explorer.setEditorText(SMALL + '# my work\n');
   await explorer.galleryButton.click();
   await expect(explorer.gallery).toBeVisible();
+  await expect(explorer.gallery.getByRole('heading', { level: 3 }).first()).toHaveText('1. Paging basics and the walk');
   const items = explorer.gallery.locator('.gallery-item');
-  expect(await items.count()).toBeGreaterThanOrEqual(3);
+  expect(await items.count()).toBeGreaterThanOrEqual(28);
   for (const item of await items.all()) {
     await expect(item.locator('.gallery-title')).not.toBeEmpty();
+    await expect(item.locator('.gl-goal')).not.toBeEmpty();
     await expect(item.locator('.gallery-summary')).not.toBeEmpty();
+    await expect(item.locator('.gl-minutes')).toHaveText(/^\d+ min$/);
   }
-  const seed = items.filter({ hasText: "mshare: the guest's first fault copies a PGD entry" });
-  await expect(seed.locator('.gallery-summary')).toHaveText('A writes: the host mm allocates PUD, PMD and PTE pages');
-  await seed.click();
+  const lesson = explorer.gallery.locator('[data-lesson="madvise-reclaim"]');
+  await expect(lesson.locator('.gallery-summary')).toHaveText(
+    'You will see: An 8 MiB touched range; zapping a page or 2 MiB less a page frees no table; zapping all 8 MiB frees the 4 PTE pages; the next read finds zeros.',
+  );
+  await expect(lesson.locator('.gl-minutes')).toHaveText('6 min');
+  await lesson.click();
   await expect(explorer.gallery).toBeHidden();
-  await expect(page.getByTestId('scenario-title')).toHaveText("mshare: the guest's first fault copies a PGD entry");
+  await expect(page.getByTestId('scenario-title')).toHaveText('MADV_DONTNEED frees PTE pages it empties (CONFIG_PT_RECLAIM)');
   await expect(explorer.stepCount).toHaveText('Step 0 of 8');
   // What was there before can come back.
   await page.getByRole('button', { name: 'Restore my previous text' }).click();
@@ -126,7 +132,7 @@ test('a long comparison runs in the background: the page stays usable, and it ca
   await expect(page.getByTestId('compare-stopped')).toContainText('The comparison was stopped.');
 });
 
-// Every scenario of the gallery (built in, and the project's scenarios/) opens and runs to its end.
+// Every scenario of the gallery (every lesson, and any other file of scenarios/) opens and runs to its end.
 for (const part of [0, 1]) {
   test(`every gallery scenario opens and runs to its last step without errors (part ${part + 1})`, async ({ explorer, page, pageErrors }) => {
     test.setTimeout(120_000);

@@ -30,10 +30,12 @@ const store = createExplorerStore({
 
 /** A link's fragment opens its scenario (and Present mode when it asks for it). */
 function openLocationFragment(): void {
-  if (!hasLinkFragment(location.hash)) return;
+  // Read once: opening the scenario rewrites the address bar (syncAddressBar), present=1 and all.
+  const hash = location.hash;
+  if (!hasLinkFragment(hash)) return;
   // `#lesson=NAME&step=N` names a lesson (issue 16); any other fragment is a share link.
-  if (!openLessonFragment(store, location.hash)) openFragment(store, location.hash);
-  if (isPresent(location.search, location.hash)) store.getState().setPresent(true);
+  if (!openLessonFragment(store, hash)) openFragment(store, hash);
+  if (isPresent(location.search, hash)) store.getState().setPresent(true);
 }
 openLocationFragment();
 window.addEventListener('hashchange', openLocationFragment);

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useExplorer } from './context';
 import { lessonItems, lessonOfText } from './gallery';
 import { lessonFragment } from './lessonLink';
@@ -9,6 +9,8 @@ import { lessonFragment } from './lessonLink';
  * cursor is at its end. The link is `#lesson=NAME`, which main.tsx opens on
  * hashchange, so it also works from the keyboard, in a new tab, or copied.
  * After the last lesson it says the path is done and offers the gallery.
+ * It can be closed (it covers the foot of the tree); it comes back at the
+ * next lesson's end.
  */
 export function NextLesson({ onGallery }: { onGallery: () => void }) {
   const text = useExplorer((s) => s.text);
@@ -18,12 +20,18 @@ export function NextLesson({ onGallery }: { onGallery: () => void }) {
     if (!current) return undefined;
     return lessonItems()[current.lesson.index]; // index is 1-based: this is the one after
   }, [current]);
-  if (!current) return null;
+  const [closedFor, setClosedFor] = useState<string | null>(null);
+  if (!current || closedFor === current.lesson.name) return null;
   return (
     <aside className="nl-card" aria-label="Next lesson" data-testid="next-lesson">
-      <p className="nl-done">
-        Lesson {current.lesson.index} of {current.lesson.of} done
-      </p>
+      <div className="nl-head">
+        <p className="nl-done">
+          Lesson {current.lesson.index} of {current.lesson.of} done
+        </p>
+        <button type="button" className="nl-close" aria-label="Close the next-lesson card" onClick={() => setClosedFor(current.lesson.name)}>
+          ✕
+        </button>
+      </div>
       {next ? (
         <a className="nl-next" href={lessonFragment(next.lesson.name)} data-lesson={next.lesson.name}>
           <span className="nl-label">Next lesson →</span>
