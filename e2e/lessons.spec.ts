@@ -52,6 +52,8 @@ for (const [w, h] of [
     await expect(seed.locator('.gl-goal')).toHaveText(seedLesson.goal);
     await expect(seed.locator('.gl-know')).toHaveText(`Know first: ${seedLesson.know}`);
     await expect(seed.locator('.gl-minutes')).toHaveText(`${seedLesson.minutes} min`);
+    // Where it comes from, and the name a course links it by.
+    await expect(seed.locator('.gallery-source')).toHaveText('scenarios/mshare-v1-guest-fault.ptx · link: #lesson=mshare-v1-guest-fault');
     await expect(explorer.gallery.getByText(/^\d+ lessons in order, from a first fault to the 1,500-client SGA/)).toBeVisible();
     await shot(page, `gallery-top-${w}x${h}`);
     await explorer.gallery.getByRole('heading', { name: '7. mshare v1 (2022, the seed)' }).scrollIntoViewIfNeeded();

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useExplorerStore } from './context';
 import { gallerySections } from './gallery';
+import { lessonFragment } from './lessonLink';
 
 /**
  * The gallery (issue 16): the lessons as an ordered path in sections, each
@@ -68,7 +69,10 @@ export function Gallery({ open, onClose }: { open: boolean; onClose: () => void 
                       {it.lesson.know}
                     </span>
                   )}
-                  <span className="gallery-source">{it.source}</span>
+                  <span className="gallery-source">
+                    {it.source}
+                    {it.lesson && <> · link: {lessonFragment(it.lesson.name)}</>}
+                  </span>
                 </button>
               </li>
             ))}
