@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { INTRO_SCENARIO } from './app/builtins';
 import { StoreContext } from './app/context';
-import { hasLinkFragment, isEmbed, isPresent, openFragment, syncAddressBar } from './app/links';
+import { hasLinkFragment, isEmbed, isPredict, isPresent, openFragment, syncAddressBar } from './app/links';
 import { browserKV, memoryKV } from './store/persist';
 import { createExplorerStore } from './store/store';
 import './app/styles.css';
@@ -24,6 +24,7 @@ const store = createExplorerStore({
   // At phone width the editor starts folded away (the "Editor" button brings it back).
   showEditor: !(typeof matchMedia === 'function' && matchMedia('(max-width: 860px)').matches),
   present: isPresent(location.search, location.hash),
+  predict: isPredict(location.search, location.hash),
 });
 
 /** A link's fragment opens its scenario (and Present mode when it asks for it). */
@@ -31,6 +32,7 @@ function openLocationFragment(): void {
   if (!hasLinkFragment(location.hash)) return;
   openFragment(store, location.hash);
   if (isPresent(location.search, location.hash)) store.getState().setPresent(true);
+  if (isPredict(location.search, location.hash)) store.getState().setPredict(true);
 }
 openLocationFragment();
 window.addEventListener('hashchange', openLocationFragment);
