@@ -11,6 +11,7 @@ import { Gallery } from './Gallery';
 import { InspectorPanel } from './InspectorPanel';
 import { appBase, shareLink } from './links';
 import { Notices } from './Notices';
+import { PredictPanel, PredictScore } from './PredictPanel';
 import { SharePanel } from './SharePanel';
 import { StepControls } from './StepControls';
 import { TracePanel } from './TracePanel';
@@ -198,6 +199,7 @@ function FullApp() {
   const theme = useExplorer((s) => s.theme);
   const showEditor = useExplorer((s) => s.showEditor);
   const present = useExplorer((s) => s.present);
+  const predict = useExplorer((s) => s.predict);
   const tab = useExplorer((s) => s.tab);
   const stale = useExplorer((s) => s.errors.length > 0 && s.loaded !== null);
   const [galleryOpen, setGalleryOpen] = useState(false);
@@ -288,6 +290,16 @@ function FullApp() {
           >
             Present
           </button>
+          <button
+            type="button"
+            aria-pressed={predict}
+            title="Predict, then reveal: answer a question before each step that changes something"
+            onClick={() => store.getState().setPredict(!predict)}
+            data-testid="predict-toggle"
+          >
+            Predict
+          </button>
+          {predict && <PredictScore />}
           <button type="button" onClick={() => setGalleryOpen(true)}>
             Gallery
           </button>
@@ -326,6 +338,9 @@ function FullApp() {
           </ErrorBoundary>
           <div className="tree-wrap" data-stale={stale ? 'true' : 'false'} data-testid="tree-wrap">
             <StaleBanner onShow={showErrors} />
+            <ErrorBoundary what="the question">
+              <PredictPanel />
+            </ErrorBoundary>
             <ErrorBoundary what="the page tables">
               <TreePanel svgRef={svgRef} />
             </ErrorBoundary>
