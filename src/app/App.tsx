@@ -46,6 +46,7 @@ export const KEYS_HELP: [string, string][] = [
   ['P', 'Present mode on / off'],
   ['Esc', 'fold the caption or close a panel, then leave Present mode'],
   ['Alt+Enter', 'in the editor: show the step of the cursor\'s line'],
+  ['1–9 Enter', 'Predict mode: answer the question, then go on'],
 ];
 
 function useStepKeys(): void {

@@ -41,6 +41,18 @@ function isTyping(t: EventTarget | null): boolean {
   return t instanceof Element && t.closest('.cm-editor, input, textarea, select, [contenteditable="true"], dialog[open]') !== null;
 }
 
+/** An entry value's hex big, its PFN and flags on a smaller line under it (the text stays the same string). */
+function ChoiceText({ text }: { text: string }) {
+  const m = /^(0x[0-9a-f]{16})( \(.*\))$/.exec(text);
+  if (!m) return <span className="predict-choice-text">{text}</span>;
+  return (
+    <span className="predict-choice-text">
+      {m[1]}
+      <span className="predict-choice-sub">{m[2]}</span>
+    </span>
+  );
+}
+
 /** The lesson's score, beside the Predict toggle. */
 export function PredictScore() {
   const store = useExplorerStore();
@@ -186,7 +198,7 @@ export function PredictPanel() {
                 data-state={state || undefined}
               >
                 <kbd aria-hidden="true">{i + 1}</kbd>
-                <span className="predict-choice-text">{c}</span>
+                <ChoiceText text={c} />
                 {state === 'right' && <span className="predict-mark"> ✓ right</span>}
                 {state === 'wrong' && <span className="predict-mark"> ✗ your answer</span>}
               </button>
