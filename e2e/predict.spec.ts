@@ -15,7 +15,7 @@ test("Predict mode on the guest-fault scenario: B's PGD entry, then the author's
   await expect(explorer.predictToggle).toHaveAttribute('aria-pressed', 'true');
   // The value the view shows for the host's PGD[2], in the step that wrote it.
   await expect(explorer.changeItems.filter({ hasText: 'mshare:sga PGD[2]:' })).toHaveText(`mshare:sga PGD[2]: none → ${HOST_PGD2} (pud_alloc)`);
-  await expect(explorer.predictScore).toHaveText(/Score 0\/0/);
+  await expect(explorer.predictScore).toHaveText('0/0');
 
   // B's mshare changes no table and cannot fail here: nothing is asked, the step shows.
   await page.keyboard.press('ArrowRight');
@@ -69,13 +69,13 @@ test("Predict mode on the guest-fault scenario: B's PGD entry, then the author's
   await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: 11 });
   await expect(explorer.predictPanel).toBeHidden();
   await expect(explorer.changeItems.first()).toHaveText(`B PGD[2]: none → ${HOST_PGD2} (set_pgd)`);
-  await expect(explorer.predictScore).toHaveText(/Score 1\/2/);
+  await expect(explorer.predictScore).toHaveText('1/2');
 
   // The address bar is the quiz link; after a reload the answers are kept and the step is not asked again.
   await expect(page).toHaveURL(/&predict=1/);
   await page.reload();
   await explorer.settled();
-  await expect(explorer.predictScore).toHaveText(/Score 1\/2/);
+  await expect(explorer.predictScore).toHaveText('1/2');
   await page.keyboard.press('ArrowLeft');
   await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestAttach, m: 11 });
   await page.keyboard.press('ArrowRight');
@@ -120,5 +120,18 @@ test('Present mode with a question up: larger text, Skip shows the step', async 
   await page.screenshot({ path: `${SHOTS}/present-1280.png` });
   await page.getByTestId('predict-skip').click();
   await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: 11 });
-  await expect(explorer.predictScore).toHaveText(/Score 0\/0/);
+  await expect(explorer.predictScore).toHaveText('0/0');
+});
+
+test('an embedded quiz link asks too, and answers are not saved there', async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/?embed=1' + (await import('../src/scenario/link')).encodeLink(SEED_SCENARIO, SEED_STEPS.guestAttach) + '&predict=1');
+  await explorer.settled();
+  await explorer.nextStep.click();
+  await expect(explorer.predictPrompt).toHaveText("What will B's PGD[2] hold after this step?");
+  await explorer.predictChoices.filter({ hasText: HOST_PGD2 }).click();
+  await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'true');
+  await explorer.predictGo.click();
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: SEED_STEPS.last });
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('ptx:predict:')))).toEqual([]);
 });

@@ -298,9 +298,8 @@ function FullApp() {
             onClick={() => store.getState().setPredict(!predict)}
             data-testid="predict-toggle"
           >
-            Predict
+            Predict{predict && <> <PredictScore /></>}
           </button>
-          {predict && <PredictScore />}
           <button type="button" onClick={() => setGalleryOpen(true)}>
             Gallery
           </button>
@@ -406,6 +405,10 @@ function EmbedApp() {
         <div className="tree-wrap">
           <ErrorBoundary what="the page tables">
             <TreePanel svgRef={svgRef} />
+          </ErrorBoundary>
+          {/* A quiz link may be embedded too (predict=1): the held step needs its questions. */}
+          <ErrorBoundary what="the question">
+            <PredictPanel />
           </ErrorBoundary>
         </div>
         <ErrorBoundary what="the step controls">

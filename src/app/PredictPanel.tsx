@@ -53,7 +53,7 @@ function ChoiceText({ text }: { text: string }) {
   );
 }
 
-/** The lesson's score, beside the Predict toggle. */
+/** The lesson's score, inside the Predict toggle ("Predict 3/5": the header has no room for more). */
 export function PredictScore() {
   const store = useExplorerStore();
   const answers = useExplorer((s) => s.answers);
@@ -65,13 +65,8 @@ export function PredictScore() {
   }, [key, store]);
   const { right, total } = score(lesson === key ? answers : {});
   return (
-    <span className="predict-score" data-testid="predict-score" aria-live="polite">
-      Score {right}/{total}
-      {total > 0 && (
-        <button type="button" className="predict-reset" onClick={() => store.getState().resetAnswers()} title="Forget this lesson's answers and take the quiz again">
-          Reset
-        </button>
-      )}
+    <span className="predict-score" data-testid="predict-score" aria-label={`score ${right} of ${total}`}>
+      {right}/{total}
     </span>
   );
 }
@@ -240,6 +235,11 @@ export function PredictPanel() {
           <button type="button" className="predict-skip" onClick={skip} data-testid="predict-skip">
             Skip: show the step
           </button>
+          {Object.keys(answers).length > 0 && (
+            <button type="button" className="predict-reset" onClick={() => store.getState().resetAnswers()} title="Forget this lesson's answers: every question is asked again" data-testid="predict-reset">
+              Reset the score
+            </button>
+          )}
         </p>
       )}
     </section>
