@@ -135,3 +135,17 @@ test('an embedded quiz link asks too, and answers are not saved there', async ({
   await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: SEED_STEPS.last });
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('ptx:predict:')))).toEqual([]);
 });
+
+test('no axe violations with a question up and with its feedback', async ({ explorer, page }) => {
+  test.setTimeout(180_000);
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const axe = async () => (await new AxeBuilder({ page }).include('[data-testid="predict-panel"]').analyze()).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openQuiz(GUEST_FAULT, SEED_STEPS.guestAttach);
+  await page.keyboard.press('ArrowRight');
+  await expect(explorer.predictPrompt).toBeVisible();
+  expect(await axe()).toEqual([]);
+  await page.keyboard.press('1');
+  await expect(explorer.predictFeedback).toBeVisible();
+  expect(await axe()).toEqual([]);
+});

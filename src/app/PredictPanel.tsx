@@ -65,7 +65,7 @@ export function PredictScore() {
   }, [key, store]);
   const { right, total } = score(lesson === key ? answers : {});
   return (
-    <span className="predict-score" data-testid="predict-score" aria-label={`score ${right} of ${total}`}>
+    <span className="predict-score" data-testid="predict-score">
       {right}/{total}
     </span>
   );
