@@ -47,7 +47,7 @@ function ChoiceText({ text }: { text: string }) {
   if (!m) return <span className="predict-choice-text">{text}</span>;
   return (
     <span className="predict-choice-text">
-      {m[1]}
+      <span className="predict-choice-hex">{m[1]}</span>
       <span className="predict-choice-sub">{m[2]}</span>
     </span>
   );
@@ -192,10 +192,11 @@ export function PredictPanel() {
                 data-testid="predict-choice"
                 data-state={state || undefined}
               >
-                <kbd aria-hidden="true">{i + 1}</kbd>
+                {/* Once answered the key's place says right (✓) or the wrong answer given (✗). */}
+                <kbd aria-hidden="true">{state === 'right' ? '✓' : state === 'wrong' ? '✗' : i + 1}</kbd>
                 <ChoiceText text={c} />
-                {state === 'right' && <span className="predict-mark"> ✓ right</span>}
-                {state === 'wrong' && <span className="predict-mark"> ✗ your answer</span>}
+                {state === 'right' && <span className="sr-only"> (the right answer)</span>}
+                {state === 'wrong' && <span className="sr-only"> (your answer)</span>}
               </button>
             </li>
           );
