@@ -95,3 +95,12 @@ describe('author questions', () => {
     expect(authorQuestions(3, f.step)).toEqual([qs[1]]);
   });
 });
+
+describe('a step whose changes were cut short', () => {
+  it('asks nothing the missing changes could make wrong', () => {
+    const f = facts('spawn A\nA: mmap 1T 4K rw private anon fixed\nA: write 1T "x"\n')[2]!;
+    expect(generatedQuestions(f).map((q) => q.kind)).toEqual(['entry', 'function', 'tables', 'vmpte', 'outcome']);
+    const cut = { ...f, report: { ...f.report, changes_omitted: 3 } };
+    expect(generatedQuestions(cut).map((q) => q.kind)).toEqual(['outcome']);
+  });
+});

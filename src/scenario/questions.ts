@@ -58,6 +58,8 @@ export interface StepFacts {
     outcome: ReportOutcome;
     events: { fn: string }[];
     changes: StepChange[];
+    /** Changes the report counted but left out (a huge step): then its changes are no complete picture to ask about. */
+    changes_omitted?: number;
   };
 }
 
@@ -277,9 +279,11 @@ export function generatedQuestions(f: StepFacts): Question[] {
   const out: (Question | null)[] = [];
   const failed = f.report.outcome.kind !== 'ok';
   if (failed) out.push(outcomeQuestion(f));
-  const target = entryTarget(f);
+  // A list cut short could hide a later change of the entry, or a level's pages: ask only how it ends.
+  const whole = !(f.report.changes_omitted && f.report.changes_omitted > 0);
+  const target = whole ? entryTarget(f) : null;
   if (target) out.push(entryQuestion(f, target), functionQuestion(f, target));
-  out.push(tablesQuestion(f, 'table-alloc'), tablesQuestion(f, 'table-free'), vmpteQuestion(f));
+  if (whole) out.push(tablesQuestion(f, 'table-alloc'), tablesQuestion(f, 'table-free'), vmpteQuestion(f));
   if (!failed) out.push(outcomeQuestion(f));
   return out.filter((q): q is Question => q !== null);
 }
