@@ -91,6 +91,9 @@ test('the built-in seed asks the same about B, with the mouse; the toggle turns 
   await explorer.predictToggle.click();
   await expect(explorer.predictToggle).toHaveAttribute('aria-pressed', 'true');
   await expect(page).toHaveURL(/&predict=1/);
+  // "Copy link" gives the quiz link a lecturer sends.
+  expect(await explorer.copyLink()).toMatch(/&step=6&predict=1$/);
+  await explorer.copyLinkButton.click();
   await explorer.nextStep.click();
   await expect(explorer.predictPrompt).toHaveText("What will B's PGD[2] hold after this step?");
   mkdirSync(SHOTS, { recursive: true });
