@@ -5,7 +5,7 @@ import { INTRO_SCENARIO } from './app/builtins';
 import { StoreContext } from './app/context';
 import { openLessonFragment } from './app/lessonLink';
 import { registerServiceWorker } from './app/serviceWorker';
-import { hasLinkFragment, isEmbed, isPresent, openFragment, syncAddressBar } from './app/links';
+import { hasLinkFragment, isEmbed, isPredict, isPresent, openFragment, syncAddressBar } from './app/links';
 import { browserKV, memoryKV } from './store/persist';
 import { createExplorerStore } from './store/store';
 import './app/styles.css';
@@ -26,6 +26,7 @@ const store = createExplorerStore({
   // At phone width the editor starts folded away (the "Editor" button brings it back).
   showEditor: !(typeof matchMedia === 'function' && matchMedia('(max-width: 860px)').matches),
   present: isPresent(location.search, location.hash),
+  predict: isPredict(location.search, location.hash),
 });
 
 /** A link's fragment opens its scenario (and Present mode when it asks for it). */
@@ -36,6 +37,7 @@ function openLocationFragment(): void {
   // `#lesson=NAME&step=N` names a lesson (issue 16); any other fragment is a share link.
   if (!openLessonFragment(store, hash)) openFragment(store, hash);
   if (isPresent(location.search, hash)) store.getState().setPresent(true);
+  if (isPredict(location.search, hash)) store.getState().setPredict(true);
 }
 openLocationFragment();
 window.addEventListener('hashchange', openLocationFragment);

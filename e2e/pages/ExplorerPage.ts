@@ -194,6 +194,41 @@ export class ExplorerPage {
     });
   }
 
+  /* ----- Predict mode (issue 16) ----- */
+
+  get predictToggle(): Locator {
+    return this.page.getByTestId('predict-toggle');
+  }
+  get predictPanel(): Locator {
+    return this.page.getByTestId('predict-panel');
+  }
+  get predictPrompt(): Locator {
+    return this.page.getByTestId('predict-prompt');
+  }
+  get predictChoices(): Locator {
+    return this.page.getByTestId('predict-choice');
+  }
+  get predictFeedback(): Locator {
+    return this.page.getByTestId('predict-feedback');
+  }
+  get predictGo(): Locator {
+    return this.page.getByTestId('predict-go');
+  }
+  get predictScore(): Locator {
+    return this.page.getByTestId('predict-score');
+  }
+
+  /** Open a scenario through a quiz link (`predict=1`), at a step. */
+  async openQuiz(text: string, step?: number): Promise<void> {
+    await this.page.goto('/' + encodeLink(text, step) + '&predict=1');
+    await this.settled();
+  }
+
+  /** The choices' texts, in the order shown (each without its key and mark). */
+  async predictChoiceTexts(): Promise<string[]> {
+    return this.predictChoices.locator('.predict-choice-text').allTextContents();
+  }
+
   /** The share link the app gives for the current scenario and step. */
   async copyLink(): Promise<string> {
     await this.copyLinkButton.click();

@@ -12,6 +12,7 @@ import { InspectorPanel } from './InspectorPanel';
 import { appBase, shareLink } from './links';
 import { NextLesson } from './NextLesson';
 import { Notices } from './Notices';
+import { PredictPanel, PredictScore } from './PredictPanel';
 import { SharePanel } from './SharePanel';
 import { StepControls } from './StepControls';
 import { TracePanel } from './TracePanel';
@@ -46,6 +47,7 @@ export const KEYS_HELP: [string, string][] = [
   ['P', 'Present mode on / off'],
   ['Esc', 'fold the caption or close a panel, then leave Present mode'],
   ['Alt+Enter', 'in the editor: show the step of the cursor\'s line'],
+  ['1–9 Enter', 'Predict mode: answer the question, then go on'],
 ];
 
 function useStepKeys(): void {
@@ -199,6 +201,7 @@ function FullApp() {
   const theme = useExplorer((s) => s.theme);
   const showEditor = useExplorer((s) => s.showEditor);
   const present = useExplorer((s) => s.present);
+  const predict = useExplorer((s) => s.predict);
   const tab = useExplorer((s) => s.tab);
   const stale = useExplorer((s) => s.errors.length > 0 && s.loaded !== null);
   const [galleryOpen, setGalleryOpen] = useState(false);
@@ -289,6 +292,15 @@ function FullApp() {
           >
             Present
           </button>
+          <button
+            type="button"
+            aria-pressed={predict}
+            title="Predict, then reveal: answer a question before each step that changes something"
+            onClick={() => store.getState().setPredict(!predict)}
+            data-testid="predict-toggle"
+          >
+            Predict{predict && <> <PredictScore /></>}
+          </button>
           <button type="button" onClick={() => setGalleryOpen(true)}>
             Gallery
           </button>
@@ -328,6 +340,9 @@ function FullApp() {
           <div className="tree-wrap" data-stale={stale ? 'true' : 'false'} data-testid="tree-wrap">
             <StaleBanner onShow={showErrors} />
             <NextLesson onGallery={() => setGalleryOpen(true)} />
+            <ErrorBoundary what="the question">
+              <PredictPanel />
+            </ErrorBoundary>
             <ErrorBoundary what="the page tables">
               <TreePanel svgRef={svgRef} />
             </ErrorBoundary>
@@ -392,6 +407,10 @@ function EmbedApp() {
         <div className="tree-wrap">
           <ErrorBoundary what="the page tables">
             <TreePanel svgRef={svgRef} />
+          </ErrorBoundary>
+          {/* A quiz link may be embedded too (predict=1): the held step needs its questions. */}
+          <ErrorBoundary what="the question">
+            <PredictPanel />
           </ErrorBoundary>
         </div>
         <ErrorBoundary what="the step controls">

@@ -17,17 +17,18 @@ export function SharePanel({ onClose }: { onClose: () => void }) {
   const cursor = useExplorer((s) => s.cursor);
   const errors = useExplorer((s) => s.errors);
   const present = useExplorer((s) => s.present);
+  const predict = useExplorer((s) => s.predict);
   const [state, setState] = useState<CopyState>(() => (clipboard() ? 'copying' : 'manual'));
   const input = useRef<HTMLInputElement>(null);
   const base = appBase(window.location);
   let link = '';
   let problem: string | null = null;
   try {
-    link = shareLink(base, text, cursor, { present });
+    link = shareLink(base, text, cursor, { present, predict });
   } catch (e) {
     problem = e instanceof Error ? e.message : String(e);
   }
-  const embed = problem ? '' : embedLink(base, text, cursor, { present });
+  const embed = problem ? '' : embedLink(base, text, cursor, { present, predict });
 
   // Copy once, when the panel opens; afterwards the field follows the step.
   const first = useRef(link);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLink, encodeLink } from '../scenario/link';
 import { createExplorerStore } from '../store/store';
-import { ADDRESS_MIN_MS, embedLink, isPresent, linkFragment, shareLink, syncAddressBar, type AddressTarget } from './links';
+import { ADDRESS_MIN_MS, embedLink, isPredict, isPresent, linkFragment, shareLink, syncAddressBar, type AddressTarget } from './links';
 
 const TEXT = 'spawn A\nA: mmap 1T 2M rw private anon fixed\nA: write 1T+0x1000 "x"\n';
 
@@ -19,6 +19,16 @@ describe('link fragments', () => {
     expect(isPresent('?present=1', '')).toBe(true);
     expect(isPresent('?present=0', '')).toBe(false);
     expect(embedLink('https://x.test/', TEXT, 1, { present: true })).toMatch(/^https:\/\/x\.test\/\?embed=1#v\d+=.*&step=1&present=1$/);
+  });
+  it('carry predict=1 for a quiz link (issue 16), which older readers ignore', () => {
+    const link = shareLink('https://x.test/', TEXT, 0, { predict: true });
+    expect(link.endsWith('&predict=1')).toBe(true);
+    expect(decodeLink(link)).toMatchObject({ ok: true, text: TEXT, step: 0 });
+    expect(isPredict('', new URL(link).hash)).toBe(true);
+    expect(isPredict('', encodeLink(TEXT, 2))).toBe(false);
+    expect(isPredict('', new URL(shareLink('https://x.test/', TEXT, 0, { present: true })).hash)).toBe(false);
+    expect(isPredict('?predict=1', '')).toBe(true);
+    expect(isPredict('?predict=false', '')).toBe(false);
   });
 });
 
@@ -92,6 +102,16 @@ describe('syncAddressBar', () => {
     f.advance(ADDRESS_MIN_MS);
     store.getState().setPresent(true);
     expect(f.writes.at(-1)).toBe('/app/?x=1' + encodeLink(TEXT, 0) + '&present=1&embed=1');
+  });
+
+  it('adds predict=1 in Predict mode, so the address bar is the quiz link', () => {
+    const store = createExplorerStore({ defaultText: TEXT });
+    const f = fakeTarget();
+    syncAddressBar(store, f.target);
+    f.advance(ADDRESS_MIN_MS);
+    store.getState().setPredict(true);
+    f.advance(ADDRESS_MIN_MS);
+    expect(f.writes.at(-1)).toBe('/app/' + encodeLink(TEXT, 0) + '&predict=1');
   });
 
   it('compresses a big text only once typing pauses', () => {

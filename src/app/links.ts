@@ -42,6 +42,17 @@ export function isPresent(search: string, hash: string): boolean {
 }
 
 /**
+ * Whether a link asks for Predict mode (issue 16: a lecturer's quiz link):
+ * `predict=1` among the fragment's parameters, or in the query. Older apps
+ * ignore the key and open the scenario normally.
+ */
+export function isPredict(search: string, hash: string): boolean {
+  const q = new URLSearchParams(search).get('predict');
+  if (q !== null && q !== '0' && q !== 'false') return true;
+  return /(?:^#|&)predict=(?:1|true)(?:&|$)/.test(hash);
+}
+
+/**
  * The last text's fragment without its step. Deflating a 1 MiB text takes
  * tens of milliseconds; a step changes many times a second while a key is
  * held, the text rarely.
@@ -52,18 +63,18 @@ let cache: { text: string; fragment: (step: number) => string } | null = null;
  * The link fragment of `text` at `step` (with its '#'), `present=1` added when
  * asked. Throws RangeError as encodeLink does (a text over 1 MiB).
  */
-export function linkFragment(text: string, step: number, opts: { present?: boolean } = {}): string {
+export function linkFragment(text: string, step: number, opts: { present?: boolean; predict?: boolean } = {}): string {
   if (cache?.text !== text) cache = { text, fragment: linkEncoder(text) };
-  return `${cache.fragment(Math.max(0, Math.trunc(step)))}${opts.present ? '&present=1' : ''}`;
+  return `${cache.fragment(Math.max(0, Math.trunc(step)))}${opts.present ? '&present=1' : ''}${opts.predict ? '&predict=1' : ''}`;
 }
 
-export function shareLink(base: string, text: string, step: number, opts: { present?: boolean } = {}): string {
+export function shareLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean } = {}): string {
   const hash = base.indexOf('#');
   return (hash < 0 ? base : base.slice(0, hash)) + linkFragment(text, step, opts);
 }
 
 /** The embed address for the same scenario and step (for an <iframe>). */
-export function embedLink(base: string, text: string, step: number, opts: { present?: boolean } = {}): string {
+export function embedLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean } = {}): string {
   return shareLink(`${base}?embed=1`, text, step, opts);
 }
 
@@ -132,7 +143,7 @@ export function syncAddressBar(store: StoreApi<ExplorerState>, target: AddressTa
     const s = store.getState();
     let fragment: string;
     try {
-      fragment = linkFragment(s.text, s.cursor, { present: s.present });
+      fragment = linkFragment(s.text, s.cursor, { present: s.present, predict: s.predict });
     } catch {
       fragment = ''; // over 1 MiB: no link holds it; the text is still saved
     }
@@ -156,7 +167,7 @@ export function syncAddressBar(store: StoreApi<ExplorerState>, target: AddressTa
     else timer = target.setTimeout(write, wait);
   };
   const unsubscribe = store.subscribe((s, prev) => {
-    if (s.text !== prev.text || s.cursor !== prev.cursor || s.present !== prev.present) schedule();
+    if (s.text !== prev.text || s.cursor !== prev.cursor || s.present !== prev.present || s.predict !== prev.predict) schedule();
   });
   schedule();
   return {

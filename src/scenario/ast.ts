@@ -56,6 +56,20 @@ export type Op =
 
 export type OpName = Op['op'];
 
+/**
+ * An author's question (`ask "Q" *"right" | "wrong" …`, docs/scenario-language.md
+ * "Questions"): asked in Predict mode before the step it is written above.
+ * Not a step: it changes no report.
+ */
+export interface Ask {
+  pos: Pos;
+  prompt: string;
+  /** The choices in the order written. */
+  choices: string[];
+  /** Index into choices of the one marked `*`. */
+  answer: number;
+}
+
 export interface Step {
   /** Where the statement starts. */
   pos: Pos;
@@ -65,6 +79,8 @@ export interface Step {
   tasks: string[];
   /** The caption given by the `note` lines just before this step. */
   note?: string;
+  /** The `ask` lines just before this step (absent when none). */
+  asks?: Ask[];
   op: Op;
 }
 

@@ -103,3 +103,12 @@ describe('splitLines', () => {
     expect(splitLines('a\nb\r\nc\rd')).toEqual(['a', 'b', 'c', 'd']);
   });
 });
+
+describe('the * of an ask', () => {
+  it('is a punctuation token of its own, also glued to the string it marks', () => {
+    expect(kinds('ask "q" *"a" | "b"')).toEqual(['name:ask', 'string:"q"', 'punct:*', 'string:"a"', 'punct:|', 'string:"b"']);
+    expect(toks('ask "q" * "a"').map((t) => t.col)).toEqual([1, 5, 9, 11]);
+    // Inside a string it is a character like any other.
+    expect(toks('note "a * b"')[1]!.value).toBe('a * b');
+  });
+});

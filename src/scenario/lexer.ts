@@ -128,7 +128,8 @@ export function lexLine(line: string): LexResult {
       tokens.push({ kind: 'path', text: line.slice(start, i), col });
       continue;
     }
-    if (c === 58 || c === 43 || c === 124 || c === 61 /* : + | = */) {
+    // `*` marks the right answer of an `ask` (docs/scenario-language.md "Questions").
+    if (c === 58 || c === 43 || c === 124 || c === 61 || c === 42 /* : + | = * */) {
       tokens.push({ kind: 'punct', text: line[i]!, col });
       i++;
       continue;

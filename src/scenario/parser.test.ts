@@ -379,3 +379,44 @@ describe('limits and robustness', () => {
     }
   });
 });
+
+describe('ask (Predict mode questions, docs/scenario-language.md "Questions")', () => {
+  const head = 'spawn A\n';
+  it('attaches to the step below it, with its choices in order and the * one right', () => {
+    const s = ok(`${head}ask "Why does B pay nothing?" "B allocates" | *"its PGD entry points at the host's PUD page" | "luck"\nnote "n"\nA: exit`);
+    const step = s.steps[1]!;
+    expect(step.op).toEqual({ op: 'exit' });
+    expect(step.note).toBe('n');
+    expect(step.asks).toEqual([
+      { pos: { line: 2, col: 1 }, prompt: 'Why does B pay nothing?', choices: ['B allocates', "its PGD entry points at the host's PUD page", 'luck'], answer: 1 },
+    ]);
+    // It is no step of its own, and the step before it has none.
+    expect(s.steps).toHaveLength(2);
+    expect(s.steps[0]!.asks).toBeUndefined();
+  });
+  it('keeps several asks in order, escapes resolved', () => {
+    const s = ok(`${head}  ask "a \\"q\\"" *"x" | "y" # c\nask "q2" "x" | *"y"\nA: exit`);
+    expect(s.steps[1]!.asks!.map((a) => [a.prompt, a.answer, a.pos.col])).toEqual([['a "q"', 0, 3], ['q2', 1, 1]]);
+  });
+  it('refuses an ask with no statement after it, at its line and column', () => {
+    expect(err(`${head}A: exit\n   ask "q" *"a" | "b"\n# end`)).toBe('3:4: this ask has no statement after it: an ask is asked before the step written below it');
+  });
+  it('says what is wrong with a badly written ask, at LINE:COL', () => {
+    expect(err(`${head}ask\nA: exit`)).toMatch(/^2:4: expected the question in double quotes/);
+    expect(err(`${head}ask "q"\nA: exit`)).toMatch(/^2:8: expected the choices in double quotes, the right one marked with \*/);
+    expect(err(`${head}ask "q" "a" | "b"\nA: exit`)).toMatch(/^2:1: mark the right choice with a \* just before it/);
+    expect(err(`${head}ask "q" *"a" | *"b"\nA: exit`)).toMatch(/^2:16: only one choice can be marked \* as the right one \(choice 1 already is\)/);
+    expect(err(`${head}ask "q" *"a"\nA: exit`)).toMatch(/^2:13: an ask needs at least two choices/);
+    expect(err(`${head}ask "q" *"a" | "a"\nA: exit`)).toMatch(/^2:16: the choice "a" is given twice/);
+    expect(err(`${head}ask "q" *"a" |\nA: exit`)).toMatch(/^2:15: expected a choice in double quotes after "\|"/);
+    expect(err(`${head}ask "q" *"a" "b"\nA: exit`)).toMatch(/^2:14: unexpected ""b"" after the end of the statement/);
+    expect(err(`${head}ask "" *"a" | "b"\nA: exit`)).toMatch(/^2:5: the question is empty/);
+    expect(err(`${head}ask "q" *"a" | " "\nA: exit`)).toMatch(/^2:16: a choice is empty/);
+    expect(err(`${head}A: ask "q" *"a" | "b"\nA: exit`)).toMatch(/^2:1: "ask" is not done by a task/);
+    const ten = Array.from({ length: 10 }, (_, i) => `${i ? '' : '*'}"c${i}"`).join(' | ');
+    expect(err(`${head}ask "q" ${ten}\nA: exit`)).toMatch(/^2:\d+: an ask offers at most 9 choices/);
+  });
+  it('leaves * an error elsewhere', () => {
+    expect(err(`${head}A: read *1T`)).toMatch(/^2:9: expected an address .*not "\*"/);
+  });
+});

@@ -6,7 +6,7 @@
  * multi-line construct), so after a bad line it goes on to report a few more.
  */
 
-import type { Access, KernelName, Op, ParseResult, Scenario, ScenarioError, Step } from './ast';
+import type { Access, Ask, KernelName, Op, ParseResult, Scenario, ScenarioError, Step } from './ast';
 import { lexLine, type Token } from './lexer';
 import {
   MAP_LONG, MAP_SHORT, O_ACCESS, O_OTHER, PROT_LONG, PROT_SHORT, U64_MAX, formatCount, parseMode, parseNumber,
@@ -59,11 +59,14 @@ const DIRECTIVE_USAGE: Record<string, string> = {
   paging: 'paging 4|5',
   memory: 'memory SIZE',
   note: 'note "…"',
+  ask: 'ask "QUESTION" *"RIGHT" | "OTHER" …',
 };
 const OPS = Object.keys(USAGE) as Op['op'][];
-const KEYWORDS: readonly string[] = [...OPS, ...DIRECTIVES, 'note'];
+const KEYWORDS: readonly string[] = [...OPS, ...DIRECTIVES, 'note', 'ask'];
 const KEYWORD_SET = new Set(KEYWORDS);
-const NOT_BY_TASK = new Set<string>([...DIRECTIVES, 'note', 'spawn']);
+const NOT_BY_TASK = new Set<string>([...DIRECTIVES, 'note', 'ask', 'spawn']);
+/** Ours: most choices one `ask` may offer (keys 1–9 pick them in Predict mode). */
+export const MAX_ASK_CHOICES = 9;
 
 const EXPECT = {
   address: 'an address such as 1T, 0x7f0000000000 or 1T+0x1000',
@@ -311,6 +314,8 @@ class ScenarioParser {
   readonly scenario: Scenario = { kernel: 'mainline', paging: 4, steps: this.steps };
   private readonly directiveLine = new Map<Directive, number>();
   private notes: string[] = [];
+  /** `ask` lines waiting for the step they are asked before. */
+  private asks: Ask[] = [];
   /** Task name → line of the spawn or fork that created it. */
   private readonly tasks = new Map<string, number>();
   private namesLeft = MAX_TASK_NAMES;
@@ -329,6 +334,11 @@ class ScenarioParser {
       start = re.lastIndex;
     }
     if (this.notes.length) this.scenario.trailingNote = this.notes.join('\n');
+    // An ask is asked before a step: after the last one there is no step to ask it before.
+    const lone = this.asks[0];
+    if (lone && this.errors.length < MAX_ERRORS) {
+      this.errors.push({ ...lone.pos, message: 'this ask has no statement after it: an ask is asked before the step written below it' });
+    }
   }
 
   private line(src: string): void {
@@ -366,6 +376,8 @@ class ScenarioParser {
       if (kw === 'note') {
         this.notes.push(line.string('the caption in double quotes, e.g. note "A writes"'));
         line.done();
+      } else if (kw === 'ask') {
+        this.asks.push(this.ask(kwTok, line));
       } else if (kw === 'spawn') {
         const t = this.target(line, 'the name of the new task, e.g. spawn A');
         this.create(t); // before done(): trailing junk must not also make every later use an error
@@ -387,6 +399,10 @@ class ScenarioParser {
     if (this.notes.length) {
       step.note = this.notes.join('\n');
       this.notes = [];
+    }
+    if (this.asks.length) {
+      step.asks = this.asks;
+      this.asks = [];
     }
     this.steps.push(step);
   }
@@ -422,6 +438,36 @@ class ScenarioParser {
     }
     line.done();
     this.directiveLine.set(kw, this.lineNo);
+  }
+
+  /** `ask "Q" *"right" | "other" …`: exactly one choice marked `*`, at least two, none twice. */
+  private ask(kwTok: Token, line: Line): Ask {
+    const prompt = line.string('the question in double quotes, e.g. ask "Why does B pay nothing?" *"…" | "…"');
+    if (prompt.trim() === '') line.fail(line.toks[line.i - 1], 'the question is empty');
+    const choices: string[] = [];
+    let answer = -1;
+    for (;;) {
+      const star = line.isPunct('*') ? line.next()! : undefined;
+      const t = line.peek();
+      if (!t || t.kind !== 'string') {
+        line.expected(choices.length === 0 ? 'the choices in double quotes, the right one marked with *: *"right" | "other"' : 'a choice in double quotes after "|"');
+      }
+      line.next();
+      if (t.value!.trim() === '') line.fail(t, 'a choice is empty');
+      if (choices.includes(t.value!)) line.fail(t, `the choice "${t.value}" is given twice`);
+      if (star) {
+        if (answer >= 0) line.fail(star, `only one choice can be marked * as the right one (choice ${answer + 1} already is)`);
+        answer = choices.length;
+      }
+      choices.push(t.value!);
+      if (choices.length > MAX_ASK_CHOICES) line.fail(t, `an ask offers at most ${MAX_ASK_CHOICES} choices`);
+      if (!line.isPunct('|')) break;
+      line.next();
+    }
+    line.done();
+    if (choices.length < 2) line.fail(undefined, 'an ask needs at least two choices, separated by |');
+    if (answer < 0) throw new Fail(kwTok.col, 'mark the right choice with a * just before it, e.g. *"its PGD entry points at the host\'s PUD page"');
+    return { pos: { line: this.lineNo, col: kwTok.col }, prompt, choices, answer };
   }
 
   /** A task name or group at the cursor, expanded. */

@@ -119,3 +119,32 @@ describe('round trip (property)', () => {
     );
   });
 });
+
+describe('printAsk and asks in printScenario', () => {
+  it('prints an ask above its step, after the step\'s notes, the right choice marked *', () => {
+    const text = 'spawn A\nask "q \\"1\\"" "a" | *"b\\\\"\nnote "n"\nA: exit\n';
+    expect(printScenario(ok(text))).toBe('kernel mainline\npaging 4\n\nspawn A\nnote "n"\nask "q \\"1\\"" "a" | *"b\\\\"\nA: exit\n');
+  });
+  it('round-trips asks on random scenarios (positions aside)', () => {
+    const askArb = fc
+      .record({ prompt: fc.string({ minLength: 1, maxLength: 12 }), choices: fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 9 }), pick: fc.nat() })
+      .map(({ prompt, choices, pick }) => {
+        // Only what the language can hold: one line, no refused character, not blank.
+        const clean = (s: string) => 'x' + s.replace(/[^ -~]/g, '?');
+        const cs = [...new Set(choices.map(clean))];
+        return { pos: { line: 0, col: 0 }, prompt: clean(prompt), choices: cs, answer: pick % cs.length };
+      })
+      .filter((a) => a.choices.length >= 2);
+    const withAsks = scenarioArb({ maxSteps: 6 })
+      .filter((s) => s.steps.length > 0)
+      .chain((s) => fc.tuple(fc.constant(s), fc.array(fc.array(askArb, { maxLength: 2 }), { minLength: s.steps.length, maxLength: s.steps.length })))
+      .map(([s, asks]): Scenario => ({ ...s, steps: s.steps.map((st, i) => (asks[i]!.length ? { ...st, asks: asks[i]! } : st)) }));
+    const noPos = (s: Scenario) => withoutPos({ ...s, steps: s.steps.map((st) => (st.asks ? { ...st, asks: st.asks.map(({ pos: _p, ...a }) => a) } : st)) as Step[] });
+    fc.assert(
+      fc.property(withAsks, (s) => {
+        expect(noPos(ok(printScenario(s)))).toEqual(noPos(s));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -6,7 +6,7 @@
  * is refused by the parser rather than silently changed.
  */
 
-import type { Op, Scenario, Step } from './ast';
+import type { Ask, Op, Scenario, Step } from './ast';
 import { formatAddr, formatByte, formatLen, formatMapFlags, formatMapFlagsLong, formatMode, formatOpenFlags, formatProt } from './numbers';
 
 /** A string literal: only `"` and `\` need escaping in the language. */
@@ -130,6 +130,11 @@ function printNotes(note: string | undefined, out: string[]): void {
   for (const line of note.split('\n')) out.push(`note ${quote(line)}`);
 }
 
+/** `ask "Q" *"right" | "other"`: the choices in their order, the right one marked. */
+export function printAsk(a: Ask): string {
+  return `ask ${quote(a.prompt)} ${a.choices.map((c, i) => (i === a.answer ? '*' : '') + quote(c)).join(' | ')}`;
+}
+
 /** The whole scenario: directives (kernel and paging always, for the reader), a blank line, the steps. */
 export function printScenario(s: Scenario): string {
   const out: string[] = [];
@@ -139,6 +144,7 @@ export function printScenario(s: Scenario): string {
   if (s.steps.length > 0 || s.trailingNote !== undefined) out.push('');
   for (const step of s.steps) {
     printNotes(step.note, out);
+    for (const a of step.asks ?? []) out.push(printAsk(a));
     out.push(printStep(step));
   }
   printNotes(s.trailingNote, out);

@@ -9,6 +9,7 @@ import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { Scenario, ScenarioError } from '../scenario/ast';
 import { MAX_GROUP, parseScenario } from '../scenario/parser';
 import { KEYS, memoryKV, readBackups, withBackup, type KV } from './persist';
+import { createPredictSlice, holdForPrediction, type PredictSlice } from './predict';
 
 /** The last text that loaded, with what it parsed to. The view always shows this one. */
 export interface Loaded {
@@ -110,7 +111,7 @@ export interface UiSlice {
   dismiss(id: number): void;
 }
 
-export type ExplorerState = ScenarioSlice & CursorSlice & UiSlice;
+export type ExplorerState = ScenarioSlice & CursorSlice & UiSlice & PredictSlice;
 type Slice<T> = StateCreator<ExplorerState, [], [], T>;
 
 export interface StoreDeps {
@@ -121,6 +122,8 @@ export interface StoreDeps {
   theme?: Theme;
   showEditor?: boolean;
   present?: boolean;
+  /** Start in Predict mode (`predict=1` in a link; ./predict.ts). */
+  predict?: boolean;
   /** A text longer than this is parsed after a pause in typing, not on every key. */
   debounceAbove?: number;
   /**
@@ -271,6 +274,7 @@ const createCursorSlice: Slice<CursorSlice> = (set, get) => ({
     set({ cursor: clamp(get().cursor - 1, stepCount(get())), playing: false });
   },
   next() {
+    if (holdForPrediction(get, set)) return; // Predict mode asks first (./predict.ts)
     const max = stepCount(get());
     const cursor = clamp(get().cursor + 1, max);
     set({ cursor, playing: get().playing && cursor < max });
@@ -351,6 +355,7 @@ export function createExplorerStore(deps: StoreDeps = {}): StoreApi<ExplorerStat
     ...createScenarioSlice(kv, deps)(...a),
     ...createCursorSlice(...a),
     ...createUiSlice(kv, deps)(...a),
+    ...createPredictSlice<ExplorerState>(kv, deps)(...a),
   }));
   const saved = deps.embed ? null : kv.get(KEYS.text);
   const initial = saved ?? deps.defaultText ?? '';

@@ -7,7 +7,7 @@
 import { HighlightStyle, StreamLanguage, syntaxHighlighting, type StringStream } from '@codemirror/language';
 import { tags as t } from '@lezer/highlight';
 
-const DIRECTIVES = new Set(['title', 'kernel', 'paging', 'memory', 'note']);
+const DIRECTIVES = new Set(['title', 'kernel', 'paging', 'memory', 'note', 'ask']);
 const OPS = new Set([
   'spawn', 'fork', 'exit', 'mmap', 'munmap', 'mprotect', 'madvise', 'read', 'write', 'exec', 'touch', 'translate',
   'mshare', 'mshare_unlink', 'open', 'close', 'unlink', 'ftruncate', 'ioctl',
@@ -58,7 +58,7 @@ export const ptxStreamParser = {
       state.afterColon = true;
       return 'punctuation';
     }
-    if (ch === '|' || ch === '+' || ch === '=') {
+    if (ch === '|' || ch === '+' || ch === '=' || ch === '*') {
       stream.next();
       return 'operator';
     }

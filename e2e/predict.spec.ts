@@ -1,0 +1,154 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { expect, test } from './fixtures';
+import { SEED_SCENARIO, SEED_STEPS } from './scenarios';
+
+test.use({ reducedMotion: 'reduce' });
+
+const GUEST_FAULT = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
+const SHOTS = '/tmp/shots/predict';
+/** The host's PGD[2] after A's write: its PUD page (PFN 0x1003) with _PAGE_TABLE (0x67), checked by hand in questions.test.ts. */
+const HOST_PGD2 = '0x0000000001003067';
+
+test("Predict mode on the guest-fault scenario: B's PGD entry, then the author's question, keyboard only", async ({ explorer, page, pageErrors }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openQuiz(GUEST_FAULT, SEED_STEPS.hostWrite);
+  await expect(explorer.predictToggle).toHaveAttribute('aria-pressed', 'true');
+  // The value the view shows for the host's PGD[2], in the step that wrote it.
+  await expect(explorer.changeItems.filter({ hasText: 'mshare:sga PGD[2]:' })).toHaveText(`mshare:sga PGD[2]: none → ${HOST_PGD2} (pud_alloc)`);
+  await expect(explorer.predictScore).toHaveText('0/0');
+
+  // B's mshare changes no table and cannot fail here: nothing is asked, the step shows.
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestAttach, m: 11 });
+  await expect(explorer.predictPanel).toBeHidden();
+
+  // The guest's first fault is held back for a question about B's PGD entry.
+  await page.keyboard.press('ArrowRight');
+  await expect(explorer.predictPrompt).toHaveText("What will B's PGD[2] hold after this step?");
+  expect(await explorer.step()).toEqual({ n: SEED_STEPS.guestAttach, m: 11 });
+  // Another → does not skip the question.
+  await page.keyboard.press('ArrowRight');
+  await expect(explorer.predictPrompt).toBeVisible();
+  expect(await explorer.step()).toEqual({ n: SEED_STEPS.guestAttach, m: 11 });
+  const choices = await explorer.predictChoiceTexts();
+  expect(choices).toHaveLength(4);
+  const right = choices.findIndex((c) => c.startsWith(HOST_PGD2));
+  expect(right).toBeGreaterThanOrEqual(0);
+  expect(choices[right]).toBe(`${HOST_PGD2} (PFN 0x1003; P RW US A D)`);
+  expect(choices).toContain('none (not present)');
+  await expect(explorer.predictChoices.first()).toBeFocused();
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/question-1280.png` });
+
+  // A wrong answer, by its number key: explained.
+  const wrong = choices.findIndex((c, i) => i !== right && c !== 'none (not present)');
+  await page.keyboard.press(String(wrong + 1));
+  await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'false');
+  await expect(explorer.predictFeedback).toContainText(`Not quite: the answer is ${HOST_PGD2} (PFN 0x1003; P RW US A D).`);
+  await expect(explorer.predictFeedback).toContainText(`B PGD[2]: none → ${HOST_PGD2} (set_pgd)`);
+  await expect(explorer.predictFeedback).toContainText("set_pgd copies the host's entry");
+  await expect(explorer.predictChoices.nth(right)).toHaveAttribute('data-state', 'right');
+  await expect(explorer.predictChoices.nth(wrong)).toHaveAttribute('data-state', 'wrong');
+  await expect(explorer.predictGo).toBeFocused();
+  await page.screenshot({ path: `${SHOTS}/feedback-1280.png` });
+
+  // Enter: the author's question, its choices as written.
+  await page.keyboard.press('Enter');
+  await expect(explorer.predictPrompt).toHaveText("B's first read: what will it cost B in page tables?");
+  expect(await explorer.predictChoiceTexts()).toEqual([
+    "nothing: B's PGD entry will point at the host's PUD page",
+    'one PUD, PMD and PTE page of its own, 12 KiB',
+    'one PTE page, 4 KiB: the upper levels are shared',
+  ]);
+  await page.keyboard.press('1');
+  await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'true');
+  await expect(explorer.predictGo).toHaveText(/Show the step/);
+  await page.keyboard.press('Enter');
+
+  // Revealed: the step the questions were about, and the lesson's score.
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: 11 });
+  await expect(explorer.predictPanel).toBeHidden();
+  await expect(explorer.changeItems.first()).toHaveText(`B PGD[2]: none → ${HOST_PGD2} (set_pgd)`);
+  await expect(explorer.predictScore).toHaveText('1/2');
+
+  // The address bar is the quiz link; after a reload the answers are kept and the step is not asked again.
+  await expect(page).toHaveURL(/&predict=1/);
+  await page.reload();
+  await explorer.settled();
+  await expect(explorer.predictScore).toHaveText('1/2');
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestAttach, m: 11 });
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: 11 });
+  await expect(explorer.predictPanel).toBeHidden();
+  expect(pageErrors).toEqual([]);
+});
+
+test('the built-in seed asks the same about B, with the mouse; the toggle turns Predict off', async ({ explorer, page, pageErrors }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestAttach);
+  await expect(explorer.predictToggle).toHaveAttribute('aria-pressed', 'false');
+  await explorer.predictToggle.click();
+  await expect(explorer.predictToggle).toHaveAttribute('aria-pressed', 'true');
+  await expect(page).toHaveURL(/&predict=1/);
+  // "Copy link" gives the quiz link a lecturer sends.
+  expect(await explorer.copyLink()).toMatch(/&step=6&predict=1$/);
+  await explorer.copyLinkButton.click();
+  await explorer.nextStep.click();
+  await expect(explorer.predictPrompt).toHaveText("What will B's PGD[2] hold after this step?");
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/question-1920.png` });
+  await explorer.predictChoices.filter({ hasText: HOST_PGD2 }).click();
+  await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'true');
+  await expect(explorer.predictFeedback).toContainText('Right.');
+  await page.screenshot({ path: `${SHOTS}/feedback-1920.png` });
+  // The built-in seed has no ask of its own: the step shows next.
+  await explorer.predictGo.click();
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: SEED_STEPS.last });
+  // Off: Next steps at once.
+  await explorer.predictToggle.click();
+  await expect(page).not.toHaveURL(/predict=1/);
+  await explorer.nextStep.click();
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.last, m: SEED_STEPS.last });
+  expect(pageErrors).toEqual([]);
+});
+
+test('Present mode with a question up: larger text, Skip shows the step', async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/' + (await import('../src/scenario/link')).encodeLink(GUEST_FAULT, SEED_STEPS.guestAttach) + '&present=1&predict=1');
+  await explorer.settled();
+  await page.keyboard.press('ArrowRight');
+  await expect(explorer.predictPrompt).toBeVisible();
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/present-1280.png` });
+  await page.getByTestId('predict-skip').click();
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: 11 });
+  await expect(explorer.predictScore).toHaveText('0/0');
+});
+
+test('an embedded quiz link asks too, and answers are not saved there', async ({ explorer, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/?embed=1' + (await import('../src/scenario/link')).encodeLink(SEED_SCENARIO, SEED_STEPS.guestAttach) + '&predict=1');
+  await explorer.settled();
+  await explorer.nextStep.click();
+  await expect(explorer.predictPrompt).toHaveText("What will B's PGD[2] hold after this step?");
+  await explorer.predictChoices.filter({ hasText: HOST_PGD2 }).click();
+  await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'true');
+  await explorer.predictGo.click();
+  await expect.poll(() => explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: SEED_STEPS.last });
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('ptx:predict:')))).toEqual([]);
+});
+
+test('no axe violations with a question up and with its feedback', async ({ explorer, page }) => {
+  test.setTimeout(180_000);
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const axe = async () => (await new AxeBuilder({ page }).include('[data-testid="predict-panel"]').analyze()).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openQuiz(GUEST_FAULT, SEED_STEPS.guestAttach);
+  await page.keyboard.press('ArrowRight');
+  await expect(explorer.predictPrompt).toBeVisible();
+  expect(await axe()).toEqual([]);
+  await page.keyboard.press('1');
+  await expect(explorer.predictFeedback).toBeVisible();
+  expect(await axe()).toEqual([]);
+});
