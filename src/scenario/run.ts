@@ -14,6 +14,7 @@ import { collapseNames } from './printer';
 import { listChanges, type Report, type ReportStep, type ReportTask, type ReportWalk } from './report';
 import { ChangeLog } from '../core/change-log';
 import { setRecorder } from '../core/change-hook';
+import { reportTlb } from './report-tlb';
 
 /** The most bytes one `read` returns (its value is printed in hex). */
 const MAX_READ = 65536n;
@@ -39,6 +40,8 @@ export class Runner {
       twinOf: scenario.kernel,
       paging: scenario.paging,
       ...(scenario.memory !== undefined ? { memory: scenario.memory } : {}),
+      // TLBs (issue 17): not in the mainline twin, which compares page tables only.
+      ...(scenario.cpus !== undefined && !opts.twin ? { cpus: scenario.cpus, notifier: scenario.notifier === 'flush_tlb_all' } : {}),
     });
   }
 
@@ -54,7 +57,7 @@ export class Runner {
     const budget = k.m.budget;
     if (budget.stopped) return this.notRun(st);
     const results: StepResult[] = [];
-    const actors = st.op.op === 'spawn' ? st.op.names : st.tasks;
+    const actors = st.op.op === 'spawn' ? st.op.names : st.op.op === 'idle' ? [''] : st.tasks;
     // What the step changes is recorded as the core makes it (src/core/change-log.ts).
     const log = new ChangeLog(k.m.ev, k.cfg.paging);
     setRecorder(log);
@@ -107,6 +110,7 @@ export class Runner {
     if (results.length === 1 && last.walk && (st.op.op === 'translate' || isSinglePageAccess(st))) {
       rs.walk = reportWalk(last.walk);
     }
+    if (k.m.tlb) rs.tlb = reportTlb(k.m.tlb); // only with `cpus N` (issue 17)
     return rs;
   }
 
@@ -172,6 +176,10 @@ export class Runner {
         return k.touch(name, op.addr, op.len, op.access);
       case 'translate':
         return k.translate(name, op.addr);
+      case 'run':
+        return k.run(name, op.cpu);
+      case 'idle':
+        return k.idle(op.cpu);
       case 'mshare':
         return k.mshare(name, op.name, op.addr, op.len, op.oflags, op.mode ?? 0);
       case 'mshare_unlink':

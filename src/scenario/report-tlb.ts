@@ -1,0 +1,74 @@
+/**
+ * The per-step `tlb` field of ptx-report/1 (additive; present only when the
+ * scenario declares `cpus N`; docs/tlb.md, docs/scenario-language.md).
+ */
+import type { FlushRecord, StaleHit, Tlbs } from '../core/tlb';
+import { kernPcid } from '../core/tlb';
+import { addrOf, hexAddr } from '../core/paging';
+
+export interface ReportTlbEntry {
+  va: string;
+  /** 4 KiB pages the entry covers (512 for a 2 MiB leaf). */
+  pages: number;
+  pfn: number;
+  pcid: number;
+  /** The mm whose walk filled it. */
+  mm: string;
+  /** 'r', 'rw', with 'x' when not NX, and 'd' when dirty: e.g. "rwd", "rx". */
+  perms: string;
+  /** The entry disagrees with the tables now (the page was unmapped, its frame reused, or its permissions reduced). */
+  stale?: true;
+}
+
+export interface ReportCpu {
+  cpu: number;
+  /** The task running, or null. */
+  task: string | null;
+  /** The mm loaded (cpu_tlbstate.loaded_mm), null for init_mm. */
+  mm: string | null;
+  pcid: number | null;
+  lazy: boolean;
+  entries: ReportTlbEntry[];
+  /** Paging-structure cache entries held (SDM §4.10.3). */
+  psc: number;
+}
+
+export interface ReportTlb {
+  /** Accesses in this step that hit a TLB entry (no walk), and walks that filled one. */
+  hits: number;
+  walks: number;
+  flushes: FlushRecord[];
+  /** Accesses that hit a stale entry: the hazard. */
+  stale: StaleHit[];
+  cpus: ReportCpu[];
+}
+
+export function reportTlb(t: Tlbs): ReportTlb {
+  const s = t.takeStep();
+  return {
+    hits: s.hits,
+    walks: s.walks,
+    flushes: s.flushes,
+    stale: s.stale,
+    cpus: t.cpus.map((c) => ({
+      cpu: c.id,
+      task: c.task,
+      mm: c.loaded ? t.ctxOf(c.loaded).label : null,
+      pcid: c.loaded ? kernPcid(c.loadedAsid) : null,
+      lazy: c.lazy,
+      entries: c.tlb.map((e) => {
+        const r: ReportTlbEntry = {
+          va: hexAddr(addrOf(e.vpn)),
+          pages: e.pages,
+          pfn: e.pfn,
+          pcid: kernPcid(e.asid),
+          mm: e.mm,
+          perms: 'r' + (e.write ? 'w' : '') + (e.nx ? '' : 'x') + (e.dirty ? 'd' : ''),
+        };
+        if (t.isStale(c, e)) r.stale = true;
+        return r;
+      }),
+      psc: c.psc.length,
+    })),
+  };
+}
