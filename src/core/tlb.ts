@@ -384,7 +384,8 @@ export class Tlbs {
     const full = !Number.isFinite(b) || b - a > TLB_SINGLE_PAGE_FLUSH_CEILING;
     const reached: number[] = [];
     const skipped: number[] = [];
-    for (const id of this.cpumask(mm)) {
+    const mask = this.cpumask(mm);
+    for (const id of mask) {
       const cpu = this.cpus[id] as Cpu;
       if (cpu.loaded !== mm) continue;
       const isLocal = id === this.local;
@@ -406,7 +407,7 @@ export class Tlbs {
     const range = full ? 'a full flush' : `INVLPG ×${b - a} (${rec.start}–${rec.end})`;
     this.m.ev.emit(
       'flush_tlb_mm_range',
-      `${why}: ${c.label}'s mm, ${range}${freedTables ? ', freed_tables' : ''}; mm_cpumask {${this.cpumask(mm).join(', ')}}${reached.length ? `: CPU ${reached.join(', ')} flushed` : ': no CPU has it loaded, nothing to flush'}${skipped.length ? `; lazy CPU ${skipped.join(', ')} skipped (flushes when it switches back)` : ''}`,
+      `${why}: ${c.label}'s mm, ${range}${freedTables ? ', freed_tables' : ''}; mm_cpumask {${mask.join(', ')}}${reached.length ? `: CPU ${reached.join(', ')} flushed` : ': no CPU has it loaded, nothing to flush'}${skipped.length ? `; lazy CPU ${skipped.join(', ')} skipped (flushes when it switches back)` : ''}`,
     );
     // msharefs v1 (2025): "Use an mmu notifier to flush all TLBs" when the host mm changes.
     if (notify) this.flushAll(`mmu notifier of ${c.label}`);
