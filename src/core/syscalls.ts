@@ -350,9 +350,9 @@ function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
       if (ctx.m.tlb) ctx.m.tlb.gathered++; // TLB hook: the unlinked entry is flushed too (tlb_flush_p4d_range)
       continue;
     }
-    if (ctx.m.tlb) ctx.m.tlb.gathered++; // TLB hook: the mmu_gather covers this VMA
     pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false, dirty: dirtyFolios(ctx, v, 0) }).pages;
   }
+  if (ctx.m.tlb) ctx.m.tlb.gathered += pages; // TLB hook: what the mmu_gather cleared
   ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
   claimChanges(mark);
   return keep;

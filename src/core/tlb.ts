@@ -133,6 +133,9 @@ export interface TlbStep {
   stale: StaleHit[];
 }
 
+/** init_mm's ctx_id: "atomic64_t last_mm_ctx_id = ATOMIC64_INIT(1);" and init_mm is the first. */
+const INIT_MM_CTX_ID = 1;
+
 export function kernPcid(asid: number): number {
   return asid + 1;
 }
@@ -157,7 +160,8 @@ export class Tlbs {
     this.cpus = [];
     for (let i = 0; i < n; i++) {
       const ctxs: AsidSlot[] = [];
-      for (let a = 0; a < TLB_NR_DYN_ASIDS; a++) ctxs.push({ ctxId: 0, tlbGen: 0, mm: null });
+      // initialize_tlbstate_and_flush(): slot 0 holds init_mm (ctx_id 1), "this_cpu_write(cpu_tlbstate.next_asid, 1);".
+      for (let a = 0; a < TLB_NR_DYN_ASIDS; a++) ctxs.push({ ctxId: a === 0 ? INIT_MM_CTX_ID : 0, tlbGen: 0, mm: null });
       this.cpus.push({ id: i, task: null, loaded: null, loadedAsid: 0, lazy: false, ctxs, nextAsid: 1, tlb: [], psc: [] });
     }
   }
@@ -232,19 +236,16 @@ export class Tlbs {
     cpu.lazy = false;
     const prev = cpu.loaded;
     if (prev === next) {
-      if (next) this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id}: ${this.ctxOf(next).label}'s mm is already loaded (PCID ${kernPcid(cpu.loadedAsid)}); leaving lazy TLB mode`);
-      // A lazy CPU skipped by flushes catches up here (the tlb_gen check of the real_prev == next path).
-      if (next) this.catchUp(cpu, next);
+      if (next) {
+        // A lazy CPU skipped by flushes catches up here (the tlb_gen check of the real_prev == next path).
+        const flushed = this.catchUp(cpu, next);
+        this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id}: ${this.ctxOf(next).label}'s mm is still loaded (PCID ${kernPcid(cpu.loadedAsid)}), leaving lazy TLB mode: ${flushed ? 'its tables changed meanwhile (tlb_gen is behind), so its entries are flushed' : 'its entries are up to date and kept'}`);
+      }
       return;
     }
     if (prev !== null) this.ctxOf(prev).cpumask.delete(cpu.id);
-    if (next === null) {
-      cpu.loaded = null;
-      this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id} switches to init_mm (no user mappings)`);
-      return;
-    }
-    const c = this.ctxOf(next);
-    c.cpumask.add(cpu.id);
+    const c: Pick<MmCtx, 'ctxId' | 'tlbGen' | 'label'> = next === null ? { ctxId: INIT_MM_CTX_ID, tlbGen: 0, label: 'init_mm' } : this.ctxOf(next);
+    if (next !== null) this.ctxOf(next).cpumask.add(cpu.id);
     // choose_new_asid()
     let asid = cpu.ctxs.findIndex((s) => s.ctxId === c.ctxId);
     let needFlush: boolean;
@@ -252,7 +253,8 @@ export class Tlbs {
     if (asid >= 0) {
       needFlush = (cpu.ctxs[asid] as AsidSlot).tlbGen < c.tlbGen;
     } else {
-      asid = cpu.nextAsid++ - 1;
+      // "*new_asid = this_cpu_add_return(cpu_tlbstate.next_asid, 1) - 1;": the old next_asid.
+      asid = cpu.nextAsid++;
       if (asid >= TLB_NR_DYN_ASIDS) {
         asid = 0;
         cpu.nextAsid = 1;
@@ -269,6 +271,10 @@ export class Tlbs {
     }
     cpu.loaded = next;
     cpu.loadedAsid = asid;
+    if (next === null) {
+      this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id} switches to init_mm (no user mappings), PCID ${kernPcid(asid)}; it leaves mm_cpumask${prev ? ` of ${this.ctxOf(prev).label}` : ''}`);
+      return;
+    }
     this.m.ev.emit(
       'switch_mm_irqs_off',
       `CPU ${cpu.id} loads ${c.label}'s mm, PCID ${kernPcid(asid)}: ${!needFlush ? 'its entries from last time kept (tlb_gen up to date)' : reused ? 'its old entries flushed (the tables changed while it ran elsewhere)' : evicted ? `a new ASID slot, ${evicted}'s old entries in it flushed` : 'a new ASID slot, flushed'}; CPU ${cpu.id} joins mm_cpumask`,
@@ -276,13 +282,13 @@ export class Tlbs {
   }
 
   /** tlb_gen check on a CPU whose loaded slot may be behind the mm (flush_tlb_func's full-flush path). */
-  private catchUp(cpu: Cpu, mm: Charge): void {
+  private catchUp(cpu: Cpu, mm: Charge): boolean {
     const c = this.ctxOf(mm);
     const slot = cpu.ctxs[cpu.loadedAsid] as AsidSlot;
-    if (slot.tlbGen < c.tlbGen) {
-      this.dropAsid(cpu, cpu.loadedAsid);
-      slot.tlbGen = c.tlbGen;
-    }
+    if (slot.tlbGen >= c.tlbGen) return false;
+    this.dropAsid(cpu, cpu.loadedAsid);
+    slot.tlbGen = c.tlbGen;
+    return true;
   }
 
   private dropAsid(cpu: Cpu, asid: number): void {
