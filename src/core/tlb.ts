@@ -33,6 +33,7 @@ import type { Charge } from './table';
 import { walk, type Access, type Walk } from './walk';
 import { subpage } from './hugetlb';
 import { FrameKind } from './frames';
+import type { TlbChange } from './changes';
 import { _PAGE_DIRTY, _PAGE_NX, _PAGE_RW, _PAGE_USER, addrOf, hexAddr } from './paging';
 
 /** TLB_NR_DYN_ASIDS, arch/x86/include/asm/tlbflush.h. */
@@ -131,7 +132,12 @@ export interface TlbStep {
   walks: number;
   flushes: FlushRecord[];
   stale: StaleHit[];
+  /** The step's TLB changes, each tagged with its event (changes.ts TlbChange). */
+  changes: TlbChange[];
 }
+
+/** A TlbChange before its event is known (distributed over the union). */
+type PendingChange = TlbChange extends infer T ? (T extends TlbChange ? Omit<T, 'event' | 'fn'> : never) : never;
 
 /** init_mm's ctx_id: "atomic64_t last_mm_ctx_id = ATOMIC64_INIT(1);" and init_mm is the first. */
 const INIT_MM_CTX_ID = 1;
@@ -149,7 +155,9 @@ export class Tlbs {
   gathered = 0;
   /** The CPU the acting task runs on (the one a flush is "local" to); -1 none. */
   local = -1;
-  step: TlbStep = { hits: 0, walks: 0, flushes: [], stale: [] };
+  step: TlbStep = { hits: 0, walks: 0, flushes: [], stale: [], changes: [] };
+  /** Changes made before the event that announces them (commit() tags them with it). */
+  private pending: PendingChange[] = [];
 
   constructor(
     readonly m: Machine,
@@ -168,8 +176,23 @@ export class Tlbs {
 
   takeStep(): TlbStep {
     const s = this.step;
-    this.step = { hits: 0, walks: 0, flushes: [], stale: [] };
+    this.step = { hits: 0, walks: 0, flushes: [], stale: [], changes: [] };
+    this.pending = [];
     return s;
+  }
+
+  /** The pending changes belong to the event just emitted. */
+  private commit(): void {
+    if (this.pending.length === 0) return;
+    const ev = this.m.ev;
+    const event = ev.current;
+    const fn = ev.list[event]?.fn ?? '';
+    for (const c of this.pending) this.step.changes.push({ ...c, event, fn } as TlbChange);
+    this.pending = [];
+  }
+
+  private noteSwitch(cpu: Cpu): void {
+    this.pending.push({ kind: 'tlb-switch', cpu: cpu.id, task: cpu.task, mm: cpu.loaded ? this.ctxOf(cpu.loaded).label : null, pcid: kernPcid(cpu.loadedAsid), lazy: cpu.lazy });
   }
 
   /** mm->context: ctx_id from last_mm_ctx_id (init_new_context()), tlb_gen, mm_cpumask. */
@@ -213,7 +236,9 @@ export class Tlbs {
     const cpu = this.cpus[cpuId] as Cpu;
     cpu.task = null;
     if (cpu.loaded !== null) cpu.lazy = true;
+    this.noteSwitch(cpu);
     this.m.ev.emit('enter_lazy_tlb', `CPU ${cpuId} runs nothing${cpu.loaded ? `: ${this.ctxOf(cpu.loaded).label}'s mm stays loaded (lazy TLB), its PCID ${kernPcid(cpu.loadedAsid)} entries kept` : ''}`);
+    this.commit();
   }
 
   /** exit_mm(): the task's CPU goes lazy before exit_mmap() tears the mm down. */
@@ -239,7 +264,9 @@ export class Tlbs {
       if (next) {
         // A lazy CPU skipped by flushes catches up here (the tlb_gen check of the real_prev == next path).
         const flushed = this.catchUp(cpu, next);
+        this.noteSwitch(cpu);
         this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id}: ${this.ctxOf(next).label}'s mm is still loaded (PCID ${kernPcid(cpu.loadedAsid)}), leaving lazy TLB mode: ${flushed ? 'its tables changed meanwhile (tlb_gen is behind), so its entries are flushed' : 'its entries are up to date and kept'}`);
+        this.commit();
       }
       return;
     }
@@ -271,14 +298,17 @@ export class Tlbs {
     }
     cpu.loaded = next;
     cpu.loadedAsid = asid;
+    this.noteSwitch(cpu);
     if (next === null) {
       this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id} switches to init_mm (no user mappings), PCID ${kernPcid(asid)}; it leaves mm_cpumask${prev ? ` of ${this.ctxOf(prev).label}` : ''}`);
+      this.commit();
       return;
     }
     this.m.ev.emit(
       'switch_mm_irqs_off',
       `CPU ${cpu.id} loads ${c.label}'s mm, PCID ${kernPcid(asid)}: ${!needFlush ? 'its entries from last time kept (tlb_gen up to date)' : reused ? 'its old entries flushed (the tables changed while it ran elsewhere)' : evicted ? `a new ASID slot, ${evicted}'s old entries in it flushed` : 'a new ASID slot, flushed'}; CPU ${cpu.id} joins mm_cpumask`,
     );
+    this.commit();
   }
 
   /** tlb_gen check on a CPU whose loaded slot may be behind the mm (flush_tlb_func's full-flush path). */
@@ -292,6 +322,8 @@ export class Tlbs {
   }
 
   private dropAsid(cpu: Cpu, asid: number): void {
+    const n = cpu.tlb.reduce((a, e) => a + (e.asid === asid ? 1 : 0), 0);
+    if (n > 0) this.pending.push({ kind: 'tlb-flush', cpu: cpu.id, pcid: kernPcid(asid), count: n, full: true });
     cpu.tlb = cpu.tlb.filter((e) => e.asid !== asid);
     cpu.psc = cpu.psc.filter((e) => e.asid !== asid);
   }
@@ -344,7 +376,9 @@ export class Tlbs {
     });
     while (cpu.psc.length > PSC_ENTRIES) cpu.psc.shift();
     this.step.walks++;
+    this.pending.push({ kind: 'tlb-fill', cpu: cpu.id, pcid: kernPcid(cpu.loadedAsid), va: hexAddr(addrOf(base)), pfn: subpage(pfn, lvl, base), perms: permsOf(cpu.tlb[cpu.tlb.length - 1] as TlbEntry), mm: mm.label });
     this.m.ev.emit('page walk', () => `CPU ${cpu.id}, PCID ${kernPcid(cpu.loadedAsid)}: TLB miss; the walk's translation ${hexAddr(addrOf(base))} → pfn 0x${subpage(pfn, lvl, base).toString(16)} is cached`);
+    this.commit();
   }
 
   /** Does the entry still say what the tables say? null if so, else why not. */
@@ -415,6 +449,7 @@ export class Tlbs {
       'flush_tlb_mm_range',
       `${why}: ${c.label}'s mm, ${range}${freedTables ? ', freed_tables' : ''}; mm_cpumask {${mask.join(', ')}}${reached.length ? `: CPU ${reached.join(', ')} flushed` : ': no CPU has it loaded, nothing to flush'}${skipped.length ? `; lazy CPU ${skipped.join(', ')} skipped (flushes when it switches back)` : ''}`,
     );
+    this.commit();
     // msharefs v1 (2025): "Use an mmu notifier to flush all TLBs" when the host mm changes.
     if (notify) this.flushAll(`mmu notifier of ${c.label}`);
   }
@@ -430,7 +465,9 @@ export class Tlbs {
     const slot = cpu.ctxs[cpu.loadedAsid] as AsidSlot;
     // Partial flush only when it brings the CPU exactly up to date (f->new_tlb_gen == local_tlb_gen + 1).
     if (!full && slot.tlbGen + 1 === c.tlbGen) {
+      const before = cpu.tlb.length;
       cpu.tlb = cpu.tlb.filter((e) => !(e.asid === cpu.loadedAsid && e.vpn < b && e.vpn + e.pages > a));
+      if (cpu.tlb.length < before) this.pending.push({ kind: 'tlb-flush', cpu: cpu.id, pcid: kernPcid(cpu.loadedAsid), count: before - cpu.tlb.length, full: false });
       cpu.psc = cpu.psc.filter((e) => e.asid !== cpu.loadedAsid);
     } else {
       this.dropAsid(cpu, cpu.loadedAsid);
@@ -441,12 +478,16 @@ export class Tlbs {
   /** flush_tlb_all(): on_each_cpu(do_flush_tlb_all): every entry of every PCID on every CPU. */
   flushAll(why: string): void {
     for (const cpu of this.cpus) {
+      const byPcid = new Map<number, number>();
+      for (const e of cpu.tlb) byPcid.set(e.asid, (byPcid.get(e.asid) ?? 0) + 1);
+      for (const [asid, n] of byPcid) this.pending.push({ kind: 'tlb-flush', cpu: cpu.id, pcid: kernPcid(asid), count: n, full: true });
       cpu.tlb = [];
       cpu.psc = [];
     }
     const all = this.cpus.map((c) => c.id);
     this.step.flushes.push({ why, fn: 'flush_tlb_all', full: true, freed_tables: false, reached: all, skipped_lazy: [] });
     this.m.ev.emit('flush_tlb_all', `${why}: every CPU (${all.join(', ')}) drops every entry`);
+    this.commit();
   }
 
   /**
@@ -487,4 +528,9 @@ export class Tlbs {
     if (!slot.mm || slot.ctxId !== this.ctxOf(slot.mm).ctxId || this.ctxOf(slot.mm).dead) return false;
     return this.disagreement(e, slot.mm as Mm, e.vpn) !== null;
   }
+}
+
+/** 'r', then 'w' if writable, 'x' if not NX, 'd' if dirty (the report's perms). */
+export function permsOf(e: TlbEntry): string {
+  return 'r' + (e.write ? 'w' : '') + (e.nx ? '' : 'x') + (e.dirty ? 'd' : '');
 }

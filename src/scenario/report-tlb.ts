@@ -3,8 +3,9 @@
  * scenario declares `cpus N`; docs/tlb.md, docs/scenario-language.md).
  */
 import type { FlushRecord, StaleHit, Tlbs } from '../core/tlb';
-import { kernPcid } from '../core/tlb';
+import { kernPcid, permsOf } from '../core/tlb';
 import { addrOf, hexAddr } from '../core/paging';
+import type { TlbChange } from '../core/changes';
 
 export interface ReportTlbEntry {
   va: string;
@@ -43,9 +44,10 @@ export interface ReportTlb {
   cpus: ReportCpu[];
 }
 
-export function reportTlb(t: Tlbs): ReportTlb {
+/** The step's report field, and its TLB changes for the step's `changes`. */
+export function reportTlb(t: Tlbs): { report: ReportTlb; changes: TlbChange[] } {
   const s = t.takeStep();
-  return {
+  const report: ReportTlb = {
     hits: s.hits,
     walks: s.walks,
     flushes: s.flushes,
@@ -63,7 +65,7 @@ export function reportTlb(t: Tlbs): ReportTlb {
           pfn: e.pfn,
           pcid: kernPcid(e.asid),
           mm: e.mm,
-          perms: 'r' + (e.write ? 'w' : '') + (e.nx ? '' : 'x') + (e.dirty ? 'd' : ''),
+          perms: permsOf(e),
         };
         if (t.isStale(c, e)) r.stale = true;
         return r;
@@ -71,4 +73,5 @@ export function reportTlb(t: Tlbs): ReportTlb {
       psc: c.psc.length,
     })),
   };
+  return { report, changes: s.changes };
 }

@@ -15,6 +15,7 @@ import { listChanges, type Report, type ReportStep, type ReportTask, type Report
 import { ChangeLog } from '../core/change-log';
 import { setRecorder } from '../core/change-hook';
 import { reportTlb } from './report-tlb';
+import type { TlbChange } from '../core/changes';
 
 /** The most bytes one `read` returns (its value is printed in hex). */
 const MAX_READ = 65536n;
@@ -95,7 +96,9 @@ export class Runner {
       changes: [],
     };
     budget.cells += Object.keys(rs.pgtables_bytes).length;
-    lazyChanges(rs, log, events);
+    // TLB hook: the TLB's changes and per-step fields, only with `cpus N` (issue 17).
+    const tlbStep = k.m.tlb ? reportTlb(k.m.tlb) : undefined;
+    lazyChanges(rs, log, events, tlbStep?.changes);
     if (st.note !== undefined) rs.note = st.note;
     const hosts = k.hostMms();
     if (hosts.length) rs.hosts_pgtables_bytes = hosts.reduce((a, h) => a + h.mm.pgtablesBytes, 0);
@@ -110,7 +113,7 @@ export class Runner {
     if (results.length === 1 && last.walk && (st.op.op === 'translate' || isSinglePageAccess(st))) {
       rs.walk = reportWalk(last.walk);
     }
-    if (k.m.tlb) rs.tlb = reportTlb(k.m.tlb); // only with `cpus N` (issue 17)
+    if (tlbStep) rs.tlb = tlbStep.report;
     return rs;
   }
 
@@ -248,11 +251,24 @@ export class Runner {
  * own properties from the start, so every copy and serialisation has them,
  * in this order.
  */
-function lazyChanges(rs: ReportStep, log: ChangeLog, events: ReportStep['events']): void {
+function lazyChanges(rs: ReportStep, log: ChangeLog, events: ReportStep['events'], tlb: TlbChange[] = []): void {
   let made: { changes: ReportStep['changes']; omitted: number } | null = null;
-  const make = () => (made ??= log.finish(events));
+  const make = () => (made ??= withTlb(log.finish(events), tlb));
   Object.defineProperty(rs, 'changes', { enumerable: true, configurable: true, get: () => make().changes, set: (v: ReportStep['changes']) => void (make().changes = v) });
   Object.defineProperty(rs, 'changes_omitted', { enumerable: true, configurable: true, get: () => make().omitted || undefined, set: (v: number | undefined) => void (make().omitted = v ?? 0) });
+}
+
+/** The step's TLB changes (only with `cpus`) merged into its changes in event order. */
+function withTlb(made: { changes: ReportStep['changes']; omitted: number }, tlb: TlbChange[]): { changes: ReportStep['changes']; omitted: number } {
+  if (tlb.length === 0) return made;
+  const out: ReportStep['changes'] = [];
+  let j = 0;
+  for (const c of made.changes) {
+    while (j < tlb.length && (tlb[j] as TlbChange).event < c.event) out.push(tlb[j++] as TlbChange);
+    out.push(c);
+  }
+  while (j < tlb.length) out.push(tlb[j++] as TlbChange);
+  return { changes: out, omitted: made.omitted };
 }
 
 function isSinglePageAccess(st: Step): boolean {
