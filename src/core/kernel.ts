@@ -459,6 +459,7 @@ export class Kernel implements VmCtx, HostCtx {
     const tlb = this.m.tlb;
     if (!tlb) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'the scenario declares no CPUs (cpus N)' } };
     if (cpu >= tlb.cpus.length) return { outcome: { kind: 'errno', errno: 'EINVAL', why: `there is no CPU ${cpu}: the scenario declares ${tlb.cpus.length}` } };
+    this.m.ev.task = undefined;
     tlb.idle(cpu);
     return { outcome: { kind: 'ok' } };
   }
