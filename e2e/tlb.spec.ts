@@ -23,6 +23,7 @@ test('a scenario without cpus has no TLB tab', async ({ explorer, page, pageErro
 });
 
 test('munmap: the flush reaches CPU 1 and skips the lazy CPU 0, then freed_tables reaches both', async ({ explorer, page, pageErrors }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(MUNMAP, 8);
   await explorer.showTab('TLB');
   const panel = page.getByTestId('tlb-panel');
@@ -34,6 +35,7 @@ test('munmap: the flush reaches CPU 1 and skips the lazy CPU 0, then freed_table
   await expect(panel.getByTestId('tlb-flush')).toContainText('freed_tables');
   await expect(panel.getByTestId('tlb-flush').locator('li')).toHaveText(['CPU 0: ✓ flushed', 'CPU 1: ✓ flushed']);
   await expect(panel.getByTestId('tlb-cpu-0')).toContainText('idle (init_mm)');
+  await page.screenshot({ path: '/tmp/shots/tlb/munmap-1280x720.png' });
   expect(pageErrors).toEqual([]);
 });
 

@@ -116,7 +116,11 @@ function CpuCard({ c, flushed, skipped }: { c: ReportCpu; flushed: boolean; skip
           </thead>
           <tbody>
             {c.entries.map((e, i) => (
-              <tr key={i} className={e.stale ? 'tlb-row-stale' : e.pcid === c.pcid ? 'tlb-row-live' : 'tlb-row-other'} title={`${e.mm}’s translation${e.pages > 1 ? ` (${e.pages} pages)` : ''}${e.stale ? ': STALE, the tables say otherwise now' : e.pcid === c.pcid ? '' : ': another PCID, kept across the switch'}`}>
+              <tr
+                key={i}
+                className={e.stale ? 'tlb-row-stale' : e.behind || e.dead ? 'tlb-row-old' : e.pcid === c.pcid ? 'tlb-row-live' : 'tlb-row-other'}
+                title={`${e.mm}’s translation${e.pages > 1 ? ` (${e.pages} pages)` : ''}${e.stale ? ': STALE, the tables say otherwise now and nothing will flush it' : e.behind ? ': out of date, flushed before this PCID is used again' : e.dead ? ': its mm is gone or lost the PCID, never hit again' : e.pcid === c.pcid ? '' : ': another PCID, kept across the switch'}`}
+              >
                 <td>
                   <code>{e.va}</code>
                 </td>
@@ -129,6 +133,8 @@ function CpuCard({ c, flushed, skipped }: { c: ReportCpu; flushed: boolean; skip
                 <td>
                   {e.pcid}
                   {e.stale && <span className="tlb-stale-mark"> STALE</span>}
+                  {e.behind && <span className="tlb-old-mark"> (flushed before use)</span>}
+                  {e.dead && <span className="tlb-old-mark"> (unused)</span>}
                 </td>
               </tr>
             ))}

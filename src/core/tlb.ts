@@ -521,12 +521,20 @@ export class Tlbs {
     return out;
   }
 
-  /** Is this entry stale right now? (for the views). */
-  isStale(cpu: Cpu, e: TlbEntry): boolean {
+  /**
+   * What an entry is worth now (for the report and the views): 'stale' when
+   * an access could hit it without a flush first and it disagrees with the
+   * tables (the hazard); 'behind' when its PCID slot's tlb_gen is behind its
+   * mm's, so it is flushed before that mm runs here again; 'dead' when its mm
+   * exited or lost the slot (never hit again); else 'ok'.
+   */
+  entryState(cpu: Cpu, e: TlbEntry): 'ok' | 'stale' | 'behind' | 'dead' {
     const slot = cpu.ctxs[e.asid] as AsidSlot;
-    // Entries of an exited mm can never be hit again (its ctx_id is never reused).
-    if (!slot.mm || slot.ctxId !== this.ctxOf(slot.mm).ctxId || this.ctxOf(slot.mm).dead) return false;
-    return this.disagreement(e, slot.mm as Mm, e.vpn) !== null;
+    if (!slot.mm) return 'dead';
+    const c = this.ctxOf(slot.mm);
+    if (slot.ctxId !== c.ctxId || c.dead) return 'dead';
+    if (slot.tlbGen < c.tlbGen) return 'behind';
+    return this.disagreement(e, slot.mm as Mm, e.vpn) === null ? 'ok' : 'stale';
   }
 }
 

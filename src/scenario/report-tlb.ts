@@ -17,8 +17,12 @@ export interface ReportTlbEntry {
   mm: string;
   /** 'r', 'rw', with 'x' when not NX, and 'd' when dirty: e.g. "rwd", "rx". */
   perms: string;
-  /** The entry disagrees with the tables now (the page was unmapped, its frame reused, or its permissions reduced). */
+  /** An access could hit it without a flush first, and it disagrees with the tables now (the page unmapped, its frame reused, or its permissions reduced): the hazard. */
   stale?: true;
+  /** Its PCID slot's tlb_gen is behind the mm's: it is flushed before that mm runs on this CPU again (harmless, whatever it says). */
+  behind?: true;
+  /** Its mm exited or lost the PCID slot: it can never be hit again. */
+  dead?: true;
 }
 
 export interface ReportCpu {
@@ -67,7 +71,8 @@ export function reportTlb(t: Tlbs): { report: ReportTlb; changes: TlbChange[] } 
           mm: e.mm,
           perms: permsOf(e),
         };
-        if (t.isStale(c, e)) r.stale = true;
+        const state = t.entryState(c, e);
+        if (state !== 'ok') r[state] = true;
         return r;
       }),
       psc: c.psc.length,
