@@ -33,8 +33,9 @@ test('munmap: the flush reaches CPU 1 and skips the lazy CPU 0, then freed_table
   await explorer.nextStep.click();
   await explorer.settled();
   await expect(panel.getByTestId('tlb-flush')).toContainText('freed_tables');
-  await expect(panel.getByTestId('tlb-flush').locator('li')).toHaveText(['CPU 0: ✓ flushed', 'CPU 1: ✓ flushed']);
+  await expect(panel.getByTestId('tlb-flush').locator('li')).toHaveText(['CPU 0: ✓ lazy: left for init_mm', 'CPU 1: ✓ flushed']);
   await expect(panel.getByTestId('tlb-cpu-0')).toContainText('idle (init_mm)');
+  await expect(panel.getByTestId('tlb-cpu-0')).toContainText('(flushed before use)');
   await page.screenshot({ path: '/tmp/shots/tlb/munmap-1280x720.png' });
   expect(pageErrors).toEqual([]);
 });

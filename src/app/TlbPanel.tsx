@@ -80,9 +80,10 @@ function FlushRow({ f, cpus }: { f: FlushRecord; cpus: number }) {
         {Array.from({ length: cpus }, (_, id) => {
           const reached = f.reached.includes(id);
           const lazy = f.skipped_lazy.includes(id);
+          const left = f.to_init_mm.includes(id);
           return (
             <li key={id} className={reached ? 'tlb-ipi-hit' : lazy ? 'tlb-ipi-lazy' : 'tlb-ipi-miss'}>
-              CPU {id}: {reached ? '✓ flushed' : lazy ? 'skipped (lazy)' : 'not reached'}
+              CPU {id}: {left ? '✓ lazy: left for init_mm' : reached ? '✓ flushed' : lazy ? 'skipped (lazy)' : 'not reached'}
             </li>
           );
         })}

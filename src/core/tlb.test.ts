@@ -128,7 +128,7 @@ describe('lazy TLB and freed_tables', () => {
   it('freed_tables reaches the lazy CPU, which leaves the mm for init_mm', () => {
     const p = play('A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: run 1\nA: munmap 1T 4K\n');
     const un = stepAt(p, 10);
-    expect(un.tlb?.flushes[0]).toMatchObject({ freed_tables: true, reached: [0, 1], skipped_lazy: [] });
+    expect(un.tlb?.flushes[0]).toMatchObject({ freed_tables: true, reached: [0, 1], skipped_lazy: [], to_init_mm: [0] });
     // CPU 0 now has init_mm loaded; A's old entry stays under A's PCID, stale but unreachable:
     // its slot's tlb_gen is behind, so a switch back to A flushes it first.
     expect(un.tlb?.cpus[0]).toMatchObject({ mm: null, lazy: false, entries: [expect.objectContaining({ va: '0x10000000000', behind: true })] });

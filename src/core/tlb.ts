@@ -115,6 +115,8 @@ export interface FlushRecord {
   reached: number[];
   /** CPUs in mm_cpumask skipped because they were lazy. */
   skipped_lazy: number[];
+  /** Lazy CPUs the flush reached (freed_tables): they left the mm for init_mm instead of flushing. */
+  to_init_mm: number[];
 }
 
 export interface StaleHit {
@@ -424,6 +426,7 @@ export class Tlbs {
     const full = !Number.isFinite(b) || b - a > TLB_SINGLE_PAGE_FLUSH_CEILING;
     const reached: number[] = [];
     const skipped: number[] = [];
+    const toInit: number[] = [];
     const mask = this.cpumask(mm);
     for (const id of mask) {
       const cpu = this.cpus[id] as Cpu;
@@ -435,9 +438,10 @@ export class Tlbs {
         continue;
       }
       reached.push(id);
+      if (cpu.lazy) toInit.push(id);
       this.flushFunc(cpu, mm, a, b, full);
     }
-    const rec: FlushRecord = { why, fn: 'flush_tlb_mm_range', mm: c.label, full, freed_tables: freedTables, reached, skipped_lazy: skipped };
+    const rec: FlushRecord = { why, fn: 'flush_tlb_mm_range', mm: c.label, full, freed_tables: freedTables, reached, skipped_lazy: skipped, to_init_mm: toInit };
     if (!full) {
       rec.start = hexAddr(addrOf(a));
       rec.end = hexAddr(addrOf(b));
@@ -485,7 +489,7 @@ export class Tlbs {
       cpu.psc = [];
     }
     const all = this.cpus.map((c) => c.id);
-    this.step.flushes.push({ why, fn: 'flush_tlb_all', full: true, freed_tables: false, reached: all, skipped_lazy: [] });
+    this.step.flushes.push({ why, fn: 'flush_tlb_all', full: true, freed_tables: false, reached: all, skipped_lazy: [], to_init_mm: [] });
     this.m.ev.emit('flush_tlb_all', `${why}: every CPU (${all.join(', ')}) drops every entry`);
     this.commit();
   }
