@@ -135,11 +135,11 @@ export class ExplorerPage {
     });
   }
 
-  tab(name: 'Trace' | 'Inspector' | 'Accounting'): Locator {
+  tab(name: 'Trace' | 'Inspector' | 'Accounting' | 'TLB'): Locator {
     return this.page.getByRole('tab', { name, exact: true });
   }
 
-  async showTab(name: 'Trace' | 'Inspector' | 'Accounting'): Promise<void> {
+  async showTab(name: 'Trace' | 'Inspector' | 'Accounting' | 'TLB'): Promise<void> {
     await this.tab(name).click();
   }
 

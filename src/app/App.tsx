@@ -17,6 +17,7 @@ import { SharePanel } from './SharePanel';
 import { StepControls } from './StepControls';
 import { TracePanel } from './TracePanel';
 import { TreePanel } from './TreePanel';
+import { TlbPanel } from './TlbPanel';
 import type { Tab } from '../store/store';
 
 /** Keys that step (← → Home End Space) do nothing while the user types or works a control that uses them. */
@@ -77,15 +78,26 @@ function useThemeOnDocument(): void {
   }, [theme]);
 }
 
-const TABS: { id: Tab; label: string }[] = [
+const ALL_TABS: { id: Tab; label: string }[] = [
   { id: 'trace', label: 'Trace' },
   { id: 'inspector', label: 'Inspector' },
   { id: 'accounting', label: 'Accounting' },
+  // Only for scenarios that declare CPUs (issue 17).
+  { id: 'tlb', label: 'TLB' },
 ];
+const NO_TLB_TABS = ALL_TABS.filter((t) => t.id !== 'tlb');
+
+/** The tabs of the side panel: the TLB tab only when the scenario declares CPUs. */
+function useTabs(): typeof ALL_TABS {
+  const hasCpus = useExplorer((s) => s.loaded?.scenario.cpus !== undefined);
+  return hasCpus ? ALL_TABS : NO_TLB_TABS;
+}
 
 function SideTabs({ onClose }: { onClose?: () => void }) {
   const store = useExplorerStore();
-  const tab = useExplorer((s) => s.tab);
+  const TABS = useTabs();
+  // A TLB tab left open when a scenario without CPUs loads shows the trace.
+  const tab = useExplorer((s) => (s.tab === 'tlb' && !TABS.some((t) => t.id === 'tlb') ? 'trace' : s.tab));
   const onKey = (e: ReactKeyboardEvent) => {
     const i = TABS.findIndex((t) => t.id === tab);
     const next = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
@@ -125,6 +137,7 @@ function SideTabs({ onClose }: { onClose?: () => void }) {
           {tab === 'trace' && <TracePanel />}
           {tab === 'inspector' && <InspectorPanel />}
           {tab === 'accounting' && <AccountingPanel />}
+          {tab === 'tlb' && <TlbPanel />}
         </ErrorBoundary>
       </div>
     </section>
@@ -203,6 +216,7 @@ function FullApp() {
   const present = useExplorer((s) => s.present);
   const predict = useExplorer((s) => s.predict);
   const tab = useExplorer((s) => s.tab);
+  const TABS = useTabs();
   const stale = useExplorer((s) => s.errors.length > 0 && s.loaded !== null);
   const [galleryOpen, setGalleryOpen] = useState(false);
   const [shareOpen, setShareOpen] = useState(false);

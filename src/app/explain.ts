@@ -70,6 +70,14 @@ export const EXPLAIN: Record<string, string> = {
   mshare: 'The mshare system call: create or attach to a named shared region.',
   mshare_unlink: 'Remove the region’s name; its host mm goes when the last user unlinks.',
   mmput: 'Drop a reference to an mm; the last one frees it.',
+  // TLBs, with `cpus N` (issue 17, docs/tlb.md)
+  'TLB hit': 'The CPU found the translation in its TLB: no page walk, no kernel code.',
+  'stale TLB hit': 'The CPU used a TLB entry the tables no longer agree with: nobody flushed this CPU. It reaches whatever the frame holds now.',
+  'page walk': 'A TLB miss: the MMU walked the tables and cached the translation (and the upper levels) in this CPU’s TLB.',
+  switch_mm_irqs_off: 'The CPU loads another mm (CR3) under its PCID, flushing that PCID only if its entries may be out of date.',
+  enter_lazy_tlb: 'The CPU runs nothing: it keeps the last mm loaded (lazy TLB) and stays in its cpumask.',
+  flush_tlb_mm_range: 'The TLB flush: INVLPG page by page up to 33 pages, else a full flush, on every CPU in the mm’s cpumask (lazy ones only when tables were freed).',
+  flush_tlb_all: 'Every CPU drops every TLB entry, whatever mm it runs.',
 };
 
 export interface PatchQuote {

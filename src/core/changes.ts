@@ -96,4 +96,38 @@ export type StepChange =
       mm: string;
       from: number;
       to: number;
+    })
+  | TlbChange;
+
+/**
+ * A change to a CPU's TLB (issue 17; docs/tlb.md). Only in scenarios that
+ * declare `cpus N`: without it no step has one.
+ */
+export type TlbChange =
+  | (ChangeBase & {
+      /** A walk's translation cached: VA → PFN with its permissions ('r', 'w', 'x', 'd' as in the report), under a PCID. */
+      kind: 'tlb-fill';
+      cpu: number;
+      pcid: number;
+      va: string;
+      pfn: number;
+      perms: string;
+      mm: string;
+    })
+  | (ChangeBase & {
+      /** Entries of one PCID dropped on one CPU: `count` leaf entries (INVLPG of a range, or a full flush). */
+      kind: 'tlb-flush';
+      cpu: number;
+      pcid: number;
+      count: number;
+      full: boolean;
+    })
+  | (ChangeBase & {
+      /** The CPU now has this mm loaded (null: init_mm) under this PCID, running task (null: nothing, lazy or not). */
+      kind: 'tlb-switch';
+      cpu: number;
+      task: string | null;
+      mm: string | null;
+      pcid: number;
+      lazy: boolean;
     });

@@ -63,5 +63,11 @@ export function describeChange(c: StepChange): string {
       return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, freed (${c.fn})` : `${c.what} PFN ${hexPfn(c.pfn)} freed (${c.fn})`;
     case 'pgtables':
       return `${c.mm} VmPTE: ${bytes(c.from)} → ${bytes(c.to)} (${c.fn})`;
+    case 'tlb-fill':
+      return `CPU ${c.cpu} TLB, PCID ${c.pcid}: ${c.va} → PFN ${hexPfn(c.pfn)} ${c.perms} cached (${c.fn})`;
+    case 'tlb-flush':
+      return `CPU ${c.cpu} TLB, PCID ${c.pcid}: ${c.full ? 'all' : groupDigits(c.count)} entr${c.count === 1 && !c.full ? 'y' : 'ies'} dropped${c.full ? ` (${groupDigits(c.count)})` : ''} (${c.fn})`;
+    case 'tlb-switch':
+      return `CPU ${c.cpu}: ${c.mm === null ? 'init_mm' : `${c.mm}'s mm`} loaded, PCID ${c.pcid}${c.task === null ? (c.lazy ? ', lazy' : ', idle') : `, running ${c.task}`} (${c.fn})`;
   }
 }

@@ -350,6 +350,8 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   m.frames.exclusive.set(pfn, pfn + 1, true);
   const holder = ptes.mm as RssHolder;
   m.unmapData(holder, kind, pte.pfn, 1);
+  // TLB hook: "ptep_clear_flush(vma, vmf->address, vmf->pte);" (mm/memory.c wp_page_copy()) before the new PTE.
+  if (m.tlb) m.tlb.flushMmRange(ptes.mm, entryVpn(ptes, pte.start), entryVpn(ptes, pte.start) + 1, false, 'ptep_clear_flush');
   setEntry(ptes, pte, pfn, pteMkwriteDirty(vmPageProt(vma.flags)));
   m.mapData(holder, FrameKind.Anon, pfn, 1);
   // The new page, the old one's release and the PTE are wp_page_copy()'s, anon_vma_prepare() runs inside it.

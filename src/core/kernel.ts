@@ -32,10 +32,12 @@ import { protToVmFlags, setupSpecialMappings, unmapRange, unmappedAreaTopdownAli
 import { walk, type Access, type Walk } from './walk';
 import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
+import { Tlbs } from './tlb';
+import { tlbFill, tlbLookup, type TlbHit } from './tlb-access';
 import { MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
 
 export type Outcome =
-  | { kind: 'ok'; value?: string }
+  | { kind: 'ok'; value?: string; /** An access that went through a stale TLB entry (tlb.ts). */ stale_tlb?: NonNullable<TlbHit['stale']> }
   | { kind: 'errno'; errno: string; why?: string }
   | { kind: 'signal'; signal: string; cause: string }
   | { kind: 'skipped'; why?: string };
@@ -66,6 +68,10 @@ export interface KernelConfig {
   paging: Paging;
   /** RAM in bytes (`memory`); undefined = DEFAULT_MEMORY_BYTES (budget.ts). */
   memory?: bigint;
+  /** `cpus N`: CPUs with TLBs (tlb.ts); undefined = no TLB model at all. */
+  cpus?: number;
+  /** `notifier flush_tlb_all`: msharefs's 2025 mmu notifier. */
+  notifier?: boolean;
 }
 
 export interface StepResult {
@@ -95,6 +101,7 @@ export class Kernel implements VmCtx, HostCtx {
   constructor(readonly cfg: KernelConfig) {
     const pages = cfg.memory === undefined ? undefined : Number(cfg.memory / BigInt(PAGE_SIZE));
     this.m = new Machine(cfg.paging, pages);
+    if (cfg.cpus) this.m.tlb = new Tlbs(this.m, cfg.cpus, cfg.notifier ?? false); // TLB hook (issue 17)
     if (cfg.kernel === 'mshare-v1') {
       const v1 = new MshareV1(this);
       this.v1 = v1;
@@ -114,7 +121,9 @@ export class Kernel implements VmCtx, HostCtx {
   /* ----- what the variants need (HostCtx, VmCtx hooks) ----- */
 
   newHostMm(label: string, mmapBase: number): Mm | null {
-    return this.m.newMm(label, mmapBase);
+    const mm = this.m.newMm(label, mmapBase);
+    if (mm) this.m.tlb?.markHost(mm); // TLB hook
+    return mm;
   }
 
   teardownHost(mm: Mm): void {
@@ -175,6 +184,8 @@ export class Kernel implements VmCtx, HostCtx {
     if (!t) return { kind: 'skipped', why: `no task ${name}` };
     if (t.state !== 'running' || !t.mm) return { kind: 'skipped', why: `${name} ${t.state === 'killed' ? 'was killed' : 'has exited'}` };
     this.m.ev.task = name;
+    // TLB hook: the task acts on its CPU (switched in if it runs nowhere).
+    if (this.m.tlb) this.m.tlb.local = this.m.tlb.placeFor(name, t.mm).id;
     return t;
   }
 
@@ -222,6 +233,8 @@ export class Kernel implements VmCtx, HostCtx {
     this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} went through copy_page_range() (an anon_vma, or VM_PFNMAP as [vvar] is); the others have no tables copied and fault in again`);
     // The child's tables and the parent's write-protected PTEs are copy_page_range()'s, announced after the copy.
     claimChanges(mark);
+    // dup_mmap() ends with "flush_tlb_mm(oldmm);": the parent's PTEs were write-protected (TLB hook).
+    this.m.tlb?.flushMmRange(src, 0, Infinity, true, 'dup_mmap');
     // Open files are inherited (each is one more reference); ownership of a region is not.
     for (const f of p.fds.values()) f.refs++;
     this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running', fds: new Map(p.fds) });
@@ -241,7 +254,9 @@ export class Kernel implements VmCtx, HostCtx {
   private endTask(t: Task): void {
     const mm = t.mm;
     if (!mm) return;
+    this.m.tlb?.taskExits(t.name); // TLB hook: exit_mm() → enter_lazy_tlb()
     this.teardown(mm);
+    this.m.tlb?.mmGone(mm);
     t.mm = null;
     for (const f of t.fds.values()) this.fs?.close(f);
     t.fds.clear();
@@ -319,6 +334,7 @@ export class Kernel implements VmCtx, HostCtx {
   /** One access per page of [addr, addr + len); returns the last walk. */
   private accessBytes(t: Task, addr: bigint, len: number, access: Access, each: (pfn: number, off: number, from: number, n: number) => void): StepResult {
     let walkOut: Walk | undefined;
+    let stale: TlbHit['stale'];
     let done = 0;
     while (done < len || (len === 0 && done === 0)) {
       const a = addr + BigInt(done);
@@ -326,14 +342,24 @@ export class Kernel implements VmCtx, HostCtx {
       if (bad) return { outcome: bad, ...(walkOut ? { walk: walkOut } : {}) };
       const vpn = Number(a >> 12n);
       const off = Number(a & 0xfffn);
+      // TLB hook: a hit skips the walk (and a stale one is the hazard).
+      const hit = this.m.tlb ? tlbLookup(this.m.tlb, t.name, t.mm as Mm, vpn, access, () => this.liveMms()) : null;
+      if (hit) {
+        const n = Math.min(len - done, PAGE_SIZE - off);
+        each(hit.frame, off, done, n);
+        done += Math.max(n, 1);
+        if (hit.stale) stale = hit.stale;
+        continue;
+      }
       const r = userAccess(this, t.mm as Mm, vpn, access);
+      if (this.m.tlb && r.kind === 'ok') tlbFill(this.m.tlb, t.name, t.mm as Mm, vpn, r.walk);
       walkOut = r.walk;
       if (r.kind === 'signal') return { outcome: this.kill(t, r.signal as string, r.cause as string), walk: r.walk };
       const n = Math.min(len - done, PAGE_SIZE - off);
       each(subpage(r.walk.leaf?.pfn as number, r.walk.leaf?.lvl ?? 0, vpn), off, done, n);
       done += Math.max(n, 1);
     }
-    return { outcome: { kind: 'ok' }, ...(walkOut ? { walk: walkOut } : {}) };
+    return { outcome: stale ? { kind: 'ok', stale_tlb: stale } : { kind: 'ok' }, ...(walkOut ? { walk: walkOut } : {}) };
   }
 
   read(name: string, addr: bigint, len: number): StepResult {
@@ -341,7 +367,7 @@ export class Kernel implements VmCtx, HostCtx {
     if (!isTask(t)) return { outcome: t };
     const out = new Uint8Array(len);
     const r = this.accessBytes(t, addr, len, 'read', (pfn, off, from, n) => out.set(this.m.frames.read(pfn, off, n), from));
-    if (r.outcome.kind === 'ok') r.outcome = { kind: 'ok', value: toHex(out) };
+    if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, value: toHex(out) };
     return r;
   }
 
@@ -414,6 +440,28 @@ export class Kernel implements VmCtx, HostCtx {
   /** touch over a hugetlb VMA (hugetlb.ts). */
   private touchHuge(mm: Mm, a: number, b: number, access: Access): ReturnType<typeof userAccess> | null {
     return touchHugetlb(this, mm, a, b, access);
+  }
+
+  /** `T: run N`: the scheduler switches CPU N to task T (context_switch() → switch_mm_irqs_off()). */
+  run(name: string, cpu: number): StepResult {
+    const tlb = this.m.tlb;
+    if (!tlb) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'the scenario declares no CPUs (cpus N)' } };
+    if (cpu >= tlb.cpus.length) return { outcome: { kind: 'errno', errno: 'EINVAL', why: `there is no CPU ${cpu}: the scenario declares ${tlb.cpus.length}` } };
+    const t = this.tasks.get(name);
+    if (!t || t.state !== 'running' || !t.mm) return { outcome: { kind: 'skipped', why: `${name} is not running` } };
+    this.m.ev.task = name;
+    tlb.run(cpu, name, t.mm);
+    return { outcome: { kind: 'ok' } };
+  }
+
+  /** `idle N`: CPU N runs nothing (the idle task): lazy TLB. */
+  idle(cpu: number): StepResult {
+    const tlb = this.m.tlb;
+    if (!tlb) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'the scenario declares no CPUs (cpus N)' } };
+    if (cpu >= tlb.cpus.length) return { outcome: { kind: 'errno', errno: 'EINVAL', why: `there is no CPU ${cpu}: the scenario declares ${tlb.cpus.length}` } };
+    this.m.ev.task = undefined;
+    tlb.idle(cpu);
+    return { outcome: { kind: 'ok' } };
   }
 
   translate(name: string, addr: bigint): StepResult {

@@ -10,6 +10,7 @@ import { EntryArena, releaseSlot } from './entries';
 import { topLevel, type Paging } from './paging';
 import { Budget, DEFAULT_MEMORY_PAGES } from './budget';
 import { rec } from './change-hook';
+import type { Tlbs } from './tlb';
 
 export class Machine {
   readonly frames: Frames;
@@ -18,6 +19,8 @@ export class Machine {
   readonly arena = new EntryArena();
   /** How much work the scenario has made this machine do (budget.ts); copied with it into checkpoints. */
   readonly budget = new Budget();
+  /** Each CPU's TLB (tlb.ts), only when the scenario declares `cpus N`: every hook tests it first. */
+  tlb?: Tlbs;
   /** memoryPages: the `memory` directive in pages; without one, DEFAULT_MEMORY_PAGES (budget.ts). */
   constructor(
     readonly paging: Paging,

@@ -4,6 +4,7 @@
  * (mm/mprotect.c), madvise(MADV_DONTNEED) (mm/madvise.c), and the teardown of
  * exit_mmap(). Errors are the errno values Linux returns for the same call.
  */
+import type { Tlbs } from './tlb';
 import type { Machine } from './machine';
 import { detachVmas, findVmaIndex, insertVma, isSpecial, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type SpecialExt, type Vma } from './mm';
 import {
@@ -328,8 +329,11 @@ export function unmapRange(ctx: VmCtx, mm: Mm, a: number, b: number): void {
   const idx = findVmaIndex(mm, a);
   const prev = mm.vmas[idx - 1];
   const next = mm.vmas[idx];
+  const before = m.tlb ? tablePages(mm) : 0;
   const tables = unmapVmas(ctx, mm, removed);
   if (!ctx.freePgtablesHook?.(mm, removed, prev ? prev.end : 0, next ? next.start : 0)) freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
+  // TLB hook: unmap_region()'s tlb_finish_mmu(), which flushes before the gathered pages and tables are freed.
+  if (m.tlb) finishMmu(m.tlb, mm, removed[0] as Vma, removed[removed.length - 1] as Vma, before);
   for (const v of removed) releaseVma(ctx, v);
 }
 
@@ -342,9 +346,13 @@ function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
     const h = ctx.unmapHook?.(mm, v);
     if (h === 'skip') continue;
     keep.push(v);
-    if (h === 'unlinked') continue;
+    if (h === 'unlinked') {
+      if (ctx.m.tlb) ctx.m.tlb.gathered++; // TLB hook: the unlinked entry is flushed too (tlb_flush_p4d_range)
+      continue;
+    }
     pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false, dirty: dirtyFolios(ctx, v, 0) }).pages;
   }
+  if (ctx.m.tlb) ctx.m.tlb.gathered += pages; // TLB hook: what the mmu_gather cleared
   ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
   claimChanges(mark);
   return keep;
@@ -396,6 +404,7 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     if (here.flags & VM_HUGETLB && ((at > here.start && at % HUGE_PAGES) || (r.b < here.end && r.b % HUGE_PAGES))) {
       return err('EINVAL', 'a hugetlb mapping can only be split at a 2 MiB boundary (hugetlb_vm_op_split())');
     }
+    const oldFlags = here.flags;
     splitVmaAt(mm, at);
     splitVmaAt(mm, Math.min(r.b, (vmaAt(mm, at) as Vma).end));
     const vma = vmaAt(mm, at) as Vma;
@@ -406,6 +415,8 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     const n = changeProtection(m, mm, vma, vma.start, vma.end);
     m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
     claimChanges(mark);
+    // TLB hook: change_pte_range() flushes only when pte_needs_flush(): a permission went away.
+    if (m.tlb && n > 0 && oldFlags & ~newflags & (VM_READ | VM_WRITE | VM_EXEC)) m.tlb.flushMmRange(mm, vma.start, vma.end, false, 'change_protection');
     mergeAround(mm, vma);
   }
   if (at < r.b) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
@@ -452,6 +463,8 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
     const mark = changeMark();
     const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true, dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined });
     claimChanges(mark);
+    // TLB hook: zap_page_range_single()'s tlb_finish_mmu().
+    if (m.tlb && (t.pages > 0 || t.reclaimed > 0)) m.tlb.flushMmRange(tgt.mm, lo, hi, t.reclaimed > 0, 'tlb_finish_mmu');
     m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
     at = v.end;
   }
@@ -467,6 +480,11 @@ export function exitMmap(ctx: VmCtx, mm: Mm): void {
   const tables = unmapVmas(ctx, mm, all);
   mm.vmas = [];
   if (!ctx.freePgtablesHook?.(mm, all, 0, 0)) freePgtables(m, mm, tables, 0, 0);
+  // TLB hook: tlb_gather_mmu_fullmm() … tlb_finish_mmu(): flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, …, freed_tables).
+  if (m.tlb) {
+    m.tlb.gathered = 0;
+    m.tlb.flushMmRange(mm, 0, Infinity, true, 'exit_mmap');
+  }
   for (const v of all) releaseVma(ctx, v);
   ctx.beforePgdFree?.(mm);
   const mark = changeMark();
@@ -476,4 +494,25 @@ export function exitMmap(ctx: VmCtx, mm: Mm): void {
   rec?.table('free', mm, mm.pgd.lvl, mm.pgd.pfn, 1);
   m.ev.emit('mm_free_pgd', `PGD page pfn 0x${mm.pgd.pfn.toString(16)} freed`);
   claimChanges(mark);
+}
+
+/* ----- TLB hooks (issue 17; only with `cpus N`) ----- */
+
+function tablePages(mm: Mm): number {
+  let n = 0;
+  for (const c of mm.tables) n += c ?? 0;
+  return n;
+}
+
+/**
+ * tlb_finish_mmu() of unmap_region(): nothing to flush when nothing was
+ * gathered (tlb_flush_mmu_tlbonly() returns early); freed_tables when
+ * free_pgtables() freed a table page.
+ */
+function finishMmu(tlb: Tlbs, mm: Mm, first: Vma, last: Vma, tablesBefore: number): void {
+  const gathered = tlb.gathered;
+  tlb.gathered = 0;
+  const freed = tablePages(mm) < tablesBefore;
+  if (gathered === 0 && !freed) return;
+  tlb.flushMmRange(mm, first.start, last.end, freed, 'tlb_finish_mmu');
 }

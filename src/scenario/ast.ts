@@ -38,6 +38,10 @@ export type Op =
   | { op: 'exec'; addr: bigint }
   | { op: 'touch'; addr: bigint; len: bigint; access: Access }
   | { op: 'translate'; addr: bigint }
+  /** `T: run N`: CPU N switches to task T (needs `cpus`; docs/tlb.md). */
+  | { op: 'run'; cpu: number }
+  /** `idle N`: CPU N runs nothing (lazy TLB). */
+  | { op: 'idle'; cpu: number }
   | { op: 'mshare'; name: string; addr: bigint; len: bigint; oflags: number; mode?: number }
   | { op: 'mshare_unlink'; name: string }
   | { op: 'open'; path: string; oflags: number; mode?: number; as: string }
@@ -90,6 +94,10 @@ export interface Scenario {
   paging: 4 | 5;
   /** `memory SIZE`: the machine's RAM in bytes; undefined = unlimited. */
   memory?: bigint;
+  /** `cpus N`: CPUs with TLBs (docs/tlb.md); undefined = no TLB model. */
+  cpus?: number;
+  /** `notifier flush_tlb_all`: msharefs 2025's mmu notifier (kernel msharefs only). */
+  notifier?: 'flush_tlb_all';
   steps: Step[];
   /** Notes after the last step (a caption with no step to go with). */
   trailingNote?: string;

@@ -28,7 +28,7 @@ const UTF8 = new TextEncoder();
 export const MAX_ERRORS = 20;
 
 export const KERNELS: readonly KernelName[] = ['mainline', 'mshare-v1', 'msharefs'];
-const DIRECTIVES = ['title', 'kernel', 'paging', 'memory'] as const;
+const DIRECTIVES = ['title', 'kernel', 'paging', 'memory', 'cpus', 'notifier'] as const;
 type Directive = (typeof DIRECTIVES)[number];
 
 /** How each statement is written, for messages about missing or extra words. */
@@ -45,6 +45,8 @@ const USAGE: Record<Op['op'], string> = {
   exec: 'T: exec ADDR',
   touch: 'T: touch ADDR LEN [read|write]',
   translate: 'T: translate ADDR',
+  run: 'T: run CPU',
+  idle: 'idle CPU',
   mshare: 'T: mshare NAME ADDR LEN OFLAGS [MODE]',
   mshare_unlink: 'T: mshare_unlink NAME',
   open: 'T: open PATH OFLAGS [MODE] as F',
@@ -58,15 +60,19 @@ const DIRECTIVE_USAGE: Record<string, string> = {
   kernel: 'kernel mainline|mshare-v1|msharefs',
   paging: 'paging 4|5',
   memory: 'memory SIZE',
+  cpus: 'cpus N',
+  notifier: 'notifier flush_tlb_all',
   note: 'note "…"',
   ask: 'ask "QUESTION" *"RIGHT" | "OTHER" …',
 };
 const OPS = Object.keys(USAGE) as Op['op'][];
 const KEYWORDS: readonly string[] = [...OPS, ...DIRECTIVES, 'note', 'ask'];
 const KEYWORD_SET = new Set(KEYWORDS);
-const NOT_BY_TASK = new Set<string>([...DIRECTIVES, 'note', 'ask', 'spawn']);
+const NOT_BY_TASK = new Set<string>([...DIRECTIVES, 'note', 'ask', 'spawn', 'idle']);
 /** Ours: most choices one `ask` may offer (keys 1–9 pick them in Predict mode). */
 export const MAX_ASK_CHOICES = 9;
+/** Ours: the most CPUs a scenario may declare (each has a TLB panel). */
+export const MAX_CPUS = 16;
 
 const EXPECT = {
   address: 'an address such as 1T, 0x7f0000000000 or 1T+0x1000',
@@ -339,6 +345,20 @@ class ScenarioParser {
     if (lone && this.errors.length < MAX_ERRORS) {
       this.errors.push({ ...lone.pos, message: 'this ask has no statement after it: an ask is asked before the step written below it' });
     }
+    const nl = this.directiveLine.get('notifier');
+    if (nl !== undefined && this.scenario.kernel !== 'msharefs') {
+      this.errors.push({ line: nl, col: 1, message: `"notifier" needs kernel msharefs: only its 2025 version has the mmu notifier that runs flush_tlb_all()` });
+    }
+  }
+
+  /** A CPU number, valid for the `cpus` declared. */
+  private cpu(line: Line): number {
+    const t = line.peek();
+    const n = line.number('a CPU number such as 0 or 1');
+    const cpus = this.scenario.cpus;
+    if (cpus === undefined) line.fail(t, 'there are no CPUs to run on: declare them first with "cpus N" (before the first step)');
+    if (n >= BigInt(cpus)) line.fail(t, `there is no CPU ${n}: "cpus ${cpus}" gives CPUs 0 to ${cpus - 1}`);
+    return Number(n);
   }
 
   private line(src: string): void {
@@ -383,6 +403,10 @@ class ScenarioParser {
         this.create(t); // before done(): trailing junk must not also make every later use an error
         line.done();
         this.push(first, null, [], { op: 'spawn', names: t.names });
+      } else if (kw === 'idle') {
+        const cpu = this.cpu(line);
+        line.done();
+        this.push(first, null, [], { op: 'idle', cpu });
       } else this.directive(kw as Directive, kwTok, line);
       return;
     }
@@ -427,6 +451,16 @@ class ScenarioParser {
       if (!t || (t.text !== '4' && t.text !== '5')) line.expected('4 or 5 (levels of page tables)', t);
       line.next();
       s.paging = t.text === '4' ? 4 : 5;
+    } else if (kw === 'cpus') {
+      const t = line.peek();
+      const n = line.number(`a number of CPUs from 1 to ${MAX_CPUS}`);
+      if (n < 1n || n > BigInt(MAX_CPUS)) line.fail(t, `cpus must be from 1 to ${MAX_CPUS}`);
+      s.cpus = Number(n);
+    } else if (kw === 'notifier') {
+      const t = line.peek();
+      if (!t || t.text !== 'flush_tlb_all') line.expected('flush_tlb_all (the mmu notifier of msharefs, 2025)', t);
+      line.next();
+      s.notifier = 'flush_tlb_all';
     } else {
       const t = line.peek();
       const mem = line.expr('a memory size such as 512M or 16G');
@@ -523,6 +557,10 @@ class ScenarioParser {
         this.create(child);
         return { op, children: child.names };
       }
+      case 'run':
+        return { op, cpu: this.cpu(l) };
+      case 'idle':
+        throw new Fail(1, 'unreachable');
       case 'exit':
         return { op };
       case 'mmap': {

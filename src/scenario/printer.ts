@@ -92,6 +92,10 @@ function printOp(op: Op): string {
       return `exec ${formatAddr(op.addr)}`;
     case 'touch':
       return `touch ${formatAddr(op.addr)} ${formatLen(op.len)} ${op.access}`;
+    case 'run':
+      return `run ${op.cpu}`;
+    case 'idle':
+      return `idle ${op.cpu}`;
     case 'translate':
       return `translate ${formatAddr(op.addr)}`;
     case 'mshare': {
@@ -122,7 +126,7 @@ function printOp(op: Op): string {
 /** One step as one line, without its note: `A: mmap 1T 512G rw shared anon fixed`. */
 export function printStep(step: Step): string {
   const body = printOp(step.op);
-  return step.op.op === 'spawn' ? body : `${printTasks(step)}: ${body}`;
+  return step.op.op === 'spawn' || step.op.op === 'idle' ? body : `${printTasks(step)}: ${body}`;
 }
 
 function printNotes(note: string | undefined, out: string[]): void {
@@ -141,6 +145,8 @@ export function printScenario(s: Scenario): string {
   if (s.title !== undefined) out.push(`title ${quote(s.title)}`);
   out.push(`kernel ${s.kernel}`, `paging ${s.paging}`);
   if (s.memory !== undefined) out.push(`memory ${formatLen(s.memory)}`);
+  if (s.cpus !== undefined) out.push(`cpus ${s.cpus}`);
+  if (s.notifier !== undefined) out.push(`notifier ${s.notifier}`);
   if (s.steps.length > 0 || s.trailingNote !== undefined) out.push('');
   for (const step of s.steps) {
     printNotes(step.note, out);

@@ -38,6 +38,8 @@ export interface ReportStep {
   /** Page-table bytes of the mshare host mms after the step (not in pgtables_bytes, which is per task). */
   hosts_pgtables_bytes?: number;
   walk?: ReportWalk;
+  /** With `cpus N` only: what the TLBs did in this step and hold after it (docs/tlb.md). */
+  tlb?: import('./report-tlb').ReportTlb;
   /**
    * Only on the step that passed the work budget (src/core/budget.ts): which
    * limit and its value. Its outcome is `skipped` with the reason in words,

@@ -14,6 +14,8 @@ import { collapseNames } from './printer';
 import { listChanges, type Report, type ReportStep, type ReportTask, type ReportWalk } from './report';
 import { ChangeLog } from '../core/change-log';
 import { setRecorder } from '../core/change-hook';
+import { reportTlb } from './report-tlb';
+import type { TlbChange } from '../core/changes';
 
 /** The most bytes one `read` returns (its value is printed in hex). */
 const MAX_READ = 65536n;
@@ -39,6 +41,8 @@ export class Runner {
       twinOf: scenario.kernel,
       paging: scenario.paging,
       ...(scenario.memory !== undefined ? { memory: scenario.memory } : {}),
+      // TLBs (issue 17): not in the mainline twin, which compares page tables only.
+      ...(scenario.cpus !== undefined && !opts.twin ? { cpus: scenario.cpus, notifier: scenario.notifier === 'flush_tlb_all' } : {}),
     });
   }
 
@@ -54,7 +58,7 @@ export class Runner {
     const budget = k.m.budget;
     if (budget.stopped) return this.notRun(st);
     const results: StepResult[] = [];
-    const actors = st.op.op === 'spawn' ? st.op.names : st.tasks;
+    const actors = st.op.op === 'spawn' ? st.op.names : st.op.op === 'idle' ? [''] : st.tasks;
     // What the step changes is recorded as the core makes it (src/core/change-log.ts).
     const log = new ChangeLog(k.m.ev, k.cfg.paging);
     setRecorder(log);
@@ -92,7 +96,9 @@ export class Runner {
       changes: [],
     };
     budget.cells += Object.keys(rs.pgtables_bytes).length;
-    lazyChanges(rs, log, events);
+    // TLB hook: the TLB's changes and per-step fields, only with `cpus N` (issue 17).
+    const tlbStep = k.m.tlb ? reportTlb(k.m.tlb) : undefined;
+    lazyChanges(rs, log, events, tlbStep?.changes);
     if (st.note !== undefined) rs.note = st.note;
     const hosts = k.hostMms();
     if (hosts.length) rs.hosts_pgtables_bytes = hosts.reduce((a, h) => a + h.mm.pgtablesBytes, 0);
@@ -107,6 +113,7 @@ export class Runner {
     if (results.length === 1 && last.walk && (st.op.op === 'translate' || isSinglePageAccess(st))) {
       rs.walk = reportWalk(last.walk);
     }
+    if (tlbStep) rs.tlb = tlbStep.report;
     return rs;
   }
 
@@ -172,6 +179,10 @@ export class Runner {
         return k.touch(name, op.addr, op.len, op.access);
       case 'translate':
         return k.translate(name, op.addr);
+      case 'run':
+        return k.run(name, op.cpu);
+      case 'idle':
+        return k.idle(op.cpu);
       case 'mshare':
         return k.mshare(name, op.name, op.addr, op.len, op.oflags, op.mode ?? 0);
       case 'mshare_unlink':
@@ -240,11 +251,24 @@ export class Runner {
  * own properties from the start, so every copy and serialisation has them,
  * in this order.
  */
-function lazyChanges(rs: ReportStep, log: ChangeLog, events: ReportStep['events']): void {
+function lazyChanges(rs: ReportStep, log: ChangeLog, events: ReportStep['events'], tlb: TlbChange[] = []): void {
   let made: { changes: ReportStep['changes']; omitted: number } | null = null;
-  const make = () => (made ??= log.finish(events));
+  const make = () => (made ??= withTlb(log.finish(events), tlb));
   Object.defineProperty(rs, 'changes', { enumerable: true, configurable: true, get: () => make().changes, set: (v: ReportStep['changes']) => void (make().changes = v) });
   Object.defineProperty(rs, 'changes_omitted', { enumerable: true, configurable: true, get: () => make().omitted || undefined, set: (v: number | undefined) => void (make().omitted = v ?? 0) });
+}
+
+/** The step's TLB changes (only with `cpus`) merged into its changes in event order. */
+function withTlb(made: { changes: ReportStep['changes']; omitted: number }, tlb: TlbChange[]): { changes: ReportStep['changes']; omitted: number } {
+  if (tlb.length === 0) return made;
+  const out: ReportStep['changes'] = [];
+  let j = 0;
+  for (const c of made.changes) {
+    while (j < tlb.length && (tlb[j] as TlbChange).event < c.event) out.push(tlb[j++] as TlbChange);
+    out.push(c);
+  }
+  while (j < tlb.length) out.push(tlb[j++] as TlbChange);
+  return { changes: out, omitted: made.omitted };
 }
 
 function isSinglePageAccess(st: Step): boolean {

@@ -28,7 +28,7 @@ export interface Notice {
 }
 
 export type Theme = 'light' | 'dark';
-export type Tab = 'trace' | 'inspector' | 'accounting';
+export type Tab = 'trace' | 'inspector' | 'accounting' | 'tlb';
 export type LoadSource = 'link' | 'gallery' | 'restore' | 'boot';
 
 export interface ScenarioSlice {

@@ -115,6 +115,9 @@ export function changeMarks(changes: readonly StepChange[] | undefined): ChangeM
         break;
       case 'data-free':
       case 'pgtables':
+      case 'tlb-fill':
+      case 'tlb-flush':
+      case 'tlb-switch':
         break;
     }
   }
