@@ -17,17 +17,19 @@ export function SharePanel({ onClose }: { onClose: () => void }) {
   const cursor = useExplorer((s) => s.cursor);
   const errors = useExplorer((s) => s.errors);
   const present = useExplorer((s) => s.present);
+  // Inside a step (issue 14), the link opens at that moment.
+  const event = useExplorer((s) => s.event);
   const [state, setState] = useState<CopyState>(() => (clipboard() ? 'copying' : 'manual'));
   const input = useRef<HTMLInputElement>(null);
   const base = appBase(window.location);
   let link = '';
   let problem: string | null = null;
   try {
-    link = shareLink(base, text, cursor, { present });
+    link = shareLink(base, text, cursor, { present, event });
   } catch (e) {
     problem = e instanceof Error ? e.message : String(e);
   }
-  const embed = problem ? '' : embedLink(base, text, cursor, { present });
+  const embed = problem ? '' : embedLink(base, text, cursor, { present, event });
 
   // Copy once, when the panel opens; afterwards the field follows the step.
   const first = useRef(link);

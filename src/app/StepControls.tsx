@@ -178,7 +178,7 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
             step={1}
             value={cursor}
             aria-label="Step"
-            aria-valuetext={`Step ${cursor} of ${total}${counted}`}
+            aria-valuetext={`Step ${cursor} of ${total}${event !== null ? ` · ${counted}` : ''}`}
             onChange={(e) => a.goTo(Number(e.currentTarget.value))}
           />
           {cursor > 0 && events > 1 && total > 0 && (
@@ -199,7 +199,7 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
         </span>
         {event !== null ? (
           <span className="ev-count" data-testid="event-count">
-            {counted}
+            · {counted}
           </span>
         ) : (
           events > 1 && (

@@ -66,7 +66,7 @@ export function shareLink(base: string, text: string, step: number, opts: { pres
 }
 
 /** The embed address for the same scenario and step (for an <iframe>). */
-export function embedLink(base: string, text: string, step: number, opts: { present?: boolean } = {}): string {
+export function embedLink(base: string, text: string, step: number, opts: { present?: boolean; event?: number | null } = {}): string {
   return shareLink(`${base}?embed=1`, text, step, opts);
 }
 

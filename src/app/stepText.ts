@@ -49,7 +49,7 @@ export function changeLines(report: ReportStep | undefined): string[] {
 }
 
 /**
- * The event part of the step panel's count (issue 14): " · event k of n
+ * The event part of the step panel's count (issue 14): "event k of n
  * (fn)" for the moment after the k-th event; at the step's end, its last
  * event; nothing for a step no kernel function ran in. `whole`: the tables
  * shown are the whole step's (why: src/core/apply-changes.ts), said plainly.
@@ -59,7 +59,7 @@ export function eventCaption(report: ReportStep | undefined, event: number | nul
   if (!report || n === 0) return '';
   const k = event ?? n;
   const fn = report.events[k - 1]?.fn;
-  const at = ` · event ${k} of ${n}${fn ? ` (${fn})` : ''}`;
+  const at = `event ${k} of ${n}${fn ? ` (${fn})` : ''}`;
   if (event === null || !whole) return at;
   const why = whole === 'capped' ? 'this step changes too many entries to replay' : whole === 'bulk' ? 'its bulk changes (whole runs of entries) cannot be split' : 'they change tables shown only as a summary';
   return `${at}: the tables show the whole step, ${why} event by event`;
