@@ -163,10 +163,16 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
         </button>
         <span className="ev-buttons" role="group" aria-label="Events inside the step">
           <button type="button" className="ev-button" aria-label="Previous event" title="Previous event (Shift+←)" onClick={() => moveByEvent(store, -1)} disabled={atFirstMoment}>
-            <span aria-hidden="true">‹·</span>
+            <span aria-hidden="true">
+              ‹<span className="ev-word"> event</span>
+              <span className="ev-dot">•</span>
+            </span>
           </button>
           <button type="button" className="ev-button" aria-label="Next event" title="Next event (Shift+→)" onClick={() => moveByEvent(store, 1)} disabled={atLastMoment}>
-            <span aria-hidden="true">·›</span>
+            <span aria-hidden="true">
+              <span className="ev-word">event </span>
+              <span className="ev-dot">•</span>›
+            </span>
           </button>
         </span>
         <span className="ev-slider">
@@ -194,20 +200,23 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
             </span>
           )}
         </span>
-        <span className="step-count" data-testid="step-count">
-          Step {cursor} of {total}
-        </span>
-        {event !== null ? (
-          <span className="ev-count" data-testid="event-count">
-            · {counted}
+        {/* "Step N of M", and under it the moment inside the step (issue 14): two short lines, so the slider keeps its room at 1280 px. */}
+        <span className="ev-counts">
+          <span className="step-count" data-testid="step-count">
+            Step {cursor} of {total}
           </span>
-        ) : (
-          events > 1 && (
-            <span className="ev-count muted" data-testid="event-count" title="Shift+← goes inside the step, event by event">
-              · {events} events
+          {event !== null ? (
+            <span className="ev-count" data-testid="event-count">
+              · {counted}
             </span>
-          )
-        )}
+          ) : (
+            events > 1 && (
+              <span className="ev-count muted" data-testid="event-count" title="Shift+← goes inside the step, event by event">
+                · {events} events
+              </span>
+            )
+          )}
+        </span>
       </div>
       <div className="step-body">
         <div className="step-text">
