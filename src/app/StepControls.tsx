@@ -5,6 +5,9 @@ import { useExplorer, useExplorerStore } from './context';
 import { moveByEvent, useSim, useStepInfo } from './derived';
 import { changeLines, changeTimes, eventCaption, spokenStep, statementSource } from './stepText';
 
+/** Most event ticks drawn under the slider (a step of more is drawn as a band). */
+const MAX_TICKS = 48;
+
 /** How long each step stays on screen while playing. */
 export const PLAY_MS = 1400;
 
@@ -190,13 +193,21 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
           {cursor > 0 && events > 1 && total > 0 && (
             // The step's events as ticks between the step before and this one; the moment shown is the filled one.
             <span className="ev-ticks" aria-hidden="true" data-testid="event-ticks">
-              {Array.from({ length: events }, (_, i) => (
-                <span
-                  key={i}
-                  className={`ev-tick${(event ?? events) === i + 1 ? ' ev-tick-now' : ''}`}
-                  style={{ '--at': (cursor - 1 + (i + 1) / events) / total } as React.CSSProperties}
-                />
-              ))}
+              {/* A group step has thousands of events: past MAX_TICKS, the step's stretch as one band, and the moment. */}
+              {events <= MAX_TICKS ? (
+                Array.from({ length: events }, (_, i) => (
+                  <span
+                    key={i}
+                    className={`ev-tick${(event ?? events) === i + 1 ? ' ev-tick-now' : ''}`}
+                    style={{ '--at': (cursor - 1 + (i + 1) / events) / total } as React.CSSProperties}
+                  />
+                ))
+              ) : (
+                <>
+                  <span className="ev-band" style={{ '--from': (cursor - 1) / total, '--to': cursor / total } as React.CSSProperties} />
+                  <span className="ev-tick ev-tick-now" style={{ '--at': (cursor - 1 + (event ?? events) / events) / total } as React.CSSProperties} />
+                </>
+              )}
             </span>
           )}
         </span>
