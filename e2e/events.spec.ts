@@ -165,3 +165,18 @@ test('Present mode shows the event too', async ({ explorer, page }) => {
   await expect(explorer.eventCount()).toBeVisible();
   await expect(explorer.eventCount()).toHaveText('· event 3 of 4 (set_pgd)');
 });
+
+test('a bulk step (a touch populating runs of entries) says plainly that it shows the whole step', async ({ explorer, page }) => {
+  const fork = readFileSync('scenarios/fork-shared-vs-private.ptx', 'utf8');
+  // Step 5: A touches its private mapping; its PTEs are a Run, one bulk change (src/core/changes.ts BlockFields).
+  await page.goto('/' + encodeLink(fork, 5) + '&event=2');
+  await explorer.settled();
+  await expect(explorer.eventCount()).toContainText('event 2 of');
+  await expect(explorer.eventCount()).toContainText('whole step shown');
+  await expect(page.getByTestId('event-whole')).toContainText('not split by event');
+  // The seed's read is not such a step.
+  await page.goto('/' + encodeLink(SEED_SCENARIO, SEED_STEPS.guestFirstFault) + '&event=2');
+  await explorer.settled();
+  await expect(explorer.eventCount()).not.toContainText('whole step');
+  await expect(page.getByTestId('event-whole')).toHaveCount(0);
+});

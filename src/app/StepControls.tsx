@@ -3,7 +3,7 @@ import { outcomeText } from '../store/derive';
 import { Abbr } from './Abbr';
 import { useExplorer, useExplorerStore } from './context';
 import { moveByEvent, useSim, useStepInfo } from './derived';
-import { changeLines, changeTimes, eventCaption, spokenStep, statementSource } from './stepText';
+import { changeLines, changeTimes, eventCaption, spokenStep, statementSource, wholeWhy } from './stepText';
 
 /** Most event ticks drawn under the slider (a step of more is drawn as a band). */
 const MAX_TICKS = 48;
@@ -72,12 +72,17 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
 }
 
 /** The step's page-table changes in words (the core's diff, via describeChange). */
-function Changes({ lines, state, times }: { lines: string[]; state: 'ready' | 'computing' | 'start'; times: ('now' | 'done' | 'later')[] }) {
+function Changes({ lines, state, times, note }: { lines: string[]; state: 'ready' | 'computing' | 'start'; times: ('now' | 'done' | 'later')[]; note?: string }) {
   return (
     <section className="changes" aria-labelledby="changes-title" data-testid="changes">
       <h2 id="changes-title" className="changes-title">
         Changes{state === 'ready' && lines.length > 0 ? ` (${lines.length})` : ''}
       </h2>
+      {note && (
+        <p className="ev-whole muted" data-testid="event-whole">
+          {note}
+        </p>
+      )}
       {state === 'ready' && lines.length > 0 ? (
         // Focusable so a long list scrolls from the keyboard too.
         <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
@@ -249,7 +254,7 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
           </div>
           <Caption text={caption} stepKey={`${cursor}:${text.length}`} />
         </div>
-        <Changes lines={lines} times={times} state={cursor === 0 ? 'start' : report ? 'ready' : 'computing'} />
+        <Changes lines={lines} times={whole ? times.map(() => 'done') : times} state={cursor === 0 ? 'start' : report ? 'ready' : 'computing'} {...(whole ? { note: wholeWhy(whole) } : {})} />
       </div>
       <div className="sr-only" aria-live="polite" aria-atomic="true" data-testid="announcer">
         {spoken}

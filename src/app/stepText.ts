@@ -61,8 +61,14 @@ export function eventCaption(report: ReportStep | undefined, event: number | nul
   const fn = report.events[k - 1]?.fn;
   const at = `event ${k} of ${n}${fn ? ` (${fn})` : ''}`;
   if (event === null || !whole) return at;
-  const why = whole === 'capped' ? 'this step changes too many entries to replay' : whole === 'bulk' ? 'its bulk changes (whole runs of entries) cannot be split' : 'they change tables shown only as a summary';
-  return `${at}: the tables show the whole step, ${why} event by event`;
+  return `${at} · whole step shown`;
+}
+
+/** Why a moment inside a step is shown as the whole step (said under "Changes"), in plain words. */
+export function wholeWhy(whole: 'capped' | 'bulk' | 'summarised'): string {
+  if (whole === 'capped') return 'This step changes too many entries to replay event by event: the tables show the whole step.';
+  if (whole === 'bulk') return 'This step changes whole runs of entries at once, which are not split by event: the tables show the whole step.';
+  return 'This step changes tables drawn only as a summary: the tables show the whole step.';
 }
 
 /** Each change's place relative to the moment shown: made by the event just done, before it, or still to come. */
