@@ -172,7 +172,7 @@ test('a bulk step (a touch populating runs of entries) says plainly that it show
   await page.goto('/' + encodeLink(fork, 5) + '&event=2');
   await explorer.settled();
   await expect(explorer.eventCount()).toContainText('event 2 of');
-  await expect(explorer.eventCount()).toContainText('whole step shown');
+  await expect(explorer.eventCount()).toContainText('whole step');
   await expect(page.getByTestId('event-whole')).toContainText('not split by event');
   // The seed's read is not such a step.
   await page.goto('/' + encodeLink(SEED_SCENARIO, SEED_STEPS.guestFirstFault) + '&event=2');

@@ -222,7 +222,7 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
             Step {cursor} of {total}
           </span>
           {event !== null ? (
-            <span className="ev-count" data-testid="event-count">
+            <span className="ev-count" data-testid="event-count" title={counted}>
               · {counted}
             </span>
           ) : (

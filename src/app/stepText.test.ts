@@ -85,7 +85,7 @@ describe('the moment inside a step (issue 14)', () => {
     expect(eventCaption(read, 3)).toBe('event 3 of 4 (set_pgd)');
     expect(eventCaption(read, null)).toBe('event 4 of 4 (VM_FAULT_NOPAGE)');
     expect(eventCaption(undefined, 2)).toBe('');
-    expect(eventCaption(read, 2, 'capped')).toBe('event 2 of 4 (find_shared_vma) · whole step shown');
+    expect(eventCaption(read, 2, 'capped')).toBe('event 2 of 4 (find_shared_vma) · whole step');
     expect(eventCaption(read, null, 'capped')).toBe('event 4 of 4 (VM_FAULT_NOPAGE)');
   });
   it('marks the change the current event made, and those still to come', () => {

@@ -61,7 +61,7 @@ export function eventCaption(report: ReportStep | undefined, event: number | nul
   const fn = report.events[k - 1]?.fn;
   const at = `event ${k} of ${n}${fn ? ` (${fn})` : ''}`;
   if (event === null || !whole) return at;
-  return `${at} · whole step shown`;
+  return `${at} · whole step`;
 }
 
 /** Why a moment inside a step is shown as the whole step (said under "Changes"), in plain words. */
