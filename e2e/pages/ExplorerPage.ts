@@ -229,6 +229,35 @@ export class ExplorerPage {
     return this.predictChoices.locator('.predict-choice-text').allTextContents();
   }
 
+  /** "Previous event" / "Next event": inside a step, event by event (issue 14). */
+  eventButton(name: 'Previous event' | 'Next event'): Locator {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+
+  /** Beside "Step N of M": " · event k of n (fn)" inside a step, " · n events" at its end. */
+  eventCount(): Locator {
+    return this.page.getByTestId('event-count');
+  }
+
+  /** The node id of an mm's PGD page (a task's name, or a host's label such as "mshare:sga"). */
+  async pgdOf(mm: string): Promise<string> {
+    const n = this.nodes({ root: mm, level: 'pgd' });
+    return (await n.getAttribute('data-node-id')) as string;
+  }
+
+  /** The value (16 hex digits with 0x) the tree draws for entry `index` of table `id`, as its row reads it out; null when no such row is drawn. */
+  async entryValue(id: string, index: number): Promise<string | null> {
+    const row = this.node(id).locator(`g.row:not(.cleared)[data-index="${index}"]`);
+    if ((await row.count()) === 0) return null;
+    const label = (await row.getAttribute('aria-label')) ?? '';
+    return /entry \d+: (0x[0-9a-f]{16})/.exec(label)?.[1] ?? null;
+  }
+
+  /** Ids of the nodes, edges and rows the walk lights. */
+  async walkMarks(): Promise<string[]> {
+    return (await this.treePicture()).walk;
+  }
+
   /** The share link the app gives for the current scenario and step. */
   async copyLink(): Promise<string> {
     await this.copyLinkButton.click();

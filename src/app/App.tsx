@@ -3,7 +3,7 @@ import { Abbr } from './Abbr';
 import { AccountingPanel } from './AccountingPanel';
 import { AddressBar } from './AddressBar';
 import { useExplorer, useExplorerStore } from './context';
-import { useSimDriver } from './derived';
+import { moveByEvent, useSimDriver } from './derived';
 import { EditorPanel } from './EditorPanel';
 import { ErrorBoundary } from './ErrorBoundary';
 import { exportPng, exportSvg } from './exportView';
@@ -43,6 +43,7 @@ export function escapeIsForPage(e: KeyboardEvent): boolean {
 /** The keys, for the "Keys" help (README.md lists them too). */
 export const KEYS_HELP: [string, string][] = [
   ['← →', 'previous / next step'],
+  ['Shift+← Shift+→', 'previous / next event inside a step'],
   ['Home End', 'first / last step'],
   ['Space', 'play / pause'],
   ['P', 'Present mode on / off'],
@@ -60,6 +61,12 @@ function useStepKeys(): void {
       if (!keyIsForPage(e) && !pOnSlider) return;
       const s = store.getState();
       const toggle = () => s.setPresent(!store.getState().present);
+      // Shift+← / Shift+→: by event inside a step (issue 14); the plain arrows keep moving by statement.
+      if (e.shiftKey && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+        e.preventDefault();
+        moveByEvent(store, e.key === 'ArrowRight' ? 1 : -1);
+        return;
+      }
       const action = { ArrowLeft: s.prev, ArrowRight: s.next, Home: s.first, End: s.last, ' ': s.togglePlay, p: toggle, P: toggle }[e.key];
       if (!action) return;
       e.preventDefault();

@@ -18,17 +18,19 @@ export function SharePanel({ onClose }: { onClose: () => void }) {
   const errors = useExplorer((s) => s.errors);
   const present = useExplorer((s) => s.present);
   const predict = useExplorer((s) => s.predict);
+  // Inside a step (issue 14), the link opens at that moment.
+  const event = useExplorer((s) => s.event);
   const [state, setState] = useState<CopyState>(() => (clipboard() ? 'copying' : 'manual'));
   const input = useRef<HTMLInputElement>(null);
   const base = appBase(window.location);
   let link = '';
   let problem: string | null = null;
   try {
-    link = shareLink(base, text, cursor, { present, predict });
+    link = shareLink(base, text, cursor, { present, event, predict });
   } catch (e) {
     problem = e instanceof Error ? e.message : String(e);
   }
-  const embed = problem ? '' : embedLink(base, text, cursor, { present, predict });
+  const embed = problem ? '' : embedLink(base, text, cursor, { present, event, predict });
 
   // Copy once, when the panel opens; afterwards the field follows the step.
   const first = useRef(link);

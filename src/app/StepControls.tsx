@@ -2,8 +2,11 @@ import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { outcomeText } from '../store/derive';
 import { Abbr } from './Abbr';
 import { useExplorer, useExplorerStore } from './context';
-import { useStepInfo } from './derived';
-import { changeLines, spokenStep, statementSource } from './stepText';
+import { moveByEvent, useSim, useStepInfo } from './derived';
+import { changeLines, changeTimes, eventCaption, spokenStep, statementSource, wholeWhy } from './stepText';
+
+/** Most event ticks drawn under the slider (a step of more is drawn as a band). */
+const MAX_TICKS = 48;
 
 /** How long each step stays on screen while playing. */
 export const PLAY_MS = 1400;
@@ -69,17 +72,23 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
 }
 
 /** The step's page-table changes in words (the core's diff, via describeChange). */
-function Changes({ lines, state }: { lines: string[]; state: 'ready' | 'computing' | 'start' }) {
+function Changes({ lines, state, times, note }: { lines: string[]; state: 'ready' | 'computing' | 'start'; times: ('now' | 'done' | 'later')[]; note?: string }) {
   return (
     <section className="changes" aria-labelledby="changes-title" data-testid="changes">
       <h2 id="changes-title" className="changes-title">
         Changes{state === 'ready' && lines.length > 0 ? ` (${lines.length})` : ''}
       </h2>
+      {note && (
+        <p className="ev-whole muted" data-testid="event-whole">
+          {note}
+        </p>
+      )}
       {state === 'ready' && lines.length > 0 ? (
         // Focusable so a long list scrolls from the keyboard too.
         <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
           {lines.map((l, i) => (
-            <li key={i} data-testid="change">
+            // Inside a step (issue 14): what the event just done changed stands out, what is still to come is dimmed.
+            <li key={i} data-testid="change" data-when={times[i]} className={times[i] === 'done' ? undefined : `ev-${times[i]}`} aria-current={times[i] === 'now' ? 'true' : undefined}>
               {l}
             </li>
           ))}
@@ -98,7 +107,17 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
   const store = useExplorerStore();
   const playing = useExplorer((s) => s.playing);
   const loaded = useExplorer((s) => s.loaded);
-  const { cursor, total, step, report, pending } = useStepInfo();
+  const { cursor, total, step, report, pending, event } = useStepInfo();
+  const { view } = useSim();
+  const asked = useExplorer((s) => s.event);
+  // The tables shown are the whole step's although an event was asked for (a capped or bulk step): said in the count.
+  const eventView = view && view.n === cursor && view.result.ok ? view.result.snapshot.event : undefined;
+  const whole = event !== null && eventView?.done === event ? eventView.whole : undefined;
+
+  // A moment the step does not have (a link's event past its last, a step of one event): the whole step, one number kept.
+  useEffect(() => {
+    if (report && asked !== null && event === null) store.getState().goToEvent(cursor, null);
+  }, [report, asked, event, cursor, store]);
 
   useEffect(() => {
     if (!playing) return;
@@ -118,6 +137,11 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
   const statement = step ? statementSource(text, step) : '';
   const outcome = report ? `→ ${outcomeText(report.outcome, report.op)}` : !report && pending && step ? '→ computing…' : '';
   const lines = changeLines(report);
+  const times = changeTimes(report, event);
+  const events = report?.events.length ?? 0;
+  const atFirstMoment = atStart;
+  const atLastMoment = atEnd && event === null;
+  const counted = eventCaption(report, event, whole);
   const spoken = spokenStep(loaded?.scenario, text, cursor, report);
 
   return (
@@ -145,19 +169,69 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
         <button type="button" aria-label="Last step" title="Last step (End)" onClick={a.last} disabled={atEnd}>
           <span aria-hidden="true">»</span>
         </button>
-        <input
-          className="step-slider"
-          type="range"
-          min={0}
-          max={total}
-          step={1}
-          value={cursor}
-          aria-label="Step"
-          aria-valuetext={`Step ${cursor} of ${total}`}
-          onChange={(e) => a.goTo(Number(e.currentTarget.value))}
-        />
-        <span className="step-count" data-testid="step-count">
-          Step {cursor} of {total}
+        <span className="ev-buttons" role="group" aria-label="Events inside the step">
+          <button type="button" className="ev-button" aria-label="Previous event" title="Previous event (Shift+←)" onClick={() => moveByEvent(store, -1)} disabled={atFirstMoment}>
+            <span aria-hidden="true">
+              ‹<span className="ev-word"> event</span>
+              <span className="ev-dot">•</span>
+            </span>
+          </button>
+          <button type="button" className="ev-button" aria-label="Next event" title="Next event (Shift+→)" onClick={() => moveByEvent(store, 1)} disabled={atLastMoment}>
+            <span aria-hidden="true">
+              <span className="ev-word">event </span>
+              <span className="ev-dot">•</span>›
+            </span>
+          </button>
+        </span>
+        <span className="ev-slider">
+          <input
+            className="step-slider"
+            type="range"
+            min={0}
+            max={total}
+            step={1}
+            value={cursor}
+            aria-label="Step"
+            aria-valuetext={`Step ${cursor} of ${total}${event !== null ? ` · ${counted}` : ''}`}
+            onChange={(e) => a.goTo(Number(e.currentTarget.value))}
+          />
+          {cursor > 0 && events > 1 && total > 0 && (
+            // The step's events as ticks between the step before and this one; the moment shown is the filled one.
+            <span className="ev-ticks" aria-hidden="true" data-testid="event-ticks">
+              {/* A group step has thousands of events: past MAX_TICKS, the step's stretch as one band, and the moment. */}
+              {events <= MAX_TICKS ? (
+                Array.from({ length: events }, (_, i) => (
+                  <span
+                    key={i}
+                    className={`ev-tick${(event ?? events) === i + 1 ? ' ev-tick-now' : ''}`}
+                    style={{ '--at': (cursor - 1 + (i + 1) / events) / total } as React.CSSProperties}
+                  />
+                ))
+              ) : (
+                <>
+                  <span className="ev-band" style={{ '--from': (cursor - 1) / total, '--to': cursor / total } as React.CSSProperties} />
+                  <span className="ev-tick ev-tick-now" style={{ '--at': (cursor - 1 + (event ?? events) / events) / total } as React.CSSProperties} />
+                </>
+              )}
+            </span>
+          )}
+        </span>
+        {/* "Step N of M", and under it the moment inside the step (issue 14): two short lines, so the slider keeps its room at 1280 px. */}
+        <span className="ev-counts">
+          <span className="step-count" data-testid="step-count">
+            Step {cursor} of {total}
+          </span>
+          {event !== null ? (
+            <span className="ev-count" data-testid="event-count" title={counted}>
+              · {counted}
+            </span>
+          ) : (
+            events > 1 && (
+              <span className="ev-count muted" data-testid="event-count" title="Shift+← goes inside the step, event by event">
+                · {events} events
+              </span>
+            )
+          )}
         </span>
       </div>
       <div className="step-body">
@@ -180,7 +254,7 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
           </div>
           <Caption text={caption} stepKey={`${cursor}:${text.length}`} />
         </div>
-        <Changes lines={lines} state={cursor === 0 ? 'start' : report ? 'ready' : 'computing'} />
+        <Changes lines={lines} times={whole ? times.map(() => 'done') : times} state={cursor === 0 ? 'start' : report ? 'ready' : 'computing'} {...(whole ? { note: wholeWhy(whole) } : {})} />
       </div>
       <div className="sr-only" aria-live="polite" aria-atomic="true" data-testid="announcer">
         {spoken}

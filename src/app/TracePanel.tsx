@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
 import { useStepInfo } from './derived';
@@ -23,7 +23,13 @@ export const FIRST_FRAME_EVENTS = 10;
 
 /** The step's events as a call trail, each with a one-line explanation (and the patch lines for mshare). */
 export function TracePanel() {
-  const { cursor, report, pending } = useStepInfo();
+  const { cursor, report, pending, event } = useStepInfo();
+  // Inside a step (issue 14): the event just done is the current one, the ones after it are still to come.
+  const now = event === null ? null : event - 1;
+  const current = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    current.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [now, report]);
   const kernel = useExplorer((s) => s.loaded?.scenario.kernel ?? 'mainline');
   // Which step's trail was opened in full (a new step starts capped again).
   const [allFor, setAllFor] = useState<object | null>(null);
@@ -65,7 +71,9 @@ export function TracePanel() {
             return (
               <li
                 key={i}
-                className={`event${picked === i ? ' picked' : ''}`}
+                ref={now === i ? current : undefined}
+                className={`event${picked === i ? ' picked' : ''}${now === null ? '' : i === now ? ' ev-now' : i > now ? ' ev-later' : ''}`}
+                aria-current={now === i ? 'step' : undefined}
                 data-fn={e.fn}
                 onMouseEnter={() => setTraceFocus({ step: report, hovered: i })}
                 onMouseLeave={() => setTraceFocus({ step: report, hovered: null })}
@@ -83,7 +91,8 @@ export function TracePanel() {
                 </button>
                 {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
                 {quote && (
-                  <details className="patch">
+                  // The current event's lines are open: what ran is what the tables now show.
+                  <details key={now === i ? 'now' : 'other'} className="patch" open={now === i ? true : undefined}>
                     <summary>{isPatchQuote(quote) ? 'Patch lines that ran' : 'Kernel lines that ran'}</summary>
                     <pre>{quote.lines.join('\n')}</pre>
                     <p className="source">{quote.source}</p>

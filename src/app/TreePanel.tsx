@@ -4,7 +4,7 @@ import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
 import { loadedId, useSim } from './derived';
-import { rolesOf, treeModelFor } from './treeModel';
+import { insideAt, rolesOf, treeModelFor } from './treeModel';
 import { formatCount } from './format';
 import { focusedEvent, useTraceFocus } from './traceFocus';
 import { touchedBy } from '../views/treeChanges';
@@ -48,7 +48,9 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const step = loaded && view ? stepAt(loaded.scenario, view.n) : undefined;
   const model = useMemo(() => (snapshot ? treeModelFor(snapshot, step, report, selection, openTables) : null), [snapshot, step, report, selection, openTables]);
   const roles = useMemo(() => rolesOf(loaded?.scenario, view?.n ?? 0, snapshot?.forest.roots ?? []), [loaded, view, snapshot]);
-  const event = focusedEvent(traceFocus, report);
+  // The event hovered or picked in the trace; else, inside a step (issue 14), the event just done.
+  const inside = snapshot ? insideAt(snapshot) : null;
+  const event = focusedEvent(traceFocus, report) ?? (inside === null ? null : inside - 1);
   const traceHit = useMemo(() => {
     if (!model || event === null) return undefined;
     const hit = touchedBy(model.changes, event);
@@ -69,7 +71,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
       walk: model.walk,
       copies: model.copies,
       animateWalk: model.animateWalk,
-      stepKey: `${view?.key ?? 0}:${view?.n ?? 0}`,
+      stepKey: `${view?.key ?? 0}:${view?.n ?? 0}:${inside ?? ''}`,
       hoverLevel,
       selection,
       fitKey: String(loadCount),
@@ -80,7 +82,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
       // Issue 12: at 1280×720 the tree's smallest text is at least 9 CSS px, 12 in Present mode.
       minTextPx: present ? 12 : 9,
     });
-  }, [model, hoverLevel, selection, view, loadCount, openTables, roles, traceHit, present]);
+  }, [model, hoverLevel, selection, view, loadCount, openTables, roles, traceHit, present, inside]);
 
   const failure = view && !view.result.ok ? view.result.failure : null;
   const stale = pending && loaded !== null && loadedId(loaded) !== 0;

@@ -6,10 +6,11 @@
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { Step } from '../scenario/ast';
 import type { ReportStep } from '../scenario/report';
-import { stepAt } from '../store/derive';
+import { eventShown, nextEventPosition, prevEventPosition, stepAt } from '../store/derive';
 import type { SnapshotResult } from '../store/sim';
 import { SimClient, type SimView } from '../store/simClient';
 import { stepCount, type ExplorerState, type Loaded } from '../store/store';
+import type { StoreApi } from 'zustand/vanilla';
 import { useExplorer, useExplorerStore } from './context';
 import { prepareTreeModel } from './treeModel';
 
@@ -39,7 +40,9 @@ export interface Sim {
 
 function ask(s: ExplorerState): void {
   const l = s.loaded;
-  if (l) simClient.request({ key: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length });
+  if (!l) return;
+  const want = { key: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length };
+  simClient.request(s.event === null ? want : { ...want, event: s.event });
 }
 
 /**
@@ -53,7 +56,7 @@ export function useSimDriver(): void {
   useEffect(() => {
     ask(store.getState());
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.loaded !== prev.loaded || s.cursor !== prev.cursor || s.expanded !== prev.expanded) ask(s);
+      if (s.loaded !== prev.loaded || s.cursor !== prev.cursor || s.event !== prev.event || s.expanded !== prev.expanded) ask(s);
     });
     // A step computed ahead is laid out while the user reads the current one.
     const unAhead = simClient.onAhead((v) => {
@@ -72,18 +75,19 @@ export function useSim(): Sim {
   const loaded = useExplorer((s) => s.loaded);
   const cursor = useExplorer((s) => s.cursor);
   const expanded = useExplorer((s) => s.expanded);
+  const event = useExplorer((s) => s.event);
   const version = useSyncExternalStore(simClient.subscribe, simClient.getVersion);
   const key = loadedId(loaded);
   return useMemo(() => {
     void version;
     if (!loaded) return { view: null, pending: false };
-    const exact = simClient.get(key, cursor, expanded);
+    const exact = simClient.get(key, cursor, expanded, event ?? undefined);
     if (exact) return { view: exact, pending: false };
     // Stopped for taking too long (WorkerStalled says so): nothing is computing.
     const stall = simClient.stalled();
     const stalled = stall !== null && stall.key === key && stall.n === cursor;
     return { view: simClient.latest(key) ?? null, pending: !stalled };
-  }, [version, loaded, key, cursor, expanded]);
+  }, [version, loaded, key, cursor, expanded, event]);
 }
 
 export interface StepInfo {
@@ -93,18 +97,37 @@ export interface StepInfo {
   /** The report of the cursor's step, once computed. */
   report: ReportStep | undefined;
   pending: boolean;
+  /** Events done shown inside the step (issue 14): null = the whole step (eventShown()). */
+  event: number | null;
 }
 
 export function useStepInfo(): StepInfo {
   const loaded = useExplorer((s) => s.loaded);
   const cursor = useExplorer((s) => s.cursor);
+  const asked = useExplorer((s) => s.event);
   const { view, pending } = useSim();
   return useMemo(() => {
     const total = stepCount({ loaded });
     const step = loaded ? stepAt(loaded.scenario, cursor) : undefined;
     const report = view && !pending && view.n === cursor ? view.report : undefined;
-    return { cursor, total, step, report, pending };
-  }, [loaded, cursor, view, pending]);
+    const event = report ? eventShown(asked, report.events.length) : null;
+    return { cursor, total, step, report, pending, event };
+  }, [loaded, cursor, view, pending, asked]);
+}
+
+/** The number of events of the cursor's step, from any view of it computed (0 while none is). */
+export function eventsAtCursor(s: ExplorerState): number {
+  const key = loadedId(s.loaded);
+  const v = simClient.get(key, s.cursor, s.expanded) ?? simClient.get(key, s.cursor, s.expanded, s.event ?? undefined) ?? simClient.latest(key);
+  return v && v.n === s.cursor ? (v.report?.events.length ?? 0) : 0;
+}
+
+/** Shift+→ / Shift+← and the "Next event" / "Previous event" buttons (positions: store/derive.ts). */
+export function moveByEvent(store: StoreApi<ExplorerState>, dir: 1 | -1): void {
+  const s = store.getState();
+  const of = eventsAtCursor(s);
+  const p = dir > 0 ? nextEventPosition(s, of, stepCount(s)) : prevEventPosition(s, of);
+  s.goToEvent(p.cursor, p.event);
 }
 
 /** The machine on screen (possibly of the previous step while the cursor's computes). */

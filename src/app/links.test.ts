@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLink, encodeLink } from '../scenario/link';
 import { createExplorerStore } from '../store/store';
-import { ADDRESS_MIN_MS, embedLink, isPredict, isPresent, linkFragment, shareLink, syncAddressBar, type AddressTarget } from './links';
+import { ADDRESS_MIN_MS, embedLink, isPredict, isPresent, linkFragment, openFragment, shareLink, syncAddressBar, type AddressTarget } from './links';
 
 const TEXT = 'spawn A\nA: mmap 1T 2M rw private anon fixed\nA: write 1T+0x1000 "x"\n';
 
@@ -128,5 +128,32 @@ describe('syncAddressBar', () => {
     f.advance(600);
     expect(f.writes.length).toBe(before + 1);
     expect(decodeLink(f.location.hash)).toMatchObject({ ok: true, text: big + '# 4\n' });
+  });
+});
+
+describe('links hold the moment inside a step (issue 14)', () => {
+  it('&event=k after the step, outside the check: it decodes with the step, and a reader that ignores it still opens the step', () => {
+    const link = shareLink('https://x.test/', TEXT, 3, { event: 2 });
+    expect(link.endsWith('&step=3&event=2')).toBe(true);
+    expect(decodeLink(link)).toMatchObject({ ok: true, text: TEXT, step: 3, event: 2 });
+    // The same link without its event is the old link, whose check it carries unchanged.
+    expect(link.replace('&event=2', '')).toBe(shareLink('https://x.test/', TEXT, 3));
+    expect(decodeLink(link.replace('&event=2', ''))).not.toHaveProperty('event');
+    expect(shareLink('https://x.test/', TEXT, 3, { event: 2, present: true }).endsWith('&step=3&event=2&present=1')).toBe(true);
+    // No event before the first step, nor for the whole step.
+    expect(linkFragment(TEXT, 0, { event: 2 })).toBe(encodeLink(TEXT, 0));
+    expect(linkFragment(TEXT, 3, { event: null })).toBe(encodeLink(TEXT, 3));
+  });
+
+  it('the address bar follows the event, and opening it restores it', () => {
+    const store = createExplorerStore({ defaultText: TEXT });
+    const f = fakeTarget();
+    syncAddressBar(store, f.target);
+    f.advance(ADDRESS_MIN_MS);
+    store.getState().goToEvent(3, 2);
+    expect(f.location.hash.endsWith('&step=3&event=2')).toBe(true);
+    const other = createExplorerStore({ defaultText: 'spawn B\n' });
+    expect(openFragment(other, f.location.hash)).toBe(true);
+    expect([other.getState().cursor, other.getState().event]).toEqual([3, 2]);
   });
 });

@@ -17,7 +17,7 @@
  * The compressed text is cached per text: stepping only computes the step's check (v3's CRC covers the step).
  */
 import type { StoreApi } from 'zustand/vanilla';
-import { decodeLink, linkEncoder } from '../scenario/link';
+import { decodeLink, linkEncoder, withEvent } from '../scenario/link';
 import type { ExplorerState } from '../store/store';
 
 /** Links longer than this get cut by some chat tools and mail clients. */
@@ -63,18 +63,21 @@ let cache: { text: string; fragment: (step: number) => string } | null = null;
  * The link fragment of `text` at `step` (with its '#'), `present=1` added when
  * asked. Throws RangeError as encodeLink does (a text over 1 MiB).
  */
-export function linkFragment(text: string, step: number, opts: { present?: boolean; predict?: boolean } = {}): string {
+export function linkFragment(text: string, step: number, opts: { present?: boolean; predict?: boolean; event?: number | null } = {}): string {
   if (cache?.text !== text) cache = { text, fragment: linkEncoder(text) };
-  return `${cache.fragment(Math.max(0, Math.trunc(step)))}${opts.present ? '&present=1' : ''}${opts.predict ? '&predict=1' : ''}`;
+  const at = Math.max(0, Math.trunc(step));
+  // The moment inside the step (issue 14), after the step the check covers; none before the first step.
+  const fragment = at > 0 ? withEvent(cache.fragment(at), opts.event) : cache.fragment(at);
+  return `${fragment}${opts.present ? '&present=1' : ''}${opts.predict ? '&predict=1' : ''}`;
 }
 
-export function shareLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean } = {}): string {
+export function shareLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean; event?: number | null } = {}): string {
   const hash = base.indexOf('#');
   return (hash < 0 ? base : base.slice(0, hash)) + linkFragment(text, step, opts);
 }
 
 /** The embed address for the same scenario and step (for an <iframe>). */
-export function embedLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean } = {}): string {
+export function embedLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean; event?: number | null } = {}): string {
   return shareLink(`${base}?embed=1`, text, step, opts);
 }
 
@@ -102,7 +105,7 @@ export function openFragment(store: StoreApi<ExplorerState>, hash: string): bool
   // The address bar holds the link of the text being edited: a reload brings back that very text,
   // already saved and shown with its errors, so it is no news to report.
   const reload = r.text === s.text;
-  const stashed = s.loadScenario(r.text, r.step === undefined ? { source: 'link' } : { source: 'link', step: r.step });
+  const stashed = s.loadScenario(r.text, r.step === undefined ? { source: 'link' } : r.event === undefined ? { source: 'link', step: r.step } : { source: 'link', step: r.step, event: r.event });
   const after = store.getState();
   if (after.errors.length > 0 && !reload) {
     after.notify('warning', `The scenario in this link does not load (${after.errors.length} problem${after.errors.length === 1 ? '' : 's'}, shown in the editor).`);
@@ -143,7 +146,7 @@ export function syncAddressBar(store: StoreApi<ExplorerState>, target: AddressTa
     const s = store.getState();
     let fragment: string;
     try {
-      fragment = linkFragment(s.text, s.cursor, { present: s.present, predict: s.predict });
+      fragment = linkFragment(s.text, s.cursor, { present: s.present, predict: s.predict, event: s.event });
     } catch {
       fragment = ''; // over 1 MiB: no link holds it; the text is still saved
     }
@@ -167,7 +170,7 @@ export function syncAddressBar(store: StoreApi<ExplorerState>, target: AddressTa
     else timer = target.setTimeout(write, wait);
   };
   const unsubscribe = store.subscribe((s, prev) => {
-    if (s.text !== prev.text || s.cursor !== prev.cursor || s.present !== prev.present || s.predict !== prev.predict) schedule();
+    if (s.text !== prev.text || s.cursor !== prev.cursor || s.event !== prev.event || s.present !== prev.present || s.predict !== prev.predict) schedule();
   });
   schedule();
   return {

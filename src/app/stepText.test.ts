@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StepChange } from '../core/changes';
 import { parseScenario } from '../scenario/parser';
 import type { ReportStep } from '../scenario/report';
-import { changeLines, spokenStep, statementSource, stepOfLine } from './stepText';
+import { changeLines, changeTimes, eventCaption, spokenStep, statementSource, stepOfLine } from './stepText';
 
 function parse(text: string) {
   const r = parseScenario(text);
@@ -71,5 +71,26 @@ describe('changeLines and spokenStep', () => {
     expect(spokenStep(s, TEXT, 4, r)).toBe('Step 4 of 6, A: read 0x7f0000001000: ok. Changes: B PGD[2]: none → 0x0000000001003067 (set_pgd).');
     expect(spokenStep(s, TEXT, 2, BASE)).toBe('Step 2 of 6, spawn db[1..3]: ok. maps No page-table changes.');
     expect(spokenStep(s, TEXT, 0, undefined)).toBe('Step 0 of 6: before the first step.');
+  });
+});
+
+describe('the moment inside a step (issue 14)', () => {
+  // The seed's guest read: four events, one change, made by set_pgd (event index 2).
+  const read = {
+    events: [{ fn: 'handle_mm_fault' }, { fn: 'find_shared_vma' }, { fn: 'set_pgd' }, { fn: 'VM_FAULT_NOPAGE' }],
+    changes: [{ kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 4097, index: 2, old: null, new: '0000000001003067' }] as StepChange[],
+  } as unknown as ReportStep;
+  it('names the event just done, its number and the step\'s count', () => {
+    expect(eventCaption(read, 2)).toBe('event 2 of 4 (find_shared_vma)');
+    expect(eventCaption(read, 3)).toBe('event 3 of 4 (set_pgd)');
+    expect(eventCaption(read, null)).toBe('event 4 of 4 (VM_FAULT_NOPAGE)');
+    expect(eventCaption(undefined, 2)).toBe('');
+    expect(eventCaption(read, 2, 'capped')).toBe('event 2 of 4 (find_shared_vma) · whole step');
+    expect(eventCaption(read, null, 'capped')).toBe('event 4 of 4 (VM_FAULT_NOPAGE)');
+  });
+  it('marks the change the current event made, and those still to come', () => {
+    expect(changeTimes(read, 2)).toEqual(['later']);
+    expect(changeTimes(read, 3)).toEqual(['now']);
+    expect(changeTimes(read, null)).toEqual(['done']);
   });
 });

@@ -48,6 +48,34 @@ export function changeLines(report: ReportStep | undefined): string[] {
   return stepChanges(report).map(describeChange);
 }
 
+/**
+ * The event part of the step panel's count (issue 14): "event k of n
+ * (fn)" for the moment after the k-th event; at the step's end, its last
+ * event; nothing for a step no kernel function ran in. `whole`: the tables
+ * shown are the whole step's (why: src/core/apply-changes.ts), said plainly.
+ */
+export function eventCaption(report: ReportStep | undefined, event: number | null, whole?: 'capped' | 'bulk' | 'summarised'): string {
+  const n = report?.events.length ?? 0;
+  if (!report || n === 0) return '';
+  const k = event ?? n;
+  const fn = report.events[k - 1]?.fn;
+  const at = `event ${k} of ${n}${fn ? ` (${fn})` : ''}`;
+  if (event === null || !whole) return at;
+  return `${at} · whole step`;
+}
+
+/** Why a moment inside a step is shown as the whole step (said under "Changes"), in plain words. */
+export function wholeWhy(whole: 'capped' | 'bulk' | 'summarised'): string {
+  if (whole === 'capped') return 'This step changes too many entries to replay event by event: the tables show the whole step.';
+  if (whole === 'bulk') return 'This step changes whole runs of entries at once, which are not split by event: the tables show the whole step.';
+  return 'This step changes tables drawn only as a summary: the tables show the whole step.';
+}
+
+/** Each change's place relative to the moment shown: made by the event just done, before it, or still to come. */
+export function changeTimes(report: ReportStep | undefined, event: number | null): ('now' | 'done' | 'later')[] {
+  return stepChanges(report).map((c) => (event === null ? 'done' : c.event === event - 1 ? 'now' : c.event < event - 1 ? 'done' : 'later'));
+}
+
 /** What the aria-live region reads when the step changes: where, what, how it ended, the caption, the changes. */
 export function spokenStep(scenario: Scenario | undefined, text: string, cursor: number, report: ReportStep | undefined): string {
   const total = scenario?.steps.length ?? 0;

@@ -14,6 +14,7 @@ import type { ReportStep } from '../scenario/report';
 import type { Scenario, Step } from '../scenario/ast';
 import { O_CREAT } from '../core/uapi';
 import { changeMarks, changesOf, type ChangeMarks } from '../views/treeChanges';
+import { changesThrough } from '../core/apply-changes';
 import { addressOf, copyMoves, isAccess, pathFor, rootOf, type CopyMove, type PathStep } from '../store/derive';
 import type { Snapshot } from '../store/sim';
 import type { Selection } from '../store/store';
@@ -88,13 +89,17 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
   const { forest, paging, tasks } = snapshot;
   const addr = addressOf(step, report);
   const actor = step?.tasks[0];
-  const walk = addr !== null && actor !== undefined ? pathFor(forest, rootOf(forest, actor), addr, paging) : [];
-  const copies = report ? copyMoves(forest, report.events, walk, paging) : [];
+  const path = addr !== null && actor !== undefined ? pathFor(forest, rootOf(forest, actor), addr, paging) : [];
+  // Inside a step (issue 14): the access's walk is the one after the fault returns (after
+  // VM_FAULT_NOPAGE, the retry), so it is drawn at the step's end only; copies and marks are those done so far.
+  const inside = insideAt(snapshot);
+  const walk = inside === null ? path : [];
+  const copies = report ? copyMoves(forest, inside === null ? report.events : report.events.slice(0, inside), path, paging) : [];
   const sel = selection?.kind === 'entry' ? selection : null;
   const taskSet = new Set(tasks);
   const hosts = new Set(forest.roots.map((r) => r.mm).filter((mm) => !taskSet.has(mm)));
   const capped = capRoots(forest, hosts, actor);
-  const changes = changeMarks(changesOf(report));
+  const changes = changeMarks(inside === null ? changesOf(report) : changesThrough(changesOf(report) ?? [], inside));
   // A changed entry is listed, two rows high: its value, and what it was under it.
   // A cleared entry (no longer present) is drawn struck out after the table's rows, for this step.
   const tallRows = new Map<string, Set<number>>();
@@ -109,6 +114,12 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
   // A big forest is drawn culled to the view: its index is built here too, in idle time for a step computed ahead.
   if (layout.nodes.length > CULL_ABOVE) cullIndex(layout);
   return { layout, changes, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
+}
+
+/** Events done when the snapshot is of a moment inside its step (drawn as such), else null: the whole step. */
+export function insideAt(snapshot: Snapshot): number | null {
+  const e = snapshot.event;
+  return e && !e.whole && e.done >= 1 && e.done < e.of ? e.done : null;
 }
 
 /** The model for a snapshot and UI state: computed once, then kept. */

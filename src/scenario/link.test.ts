@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { SPEC_EXAMPLE } from './arbitrary';
-import { base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink } from './link';
+import { base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink, withEvent } from './link';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const message = (input: string) => {
@@ -185,5 +185,27 @@ describe('properties', () => {
       fc.property(fc.nat(good.length - 1), fc.constantFrom('', 'A', '_', '%', '&', '='), (i, c) => check(good.slice(0, i) + c + good.slice(i + 1))),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('&event=k (issue 14)', () => {
+  const text = 'spawn A\nspawn B\n';
+  it('is read with its step, ignored without one, and a cut or bad event opens the whole step', () => {
+    const base = encodeLink(text, 2);
+    expect(decodeLink(withEvent(base, 3))).toMatchObject({ ok: true, text, step: 2, event: 3 });
+    expect(decodeLink(base + '&event=')).toEqual(decodeLink(base));
+    expect(decodeLink(base + '&event=x')).toEqual(decodeLink(base));
+    expect(decodeLink(base + '&event=0')).toEqual(decodeLink(base));
+    // The check covers the text and the step, not the event: an old app, which ignores the key, opens the step.
+    expect(decodeLink(encodeLink(text) + '&event=2')).not.toHaveProperty('event');
+    // Old formats keep opening, with the event too.
+    const v1 = '#v1=' + base64urlEncode(new TextEncoder().encode(text)) + '&step=1&event=1';
+    expect(decodeLink(v1)).toMatchObject({ ok: true, text, step: 1, event: 1, version: 1 });
+  });
+  it('withEvent leaves a fragment without a step alone and refuses a nonsense event', () => {
+    expect(withEvent(encodeLink(text), 2)).toBe(encodeLink(text));
+    expect(withEvent(encodeLink(text, 1), null)).toBe(encodeLink(text, 1));
+    expect(() => withEvent(encodeLink(text, 1), 0)).toThrow(RangeError);
+    expect(() => withEvent(encodeLink(text, 1), 1.5)).toThrow(RangeError);
   });
 });

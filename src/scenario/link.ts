@@ -6,6 +6,13 @@
  *   v2 (older)    #v2=<base64url(deflate-raw(UTF-8 text))>[&step=N]
  *   v1 (older)    #v1=<base64url(UTF-8 text)>[&step=N]
  *
+ * Any version may end in `&event=K` after its step (issue 14): the moment
+ * after the K-th event of that step (1-based, as the step panel's "event K
+ * of n"). It is outside v3's check, as `present=1` is: a link made with it
+ * opens at its step in an app from before it (which ignores keys it does not
+ * know), and a wrong K opens another moment of the same step, never another
+ * scenario. withEvent() adds it; readLink() reads it.
+ *
  * v3's <check> is the base64url of the CRC-32 (ISO-HDLC, as zlib and PNG,
  * big-endian) of the deflated bytes followed by the ASCII `&step=N` when
  * there is a step. A link that a chat tool, a mail client or a typo changed
@@ -35,6 +42,8 @@ export interface LinkData {
   text: string;
   /** The step shown when the link was made: 1-based as in reports, 0 = before the first step. */
   step?: number;
+  /** Inside that step: how many of its events were done (1-based); absent: the whole step. */
+  event?: number;
   /** The format version the link was written in. */
   version: number;
 }
@@ -45,6 +54,14 @@ export interface RawLink {
   version: number;
   payload: string;
   step?: number;
+  event?: number;
+}
+
+/** A link fragment (as linkEncoder() gives it) at the moment after `event` events of its step; null or no step: unchanged. */
+export function withEvent(fragment: string, event: number | null | undefined): string {
+  if (event === null || event === undefined || !/&step=[0-9]+$/.test(fragment)) return fragment;
+  if (!(Number.isSafeInteger(event) && event >= 1)) throw new RangeError(`a link's event is a whole number ≥ 1, not ${event}`);
+  return `${fragment}&event=${event}`;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -248,6 +265,7 @@ export function restoreLink(raw: RawLink): DecodedLink {
   if (!text.ok) return text;
   const data: LinkData = { text: text.value, version: raw.version };
   if (raw.step !== undefined) data.step = raw.step;
+  if (raw.step !== undefined && raw.event !== undefined) data.event = raw.event;
   return { ok: true, ...data };
 }
 
@@ -275,6 +293,7 @@ export function readLink(input: string): Result<RawLink> {
   }
   let raw: RawLink | undefined;
   let step: number | undefined;
+  let event: number | undefined;
   const parts = s.split('&');
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
@@ -287,6 +306,9 @@ export function readLink(input: string): Result<RawLink> {
     else if (key === 'step' && eq >= 0 && value !== '') {
       if (!/^[0-9]{1,15}$/.test(value)) return { ok: false, message: `the step in the link must be a whole number, not "${value.slice(0, 20)}"` };
       step = Number(value);
+    } else if (key === 'event' && /^[1-9][0-9]{0,8}$/.test(value)) {
+      // Anything else after `event=` (cut, or typed wrong) opens the whole step: it is not part of the check.
+      event = Number(value);
     } else if (i === 0 && eq < 0 && part !== '') {
       // A bare payload: today's version, or v2's (which has no '.' and check).
       raw = { version: part.includes('.') ? LINK_VERSION : 2, payload: part };
@@ -295,6 +317,7 @@ export function readLink(input: string): Result<RawLink> {
   }
   if (!raw) return { ok: false, message: NO_SCENARIO };
   if (step !== undefined) raw.step = step;
+  if (event !== undefined) raw.event = event;
   return { ok: true, value: raw };
 }
 

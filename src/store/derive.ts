@@ -229,6 +229,46 @@ export function announce(scenario: Scenario | undefined, cursor: number, report:
   return `Step ${cursor} of ${total}, ${what}${outcome}.${note}`;
 }
 
+/** A place in the scenario: steps done, and events done inside the cursor's step (null: the whole step). */
+export interface Position {
+  cursor: number;
+  event: number | null;
+}
+
+/**
+ * The events done that the view shows inside a step of `of` events: null
+ * (the whole step) for none asked, for a step of one event or none, and for
+ * a number at or past the last event (all done is the step itself).
+ */
+export function eventShown(event: number | null, of: number): number | null {
+  return event !== null && event >= 1 && event < of ? event : null;
+}
+
+/**
+ * Shift+→ / "Next event": the next event of the step, the step's end after
+ * its last, then the first event of the next step (shown whole if that step
+ * has one event or none). `of`: the cursor's step's events (0 while not
+ * known: then it moves by step).
+ */
+export function nextEventPosition(p: Position, of: number, total: number): Position {
+  const e = eventShown(p.event, of);
+  if (e !== null) return { cursor: p.cursor, event: e + 1 < of ? e + 1 : null };
+  if (p.cursor >= total) return { cursor: p.cursor, event: null };
+  return { cursor: p.cursor + 1, event: 1 };
+}
+
+/**
+ * Shift+← / "Previous event": the event before; from a step's end, its
+ * last-but-one event (the moment before the last); from its first event,
+ * the end of the step before (the state the step started from).
+ */
+export function prevEventPosition(p: Position, of: number): Position {
+  const e = eventShown(p.event, of);
+  if (e !== null) return e > 1 ? { cursor: p.cursor, event: e - 1 } : { cursor: p.cursor - 1, event: null };
+  if (of >= 2) return { cursor: p.cursor, event: of - 1 };
+  return { cursor: Math.max(0, p.cursor - 1), event: null };
+}
+
 /** A short human label for a forest node. */
 export function nodeLabel(n: NodeInfo): string {
   if (n.kind === 'data') return n.id === 'zero' ? 'the zero page' : `${n.owner} pfn 0x${n.pfn.toString(16)}`;

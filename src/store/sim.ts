@@ -16,6 +16,7 @@
  */
 import { lruGet, lruSet } from './lru';
 import { inspect, type Forest } from '../core/inspect';
+import { forestAfterEvents, type WhyWhole } from '../core/apply-changes';
 import type { Scenario } from '../scenario/ast';
 import type { Report, ReportStep } from '../scenario/report';
 import { Runner } from '../scenario/run';
@@ -32,6 +33,13 @@ export interface Snapshot {
   tasks: string[];
   memory: { usedPages: number; limitPages: number | null };
   paging: 4 | 5;
+  /**
+   * Inside the step (issue 14): the forest is the machine after the first
+   * `done` of the step's `of` events (the report, tasks and memory stay the
+   * step's). `whole` when the step cannot be played event by event: the
+   * forest is then the whole step's, and the views say so.
+   */
+  event?: { done: number; of: number; whole?: WhyWhole };
 }
 
 /** A failure of the simulator itself (a bug): shown, never thrown at the UI. */
@@ -116,6 +124,31 @@ class Replay {
     }
   }
 
+  /**
+   * The machine after the first `done` events of step n: the step's changes
+   * up to that event played onto the forest before the step
+   * (src/core/apply-changes.ts). `done` at or past the step's last event is
+   * the step itself.
+   */
+  snapshotAtEvent(n: number, expand: readonly string[], done: number): SnapshotResult {
+    const rep = n > 0 ? this.report(n) : undefined;
+    const of = rep?.events.length ?? 0;
+    if (!rep || done < 1 || done >= of) return this.snapshot(n, expand);
+    // Before first: going back to n - 1 from n would replay from a checkpoint; n - 1 then n continues forward.
+    const before = this.snapshot(n - 1, expand);
+    const after = this.snapshot(n, expand);
+    if (!before.ok || !after.ok) return after.ok ? before : after;
+    let r;
+    try {
+      r = forestAfterEvents(before.snapshot.forest, after.snapshot.forest, rep.changes, done, rep.changes_omitted ?? 0, MAX_ENTRIES);
+    } catch (e) {
+      return { ok: false, failure: { step: n, message: e instanceof Error ? e.message : String(e) } };
+    }
+    const snap = after.snapshot;
+    if (!r.ok) return { ok: true, snapshot: { ...snap, event: { done, of, whole: r.why } } };
+    return { ok: true, snapshot: { ...snap, forest: r.forest, event: { done, of } } };
+  }
+
   snapshot(n: number, expand: readonly string[]): SnapshotResult {
     const key = `${n}|${expand.join(',')}`;
     const hit = lruGet(this.snapshots, key);
@@ -181,8 +214,9 @@ export function stepReports(key: string, scenario: Scenario, n: number): ReportS
 }
 
 /** The machine after n steps, with the summaries in `expand` opened. */
-export function snapshotAt(key: string, scenario: Scenario, n: number, expand: readonly string[] = []): SnapshotResult {
-  return replayFor(key, scenario).snapshot(n, expand);
+export function snapshotAt(key: string, scenario: Scenario, n: number, expand: readonly string[] = [], event?: number): SnapshotResult {
+  const replay = replayFor(key, scenario);
+  return event === undefined ? replay.snapshot(n, expand) : replay.snapshotAtEvent(n, expand, event);
 }
 
 /** How many times the current scenario's Runner was rebuilt (tests check stepping back replays). */

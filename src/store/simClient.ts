@@ -27,6 +27,8 @@ export interface SimView {
   /** The step this view is of. */
   n: number;
   expand: string;
+  /** Events done inside step n (issue 14); absent: the whole step. */
+  event?: number;
   result: SnapshotResult;
   report: ReportStep | undefined;
 }
@@ -37,6 +39,8 @@ interface Want {
   scenario: Scenario;
   n: number;
   expand: string[];
+  /** Events done inside step n (issue 14); absent: the whole step. Steps computed ahead are whole. */
+  event?: number;
   /** The scenario's last step: when set, the views of the next steps (AHEAD_STEPS) are computed ahead once idle. */
   last?: number;
 }
@@ -70,7 +74,7 @@ export const WORKER_BUDGET_MS = 15_000;
  */
 const CACHE_WEIGHT = 200_000;
 
-const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expand}`;
+const cacheKey = (key: number, n: number, expand: string, event?: number) => `${key}|${n}|${expand}${event === undefined ? '' : `|e${event}`}`;
 
 /** What a view costs to keep, roughly: its tasks and trees. */
 function weight(v: SimView): number {
@@ -177,8 +181,8 @@ export class SimClient {
     return () => this.aheadListeners.delete(l);
   }
 
-  get(key: number, n: number, expand: readonly string[]): SimView | undefined {
-    return this.cache.get(cacheKey(key, n, expand.join(',')));
+  get(key: number, n: number, expand: readonly string[], event?: number): SimView | undefined {
+    return this.cache.get(cacheKey(key, n, expand.join(','), event));
   }
 
   /** The last view delivered for this scenario (shown, marked stale, while the wanted one computes). */
@@ -229,18 +233,18 @@ export class SimClient {
     }
     this.current = want;
     this.stats.requests++;
-    if (this.cache.has(cacheKey(want.key, want.n, ek))) {
+    if (this.cache.has(cacheKey(want.key, want.n, ek, want.event))) {
       this.stats.ready++;
       if (!this.inFlight) this.sendQueued();
       return;
     }
     const f = this.inFlight;
-    if (f && f.key === want.key && f.n === want.n && f.expand.join(',') === ek) {
+    if (f && f.key === want.key && f.n === want.n && f.expand.join(',') === ek && f.event === want.event) {
       f.ahead = false;
       return;
     }
     if (!this.useWorker) {
-      this.deliver({ key: want.key, n: want.n, expand: ek, result: snapshotAt(want.text, want.scenario, want.n, want.expand), report: stepReport(want.text, want.scenario, want.n) });
+      this.deliver({ key: want.key, n: want.n, expand: ek, ...(want.event === undefined ? {} : { event: want.event }), result: snapshotAt(want.text, want.scenario, want.n, want.expand, want.event), report: stepReport(want.text, want.scenario, want.n) });
       return;
     }
     // Another scenario, or going back while a long step runs: the running work is not needed
@@ -267,7 +271,7 @@ export class SimClient {
     if (!f.ahead) {
       this.stall = { key: f.key, n: f.n, ms: this.budgetMs };
       this.notify();
-    } else this.tooSlowAhead.add(cacheKey(f.key, f.n, f.expand.join(',')));
+    } else this.tooSlowAhead.add(cacheKey(f.key, f.n, f.expand.join(','), f.event));
     // A step computed ahead that takes this long is left for the user to ask for.
     if (this.queued) this.sendQueued();
   }
@@ -309,15 +313,15 @@ export class SimClient {
         this.cancelTimer?.();
         this.cancelTimer = null;
         if (!f.ahead) this.lastMs = Math.min(performance.now() - f.started, ev.data.msPerStep ?? Infinity);
-        const { key, n, expand, report } = ev.data;
-        this.deliver({ key, n, expand: expand.join(','), result, report }, !f.ahead);
+        const { key, n, expand, report, event } = ev.data;
+        this.deliver({ key, n, expand: expand.join(','), ...(event === undefined ? {} : { event }), result, report }, !f.ahead);
         this.sendQueued();
       };
       w.onerror = (ev) => {
         ev.preventDefault();
         const f = this.inFlight;
         this.restart();
-        if (f) this.deliver({ key: f.key, n: f.n, expand: f.expand.join(','), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
+        if (f) this.deliver({ key: f.key, n: f.n, expand: f.expand.join(','), ...(f.event === undefined ? {} : { event: f.event }), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
         this.sendQueued();
       };
       this.worker = w;
@@ -336,6 +340,7 @@ export class SimClient {
     }
     const id = this.nextId++;
     const msg: SimRequest = { id, key: want.key, n: want.n, expand: [...want.expand] };
+    if (want.event !== undefined) msg.event = want.event;
     if (!this.workerKeys.has(want.key)) {
       msg.text = want.text;
       this.workerKeys.clear();
@@ -352,7 +357,7 @@ export class SimClient {
   private sendQueued(): void {
     const q = this.queued;
     this.queued = null;
-    if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(',')))) return this.send(q);
+    if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(','), q.event))) return this.send(q);
     if (this.nextAhead()) this.scheduleAhead();
   }
 
@@ -382,14 +387,17 @@ export class SimClient {
     for (let n = want.n + 1; n <= Math.min(want.last, want.n + AHEAD_STEPS); n++) {
       // Never past a step that looks expensive: the user may not want to wait for it.
       if (heavyStep(want.scenario, n) || this.tooSlowAhead.has(cacheKey(want.key, n, ek))) return null;
-      if (!this.cache.has(cacheKey(want.key, n, ek))) return { ...want, n };
+      if (!this.cache.has(cacheKey(want.key, n, ek))) {
+        const { event: _inside, ...whole } = want;
+        return { ...whole, n };
+      }
     }
     return null;
   }
 
   /** Keep a view; tell subscribers unless it was computed ahead (nobody is waiting for it, and it must not replace what is on screen). */
   private deliver(v: SimView, shown = true): void {
-    const k = cacheKey(v.key, v.n, v.expand);
+    const k = cacheKey(v.key, v.n, v.expand, v.event);
     lruSet(this.cache, k, v, CACHE);
     // Bounded by size too: forget the least recent views past CACHE_WEIGHT (keeping this one).
     let total = 0;

@@ -61,7 +61,7 @@ export interface ScenarioSlice {
    * the built-in default, not an unedited link or gallery text). Returns
    * whether a backup is there to restore.
    */
-  loadScenario(text: string, opts: { source: LoadSource; step?: number }): boolean;
+  loadScenario(text: string, opts: { source: LoadSource; step?: number; event?: number }): boolean;
   /** Bring back backups[index] (default the newest); the current text, if the user's own, becomes a backup in turn. */
   restorePrevious(index?: number): void;
 }
@@ -69,7 +69,18 @@ export interface ScenarioSlice {
 export interface CursorSlice {
   /** Steps done: 0 = before the first step, M = all done. */
   cursor: number;
+  /**
+   * Inside the cursor's step (issue 14): how many of its events are done,
+   * 1-based as the caption and links count them ("event 2 of 4"); null = the
+   * whole step. The only place the position inside a step is kept: what is
+   * shown is eventShown(event, the step's event count) (./derive.ts), which
+   * also reads a number at or past the step's last event as the whole step.
+   * Every move by statement sets it back to null.
+   */
+  event: number | null;
   playing: boolean;
+  /** Go to (step, events done): Shift+→/← and the event buttons (positions from derive.ts nextEventPosition/prevEventPosition). */
+  goToEvent(n: number, event: number | null): void;
   goTo(n: number): void;
   first(): void;
   prev(): void;
@@ -220,7 +231,7 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
         return;
       }
       const max = r.scenario.steps.length;
-      set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(get().cursor, max) });
+      set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(get().cursor, max), event: null });
     },
     loadScenario(text, opts) {
       const { text: old, textIsOwn } = get();
@@ -245,7 +256,9 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       }
       const max = r.scenario.steps.length;
       const want = opts.step ?? 0;
-      set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(want, max) });
+      // A link's event is kept only with the step it was made at (a link past the end opens the last step whole).
+      const event = opts.event !== undefined && opts.event >= 1 && want <= max && want > 0 ? Math.trunc(opts.event) : null;
+      set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(want, max), event });
       if (want > max) get().notify('warning', `The link asks for step ${want}, but this scenario has ${max} step${max === 1 ? '' : 's'}: showing the last one.`);
       return offered;
     },
@@ -263,24 +276,30 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
 
 const createCursorSlice: Slice<CursorSlice> = (set, get) => ({
   cursor: 0,
+  event: null,
   playing: false,
   goTo(n) {
-    set({ cursor: clamp(n, stepCount(get())) });
+    set({ cursor: clamp(n, stepCount(get())), event: null });
+  },
+  goToEvent(n, event) {
+    const cursor = clamp(n, stepCount(get()));
+    set({ cursor, event: cursor > 0 && event !== null && event >= 1 ? Math.trunc(event) : null, playing: false });
   },
   first() {
-    set({ cursor: 0, playing: false });
+    set({ cursor: 0, event: null, playing: false });
   },
   prev() {
-    set({ cursor: clamp(get().cursor - 1, stepCount(get())), playing: false });
+    // From inside a step, ← goes to the statement before it, as from the step's end.
+    set({ cursor: clamp(get().cursor - 1, stepCount(get())), event: null, playing: false });
   },
   next() {
     if (holdForPrediction(get, set)) return; // Predict mode asks first (./predict.ts)
     const max = stepCount(get());
     const cursor = clamp(get().cursor + 1, max);
-    set({ cursor, playing: get().playing && cursor < max });
+    set({ cursor, event: null, playing: get().playing && cursor < max });
   },
   last() {
-    set({ cursor: stepCount(get()), playing: false });
+    set({ cursor: stepCount(get()), event: null, playing: false });
   },
   setPlaying(on) {
     const max = stepCount(get());
