@@ -201,6 +201,7 @@ export class Runner {
         state: t.state,
         pgtables_bytes: t.mm ? t.mm.pgtablesBytes : 0,
         rss_pages: t.mm ? t.mm.rssAnon + t.mm.rssShmem : 0,
+        ...(t.mm ? { min_flt: t.mm.minFlt } : {}),
         table_pages,
       };
     });

@@ -41,6 +41,10 @@ export interface LinuxStepResult {
   raw: Record<string, number>;
   /** Task name -> [RssAnon, RssShmem] bytes beyond the task's own footprint. */
   rss: Record<string, [number, number]>;
+  /** Task name -> VmRSS bytes beyond the task's own footprint (its file pages cancel out). */
+  vmrss: Record<string, number>;
+  /** Task name -> ru_minflt of the scenario's operations so far (a fork's own COW faults in the parent left out). */
+  minflt: Record<string, number>;
 }
 
 export interface LinuxResult {
@@ -137,7 +141,7 @@ export function parseOutput(output: string): LinuxResult {
         : kind === 'errno' ? { kind: 'errno', errno: w[3] ?? '' }
         : kind === 'signal' ? { kind: 'signal', signal: w[3] ?? '' }
         : { kind: 'skipped' };
-      steps.push({ outcome, pgtables: {}, raw: {}, rss: {} });
+      steps.push({ outcome, pgtables: {}, raw: {}, rss: {}, vmrss: {}, minflt: {} });
     } else if (w[0] === 'pte') {
       const cur = steps[steps.length - 1];
       if (!cur) throw new Error(`vmpte: pte line before any step: ${line}`);
@@ -147,6 +151,11 @@ export function parseOutput(output: string): LinuxResult {
       const cur = steps[steps.length - 1];
       if (!cur) throw new Error(`vmpte: rss line before any step: ${line}`);
       cur.rss[w[1]!] = [Number(w[2]), Number(w[3])];
+    } else if (w[0] === 'mem') {
+      const cur = steps[steps.length - 1];
+      if (!cur) throw new Error(`vmpte: mem line before any step: ${line}`);
+      cur.vmrss[w[1]!] = Number(w[2]);
+      cur.minflt[w[1]!] = Number(w[3]);
     } else if (w[0] === '#' && w[1] === 'baseline') {
       baselines[w[2]!] = Number(w[6]);
     } else if (w[0] === 'end') {

@@ -83,6 +83,10 @@ interface SimReport {
     pgtables_bytes: Record<string, number>;
     /** Task -> [MM_ANONPAGES, MM_SHMEMPAGES] in bytes after the step, every alive task. */
     rss: Record<string, [number, number]>;
+    /** Task -> (MM_ANONPAGES + MM_SHMEMPAGES) in bytes: VmRSS without file pages, which the model has none of. */
+    vmrss: Record<string, number>;
+    /** Task -> minor faults so far (mm.minFlt, current->min_flt). */
+    minflt: Record<string, number>;
   }[];
 }
 
@@ -95,8 +99,15 @@ function simulate(text: string): SimReport {
   while (!r.finished) {
     const s = r.step();
     const rss: Record<string, [number, number]> = {};
-    for (const t of r.kernel.tasks.values()) if (t.mm) rss[t.name] = [t.mm.rssAnon * 4096, t.mm.rssShmem * 4096];
-    steps.push({ op: s.op, outcome: s.outcome, pgtables_bytes: s.pgtables_bytes, rss });
+    const vmrss: Record<string, number> = {};
+    const minflt: Record<string, number> = {};
+    for (const t of r.kernel.tasks.values()) {
+      if (!t.mm) continue;
+      rss[t.name] = [t.mm.rssAnon * 4096, t.mm.rssShmem * 4096];
+      vmrss[t.name] = (t.mm.rssAnon + t.mm.rssShmem) * 4096;
+      minflt[t.name] = t.mm.minFlt;
+    }
+    steps.push({ op: s.op, outcome: s.outcome, pgtables_bytes: s.pgtables_bytes, rss, vmrss, minflt });
   }
   return { steps };
 }
@@ -165,6 +176,14 @@ function compareOnce(text: string, real: LinuxResult, sim: SimReport): void {
     const ra = JSON.stringify(Object.entries(l.rss).sort());
     const rb = JSON.stringify(Object.entries(s.rss).sort());
     if (ra !== rb) fail(i + 1, `[RssAnon, RssShmem] bytes: Linux ${ra}, simulator ${rb}`);
+    // VmRSS beyond the footprint: RssFile must not move (the scenario maps no file), so it is RssAnon + RssShmem.
+    const va = sortKeys(l.vmrss);
+    const vb = sortKeys(s.vmrss);
+    if (va !== vb) fail(i + 1, `VmRSS bytes: Linux ${va}, simulator ${vb}`);
+    // ru_minflt of the scenario's operations per task (getrusage() around each op in the task).
+    const fa = sortKeys(l.minflt);
+    const fb = sortKeys(s.minflt);
+    if (fa !== fb) fail(i + 1, `minor faults: Linux ${fa}, simulator ${fb}`);
   });
 }
 
