@@ -30,9 +30,16 @@
 
 #define MAXT 64
 #define PAGE 4096UL
+#define MAXP 64		/* probe addresses (a "probe" line) */
+
+#include "ptread.h"
+
+static uint64_t probes[MAXP];
+static int nprobes, entries_ok;
+static uint64_t probe_out[MAXP][4];	/* a task's answer to OP_PROBE (bss: footprint() writes it) */
 
 enum op { OP_NOP, OP_FORK, OP_EXIT, OP_MMAP, OP_MUNMAP, OP_MPROTECT,
-	  OP_MADVISE, OP_READ, OP_WRITE, OP_TOUCH_R, OP_TOUCH_W };
+	  OP_MADVISE, OP_READ, OP_WRITE, OP_TOUCH_R, OP_TOUCH_W, OP_PROBE };
 enum kind { K_OK, K_ERRNO, K_SIGNAL, K_READY };
 
 struct cmd { int32_t op, arg; uint64_t addr, len; };	/* arg: prot/flags/child */
@@ -86,6 +93,7 @@ static __attribute__((noinline)) void footprint(void)
 			if (own[k].writable)
 				*b = v;
 		}
+	memset(probe_out, 0, sizeof probe_out);
 	memset(&ru0, 0, sizeof ru0);
 	memset(&ru1, 0, sizeof ru1);
 	errno = 0;
@@ -133,6 +141,21 @@ static __attribute__((noreturn)) void task_loop(void)
 		long rc = 0;
 		uint64_t value = 0;
 		void *a = (void *)(uintptr_t)c.addr;
+		if (c.op == OP_PROBE) {
+			/* The entries on the path to each probe address, read from this
+			 * process's own tables (ptread.h): 4 x u64 per address, ~0 for a
+			 * level not reached.  Outside any op's ru_minflt bracket. */
+			uint64_t (*out)[4] = probe_out;
+			uint64_t pgd = 0;
+			int bad = ptread_ask(0, 0, &pgd);
+			for (int k = 0; k < nprobes; k++)
+				if (bad || ptread_walk(pgd, probes[k], out[k]))
+					memset(out[k], 0xfe, sizeof out[k]);
+			size_t want = sizeof probe_out[0] * (size_t)nprobes;
+			if (write(g_repfd, out, want) != (ssize_t)want)
+				_exit(3);
+			continue;
+		}
 		/* ru_minflt over the op alone (mm_account_fault(): current->min_flt). */
 		getrusage(RUSAGE_SELF, &ru0);
 		switch (c.op) {
@@ -292,6 +315,29 @@ static int open_pidfd(int i)
 	return T[i].pidfd;
 }
 
+/* ent NAME ADDR PGD PUD PMD PTE: the entries on the path, hex, "-" for a level not reached. */
+static void print_entries(int i)
+{
+	static uint64_t in[MAXP][4];
+	size_t want = sizeof in[0] * (size_t)nprobes, got = 0;
+	send_cmd(i, OP_PROBE, 0, 0, 0);
+	while (got < want) {
+		ssize_t n = read(rep_r[i], (char *)in + got, want - got);
+		if (n <= 0)
+			die("probe reply", T[i].name);
+		got += (size_t)n;
+	}
+	for (int k = 0; k < nprobes; k++) {
+		printf("ent %s 0x%llx", T[i].name, (unsigned long long)probes[k]);
+		for (int l = 0; l < 4; l++)
+			if (in[k][l] == ~0ULL)
+				printf(" -");
+			else
+				printf(" 0x%llx", (unsigned long long)in[k][l]);
+		printf("\n");
+	}
+}
+
 /* Run a no-op loop iteration in task i and return its VmPTE afterwards. */
 static long settle(int i)
 {
@@ -357,7 +403,17 @@ int main(int argc, char **argv)
 		char a[32], b[32], c[32];
 		char *nl = strchr(l, '\n');
 		int n = sscanf(l, "%31s %31s %31s", a, b, c);
-		if (n >= 2 && !strcmp(a, "spawn"))
+		if (n >= 2 && !strcmp(a, "probe")) {
+			char *q = l + 5;
+			while (nprobes < MAXP) {
+				char *e;
+				unsigned long long v = strtoull(q, &e, 0);
+				if (e == q)
+					break;
+				probes[nprobes++] = v & ~(PAGE - 1);
+				q = e;
+			}
+		} else if (n >= 2 && !strcmp(a, "spawn"))
 			task_index(b, 1);
 		else if (n == 3 && !strcmp(b, "fork"))
 			task_index(c, 1);
@@ -371,6 +427,13 @@ int main(int argc, char **argv)
 	}
 	find_vdso();
 	signal(SIGCHLD, SIG_IGN);	/* inherited: every task auto-reaps */
+	if (nprobes) {
+		entries_ok = !ptread_setup() && !find_page_offset_base();
+		if (entries_ok)
+			printf("# entries ok page_offset_base 0x%llx\n", (unsigned long long)page_offset_base);
+		else
+			printf("# entries unavailable: %s\n", bpf_why);
+	}
 
 	int step = 0;
 	for (char *l = text; *l; ) {
@@ -381,7 +444,7 @@ int main(int argc, char **argv)
 		l = nl ? nl + 1 : l + strlen(l);
 		char w[5][64];
 		int n = sscanf(line, "%63s %63s %63s %63s %63s", w[0], w[1], w[2], w[3], w[4]);
-		if (n <= 0 || w[0][0] == '#')
+		if (n <= 0 || w[0][0] == '#' || !strcmp(w[0], "probe"))
 			continue;
 		step++;
 		struct reply r = { K_OK, 0, 0 };
@@ -520,6 +583,8 @@ int main(int argc, char **argv)
 				/* VmRSS beyond the footprint, and ru_minflt of the ops */
 				printf("mem %s %ld %ld\n", T[k].name,
 				       status_bytes(T[k].pid, "\nVmRSS:") - T[k].vmrss, T[k].minflt);
+				if (entries_ok)
+					print_entries(k);
 			}
 	}
 	printf("end\n");
