@@ -52,6 +52,7 @@ const USAGE: Record<Op['op'], string> = {
   unlink: 'T: unlink PATH',
   ftruncate: 'T: ftruncate F LEN',
   ioctl: 'T: ioctl F MSHAREFS_CREATE_MAPPING region_offset=N size=N prot=P flags=M',
+  execve: 'T: execve',
 };
 const DIRECTIVE_USAGE: Record<string, string> = {
   title: 'title "…"',
@@ -478,6 +479,8 @@ class ScenarioParser {
         return { op, children: child.names };
       }
       case 'exit':
+        return { op };
+      case 'execve':
         return { op };
       case 'mmap': {
         const t = l.peek();

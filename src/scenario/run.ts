@@ -149,6 +149,8 @@ export class Runner {
       }
       case 'exit':
         return k.exit(name);
+      case 'execve':
+        return k.execve(name);
       case 'mmap':
         if (op.fd !== undefined) {
           if (op.offset) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'an mshare region is mapped from offset 0' } };
