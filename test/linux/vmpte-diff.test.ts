@@ -400,7 +400,7 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
     }
 
     it(
-      'random scenarios: every alive task has the same pgtables_bytes, RssAnon and RssShmem after every step, and mmap the same address',
+      'random scenarios: after every step every alive task has the same pgtables_bytes, RssAnon, RssShmem, VmRSS, minor faults and probed entries, and mmap the same address',
       () => {
         // A fixed seed keeps CI deterministic; PTX_LINUX_SEED=random (or a number) explores further.
         const seed = process.env.PTX_LINUX_SEED === 'random' ? undefined : Number(process.env.PTX_LINUX_SEED ?? 20261125);
