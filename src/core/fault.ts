@@ -84,7 +84,10 @@ export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): 
     }
     const early = ctx.userFaultHook?.(m, mm, vma, vpn, access);
     if (early !== undefined) {
-      if (early === 'ok' || early === 'NOPAGE') continue;
+      if (early === 'ok' || early === 'NOPAGE') {
+        mm.minFlt++; // handled as handle_mm_fault() would be: mm_account_fault()
+        continue;
+      }
       if (early === 'OOM') {
         m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
         return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${atAddr(vpn)}`, walk: withEntries(w) };
@@ -96,6 +99,8 @@ export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): 
       return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${atAddr(vpn)} not permitted`, walk: withEntries(w) };
     }
     const r = handleMmFault(ctx, mm, vma, vpn, access);
+    // mm_account_fault(): "if (ret & VM_FAULT_ERROR) return;" … "current->min_flt++;" (NOPAGE counts).
+    if (r === 'ok' || r === 'NOPAGE') mm.minFlt++;
     if (r === 'SIGSEGV' || r === 'SIGBUS') {
       return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`, walk: withEntries(w) };
     }

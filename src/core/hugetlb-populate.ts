@@ -145,6 +145,7 @@ function block(ctx: HugeCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number): 
   const huge = pages / PMD_SPAN;
   // The order hugetlb_fault() page by page lists them in: the fault, the tables, the page.
   m.ev.count('handle_mm_fault', huge, '');
+  mm.minFlt += huge; // one hugetlb_fault() per huge page, each counted by mm_account_fault()
   m.ev.count('hugetlb_fault', huge, '');
   for (let l = lvl - 1; l >= 1; l--) m.ev.count(allocName[l] as string, n * 512 ** (lvl - 1 - l), '');
   m.ev.count('hugetlb_no_page', huge, '');

@@ -34,6 +34,7 @@ import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
 import { Tlbs } from './tlb';
 import { tlbFill, tlbLookup, type TlbHit } from './tlb-access';
+import { execStaticBinary } from './execve';
 import { MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
 
 export type Outcome =
@@ -199,6 +200,32 @@ export class Kernel implements VmCtx, HostCtx {
     setupSpecialMappings(this.m, mm);
     this.tasks.set(name, { name, pid: this.nextPid++, mm, state: 'running', fds: new Map() });
     return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
+  }
+
+  /**
+   * execve() of a small static binary (execve.ts): exec_mmap() puts a new mm
+   * in place of the old one, which goes as at exit; open files stay (no
+   * close-on-exec here). The task's fault count carries over (min_flt is the
+   * task's, not the mm's).
+   */
+  execve(name: string): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    const mark = changeMark();
+    const mm = this.m.newMm(name, MMAP_BASE_VPN);
+    this.m.ev.emit('mm_alloc', mm ? `bprm_mm_init(): a new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory');
+    claimChanges(mark);
+    if (!mm) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
+    const old = t.mm as Mm;
+    mm.minFlt = old.minFlt;
+    this.m.ev.emit('exec_mmap', 'the old mm is dropped: its VMAs and tables go as at exit');
+    this.teardown(old);
+    this.fs?.ownerExit(old);
+    t.mm = mm;
+    setupSpecialMappings(this.m, mm);
+    const o = execStaticBinary(this, mm);
+    if (o && o.kind === 'signal') return { outcome: this.kill(t, o.signal as string, o.cause as string) };
+    return { outcome: { kind: 'ok' } };
   }
 
   /** dup_mmap(): copy every VMA; copy page tables only where vma_needs_copy(). */

@@ -72,6 +72,16 @@ export class Mm implements Charge {
   /** MM_ANONPAGES and MM_SHMEMPAGES of the rss counters. */
   rssAnon = 0;
   rssShmem = 0;
+  /**
+   * Minor faults of the task that owns this mm (current->min_flt; one task
+   * per mm here): mm_account_fault() in mm/memory.c counts each
+   * handle_mm_fault() that returns without VM_FAULT_ERROR or VM_FAULT_RETRY,
+   * so VM_FAULT_NOPAGE counts (mshare's set_pgd, and the re-executed access
+   * that faults again counts once more), a fault-around that maps 16 pages
+   * counts once, and access_error()/no-VMA SIGSEGVs, SIGBUS and OOM do not.
+   * fork gives the child 0 (copy_mm(): "tsk->min_flt = tsk->maj_flt = 0;").
+   */
+  minFlt = 0;
   /** mm->mmap_base: where top-down placement starts. */
   mmapBase: number;
   users = 1;

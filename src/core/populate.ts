@@ -27,6 +27,10 @@ import {
 import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type RssHolder, type Run, type Seg, type Table } from './table';
 import type { AccessOutcome } from './fault';
 import { changeMark, claimChanges, rec } from './change-hook';
+import type { Shmem } from './shmem';
+
+/** fault_around_bytes / PAGE_SIZE (mm/memory.c; 64 KiB by default, as on the machine measured). */
+const FAULT_AROUND_PAGES = 16;
 
 const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
 
@@ -152,6 +156,14 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     const shmem = ctx.shmemOf(vma);
     const index0 = vma.pgoff + (vpn0 - vma.start);
     if (!m.frames.canAlloc(tablePages)) return false;
+    // Partly in the page cache: page by page (so a fault-around maps only what the faults
+    // before it brought in). Filling the holes here and then finding the range is not one
+    // extent would leave them filled for the page-by-page faults, which would then count
+    // (and map) as if they had been cached before the touch.
+    const cached = cachedPages(shmem, index0, pages);
+    if (cached !== 0 && cached !== pages) return false;
+    // A read's fault-around maps 16 cached pages per fault; a write faults every page.
+    const faults = write || cached === 0 ? pages : pages / FAULT_AROUND_PAGES;
     if (!shmem.populate(m.frames, index0, index0 + pages)) return false;
     const c = shmem.contiguous(index0, index0 + pages);
     if (c === null) return false;
@@ -164,6 +176,7 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     leaf = write && vma.flags & VM_WRITE ? pteMkwriteDirty(prot) : dirty === 'all' ? prot | _PAGE_DIRTY : prot;
     if (write && vma.flags & VM_SHARED) shmem.markDirty(index0, index0 + pages);
     m.ev.count('__handle_mm_fault', pages, 'faults');
+    mm.minFlt += faults;
     m.ev.count(write ? 'do_shared_fault' : 'do_read_fault', pages, 'pages');
     m.ev.count('shmem_fault', pages, 'pages');
     claimChanges(mark);
@@ -174,6 +187,7 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     dataKind = FrameKind.Anon;
     leaf = vma.flags & VM_WRITE ? pteMkwriteDirty(prot) : prot;
     m.ev.count('__handle_mm_fault', pages, 'faults');
+    mm.minFlt += pages;
     if (!vma.anonVma) {
       anonVmaPrepare(mm, vma);
       m.ev.count('anon_vma_prepare', 1, '');
@@ -188,6 +202,7 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
     dataKind = FrameKind.Zero;
     leaf = prot | _PAGE_SPECIAL;
     m.ev.count('__handle_mm_fault', pages, 'faults');
+    mm.minFlt += pages;
     m.ev.count('do_anonymous_page', pages, 'zero-page mappings');
   }
   // Each level's extent is counted as it is allocated, and its changes are that count's.
@@ -205,6 +220,15 @@ function bulkNew(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number
   return true;
 }
 
+/** Pages of [index0, index0 + pages) of a shmem object already in its page cache. */
+function cachedPages(shmem: Shmem, index0: number, pages: number): number {
+  let n = 0;
+  shmem.pages.forEach(index0, index0 + pages, (p, s, e) => {
+    if (p !== null) n += e - s;
+  });
+  return n;
+}
+
 /**
  * do_wp_page() over whole entries of a Run, when every page takes the same
  * branch: the zero page or pages mapped elsewhere too → wp_page_copy() (new
@@ -219,10 +243,15 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
   const pages = (last - i) * span;
   const vpnA = entryVpn(t, i);
   const old = lin.data0 + (vpnA - lin.vpn0) * lin.dstride;
-  m.ev.count('handle_mm_fault', pages, 'faults');
-  m.ev.count('__handle_mm_fault', pages, 'faults');
-  m.ev.count('do_wp_page', pages, 'pages');
+  // The faults are counted once the block is known to take one branch (else page by page counts them).
+  const faulted = () => {
+    m.ev.count('handle_mm_fault', pages, 'faults');
+    m.ev.count('__handle_mm_fault', pages, 'faults');
+    mm.minFlt += pages;
+    m.ev.count('do_wp_page', pages, 'pages');
+  };
   if (vma.flags & VM_SHARED) {
+    faulted();
     m.ev.count('wp_page_shared', pages, 'pages');
     relin(t, i, last, { ...lin, leaf: pteMkwriteDirty(lin.leaf | _PAGE_ACCESSED) });
     // fault_dirty_shared_page() for each.
@@ -236,12 +265,14 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
   else if (m.frames.mapcount.every(old, old + pages, (c) => c > 1)) copy = true;
   else return false;
   if (!copy) {
+    faulted();
     m.ev.count('wp_page_reuse', pages, 'pages');
     relin(t, i, last, { ...lin, leaf: pteMkwriteDirty(lin.leaf | _PAGE_ACCESSED) });
     m.frames.exclusive.set(old, old + pages, true);
     return true;
   }
   if (!m.frames.canAlloc(pages)) return false;
+  faulted();
   const mark = changeMark();
   const fresh = m.frames.alloc(pages, FrameKind.Anon) as number;
   if (lin.dstride) m.frames.copyRange(old, fresh, pages);

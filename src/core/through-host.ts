@@ -17,7 +17,11 @@ export function populateThroughHost(ctx: FaultCtx, mm: Mm, host: Mm, delta: numb
     if (at < stop) return userAccess(ctx, mm, at - delta, access);
     if (!hv) break;
     const e = Math.min(end, hv.end);
+    // The faults in the host's tables are this task's (current->min_flt), not the host mm's.
+    const flt = host.minFlt;
     const o = populate(ctx, host, hv, at, e, write);
+    mm.minFlt += host.minFlt - flt;
+    host.minFlt = flt;
     if (o) return o;
     at = e;
     if (at >= end) break;

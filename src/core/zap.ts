@@ -8,7 +8,10 @@
  */
 import type { Machine } from './machine';
 import type { Mm } from './mm';
-import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, entrySpan, indexAt } from './paging';
+import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SAVED_DIRTY, entrySpan, indexAt } from './paging';
+
+/** pte_dirty() on x86 since 6.6: pte_flags(pte) & _PAGE_DIRTY_BITS, which is _PAGE_DIRTY | _PAGE_SAVED_DIRTY. */
+const _PAGE_DIRTY_BITS = _PAGE_DIRTY | _PAGE_SAVED_DIRTY;
 import { clearRange, findSeg, isEmpty, materialize, type Lin, type RssHolder, type Seg, type Table } from './table';
 import { relin } from './populate';
 import { changeMark, claimChanges, rec } from './change-hook';
@@ -56,7 +59,7 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
     if (t.lvl === 0) {
       if (seg.lin === null) {
         if (leafPresent(seg.flags)) {
-          if (seg.flags & _PAGE_DIRTY) opts.dirty?.(entStart, 1);
+          if (seg.flags & _PAGE_DIRTY_BITS) opts.dirty?.(entStart, 1);
           m.unmapData(t.mm as RssHolder, m.frames.kindOf(seg.pfn), seg.pfn, 1);
           tally.pages++;
         }
@@ -112,7 +115,7 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
 /** Drop the data under `pages` leaves of a Run starting at vpn. */
 function zapLeaves(m: Machine, mm: Mm, lin: Lin, vpn: number, pages: number, tally: ZapTally, opts: ZapOpts): void {
   if (lin.bottom !== 0 || lin.leaf === 0 || !leafPresent(lin.leaf)) return;
-  if (lin.leaf & _PAGE_DIRTY) opts.dirty?.(vpn, pages);
+  if (lin.leaf & _PAGE_DIRTY_BITS) opts.dirty?.(vpn, pages);
   const pfn = lin.data0 + (vpn - lin.vpn0) * lin.dstride;
   m.unmapData(lin.mm as RssHolder, lin.dataKind, pfn, lin.dstride ? pages : 0);
   tally.pages += pages;

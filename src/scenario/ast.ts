@@ -28,6 +28,8 @@ export type Op =
   | { op: 'spawn'; names: string[] }
   | { op: 'fork'; children: string[] }
   | { op: 'exit' }
+  /** Run a small static binary: a new mm laid out and touched as its start-up does (src/core/execve.ts). */
+  | { op: 'execve' }
   | { op: 'mmap'; addr: bigint | 'auto'; len: bigint; prot: number; flags: number; fd?: string; offset?: bigint }
   | { op: 'munmap'; addr: bigint; len: bigint }
   | { op: 'mprotect'; addr: bigint; len: bigint; prot: number }

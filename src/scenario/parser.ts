@@ -54,6 +54,7 @@ const USAGE: Record<Op['op'], string> = {
   unlink: 'T: unlink PATH',
   ftruncate: 'T: ftruncate F LEN',
   ioctl: 'T: ioctl F MSHAREFS_CREATE_MAPPING region_offset=N size=N prot=P flags=M',
+  execve: 'T: execve',
 };
 const DIRECTIVE_USAGE: Record<string, string> = {
   title: 'title "…"',
@@ -562,6 +563,8 @@ class ScenarioParser {
       case 'idle':
         throw new Fail(1, 'unreachable');
       case 'exit':
+        return { op };
+      case 'execve':
         return { op };
       case 'mmap': {
         const t = l.peek();

@@ -66,6 +66,8 @@ function printOp(op: Op): string {
       return `fork ${collapseNames(op.children)}`;
     case 'exit':
       return 'exit';
+    case 'execve':
+      return 'execve';
     case 'mmap': {
       const addr = op.addr === 'auto' ? 'auto' : formatAddr(op.addr);
       let s = `mmap ${addr} ${formatLen(op.len)} ${formatProt(op.prot)} ${formatMapFlags(op.flags)}`;

@@ -79,6 +79,15 @@ export interface ReportTask {
   state: 'running' | 'exited' | 'killed';
   pgtables_bytes: number;
   rss_pages: number;
+  /**
+   * Minor faults the task has taken (ru_minflt of getrusage(RUSAGE_SELF);
+   * current->min_flt, counted by mm_account_fault() in mm/memory.c: one per
+   * handle_mm_fault() that ends without an error or VM_FAULT_RETRY, so a
+   * fault-around that maps 16 pages is one and mshare's VM_FAULT_NOPAGE is
+   * one). Absent once the task has exited or been killed. An addition to
+   * ptx-report/1.
+   */
+  min_flt?: number;
   /** Table pages this task's mm holds, by level. */
   table_pages: Record<string, number>;
 }

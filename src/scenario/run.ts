@@ -156,6 +156,8 @@ export class Runner {
       }
       case 'exit':
         return k.exit(name);
+      case 'execve':
+        return k.execve(name);
       case 'mmap':
         if (op.fd !== undefined) {
           if (op.offset) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'an mshare region is mapped from offset 0' } };
@@ -212,6 +214,7 @@ export class Runner {
         state: t.state,
         pgtables_bytes: t.mm ? t.mm.pgtablesBytes : 0,
         rss_pages: t.mm ? t.mm.rssAnon + t.mm.rssShmem : 0,
+        ...(t.mm ? { min_flt: t.mm.minFlt } : {}),
         table_pages,
       };
     });

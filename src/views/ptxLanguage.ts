@@ -10,7 +10,7 @@ import { tags as t } from '@lezer/highlight';
 const DIRECTIVES = new Set(['title', 'kernel', 'paging', 'memory', 'note', 'ask']);
 const OPS = new Set([
   'spawn', 'fork', 'exit', 'mmap', 'munmap', 'mprotect', 'madvise', 'read', 'write', 'exec', 'touch', 'translate',
-  'mshare', 'mshare_unlink', 'open', 'close', 'unlink', 'ftruncate', 'ioctl',
+  'mshare', 'mshare_unlink', 'open', 'close', 'unlink', 'ftruncate', 'ioctl', 'execve',
 ]);
 const ATOMS = new Set([
   'r', 'rw', 'rx', 'rwx', 'none', 'shared', 'private', 'anon', 'fixed', 'fixed_noreplace', 'populate', 'hugetlb',

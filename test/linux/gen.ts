@@ -179,7 +179,89 @@ export function interpret(choices: Choice[]): string {
     const rangeLen = (s: Seg, addr: number, n: number): number =>
       n % 3 === 0 ? s.end - addr : pick(LENGTHS.slice(0, 12), n >> 2);
 
-    if (k < 15 || !seg) {
+    if (seg && ((k >= 12 && k < 15) || (k >= 83 && k < 88))) {
+      // Composite patterns aimed at what the per-step figures alone rarely reach.
+      const pat = ch.c % 5;
+      const shared = (ch.a >> 3) % 2 === 0;
+      const kind = shared ? 'shared' : 'private';
+      if (pat === 0) {
+        // Abutting VMAs: a new mapping ending where seg starts (or starting where it ends),
+        // same or other protection/sharing, then a write in one of them (an anon_vma on one
+        // side only, or on both: vma_merge's anon_vma rules).
+        const len = pick([PAGE, 8 * PAGE, 64 * K, M, PMD - PAGE, PMD], ch.d);
+        const below = ch.d % 2 === 0 && seg.start - len >= 2 * PGD;
+        const addr = below ? seg.start - len : seg.end;
+        const prot = ch.b % 3 === 0 ? 'r' : 'rw';
+        say(`mmap ${fmtAddr(addr)} ${fmtLen(len)} ${prot} ${kind} anon fixed`);
+        t.segs = insert(t.segs, { start: addr, end: addr + len, prot });
+        const w = (ch.b >> 2) % 3;
+        const at = w === 0 ? addr : w === 1 ? seg.start : -1;
+        const p = at < 0 ? undefined : protAt(t.segs, at);
+        if (p === 'rw') {
+          say(`write ${fmtAddr(at)} "v"`);
+          budget -= PAGE;
+        }
+      } else if (pat === 1 && seg.prot === 'rw') {
+        // Shared memory read after write: a few pages written, their PTEs zapped, then read
+        // back (fault-around over cached, dirty folios), by the task or by a forked child.
+        const n = 1 + (ch.d % 40);
+        const off = PAGE * ((ch.d >> 6) % 24);
+        const from = Math.min(seg.start + off, seg.end - PAGE);
+        const wlen = Math.min(n * PAGE, seg.end - from);
+        say(`touch ${fmtAddr(from)} ${fmtLen(wlen)} write`);
+        const rfrom = Math.max(seg.start, alignDown(from, 16 * PAGE) - PAGE * ((ch.b >> 3) % 3));
+        const rlen = Math.min(alignUp(wlen + (from - rfrom) + PAGE * (ch.b % 20), PAGE), seg.end - rfrom);
+        budget -= wlen + rlen;
+        if (ch.b % 2 === 0 && used < NAMES.length) {
+          const name = NAMES[used++]!;
+          say(`fork ${name}`);
+          tasks.push({ name, segs: t.segs.map((x) => ({ ...x })), dead: false });
+          lines.push(`${name}: touch ${fmtAddr(rfrom)} ${fmtLen(rlen)} read`);
+        } else {
+          say(`madvise ${fmtAddr(rfrom)} ${fmtLen(rlen)} MADV_DONTNEED`);
+          say(`touch ${fmtAddr(rfrom)} ${fmtLen(rlen)} read`);
+        }
+      } else if (pat === 2) {
+        // A fault-around window at a VMA edge: a shared mapping starting or ending
+        // inside a 16-page window, written, then read near its edges by a child.
+        const startOff = PAGE * (1 + (ch.d % 15));
+        const base = (2 + (ch.c % 15)) * PGD + pick([0, PMD, PUD], ch.d >> 4) + startOff;
+        const len = PAGE * (17 + ((ch.d >> 6) % 40));
+        say(`mmap ${fmtAddr(base)} ${fmtLen(len)} rw shared anon fixed`);
+        t.segs = insert(t.segs, { start: base, end: base + len, prot: 'rw' });
+        say(`touch ${fmtAddr(base)} ${fmtLen(len)} write`);
+        budget -= 2 * len;
+        const rAt = ch.b % 2 ? base : base + len - PAGE * (1 + (ch.b >> 1) % 8);
+        const rLen = Math.min(PAGE * (1 + ((ch.b >> 4) % 20)), base + len - rAt);
+        if (used < NAMES.length) {
+          const name = NAMES[used++]!;
+          say(`fork ${name}`);
+          tasks.push({ name, segs: t.segs.map((x) => ({ ...x })), dead: false });
+          lines.push(`${name}: touch ${fmtAddr(rAt)} ${fmtLen(rLen)} read`);
+        } else {
+          say(`madvise ${fmtAddr(base)} ${fmtLen(len)} MADV_DONTNEED`);
+          say(`touch ${fmtAddr(rAt)} ${fmtLen(rLen)} read`);
+        }
+      } else if (pat === 3) {
+        // mprotect a piece in the middle away and back: split into three, merge into one.
+        const a = Math.min(seg.start + PAGE * (1 + (ch.d % 8)), seg.end - PAGE);
+        const len = Math.min(PAGE * (1 + ((ch.d >> 3) % 600)), seg.end - a);
+        const other = seg.prot === 'rw' ? 'r' : 'rw';
+        say(`mprotect ${fmtAddr(a)} ${fmtLen(len)} ${other}`);
+        if (ch.b % 2 === 0 && other === 'rw') {
+          say(`write ${fmtAddr(a)} "m"`);
+          budget -= PAGE;
+        }
+        say(`mprotect ${fmtAddr(a)} ${fmtLen(len)} ${seg.prot}`);
+        t.segs = mprotect(t.segs, a, len, seg.prot);
+      } else {
+        // A hint right after (or onto) a mapping: taken, or placed top-down elsewhere.
+        const len = pick([PAGE, 3 * PAGE, PMD, 4 * M], ch.d);
+        const hint = ch.b % 2 ? seg.end : seg.start;
+        say(`mmap ${fmtAddr(hint)} ${fmtLen(len)} rw ${kind} anon`);
+        if (!t.segs.some((x) => x.start < hint + len && x.end > hint)) t.segs = insert(t.segs, { start: hint, end: hint + len, prot: 'rw' });
+      }
+    } else if (k < 15 || !seg) {
       // mmap: fresh boundary-heavy address, or relative to an existing segment
       // (adjacent: VMA merge; overlapping: MAP_FIXED replaces).
       let addr: number;

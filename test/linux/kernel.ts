@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(HERE, 'vmpte.c');
+/** Included by vmpte.c: the BPF entry reader. */
+const HEADER = join(HERE, 'ptread.h');
 const BUILD_DIR = join(HERE, 'build');
 
 export type LinuxStep =
@@ -41,6 +43,16 @@ export interface LinuxStepResult {
   raw: Record<string, number>;
   /** Task name -> [RssAnon, RssShmem] bytes beyond the task's own footprint. */
   rss: Record<string, [number, number]>;
+  /** Task name -> VmRSS bytes beyond the task's own footprint (its file pages cancel out). */
+  vmrss: Record<string, number>;
+  /** Task name -> ru_minflt of the scenario's operations so far (a fork's own COW faults in the parent left out). */
+  minflt: Record<string, number>;
+  /**
+   * Task name -> probe address (hex) -> the entries on its path, PGD first, as
+   * read from the task's own page tables by ptread.h (BigInt; 0n = none); the
+   * walk stops after a none or leaf entry. Empty when entries are unavailable.
+   */
+  entries: Record<string, Record<string, bigint[]>>;
 }
 
 export interface LinuxResult {
@@ -49,6 +61,8 @@ export interface LinuxResult {
   baselines: Record<string, number>;
   /** The driver's output, verbatim. */
   output: string;
+  /** Entry reading: 'ok', 'unavailable: WHY', or undefined when no probe addresses were given. */
+  entries?: string;
 }
 
 /** Why the harness cannot run here, or undefined when it can. */
@@ -79,8 +93,7 @@ let builtPath: string | undefined;
  */
 export function buildHarness(): string {
   if (builtPath) return builtPath;
-  const src = readFileSync(SOURCE);
-  const hash = createHash('sha256').update(src).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(readFileSync(SOURCE)).update(readFileSync(HEADER)).digest('hex').slice(0, 16);
   const out = join(BUILD_DIR, `vmpte-${hash}`);
   if (!existsSync(out)) {
     mkdirSync(BUILD_DIR, { recursive: true });
@@ -96,9 +109,25 @@ export function buildHarness(): string {
 
 const hex = (n: number) => '0x' + n.toString(16);
 
-/** One protocol line (README.md) per step. */
-export function toProtocol(steps: LinuxStep[]): string {
-  return steps
+/**
+ * Addresses whose entries are read after every step (at most 64): for each
+ * range a step names, its first page, the next, its last, the one after it,
+ * and the one before it.
+ */
+export function probeAddresses(steps: LinuxStep[]): number[] {
+  const out = new Set<number>();
+  for (const s of steps) {
+    if (!('addr' in s) || !('len' in s) || (s.op === 'mmap' && s.fixed === false)) continue;
+    const a = Math.floor(s.addr / 4096) * 4096;
+    const last = Math.floor((s.addr + Math.max(s.len, 1) - 1) / 4096) * 4096;
+    for (const p of [a, a + 4096, last, last + 4096, a - 4096]) if (p >= 2 ** 40) out.add(p);
+  }
+  return [...out].slice(0, 64);
+}
+
+/** One protocol line (README.md) per step, after a `probe` line when probes are given. */
+export function toProtocol(steps: LinuxStep[], probes: number[] = []): string {
+  return (probes.length ? `probe ${probes.map(hex).join(' ')}\n` : '') + steps
     .map((s) => {
       switch (s.op) {
         case 'spawn':
@@ -128,6 +157,7 @@ export function parseOutput(output: string): LinuxResult {
   const steps: LinuxStepResult[] = [];
   const baselines: Record<string, number> = {};
   let ended = false;
+  let entries: string | undefined;
   for (const line of output.split('\n')) {
     const w = line.split(' ');
     if (w[0] === 'step') {
@@ -137,7 +167,7 @@ export function parseOutput(output: string): LinuxResult {
         : kind === 'errno' ? { kind: 'errno', errno: w[3] ?? '' }
         : kind === 'signal' ? { kind: 'signal', signal: w[3] ?? '' }
         : { kind: 'skipped' };
-      steps.push({ outcome, pgtables: {}, raw: {}, rss: {} });
+      steps.push({ outcome, pgtables: {}, raw: {}, rss: {}, vmrss: {}, minflt: {}, entries: {} });
     } else if (w[0] === 'pte') {
       const cur = steps[steps.length - 1];
       if (!cur) throw new Error(`vmpte: pte line before any step: ${line}`);
@@ -147,6 +177,19 @@ export function parseOutput(output: string): LinuxResult {
       const cur = steps[steps.length - 1];
       if (!cur) throw new Error(`vmpte: rss line before any step: ${line}`);
       cur.rss[w[1]!] = [Number(w[2]), Number(w[3])];
+    } else if (w[0] === 'mem') {
+      const cur = steps[steps.length - 1];
+      if (!cur) throw new Error(`vmpte: mem line before any step: ${line}`);
+      cur.vmrss[w[1]!] = Number(w[2]);
+      cur.minflt[w[1]!] = Number(w[3]);
+    } else if (w[0] === 'ent') {
+      const cur = steps[steps.length - 1];
+      if (!cur) throw new Error(`vmpte: ent line before any step: ${line}`);
+      const vals: bigint[] = [];
+      for (const x of w.slice(3)) if (x !== '-') vals.push(BigInt(x));
+      (cur.entries[w[1]!] ??= {})[w[2]!] = vals;
+    } else if (w[0] === '#' && w[1] === 'entries') {
+      entries = w[2] === 'ok' ? 'ok' : w.slice(2).join(' ');
     } else if (w[0] === '#' && w[1] === 'baseline') {
       baselines[w[2]!] = Number(w[6]);
     } else if (w[0] === 'end') {
@@ -156,13 +199,13 @@ export function parseOutput(output: string): LinuxResult {
     }
   }
   if (!ended) throw new Error(`vmpte: output ends early:\n${output}`);
-  return { steps, baselines, output };
+  return { steps, baselines, output, ...(entries !== undefined ? { entries } : {}) };
 }
 
 /** Runs the steps as real processes and returns each step's outcome and VmPTE deltas. */
-export function runOnLinux(steps: LinuxStep[]): LinuxResult {
+export function runOnLinux(steps: LinuxStep[], probes: number[] = []): LinuxResult {
   const r = spawnSync(buildHarness(), [], {
-    input: toProtocol(steps),
+    input: toProtocol(steps, probes),
     encoding: 'utf8',
     timeout: 300_000,
     maxBuffer: 64 << 20,

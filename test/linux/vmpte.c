@@ -24,18 +24,26 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define MAXT 64
 #define PAGE 4096UL
+#define MAXP 64		/* probe addresses (a "probe" line) */
+
+#include "ptread.h"
+
+static uint64_t probes[MAXP];
+static int nprobes, entries_ok;
+static uint64_t probe_out[MAXP][4];	/* a task's answer to OP_PROBE (bss: footprint() writes it) */
 
 enum op { OP_NOP, OP_FORK, OP_EXIT, OP_MMAP, OP_MUNMAP, OP_MPROTECT,
-	  OP_MADVISE, OP_READ, OP_WRITE, OP_TOUCH_R, OP_TOUCH_W };
+	  OP_MADVISE, OP_READ, OP_WRITE, OP_TOUCH_R, OP_TOUCH_W, OP_PROBE };
 enum kind { K_OK, K_ERRNO, K_SIGNAL, K_READY };
 
 struct cmd { int32_t op, arg; uint64_t addr, len; };	/* arg: prot/flags/child */
-struct reply { int32_t kind, val; uint64_t value; };	/* val: errno or signo */
+struct reply { int32_t kind, val; uint64_t value; int64_t minflt; };	/* val: errno or signo */
 
 /* ---------------------------------------------------------------- task side */
 
@@ -44,6 +52,13 @@ static int cmd_r[MAXT], cmd_w[MAXT], rep_r[MAXT], rep_w[MAXT];
 static uintptr_t vdso_lo, vdso_hi;		/* [vdso], found by the driver */
 static volatile unsigned char sink;
 static unsigned char bss_pages[4 * PAGE];	/* .bss, written every loop */
+/* The binary's own mappings (file-backed, [heap]), found by the driver: each
+ * page is read, and each page of a writable one rewritten with its own value,
+ * in every loop (see footprint()). */
+#define MAXR 16
+static struct { uintptr_t lo, hi; int writable; } own[MAXR];
+static int nown;
+static struct rusage ru0, ru1;			/* the op's bracket (bss) */
 
 /*
  * Make the task's own (non-scenario) page tables the same after every loop and
@@ -62,11 +77,33 @@ static __attribute__((noinline)) void footprint(void)
 		bss_pages[i]++;
 	for (uintptr_t p = vdso_lo; p < vdso_hi; p += PAGE)
 		sink = *(volatile unsigned char *)p;
+	/*
+	 * ru_minflt is compared over each scenario op alone, so no fault of the
+	 * task's own may fall inside that bracket: every page of the binary
+	 * (text too: a forked child has no PTEs for it, as vma_needs_copy()
+	 * skips VMAs without an anon_vma), and of the data, bss and heap (COW
+	 * after a fork: errno lives in the TLS block on the heap) is mapped
+	 * here, before the reply.  Writable pages are rewritten with their own
+	 * value.
+	 */
+	for (int k = 0; k < nown; k++)
+		for (uintptr_t p = own[k].lo; p < own[k].hi; p += PAGE) {
+			volatile unsigned char *b = (volatile unsigned char *)p;
+			unsigned char v = *b;
+			if (own[k].writable)
+				*b = v;
+		}
+	memset(probe_out, 0, sizeof probe_out);
+	memset(&ru0, 0, sizeof ru0);
+	memset(&ru1, 0, sizeof ru1);
+	errno = 0;
 }
+
+static int64_t g_minflt;	/* the last op's ru_minflt delta */
 
 static void put_reply(int32_t kind, int32_t val, uint64_t value)
 {
-	struct reply r = { kind, val, value };
+	struct reply r = { kind, val, value, g_minflt };
 	if (write(g_repfd, &r, sizeof r) != sizeof r)
 		_exit(3);
 }
@@ -104,6 +141,23 @@ static __attribute__((noreturn)) void task_loop(void)
 		long rc = 0;
 		uint64_t value = 0;
 		void *a = (void *)(uintptr_t)c.addr;
+		if (c.op == OP_PROBE) {
+			/* The entries on the path to each probe address, read from this
+			 * process's own tables (ptread.h): 4 x u64 per address, ~0 for a
+			 * level not reached.  Outside any op's ru_minflt bracket. */
+			uint64_t (*out)[4] = probe_out;
+			uint64_t pgd = 0;
+			int bad = ptread_ask(0, 0, &pgd);
+			for (int k = 0; k < nprobes; k++)
+				if (bad || ptread_walk(pgd, probes[k], out[k]))
+					memset(out[k], 0xfe, sizeof out[k]);
+			size_t want = sizeof probe_out[0] * (size_t)nprobes;
+			if (write(g_repfd, out, want) != (ssize_t)want)
+				_exit(3);
+			continue;
+		}
+		/* ru_minflt over the op alone (mm_account_fault(): current->min_flt). */
+		getrusage(RUSAGE_SELF, &ru0);
 		switch (c.op) {
 		case OP_NOP: break;
 		case OP_EXIT: _exit(0);
@@ -113,6 +167,7 @@ static __attribute__((noreturn)) void task_loop(void)
 			if (pid == 0) {
 				g_cmdfd = cmd_r[c.arg];
 				g_repfd = rep_w[c.arg];
+				g_minflt = 0;
 				footprint();
 				put_reply(K_READY, 0, (uint64_t)getpid());
 				task_loop();
@@ -135,6 +190,8 @@ static __attribute__((noreturn)) void task_loop(void)
 		case OP_WRITE: case OP_TOUCH_W: access_range(c.addr, c.len, 1); break;
 		}
 		int err = errno;
+		getrusage(RUSAGE_SELF, &ru1);
+		g_minflt = ru1.ru_minflt - ru0.ru_minflt;
 		footprint();
 		if (rc < 0)
 			put_reply(K_ERRNO, err, 0);
@@ -152,6 +209,8 @@ struct task {
 	int pidfd;
 	long base;	/* VmPTE bytes of the task's own footprint */
 	long rbase[2];	/* RssAnon, RssShmem bytes of the task's own footprint */
+	long vmrss;	/* VmRSS bytes of the task's own footprint */
+	long minflt;	/* ru_minflt of the scenario's ops so far (fork's excluded) */
 };
 static struct task T[MAXT];
 static int ntask;
@@ -256,6 +315,29 @@ static int open_pidfd(int i)
 	return T[i].pidfd;
 }
 
+/* ent NAME ADDR PGD PUD PMD PTE: the entries on the path, hex, "-" for a level not reached. */
+static void print_entries(int i)
+{
+	static uint64_t in[MAXP][4];
+	size_t want = sizeof in[0] * (size_t)nprobes, got = 0;
+	send_cmd(i, OP_PROBE, 0, 0, 0);
+	while (got < want) {
+		ssize_t n = read(rep_r[i], (char *)in + got, want - got);
+		if (n <= 0)
+			die("probe reply", T[i].name);
+		got += (size_t)n;
+	}
+	for (int k = 0; k < nprobes; k++) {
+		printf("ent %s 0x%llx", T[i].name, (unsigned long long)probes[k]);
+		for (int l = 0; l < 4; l++)
+			if (in[k][l] == ~0ULL)
+				printf(" -");
+			else
+				printf(" 0x%llx", (unsigned long long)in[k][l]);
+		printf("\n");
+	}
+}
+
 /* Run a no-op loop iteration in task i and return its VmPTE afterwards. */
 static long settle(int i)
 {
@@ -281,9 +363,21 @@ static void find_vdso(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
 	char line[512];
-	while (f && fgets(line, sizeof line, f))
+	while (f && fgets(line, sizeof line, f)) {
+		uintptr_t lo, hi;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
 		if (strstr(line, "[vdso]"))
-			sscanf(line, "%lx-%lx", &vdso_lo, &vdso_hi);
+			vdso_lo = lo, vdso_hi = hi;
+		/* The binary's own mappings (a path) and the heap; not the
+		 * stack (footprint() writes 64 KiB of it), vvar or vdso. */
+		else if ((strchr(line, '/') || strstr(line, "[heap]")) && perms[0] == 'r' && nown < MAXR) {
+			own[nown].lo = lo, own[nown].hi = hi;
+			own[nown].writable = perms[1] == 'w';
+			nown++;
+		}
+	}
 	if (f)
 		fclose(f);
 }
@@ -309,7 +403,17 @@ int main(int argc, char **argv)
 		char a[32], b[32], c[32];
 		char *nl = strchr(l, '\n');
 		int n = sscanf(l, "%31s %31s %31s", a, b, c);
-		if (n >= 2 && !strcmp(a, "spawn"))
+		if (n >= 2 && !strcmp(a, "probe")) {
+			char *q = l + 5;
+			while (nprobes < MAXP) {
+				char *e;
+				unsigned long long v = strtoull(q, &e, 0);
+				if (e == q)
+					break;
+				probes[nprobes++] = v & ~(PAGE - 1);
+				q = e;
+			}
+		} else if (n >= 2 && !strcmp(a, "spawn"))
 			task_index(b, 1);
 		else if (n == 3 && !strcmp(b, "fork"))
 			task_index(c, 1);
@@ -323,6 +427,13 @@ int main(int argc, char **argv)
 	}
 	find_vdso();
 	signal(SIGCHLD, SIG_IGN);	/* inherited: every task auto-reaps */
+	if (nprobes) {
+		entries_ok = !ptread_setup() && !find_page_offset_base();
+		if (entries_ok)
+			printf("# entries ok page_offset_base 0x%llx\n", (unsigned long long)page_offset_base);
+		else
+			printf("# entries unavailable: %s\n", bpf_why);
+	}
 
 	int step = 0;
 	for (char *l = text; *l; ) {
@@ -333,7 +444,7 @@ int main(int argc, char **argv)
 		l = nl ? nl + 1 : l + strlen(l);
 		char w[5][64];
 		int n = sscanf(line, "%63s %63s %63s %63s %63s", w[0], w[1], w[2], w[3], w[4]);
-		if (n <= 0 || w[0][0] == '#')
+		if (n <= 0 || w[0][0] == '#' || !strcmp(w[0], "probe"))
 			continue;
 		step++;
 		struct reply r = { K_OK, 0, 0 };
@@ -372,6 +483,8 @@ int main(int argc, char **argv)
 			T[i].base = b2;
 			T[i].rbase[0] = status_bytes(pid, "\nRssAnon:");
 			T[i].rbase[1] = status_bytes(pid, "\nRssShmem:");
+			T[i].vmrss = status_bytes(pid, "\nVmRSS:");
+			T[i].minflt = 0;
 			printf("# baseline %s pid %d %ld %ld\n", T[i].name, (int)pid, b1, b2);
 			if (b1 != b2)
 				printf("# warning: unstable baseline for %s\n", T[i].name);
@@ -404,6 +517,11 @@ int main(int argc, char **argv)
 					T[c].base = T[i].base;
 					T[c].rbase[0] = T[i].rbase[0];
 					T[c].rbase[1] = T[i].rbase[1];
+					T[c].vmrss = T[i].vmrss;
+					T[c].minflt = 0;	/* copy_mm(): tsk->min_flt = 0 */
+					/* The parent's own COW faults right after fork() (its
+					 * stack) are not the scenario's: not counted. */
+					printf("# fork faults %s %lld\n", T[i].name, (long long)r.minflt);
 					settle(c);
 				}
 			} else if (!strcmp(w[1], "exit") && n == 2) {
@@ -413,6 +531,7 @@ int main(int argc, char **argv)
 				send_cmd(i, OP_NOP, 0, 0, 0);
 				if (get_reply(i, &r))
 					die("no reply", line);
+				T[i].minflt += r.minflt;
 			} else if (n >= 4) {
 				uint64_t addr = strtoull(w[2], NULL, 0), len = strtoull(w[3], NULL, 0);
 				int op = -1, arg = 0;
@@ -437,6 +556,8 @@ int main(int argc, char **argv)
 					die("no reply", line);
 				if (r.kind == K_SIGNAL)
 					wait_gone(i);
+				else
+					T[i].minflt += r.minflt;
 			} else {
 				die("bad step", line);
 			}
@@ -459,6 +580,11 @@ int main(int argc, char **argv)
 				printf("rss %s %ld %ld\n", T[k].name,
 				       status_bytes(T[k].pid, "\nRssAnon:") - T[k].rbase[0],
 				       status_bytes(T[k].pid, "\nRssShmem:") - T[k].rbase[1]);
+				/* VmRSS beyond the footprint, and ru_minflt of the ops */
+				printf("mem %s %ld %ld\n", T[k].name,
+				       status_bytes(T[k].pid, "\nVmRSS:") - T[k].vmrss, T[k].minflt);
+				if (entries_ok)
+					print_entries(k);
 			}
 	}
 	printf("end\n");
