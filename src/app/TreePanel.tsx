@@ -69,7 +69,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
       walk: model.walk,
       copies: model.copies,
       animateWalk: model.animateWalk,
-      stepKey: `${view?.key ?? 0}:${view?.n ?? 0}`,
+      stepKey: `${view?.scenarioId ?? 0}:${view?.n ?? 0}`,
       hoverLevel,
       selection,
       fitKey: String(loadCount),

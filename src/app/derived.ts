@@ -39,7 +39,7 @@ export interface Sim {
 
 function ask(s: ExplorerState): void {
   const l = s.loaded;
-  if (l) simClient.request({ key: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length });
+  if (l) simClient.request({ scenarioId: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length });
 }
 
 /**
@@ -58,7 +58,7 @@ export function useSimDriver(): void {
     // A step computed ahead is laid out while the user reads the current one.
     const unAhead = simClient.onAhead((v) => {
       const s = store.getState();
-      if (!s.loaded || loadedId(s.loaded) !== v.key || !v.result.ok) return;
+      if (!s.loaded || loadedId(s.loaded) !== v.scenarioId || !v.result.ok) return;
       prepareTreeModel(v.result.snapshot, stepAt(s.loaded.scenario, v.n), v.report, s.selection, s.openTables);
     });
     return () => {
@@ -81,7 +81,7 @@ export function useSim(): Sim {
     if (exact) return { view: exact, pending: false };
     // Stopped for taking too long (WorkerStalled says so): nothing is computing.
     const stall = simClient.stalled();
-    const stalled = stall !== null && stall.key === key && stall.n === cursor;
+    const stalled = stall !== null && stall.scenarioId === key && stall.n === cursor;
     return { view: simClient.latest(key) ?? null, pending: !stalled };
   }, [version, loaded, key, cursor, expanded]);
 }

@@ -17,13 +17,17 @@
 import { lruSet } from './lru';
 import type { ReportStep } from '../scenario/report';
 import type { Scenario } from '../scenario/ast';
-import { snapshotAt, stepReport, type SnapshotResult } from './sim';
-import type { SimRequest } from './sim.worker';
-import { ForestReceiver, type WireResult } from './forestWire';
+import type { SnapshotResult } from './sim';
+import type { SimReply, SimRequest, ViewAt } from './protocol';
+import { ForestReceiver } from './forestWire';
 import { MAP_POPULATE } from '../core/uapi';
 
+/** The simulation itself, loaded only where there is no Worker (it is the workers' chunk otherwise). */
+const loadSim = () => import('./sim');
+
 export interface SimView {
-  key: number;
+  /** The page's number for the scenario's text (src/app/derived.ts, loadedId). */
+  scenarioId: number;
   /** The step this view is of. */
   n: number;
   expand: string;
@@ -31,12 +35,11 @@ export interface SimView {
   report: ReportStep | undefined;
 }
 
-interface Want {
-  key: number;
+/** A view asked for: which scenario, and where in it (ViewAt: the same fields the worker is sent). */
+export interface Want extends ViewAt {
+  scenarioId: number;
   text: string;
   scenario: Scenario;
-  n: number;
-  expand: string[];
   /** The scenario's last step: when set, the views of the next steps (AHEAD_STEPS) are computed ahead once idle. */
   last?: number;
 }
@@ -70,7 +73,7 @@ export const WORKER_BUDGET_MS = 15_000;
  */
 const CACHE_WEIGHT = 200_000;
 
-const cacheKey = (key: number, n: number, expand: string) => `${key}|${n}|${expand}`;
+const viewKey = (scenarioId: number, n: number, expand: string) => `${scenarioId}|${n}|${expand}`;
 
 /** What a view costs to keep, roughly: its tasks and trees. */
 function weight(v: SimView): number {
@@ -96,7 +99,7 @@ export function heavyStep(s: Scenario, n: number): boolean {
 
 /** The step the worker was stopped at, having taken longer than `ms`. */
 export interface Stall {
-  key: number;
+  scenarioId: number;
   n: number;
   ms: number;
 }
@@ -122,12 +125,12 @@ export function atNextFrame(fn: () => void): void {
 
 export class SimClient {
   private readonly cache = new Map<string, SimView>();
-  private readonly latestByKey = new Map<number, SimView>();
+  private readonly latestById = new Map<number, SimView>();
   private readonly listeners = new Set<() => void>();
   private readonly aheadListeners = new Set<(v: SimView) => void>();
   private version = 0;
   private worker: Worker | null = null;
-  private workerKeys = new Set<number>();
+  private workerScenarios = new Set<number>();
   private inFlight: (Want & { id: number; started: number; ahead: boolean }) | null = null;
   private queued: Want | null = null;
   /** The last step asked for: the steps ahead are counted from it. */
@@ -136,7 +139,7 @@ export class SimClient {
   private lastMs = Infinity;
   /** Counters (tests and the benchmark read them): views asked for, found ready, sent to the worker, computed ahead. */
   readonly stats = { requests: 0, ready: 0, sent: 0, ahead: 0 };
-  private lastKey = 0;
+  private lastScenarioId = 0;
   private nextId = 1;
 
   private useWorker: boolean;
@@ -177,13 +180,13 @@ export class SimClient {
     return () => this.aheadListeners.delete(l);
   }
 
-  get(key: number, n: number, expand: readonly string[]): SimView | undefined {
-    return this.cache.get(cacheKey(key, n, expand.join(',')));
+  get(scenarioId: number, n: number, expand: readonly string[]): SimView | undefined {
+    return this.cache.get(viewKey(scenarioId, n, expand.join(',')));
   }
 
   /** The last view delivered for this scenario (shown, marked stale, while the wanted one computes). */
-  latest(key: number): SimView | undefined {
-    return this.latestByKey.get(key);
+  latest(scenarioId: number): SimView | undefined {
+    return this.latestById.get(scenarioId);
   }
 
   /** Whether the view for this request is being computed now (not just queued). */
@@ -204,7 +207,7 @@ export class SimClient {
     this.budgetMs = st.ms * 2;
     this.notify();
     const want = this.current;
-    if (want && want.key === st.key && want.n === st.n) {
+    if (want && want.scenarioId === st.scenarioId && want.n === st.n) {
       if (this.inFlight) this.queued = want;
       else this.send(want);
     }
@@ -214,7 +217,7 @@ export class SimClient {
     const ek = want.expand.join(',');
     if (this.stall) {
       // Asked again for the step that was stopped: the button is the way to try again.
-      if (this.stall.key === want.key && this.stall.n === want.n) {
+      if (this.stall.scenarioId === want.scenarioId && this.stall.n === want.n) {
         this.current = want;
         return;
       }
@@ -222,35 +225,48 @@ export class SimClient {
       this.stall = null;
       this.notify();
     }
-    if (want.key !== this.lastKey) {
+    if (want.scenarioId !== this.lastScenarioId) {
       // Another scenario: whether its steps are light enough to compute ahead is not known yet.
-      this.lastKey = want.key;
+      this.lastScenarioId = want.scenarioId;
       this.lastMs = Infinity;
     }
     this.current = want;
     this.stats.requests++;
-    if (this.cache.has(cacheKey(want.key, want.n, ek))) {
+    if (this.cache.has(viewKey(want.scenarioId, want.n, ek))) {
       this.stats.ready++;
       if (!this.inFlight) this.sendQueued();
       return;
     }
     const f = this.inFlight;
-    if (f && f.key === want.key && f.n === want.n && f.expand.join(',') === ek) {
+    if (f && f.scenarioId === want.scenarioId && f.n === want.n && f.expand.join(',') === ek) {
       f.ahead = false;
       return;
     }
     if (!this.useWorker) {
-      this.deliver({ key: want.key, n: want.n, expand: ek, result: snapshotAt(want.text, want.scenario, want.n, want.expand), report: stepReport(want.text, want.scenario, want.n) });
+      this.computeHere(want);
       return;
     }
     // Another scenario, or going back while a long step runs: the running work is not needed
     // (a step further on is queued instead: the worker's Runner continues from where it is).
-    if (f && (f.key !== want.key || (want.n < f.n && performance.now() - f.started > PATIENCE_MS))) this.restart();
+    if (f && (f.scenarioId !== want.scenarioId || (want.n < f.n && performance.now() - f.started > PATIENCE_MS))) this.restart();
     if (this.inFlight) {
       this.queued = want;
       return;
     }
     this.send(want);
+  }
+
+  /**
+   * No Worker here: compute on this thread, once the simulation's module has
+   * loaded (answers keep the order they were asked in: each waits on the
+   * same import).
+   */
+  private computeHere(want: Want): void {
+    const expand = want.expand.join(',');
+    void loadSim().then(({ snapshotAt, stepReport }) => {
+      const result = snapshotAt(want.text, want.scenario, want.n, want.expand);
+      this.deliver({ scenarioId: want.scenarioId, n: want.n, expand, result, report: stepReport(want.text, want.scenario, want.n) });
+    });
   }
 
   /** Start the worker now (it loads and compiles the core while the page renders), not at the first request. */
@@ -265,9 +281,9 @@ export class SimClient {
     if (!f) return;
     this.restart();
     if (!f.ahead) {
-      this.stall = { key: f.key, n: f.n, ms: this.budgetMs };
+      this.stall = { scenarioId: f.scenarioId, n: f.n, ms: this.budgetMs };
       this.notify();
-    } else this.tooSlowAhead.add(cacheKey(f.key, f.n, f.expand.join(',')));
+    } else this.tooSlowAhead.add(viewKey(f.scenarioId, f.n, f.expand.join(',')));
     // A step computed ahead that takes this long is left for the user to ask for.
     if (this.queued) this.sendQueued();
   }
@@ -282,7 +298,7 @@ export class SimClient {
     this.cancelTimer = null;
     this.worker?.terminate();
     this.worker = null;
-    this.workerKeys.clear();
+    this.workerScenarios.clear();
     this.inFlight = null;
   }
 
@@ -291,7 +307,7 @@ export class SimClient {
     try {
       const w = this.makeWorker();
       const receiver = new ForestReceiver();
-      w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand' | 'result'> & { id: number; expand: string[]; result: WireResult; msPerStep?: number }>) => {
+      w.onmessage = (ev: MessageEvent<SimReply>) => {
         // Every message carries nodes later ones refer to: decode it even when nobody waits for it.
         let result: SnapshotResult;
         try {
@@ -309,15 +325,15 @@ export class SimClient {
         this.cancelTimer?.();
         this.cancelTimer = null;
         if (!f.ahead) this.lastMs = Math.min(performance.now() - f.started, ev.data.msPerStep ?? Infinity);
-        const { key, n, expand, report } = ev.data;
-        this.deliver({ key, n, expand: expand.join(','), result, report }, !f.ahead);
+        const { scenarioId, n, expand, report } = ev.data;
+        this.deliver({ scenarioId, n, expand: expand.join(','), result, report }, !f.ahead);
         this.sendQueued();
       };
       w.onerror = (ev) => {
         ev.preventDefault();
         const f = this.inFlight;
         this.restart();
-        if (f) this.deliver({ key: f.key, n: f.n, expand: f.expand.join(','), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
+        if (f) this.deliver({ scenarioId: f.scenarioId, n: f.n, expand: f.expand.join(','), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
         this.sendQueued();
       };
       this.worker = w;
@@ -335,11 +351,11 @@ export class SimClient {
       return;
     }
     const id = this.nextId++;
-    const msg: SimRequest = { id, key: want.key, n: want.n, expand: [...want.expand] };
-    if (!this.workerKeys.has(want.key)) {
+    const msg: SimRequest = { id, scenarioId: want.scenarioId, n: want.n, expand: [...want.expand] };
+    if (!this.workerScenarios.has(want.scenarioId)) {
       msg.text = want.text;
-      this.workerKeys.clear();
-      this.workerKeys.add(want.key);
+      this.workerScenarios.clear();
+      this.workerScenarios.add(want.scenarioId);
     }
     this.inFlight = { ...want, id, started: performance.now(), ahead };
     if (ahead) this.stats.ahead++;
@@ -352,7 +368,7 @@ export class SimClient {
   private sendQueued(): void {
     const q = this.queued;
     this.queued = null;
-    if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(',')))) return this.send(q);
+    if (q && !this.cache.has(viewKey(q.scenarioId, q.n, q.expand.join(',')))) return this.send(q);
     if (this.nextAhead()) this.scheduleAhead();
   }
 
@@ -381,15 +397,15 @@ export class SimClient {
     const ek = want.expand.join(',');
     for (let n = want.n + 1; n <= Math.min(want.last, want.n + AHEAD_STEPS); n++) {
       // Never past a step that looks expensive: the user may not want to wait for it.
-      if (heavyStep(want.scenario, n) || this.tooSlowAhead.has(cacheKey(want.key, n, ek))) return null;
-      if (!this.cache.has(cacheKey(want.key, n, ek))) return { ...want, n };
+      if (heavyStep(want.scenario, n) || this.tooSlowAhead.has(viewKey(want.scenarioId, n, ek))) return null;
+      if (!this.cache.has(viewKey(want.scenarioId, n, ek))) return { ...want, n };
     }
     return null;
   }
 
   /** Keep a view; tell subscribers unless it was computed ahead (nobody is waiting for it, and it must not replace what is on screen). */
   private deliver(v: SimView, shown = true): void {
-    const k = cacheKey(v.key, v.n, v.expand);
+    const k = viewKey(v.scenarioId, v.n, v.expand);
     lruSet(this.cache, k, v, CACHE);
     // Bounded by size too: forget the least recent views past CACHE_WEIGHT (keeping this one).
     let total = 0;
@@ -403,7 +419,7 @@ export class SimClient {
       for (const l of this.aheadListeners) l(v);
       return;
     }
-    lruSet(this.latestByKey, v.key, v, 4);
+    lruSet(this.latestById, v.scenarioId, v, 4);
     this.notify();
   }
 }
