@@ -1,4 +1,5 @@
-import { flagNames, type EntryInfo, type Forest, type NodeInfo } from '../core/inspect';
+import type { EntryInfo, Forest, NodeInfo } from '../core/inspect';
+import { flagNames } from '../core/paging';
 import { LEVEL_LABEL, nodeLabel } from '../store/derive';
 import { useExplorer, useExplorerStore } from './context';
 import { useSnapshot, useStepInfo } from './derived';

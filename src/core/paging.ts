@@ -180,6 +180,11 @@ export const FLAG_NAMES: [string, number][] = [
   ['G', _PAGE_GLOBAL], ['NX', _PAGE_NX],
 ];
 
+/** Each of FLAG_NAMES with whether `flags` has it set (the inspector's and the tree's flag row). */
+export function flagNames(flags: number): { name: string; set: boolean }[] {
+  return FLAG_NAMES.map(([name, bit]) => ({ name, set: (flags & bit) !== 0 }));
+}
+
 /* ----- addresses ----- */
 
 /** Bits of a linear address the MMU translates: 48 with 4-level paging, 57 with LA57. */
