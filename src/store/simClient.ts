@@ -308,6 +308,8 @@ export class SimClient {
       const w = this.makeWorker();
       const receiver = new ForestReceiver();
       w.onmessage = (ev: MessageEvent<SimReply>) => {
+        // A message a stopped worker had already sent: nobody waits for it (found by simClient.fuzz.test.ts).
+        if (this.worker !== w) return;
         // Every message carries nodes later ones refer to: decode it even when nobody waits for it.
         let result: SnapshotResult;
         try {
@@ -331,6 +333,8 @@ export class SimClient {
       };
       w.onerror = (ev) => {
         ev.preventDefault();
+        // An error of a stopped worker is not the running request's (seed 24301 of simClient.fuzz.test.ts).
+        if (this.worker !== w) return;
         const f = this.inFlight;
         this.restart();
         if (f) this.deliver({ scenarioId: f.scenarioId, n: f.n, expand: f.expand.join(','), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
