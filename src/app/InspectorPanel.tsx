@@ -5,7 +5,7 @@ import { useExplorer, useExplorerStore } from './context';
 import { useSnapshot, useStepInfo } from './derived';
 import { formatCount, hex } from './format';
 import { setTraceFocus } from './traceFocus';
-import { treeModelFor } from './treeModel';
+import { treeModelFor } from '../views/treeModel';
 import { eventsTouching } from '../views/treeChanges';
 
 const FLAG_MEANING: Record<string, string> = {

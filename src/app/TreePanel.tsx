@@ -4,7 +4,7 @@ import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
 import { loadedId, useSim } from './derived';
-import { rolesOf, treeModelFor } from './treeModel';
+import { rolesOf, treeModelFor } from '../views/treeModel';
 import { formatCount } from './format';
 import { focusedEvent, useTraceFocus } from './traceFocus';
 import { touchedBy } from '../views/treeChanges';

@@ -11,7 +11,7 @@ import type { SnapshotResult } from '../store/sim';
 import { SimClient, type SimView } from '../store/simClient';
 import { stepCount, type ExplorerState, type Loaded } from '../store/store';
 import { useExplorer, useExplorerStore } from './context';
-import { prepareTreeModel } from './treeModel';
+import { prepareTreeModel } from '../views/treeModel';
 
 export const simClient = new SimClient();
 if (typeof window !== 'undefined') {

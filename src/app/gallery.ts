@@ -4,7 +4,7 @@
  * and a one-line summary (its first note, else its leading comment).
  */
 import { parseScenario } from '../scenario/parser';
-import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from './builtins';
+import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../scenario/examples';
 
 export interface GalleryItem {
   id: string;

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { INTRO_SCENARIO, SEED_SCENARIO } from '../app/builtins';
+import { INTRO_SCENARIO, SEED_SCENARIO } from '../scenario/examples';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
 import { addressFields, announce, bytesAsText, copyMoves, isCanonical, pathFor, rootOf } from './derive';

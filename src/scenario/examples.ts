@@ -1,7 +1,8 @@
 /**
- * Scenarios built into the app: the one a first visit opens, the seed's
- * mshare scenario (from the spec), and a big populated range. The gallery
- * adds every scenarios/*.ptx of the project (see gallery.ts).
+ * Example scenarios, as text: the one a first visit opens, the seed's mshare
+ * scenario (the spec's example), and a big populated range. Built into the
+ * app (src/app/gallery.ts adds every scenarios/*.ptx); kept in the scenario
+ * layer so that every layer's tests can use them.
  */
 
 export const INTRO_SCENARIO = `# A first fault builds the tables; fork copies them; copy-on-write splits a page
