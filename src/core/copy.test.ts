@@ -7,21 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
-import type { Mm } from './mm';
 import { ZERO_PFN } from './frames';
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW } from './paging';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_NONE, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_NONE } from './uapi';
 import { walk } from './walk';
+import { T, G, M, K4, KiB, RW, PRIV, SHARED, mmOf } from './test-kit';
 
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const KiB = 1024;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n: string): Mm => k.tasks.get(n)?.mm as Mm;
 const leaf = (k: Kernel, n: string, a: bigint): { pfn: number; flags: number } => {
   const w = walk(k.m, mmOf(k, n), Number(a >> 12n));
   const l = w.levels[w.levels.length - 1];

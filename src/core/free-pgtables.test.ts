@@ -13,20 +13,10 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
 import type { Mm } from './mm';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_READ } from './uapi';
 import { freePgdRange } from './free-pgtables';
 import { zapRange } from './zap';
-
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const KiB = 1024;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n = 'A'): Mm => k.tasks.get(n)?.mm as Mm;
-const vpn = (a: bigint): number => Number(a >> 12n);
+import { T, G, M, K4, KiB, RW, PRIV, SHARED, mmOf, vpn } from './test-kit';
 
 function kernel(): Kernel {
   const k = new Kernel({ paging: 4 });
