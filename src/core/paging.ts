@@ -192,9 +192,9 @@ export function vaBits(paging: Paging): number {
   return paging === 5 ? 57 : 48;
 }
 
-/** Intel SDM §3.3.7.1: bits 63 down to the top translated bit must all equal it. */
+/** Intel SDM §3.3.7.1: bits 63 down to the top translated bit must all equal it (addr read as a u64). */
 export function isCanonical(addr: bigint, paging: Paging): boolean {
-  const top = addr >> BigInt(vaBits(paging) - 1);
+  const top = BigInt.asUintN(64, addr) >> BigInt(vaBits(paging) - 1);
   const ones = (1n << BigInt(64 - vaBits(paging) + 1)) - 1n;
   return top === 0n || top === ones;
 }
