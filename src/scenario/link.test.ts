@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { SPEC_EXAMPLE } from './arbitrary';
-import { base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink } from './link';
+import { LINK_VERSION, base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink } from './link';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const message = (input: string) => {
@@ -185,5 +185,17 @@ describe('properties', () => {
       fc.property(fc.nat(good.length - 1), fc.constantFrom('', 'A', '_', '%', '&', '='), (i, c) => check(good.slice(0, i) + c + good.slice(i + 1))),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the version check: a link of a format this build does not know never opens', () => {
+  it('a good v3 payload labelled with any later version is refused as newer, not read as today\'s format', () => {
+    const payload = encodeLink(SPEC_EXAMPLE, 2).slice('#v3='.length).replace(/&step=2$/, '');
+    expect(restoreLink({ version: 3, payload, step: 2 })).toMatchObject({ ok: true, text: SPEC_EXAMPLE });
+    for (const v of [LINK_VERSION + 1, LINK_VERSION + 2, 999999]) {
+      const r = restoreLink({ version: v, payload, step: 2 });
+      expect(r).toEqual({ ok: false, message: `this link was made by a newer Page Table Explorer (format v${v}); this one reads formats v1 to v${LINK_VERSION}` });
+      expect(decodeLink(`#v${v}=${payload}&step=2`)).toEqual(r);
+    }
   });
 });
