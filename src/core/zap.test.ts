@@ -133,6 +133,28 @@ describe('MADV_DONTNEED and CONFIG_PT_RECLAIM', () => {
   });
 });
 
+describe('the PT_RECLAIM threshold, at exactly PMD_SIZE (reclaim_pt_is_enabled(): end - start >= PMD_SIZE)', () => {
+  // Worked by hand: touched 8 MiB = PUD + PMD + 4 PTE pages = 24 KiB; each PTE page freed takes 4 KiB off.
+  it('exactly 2 MiB on a 2 MiB boundary is >= PMD_SIZE: its PTE page goes (24 → 20 KiB)', () => {
+    const k = touched(8n * M);
+    k.madviseDontneed('A', T + 2n * M, 2n * M);
+    expect(mmOf(k).pgtablesBytes).toBe(20 * KiB);
+    expect(k.takeEvents().at(-1)?.detail).toBe('512 pages zapped, 1 PTE page reclaimed');
+  });
+  it('exactly 2 MiB a page off the boundary is two ranges under PMD_SIZE: nothing goes', () => {
+    const k = touched(8n * M);
+    k.madviseDontneed('A', T + 2n * M + K4, 2n * M);
+    expect(mmOf(k).pgtablesBytes).toBe(24 * KiB);
+    expect(k.takeEvents().at(-1)?.detail).toBe('512 pages zapped, 0 PTE pages reclaimed');
+  });
+  it('2 MiB and a page from a boundary: one whole PMD range and one page: one PTE page goes', () => {
+    const k = touched(8n * M);
+    k.madviseDontneed('A', T, 2n * M + K4);
+    expect(mmOf(k).pgtablesBytes).toBe(20 * KiB);
+    expect(k.invariants()).toEqual([]);
+  });
+});
+
 describe('zapRange without reclaim (munmap, exit)', () => {
   it('clears leaves and keeps every table page', () => {
     const k = touched(8n * M);
