@@ -200,6 +200,19 @@ describe('freePgdRange arithmetic (called directly after a zap)', () => {
     expect(mm.tables.slice(0, 3)).toEqual([0, 1, 1]);
   });
 
+  it('the floor, worked by hand: exactly at the range start nothing is kept; a page above it keeps the first PTE page and every level above', () => {
+    // floor = 1T: addr = 1T & PMD_MASK = 1T, not below floor → all four PTE pages; free_pmd_range's tail:
+    // 1T & PUD_MASK = 1T is not below floor and ceiling 0 is no limit → the PMD page; likewise the PUD page.
+    const at = zapped();
+    freePgdRange(at.k.m, at.mm, vpn(T), vpn(T + 8n * M), vpn(T), 0);
+    expect(at.mm.tables.slice(0, 3)).toEqual([0, 0, 0]);
+    // floor = 1T+4K: addr 1T < floor → addr += PMD_SIZE: [1T, 1T+2M) keeps its PTE page;
+    // 1T & PUD_MASK = 1T < floor → the PMD page stays, and so the PUD page.
+    const above = zapped();
+    freePgdRange(above.k.m, above.mm, vpn(T), vpn(T + 8n * M), vpn(T + K4), 0);
+    expect(above.mm.tables.slice(0, 3)).toEqual([1, 1, 1]);
+  });
+
   it('a ceiling inside the last PTE page keeps that page', () => {
     const { k, mm } = zapped();
     freePgdRange(k.m, mm, vpn(T), vpn(T + 8n * M), 0, vpn(T + 7n * M));
