@@ -51,6 +51,23 @@ describe('fork copies tables of private VMAs with an anon_vma', () => {
     expect(k.invariants()).toEqual([]);
   });
 
+  it('pte_mkold() on every child PTE, bulk-touched pages too (mm/memory.c __copy_present_ptes: pte = pte_mkold(pte)); the parent keeps Accessed', () => {
+    const k = kernel();
+    k.mmap('A', { addr: T, len: G, prot: RW, flags: PRIV });
+    k.touch('A', T, 4n * M, 'write');
+    k.fork('A', 'B');
+    for (const at of [T, T + 5n * K4, T + 2n * M + 511n * K4]) {
+      expect(leaf(k, 'A', at).flags & _PAGE_ACCESSED).toBe(_PAGE_ACCESSED);
+      expect(leaf(k, 'B', at).flags & _PAGE_ACCESSED).toBe(0);
+      expect(leaf(k, 'B', at).pfn).toBe(leaf(k, 'A', at).pfn);
+    }
+    // The child's own access sets it again (the MMU sets A on a walk), only where it touched.
+    k.read('B', T + 5n * K4, 1);
+    expect(leaf(k, 'B', T + 5n * K4).flags & _PAGE_ACCESSED).toBe(_PAGE_ACCESSED);
+    expect(leaf(k, 'B', T).flags & _PAGE_ACCESSED).toBe(0);
+    expect(k.invariants()).toEqual([]);
+  });
+
   it('the child of a zero-page-only VMA (no anon_vma) gets no tables and faults on its own', () => {
     const k = kernel();
     k.mmap('A', { addr: T, len: G, prot: RW, flags: PRIV });
