@@ -47,21 +47,9 @@ export interface Want extends ViewAt {
 const CACHE = 96;
 /** A request running longer than this is abandoned when the user asks for something else. */
 const PATIENCE_MS = 600;
-/**
- * The next step is computed ahead only where a step takes the worker less
- * than this: then "Next step" finds its view ready, and a user who goes
- * elsewhere waits at most about this long behind it. Heavier steps (some of
- * the 1,500-task SGA's) are computed on demand only.
- */
+/** The next step is computed ahead only where a step takes the worker less than this (the figures: docs/PERFORMANCE.md, "Computing ahead"). */
 const PREFETCH_BELOW_MS = 400;
-/**
- * How many steps past the one asked for are computed ahead. Two: a user
- * clicking "Next step" again as soon as a step shows finds the next one
- * ready even where a step takes the worker longer than that (a group step
- * over 64 tasks: 30-75 ms), as the worker had the time the user spent on
- * the step before. Each costs the page a decode (~8 ms at 64 tasks) and a
- * layout in idle time.
- */
+/** How many steps past the one asked for are computed ahead: two, so that a fast clicker finds the next one ready. */
 const AHEAD_STEPS = 2;
 
 /** How long one step may keep the worker busy before it is stopped (the user may double it). */
