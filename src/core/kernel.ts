@@ -4,6 +4,7 @@
  * the same calls give the same frames and the same events.
  */
 import { Machine } from './machine';
+import { MainlineTwinMshare } from './mainline-twin';
 import { changeMark, claimChanges } from './change-hook';
 import { insertVma, isSpecial, newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
 import { MshareV1, isMshareV1, type HostCtx } from './mshare-v1';
@@ -28,11 +29,10 @@ import {
   taskSizeVpn,
   type Paging,
 } from './paging';
-import { protToVmFlags, setupSpecialMappings, unmapRange, unmappedAreaTopdownAligned, releaseShmem, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
+import { protToVmFlags, setupSpecialMappings, unmapRange, unmappedAreaTopdownAligned, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
 import { walk, type Access, type Walk } from './walk';
 import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
-import { MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
 
 export type Outcome =
   | { kind: 'ok'; value?: string }
@@ -530,45 +530,12 @@ export class Kernel implements VmCtx, HostCtx {
 
   /* ----- mshare v1 ----- */
 
-  /** The twin's regions: name → the shared object and who made it. */
-  private readonly twinRegions = new Map<string, { shmem: Shmem; start: number; pages: number; refs: number; creator: Mm }>();
-
-  /** mshare() in the mainline twin: the creator's mapping is the object; attachers map it MAP_SHARED. */
-  private twinMshare(mm: Mm, region: string, addr: bigint, len: bigint, oflag: number): SysResult {
-    const ev = this.m.ev;
-    const r = this.twinRegions.get(region);
-    if (r && oflag & (O_CREAT | O_EXCL)) return { ok: false, errno: 'EEXIST', why: 'exists' };
-    if (!r) {
-      const v = vmaAt(mm, Number(addr >> 12n));
-      if (!v || !v.shmem) return { ok: false, errno: 'EINVAL', why: 'nothing shared to name' };
-      const sh = this.shmemOf(v);
-      sh.refs++; // the name holds the object, as a /dev/shm file would
-      this.twinRegions.set(region, { shmem: sh, start: v.start, pages: Number(len >> 12n), refs: 1, creator: mm });
-      ev.emit('shm_open', `mainline twin: "${region}" names the shared memory object already mapped here; no tables are shared`);
-      return { ok: true };
-    }
-    const acc = oflag & 3;
-    const prot = acc === O_WRONLY ? PROT_WRITE : acc === O_RDWR ? PROT_READ | PROT_WRITE : 0;
-    ev.emit('mmap', `mainline twin: MAP_SHARED mapping of "${region}"; this task will fault in page tables of its own`);
-    const res = doMmap(this, mm, { addr, len, prot, flags: MAP_SHARED | MAP_FIXED, backing: { shmem: r.shmem, pgoff: 0 } }, () => undefined);
-    if (res.ok) r.refs++;
-    return res;
-  }
-
-  private twinUnlink(mm: Mm, region: string): SysResult {
-    const r = this.twinRegions.get(region);
-    if (!r) return { ok: false, errno: 'EINVAL', why: 'no such region' };
-    r.refs--;
-    if (r.refs === 0) {
-      this.twinRegions.delete(region);
-      releaseShmem(this, r.shmem.id);
-    } else if (r.creator !== mm) return doMunmap(this, mm, addrOf(r.start), addrOf(r.pages));
-    return { ok: true };
-  }
+  /** The mainline twin's regions (a run with cfg.twin): ./mainline-twin.ts. */
+  private readonly twinMshare = new MainlineTwinMshare(this);
 
   mshare(name: string, region: string, addr: bigint, len: bigint, oflag: number, mode: number): StepResult {
     return this.withLiveTask(name, (_t, mm) => {
-      if (this.cfg.twin) return { outcome: this.sys(this.twinMshare(mm, region, addr, len, oflag)) };
+      if (this.cfg.twin) return { outcome: this.sys(this.twinMshare.mshare(mm, region, addr, len, oflag)) };
       if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare() does not exist in kernel ${this.kernelName}` } };
       return { outcome: this.sys(this.v1.mshare(mm, region, addr, len, oflag, mode)) };
     });
@@ -576,7 +543,7 @@ export class Kernel implements VmCtx, HostCtx {
 
   mshareUnlink(name: string, region: string): StepResult {
     return this.withLiveTask(name, (_t, mm) => {
-      if (this.cfg.twin) return { outcome: this.sys(this.twinUnlink(mm, region)) };
+      if (this.cfg.twin) return { outcome: this.sys(this.twinMshare.unlink(mm, region)) };
       if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare_unlink() does not exist in kernel ${this.kernelName}` } };
       return { outcome: this.sys(this.v1.unlink(mm, region)) };
     });
