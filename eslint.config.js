@@ -18,9 +18,28 @@ const UI_PACKAGES = [
   'd3-*',
   '@codemirror/*',
 ];
-// Relative (or src/-rooted) imports that land in the UI layers, e.g.
-// '../app/App', '../../store', 'src/views/Tree'.
-const UI_LAYERS = String.raw`^(?:(?:\.\./)+|(?:\./)?src/|@/)(?:app|views|store)(?:/|$)`;
+/**
+ * The layers, each importing only those to its left (excalidraw's
+ * eslintrc.base.json restricts its packages the same way):
+ *
+ *   core <- scenario <- store <- views <- app
+ *
+ * and the CLI (src/cli, Node) uses only core and scenario. The core's tests
+ * may drive it through the scenario language; its production code may not.
+ * An import from `layer` written relatively or src/-rooted, e.g.
+ * '../app/App', '../../store', 'src/views/Tree'.
+ */
+const layerImport = (layers) => String.raw`^(?:(?:\.\./)+(?:src/)?|(?:\./)?src/|@/)(?:${layers.join('|')})(?:/|$)`;
+const TESTS = ['src/**/*.test.{ts,tsx}', 'src/**/*.test-helper.ts'];
+
+/** The no-restricted-imports rule of a folder: the layers it may not import, and whether UI libraries are banned too. */
+function layerRule(from, forbidden, { ui = false } = {}) {
+  const patterns = [
+    { regex: layerImport(forbidden), message: `src/${from} may not import ${forbidden.map((l) => `src/${l}`).join(', ')}: core <- scenario <- store <- views <- app, each layer imports only those to its left (the CLI: core and scenario).` },
+  ];
+  if (ui) patterns.unshift({ group: UI_PACKAGES, message: 'src/core and src/scenario are pure: no UI libraries (React, zustand, d3, CodeMirror).' });
+  return ['error', { patterns }];
+}
 
 export default defineConfig(
   {
@@ -62,21 +81,6 @@ export default defineConfig(
   {
     files: ['src/core/**', 'src/scenario/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: UI_PACKAGES,
-              message: 'src/core and src/scenario are pure: no UI libraries (React, zustand, d3, CodeMirror).',
-            },
-            {
-              regex: UI_LAYERS,
-              message: 'src/core and src/scenario must not depend on the UI layers (src/app, src/views, src/store).',
-            },
-          ],
-        },
-      ],
       'no-restricted-globals': [
         'error',
         { name: 'window', message: 'src/core and src/scenario must not touch the DOM.' },
@@ -84,4 +88,12 @@ export default defineConfig(
       ],
     },
   },
+  // The layer order, one folder at a time (a later block replaces the rule's options for its files).
+  { files: ['src/core/**'], rules: { 'no-restricted-imports': layerRule('core', ['scenario', 'store', 'views', 'app', 'cli'], { ui: true }) } },
+  { files: TESTS.map((t) => t.replace('src/**', 'src/core/**')), rules: { 'no-restricted-imports': layerRule('core', ['store', 'views', 'app', 'cli'], { ui: true }) } },
+  { files: ['src/scenario/**'], rules: { 'no-restricted-imports': layerRule('scenario', ['store', 'views', 'app', 'cli'], { ui: true }) } },
+  { files: ['src/store/**'], rules: { 'no-restricted-imports': layerRule('store', ['views', 'app', 'cli']) } },
+  { files: ['src/views/**'], rules: { 'no-restricted-imports': layerRule('views', ['app', 'cli']) } },
+  { files: ['src/app/**', 'src/main.tsx'], rules: { 'no-restricted-imports': layerRule('app', ['cli']) } },
+  { files: ['src/cli/**'], rules: { 'no-restricted-imports': layerRule('cli', ['store', 'views', 'app']) } },
 );

@@ -23,7 +23,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLink } from '../src/scenario/link';
 import { parseScenario } from '../src/scenario/parser';
-import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../src/app/builtins';
+import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../src/scenario/examples';
 import { wideScenario } from './gen';
 import { fmtMs, median, quantile, type Row } from './lib';
 
@@ -33,7 +33,7 @@ const MAX_STEPS = 40;
  * The pause before each click at a reading pace. A lecturer reads a step
  * out for seconds before the next; half a second is faster than anyone
  * reads one, and gives the app the time it uses meanwhile (it computes and
- * lays out the next step ahead, src/store/simClient.ts, src/app/treeModel.ts).
+ * lays out the next step ahead, src/store/simClient.ts, src/views/treeModel.ts).
  * Back-to-back clicks (the next click right after the last frame) are
  * measured too.
  */

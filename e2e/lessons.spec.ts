@@ -6,7 +6,7 @@
  * exists, to look at).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { BIG_SCENARIO, INTRO_SCENARIO } from '../src/app/builtins';
+import { BIG_SCENARIO, INTRO_SCENARIO } from '../src/scenario/examples';
 import { LESSONS, SECTIONS, type Lesson } from '../src/scenario/lessons';
 import { parseScenario } from '../src/scenario/parser';
 import { expect, test } from './fixtures';

@@ -1,5 +1,5 @@
 // Scenario texts the specs open (the built-in ones come from the app itself).
-export { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../src/app/builtins';
+export { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../src/scenario/examples';
 
 /** Three steps, each with a caption. */
 export const SMALL = `title "Small"

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
-import { INTRO_SCENARIO } from './app/builtins';
+import { INTRO_SCENARIO } from './scenario/examples';
 import { StoreContext } from './app/context';
 import { openLessonFragment } from './app/lessonLink';
 import { registerServiceWorker } from './app/serviceWorker';

@@ -1,8 +1,7 @@
 import { DEFAULT_MEMORY_PAGES } from '../core/budget';
 import { useEffect, useSyncExternalStore } from 'react';
-import { scaleLinear } from 'd3-scale';
-import { bytesInWords, collapseRuns, oomWords } from '../scenario/compare';
-import { twinOom, type TwinAt, type TwinOom } from '../scenario/twin';
+import { bytesInWords, collapseRuns, oomWords, twinOom } from '../scenario/accounting-words';
+import type { TwinAt, TwinOom } from '../scenario/twin';
 import type { ReportTask } from '../scenario/report';
 import { cancelComparison, comparisonState, keepTrying, subscribeComparison, wantComparison, type CompareState } from '../store/compare';
 import { useExplorer } from './context';
@@ -287,7 +286,8 @@ function BarChart({
     ...hosts.map((m) => ({ label: `mshare ${m.name}`, sub: 'host mm', with: m.pgtables_bytes, fit: null, needed: null })),
   ];
   const max = Math.max(1, ...bars.map((b) => Math.max(b.with, b.needed ?? 0, typeof b.fit === 'number' ? b.fit : 0)));
-  const x = scaleLinear().domain([0, max]).range([0, 190]);
+  // Bytes to pixels: [0, max] onto [0, 190] (a linear scale; d3-scale's would bring d3-format and d3-time into the first load).
+  const x = (v: number): number => (v / max) * 190;
   const BAR = 13;
   const LINE = BAR + 4;
   let y = 0;

@@ -1,4 +1,5 @@
-import { addressFields, addressOf, isCanonical } from '../store/derive';
+import { isCanonical } from '../core/paging';
+import { addressFields, addressOf } from '../store/derive';
 import { useExplorer, useExplorerStore } from './context';
 import { useStepInfo } from './derived';
 

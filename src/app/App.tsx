@@ -1,14 +1,11 @@
-import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { Suspense, lazy, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { Abbr } from './Abbr';
-import { AccountingPanel } from './AccountingPanel';
 import { AddressBar } from './AddressBar';
 import { useExplorer, useExplorerStore } from './context';
 import { moveByEvent, useSimDriver } from './derived';
 import { EditorPanel } from './EditorPanel';
 import { ErrorBoundary } from './ErrorBoundary';
-import { exportPng, exportSvg } from './exportView';
 import { Gallery } from './Gallery';
-import { InspectorPanel } from './InspectorPanel';
 import { appBase, shareLink } from './links';
 import { NextLesson } from './NextLesson';
 import { Notices } from './Notices';
@@ -19,6 +16,10 @@ import { TracePanel } from './TracePanel';
 import { TreePanel } from './TreePanel';
 import { TlbPanel } from './TlbPanel';
 import type { Tab } from '../store/store';
+
+/** The Inspector and Accounting tabs load when first opened (the Trace tab is shown first): not part of the first load. */
+const InspectorPanel = lazy(() => import('./InspectorPanel').then((m) => ({ default: m.InspectorPanel })));
+const AccountingPanel = lazy(() => import('./AccountingPanel').then((m) => ({ default: m.AccountingPanel })));
 
 /** Keys that step (← → Home End Space) do nothing while the user types or works a control that uses them. */
 export function keyIsForPage(e: KeyboardEvent): boolean {
@@ -142,9 +143,11 @@ function SideTabs({ onClose }: { onClose?: () => void }) {
       <div className="tabpanel" id={`tabpanel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
         <ErrorBoundary what={`the ${tab}`} key={tab}>
           {tab === 'trace' && <TracePanel />}
-          {tab === 'inspector' && <InspectorPanel />}
-          {tab === 'accounting' && <AccountingPanel />}
-          {tab === 'tlb' && <TlbPanel />}
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            {tab === 'inspector' && <InspectorPanel />}
+            {tab === 'accounting' && <AccountingPanel />}
+            {tab === 'tlb' && <TlbPanel />}
+          </Suspense>
         </ErrorBoundary>
       </div>
     </section>
@@ -158,6 +161,8 @@ function useExport(svgRef: React.RefObject<SVGSVGElement | null>) {
     if (!svg) return;
     const name = `page-tables-step-${store.getState().cursor}.${kind}`;
     try {
+      // Loaded at the first export: not part of the first load.
+      const { exportPng, exportSvg } = await import('./exportView');
       if (kind === 'svg') exportSvg(svg, name);
       else await exportPng(svg, name);
     } catch (e) {

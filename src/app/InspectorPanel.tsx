@@ -1,10 +1,11 @@
-import { flagNames, type EntryInfo, type Forest, type NodeInfo } from '../core/inspect';
+import type { EntryInfo, Forest, NodeInfo } from '../core/inspect';
+import { flagNames } from '../core/paging';
 import { LEVEL_LABEL, nodeLabel } from '../store/derive';
 import { useExplorer, useExplorerStore } from './context';
 import { useSnapshot, useStepInfo } from './derived';
 import { formatCount, hex } from './format';
 import { setTraceFocus } from './traceFocus';
-import { treeModelFor } from './treeModel';
+import { treeModelFor } from '../views/treeModel';
 import { eventsTouching } from '../views/treeChanges';
 
 const FLAG_MEANING: Record<string, string> = {

@@ -30,7 +30,7 @@ function useReportOf(n: number | null): ReportStep | undefined {
   const view = n === null || !loaded ? undefined : simClient.get(key, n, expanded);
   useEffect(() => {
     if (n === null || !loaded || view) return;
-    simClient.request({ key, text: loaded.text, scenario: loaded.scenario, n, expand: expanded, last: loaded.scenario.steps.length });
+    simClient.request({ scenarioId: key, text: loaded.text, scenario: loaded.scenario, n, expand: expanded, last: loaded.scenario.steps.length });
   }, [n, loaded, key, expanded, view]);
   void version;
   void ahead;

@@ -4,7 +4,7 @@ import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
 import { loadedId, useSim } from './derived';
-import { insideAt, rolesOf, treeModelFor } from './treeModel';
+import { insideAt, rolesOf, treeModelFor } from '../views/treeModel';
 import { formatCount } from './format';
 import { focusedEvent, useTraceFocus } from './traceFocus';
 import { touchedBy } from '../views/treeChanges';
@@ -71,7 +71,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
       walk: model.walk,
       copies: model.copies,
       animateWalk: model.animateWalk,
-      stepKey: `${view?.key ?? 0}:${view?.n ?? 0}:${inside ?? ''}`,
+      stepKey: `${view?.scenarioId ?? 0}:${view?.n ?? 0}:${inside ?? ''}`,
       hoverLevel,
       selection,
       fitKey: String(loadCount),

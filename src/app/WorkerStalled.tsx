@@ -17,7 +17,7 @@ export function WorkerStalled() {
   const cursor = useExplorer((s) => s.cursor);
   useSyncExternalStore(simClient.subscribe, simClient.getVersion);
   const stall = simClient.stalled();
-  if (!stall || !loaded || stall.key !== loadedId(loaded) || stall.n !== cursor) return null;
+  if (!stall || !loaded || stall.scenarioId !== loadedId(loaded) || stall.n !== cursor) return null;
   return (
     <div className="sim-failure worker-stalled" role="alert" data-testid="worker-stalled">
       <p>

@@ -12,7 +12,7 @@ import { SimClient, type SimView } from '../store/simClient';
 import { stepCount, type ExplorerState, type Loaded } from '../store/store';
 import type { StoreApi } from 'zustand/vanilla';
 import { useExplorer, useExplorerStore } from './context';
-import { prepareTreeModel } from './treeModel';
+import { prepareTreeModel } from '../views/treeModel';
 
 export const simClient = new SimClient();
 if (typeof window !== 'undefined') {
@@ -41,7 +41,7 @@ export interface Sim {
 function ask(s: ExplorerState): void {
   const l = s.loaded;
   if (!l) return;
-  const want = { key: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length };
+  const want = { scenarioId: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length };
   simClient.request(s.event === null ? want : { ...want, event: s.event });
 }
 
@@ -61,7 +61,7 @@ export function useSimDriver(): void {
     // A step computed ahead is laid out while the user reads the current one.
     const unAhead = simClient.onAhead((v) => {
       const s = store.getState();
-      if (!s.loaded || loadedId(s.loaded) !== v.key || !v.result.ok) return;
+      if (!s.loaded || loadedId(s.loaded) !== v.scenarioId || !v.result.ok) return;
       prepareTreeModel(v.result.snapshot, stepAt(s.loaded.scenario, v.n), v.report, s.selection, s.openTables);
     });
     return () => {
@@ -85,7 +85,7 @@ export function useSim(): Sim {
     if (exact) return { view: exact, pending: false };
     // Stopped for taking too long (WorkerStalled says so): nothing is computing.
     const stall = simClient.stalled();
-    const stalled = stall !== null && stall.key === key && stall.n === cursor;
+    const stalled = stall !== null && stall.scenarioId === key && stall.n === cursor;
     return { view: simClient.latest(key) ?? null, pending: !stalled };
   }, [version, loaded, key, cursor, expanded, event]);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LESSONS, SECTIONS } from '../scenario/lessons';
-import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from './builtins';
+import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../scenario/examples';
 import { describe as describeScenario, galleryItems, gallerySections, lessonOfText } from './gallery';
 
 describe('the gallery', () => {

@@ -8,7 +8,7 @@
  */
 import { SECTIONS, type Lesson } from '../scenario/lessons';
 import { parseScenario } from '../scenario/parser';
-import { BIG_SCENARIO, INTRO_SCENARIO } from './builtins';
+import { BIG_SCENARIO, INTRO_SCENARIO } from '../scenario/examples';
 
 export interface GalleryLesson extends Lesson {
   /** Its place on the path, 1-based, over all sections. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLink } from '../scenario/link';
 import { createExplorerStore } from '../store/store';
-import { INTRO_SCENARIO } from './builtins';
+import { INTRO_SCENARIO } from '../scenario/examples';
 import { lessonItems } from './gallery';
 import { lessonFragment, openLessonFragment, parseLessonFragment } from './lessonLink';
 

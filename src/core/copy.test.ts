@@ -7,21 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
-import type { Mm } from './mm';
 import { ZERO_PFN } from './frames';
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW } from './paging';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_NONE, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_NONE } from './uapi';
 import { walk } from './walk';
+import { T, G, M, K4, KiB, RW, PRIV, SHARED, mmOf } from './test-kit';
 
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const KiB = 1024;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n: string): Mm => k.tasks.get(n)?.mm as Mm;
 const leaf = (k: Kernel, n: string, a: bigint): { pfn: number; flags: number } => {
   const w = walk(k.m, mmOf(k, n), Number(a >> 12n));
   const l = w.levels[w.levels.length - 1];
@@ -57,6 +48,23 @@ describe('fork copies tables of private VMAs with an anon_vma', () => {
     expect(mmOf(k, 'B').vmas[0]?.anonVma).toBeGreaterThan(0);
     expect(mmOf(k, 'B').vmas[0]?.anonVma).not.toBe(mmOf(k, 'A').vmas[0]?.anonVma);
     expect(k.read('B', T, 1).outcome).toEqual({ kind: 'ok', value: '07' });
+    expect(k.invariants()).toEqual([]);
+  });
+
+  it('pte_mkold() on every child PTE, bulk-touched pages too (mm/memory.c __copy_present_ptes: pte = pte_mkold(pte)); the parent keeps Accessed', () => {
+    const k = kernel();
+    k.mmap('A', { addr: T, len: G, prot: RW, flags: PRIV });
+    k.touch('A', T, 4n * M, 'write');
+    k.fork('A', 'B');
+    for (const at of [T, T + 5n * K4, T + 2n * M + 511n * K4]) {
+      expect(leaf(k, 'A', at).flags & _PAGE_ACCESSED).toBe(_PAGE_ACCESSED);
+      expect(leaf(k, 'B', at).flags & _PAGE_ACCESSED).toBe(0);
+      expect(leaf(k, 'B', at).pfn).toBe(leaf(k, 'A', at).pfn);
+    }
+    // The child's own access sets it again (the MMU sets A on a walk), only where it touched.
+    k.read('B', T + 5n * K4, 1);
+    expect(leaf(k, 'B', T + 5n * K4).flags & _PAGE_ACCESSED).toBe(_PAGE_ACCESSED);
+    expect(leaf(k, 'B', T).flags & _PAGE_ACCESSED).toBe(0);
     expect(k.invariants()).toEqual([]);
   });
 

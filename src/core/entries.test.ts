@@ -10,18 +10,14 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
 import type { Mm } from './mm';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_READ } from './uapi';
 import { DESC_INTS, DESC_PAIRS, EntryArena, FEW_MAX, KEY_SHIFT, PTRS, descBase, entryFlags, entryPfn, keyFlags, linkDesc, linkEntry, linkPfn, packEntry, pairAt, releaseSlot, slotBase, storedEntry, storedKid } from './entries';
 import { Table, setSingle, type Charge } from './table';
 import { walk } from './walk';
 import { ZERO_PFN } from './frames';
 import { Play } from './play.test-helper';
+import { T, G, RW, PRIV, vpn } from './test-kit';
 
-const T = 1n << 40n;
-const G = 1n << 30n;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const vpn = (a: bigint): number => Number(a >> 12n);
 /** A written page's flags: present, RW, user, accessed, dirty, NX (bit 20 in the core). */
 const PTE_RW = 0x100067;
 /** _PAGE_TABLE. */

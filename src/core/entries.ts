@@ -2,46 +2,19 @@
  * The explicit entries of table pages, as the hardware keeps them: in flat
  * memory, indexed by the entry's number, not in a list of objects.
  *
- * A Table (table.ts) keeps its entries as sorted segments, and those stay
- * the record of what the table holds. A table that holds at least one
- * explicit entry (a Single) also gets a slot in its machine's EntryArena: its
- * 512 entries' (pfn, flags), one double each, in one Float64Array, as a table
- * page holds them; a non-leaf table also keeps its child Tables by index
- * (Table.kids). The MMU's walk (walk.ts) reads the slot, one indexed load per
- * level as the CPU does, instead of bisecting segments and following segment
- * objects: on 100k random pages of a 64 GiB mapping that is the difference
- * between a cache miss or two per walk and one for every object on the way
- * (the PMD tables hold ~490 segments each).
+ * A Table (table.ts) keeps its entries as sorted segments, the record of what
+ * the table holds; a table with an explicit entry (a Single) also gets a slot
+ * here, its 512 entries' (pfn, flags) in one Float64Array, or, while it holds
+ * few, (index, flags, pfn) pairs in its 64-byte descriptor (struct ptdesc).
+ * A linking entry holds its table's descriptor number, so the walk (walk.ts)
+ * goes from entry to entry through typed arrays alone, as the MMU does. Why,
+ * with the figures and what was tried: docs/PERFORMANCE.md, "The entry arena".
  *
  * The slot mirrors the Singles only: an entry stored as 0 holds no Single, and
- * is none or inside a Run, which the segments tell.
- *
- * A slot is 4 KiB, like the page, and new memory costs: touching fresh pages
- * made the arena cost more in the fault bench than the walks it sped up (100k
- * random pages fill ~30k PTE tables with ~3 entries each). So a PTE table
- * keeps its first FEW_MAX Singles as (index, flags, pfn) pairs and takes a
- * slot with its FEW_MAX + 1st.
- *
- * The pairs live in the table's descriptor, 64 bytes of the arena (a cache
- * line) that every mirrored or linked table gets, as every table page has
- * its struct ptdesc (include/linux/mm_types.h): the slot, or the pairs. And
- * an entry that links a table (_PAGE_TABLE, what pmd_populate() and its kin
- * write) holds the number of that table's descriptor beside its pfn: what
- * pmd_ptdesc() finds from the entry's pfn through the vmemmap. So the walk
- * goes from entry to entry through typed arrays alone, as the MMU goes from
- * table page to table page, and touches no Table object: on 100k random
- * pages those are ~30k objects of ~200 bytes, a cache miss or more each,
- * where the descriptors of the PTE tables are 2 MiB (walk.ts). Each kind is
- * one typed array that doubles when full (a walk finds each array once, not
- * a chunk per access: ~8 % of a walk with hot caches).
- *
- * table.ts writes the segments and the mirror at once (setSingle,
- * materialize, setEntry, clearRange, putRun); checkInvariants() compares
- * them after every step of the tests.
- *
- * One arena per Machine, so that a table linked into several mms (mshare,
- * hugetlb PMD sharing) has one slot and one descriptor; deepClone() copies
- * it with the tables (a typed array is copied as one buffer).
+ * is none or inside a Run, which the segments tell. table.ts writes the
+ * segments and the mirror at once; checkInvariants() compares them after
+ * every step of the tests. One arena per Machine, so that a table linked into
+ * several mms (mshare, hugetlb PMD sharing) has one slot and one descriptor.
  */
 
 import type { Table } from './table';

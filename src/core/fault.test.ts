@@ -9,19 +9,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
-import type { Mm } from './mm';
 import { ZERO_PFN } from './frames';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_EXEC, PROT_NONE, PROT_READ } from './uapi';
 import { walk } from './walk';
+import { T, G, M, RW, PRIV, SHARED, mmOf } from './test-kit';
 
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-
-const mmOf = (k: Kernel, n: string): Mm => k.tasks.get(n)?.mm as Mm;
 const fns = (k: Kernel): string[] => k.takeEvents().map((e) => e.fn);
 const leafEntry = (k: Kernel, n: string, a: bigint): string | null | undefined => {
   const w = walk(k.m, mmOf(k, n), Number(a >> 12n));

@@ -13,20 +13,10 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
 import type { Mm } from './mm';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_READ } from './uapi';
 import { freePgdRange } from './free-pgtables';
 import { zapRange } from './zap';
-
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const KiB = 1024;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n = 'A'): Mm => k.tasks.get(n)?.mm as Mm;
-const vpn = (a: bigint): number => Number(a >> 12n);
+import { T, G, M, K4, KiB, RW, PRIV, SHARED, mmOf, vpn } from './test-kit';
 
 function kernel(): Kernel {
   const k = new Kernel({ paging: 4 });
@@ -208,6 +198,19 @@ describe('freePgdRange arithmetic (called directly after a zap)', () => {
     // ceiling 8M+4K rounds down to 8M; end-1 > 8M-1? no → all four PTE pages go.
     // The PMD page: ceiling & PUD_MASK = 1T, end-1 > 1T-1 → kept; so is the PUD.
     expect(mm.tables.slice(0, 3)).toEqual([0, 1, 1]);
+  });
+
+  it('the floor, worked by hand: exactly at the range start nothing is kept; a page above it keeps the first PTE page and every level above', () => {
+    // floor = 1T: addr = 1T & PMD_MASK = 1T, not below floor → all four PTE pages; free_pmd_range's tail:
+    // 1T & PUD_MASK = 1T is not below floor and ceiling 0 is no limit → the PMD page; likewise the PUD page.
+    const at = zapped();
+    freePgdRange(at.k.m, at.mm, vpn(T), vpn(T + 8n * M), vpn(T), 0);
+    expect(at.mm.tables.slice(0, 3)).toEqual([0, 0, 0]);
+    // floor = 1T+4K: addr 1T < floor → addr += PMD_SIZE: [1T, 1T+2M) keeps its PTE page;
+    // 1T & PUD_MASK = 1T < floor → the PMD page stays, and so the PUD page.
+    const above = zapped();
+    freePgdRange(above.k.m, above.mm, vpn(T), vpn(T + 8n * M), vpn(T + K4), 0);
+    expect(above.mm.tables.slice(0, 3)).toEqual([1, 1, 1]);
   });
 
   it('a ceiling inside the last PTE page keeps that page', () => {

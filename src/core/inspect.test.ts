@@ -9,15 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
 import type { Mm } from './mm';
 import { flagNames, inspect } from './inspect';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
+import { T, G, M, RW, PRIV, SHARED, mmOf } from './test-kit';
 
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n = 'A'): Mm => k.tasks.get(n)?.mm as Mm;
 const all = (k: Kernel): { label: string; mm: Mm }[] => k.taskList().filter((t) => t.mm).map((t) => ({ label: t.name, mm: t.mm as Mm }));
 
 function kernel(): Kernel {

@@ -10,7 +10,7 @@ import { groupDigits } from './events';
 import { FrameKind } from './frames';
 import type { Machine } from './machine';
 import type { Mm } from './mm';
-import { FLAG_NAMES, _PAGE_PSE, addrOf, entryHex, entrySpan, hexAddr, levelName, type LevelName } from './paging';
+import { flagNames, _PAGE_PSE, addrOf, entryHex, entrySpan, hexAddr, levelName, type LevelName } from './paging';
 import { entryVpn, linLeaves, runEntry, type Lin, type Table } from './table';
 
 export interface EntryInfo {
@@ -54,9 +54,8 @@ export interface InspectOptions {
   maxEntries?: number;
 }
 
-export function flagNames(flags: number): { name: string; set: boolean }[] {
-  return FLAG_NAMES.map(([name, bit]) => ({ name, set: (flags & bit) !== 0 }));
-}
+// flagNames lives in ./paging.ts (the page imports it without the tables' code); re-exported for the core's callers.
+export { flagNames };
 
 const dataId = (pfn: number, kind: FrameKind): string => (kind === FrameKind.Zero ? 'zero' : `d${pfn}`);
 const tableId = (pfn: number): string => `t${pfn}`;

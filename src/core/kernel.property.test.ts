@@ -11,9 +11,8 @@ import fc from 'fast-check';
 import { Kernel } from './kernel';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
 import { walk, walkTables, type Access } from './walk';
+import { G, M } from './test-kit';
 
-const G = 1n << 30n;
-const M = 1n << 20n;
 const K = 1n << 10n;
 
 /**

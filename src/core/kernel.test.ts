@@ -5,29 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel, MMAP_BASE_VPN } from './kernel';
-import type { Mm } from './mm';
-import {
-  MAP_ANONYMOUS,
-  MAP_FIXED,
-  MAP_FIXED_NOREPLACE,
-  MAP_HUGETLB,
-  MAP_PRIVATE,
-  MAP_SHARED,
-  PROT_NONE,
-  PROT_READ,
-  PROT_WRITE,
-} from './uapi';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_PRIVATE, PROT_NONE, PROT_READ } from './uapi';
 import { runScenarioText } from '../scenario/run';
+import { T, G, M, K4, RW, SHARED, mmOf } from './test-kit';
 
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const RW = PROT_READ | PROT_WRITE;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 const PRIV = ANON | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n = 'A'): Mm => k.tasks.get(n)?.mm as Mm;
 
 function kernel(paging: 4 | 5 = 4): Kernel {
   const k = new Kernel({ paging });

@@ -4,6 +4,7 @@
  * the same calls give the same frames and the same events.
  */
 import { Machine } from './machine';
+import { MainlineTwinMshare } from './mainline-twin';
 import { changeMark, claimChanges } from './change-hook';
 import { insertVma, isSpecial, newAnonVma, vmaAt, vmasIn, type Mm, type Vma, type VmaExt } from './mm';
 import { MshareV1, isMshareV1, type HostCtx } from './mshare-v1';
@@ -28,14 +29,13 @@ import {
   taskSizeVpn,
   type Paging,
 } from './paging';
-import { protToVmFlags, setupSpecialMappings, unmapRange, unmappedAreaTopdownAligned, releaseShmem, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
+import { protToVmFlags, setupSpecialMappings, unmapRange, unmappedAreaTopdownAligned, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
 import { walk, type Access, type Walk } from './walk';
 import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
 import { Tlbs } from './tlb';
 import { tlbFill, tlbLookup, type TlbHit } from './tlb-access';
 import { execStaticBinary } from './execve';
-import { MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
 
 export type Outcome =
   | { kind: 'ok'; value?: string; /** An access that went through a stale TLB entry (tlb.ts). */ stale_tlb?: NonNullable<TlbHit['stale']> }
@@ -180,6 +180,16 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   /** A task that can act, or the outcome that says why not. */
+  /**
+   * Run a statement of task `name` with its mm, or say why it cannot run
+   * (no such task, or it has exited or was killed): every statement's guard.
+   */
+  private withLiveTask(name: string, fn: (t: Task & { mm: Mm }, mm: Mm) => StepResult): StepResult {
+    const t = this.live(name);
+    if (!isTask(t)) return { outcome: t };
+    return fn(t as Task & { mm: Mm }, t.mm as Mm);
+  }
+
   private live(name: string): Task | Outcome {
     const t = this.tasks.get(name);
     if (!t) return { kind: 'skipped', why: `no task ${name}` };
@@ -230,51 +240,50 @@ export class Kernel implements VmCtx, HostCtx {
 
   /** dup_mmap(): copy every VMA; copy page tables only where vma_needs_copy(). */
   fork(parentName: string, childName: string): StepResult {
-    const p = this.live(parentName);
-    if (!isTask(p)) return { outcome: p };
-    const src = p.mm as Mm;
-    let mark = changeMark();
-    const dst = this.m.newMm(childName, src.mmapBase);
-    if (!dst) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
-    this.m.ev.emit('dup_mm', `${childName} gets a new mm and PGD page pfn 0x${dst.pgd.pfn.toString(16)}`);
-    claimChanges(mark);
-    mark = changeMark();
-    let copied = 0;
-    for (const v of src.vmas) {
-      // anon_vma_fork(): the child's VMA gets its own anon_vma, chained to the parent's.
-      const nv: Vma = v.anonVma ? { ...v, anonVma: newAnonVma(), anonForked: true } : { ...v };
-      // dup_mmap() sets tmp->vm_mm = mm: a copied mshare VMA is the child's own.
-      if (v.ext?.kind === 'mshare-v1') nv.ext = { ...v.ext, vmMmIsHost: false } as VmaExt;
-      if (nv.shmem) this.shmemOf(nv).refs++;
-      if (this.fs && isMsharefs(nv)) this.fs.mapped(nv.ext.file);
-      dst.vmas.push(nv);
-      // vma_needs_copy(): only VMAs with an anon_vma, or VM_PFNMAP|VM_MIXEDMAP ([vvar]), have tables copied.
-      if (v.anonVma || (isSpecial(v) && v.ext.pfnmap)) {
-        if (!copyPageRange(this.m, dst, src, v)) {
-          this.teardown(dst);
-          return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'out of memory copying page tables' } };
+    return this.withLiveTask(parentName, (p, src) => {
+      let mark = changeMark();
+      const dst = this.m.newMm(childName, src.mmapBase);
+      if (!dst) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
+      this.m.ev.emit('dup_mm', `${childName} gets a new mm and PGD page pfn 0x${dst.pgd.pfn.toString(16)}`);
+      claimChanges(mark);
+      mark = changeMark();
+      let copied = 0;
+      for (const v of src.vmas) {
+        // anon_vma_fork(): the child's VMA gets its own anon_vma, chained to the parent's.
+        const nv: Vma = v.anonVma ? { ...v, anonVma: newAnonVma(), anonForked: true } : { ...v };
+        // dup_mmap() sets tmp->vm_mm = mm: a copied mshare VMA is the child's own.
+        if (v.ext?.kind === 'mshare-v1') nv.ext = { ...v.ext, vmMmIsHost: false } as VmaExt;
+        if (nv.shmem) this.shmemOf(nv).refs++;
+        if (this.fs && isMsharefs(nv)) this.fs.mapped(nv.ext.file);
+        dst.vmas.push(nv);
+        // vma_needs_copy(): only VMAs with an anon_vma, or VM_PFNMAP|VM_MIXEDMAP ([vvar]), have tables copied.
+        if (v.anonVma || (isSpecial(v) && v.ext.pfnmap)) {
+          if (!copyPageRange(this.m, dst, src, v)) {
+            this.teardown(dst);
+            return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'out of memory copying page tables' } };
+          }
+          copied++;
         }
-        copied++;
       }
-    }
-    this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} went through copy_page_range() (an anon_vma, or VM_PFNMAP as [vvar] is); the others have no tables copied and fault in again`);
-    // The child's tables and the parent's write-protected PTEs are copy_page_range()'s, announced after the copy.
-    claimChanges(mark);
-    // dup_mmap() ends with "flush_tlb_mm(oldmm);": the parent's PTEs were write-protected (TLB hook).
-    this.m.tlb?.flushMmRange(src, 0, Infinity, true, 'dup_mmap');
-    // Open files are inherited (each is one more reference); ownership of a region is not.
-    for (const f of p.fds.values()) f.refs++;
-    this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running', fds: new Map(p.fds) });
-    return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
+      this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} went through copy_page_range() (an anon_vma, or VM_PFNMAP as [vvar] is); the others have no tables copied and fault in again`);
+      // The child's tables and the parent's write-protected PTEs are copy_page_range()'s, announced after the copy.
+      claimChanges(mark);
+      // dup_mmap() ends with "flush_tlb_mm(oldmm);": the parent's PTEs were write-protected (TLB hook).
+      this.m.tlb?.flushMmRange(src, 0, Infinity, true, 'dup_mmap');
+      // Open files are inherited (each is one more reference); ownership of a region is not.
+      for (const f of p.fds.values()) f.refs++;
+      this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running', fds: new Map(p.fds) });
+      return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
+    });
   }
 
   exit(name: string): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    this.m.ev.emit('do_exit');
-    this.endTask(t);
-    t.state = 'exited';
-    return { outcome: { kind: 'ok' } };
+    return this.withLiveTask(name, (t) => {
+      this.m.ev.emit('do_exit');
+      this.endTask(t);
+      t.state = 'exited';
+      return { outcome: { kind: 'ok' } };
+    });
   }
 
   /** do_exit(): exit_mmap(), then the files; an msharefs owner's region is emptied. */
@@ -309,37 +318,36 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   mmap(name: string, a: MmapArgs): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    const mm = t.mm as Mm;
-    let killed: Outcome | null = null;
-    const r = doMmap(this, mm, a, (vma, start, end) => {
-      // mm_populate(): write faults for private writable mappings (FOLL_WRITE), read faults otherwise.
-      const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
-      this.m.ev.summarise(() => {
-        const o = isHugetlb(vma) ? this.touchHuge(mm, start, end, write ? 'write' : 'read') : populate(this, mm, vma, start, end, write);
-        if (o && o.kind === 'signal') killed = this.kill(t, o.signal as string, o.cause as string);
+    return this.withLiveTask(name, (t, mm) => {
+      let killed: Outcome | null = null;
+      const r = doMmap(this, mm, a, (vma, start, end) => {
+        // mm_populate(): write faults for private writable mappings (FOLL_WRITE), read faults otherwise.
+        const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+        this.m.ev.summarise(() => {
+          const o = isHugetlb(vma) ? this.touchHuge(mm, start, end, write ? 'write' : 'read') : populate(this, mm, vma, start, end, write);
+          if (o && o.kind === 'signal') killed = this.kill(t, o.signal as string, o.cause as string);
+        });
       });
+      return { outcome: killed ?? this.sys(r) };
     });
-    return { outcome: killed ?? this.sys(r) };
   }
 
   munmap(name: string, addr: bigint, len: bigint): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    return { outcome: this.sys(doMunmap(this, t.mm as Mm, addr, len)) };
+    return this.withLiveTask(name, (_t, mm) => {
+      return { outcome: this.sys(doMunmap(this, mm, addr, len)) };
+    });
   }
 
   mprotect(name: string, addr: bigint, len: bigint, prot: number): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    return { outcome: this.sys(doMprotect(this, t.mm as Mm, addr, len, prot)) };
+    return this.withLiveTask(name, (_t, mm) => {
+      return { outcome: this.sys(doMprotect(this, mm, addr, len, prot)) };
+    });
   }
 
   madviseDontneed(name: string, addr: bigint, len: bigint): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    return { outcome: this.sys(doMadviseDontneed(this, t.mm as Mm, addr, len)) };
+    return this.withLiveTask(name, (_t, mm) => {
+      return { outcome: this.sys(doMadviseDontneed(this, mm, addr, len)) };
+    });
   }
 
   /** A non-canonical address never reaches the page-fault handler: #GP (SDM §3.3.7.1). */
@@ -390,78 +398,77 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   read(name: string, addr: bigint, len: number): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    const out = new Uint8Array(len);
-    const r = this.accessBytes(t, addr, len, 'read', (pfn, off, from, n) => out.set(this.m.frames.read(pfn, off, n), from));
-    if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, value: toHex(out) };
-    return r;
+    return this.withLiveTask(name, (t) => {
+      const out = new Uint8Array(len);
+      const r = this.accessBytes(t, addr, len, 'read', (pfn, off, from, n) => out.set(this.m.frames.read(pfn, off, n), from));
+      if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, value: toHex(out) };
+      return r;
+    });
   }
 
   write(name: string, addr: bigint, bytes: Uint8Array): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    return this.accessBytes(t, addr, bytes.length, 'write', (pfn, off, from, n) => this.m.frames.write(pfn, off, bytes.subarray(from, from + n)));
+    return this.withLiveTask(name, (t) => {
+      return this.accessBytes(t, addr, bytes.length, 'write', (pfn, off, from, n) => this.m.frames.write(pfn, off, bytes.subarray(from, from + n)));
+    });
   }
 
   exec(name: string, addr: bigint): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    return this.accessBytes(t, addr, 1, 'exec', () => undefined);
+    return this.withLiveTask(name, (t) => {
+      return this.accessBytes(t, addr, 1, 'exec', () => undefined);
+    });
   }
 
   /** One access to every page of the range, in order; faults in as blocks where it can. */
   touch(name: string, addr: bigint, len: bigint, access: 'read' | 'write'): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    const mm = t.mm as Mm;
-    const startAddr = addr & ~0xfffn;
-    const endAddr = addr + len;
-    if (len === 0n) return { outcome: { kind: 'ok' } };
-    const bad = this.checkAddress(t, startAddr);
-    if (bad) return { outcome: bad };
-    // Pages past the user half are reached in order too: the user part first, then the fault there.
-    const userTop = BigInt(taskSizeVpn(this.cfg.paging)) << 12n;
-    const a = Number(startAddr >> 12n);
-    const b = Number(((endAddr < userTop ? endAddr : userTop) + 4095n) >> 12n);
-    let result: Outcome = { kind: 'ok', value: `${b - a} pages` };
-    this.m.ev.summarise(() => {
-      let at = a;
-      for (const vma of [...vmasIn(mm, a, b), null]) {
-        const stop = vma ? vma.start : b;
-        if (at < stop) {
-          // A hole: the first page of it faults with no VMA.
-          const r = userAccess(this, mm, at, access);
-          if (r.kind === 'signal') result = this.kill(t, r.signal as string, r.cause as string);
-          return;
+    return this.withLiveTask(name, (t, mm) => {
+      const startAddr = addr & ~0xfffn;
+      const endAddr = addr + len;
+      if (len === 0n) return { outcome: { kind: 'ok' } };
+      const bad = this.checkAddress(t, startAddr);
+      if (bad) return { outcome: bad };
+      // Pages past the user half are reached in order too: the user part first, then the fault there.
+      const userTop = BigInt(taskSizeVpn(this.cfg.paging)) << 12n;
+      const a = Number(startAddr >> 12n);
+      const b = Number(((endAddr < userTop ? endAddr : userTop) + 4095n) >> 12n);
+      let result: Outcome = { kind: 'ok', value: `${b - a} pages` };
+      this.m.ev.summarise(() => {
+        let at = a;
+        for (const vma of [...vmasIn(mm, a, b), null]) {
+          const stop = vma ? vma.start : b;
+          if (at < stop) {
+            // A hole: the first page of it faults with no VMA.
+            const r = userAccess(this, mm, at, access);
+            if (r.kind === 'signal') result = this.kill(t, r.signal as string, r.cause as string);
+            return;
+          }
+          if (!vma) return;
+          const end = Math.min(b, vma.end);
+          const allowed = access === 'write' ? vma.flags & VM_WRITE : vma.flags & (VM_READ | VM_WRITE | VM_EXEC);
+          const from = Math.max(at, vma.start);
+          const write = access === 'write';
+          const o = !allowed
+            ? userAccess(this, mm, at, access)
+            : isHugetlb(vma)
+              ? this.touchHuge(mm, from, end, access)
+            : isMshareV1(vma) && this.v1
+              ? this.v1.populate(mm, vma, from, end, write)
+              : isMsharefs(vma) && this.fs
+                ? this.fs.populate(mm, vma, from, end, write)
+                : populate(this, mm, vma, from, end, write);
+          if (o && o.kind === 'signal') {
+            result = this.kill(t, o.signal as string, o.cause as string);
+            return;
+          }
+          at = end;
+          if (at >= b) return;
         }
-        if (!vma) return;
-        const end = Math.min(b, vma.end);
-        const allowed = access === 'write' ? vma.flags & VM_WRITE : vma.flags & (VM_READ | VM_WRITE | VM_EXEC);
-        const from = Math.max(at, vma.start);
-        const write = access === 'write';
-        const o = !allowed
-          ? userAccess(this, mm, at, access)
-          : isHugetlb(vma)
-            ? this.touchHuge(mm, from, end, access)
-          : isMshareV1(vma) && this.v1
-            ? this.v1.populate(mm, vma, from, end, write)
-            : isMsharefs(vma) && this.fs
-              ? this.fs.populate(mm, vma, from, end, write)
-              : populate(this, mm, vma, from, end, write);
-        if (o && o.kind === 'signal') {
-          result = this.kill(t, o.signal as string, o.cause as string);
-          return;
-        }
-        at = end;
-        if (at >= b) return;
+      });
+      if (result.kind === 'ok' && endAddr > userTop) {
+        const beyond = this.checkAddress(t, userTop);
+        if (beyond) result = beyond;
       }
+      return { outcome: result };
     });
-    if (result.kind === 'ok' && endAddr > userTop) {
-      const beyond = this.checkAddress(t, userTop);
-      if (beyond) result = beyond;
-    }
-    return { outcome: result };
   }
 
   /** touch over a hugetlb VMA (hugetlb.ts). */
@@ -492,16 +499,16 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   translate(name: string, addr: bigint): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    if (addr < 0n || addr >= 1n << 64n || !isCanonical(addr, this.cfg.paging)) {
-      return { outcome: { kind: 'errno', errno: 'EFAULT', why: `${hexAddr(addr)} is not canonical: the MMU would raise #GP` } };
-    }
-    const w = walk(this.m, t.mm as Mm, Number((addr >> 12n) & ((1n << 52n) - 1n)));
-    const vma = vmaAt(t.mm as Mm, Number(addr >> 12n));
-    this.m.ev.emit('walk', `${w.fault ? 'no translation (' + w.fault + ')' : 'maps to pfn 0x' + (w.leaf?.pfn ?? 0).toString(16)}${vma ? '' : '; no VMA here'}`);
-    const phys = w.leaf ? addrOf(subpage(w.leaf.pfn, w.leaf.lvl, Number(addr >> 12n))) + (addr & 0xfffn) : null;
-    return { outcome: { kind: 'ok', value: phys === null ? 'none' : hexAddr(phys) }, walk: w };
+    return this.withLiveTask(name, (_t, mm) => {
+      if (addr < 0n || addr >= 1n << 64n || !isCanonical(addr, this.cfg.paging)) {
+        return { outcome: { kind: 'errno', errno: 'EFAULT', why: `${hexAddr(addr)} is not canonical: the MMU would raise #GP` } };
+      }
+      const w = walk(this.m, mm, Number((addr >> 12n) & ((1n << 52n) - 1n)));
+      const vma = vmaAt(mm, Number(addr >> 12n));
+      this.m.ev.emit('walk', `${w.fault ? 'no translation (' + w.fault + ')' : 'maps to pfn 0x' + (w.leaf?.pfn ?? 0).toString(16)}${vma ? '' : '; no VMA here'}`);
+      const phys = w.leaf ? addrOf(subpage(w.leaf.pfn, w.leaf.lvl, Number(addr >> 12n))) + (addr & 0xfffn) : null;
+      return { outcome: { kind: 'ok', value: phys === null ? 'none' : hexAddr(phys) }, walk: w };
+    });
   }
 
   /* ----- reading the state ----- */
@@ -523,14 +530,14 @@ export class Kernel implements VmCtx, HostCtx {
   /* ----- files: msharefs ----- */
 
   open(name: string, path: string, oflags: number, fd: string): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file${this.fs ? '' : ' (msharefs exists only with kernel msharefs)'}` } };
-    if (t.fds.has(fd)) return { outcome: { kind: 'errno', errno: 'EBADF', why: `${fd} is already open; close it first` } };
-    const r = this.fs.open(t.mm as Mm, name, path, oflags);
-    if (!r.ok) return { outcome: { kind: 'errno', errno: r.errno, why: r.why } };
-    t.fds.set(fd, r.file);
-    return { outcome: { kind: 'ok', value: String(2 + t.fds.size) } };
+    return this.withLiveTask(name, (t, mm) => {
+      if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file${this.fs ? '' : ' (msharefs exists only with kernel msharefs)'}` } };
+      if (t.fds.has(fd)) return { outcome: { kind: 'errno', errno: 'EBADF', why: `${fd} is already open; close it first` } };
+      const r = this.fs.open(mm, name, path, oflags);
+      if (!r.ok) return { outcome: { kind: 'errno', errno: r.errno, why: r.why } };
+      t.fds.set(fd, r.file);
+      return { outcome: { kind: 'ok', value: String(2 + t.fds.size) } };
+    });
   }
 
   private fd(t: Task, fd: string): MshareFile | Outcome {
@@ -539,116 +546,82 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   close(name: string, fd: string): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    const f = this.fd(t, fd);
-    if (!isFile(f)) return { outcome: f };
-    t.fds.delete(fd);
-    this.fs?.close(f);
-    return { outcome: { kind: 'ok' } };
+    return this.withLiveTask(name, (t) => {
+      const f = this.fd(t, fd);
+      if (!isFile(f)) return { outcome: f };
+      t.fds.delete(fd);
+      this.fs?.close(f);
+      return { outcome: { kind: 'ok' } };
+    });
   }
 
   unlink(name: string, path: string): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file` } };
-    return { outcome: this.sys(this.fs.unlink(path)) };
+    return this.withLiveTask(name, (_t) => {
+      if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file` } };
+      return { outcome: this.sys(this.fs.unlink(path)) };
+    });
   }
 
   ftruncate(name: string, fd: string, len: bigint): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    const f = this.fd(t, fd);
-    if (!isFile(f)) return { outcome: f };
-    return { outcome: this.sys((this.fs as Msharefs).ftruncate(f, len)) };
+    return this.withLiveTask(name, (t) => {
+      const f = this.fd(t, fd);
+      if (!isFile(f)) return { outcome: f };
+      return { outcome: this.sys((this.fs as Msharefs).ftruncate(f, len)) };
+    });
   }
 
   ioctl(name: string, fd: string, request: 'MSHAREFS_CREATE_MAPPING' | 'MSHAREFS_UNMAP', offset: bigint, size: bigint, prot: number, flags: number): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    if (!this.fs) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `msharefs ioctls do not exist in kernel ${this.kernelName}` } };
-    const f = this.fd(t, fd);
-    if (!isFile(f)) return { outcome: f };
-    return { outcome: this.sys(request === 'MSHAREFS_CREATE_MAPPING' ? this.fs.createMapping(f, offset, size, prot, flags) : this.fs.unmap(f, offset, size)) };
+    return this.withLiveTask(name, (t) => {
+      if (!this.fs) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `msharefs ioctls do not exist in kernel ${this.kernelName}` } };
+      const f = this.fd(t, fd);
+      if (!isFile(f)) return { outcome: f };
+      return { outcome: this.sys(request === 'MSHAREFS_CREATE_MAPPING' ? this.fs.createMapping(f, offset, size, prot, flags) : this.fs.unmap(f, offset, size)) };
+    });
   }
 
   /** mmap of an open msharefs file: a VM_MSHARE VMA over the host's region. */
   mmapFile(name: string, fd: string, a: MmapArgs): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    const f = this.fd(t, fd);
-    if (!isFile(f)) return { outcome: f };
-    const fs = this.fs as Msharefs;
-    const mm = t.mm as Mm;
-    this.m.ev.emit('do_mmap', `${a.len} bytes of ${MSHARE_DIR}${f.name}`);
-    const at = fs.checkMmap(
-      f, a.addr, a.len, a.flags,
-      (pages, align) => unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, align),
-      (x, y) => vmasIn(mm, x, y).length === 0,
-    );
-    if (typeof at !== 'number') return { outcome: this.sys(at) };
-    const pages = f.pages;
-    if (at + pages > taskSizeVpn(this.cfg.paging)) return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'beyond TASK_SIZE' } };
-    if (vmasIn(mm, at, at + pages).length) unmapRange(this, mm, at, at + pages);
-    const vma: Vma = { start: at, end: at + pages, flags: protToVmFlags(a.prot) | VM_SHARED | VM_MAYSHARE, pgoff: 0, shmem: null, anonVma: 0, ext: { kind: 'msharefs', file: f } as VmaExt };
-    insertVma(mm, vma);
-    fs.mapped(f);
-    this.m.ev.emit('mmap_region', `VM_MSHARE VMA ${hexAddr(addrOf(at))}-${hexAddr(addrOf(at + pages))}: no page tables yet; the first fault in each 512 GiB slot copies the host's P4D entry`);
-    return { outcome: { kind: 'ok', value: hexAddr(addrOf(at)) } };
+    return this.withLiveTask(name, (t, mm) => {
+      const f = this.fd(t, fd);
+      if (!isFile(f)) return { outcome: f };
+      const fs = this.fs as Msharefs;
+      this.m.ev.emit('do_mmap', `${a.len} bytes of ${MSHARE_DIR}${f.name}`);
+      const at = fs.checkMmap(
+        f, a.addr, a.len, a.flags,
+        (pages, align) => unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, align),
+        (x, y) => vmasIn(mm, x, y).length === 0,
+      );
+      if (typeof at !== 'number') return { outcome: this.sys(at) };
+      const pages = f.pages;
+      if (at + pages > taskSizeVpn(this.cfg.paging)) return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'beyond TASK_SIZE' } };
+      if (vmasIn(mm, at, at + pages).length) unmapRange(this, mm, at, at + pages);
+      const vma: Vma = { start: at, end: at + pages, flags: protToVmFlags(a.prot) | VM_SHARED | VM_MAYSHARE, pgoff: 0, shmem: null, anonVma: 0, ext: { kind: 'msharefs', file: f } as VmaExt };
+      insertVma(mm, vma);
+      fs.mapped(f);
+      this.m.ev.emit('mmap_region', `VM_MSHARE VMA ${hexAddr(addrOf(at))}-${hexAddr(addrOf(at + pages))}: no page tables yet; the first fault in each 512 GiB slot copies the host's P4D entry`);
+      return { outcome: { kind: 'ok', value: hexAddr(addrOf(at)) } };
+    });
   }
 
   /* ----- mshare v1 ----- */
 
-  /** The twin's regions: name → the shared object and who made it. */
-  private readonly twinRegions = new Map<string, { shmem: Shmem; start: number; pages: number; refs: number; creator: Mm }>();
-
-  /** mshare() in the mainline twin: the creator's mapping is the object; attachers map it MAP_SHARED. */
-  private twinMshare(mm: Mm, region: string, addr: bigint, len: bigint, oflag: number): SysResult {
-    const ev = this.m.ev;
-    const r = this.twinRegions.get(region);
-    if (r && oflag & (O_CREAT | O_EXCL)) return { ok: false, errno: 'EEXIST', why: 'exists' };
-    if (!r) {
-      const v = vmaAt(mm, Number(addr >> 12n));
-      if (!v || !v.shmem) return { ok: false, errno: 'EINVAL', why: 'nothing shared to name' };
-      const sh = this.shmemOf(v);
-      sh.refs++; // the name holds the object, as a /dev/shm file would
-      this.twinRegions.set(region, { shmem: sh, start: v.start, pages: Number(len >> 12n), refs: 1, creator: mm });
-      ev.emit('shm_open', `mainline twin: "${region}" names the shared memory object already mapped here; no tables are shared`);
-      return { ok: true };
-    }
-    const acc = oflag & 3;
-    const prot = acc === O_WRONLY ? PROT_WRITE : acc === O_RDWR ? PROT_READ | PROT_WRITE : 0;
-    ev.emit('mmap', `mainline twin: MAP_SHARED mapping of "${region}"; this task will fault in page tables of its own`);
-    const res = doMmap(this, mm, { addr, len, prot, flags: MAP_SHARED | MAP_FIXED, backing: { shmem: r.shmem, pgoff: 0 } }, () => undefined);
-    if (res.ok) r.refs++;
-    return res;
-  }
-
-  private twinUnlink(mm: Mm, region: string): SysResult {
-    const r = this.twinRegions.get(region);
-    if (!r) return { ok: false, errno: 'EINVAL', why: 'no such region' };
-    r.refs--;
-    if (r.refs === 0) {
-      this.twinRegions.delete(region);
-      releaseShmem(this, r.shmem.id);
-    } else if (r.creator !== mm) return doMunmap(this, mm, addrOf(r.start), addrOf(r.pages));
-    return { ok: true };
-  }
+  /** The mainline twin's regions (a run with cfg.twin): ./mainline-twin.ts. */
+  private readonly twinMshare = new MainlineTwinMshare(this);
 
   mshare(name: string, region: string, addr: bigint, len: bigint, oflag: number, mode: number): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    if (this.cfg.twin) return { outcome: this.sys(this.twinMshare(t.mm as Mm, region, addr, len, oflag)) };
-    if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare() does not exist in kernel ${this.kernelName}` } };
-    return { outcome: this.sys(this.v1.mshare(t.mm as Mm, region, addr, len, oflag, mode)) };
+    return this.withLiveTask(name, (_t, mm) => {
+      if (this.cfg.twin) return { outcome: this.sys(this.twinMshare.mshare(mm, region, addr, len, oflag)) };
+      if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare() does not exist in kernel ${this.kernelName}` } };
+      return { outcome: this.sys(this.v1.mshare(mm, region, addr, len, oflag, mode)) };
+    });
   }
 
   mshareUnlink(name: string, region: string): StepResult {
-    const t = this.live(name);
-    if (!isTask(t)) return { outcome: t };
-    if (this.cfg.twin) return { outcome: this.sys(this.twinUnlink(t.mm as Mm, region)) };
-    if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare_unlink() does not exist in kernel ${this.kernelName}` } };
-    return { outcome: this.sys(this.v1.unlink(t.mm as Mm, region)) };
+    return this.withLiveTask(name, (_t, mm) => {
+      if (this.cfg.twin) return { outcome: this.sys(this.twinMshare.unlink(mm, region)) };
+      if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare_unlink() does not exist in kernel ${this.kernelName}` } };
+      return { outcome: this.sys(this.v1.unlink(mm, region)) };
+    });
   }
 
   /** check_mm()-style consistency problems; empty when sound. */

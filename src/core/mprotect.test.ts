@@ -7,19 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
-import type { Mm } from './mm';
 import { _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER } from './paging';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_EXEC, PROT_NONE, PROT_READ } from './uapi';
 import { walk } from './walk';
+import { T, G, M, K4, RW, PRIV, SHARED, mmOf } from './test-kit';
 
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n = 'A'): Mm => k.tasks.get(n)?.mm as Mm;
 const entry = (k: Kernel, a: bigint, n = 'A'): string | null => {
   const w = walk(k.m, mmOf(k, n), Number(a >> 12n));
   return w.levels.length === 4 ? (w.levels[3]?.entry ?? null) : null;

@@ -729,3 +729,35 @@ A: translate 1T+0x1000
     expect(p.next().walk?.pfn).not.toBeNull();
   });
 });
+
+describe("08/14 find_shared_vma: host_addr = *addrp - guest->vm_start + host_mm->mmap_base (a region with a hole at its start)", () => {
+  // The donor VMA starts 1 GiB into the region, so the host's first VMA is not at mmap_base (1 TiB).
+  // Worked by hand: a guest at 1T writing 1T+1G+0x1000 → host_addr = 1T+1G+0x1000 - 1T + 1T = 1T+1G+0x1000,
+  // inside the donor (1T+1G .. 1T+2G). Taken from the host's first VMA instead (1T+1G), it would be
+  // 1T+2G+0x1000: past the donor, a hole, VM_FAULT_SIGSEGV, and the guest killed where it should write.
+  const text = `kernel mshare-v1
+spawn A
+A: mmap 1T+1G 1G rw shared anon fixed
+A: mshare "sga" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600
+spawn B
+B: mshare "sga" 1T 512G O_RDWR
+B: write 1T+1G+0x1000 "written by B"
+spawn C
+C: mshare "sga" 2T 512G O_RDWR
+C: read 2T+1G+0x1000 12
+`;
+
+  it('a guest at the region start writes where it should, and a guest elsewhere reads it back', () => {
+    const p = new Play(text);
+    p.run(5);
+    const write = p.next();
+    expect(write.outcome.kind).toBe('ok');
+    expect(write.events.filter((e) => e.fn === 'find_shared_vma').map((e) => e.detail)).toContain(
+      'host_addr = 0x10040001000 - 0x10000000000 + 0x10000000000 = 0x10040001000',
+    );
+    const read = p.run(); // spawn C, C's attach at 2T, C's read
+    expect(read.op).toBe('read');
+    // C at 2T: host_addr = 2T+1G+0x1000 - 2T + 1T = 1T+1G+0x1000, the same host page.
+    expect(read.outcome).toEqual({ kind: 'ok', value: hex('written by B') });
+  });
+});

@@ -118,6 +118,32 @@ describe('the first fault and the P4D entry (v3 13/22, 14/22)', () => {
     expect(report.tasks.map((t) => [t.name, t.pgtables_bytes, t.table_pages.p4d])).toEqual([['A', 0, 1], ['B', 0, 1]]);
   });
 
+  it('with 5-level paging the entry copied is the P4D entry of the address, not its PGD entry (two views under one PGD entry)', () => {
+    // Worked by hand: 512 GiB per P4D entry, 256 TiB per PGD entry with 5 levels. A at 512G: PGD 0, P4D 1;
+    // B at 3T: PGD 0, P4D 6; the host's region starts at mshare_base = 512G: host P4D 1.
+    const p = new Play(`kernel msharefs
+paging 5
+spawn A
+spawn B
+A: open "/sys/fs/mshare/y" O_CREAT|O_RDWR 0600 as F
+A: ftruncate F 512G
+A: ioctl F MSHAREFS_CREATE_MAPPING region_offset=0 size=2M prot=rw flags=MAP_SHARED|MAP_FIXED
+A: mmap 512G 512G rw shared fixed fd=F
+B: open "/sys/fs/mshare/y" O_RDWR as G
+B: mmap 3T 512G rw shared fixed fd=G
+A: write 512G+0x1000 "p4d"
+B: read 3T+0x1000 3
+B: translate 3T+0x1000
+`);
+    p.run(8);
+    const w = p.next();
+    expect(w.events.find((e) => e.fn === 'set_p4d')?.detail).toMatch(/^A P4D\[1\] ← host P4D\[1\]/);
+    const r = p.next();
+    expect(r.events.find((e) => e.fn === 'set_p4d')?.detail).toMatch(/^B P4D\[6\] ← host P4D\[1\]/);
+    expect(r.outcome).toEqual({ kind: 'ok', value: hex('p4d') });
+    expect(p.next().walk?.levels.map((l) => [l.level, l.index])).toEqual([['pgd', 0], ['p4d', 6], ['pud', 0], ['pmd', 0], ['pte', 1]]);
+  });
+
   it('access_error() is checked against the host VMA: a read-only host mapping refuses a write through a rw view', () => {
     const p = new Play(`kernel msharefs
 spawn A

@@ -13,14 +13,9 @@
  *  - single pages that a fault added one at a time (order-0 folios,
  *    shmem_alloc_and_add_folio()), in a hash from index to pfn.
  *
- * Random one-page faults are what made the extents alone slow: each page is
- * an interval of its own (its pfn − index differs from its neighbours'), and
- * ~200k intervals in ~2,000 blocks cost the fault path two bisections per
- * lookup and insert and a shift of the block, ~20 % of a shared fault's time
- * on 100k random pages of 64 GiB (docs/PERFORMANCE.md, section 1). A radix
- * like the kernel's was measured too and gained less: 100k scattered pages
- * take a leaf node each, ~45 MB of fresh memory with 64-slot nodes (~19 MB
- * with 16), and touching it cost much of what the bisections did.
+ * The hash is there because random one-page faults made the extents alone
+ * slow; a radix tree like the kernel's was measured too and gained less
+ * (docs/PERFORMANCE.md, "The page cache").
  *
  * Every operation on a range first moves the single pages into the extents
  * (foldSingles()), so ranges see one IntervalMap, as before: the same pieces,

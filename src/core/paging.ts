@@ -180,6 +180,11 @@ export const FLAG_NAMES: [string, number][] = [
   ['G', _PAGE_GLOBAL], ['NX', _PAGE_NX],
 ];
 
+/** Each of FLAG_NAMES with whether `flags` has it set (the inspector's and the tree's flag row). */
+export function flagNames(flags: number): { name: string; set: boolean }[] {
+  return FLAG_NAMES.map(([name, bit]) => ({ name, set: (flags & bit) !== 0 }));
+}
+
 /* ----- addresses ----- */
 
 /** Bits of a linear address the MMU translates: 48 with 4-level paging, 57 with LA57. */
@@ -187,9 +192,9 @@ export function vaBits(paging: Paging): number {
   return paging === 5 ? 57 : 48;
 }
 
-/** Intel SDM §3.3.7.1: bits 63 down to the top translated bit must all equal it. */
+/** Intel SDM §3.3.7.1: bits 63 down to the top translated bit must all equal it (addr read as a u64). */
 export function isCanonical(addr: bigint, paging: Paging): boolean {
-  const top = addr >> BigInt(vaBits(paging) - 1);
+  const top = BigInt.asUintN(64, addr) >> BigInt(vaBits(paging) - 1);
   const ones = (1n << BigInt(64 - vaBits(paging) + 1)) - 1n;
   return top === 0n || top === ones;
 }

@@ -11,19 +11,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Kernel } from './kernel';
-import type { Mm } from './mm';
 import { ZERO_PFN } from './frames';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
+import { MAP_POPULATE, PROT_READ } from './uapi';
 import { walk } from './walk';
-
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n: string): Mm => k.tasks.get(n)?.mm as Mm;
+import { T, G, M, K4, RW, PRIV, SHARED, mmOf } from './test-kit';
 
 function setup(len: bigint, flags = PRIV, prot = RW, memory?: bigint): Kernel {
   const k = new Kernel(memory === undefined ? { paging: 4 } : { paging: 4, memory });

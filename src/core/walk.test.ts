@@ -5,17 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
-import type { Mm } from './mm';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_EXEC, PROT_READ } from './uapi';
 import { walk } from './walk';
 import { ZERO_PFN } from './frames';
-
-const T = 1n << 40n;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n: string): Mm => k.tasks.get(n)?.mm as Mm;
-const vpn = (a: bigint): number => Number(a >> 12n);
+import { T, RW, PRIV, SHARED, mmOf, vpn } from './test-kit';
 
 function setup(paging: 4 | 5 = 4): Kernel {
   const k = new Kernel({ paging });

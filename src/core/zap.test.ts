@@ -11,20 +11,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
-import type { Mm } from './mm';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
 import { walk } from './walk';
 import { zapRange } from './zap';
-
-const T = 1n << 40n;
-const G = 1n << 30n;
-const M = 1n << 20n;
-const K4 = 4096n;
-const KiB = 1024;
-const RW = PROT_READ | PROT_WRITE;
-const PRIV = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-const SHARED = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-const mmOf = (k: Kernel, n = 'A'): Mm => k.tasks.get(n)?.mm as Mm;
+import { T, G, M, K4, KiB, RW, PRIV, SHARED, mmOf } from './test-kit';
 
 function touched(len: bigint, flags = PRIV): Kernel {
   const k = new Kernel({ paging: 4 });
@@ -141,6 +130,28 @@ describe('MADV_DONTNEED and CONFIG_PT_RECLAIM', () => {
   it('EINVAL for an unaligned start', () => {
     const k = touched(M);
     expect(k.madviseDontneed('A', T + 1n, K4).outcome).toMatchObject({ kind: 'errno', errno: 'EINVAL' });
+  });
+});
+
+describe('the PT_RECLAIM threshold, at exactly PMD_SIZE (reclaim_pt_is_enabled(): end - start >= PMD_SIZE)', () => {
+  // Worked by hand: touched 8 MiB = PUD + PMD + 4 PTE pages = 24 KiB; each PTE page freed takes 4 KiB off.
+  it('exactly 2 MiB on a 2 MiB boundary is >= PMD_SIZE: its PTE page goes (24 → 20 KiB)', () => {
+    const k = touched(8n * M);
+    k.madviseDontneed('A', T + 2n * M, 2n * M);
+    expect(mmOf(k).pgtablesBytes).toBe(20 * KiB);
+    expect(k.takeEvents().at(-1)?.detail).toBe('512 pages zapped, 1 PTE page reclaimed');
+  });
+  it('exactly 2 MiB a page off the boundary is two ranges under PMD_SIZE: nothing goes', () => {
+    const k = touched(8n * M);
+    k.madviseDontneed('A', T + 2n * M + K4, 2n * M);
+    expect(mmOf(k).pgtablesBytes).toBe(24 * KiB);
+    expect(k.takeEvents().at(-1)?.detail).toBe('512 pages zapped, 0 PTE pages reclaimed');
+  });
+  it('2 MiB and a page from a boundary: one whole PMD range and one page: one PTE page goes', () => {
+    const k = touched(8n * M);
+    k.madviseDontneed('A', T, 2n * M + K4);
+    expect(mmOf(k).pgtablesBytes).toBe(20 * KiB);
+    expect(k.invariants()).toEqual([]);
   });
 });
 

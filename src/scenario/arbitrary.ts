@@ -201,20 +201,5 @@ export function withoutPos(s: Scenario): Omit<Scenario, 'steps'> & { steps: Omit
   return { ...s, steps: s.steps.map(({ pos: _pos, ...rest }) => rest) };
 }
 
-/** The example scenario of the spec (shared/spec/scenario-language.md §1), verbatim. */
-export const SPEC_EXAMPLE = `# mshare v1: a guest fault copies the host's PGD entry
-title "mshare: the guest's first fault copies a PGD entry"
-kernel mshare-v1
-paging 4
-
-spawn A
-spawn B
-A: mmap 1T 512G rw shared anon fixed
-A: mshare "sga" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600
-note "A writes: the host mm allocates PUD, PMD and PTE pages"
-A: write 1T+0x1000 "Some random shared text"
-B: mshare "sga" 1T 512G O_RDWR
-note "B's first touch: set_pgd copies the host entry, VM_FAULT_NOPAGE, retry"
-B: read 1T+0x1000 23
-B: mshare_unlink "sga"
-`;
+/** The example scenario of the spec (shared/spec/scenario-language.md §1), verbatim: one copy, in ./examples.ts. */
+export { SEED_SCENARIO as SPEC_EXAMPLE } from './examples';

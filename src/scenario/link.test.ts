@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { SPEC_EXAMPLE } from './arbitrary';
-import { base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink, withEvent } from './link';
+import { LINK_VERSION, base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink, withEvent } from './link';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const message = (input: string) => {
@@ -207,5 +207,17 @@ describe('&event=k (issue 14)', () => {
     expect(withEvent(encodeLink(text, 1), null)).toBe(encodeLink(text, 1));
     expect(() => withEvent(encodeLink(text, 1), 0)).toThrow(RangeError);
     expect(() => withEvent(encodeLink(text, 1), 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('the version check: a link of a format this build does not know never opens', () => {
+  it('a good v3 payload labelled with any later version is refused as newer, not read as today\'s format', () => {
+    const payload = encodeLink(SPEC_EXAMPLE, 2).slice('#v3='.length).replace(/&step=2$/, '');
+    expect(restoreLink({ version: 3, payload, step: 2 })).toMatchObject({ ok: true, text: SPEC_EXAMPLE });
+    for (const v of [LINK_VERSION + 1, LINK_VERSION + 2, 999999]) {
+      const r = restoreLink({ version: v, payload, step: 2 });
+      expect(r).toEqual({ ok: false, message: `this link was made by a newer Page Table Explorer (format v${v}); this one reads formats v1 to v${LINK_VERSION}` });
+      expect(decodeLink(`#v${v}=${payload}&step=2`)).toEqual(r);
+    }
   });
 });

@@ -178,10 +178,8 @@ export function formatOpenFlags(oflags: number): string {
   return names.join('|');
 }
 
-/** 100000 → "100,000", whatever the locale. */
-export function formatCount(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+/** 100000 → "100,000", whatever the locale: the core's one count formatter (groupDigits), by the name the language's modules use. */
+export { groupDigits as formatCount } from '../core/events';
 
 /**
  * n bytes (n ≥ 1024) in the largest binary unit that keeps the value at 1 or

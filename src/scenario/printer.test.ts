@@ -70,22 +70,10 @@ describe('collapseNames', () => {
 });
 
 describe('printScenario', () => {
-  it("prints the spec's example canonically", () => {
-    expect(printScenario(ok(EXAMPLE))).toBe(`title "mshare: the guest's first fault copies a PGD entry"
-kernel mshare-v1
-paging 4
-
-spawn A
-spawn B
-A: mmap 1T 512G rw shared anon fixed
-A: mshare "sga" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600
-note "A writes: the host mm allocates PUD, PMD and PTE pages"
-A: write 1T+0x1000 "Some random shared text"
-B: mshare "sga" 1T 512G O_RDWR
-note "B's first touch: set_pgd copies the host entry, VM_FAULT_NOPAGE, retry"
-B: read 1T+0x1000 23
-B: mshare_unlink "sga"
-`);
+  it("prints the spec's example canonically: the same text without its comment line", () => {
+    // The spec's example is written canonically already; a comment is not kept by the AST.
+    expect(EXAMPLE.startsWith('# mshare v1: a guest fault copies')).toBe(true);
+    expect(printScenario(ok(EXAMPLE))).toBe(EXAMPLE.slice(EXAMPLE.indexOf('\n') + 1));
   });
   it('prints memory, multi-line notes and trailing notes', () => {
     const text = printScenario(ok('memory 512M\nnote "a"\nnote "b"\nspawn A\nnote "end"'));

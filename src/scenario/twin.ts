@@ -14,6 +14,10 @@ import type { KernelName, Scenario } from './ast';
 import { Runner } from './run';
 import type { Kernel } from '../core/kernel';
 
+import { twinOom } from './accounting-words';
+
+export { twinOom };
+
 /**
  * RAM of the machine the "needed" twin runs on: 4 PiB, the largest `memory`
  * the language accepts, so that what sharing-free tables need is measured
@@ -222,23 +226,3 @@ export class TwinAccounting {
   }
 }
 
-/** The OOM figures of a twin at one step, or null when it has killed nothing out of memory. */
-export function twinOom(a: TwinAt, withBytes: number, s: Pick<Scenario, 'memory' | 'kernel'>): TwinOom | null {
-  if (a.oomKilled === 0) return null;
-  const fit = Object.keys(a.fit).length;
-  const values = a.needed ? Object.values(a.needed) : [];
-  const each = values.length > 0 && values.every((v) => v === values[0]) ? (values[0] as number) : null;
-  const o: TwinOom = {
-    killed: a.oomKilled,
-    fit,
-    tasks: fit + a.oomKilled,
-    memory_bytes: s.memory !== undefined ? Number(s.memory) : null,
-    fit_pgtables_bytes: a.fitTotal,
-    needed_pgtables_bytes: a.needed ? a.neededTotal : null,
-    needed_each: each,
-    with_pgtables_bytes: withBytes,
-    with_kernel: s.kernel,
-  };
-  if (a.neededShort) o.needed_at_least = true;
-  return o;
-}

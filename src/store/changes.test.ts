@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import { SimClient } from './simClient';
-import type { SimRequest } from './sim.worker';
+import type { SimRequest } from './protocol';
 
 const TEXT = readFileSync(new URL('../../scenarios/mshare-v1-guest-fault.ptx', import.meta.url), 'utf8');
 
@@ -44,7 +44,7 @@ describe("a step's changes on the main thread", () => {
     const w = new InProcessWorker();
     const c = new SimClient(true, () => w as unknown as Worker);
     // Step 7 is B's first read (spawn A, spawn B, mmap, mshare, A's write, B attaches, B reads).
-    c.request({ key: 1, text: TEXT, scenario: p.scenario, n: 7, expand: [] });
+    c.request({ scenarioId: 1, text: TEXT, scenario: p.scenario, n: 7, expand: [] });
     w.answer();
     const view = c.latest(1);
     expect(view?.n).toBe(7);

@@ -13,8 +13,11 @@
  */
 import { lruGet, lruSet } from './lru';
 import type { Scenario } from '../scenario/ast';
-import { TwinAccounting, type TwinAt } from '../scenario/twin';
-import type { CompareReply, CompareRequest } from './compare.worker';
+import type { TwinAccounting, TwinAt } from '../scenario/twin';
+import type { CompareReply, CompareRequest } from './protocol';
+
+/** The twin itself, loaded only where workers cannot start (it is the compare worker's chunk otherwise). */
+const loadTwin = () => import('../scenario/twin');
 
 /** How long one request may run before the worker is stopped (issue 13's budget for the app's workers). */
 export const COMPARE_BUDGET_MS = 15_000;
@@ -35,8 +38,8 @@ interface Job {
   text: string;
   scenario: Scenario;
   worker: Worker | null;
-  /** Main-thread fallback when workers cannot start. */
-  local: TwinAccounting | null;
+  /** Main-thread fallback when workers cannot start ('loading': its module is on the way). */
+  local: TwinAccounting | 'loading' | null;
   /** Figures per step already received (a few, for stepping back and forth). */
   results: Map<number, TwinAt>;
   /** The step the view wants; the step the worker is running to (null: idle). */
@@ -79,7 +82,14 @@ function startWorker(j: Job): void {
     w = new Worker(new URL('./compare.worker.ts', import.meta.url), { type: 'module' });
   } catch {
     // No workers here: the main thread runs the twin, up to the cursor too.
-    j.local ??= new TwinAccounting(j.scenario);
+    if (j.local !== null) return;
+    j.local = 'loading';
+    void loadTwin().then(({ TwinAccounting }) => {
+      if (job !== j || j.local !== 'loading') return;
+      j.local = new TwinAccounting(j.scenario);
+      pump(j);
+      notify();
+    });
     return;
   }
   j.worker = w;
@@ -109,6 +119,7 @@ function startWorker(j: Job): void {
 function pump(j: Job): void {
   if (j.failed || j.stopped || j.inFlight !== null || j.results.has(j.wanted)) return;
   if (!j.worker && !j.local) startWorker(j);
+  if (j.local === 'loading') return;
   if (j.local) {
     // Main thread: bounded by the same budget, checked between statements.
     const end = Date.now() + j.budgetMs;

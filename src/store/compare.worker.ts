@@ -5,14 +5,11 @@
  * that step. The page stops this worker when a request outlives its time
  * budget (./compare.ts), since a statement cannot be interrupted.
  *
- * In:  { kind: 'load', text } once, then { kind: 'to', id, n } per step asked.
- * Out: { ok: true, id, n, at } or { ok: false, id, message }.
+ * In: CompareRequest, out: CompareReply (./protocol.ts).
  */
-import { TwinAccounting, type TwinAt } from '../scenario/twin';
+import { TwinAccounting } from '../scenario/twin';
 import { parseScenario } from '../scenario/parser';
-
-export type CompareRequest = { kind: 'load'; text: string } | { kind: 'to'; id: number; n: number };
-export type CompareReply = { ok: true; id: number; n: number; at: TwinAt } | { ok: false; id: number; message: string };
+import type { CompareReply, CompareRequest } from './protocol';
 
 let twin: TwinAccounting | null = null;
 let loadError: string | null = null;

@@ -8,11 +8,10 @@ import type { Forest, NodeInfo } from '../core/inspect';
 import type { Scenario, Step } from '../scenario/ast';
 import type { ReportOutcome, ReportStep } from '../scenario/report';
 import { printStep } from '../scenario/printer';
-
-export type Level = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+import type { LevelName } from '../core/paging';
 
 /** Table levels from the top, as the MMU walks them. */
-export function levelsOf(paging: 4 | 5): Level[] {
+export function levelsOf(paging: 4 | 5): LevelName[] {
   return paging === 5 ? ['pgd', 'p4d', 'pud', 'pmd', 'pte'] : ['pgd', 'pud', 'pmd', 'pte'];
 }
 
@@ -55,7 +54,7 @@ export function isAccess(step: Step | undefined): boolean {
 
 export interface AddressField {
   /** 'sign', a level, or 'offset'. */
-  name: 'sign' | Level | 'offset';
+  name: 'sign' | LevelName | 'offset';
   label: string;
   /** Highest and lowest bit, inclusive. */
   hi: number;
@@ -86,13 +85,6 @@ export function addressFields(addr: bigint, paging: 4 | 5): AddressField[] {
   });
   out.push(field('offset', 'offset', 11, 0));
   return out;
-}
-
-/** Whether the bits above the top level all equal its highest bit. */
-export function isCanonical(addr: bigint, paging: 4 | 5): boolean {
-  const top = paging === 5 ? 57 : 48;
-  const hi = BigInt.asUintN(64, addr) >> BigInt(top - 1);
-  return hi === 0n || hi === (1n << BigInt(64 - top + 1)) - 1n;
 }
 
 export interface PathStep {
@@ -149,7 +141,7 @@ export interface CopyMove {
 }
 
 /** Events that copy a host entry into a guest table, and the level of the entry they write. */
-const COPY_EVENTS: Record<string, (paging: 4 | 5) => Level> = {
+const COPY_EVENTS: Record<string, (paging: 4 | 5) => LevelName> = {
   set_pgd: () => 'pgd',
   // With 4-level paging the P4D is folded into the PGD: set_p4d writes the PGD entry.
   set_p4d: (paging) => (paging === 5 ? 'p4d' : 'pgd'),

@@ -5,7 +5,7 @@
  * find_shared_vma, set_pgd, VM_FAULT_NOPAGE; mshare v1 patch 08/14).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SEED_SCENARIO } from '../app/builtins';
+import { SEED_SCENARIO } from '../scenario/examples';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
 import { eventShown, nextEventPosition, prevEventPosition } from './derive';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
 import { SimClient, WORKER_BUDGET_MS, heavyStep } from './simClient';
-import type { SimRequest } from './sim.worker';
+import type { SimRequest } from './protocol';
 
 const TEXT = 'kernel mainline\nspawn A\nA: mmap 0x7f0000000000 2M rw private anon fixed\nA: write 0x7f0000000000 "x"\nA: write 0x7f0000001000 "y"\n';
 
@@ -26,7 +26,7 @@ class FakeWorker {
   }
   answer(msPerStep?: number): void {
     const m = this.sent[this.sent.length - 1] as SimRequest;
-    const data = { id: m.id, key: m.key, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message: 'fake' } }, report: undefined, msPerStep };
+    const data = { id: m.id, scenarioId: m.scenarioId, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message: 'fake' } }, report: undefined, msPerStep };
     this.onmessage?.({ data } as MessageEvent);
   }
 }
@@ -41,7 +41,7 @@ function client(): { c: SimClient; w: FakeWorker; shown: number[] } {
 
 describe('SimClient', () => {
   const sc = scenario();
-  const want = (n: number) => ({ key: 1, text: TEXT, scenario: sc, n, expand: [], last: sc.steps.length });
+  const want = (n: number) => ({ scenarioId: 1, text: TEXT, scenario: sc, n, expand: [], last: sc.steps.length });
 
   it('computes the next step ahead once idle, without showing it, and serves Next from it', () => {
     const { c, w, shown } = client();
@@ -203,7 +203,7 @@ describe('SimClient', () => {
         t.live = false;
         t.fn();
       };
-      const w = (n: number) => ({ key: 1, text, scenario: p.scenario, n, expand: [], last: p.scenario.steps.length });
+      const w = (n: number) => ({ scenarioId: 1, text, scenario: p.scenario, n, expand: [], last: p.scenario.steps.length });
       return { c, workers, timers, fire, want: w };
     }
 
@@ -215,7 +215,7 @@ describe('SimClient', () => {
       expect(timers.map((t) => t.ms)).toEqual([WORKER_BUDGET_MS]);
       fire();
       expect(workers[0]?.terminated).toBe(true);
-      expect(c.stalled()).toEqual({ key: 1, n: 3, ms: 15_000 });
+      expect(c.stalled()).toEqual({ scenarioId: 1, n: 3, ms: 15_000 });
       expect(told).toBe(1);
       expect(c.busy()).toBe(false);
       // Asking again for the same step (a re-render) does not start it again: the button does.

@@ -17,13 +17,17 @@
 import { lruSet } from './lru';
 import type { ReportStep } from '../scenario/report';
 import type { Scenario } from '../scenario/ast';
-import { snapshotAt, stepReport, type SnapshotResult } from './sim';
-import type { SimRequest } from './sim.worker';
-import { ForestReceiver, type WireResult } from './forestWire';
+import type { SnapshotResult } from './sim';
+import type { SimReply, SimRequest, ViewAt } from './protocol';
+import { ForestReceiver } from './forestWire';
 import { MAP_POPULATE } from '../core/uapi';
 
+/** The simulation itself, loaded only where there is no Worker (it is the workers' chunk otherwise). */
+const loadSim = () => import('./sim');
+
 export interface SimView {
-  key: number;
+  /** The page's number for the scenario's text (src/app/derived.ts, loadedId). */
+  scenarioId: number;
   /** The step this view is of. */
   n: number;
   expand: string;
@@ -33,14 +37,11 @@ export interface SimView {
   report: ReportStep | undefined;
 }
 
-interface Want {
-  key: number;
+/** A view asked for: which scenario, and where in it (ViewAt: the same fields the worker is sent). */
+export interface Want extends ViewAt {
+  scenarioId: number;
   text: string;
   scenario: Scenario;
-  n: number;
-  expand: string[];
-  /** Events done inside step n (issue 14); absent: the whole step. Steps computed ahead are whole. */
-  event?: number;
   /** The scenario's last step: when set, the views of the next steps (AHEAD_STEPS) are computed ahead once idle. */
   last?: number;
 }
@@ -48,21 +49,9 @@ interface Want {
 const CACHE = 96;
 /** A request running longer than this is abandoned when the user asks for something else. */
 const PATIENCE_MS = 600;
-/**
- * The next step is computed ahead only where a step takes the worker less
- * than this: then "Next step" finds its view ready, and a user who goes
- * elsewhere waits at most about this long behind it. Heavier steps (some of
- * the 1,500-task SGA's) are computed on demand only.
- */
+/** The next step is computed ahead only where a step takes the worker less than this (the figures: docs/PERFORMANCE.md, "Computing ahead"). */
 const PREFETCH_BELOW_MS = 400;
-/**
- * How many steps past the one asked for are computed ahead. Two: a user
- * clicking "Next step" again as soon as a step shows finds the next one
- * ready even where a step takes the worker longer than that (a group step
- * over 64 tasks: 30-75 ms), as the worker had the time the user spent on
- * the step before. Each costs the page a decode (~8 ms at 64 tasks) and a
- * layout in idle time.
- */
+/** How many steps past the one asked for are computed ahead: two, so that a fast clicker finds the next one ready. */
 const AHEAD_STEPS = 2;
 
 /** How long one step may keep the worker busy before it is stopped (the user may double it). */
@@ -74,7 +63,7 @@ export const WORKER_BUDGET_MS = 15_000;
  */
 const CACHE_WEIGHT = 200_000;
 
-const cacheKey = (key: number, n: number, expand: string, event?: number) => `${key}|${n}|${expand}${event === undefined ? '' : `|e${event}`}`;
+const viewKey = (scenarioId: number, n: number, expand: string, event?: number) => `${scenarioId}|${n}|${expand}${event === undefined ? '' : `|e${event}`}`;
 
 /** What a view costs to keep, roughly: its tasks and trees. */
 function weight(v: SimView): number {
@@ -100,7 +89,7 @@ export function heavyStep(s: Scenario, n: number): boolean {
 
 /** The step the worker was stopped at, having taken longer than `ms`. */
 export interface Stall {
-  key: number;
+  scenarioId: number;
   n: number;
   ms: number;
 }
@@ -126,12 +115,12 @@ export function atNextFrame(fn: () => void): void {
 
 export class SimClient {
   private readonly cache = new Map<string, SimView>();
-  private readonly latestByKey = new Map<number, SimView>();
+  private readonly latestById = new Map<number, SimView>();
   private readonly listeners = new Set<() => void>();
   private readonly aheadListeners = new Set<(v: SimView) => void>();
   private version = 0;
   private worker: Worker | null = null;
-  private workerKeys = new Set<number>();
+  private workerScenarios = new Set<number>();
   private inFlight: (Want & { id: number; started: number; ahead: boolean }) | null = null;
   private queued: Want | null = null;
   /** The last step asked for: the steps ahead are counted from it. */
@@ -140,7 +129,7 @@ export class SimClient {
   private lastMs = Infinity;
   /** Counters (tests and the benchmark read them): views asked for, found ready, sent to the worker, computed ahead. */
   readonly stats = { requests: 0, ready: 0, sent: 0, ahead: 0 };
-  private lastKey = 0;
+  private lastScenarioId = 0;
   private nextId = 1;
 
   private useWorker: boolean;
@@ -181,13 +170,13 @@ export class SimClient {
     return () => this.aheadListeners.delete(l);
   }
 
-  get(key: number, n: number, expand: readonly string[], event?: number): SimView | undefined {
-    return this.cache.get(cacheKey(key, n, expand.join(','), event));
+  get(scenarioId: number, n: number, expand: readonly string[], event?: number): SimView | undefined {
+    return this.cache.get(viewKey(scenarioId, n, expand.join(','), event));
   }
 
   /** The last view delivered for this scenario (shown, marked stale, while the wanted one computes). */
-  latest(key: number): SimView | undefined {
-    return this.latestByKey.get(key);
+  latest(scenarioId: number): SimView | undefined {
+    return this.latestById.get(scenarioId);
   }
 
   /** Whether the view for this request is being computed now (not just queued). */
@@ -208,7 +197,7 @@ export class SimClient {
     this.budgetMs = st.ms * 2;
     this.notify();
     const want = this.current;
-    if (want && want.key === st.key && want.n === st.n) {
+    if (want && want.scenarioId === st.scenarioId && want.n === st.n) {
       if (this.inFlight) this.queued = want;
       else this.send(want);
     }
@@ -218,7 +207,7 @@ export class SimClient {
     const ek = want.expand.join(',');
     if (this.stall) {
       // Asked again for the step that was stopped: the button is the way to try again.
-      if (this.stall.key === want.key && this.stall.n === want.n) {
+      if (this.stall.scenarioId === want.scenarioId && this.stall.n === want.n) {
         this.current = want;
         return;
       }
@@ -226,35 +215,48 @@ export class SimClient {
       this.stall = null;
       this.notify();
     }
-    if (want.key !== this.lastKey) {
+    if (want.scenarioId !== this.lastScenarioId) {
       // Another scenario: whether its steps are light enough to compute ahead is not known yet.
-      this.lastKey = want.key;
+      this.lastScenarioId = want.scenarioId;
       this.lastMs = Infinity;
     }
     this.current = want;
     this.stats.requests++;
-    if (this.cache.has(cacheKey(want.key, want.n, ek, want.event))) {
+    if (this.cache.has(viewKey(want.scenarioId, want.n, ek, want.event))) {
       this.stats.ready++;
       if (!this.inFlight) this.sendQueued();
       return;
     }
     const f = this.inFlight;
-    if (f && f.key === want.key && f.n === want.n && f.expand.join(',') === ek && f.event === want.event) {
+    if (f && f.scenarioId === want.scenarioId && f.n === want.n && f.expand.join(',') === ek && f.event === want.event) {
       f.ahead = false;
       return;
     }
     if (!this.useWorker) {
-      this.deliver({ key: want.key, n: want.n, expand: ek, ...(want.event === undefined ? {} : { event: want.event }), result: snapshotAt(want.text, want.scenario, want.n, want.expand, want.event), report: stepReport(want.text, want.scenario, want.n) });
+      this.computeHere(want);
       return;
     }
     // Another scenario, or going back while a long step runs: the running work is not needed
     // (a step further on is queued instead: the worker's Runner continues from where it is).
-    if (f && (f.key !== want.key || (want.n < f.n && performance.now() - f.started > PATIENCE_MS))) this.restart();
+    if (f && (f.scenarioId !== want.scenarioId || (want.n < f.n && performance.now() - f.started > PATIENCE_MS))) this.restart();
     if (this.inFlight) {
       this.queued = want;
       return;
     }
     this.send(want);
+  }
+
+  /**
+   * No Worker here: compute on this thread, once the simulation's module has
+   * loaded (answers keep the order they were asked in: each waits on the
+   * same import).
+   */
+  private computeHere(want: Want): void {
+    const expand = want.expand.join(',');
+    void loadSim().then(({ snapshotAt, stepReport }) => {
+      const result = snapshotAt(want.text, want.scenario, want.n, want.expand, want.event);
+      this.deliver({ scenarioId: want.scenarioId, n: want.n, expand, ...(want.event === undefined ? {} : { event: want.event }), result, report: stepReport(want.text, want.scenario, want.n) });
+    });
   }
 
   /** Start the worker now (it loads and compiles the core while the page renders), not at the first request. */
@@ -269,9 +271,9 @@ export class SimClient {
     if (!f) return;
     this.restart();
     if (!f.ahead) {
-      this.stall = { key: f.key, n: f.n, ms: this.budgetMs };
+      this.stall = { scenarioId: f.scenarioId, n: f.n, ms: this.budgetMs };
       this.notify();
-    } else this.tooSlowAhead.add(cacheKey(f.key, f.n, f.expand.join(','), f.event));
+    } else this.tooSlowAhead.add(viewKey(f.scenarioId, f.n, f.expand.join(','), f.event));
     // A step computed ahead that takes this long is left for the user to ask for.
     if (this.queued) this.sendQueued();
   }
@@ -286,7 +288,7 @@ export class SimClient {
     this.cancelTimer = null;
     this.worker?.terminate();
     this.worker = null;
-    this.workerKeys.clear();
+    this.workerScenarios.clear();
     this.inFlight = null;
   }
 
@@ -295,7 +297,9 @@ export class SimClient {
     try {
       const w = this.makeWorker();
       const receiver = new ForestReceiver();
-      w.onmessage = (ev: MessageEvent<Omit<SimView, 'expand' | 'result'> & { id: number; expand: string[]; result: WireResult; msPerStep?: number }>) => {
+      w.onmessage = (ev: MessageEvent<SimReply>) => {
+        // A message a stopped worker had already sent: nobody waits for it (found by simClient.fuzz.test.ts).
+        if (this.worker !== w) return;
         // Every message carries nodes later ones refer to: decode it even when nobody waits for it.
         let result: SnapshotResult;
         try {
@@ -313,15 +317,17 @@ export class SimClient {
         this.cancelTimer?.();
         this.cancelTimer = null;
         if (!f.ahead) this.lastMs = Math.min(performance.now() - f.started, ev.data.msPerStep ?? Infinity);
-        const { key, n, expand, report, event } = ev.data;
-        this.deliver({ key, n, expand: expand.join(','), ...(event === undefined ? {} : { event }), result, report }, !f.ahead);
+        const { scenarioId, n, expand, report, event } = ev.data;
+        this.deliver({ scenarioId, n, expand: expand.join(','), ...(event === undefined ? {} : { event }), result, report }, !f.ahead);
         this.sendQueued();
       };
       w.onerror = (ev) => {
         ev.preventDefault();
+        // An error of a stopped worker is not the running request's (seed 24301 of simClient.fuzz.test.ts).
+        if (this.worker !== w) return;
         const f = this.inFlight;
         this.restart();
-        if (f) this.deliver({ key: f.key, n: f.n, expand: f.expand.join(','), ...(f.event === undefined ? {} : { event: f.event }), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
+        if (f) this.deliver({ scenarioId: f.scenarioId, n: f.n, expand: f.expand.join(','), ...(f.event === undefined ? {} : { event: f.event }), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
         this.sendQueued();
       };
       this.worker = w;
@@ -339,12 +345,12 @@ export class SimClient {
       return;
     }
     const id = this.nextId++;
-    const msg: SimRequest = { id, key: want.key, n: want.n, expand: [...want.expand] };
+    const msg: SimRequest = { id, scenarioId: want.scenarioId, n: want.n, expand: [...want.expand] };
     if (want.event !== undefined) msg.event = want.event;
-    if (!this.workerKeys.has(want.key)) {
+    if (!this.workerScenarios.has(want.scenarioId)) {
       msg.text = want.text;
-      this.workerKeys.clear();
-      this.workerKeys.add(want.key);
+      this.workerScenarios.clear();
+      this.workerScenarios.add(want.scenarioId);
     }
     this.inFlight = { ...want, id, started: performance.now(), ahead };
     if (ahead) this.stats.ahead++;
@@ -357,7 +363,7 @@ export class SimClient {
   private sendQueued(): void {
     const q = this.queued;
     this.queued = null;
-    if (q && !this.cache.has(cacheKey(q.key, q.n, q.expand.join(','), q.event))) return this.send(q);
+    if (q && !this.cache.has(viewKey(q.scenarioId, q.n, q.expand.join(','), q.event))) return this.send(q);
     if (this.nextAhead()) this.scheduleAhead();
   }
 
@@ -386,8 +392,8 @@ export class SimClient {
     const ek = want.expand.join(',');
     for (let n = want.n + 1; n <= Math.min(want.last, want.n + AHEAD_STEPS); n++) {
       // Never past a step that looks expensive: the user may not want to wait for it.
-      if (heavyStep(want.scenario, n) || this.tooSlowAhead.has(cacheKey(want.key, n, ek))) return null;
-      if (!this.cache.has(cacheKey(want.key, n, ek))) {
+      if (heavyStep(want.scenario, n) || this.tooSlowAhead.has(viewKey(want.scenarioId, n, ek))) return null;
+      if (!this.cache.has(viewKey(want.scenarioId, n, ek))) {
         const { event: _inside, ...whole } = want;
         return { ...whole, n };
       }
@@ -397,7 +403,7 @@ export class SimClient {
 
   /** Keep a view; tell subscribers unless it was computed ahead (nobody is waiting for it, and it must not replace what is on screen). */
   private deliver(v: SimView, shown = true): void {
-    const k = cacheKey(v.key, v.n, v.expand, v.event);
+    const k = viewKey(v.scenarioId, v.n, v.expand, v.event);
     lruSet(this.cache, k, v, CACHE);
     // Bounded by size too: forget the least recent views past CACHE_WEIGHT (keeping this one).
     let total = 0;
@@ -411,7 +417,7 @@ export class SimClient {
       for (const l of this.aheadListeners) l(v);
       return;
     }
-    lruSet(this.latestByKey, v.key, v, 4);
+    lruSet(this.latestById, v.scenarioId, v, 4);
     this.notify();
   }
 }

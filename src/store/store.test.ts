@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { INTRO_SCENARIO, SEED_SCENARIO } from '../app/builtins';
+import { INTRO_SCENARIO, SEED_SCENARIO } from '../scenario/examples';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
-import { addressFields, announce, bytesAsText, copyMoves, isCanonical, pathFor, rootOf } from './derive';
+import { addressFields, announce, bytesAsText, copyMoves, pathFor, rootOf } from './derive';
+import { isCanonical } from '../core/paging';
 import { KEYS, memoryKV } from './persist';
 import { replayCount, resetSim, snapshotAt, stepReport, stepReports, stepsRun } from './sim';
 import { createExplorerStore, groupNames, stepCount } from './store';

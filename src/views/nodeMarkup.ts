@@ -21,7 +21,7 @@
  * a box drawn over it (.full-title, shown by :focus-within).
  */
 import { groupDigits } from '../core/events';
-import { flagNames } from '../core/inspect';
+import { flagNames } from '../core/paging';
 import type { RowChange } from './treeChanges';
 import { GEOMETRY as G, type Layout, type LayoutNode } from './treeLayout';
 

@@ -73,8 +73,8 @@ export interface TreeHandle {
 
 /**
  * prefers-reduced-motion, asked once and then kept up to date by the
- * query's change event: a matchMedia() call at every step cost ~8 ms at
- * 10,000 nodes laid out.
+ * query's change event: a matchMedia() per step was measurable
+ * (docs/PERFORMANCE.md, "Reduced motion").
  */
 let motionQuery: MediaQueryList | null | undefined;
 let reduced = false;

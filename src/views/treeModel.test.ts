@@ -3,7 +3,7 @@ import { parseScenario } from '../scenario/parser';
 import { snapshotAt, stepReport } from '../store/sim';
 import { stepAt } from '../store/derive';
 import { treeModelFor } from './treeModel';
-import { INTRO_SCENARIO } from './builtins';
+import { INTRO_SCENARIO } from '../scenario/examples';
 
 describe('the tree model of a step', () => {
   const p = parseScenario(INTRO_SCENARIO);

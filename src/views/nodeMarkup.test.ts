@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Forest, NodeInfo } from '../core/inspect';
-import { esc, nodeMarkup } from '../views/nodeMarkup';
-import { layoutForest } from '../views/treeLayout';
+import { esc, nodeMarkup } from './nodeMarkup';
+import { layoutForest } from './treeLayout';
 
 function table(id: string, level: NodeInfo['level'], n: number, owner = 'x'): NodeInfo {
   return {

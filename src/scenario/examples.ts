@@ -1,5 +1,6 @@
 /**
- * Scenarios built into the app: the one a first visit opens (the first
+ * Example scenarios built into the app, kept in the scenario layer so every
+ * layer's tests can use them: the one a first visit opens (the first
  * lesson, "first-steps"), a big populated range (a lesson of "The SGA at
  * scale"), and the seed's mshare scenario as the spec writes it. The
  * gallery's seed lesson is scenarios/mshare-v1-guest-fault.ptx, the same
@@ -33,6 +34,7 @@ note "B exits: its mm and all its page-table pages are freed"
 B: exit
 `;
 
+/** The spec's example scenario (shared/spec/scenario-language.md §1), verbatim: the only copy in the code (tests import it, as SPEC_EXAMPLE from ./arbitrary.ts too). */
 export const SEED_SCENARIO = `# mshare v1: a guest fault copies the host's PGD entry
 title "mshare: the guest's first fault copies a PGD entry"
 kernel mshare-v1

@@ -13,13 +13,13 @@ import type { Forest } from '../core/inspect';
 import type { ReportStep } from '../scenario/report';
 import type { Scenario, Step } from '../scenario/ast';
 import { O_CREAT } from '../core/uapi';
-import { changeMarks, changesOf, type ChangeMarks } from '../views/treeChanges';
+import { changeMarks, changesOf, type ChangeMarks } from './treeChanges';
 import { changesThrough } from '../core/apply-changes';
 import { addressOf, copyMoves, isAccess, pathFor, rootOf, type CopyMove, type PathStep } from '../store/derive';
 import type { Snapshot } from '../store/sim';
 import type { Selection } from '../store/store';
-import { CULL_ABOVE, cullIndex } from '../views/cull';
-import { layoutForest, type Layout } from '../views/treeLayout';
+import { CULL_ABOVE, cullIndex } from './cull';
+import { layoutForest, type Layout } from './treeLayout';
 
 /** Trees drawn at most (the rest are counted): beyond this an SVG gets too heavy to be useful. */
 export const MAX_TREES = 64;

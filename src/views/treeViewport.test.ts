@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Forest, NodeInfo } from '../core/inspect';
-import { layoutForest } from '../views/treeLayout';
-import { TREE_MIN_FONT } from '../views/treeStyle';
-import { fitTransform } from '../views/treeViewport';
+import { layoutForest } from './treeLayout';
+import { TREE_MIN_FONT } from './treeStyle';
+import { fitTransform } from './treeViewport';
 
 function chain(mm: string, n: number): Forest {
   const nodes: Record<string, NodeInfo> = {};

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Forest, NodeInfo } from '../core/inspect';
-import { inView, type Rect } from '../views/cull';
-import { layoutForest } from '../views/treeLayout';
+import { inView, type Rect } from './cull';
+import { layoutForest } from './treeLayout';
 
 function table(id: string, level: NodeInfo['level'], targets: string[]): NodeInfo {
   return {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StepChange } from '../core/changes';
 import type { Forest, NodeInfo } from '../core/inspect';
-import { nodeMarkup } from '../views/nodeMarkup';
-import { changeMarks, changesOf, eventsTouching, shortHex, touchedBy } from '../views/treeChanges';
-import { layoutForest } from '../views/treeLayout';
+import { nodeMarkup } from './nodeMarkup';
+import { changeMarks, changesOf, eventsTouching, shortHex, touchedBy } from './treeChanges';
+import { layoutForest } from './treeLayout';
 import type { ReportStep } from '../scenario/report';
 
 // Hand-built changes, values checked by hand against x86-64's PTE layout:

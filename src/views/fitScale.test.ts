@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FIT_MAX, snapScale } from '../views/fitScale';
+import { FIT_MAX, snapScale } from './fitScale';
 
 describe('snapScale', () => {
   it('keeps the top and the ladder values, by hand: 1.25 · 2^(-n/6)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Forest, NodeInfo } from '../core/inspect';
-import { GEOMETRY, layoutForest } from '../views/treeLayout';
+import { GEOMETRY, layoutForest } from './treeLayout';
 
 function table(id: string, level: NodeInfo['level'], targets: string[], parents: string[] = []): NodeInfo {
   return {
