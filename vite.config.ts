@@ -44,7 +44,10 @@ export function contentSecurityPolicy(): Plugin {
         // Early in <head> (after the charset), before any script, so it governs them all.
         const meta = `\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`;
         const charset = /<meta charset="[^"]*"\s*\/?>/i.exec(html);
-        if (charset) return html.slice(0, charset.index + charset[0].length) + meta + html.slice(charset.index + charset[0].length);
+        if (charset)
+          return (
+            html.slice(0, charset.index + charset[0].length) + meta + html.slice(charset.index + charset[0].length)
+          );
         return html.replace(/<head>/, `<head>${meta}`);
       },
     },
@@ -130,9 +133,16 @@ export function offlineServiceWorker(): Plugin {
       sequential: true,
       handler() {
         // Not sw.js itself, source maps, dot files, nor og.png (for link previews only, fetched by crawlers).
-        const files = filesUnder(outDir).filter((f) => f !== 'sw.js' && f !== 'og.png' && !f.endsWith('.map') && !/(^|\/)\./.test(f));
+        const files = filesUnder(outDir).filter(
+          (f) => f !== 'sw.js' && f !== 'og.png' && !f.endsWith('.map') && !/(^|\/)\./.test(f),
+        );
         const hash = createHash('sha256');
-        for (const f of files) hash.update(f).update('\0').update(readFileSync(join(outDir, f))).update('\0');
+        for (const f of files)
+          hash
+            .update(f)
+            .update('\0')
+            .update(readFileSync(join(outDir, f)))
+            .update('\0');
         writeFileSync(join(outDir, 'sw.js'), serviceWorkerSource(files, hash.digest('hex').slice(0, 16)));
       },
     },
@@ -181,7 +191,10 @@ export function inlineFavicon(): Plugin {
       root = config.root;
     },
     transformIndexHtml(html) {
-      const svg = readFileSync(join(root, 'public', 'icon.svg'), 'utf8').replace(/<!--[\s\S]*?-->/g, '').replace(/\s+/g, ' ').trim();
+      const svg = readFileSync(join(root, 'public', 'icon.svg'), 'utf8')
+        .replace(/<!--[\s\S]*?-->/g, '')
+        .replace(/\s+/g, ' ')
+        .trim();
       const uri = `data:image/svg+xml,${encodeURIComponent(svg)}`;
       return html.replace(/(<link rel="icon" href=")[^"]*icon\.svg(")/, `$1${uri}$2`);
     },

@@ -111,7 +111,9 @@ export interface BrowserResult {
   notMeasured?: string;
 }
 
-/** The gallery as the app lists it (src/app/gallery.ts): built-ins not replaced by a file, then scenarios/*.ptx by name. */
+/**
+ * The gallery as the app lists it (src/app/gallery.ts): built-ins not replaced by a file, then scenarios/*.ptx by name.
+ */
 export function galleryTexts(root: string): { name: string; text: string }[] {
   const title = (t: string): string | undefined => {
     const p = parseScenario(t);
@@ -211,18 +213,42 @@ window.__ptx = (() => {
 })();
 `;
 
-
-export async function runBrowser(root: string, distDir: string, opts: { reps: number; passes: number; wideOnly?: boolean; galleryFilter?: string[] }): Promise<BrowserResult> {
+export async function runBrowser(
+  root: string,
+  distDir: string,
+  opts: { reps: number; passes: number; wideOnly?: boolean; galleryFilter?: string[] },
+): Promise<BrowserResult> {
   let pw: typeof import('@playwright/test');
   try {
     pw = await import('@playwright/test');
   } catch (e) {
-    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: `Playwright is not installed (${String(e)})` };
+    return {
+      bare: null,
+      interactiveMs: NaN,
+      interactiveRuns: [],
+      gallery: [],
+      wide: null,
+      galleryPaced: [],
+      widePaced: null,
+      notMeasured: `Playwright is not installed (${String(e)})`,
+    };
   }
-  const server: ChildProcess = spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--outDir', distDir, '--port', String(PORT), '--strictPort'], {
-    cwd: root,
-    stdio: 'ignore',
-  });
+  const server: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(root, 'node_modules/vite/bin/vite.js'),
+      'preview',
+      '--outDir',
+      distDir,
+      '--port',
+      String(PORT),
+      '--strictPort',
+    ],
+    {
+      cwd: root,
+      stdio: 'ignore',
+    },
+  );
   const base = `http://localhost:${PORT}/`;
   const system = '/usr/bin/chromium';
   let browser: Awaited<ReturnType<typeof pw.chromium.launch>> | null = null;
@@ -231,17 +257,37 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
     browser = await pw.chromium.launch({
       headless: true,
       ...(existsSync(system) ? { executablePath: system } : {}),
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const b = browser;
-    const open = async (text: string, from = 0): Promise<{ page: import('@playwright/test').Page; ms: number; total: number }> => {
+    const open = async (
+      text: string,
+      from = 0,
+    ): Promise<{ page: import('@playwright/test').Page; ms: number; total: number }> => {
       const ctx = await b.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
       await ctx.addInitScript({ content: PAGE_SCRIPT });
       const page = await ctx.newPage();
       await page.goto(makeLink(base, text, from));
-      const h = await page.waitForFunction(`window.__ptx.readyAt(${from})`, undefined, { polling: 'raf', timeout: 120_000 });
+      const h = await page.waitForFunction(`window.__ptx.readyAt(${from})`, undefined, {
+        polling: 'raf',
+        timeout: 120_000,
+      });
       const ms = (await h.jsonValue()) as number;
-      const total = Number(/of (\d+)/.exec((await page.getByText(/^Step \d+ of \d+$/).first().textContent()) ?? '')?.[1] ?? 0);
+      const total = Number(
+        /of (\d+)/.exec(
+          (await page
+            .getByText(/^Step \d+ of \d+$/)
+            .first()
+            .textContent()) ?? '',
+        )?.[1] ?? 0,
+      );
       return { page, ms, total };
     };
     const stepAll = async (name: string, text: string, from = 0, pauseMs = 0): Promise<StepFigures> => {
@@ -269,7 +315,17 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       const drawn = await page.locator('g.node').count();
       const nodes = Number((await page.getByTestId('tree').getAttribute('data-layout-nodes')) ?? drawn);
       await page.context().close();
-      return { name, steps: lat.length, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), nodes, drawn, all: lat.map((x) => Math.round(x)), work: work.map((x) => Math.round(x * 10) / 10), ready };
+      return {
+        name,
+        steps: lat.length,
+        p50: quantile(lat, 0.5),
+        p95: quantile(lat, 0.95),
+        nodes,
+        drawn,
+        all: lat.map((x) => Math.round(x)),
+        work: work.map((x) => Math.round(x * 10) / 10),
+        ready,
+      };
     };
 
     const w = wideScenario(64);
@@ -279,7 +335,16 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
     });
     if (opts.wideOnly) {
       const { wide, widePaced } = await measureWide();
-      return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], galleryPaced: [], wide, widePaced, wideOnly: true };
+      return {
+        bare: null,
+        interactiveMs: NaN,
+        interactiveRuns: [],
+        gallery: [],
+        galleryPaced: [],
+        wide,
+        widePaced,
+        wideOnly: true,
+      };
     }
     // Control: what a click-to-frame costs on this machine at all (a bare page, no app).
     const bareLat: number[] = [];
@@ -305,9 +370,21 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
     }
     const bare = { p50: quantile(bareLat, 0.5), p95: quantile(bareLat, 0.95), work: bareWork };
 
-    const gallery = galleryTexts(root).filter((g) => !opts.galleryFilter || opts.galleryFilter.some((f) => g.name.includes(f)));
+    const gallery = galleryTexts(root).filter(
+      (g) => !opts.galleryFilter || opts.galleryFilter.some((f) => g.name.includes(f)),
+    );
     const first = gallery[0];
-    if (!first) return { bare, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: 'the gallery is empty' };
+    if (!first)
+      return {
+        bare,
+        interactiveMs: NaN,
+        interactiveRuns: [],
+        gallery: [],
+        wide: null,
+        galleryPaced: [],
+        widePaced: null,
+        notMeasured: 'the gallery is empty',
+      };
     const runs: number[] = [];
     for (let i = 0; i < opts.reps; i++) {
       const { page, ms } = await open(first.text);
@@ -327,9 +404,27 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
       paced.push(medianOfPasses(pc));
     }
     const { wide, widePaced } = await measureWide();
-    return { bare, interactiveMs: median(runs), interactiveRuns: runs, gallery: figures, galleryPaced: paced, galleryPasses: opts.passes, wide, widePaced };
+    return {
+      bare,
+      interactiveMs: median(runs),
+      interactiveRuns: runs,
+      gallery: figures,
+      galleryPaced: paced,
+      galleryPasses: opts.passes,
+      wide,
+      widePaced,
+    };
   } catch (e) {
-    return { bare: null, interactiveMs: NaN, interactiveRuns: [], gallery: [], wide: null, galleryPaced: [], widePaced: null, notMeasured: e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e) };
+    return {
+      bare: null,
+      interactiveMs: NaN,
+      interactiveRuns: [],
+      gallery: [],
+      wide: null,
+      galleryPaced: [],
+      widePaced: null,
+      notMeasured: e instanceof Error ? (e.message.split('\n')[0] ?? String(e)) : String(e),
+    };
   } finally {
     await browser?.close();
     server.kill('SIGTERM');
@@ -339,9 +434,24 @@ export async function runBrowser(root: string, distDir: string, opts: { reps: nu
 export function browserRows(r: BrowserResult): Row[] {
   if (r.notMeasured !== undefined) {
     return [
-      { what: 'browser: first gallery scenario interactive', figure: `not measured: ${r.notMeasured}`, goal: '≤ 1 s', status: 'not measured' },
-      { what: 'browser: step latency, gallery scenarios (p95)', figure: `not measured: ${r.notMeasured}`, goal: 'p95 ≤ 16 ms', status: 'not measured' },
-      { what: 'browser: step latency, 64 tasks (p95)', figure: `not measured: ${r.notMeasured}`, goal: 'p95 ≤ 100 ms', status: 'not measured' },
+      {
+        what: 'browser: first gallery scenario interactive',
+        figure: `not measured: ${r.notMeasured}`,
+        goal: '≤ 1 s',
+        status: 'not measured',
+      },
+      {
+        what: 'browser: step latency, gallery scenarios (p95)',
+        figure: `not measured: ${r.notMeasured}`,
+        goal: 'p95 ≤ 16 ms',
+        status: 'not measured',
+      },
+      {
+        what: 'browser: step latency, 64 tasks (p95)',
+        figure: `not measured: ${r.notMeasured}`,
+        goal: 'p95 ≤ 100 ms',
+        status: 'not measured',
+      },
     ];
   }
   /** A row over the gallery's scenarios: the median of their p50s and p95s, the worst, how many within a frame. */
@@ -361,7 +471,11 @@ export function browserRows(r: BrowserResult): Row[] {
   const galleryRow = (figs: StepFigures[], how: string): Row => {
     const steps = figs.reduce((a, g) => a + g.steps, 0);
     const ready = figs.reduce((a, g) => a + g.ready, 0);
-    return perScenarioRow(`browser: step latency, ${figs.length} gallery scenarios, ${how}${passes} (p50 / p95 per scenario)`, figs, `; ${ready} of ${steps} steps computed ahead`);
+    return perScenarioRow(
+      `browser: step latency, ${figs.length} gallery scenarios, ${how}${passes} (p50 / p95 per scenario)`,
+      figs,
+      `; ${ready} of ${steps} steps computed ahead`,
+    );
   };
   /**
    * "Within one frame", as the app can be held to it: the main thread's
@@ -380,17 +494,17 @@ export function browserRows(r: BrowserResult): Row[] {
   const rows: Row[] = r.wideOnly
     ? []
     : [
-    {
-      what: 'browser: first gallery scenario interactive (share link)',
-      figure: fmtMs(r.interactiveMs),
-      goal: '≤ 1 s',
-      status: r.interactiveMs <= 1000 ? 'pass' : 'miss',
-    },
-    galleryRow(r.gallery, 'clicks back to back'),
-    galleryRow(r.galleryPaced, `a click every ${READING_MS} ms`),
-    workRow(r.gallery, 'clicks back to back'),
-    workRow(r.galleryPaced, `a click every ${READING_MS} ms`),
-  ];
+        {
+          what: 'browser: first gallery scenario interactive (share link)',
+          figure: fmtMs(r.interactiveMs),
+          goal: '≤ 1 s',
+          status: r.interactiveMs <= 1000 ? 'pass' : 'miss',
+        },
+        galleryRow(r.gallery, 'clicks back to back'),
+        galleryRow(r.galleryPaced, `a click every ${READING_MS} ms`),
+        workRow(r.gallery, 'clicks back to back'),
+        workRow(r.galleryPaced, `a click every ${READING_MS} ms`),
+      ];
   if (r.bare) {
     rows.push({
       what: 'browser: the same click-to-frame on a bare page (control, no app)',

@@ -21,10 +21,14 @@ export interface BundleResult {
 
 /** Build the app into outDir (vite build; a type check is not part of it). */
 export function buildApp(root: string, outDir: string): void {
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stderr || r.stdout}`);
 }
 
@@ -52,7 +56,9 @@ export function measureBundle(outDir: string): BundleResult {
     if (f.endsWith('.js')) {
       // Static imports only: `import … from "./x.js"` and `import "./x.js"`, not import("./x.js").
       const dir = f.slice(0, f.lastIndexOf('/') + 1);
-      for (const im of b.toString('utf8').matchAll(/\bimport\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g)) {
+      for (const im of b
+        .toString('utf8')
+        .matchAll(/\bimport\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g)) {
         queue.push(new URL(im[1] as string, `http://x/${dir}`).pathname.slice(1));
       }
     }

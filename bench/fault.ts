@@ -53,7 +53,12 @@ function pages(n: number, seed: number): number[] {
 function setup(shared: boolean, tracing: boolean): { k: Kernel; mm: Mm } {
   const k = new Kernel({ kernel: 'mainline', paging: 4 });
   k.spawn('A');
-  k.mmap('A', { addr: BASE, len: SIZE, prot: PROT_READ | PROT_WRITE, flags: (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED });
+  k.mmap('A', {
+    addr: BASE,
+    len: SIZE,
+    prot: PROT_READ | PROT_WRITE,
+    flags: (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED,
+  });
   k.takeEvents();
   k.m.ev.enabled = tracing;
   return { k, mm: k.tasks.get('A')?.mm as Mm };
@@ -103,7 +108,11 @@ function walks(vpns: number[], k: Kernel, mm: Mm, ref: RadixRef): Rate {
 }
 
 function medianRate(rs: Rate[]): Rate {
-  return { ours: median(rs.map((r) => r.ours)), ref: median(rs.map((r) => r.ref)), ratio: median(rs.map((r) => r.ratio)) };
+  return {
+    ours: median(rs.map((r) => r.ours)),
+    ref: median(rs.map((r) => r.ref)),
+    ratio: median(rs.map((r) => r.ratio)),
+  };
 }
 
 export function runFault(opts: { reps: number; pages: number }): FaultResult {
@@ -143,10 +152,30 @@ export function faultRows(f: FaultResult): Row[] {
   const fig = (r: Rate): string => `${fmtRate(r.ours)} = ${r.ratio.toFixed(2)}× ref (${fmtRate(r.ref)})`;
   const goal = (r: Rate): Row['status'] => (r.ratio >= 0.5 ? 'pass' : 'miss');
   return [
-    { what: `faults, 64 GiB private, ${k}, tracing off`, figure: fig(f.privateOff), goal: '≥ 0.5× ref', status: goal(f.privateOff) },
-    { what: `faults, 64 GiB private, ${k}, tracing on`, figure: fig(f.privateOn), goal: '(tracing cost)', status: 'info' },
-    { what: `faults, 64 GiB shared, ${k}, tracing off`, figure: fig(f.sharedOff), goal: '≥ 0.5× ref', status: goal(f.sharedOff) },
-    { what: `faults, 64 GiB shared, ${k}, tracing on`, figure: fig(f.sharedOn), goal: '(tracing cost)', status: 'info' },
+    {
+      what: `faults, 64 GiB private, ${k}, tracing off`,
+      figure: fig(f.privateOff),
+      goal: '≥ 0.5× ref',
+      status: goal(f.privateOff),
+    },
+    {
+      what: `faults, 64 GiB private, ${k}, tracing on`,
+      figure: fig(f.privateOn),
+      goal: '(tracing cost)',
+      status: 'info',
+    },
+    {
+      what: `faults, 64 GiB shared, ${k}, tracing off`,
+      figure: fig(f.sharedOff),
+      goal: '≥ 0.5× ref',
+      status: goal(f.sharedOff),
+    },
+    {
+      what: `faults, 64 GiB shared, ${k}, tracing on`,
+      figure: fig(f.sharedOn),
+      goal: '(tracing cost)',
+      status: 'info',
+    },
     { what: `walk() of present pages (private)`, figure: fig(f.walk), goal: '≥ 0.5× ref', status: goal(f.walk) },
   ];
 }

@@ -86,7 +86,10 @@ export function busyScenario(seed: number, steps: number): string {
       if (a.len >= 2 * M && r() < 0.3) {
         const first = a.off + Math.ceil((a.off % (2 * M) ? 2 * M - (a.off % (2 * M)) : 0) / K) * K;
         const len = Math.min(16 * M, Math.floor((a.off + a.len - first) / (2 * M)) * 2 * M);
-        line = len > 0 ? `${t}: touch ${at(first)} ${size(len)} ${write ? 'write' : 'read'}` : `${t}: touch ${at(a.off)} 4K read`;
+        line =
+          len > 0
+            ? `${t}: touch ${at(first)} ${size(len)} ${write ? 'write' : 'read'}`
+            : `${t}: touch ${at(a.off)} 4K read`;
       } else {
         const { off, pages } = pageIn(a, pick([1, 4, 16, 64]));
         line = `${t}: touch ${at(off)} ${size(pages * K)} ${write ? 'write' : 'read'}`;
@@ -101,7 +104,10 @@ export function busyScenario(seed: number, steps: number): string {
     } else if (x < 0.76 && alive.length < 16) {
       const c = `t${++made}`;
       alive.push(c);
-      areas.set(c, mine.map((m) => ({ ...m })));
+      areas.set(
+        c,
+        mine.map((m) => ({ ...m })),
+      );
       line = `${t}: fork ${c}`;
     } else if (x < 0.83) {
       const { off, pages } = pageIn(a, pick([1, 16, 512]));
@@ -144,7 +150,9 @@ export function wideScenario(tasks = 64): { text: string; from: number } {
   const hex = (a: bigint): string => `0x${a.toString(16)}`;
   const out = [`title "wide: ${tasks} tasks, ~10,000 nodes"`, 'spawn w1'];
   for (const r of regions) out.push(`w1: mmap ${hex(r)} 8G rw private anon fixed`);
-  for (const r of regions) for (let g = 0n; g < 8n; g++) for (let p = 0n; p < 8n; p++) out.push(`w1: write ${hex(r + g * BigInt(G) + p * 2n * BigInt(M))} "w1"`);
+  for (const r of regions)
+    for (let g = 0n; g < 8n; g++)
+      for (let p = 0n; p < 8n; p++) out.push(`w1: write ${hex(r + g * BigInt(G) + p * 2n * BigInt(M))} "w1"`);
   const from = out.length; // steps so far (the title is not one), and the fork
   out.push(`w1: fork w[2..${tasks}]`);
   for (const [i, r] of regions.entries()) {

@@ -39,18 +39,35 @@ const only = argv.includes('--only') && onlyArg ? (onlyArg.split(',') as Part[])
 const galleryArg = argv[argv.indexOf('--gallery') + 1];
 const galleryFilter = argv.includes('--gallery') && galleryArg ? galleryArg.split(',') : undefined;
 if (galleryFilter && write) throw new Error('--gallery measures part of the gallery: not for --write');
-for (const p of only) if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
+for (const p of only)
+  if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
 
 /** Bundle bench/<part>.ts with esbuild and run it in a fresh node; its last stdout line is JSON. */
 function inProcessPart<T>(part: 'fault' | 'seek', args: string[]): T {
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `${part}.mjs`);
-  const b = spawnSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(ROOT, `bench/${part}.ts`), '--bundle', '--platform=node', '--format=esm', `--outfile=${out}`, '--log-level=warning'], {
+  const b = spawnSync(
+    join(ROOT, 'node_modules/.bin/esbuild'),
+    [
+      join(ROOT, `bench/${part}.ts`),
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      `--outfile=${out}`,
+      '--log-level=warning',
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  if (b.status !== 0) throw new Error(`esbuild bench/${part}.ts failed:\n${b.stderr}`);
+  const r = spawnSync(process.execPath, [out, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
+    env: { ...process.env, PTX_BENCH_MAIN: part },
+    maxBuffer: 1 << 26,
   });
-  if (b.status !== 0) throw new Error(`esbuild bench/${part}.ts failed:\n${b.stderr}`);
-  const r = spawnSync(process.execPath, [out, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PTX_BENCH_MAIN: part }, maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`bench/${part}.ts failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] as string) as T;
@@ -94,7 +111,12 @@ async function main(): Promise<void> {
   }
   if (only.includes('browser') || only.includes('wide')) {
     log('the explorer in Chromium (row 4)…');
-    const b = await runBrowser(ROOT, dist, { reps: quick ? 2 : 5, passes: quick ? 1 : GALLERY_PASSES, wideOnly: !only.includes('browser'), galleryFilter });
+    const b = await runBrowser(ROOT, dist, {
+      reps: quick ? 2 : 5,
+      passes: quick ? 1 : GALLERY_PASSES,
+      wideOnly: !only.includes('browser'),
+      galleryFilter,
+    });
     raw.browser = b;
     rows.push(...browserRows(b));
   }
@@ -117,7 +139,10 @@ async function main(): Promise<void> {
     const a = text.indexOf('<!-- bench:start -->');
     const z = text.indexOf('<!-- bench:end -->');
     if (a < 0 || z < a) throw new Error('docs/PERFORMANCE.md has no <!-- bench:start --> … <!-- bench:end --> block');
-    writeFileSync(doc, `${text.slice(0, a)}<!-- bench:start -->\n${out}<!-- bench:end -->${text.slice(z + '<!-- bench:end -->'.length)}`);
+    writeFileSync(
+      doc,
+      `${text.slice(0, a)}<!-- bench:start -->\n${out}<!-- bench:end -->${text.slice(z + '<!-- bench:end -->'.length)}`,
+    );
     log('docs/PERFORMANCE.md updated');
   }
 }

@@ -106,6 +106,10 @@ function arg(name: string): number | undefined {
 if (process.env.PTX_BENCH_MAIN === 'seek') {
   const every = arg('--every');
   const budgetMs = arg('--budget');
-  const r = runSeek({ reps: arg('--reps') ?? 3, ...(every !== undefined ? { every } : {}), ...(budgetMs !== undefined ? { budgetMs } : {}) });
+  const r = runSeek({
+    reps: arg('--reps') ?? 3,
+    ...(every !== undefined ? { every } : {}),
+    ...(budgetMs !== undefined ? { budgetMs } : {}),
+  });
   process.stdout.write(JSON.stringify(r) + '\n');
 }

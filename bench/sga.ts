@@ -37,7 +37,9 @@ const TIME = '/usr/bin/time';
 export function bundleFresh(root: string): boolean {
   try {
     const built = statSync(join(root, 'node_modules/.cache/ptx-cli/ptx.mjs')).mtimeMs;
-    const meta = JSON.parse(readFileSync(join(root, 'node_modules/.cache/ptx-cli/meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+    const meta = JSON.parse(readFileSync(join(root, 'node_modules/.cache/ptx-cli/meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+    };
     return Object.keys(meta.inputs).every((f) => statSync(join(root, f)).mtimeMs <= built);
   } catch {
     return false;
@@ -53,7 +55,13 @@ function once(root: string, file: string, tsx: boolean): RunFigures {
   const env = { ...process.env, PTX_TSX: tsx ? '1' : '0' };
   const args = [process.execPath, join(root, 'bin/ptx.js'), 'run', file];
   if (existsSync(TIME)) {
-    const r = spawnSync(TIME, ['-f', 'PTXTIME %e %U %S %M', ...args], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+    const r = spawnSync(TIME, ['-f', 'PTXTIME %e %U %S %M', ...args], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 26,
+    });
     const m = /PTXTIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
     if (r.status !== 0 || !m) throw new Error(`ptx run ${file} failed (${r.status}): ${r.stderr.slice(-500)}`);
     return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, rss: Number(m[4]) * 1024 };
@@ -67,7 +75,11 @@ function once(root: string, file: string, tsx: boolean): RunFigures {
 
 function med(xs: RunFigures[]): RunFigures {
   const rss = xs.map((x) => x.rss).filter((x): x is number => x !== null);
-  return { wallMs: median(xs.map((x) => x.wallMs)), cpuMs: median(xs.map((x) => x.cpuMs)), rss: rss.length ? median(rss) : null };
+  return {
+    wallMs: median(xs.map((x) => x.wallMs)),
+    cpuMs: median(xs.map((x) => x.cpuMs)),
+    rss: rss.length ? median(rss) : null,
+  };
 }
 
 export function runSga(root: string, opts: { reps: number; tsxReps: number }): SgaResult {
@@ -92,17 +104,39 @@ export function runSga(root: string, opts: { reps: number; tsxReps: number }): S
 }
 
 export function sgaRows(r: SgaResult): Row[] {
-  const fig = (f: RunFigures): string => `${fmtMs(f.wallMs)} (CPU ${fmtMs(f.cpuMs)}), ${f.rss === null ? 'RSS n/a' : fmtMB(f.rss)}`;
+  const fig = (f: RunFigures): string =>
+    `${fmtMs(f.wallMs)} (CPU ${fmtMs(f.cpuMs)}), ${f.rss === null ? 'RSS n/a' : fmtMB(f.rss)}`;
   const ok = (f: RunFigures): Row['status'] => (f.wallMs < 500 && f.rss !== null && f.rss < 300e6 ? 'pass' : 'miss');
   const rows: Row[] = [
-    { what: 'ptx run SGA mainline (1,500 tasks × 300 GiB), bundle', figure: fig(r.bundle.mainline), goal: '< 0.5 s, < 300 MB', status: ok(r.bundle.mainline) },
-    { what: 'ptx run SGA mshare-v1 (1,500 tasks × 300 GiB), bundle', figure: fig(r.bundle.mshare), goal: '< 0.5 s, < 300 MB', status: ok(r.bundle.mshare) },
+    {
+      what: 'ptx run SGA mainline (1,500 tasks × 300 GiB), bundle',
+      figure: fig(r.bundle.mainline),
+      goal: '< 0.5 s, < 300 MB',
+      status: ok(r.bundle.mainline),
+    },
+    {
+      what: 'ptx run SGA mshare-v1 (1,500 tasks × 300 GiB), bundle',
+      figure: fig(r.bundle.mshare),
+      goal: '< 0.5 s, < 300 MB',
+      status: ok(r.bundle.mshare),
+    },
   ];
   if (r.tsx) {
-    const ok2 = (f: RunFigures): Row['status'] => (f.wallMs < 2000 && f.rss !== null && f.rss < 500e6 ? 'pass' : 'miss');
+    const ok2 = (f: RunFigures): Row['status'] =>
+      f.wallMs < 2000 && f.rss !== null && f.rss < 500e6 ? 'pass' : 'miss';
     rows.push(
-      { what: 'ptx run SGA mainline, through tsx (no bundle)', figure: fig(r.tsx.mainline), goal: '< 2 s, < 500 MB (issue 2)', status: ok2(r.tsx.mainline) },
-      { what: 'ptx run SGA mshare-v1, through tsx (no bundle)', figure: fig(r.tsx.mshare), goal: '< 2 s, < 500 MB (issue 2)', status: ok2(r.tsx.mshare) },
+      {
+        what: 'ptx run SGA mainline, through tsx (no bundle)',
+        figure: fig(r.tsx.mainline),
+        goal: '< 2 s, < 500 MB (issue 2)',
+        status: ok2(r.tsx.mainline),
+      },
+      {
+        what: 'ptx run SGA mshare-v1, through tsx (no bundle)',
+        figure: fig(r.tsx.mshare),
+        goal: '< 2 s, < 500 MB (issue 2)',
+        status: ok2(r.tsx.mshare),
+      },
     );
   }
   return rows;

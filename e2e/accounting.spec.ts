@@ -20,12 +20,19 @@ A: mmap 0x200000 0x7fffffc00000 rw shared anon hugetlb fixed
 A: touch 0x200000 0x7fffffc00000 write
 `;
 
-/** Whether the element lies wholly inside the window and inside its scrolled panel as it stands (nothing to scroll to see it). */
+/**
+ * Whether the element lies wholly inside the window and inside its scrolled panel as it stands (nothing to scroll to
+ * see it).
+ */
 async function inView(page: Page, l: Locator): Promise<boolean> {
   const box = await l.boundingBox();
   const vp = page.viewportSize();
   if (!box || !vp) return false;
-  const panel = await page.locator('.tabpanel').evaluate((el) => ({ top: el.getBoundingClientRect().top, bottom: el.getBoundingClientRect().bottom, scrollTop: el.scrollTop }));
+  const panel = await page.locator('.tabpanel').evaluate((el) => ({
+    top: el.getBoundingClientRect().top,
+    bottom: el.getBoundingClientRect().bottom,
+    scrollTop: el.scrollTop,
+  }));
   return panel.scrollTop === 0 && box.y >= panel.top && box.y + box.height <= Math.min(panel.bottom, vp.height);
 }
 
@@ -33,7 +40,10 @@ for (const [width, height] of [
   [1280, 720],
   [1920, 1080],
 ] as const) {
-  test(`the SGA at its last step, ${width}×${height}: the totals and the twin's OOM kills in words, visible without scrolling`, async ({ explorer, page }) => {
+  test(`the SGA at its last step, ${width}×${height}: the totals and the twin's OOM kills in words, visible without scrolling`, async ({
+    explorer,
+    page,
+  }) => {
     test.setTimeout(90_000);
     await page.setViewportSize({ width, height });
     await explorer.openScenario(SGA, 5);
@@ -51,9 +61,15 @@ for (const [width, height] of [
     // The chart shows what was needed, not only what fit, and who was killed.
     const chart = page.getByTestId('compare-chart');
     await expect(chart.locator('.bar-needed').first()).toBeVisible();
-    await expect(chart.getByRole('img')).toHaveAccessibleName(/total \(all mms\) 601\.2 MiB, without sharing 880\.6 GiB needed \(211\.9 GiB fit\)/);
-    await expect(chart.getByRole('img')).toHaveAccessibleName(/db362–db1500 \(1,139 tasks, each\) 0 B, without sharing 601\.2 MiB needed \(killed out of memory\)/);
-    await expect(chart.getByRole('img')).toHaveAccessibleName(/db1–db361 \(361 tasks, each\) 0 B, without sharing 601\.2 MiB;/);
+    await expect(chart.getByRole('img')).toHaveAccessibleName(
+      /total \(all mms\) 601\.2 MiB, without sharing 880\.6 GiB needed \(211\.9 GiB fit\)/,
+    );
+    await expect(chart.getByRole('img')).toHaveAccessibleName(
+      /db362–db1500 \(1,139 tasks, each\) 0 B, without sharing 601\.2 MiB needed \(killed out of memory\)/,
+    );
+    await expect(chart.getByRole('img')).toHaveAccessibleName(
+      /db1–db361 \(361 tasks, each\) 0 B, without sharing 601\.2 MiB;/,
+    );
     // 1,500 rows of "0 B" are one.
     const rows = explorer.accounting.locator('table.acct-table tbody tr');
     await expect(rows).toHaveCount(2);
@@ -63,7 +79,10 @@ for (const [width, height] of [
   });
 }
 
-test('the SGA at an early step: no kill yet and nothing said about one; a step on, the kills; a step back, none', async ({ explorer, page }) => {
+test('the SGA at an early step: no kill yet and nothing said about one; a step on, the kills; a step back, none', async ({
+  explorer,
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(SGA, 4);
   await explorer.showTab('Accounting');
@@ -80,7 +99,11 @@ test('the SGA at an early step: no kill yet and nothing said about one; a step o
   await expect(page.getByTestId('total-without')).toHaveText('0 B');
 });
 
-test("issue 13's hostile hugetlb lines with mshare-v1: the Accounting tab at step 0 compares step 0, and nothing more runs", async ({ explorer, page, pageErrors }) => {
+test("issue 13's hostile hugetlb lines with mshare-v1: the Accounting tab at step 0 compares step 0, and nothing more runs", async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await explorer.openScenario(HOSTILE, 0);
   await explorer.showTab('Accounting');
   await expect(page.getByTestId('total-without')).toHaveText('0 B');
@@ -94,14 +117,18 @@ test("issue 13's hostile hugetlb lines with mshare-v1: the Accounting tab at ste
 
 test('a comparison past its time budget stops with a clear message and Keep trying', async ({ explorer, page }) => {
   // A worker that never answers stands for a statement that runs for ever.
-  await page.route(/compare\.worker[^/]*\.js/, (route) => route.fulfill({ contentType: 'text/javascript', body: 'self.onmessage = () => {};' }));
+  await page.route(/compare\.worker[^/]*\.js/, (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: 'self.onmessage = () => {};' }),
+  );
   await page.clock.install();
   await explorer.openScenario(SGA, 1);
   await explorer.showTab('Accounting');
   await expect(page.getByTestId('compare-running')).toContainText('up to step 1');
   await page.clock.fastForward(15_000);
   const stopped = page.getByTestId('compare-stopped');
-  await expect(stopped).toContainText('Stopped: running the scenario without sharing up to step 1 took longer than 15 s');
+  await expect(stopped).toContainText(
+    'Stopped: running the scenario without sharing up to step 1 took longer than 15 s',
+  );
   // The page goes on; the totals with sharing are still there.
   await expect(page.getByTestId('total-with')).toHaveText('0 B');
   await stopped.getByRole('button', { name: 'Keep trying' }).click();

@@ -12,7 +12,11 @@ test.use({ reducedMotion: 'reduce' });
 
 const MINE = SMALL + '# my own work, typed by hand\n';
 
-test("own text, a link, a reload, a gallery item: the user's own text is restorable at every point", async ({ explorer, page, pageErrors }) => {
+test("own text, a link, a reload, a gallery item: the user's own text is restorable at every point", async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await explorer.goto();
   await explorer.setEditorText(MINE);
   await expect(explorer.stepCount).toHaveText('Step 0 of 3');

@@ -13,10 +13,13 @@ import { expect, test } from './fixtures';
 
 test.use({ reducedMotion: 'reduce' });
 
-const HUGETLB = 'spawn A\nA: mmap 0x200000 0x7fffffc00000 rw shared anon hugetlb fixed\nA: touch 0x200000 0x7fffffc00000 write\n';
+const HUGETLB =
+  'spawn A\nA: mmap 0x200000 0x7fffffc00000 rw shared anon hugetlb fixed\nA: touch 0x200000 0x7fffffc00000 write\n';
 const WIDE = ['spawn T[1..100000]', ...Array.from({ length: 1500 }, () => 'T1: translate 0')].join('\n') + '\n';
 
-/** A clear message: the step's outcome says why it ended (too large, the OOM kill), or the worker was stopped in time. */
+/**
+ * A clear message: the step's outcome says why it ended (too large, the OOM kill), or the worker was stopped in time.
+ */
 async function clearMessage(page: Page, why: RegExp): Promise<string> {
   const outcome = page.getByTestId('outcome').filter({ hasText: why });
   const stalled = page.getByTestId('worker-stalled');
@@ -31,7 +34,12 @@ async function clearMessage(page: Page, why: RegExp): Promise<string> {
  * pieces of JavaScript, so a busy worker is measured too), and of the page
  * (Performance.getMetrics). In MB.
  */
-async function watchHeaps(page: Page): Promise<{ peakWorker: () => number; sample: () => Promise<void>; pageNow: () => Promise<number>; stop: () => Promise<void> }> {
+async function watchHeaps(page: Page): Promise<{
+  peakWorker: () => number;
+  sample: () => Promise<void>;
+  pageNow: () => Promise<number>;
+  stop: () => Promise<void>;
+}> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const workers = new Set<string>();
@@ -47,7 +55,13 @@ async function watchHeaps(page: Page): Promise<{ peakWorker: () => number; sampl
   });
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
   const ask = (): void => {
-    for (const sessionId of workers) void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method: 'Runtime.getHeapUsage' }) }).catch(() => undefined);
+    for (const sessionId of workers)
+      void cdp
+        .send('Target.sendMessageToTarget', {
+          sessionId,
+          message: JSON.stringify({ id: ++id, method: 'Runtime.getHeapUsage' }),
+        })
+        .catch(() => undefined);
   };
   const timer = setInterval(ask, 1000);
   return {
@@ -73,7 +87,11 @@ for (const [name, text, steps, why] of [
   ['the 3-line hugetlb touch of 128 TiB', HUGETLB, 3, /killed by SIGKILL: out of memory at 0x3ffff000000/],
   ['the 171-character link: 100,000 tasks, then 1,500 steps', WIDE, 1501, /too large to simulate/],
 ] as const) {
-  test(`${name}, opened at its last step, leaves the tab alive with a clear message`, async ({ explorer, page, pageErrors }) => {
+  test(`${name}, opened at its last step, leaves the tab alive with a clear message`, async ({
+    explorer,
+    page,
+    pageErrors,
+  }) => {
     test.setTimeout(120_000);
     const started = Date.now();
     await page.goto('/');
@@ -95,7 +113,10 @@ for (const [name, text, steps, why] of [
     await heaps.sample();
     const pageMB = await heaps.pageNow();
     await heaps.stop();
-    test.info().annotations.push({ type: 'measured', description: `message after ${after.toFixed(1)} s: "${message.slice(0, 70)}"; worker heap peak ${heaps.peakWorker().toFixed(0)} MB, page ${pageMB.toFixed(0)} MB` });
+    test.info().annotations.push({
+      type: 'measured',
+      description: `message after ${after.toFixed(1)} s: "${message.slice(0, 70)}"; worker heap peak ${heaps.peakWorker().toFixed(0)} MB, page ${pageMB.toFixed(0)} MB`,
+    });
     expect(heaps.peakWorker()).toBeGreaterThan(0);
     expect(heaps.peakWorker()).toBeLessThan(1_000);
     expect(pageMB).toBeLessThan(400);
@@ -103,7 +124,11 @@ for (const [name, text, steps, why] of [
   });
 }
 
-test('a step stopped after 15 s says so over the page tables, and "Keep trying" runs it again with 30 s', async ({ explorer, page, pageErrors }) => {
+test('a step stopped after 15 s says so over the page tables, and "Keep trying" runs it again with 30 s', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   test.setTimeout(120_000);
   // The page's clock is Playwright's: 15 s pass when the test says, while the worker (its own
   // clock) really computes the 100,000 tasks' steps up to the work budget, which takes it

@@ -16,7 +16,11 @@ declare global {
   }
 }
 
-test('the built page has the policy, and load, gallery, steps, typing, accounting, exports and links run without a violation', async ({ explorer, page, pageErrors }) => {
+test('the built page has the policy, and load, gallery, steps, typing, accounting, exports and links run without a violation', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   test.setTimeout(120_000);
   const consoleCsp: string[] = [];
   const watch = (text: string) => {
@@ -26,7 +30,9 @@ test('the built page has the policy, and load, gallery, steps, typing, accountin
   page.on('worker', (w) => w.on('console', (m) => watch(m.text())));
   await page.addInitScript(() => {
     window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+    );
   });
   const violations = async () => [...(await page.evaluate(() => window.__csp)), ...consoleCsp];
 
@@ -34,7 +40,9 @@ test('the built page has the policy, and load, gallery, steps, typing, accountin
   await explorer.goto();
   await explorer.settled();
   const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-  expect(policy).toMatch(/^default-src 'self'; script-src 'self' 'sha256-[A-Za-z0-9+/]{43}='; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'$/);
+  expect(policy).toMatch(
+    /^default-src 'self'; script-src 'self' 'sha256-[A-Za-z0-9+/]{43}='; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'$/,
+  );
   // The inline theme script ran (its hash is allowed): it set the theme before the app.
   await expect(page.locator('html')).toHaveAttribute('data-theme', /light|dark/);
 
@@ -65,9 +73,15 @@ test('the built page has the policy, and load, gallery, steps, typing, accountin
   await expect(explorer.accounting).toContainText('without sharing');
 
   // Exports: SVG, and PNG (drawn through a blob: image).
-  const [svg] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SVG' }).click()]);
+  const [svg] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export SVG' }).click(),
+  ]);
   expect(svg.suggestedFilename()).toMatch(/\.svg$/);
-  const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PNG' }).click()]);
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export PNG' }).click(),
+  ]);
   expect(png.suggestedFilename()).toMatch(/\.png$/);
 
   // Share: copy a link, then open one.

@@ -4,7 +4,10 @@ import { WIDE } from './scenarios';
 
 test.use({ reducedMotion: 'reduce' });
 
-test('a big forest draws what is in view, draws more as the view moves, and exports all of it', async ({ explorer, page }) => {
+test('a big forest draws what is in view, draws more as the view moves, and exports all of it', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(WIDE, 11); // after the fork: 32 tasks × (PGD, PUD, 8 PMD, 8 PTE) + 8 pages
   const svg = explorer.tree;
   const laidOut = Number(await svg.getAttribute('data-layout-nodes'));
@@ -33,7 +36,10 @@ test('a big forest draws what is in view, draws more as the view moves, and expo
 
   // Export: every node, not only the drawn ones; and the view is as it was after.
   const before = await svg.locator('g.node').count();
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SVG' }).click()]);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export SVG' }).click(),
+  ]);
   const text = readFileSync((await dl.path())!, 'utf8');
   expect(text.match(/<g class="node[ "]/g)?.length).toBe(laidOut);
   await expect(svg.locator('g.node')).toHaveCount(before);
@@ -45,5 +51,7 @@ test('stepping in a big forest keeps the walk lit and the view drawn', async ({ 
   await expect(explorer.stepCount).toHaveText('Step 12 of 12');
   const svg = explorer.tree;
   await expect(svg.locator('g.node.walk-static')).not.toHaveCount(0);
-  expect(Number(await svg.getAttribute('data-drawn-nodes'))).toBeLessThan(Number(await svg.getAttribute('data-layout-nodes')));
+  expect(Number(await svg.getAttribute('data-drawn-nodes'))).toBeLessThan(
+    Number(await svg.getAttribute('data-layout-nodes')),
+  );
 });

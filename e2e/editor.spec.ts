@@ -14,7 +14,10 @@ test('the text autosaves and comes back after a reload', async ({ explorer, page
   expect(saved).toContain('# typed by hand');
 });
 
-test('errors show inline at line and column, the last good view stays, and fixing loads', async ({ explorer, page }) => {
+test('errors show inline at line and column, the last good view stays, and fixing loads', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(SMALL, 3);
   await expect(explorer.stepCount).toHaveText('Step 3 of 3');
   const nodesBefore = await explorer.nodes().count();
@@ -49,14 +52,21 @@ test('the scenario language is highlighted', async ({ explorer, page }) => {
   // Keywords, strings, numbers and flags each get a highlighting class from CodeMirror.
   const spans = page.locator('.cm-line span');
   await expect(spans.filter({ hasText: /^mmap$/ })).toHaveCount(1);
-  const style = async (text: string | RegExp) => spans.filter({ hasText: text }).first().evaluate((el) => getComputedStyle(el).color);
+  const style = async (text: string | RegExp) =>
+    spans
+      .filter({ hasText: text })
+      .first()
+      .evaluate((el) => getComputedStyle(el).color);
   const kw = await style(/^mmap$/);
   const str = await style('"A maps 4 MiB"');
   const num = await style(/^4M$/);
   expect(new Set([kw, str, num]).size).toBe(3);
 });
 
-test('a scenario that does not load on first open still shows the text and errors, never a blank page', async ({ explorer, page }) => {
+test('a scenario that does not load on first open still shows the text and errors, never a blank page', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario('spawn A\nA: frobnicate 1\nB: exit\n');
   await expect(explorer.heading).toBeVisible();
   await expect(explorer.errors).toContainText('2 problems');
@@ -64,7 +74,11 @@ test('a scenario that does not load on first open still shows the text and error
   await expect(page.locator('.cm-ptx-errorMessage').first()).toContainText('2:4:');
 });
 
-test('when the browser cannot save, the user is told and nothing else breaks', async ({ explorer, page, pageErrors }) => {
+test('when the browser cannot save, the user is told and nothing else breaks', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await page.addInitScript(() => {
     Storage.prototype.setItem = () => {
       throw new DOMException('quota', 'QuotaExceededError');
@@ -79,7 +93,10 @@ test('when the browser cannot save, the user is told and nothing else breaks', a
   expect(pageErrors).toEqual([]);
 });
 
-test('the editor follows the step: its statement marked and in view; a click on a statement shows its step', async ({ explorer, page }) => {
+test('the editor follows the step: its statement marked and in view; a click on a statement shows its step', async ({
+  explorer,
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(SEED_SCENARIO, 2);
   const lineOf = async () => {
@@ -104,7 +121,11 @@ test('the editor follows the step: its statement marked and in view; a click on 
   await statements.nth(3).click();
   await expect(explorer.stepCount).toHaveText(/^Step 4 of /);
   expect(await lineOf()).toBe(await statements.nth(3).textContent());
-  await page.locator('.cm-content .cm-line').filter({ hasText: /^note / }).first().click();
+  await page
+    .locator('.cm-content .cm-line')
+    .filter({ hasText: /^note / })
+    .first()
+    .click();
   await expect(explorer.stepCount).toHaveText(/^Step 4 of /);
   // The gutter's marker does it too, and Alt+Enter on a statement from the keyboard.
   await explorer.stepMarkers().nth(1).click();
@@ -118,14 +139,20 @@ test('the editor follows the step: its statement marked and in view; a click on 
 });
 
 test('the statement shows as typed, not as the printer would write it', async ({ explorer }) => {
-  await explorer.openScenario('spawn A\nA: mmap 0x7f0000000000 4M rw private anon fixed\nA: read 0x7f0000001000   # a comment\nA: translate 1T+1G\n', 3);
+  await explorer.openScenario(
+    'spawn A\nA: mmap 0x7f0000000000 4M rw private anon fixed\nA: read 0x7f0000001000   # a comment\nA: translate 1T+1G\n',
+    3,
+  );
   await expect(explorer.statement).toHaveText('A: read 0x7f0000001000');
   await explorer.nextStep.click();
   await expect(explorer.statement).toHaveText('A: translate 1T+1G');
   await expect(explorer.announcer).toContainText('A: translate 1T+1G');
 });
 
-test('while the text has errors the view says it is the last version that loaded, and dims', async ({ explorer, page }) => {
+test('while the text has errors the view says it is the last version that loaded, and dims', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(SMALL, 3);
   await expect(explorer.staleBanner).toHaveCount(0);
   await expect(explorer.treeWrap).toHaveAttribute('data-stale', 'false');

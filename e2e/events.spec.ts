@@ -19,7 +19,12 @@ const FILE = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
 const FILE_READ = 7;
 const FNS = ['handle_mm_fault', 'find_shared_vma', 'set_pgd', 'VM_FAULT_NOPAGE'];
 
-async function checkGuestRead(explorer: ExplorerPage, page: import('@playwright/test').Page, read: number, total: number): Promise<void> {
+async function checkGuestRead(
+  explorer: ExplorerPage,
+  page: import('@playwright/test').Page,
+  read: number,
+  total: number,
+): Promise<void> {
   // From the step before the read, Shift+→ goes to the read's first event.
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('Shift+ArrowRight');
@@ -49,7 +54,9 @@ async function checkGuestRead(explorer: ExplorerPage, page: import('@playwright/
       expect(walk, 'no walk before the retry').toEqual([]);
       // B's entry now leads to the host's PUD page: one node, both edges.
       const pud = await explorer.edgesFrom(b).getAttribute('data-to');
-      expect(await explorer.edgesTo(pud as string).evaluateAll((es) => es.map((e) => e.getAttribute('data-from')))).toContain(host);
+      expect(
+        await explorer.edgesTo(pud as string).evaluateAll((es) => es.map((e) => e.getAttribute('data-from'))),
+      ).toContain(host);
     } else {
       // VM_FAULT_NOPAGE: the step's end; the retried access walks B's PGD, then the host's PUD, PMD and PTE pages.
       expect(guest).toBe(hostValue);
@@ -61,7 +68,11 @@ async function checkGuestRead(explorer: ExplorerPage, page: import('@playwright/
   }
 }
 
-test("the seed's guest read, event by event: B's PGD[2] none, then the host's; the walk only after VM_FAULT_NOPAGE", async ({ explorer, page, pageErrors }) => {
+test("the seed's guest read, event by event: B's PGD[2] none, then the host's; the walk only after VM_FAULT_NOPAGE", async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestAttach);
   await checkGuestRead(explorer, page, SEED_STEPS.guestFirstFault, SEED_STEPS.last);
   expect(pageErrors).toEqual([]);
@@ -74,7 +85,11 @@ test('the same in scenarios/mshare-v1-guest-fault.ptx', async ({ explorer, page,
   expect(pageErrors).toEqual([]);
 });
 
-test('the buttons by name, the trace and the changes follow the event; plain arrows still move by statement', async ({ explorer, page, pageErrors }) => {
+test('the buttons by name, the trace and the changes follow the event; plain arrows still move by statement', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
   await expect(explorer.eventCount()).toHaveText('· 4 events');
   // From the step's end, "Previous event" is the moment before the last event: after set_pgd.
@@ -129,7 +144,11 @@ test('Shift+arrows in the editor select text there; they do not step', async ({ 
   expect(selected.length).toBe(1);
 });
 
-test('a link holds the moment: &event=2 reopens after find_shared_vma; an old link without it opens the whole step', async ({ explorer, page, pageErrors }) => {
+test('a link holds the moment: &event=2 reopens after find_shared_vma; an old link without it opens the whole step', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   const link = encodeLink(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
   await page.goto('/' + link + '&event=2');
   await explorer.settled();
@@ -166,7 +185,10 @@ test('Present mode shows the event too', async ({ explorer, page }) => {
   await expect(explorer.eventCount()).toHaveText('· event 3 of 4 (set_pgd)');
 });
 
-test('a bulk step (a touch populating runs of entries) says plainly that it shows the whole step', async ({ explorer, page }) => {
+test('a bulk step (a touch populating runs of entries) says plainly that it shows the whole step', async ({
+  explorer,
+  page,
+}) => {
   const fork = readFileSync('scenarios/fork-shared-vs-private.ptx', 'utf8');
   // Step 5: A touches its private mapping; its PTEs are a Run, one bulk change (src/core/changes.ts BlockFields).
   await page.goto('/' + encodeLink(fork, 5) + '&event=2');

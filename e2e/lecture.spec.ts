@@ -15,7 +15,10 @@ function smallestText(svg: SVGSVGElement): number {
   return min;
 }
 
-test("Present at 1280×720, the seed's guest fault: text ≥ 12 px, the Changes list, and B's PGD[2] marked changed after the copy", async ({ explorer, page }) => {
+test("Present at 1280×720, the seed's guest fault: text ≥ 12 px, the Changes list, and B's PGD[2] marked changed after the copy", async ({
+  explorer,
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
   await page.keyboard.press('p');
@@ -27,7 +30,9 @@ test("Present at 1280×720, the seed's guest fault: text ≥ 12 px, the Changes 
   await page.waitForTimeout(2500);
   expect(await explorer.tree.evaluate(smallestText)).toBeGreaterThanOrEqual(12);
   // The host's PGD[2] points at its PUD page, pfn 0x1003, P RW US A D (0x067): the value B's entry takes.
-  await expect(explorer.changeItems.filter({ hasText: 'B PGD[2]: none → 0x0000000001003067 (set_pgd)' })).toHaveCount(1);
+  await expect(explorer.changeItems.filter({ hasText: 'B PGD[2]: none → 0x0000000001003067 (set_pgd)' })).toHaveCount(
+    1,
+  );
   const bPgd = explorer.nodes({ root: 'B', level: 'pgd' });
   const row = bPgd.locator('g.row[data-index="2"]');
   await expect(row).toHaveClass(/\bchanged\b/);

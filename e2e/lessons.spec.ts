@@ -16,7 +16,12 @@ test.use({ reducedMotion: 'reduce' });
 
 /** A lesson's text, title and number of steps, read the way the app reads them. */
 function lessonInfo(l: Lesson): { text: string; title: string; steps: number } {
-  const text = 'file' in l.source ? readFileSync(new URL(`../scenarios/${l.source.file}`, import.meta.url), 'utf8') : l.source.builtin === 'intro' ? INTRO_SCENARIO : BIG_SCENARIO;
+  const text =
+    'file' in l.source
+      ? readFileSync(new URL(`../scenarios/${l.source.file}`, import.meta.url), 'utf8')
+      : l.source.builtin === 'intro'
+        ? INTRO_SCENARIO
+        : BIG_SCENARIO;
   const r = parseScenario(text);
   if (!r.ok) throw new Error(`${l.name} does not parse`);
   return { text, title: r.scenario.title ?? l.name, steps: r.scenario.steps.length };
@@ -31,17 +36,25 @@ for (const [w, h] of [
   [1280, 720],
   [1920, 1080],
 ] as const) {
-  test(`the gallery shows the sections in order, each lesson once with its goal and minutes (${w}x${h})`, async ({ explorer, page, pageErrors }) => {
+  test(`the gallery shows the sections in order, each lesson once with its goal and minutes (${w}x${h})`, async ({
+    explorer,
+    page,
+    pageErrors,
+  }) => {
     await page.setViewportSize({ width: w, height: h });
     await explorer.goto();
     await explorer.settled();
     await explorer.galleryButton.click();
     await expect(explorer.gallery).toBeVisible();
-    await expect(explorer.gallery.getByRole('heading', { level: 3 })).toHaveText(SECTIONS.map((s, i) => `${i + 1}. ${s.title}`));
+    await expect(explorer.gallery.getByRole('heading', { level: 3 })).toHaveText(
+      SECTIONS.map((s, i) => `${i + 1}. ${s.title}`),
+    );
     const items = explorer.gallery.locator('.gallery-item');
     await expect(items).toHaveCount(LESSONS.length);
     // In path order, numbered, no scenario twice.
-    expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-lesson')))).toEqual(LESSONS.map((l) => l.name));
+    expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-lesson')))).toEqual(
+      LESSONS.map((l) => l.name),
+    );
     const titles = await items.locator('.gallery-title').allTextContents();
     expect(new Set(titles).size).toBe(titles.length);
     expect(titles[0]).toBe('1. First steps: faults build page tables, fork copies them');
@@ -53,8 +66,12 @@ for (const [w, h] of [
     await expect(seed.locator('.gl-know')).toHaveText(`Know first: ${seedLesson.know}`);
     await expect(seed.locator('.gl-minutes')).toHaveText(`${seedLesson.minutes} min`);
     // Where it comes from, and the name a course links it by.
-    await expect(seed.locator('.gallery-source')).toHaveText('scenarios/mshare-v1-guest-fault.ptx · link: #lesson=mshare-v1-guest-fault');
-    await expect(explorer.gallery.getByText(/^\d+ lessons in order, from a first fault to the 1,500-client SGA/)).toBeVisible();
+    await expect(seed.locator('.gallery-source')).toHaveText(
+      'scenarios/mshare-v1-guest-fault.ptx · link: #lesson=mshare-v1-guest-fault',
+    );
+    await expect(
+      explorer.gallery.getByText(/^\d+ lessons in order, from a first fault to the 1,500-client SGA/),
+    ).toBeVisible();
     await shot(page, `gallery-top-${w}x${h}`);
     await explorer.gallery.getByRole('heading', { name: '7. mshare v1 (2022, the seed)' }).scrollIntoViewIfNeeded();
     await shot(page, `gallery-mshare-${w}x${h}`);
@@ -66,10 +83,16 @@ for (const [w, h] of [
   });
 }
 
-test('#lesson=NAME&step=N opens the lesson at that step; an unknown name says so and changes nothing', async ({ explorer, page, pageErrors }) => {
+test('#lesson=NAME&step=N opens the lesson at that step; an unknown name says so and changes nothing', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await explorer.goto('/#lesson=fork-shared-vs-private&step=5');
   await explorer.settled();
-  await expect(page.getByTestId('scenario-title')).toHaveText('fork copies tables only for private VMAs with an anon_vma');
+  await expect(page.getByTestId('scenario-title')).toHaveText(
+    'fork copies tables only for private VMAs with an anon_vma',
+  );
   await expect(explorer.stepCount).toHaveText(/^Step 5 of \d+$/);
   await expect(explorer.editorContent).toContainText('fork copies tables only for private VMAs');
   // The address bar then holds the usual share link of the same text and step.
@@ -80,13 +103,19 @@ test('#lesson=NAME&step=N opens the lesson at that step; an unknown name says so
     location.hash = '#lesson=madvise-reclaim&step=2&present=1';
   });
   await explorer.settled();
-  await expect(page.getByTestId('scenario-title')).toHaveText('MADV_DONTNEED frees PTE pages it empties (CONFIG_PT_RECLAIM)');
+  await expect(page.getByTestId('scenario-title')).toHaveText(
+    'MADV_DONTNEED frees PTE pages it empties (CONFIG_PT_RECLAIM)',
+  );
   await expect(explorer.stepCount).toHaveText('Step 2 of 8');
   await expect.poll(() => explorer.isPresent()).toBe(true);
 
   await explorer.goto('/#lesson=no-such-lesson');
-  await expect(explorer.notices).toContainText('This link names a lesson "no-such-lesson" that this explorer does not have.');
-  await expect(page.getByTestId('scenario-title')).toHaveText('MADV_DONTNEED frees PTE pages it empties (CONFIG_PT_RECLAIM)');
+  await expect(explorer.notices).toContainText(
+    'This link names a lesson "no-such-lesson" that this explorer does not have.',
+  );
+  await expect(page.getByTestId('scenario-title')).toHaveText(
+    'MADV_DONTNEED frees PTE pages it empties (CONFIG_PT_RECLAIM)',
+  );
   expect(pageErrors.filter((e) => !/no-such-lesson/.test(e))).toEqual([]);
 });
 
@@ -99,7 +128,11 @@ test('old links keep opening: a share link of the built-in seed text', async ({ 
   await expect(page.getByTestId('next-lesson')).toHaveCount(0);
 });
 
-test('the last step of a lesson offers the next, which opens at its start; an edited text is no longer the lesson', async ({ explorer, page, pageErrors }) => {
+test('the last step of a lesson offers the next, which opens at its start; an edited text is no longer the lesson', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   const first = lessonInfo(LESSONS[0]!);
   const second = lessonInfo(LESSONS[1]!);
@@ -150,7 +183,10 @@ test('the last step of a lesson offers the next, which opens at its start; an ed
   expect(pageErrors).toEqual([]);
 });
 
-test('every lesson but the last offers the next at its last step; the last one says the path is done', async ({ explorer, page }) => {
+test('every lesson but the last offers the next at its last step; the last one says the path is done', async ({
+  explorer,
+  page,
+}) => {
   test.setTimeout(120_000);
   for (let i = 0; i < LESSONS.length; i++) {
     const l = LESSONS[i]!;
@@ -160,7 +196,11 @@ test('every lesson but the last offers the next at its last step; the last one s
     const card = page.getByTestId('next-lesson');
     await expect(card, l.name).toContainText(`Lesson ${i + 1} of ${LESSONS.length} done`);
     const next = LESSONS[i + 1];
-    if (next) await expect(card.getByRole('link', { name: /Next lesson/ }), l.name).toHaveAttribute('href', `#lesson=${next.name}`);
+    if (next)
+      await expect(card.getByRole('link', { name: /Next lesson/ }), l.name).toHaveAttribute(
+        'href',
+        `#lesson=${next.name}`,
+      );
     else {
       await expect(card).toContainText('That was the last lesson');
       await card.getByRole('button', { name: 'Open the gallery' }).click();

@@ -66,7 +66,11 @@ const BROKEN = [
 
 // Two tests of five links each: every link is opened fresh, as a click in a chat would.
 for (const [part, hashes] of [BROKEN.slice(0, 5), BROKEN.slice(5)].entries()) {
-  test(`a broken link shows a clear message and keeps the user's text (part ${part + 1})`, async ({ explorer, page, pageErrors }) => {
+  test(`a broken link shows a clear message and keeps the user's text (part ${part + 1})`, async ({
+    explorer,
+    page,
+    pageErrors,
+  }) => {
     test.setTimeout(60_000);
     await explorer.goto();
     await explorer.setEditorText(SMALL + '# mine, not to be lost\n');
@@ -102,7 +106,11 @@ test('a good link keeps the previous text restorable', async ({ explorer, page }
   await expect(explorer.editorContent).toContainText('# my draft');
 });
 
-test('embed mode shows only the view and the step controls, and opens the full app at the same state', async ({ explorer, page, context }) => {
+test('embed mode shows only the view and the step controls, and opens the full app at the same state', async ({
+  explorer,
+  page,
+  context,
+}) => {
   await explorer.goto();
   await explorer.setEditorText(SMALL + '# my own text\n');
   await explorer.openScenario(SEED_SCENARIO, 5, { embed: true });
@@ -134,12 +142,17 @@ test('embed mode also works with embed=1 in the fragment', async ({ page }) => {
   await expect(page.getByTestId('editor')).toHaveCount(0);
 });
 
-test('the address bar holds the link of the current step: a reload comes back to it, with no history entry per step', async ({ explorer, page }) => {
+test('the address bar holds the link of the current step: a reload comes back to it, with no history entry per step', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(SEED_SCENARIO, 2);
   const length = await page.evaluate(() => history.length);
   for (let i = 0; i < 4; i++) await explorer.nextStep.click();
   await expect(explorer.stepCount).toHaveText('Step 6 of 8');
-  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, text: SEED_SCENARIO, step: 6 });
+  await expect
+    .poll(async () => decodeLink(await page.evaluate(() => location.href)))
+    .toMatchObject({ ok: true, text: SEED_SCENARIO, step: 6 });
   expect(await page.evaluate(() => history.length)).toBe(length);
   await page.reload();
   await expect(explorer.stepCount).toHaveText('Step 6 of 8');
@@ -151,15 +164,22 @@ test('the address bar holds the link of the current step: a reload comes back to
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowLeft');
   await expect(explorer.stepCount).toHaveText('Step 0 of 8');
-  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, step: 0 });
+  await expect
+    .poll(async () => decodeLink(await page.evaluate(() => location.href)))
+    .toMatchObject({ ok: true, step: 0 });
   expect(await page.evaluate(() => history.length)).toBe(length);
 });
 
-test('an edited text is in the address bar too, so a reload keeps what was typed, errors and all', async ({ explorer, page }) => {
+test('an edited text is in the address bar too, so a reload keeps what was typed, errors and all', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(SMALL, 1);
   await explorer.setEditorText(SMALL + 'A: wirte 0x7f0000002000\n');
   await expect(explorer.errors).toContainText('does not load');
-  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, text: SMALL + 'A: wirte 0x7f0000002000\n' });
+  await expect
+    .poll(async () => decodeLink(await page.evaluate(() => location.href)))
+    .toMatchObject({ ok: true, text: SMALL + 'A: wirte 0x7f0000002000\n' });
   await page.reload();
   await expect(explorer.editorContent).toContainText('wirte');
   await expect(explorer.errors).toContainText('does not load');
@@ -169,7 +189,9 @@ test('an edited text is in the address bar too, so a reload keeps what was typed
 test('the embed keeps its link in its own address too, and never saves', async ({ explorer, page }) => {
   await explorer.openScenario(SMALL, 1, { embed: true });
   await explorer.nextStep.click();
-  await expect.poll(async () => decodeLink(await page.evaluate(() => location.href))).toMatchObject({ ok: true, step: 2 });
+  await expect
+    .poll(async () => decodeLink(await page.evaluate(() => location.href)))
+    .toMatchObject({ ok: true, step: 2 });
   expect(await page.evaluate(() => location.search)).toBe('?embed=1');
   await page.reload();
   await expect(explorer.stepCount).toHaveText('Step 2 of 3');

@@ -16,7 +16,10 @@ async function axe(page: Page) {
 
 test('export the view as SVG and PNG', async ({ explorer, page }) => {
   await explorer.openScenario(INTRO_SCENARIO, 6);
-  const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SVG' }).click()]);
+  const [svgDl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export SVG' }).click(),
+  ]);
   expect(svgDl.suggestedFilename()).toBe('page-tables-step-6.svg');
   const svg = readFileSync((await svgDl.path())!, 'utf8');
   expect(svg).toContain('<svg');
@@ -25,7 +28,10 @@ test('export the view as SVG and PNG', async ({ explorer, page }) => {
   expect(svg).toContain('--tree-walk:'); // the theme's colours travel with it
   expect(svg).not.toContain('tabindex');
 
-  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PNG' }).click()]);
+  const [pngDl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export PNG' }).click(),
+  ]);
   expect(pngDl.suggestedFilename()).toBe('page-tables-step-6.png');
   const png = readFileSync((await pngDl.path())!);
   expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -49,10 +55,19 @@ test('the light and dark themes, remembered across reloads', async ({ explorer, 
 test('usable at 1280×720: every part on screen, nothing overflows', async ({ explorer, page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(SEED_SCENARIO, 7);
-  for (const l of [explorer.nextStep, explorer.stepCount, explorer.tree, explorer.trace, explorer.editor, explorer.address]) {
+  for (const l of [
+    explorer.nextStep,
+    explorer.stepCount,
+    explorer.tree,
+    explorer.trace,
+    explorer.editor,
+    explorer.address,
+  ]) {
     await expect(l).toBeInViewport();
   }
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: test.info().outputPath('1280x720.png') });
 });
@@ -63,7 +78,9 @@ test('usable at phone width: panels collapse, controls stay reachable', async ({
   await expect(explorer.nextStep).toBeInViewport();
   await expect(explorer.tree).toBeVisible();
   await expect(explorer.editor).toBeHidden();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
   await explorer.nextStep.click();
   await expect(explorer.stepCount).toHaveText('Step 4 of 9');

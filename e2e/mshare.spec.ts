@@ -4,7 +4,11 @@ import { INTRO_SCENARIO, SEED_SCENARIO, SEED_STEPS } from './scenarios';
 
 test.use({ reducedMotion: 'reduce' });
 
-test("the seed's link at the guest's first fault: B's PGD entry points at the host's PUD page, drawn once", async ({ explorer, page, pageErrors }) => {
+test("the seed's link at the guest's first fault: B's PGD entry points at the host's PUD page, drawn once", async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
   await expect(explorer.stepCount).toHaveText(`Step ${SEED_STEPS.guestFirstFault} of ${SEED_STEPS.last}`);
   await expect(explorer.statement).toHaveText('B: read 1T+0x1000 23');

@@ -37,7 +37,10 @@ test('a step where the MMU needed no help says so', async ({ explorer }) => {
   await expect(explorer.outcome).toContainText('read "hello"');
 });
 
-test('accounting: page-table bytes by level per task, the totals, no comparison on mainline', async ({ explorer, page }) => {
+test('accounting: page-table bytes by level per task, the totals, no comparison on mainline', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(INTRO_SCENARIO, 5); // after fork
   await explorer.showTab('Accounting');
   const table = explorer.accounting.locator('table.acct-table');
@@ -74,7 +77,10 @@ test('accounting with a memory directive: how close the machine is to running ou
   await expect(page.getByTestId('memory')).toContainText('of 2 TiB in use');
 });
 
-test('the gallery lists the lessons in sections, each with a title, a goal, minutes and what it shows, and loads one', async ({ explorer, page }) => {
+test('the gallery lists the lessons in sections, each with a title, a goal, minutes and what it shows, and loads one', async ({
+  explorer,
+  page,
+}) => {
   await explorer.goto();
   await explorer.setEditorText(SMALL + '# my work\n');
   await explorer.galleryButton.click();
@@ -95,7 +101,9 @@ test('the gallery lists the lessons in sections, each with a title, a goal, minu
   await expect(lesson.locator('.gl-minutes')).toHaveText('6 min');
   await lesson.click();
   await expect(explorer.gallery).toBeHidden();
-  await expect(page.getByTestId('scenario-title')).toHaveText('MADV_DONTNEED frees PTE pages it empties (CONFIG_PT_RECLAIM)');
+  await expect(page.getByTestId('scenario-title')).toHaveText(
+    'MADV_DONTNEED frees PTE pages it empties (CONFIG_PT_RECLAIM)',
+  );
   await expect(explorer.stepCount).toHaveText('Step 0 of 8');
   // What was there before can come back.
   await page.getByRole('button', { name: 'Restore my previous text' }).click();
@@ -111,7 +119,10 @@ test('the gallery closes with Escape and the step keys stay quiet while it is op
   await expect(explorer.stepCount).toHaveText('Step 0 of 3');
 });
 
-test('a long comparison runs in the background: the page stays usable, and it can be stopped', async ({ explorer, page }) => {
+test('a long comparison runs in the background: the page stays usable, and it can be stopped', async ({
+  explorer,
+  page,
+}) => {
   // A comparison that never finishes: the worker's script is replaced by one that never answers.
   await page.route(/compare\.worker[^/]*\.js/, (route) =>
     route.fulfill({ contentType: 'text/javascript', body: 'self.onmessage = () => {};' }),
@@ -134,7 +145,11 @@ test('a long comparison runs in the background: the page stays usable, and it ca
 
 // Every scenario of the gallery (every lesson, and any other file of scenarios/) opens and runs to its end.
 for (const part of [0, 1]) {
-  test(`every gallery scenario opens and runs to its last step without errors (part ${part + 1})`, async ({ explorer, page, pageErrors }) => {
+  test(`every gallery scenario opens and runs to its last step without errors (part ${part + 1})`, async ({
+    explorer,
+    page,
+    pageErrors,
+  }) => {
     test.setTimeout(120_000);
     await explorer.goto();
     await explorer.galleryButton.click();

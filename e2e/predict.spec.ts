@@ -6,15 +6,24 @@ test.use({ reducedMotion: 'reduce' });
 
 const GUEST_FAULT = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
 const SHOTS = '/tmp/shots/predict';
-/** The host's PGD[2] after A's write: its PUD page (PFN 0x1003) with _PAGE_TABLE (0x67), checked by hand in questions.test.ts. */
+/**
+ * The host's PGD[2] after A's write: its PUD page (PFN 0x1003) with _PAGE_TABLE (0x67), checked by hand in
+ * questions.test.ts.
+ */
 const HOST_PGD2 = '0x0000000001003067';
 
-test("Predict mode on the guest-fault scenario: B's PGD entry, then the author's question, keyboard only", async ({ explorer, page, pageErrors }) => {
+test("Predict mode on the guest-fault scenario: B's PGD entry, then the author's question, keyboard only", async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openQuiz(GUEST_FAULT, SEED_STEPS.hostWrite);
   await expect(explorer.predictToggle).toHaveAttribute('aria-pressed', 'true');
   // The value the view shows for the host's PGD[2], in the step that wrote it.
-  await expect(explorer.changeItems.filter({ hasText: 'mshare:sga PGD[2]:' })).toHaveText(`mshare:sga PGD[2]: none → ${HOST_PGD2} (pud_alloc)`);
+  await expect(explorer.changeItems.filter({ hasText: 'mshare:sga PGD[2]:' })).toHaveText(
+    `mshare:sga PGD[2]: none → ${HOST_PGD2} (pud_alloc)`,
+  );
   await expect(explorer.predictScore).toHaveText('0/0');
 
   // B's mshare changes no table and cannot fail here: nothing is asked, the step shows.
@@ -44,7 +53,9 @@ test("Predict mode on the guest-fault scenario: B's PGD entry, then the author's
   const wrong = choices.findIndex((c, i) => i !== right && c !== 'none (not present)');
   await page.keyboard.press(String(wrong + 1));
   await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'false');
-  await expect(explorer.predictFeedback).toContainText(`Not quite: the answer is ${HOST_PGD2} (PFN 0x1003; P RW US A D).`);
+  await expect(explorer.predictFeedback).toContainText(
+    `Not quite: the answer is ${HOST_PGD2} (PFN 0x1003; P RW US A D).`,
+  );
   await expect(explorer.predictFeedback).toContainText(`B PGD[2]: none → ${HOST_PGD2} (set_pgd)`);
   await expect(explorer.predictFeedback).toContainText("set_pgd copies the host's entry");
   await expect(explorer.predictChoices.nth(right)).toHaveAttribute('data-state', 'right');
@@ -84,7 +95,11 @@ test("Predict mode on the guest-fault scenario: B's PGD entry, then the author's
   expect(pageErrors).toEqual([]);
 });
 
-test('the built-in seed asks the same about B, with the mouse; the toggle turns Predict off', async ({ explorer, page, pageErrors }) => {
+test('the built-in seed asks the same about B, with the mouse; the toggle turns Predict off', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await page.setViewportSize({ width: 1920, height: 1080 });
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestAttach);
   await expect(explorer.predictToggle).toHaveAttribute('aria-pressed', 'false');
@@ -115,7 +130,11 @@ test('the built-in seed asks the same about B, with the mouse; the toggle turns 
 
 test('Present mode with a question up: larger text, Skip shows the step', async ({ explorer, page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto('/' + (await import('../src/scenario/link')).encodeLink(GUEST_FAULT, SEED_STEPS.guestAttach) + '&present=1&predict=1');
+  await page.goto(
+    '/' +
+      (await import('../src/scenario/link')).encodeLink(GUEST_FAULT, SEED_STEPS.guestAttach) +
+      '&present=1&predict=1',
+  );
   await explorer.settled();
   await page.keyboard.press('ArrowRight');
   await expect(explorer.predictPrompt).toBeVisible();
@@ -128,7 +147,11 @@ test('Present mode with a question up: larger text, Skip shows the step', async 
 
 test('an embedded quiz link asks too, and answers are not saved there', async ({ explorer, page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto('/?embed=1' + (await import('../src/scenario/link')).encodeLink(SEED_SCENARIO, SEED_STEPS.guestAttach) + '&predict=1');
+  await page.goto(
+    '/?embed=1' +
+      (await import('../src/scenario/link')).encodeLink(SEED_SCENARIO, SEED_STEPS.guestAttach) +
+      '&predict=1',
+  );
   await explorer.settled();
   await explorer.nextStep.click();
   await expect(explorer.predictPrompt).toHaveText("What will B's PGD[2] hold after this step?");
@@ -142,7 +165,10 @@ test('an embedded quiz link asks too, and answers are not saved there', async ({
 test('no axe violations with a question up and with its feedback', async ({ explorer, page }) => {
   test.setTimeout(180_000);
   const { default: AxeBuilder } = await import('@axe-core/playwright');
-  const axe = async () => (await new AxeBuilder({ page }).include('[data-testid="predict-panel"]').analyze()).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const axe = async () =>
+    (await new AxeBuilder({ page }).include('[data-testid="predict-panel"]').analyze()).violations.map(
+      (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openQuiz(GUEST_FAULT, SEED_STEPS.guestAttach);
   await page.keyboard.press('ArrowRight');

@@ -8,7 +8,11 @@ test.use({ reducedMotion: 'reduce' });
 const GUEST_FAULT = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
 const SGA = readFileSync('scenarios/sga-1500-mshare.ptx', 'utf8');
 
-test('Present mode: the button, P and Escape; no editor; the side panels as overlays', async ({ explorer, page, pageErrors }) => {
+test('Present mode: the button, P and Escape; no editor; the side panels as overlays', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
   await expect(explorer.presentButton).toHaveAttribute('aria-pressed', 'false');
@@ -18,7 +22,9 @@ test('Present mode: the button, P and Escape; no editor; the side panels as over
   await expect(explorer.presentButton).toHaveAttribute('aria-pressed', 'true');
   await expect(explorer.editor).toBeHidden();
   // The tree keeps its own styles across the switch (its boxes are not left black, unstyled).
-  const fills = await explorer.tree.locator('g.node rect.box').evaluateAll((els) => els.map((el) => getComputedStyle(el).fill));
+  const fills = await explorer.tree
+    .locator('g.node rect.box')
+    .evaluateAll((els) => els.map((el) => getComputedStyle(el).fill));
   expect(fills.length).toBeGreaterThan(0);
   for (const f of fills) expect(f).not.toBe('rgb(0, 0, 0)');
   // The side panels are closed overlays: the tree has the width.
@@ -57,7 +63,11 @@ test('Present mode: the button, P and Escape; no editor; the side panels as over
   expect(pageErrors).toEqual([]);
 });
 
-test('Present mode travels in the link, survives a reload, and old links open without it', async ({ explorer, page, context }) => {
+test('Present mode travels in the link, survives a reload, and old links open without it', async ({
+  explorer,
+  page,
+  context,
+}) => {
   await explorer.openScenario(SMALL, 2);
   await page.keyboard.press('p');
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('&present=1');
@@ -84,13 +94,25 @@ test('Present mode at 1280×720: step controls of 44 px or more, text of 16 px o
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(GUEST_FAULT + '', SEED_STEPS.guestFirstFault);
   await page.keyboard.press('p');
-  for (const b of [explorer.firstStep, explorer.previousStep, explorer.play, explorer.nextStep, explorer.lastStep, explorer.presentButton]) {
+  for (const b of [
+    explorer.firstStep,
+    explorer.previousStep,
+    explorer.play,
+    explorer.nextStep,
+    explorer.lastStep,
+    explorer.presentButton,
+  ]) {
     const box = await b.boundingBox();
     expect(box!.height).toBeGreaterThanOrEqual(44);
     expect(box!.width).toBeGreaterThanOrEqual(44);
   }
   const sizes = await page.evaluate(() =>
-    ['[data-testid="step-count"]', '[data-testid="caption"]', '[data-testid="statement"]', '[data-testid="changes"] p, [data-testid="change"]'].map((sel) => {
+    [
+      '[data-testid="step-count"]',
+      '[data-testid="caption"]',
+      '[data-testid="statement"]',
+      '[data-testid="changes"] p, [data-testid="change"]',
+    ].map((sel) => {
       const el = document.querySelector(sel);
       return el ? parseFloat(getComputedStyle(el).fontSize) : 0;
     }),
@@ -136,14 +158,38 @@ test('the tree does not move with the caption, and a long caption unfolds over i
 
 /** Hand-built changes (the shape of src/core/changes.ts), put into the worker's report of one step. */
 const HAND_CHANGES = [
-  { kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 4097, index: 2, old: null, new: '0000000001003067' },
-  { kind: 'entry-set', event: 5, fn: 'copy_present_pte', mm: 'A', level: 'pte', table: 9, index: 1, old: '8000000000123867', new: '8000000000123865', flags: [{ name: 'RW', from: 1, to: 0 }] },
+  {
+    kind: 'entry-set',
+    event: 2,
+    fn: 'set_pgd',
+    mm: 'B',
+    level: 'pgd',
+    table: 4097,
+    index: 2,
+    old: null,
+    new: '0000000001003067',
+  },
+  {
+    kind: 'entry-set',
+    event: 5,
+    fn: 'copy_present_pte',
+    mm: 'A',
+    level: 'pte',
+    table: 9,
+    index: 1,
+    old: '8000000000123867',
+    new: '8000000000123865',
+    flags: [{ name: 'RW', from: 1, to: 0 }],
+  },
   { kind: 'table-free', event: 6, fn: 'free_pgd_range', mm: 'A', level: 'pmd', pfn: 42 },
   { kind: 'pgtables', event: 6, fn: 'free_pgd_range', mm: 'A', from: 12288, to: 8192 },
   { kind: 'data-alloc', event: 3, fn: 'do_anonymous_page', pfn: 4102, what: 'anonymous page' },
 ];
 
-test('the Changes list words the report\'s changes and is what the live region reads; its height never moves the tree', async ({ explorer, page }) => {
+test("the Changes list words the report's changes and is what the live region reads; its height never moves the tree", async ({
+  explorer,
+  page,
+}) => {
   // Wrap the simulator worker's messages: step 7's report gets the hand-built changes.
   await page.addInitScript((changes) => {
     const Base = window.Worker;
@@ -187,16 +233,23 @@ test('the Changes list words the report\'s changes and is what the live region r
   await page.keyboard.press('p');
   await expect.poll(() => explorer.isPresent()).toBe(true);
   await expect(list).toBeInViewport();
-  expect(parseFloat(await explorer.changeItems.first().evaluate((el) => getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(16);
+  expect(
+    parseFloat(await explorer.changeItems.first().evaluate((el) => getComputedStyle(el).fontSize)),
+  ).toBeGreaterThanOrEqual(16);
 });
 
-test('the Changes list says what the guest fault changed: B PGD[2] from none to the host entry (needs the core diff, issue 12)', async ({ explorer, page }) => {
+test('the Changes list says what the guest fault changed: B PGD[2] from none to the host entry (needs the core diff, issue 12)', async ({
+  explorer,
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(GUEST_FAULT, 7);
   await page.keyboard.press('p');
   await expect(explorer.statement).toHaveText('B: read 1T+0x1000 23');
   // The host's PGD[2] points at its PUD page, PFN 0x1003, with P RW US A D (0x067, as the tree's row shows).
-  await expect(explorer.changeItems.filter({ hasText: 'B PGD[2]: none → 0x0000000001003067 (set_pgd)' })).toHaveCount(1);
+  await expect(explorer.changeItems.filter({ hasText: 'B PGD[2]: none → 0x0000000001003067 (set_pgd)' })).toHaveCount(
+    1,
+  );
   await expect(explorer.changes).toBeInViewport();
   await expect(explorer.announcer).toContainText('Changes: ');
   await expect(explorer.announcer).toContainText('B PGD[2]: none → 0x0000000001003067 (set_pgd)');
@@ -209,7 +262,10 @@ test('the Changes list says what the guest fault changed: B PGD[2] from none to 
 test('no axe violations in Present mode, with an overlay open and the caption unfolded', async ({ explorer, page }) => {
   test.setTimeout(120_000);
   const { default: AxeBuilder } = await import('@axe-core/playwright');
-  const axe = async () => (await new AxeBuilder({ page }).analyze()).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const axe = async () =>
+    (await new AxeBuilder({ page }).analyze()).violations.map(
+      (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(SGA, 5);
   await page.keyboard.press('p');
@@ -221,7 +277,10 @@ test('no axe violations in Present mode, with an overlay open and the caption un
   expect(await axe()).toEqual([]);
 });
 
-test('a 960×540 embed has the legend; a clipped title gives its full text on hover and focus; the keys are listed', async ({ explorer, page }) => {
+test('a 960×540 embed has the legend; a clipped title gives its full text on hover and focus; the keys are listed', async ({
+  explorer,
+  page,
+}) => {
   await page.setViewportSize({ width: 960, height: 540 });
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault, { embed: true });
   const legend = page.getByRole('list', { name: 'Legend' });
@@ -229,7 +288,8 @@ test('a 960×540 embed has the legend; a clipped title gives its full text on ho
   await expect(legend).toBeInViewport({ ratio: 1 });
 
   await page.setViewportSize({ width: 1280, height: 720 });
-  const long = 'A title long enough that the header cannot hold it at 1280 pixels: mshare sga (host) and its guests, step by step';
+  const long =
+    'A title long enough that the header cannot hold it at 1280 pixels: mshare sga (host) and its guests, step by step';
   await explorer.openScenario(`title "${long}"\n` + SMALL.replace('title "Small"\n', ''), 1);
   const title = page.getByTestId('scenario-title').locator('.abbr');
   await expect(title).toHaveAttribute('data-clipped', 'true');
@@ -237,7 +297,9 @@ test('a 960×540 embed has the legend; a clipped title gives its full text on ho
   await title.focus();
   await expect(title).toBeFocused();
   // Focused, it unfolds: every character is drawn.
-  expect(await title.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1)).toBe(true);
+  expect(
+    await title.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1),
+  ).toBe(true);
   await expect(title).toHaveText(long);
 
   await page.getByText('Keys', { exact: true }).click();

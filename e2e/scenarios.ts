@@ -30,8 +30,10 @@ t1: fork t[2..70]
 /** The seed's step numbers (1-based, as links count them). */
 export const SEED_STEPS = { hostWrite: 5, guestAttach: 6, guestFirstFault: 7, last: 8 };
 
-
-/** 32 forked tasks, each with a PGD, a PUD, 8 PMD and 8 PTE pages (one write per GiB): 576 tables, more than the view draws at once (src/views/cull.ts). */
+/**
+ * 32 forked tasks, each with a PGD, a PUD, 8 PMD and 8 PTE pages (one write per GiB): 576 tables, more than the view
+ * draws at once (src/views/cull.ts).
+ */
 export const WIDE = [
   'title "Wide"',
   'spawn t1',

@@ -54,7 +54,12 @@ test.beforeAll(async () => {
       res.writeHead(404).end('no such file');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }).end(readFileSync(file));
+    res
+      .writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-cache',
+      })
+      .end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   site = `http://127.0.0.1:${(server.address() as AddressInfo).port}/explorer/`;
@@ -64,7 +69,11 @@ test.afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-test('from a sub-path: a share link and a lesson link open, the workers run, icon and manifest load, nothing is fetched outside it', async ({ explorer, page, pageErrors }) => {
+test('from a sub-path: a share link and a lesson link open, the workers run, icon and manifest load, nothing is fetched outside it', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   test.setTimeout(90_000);
   asked.length = 0;
   // A share link, as `ptx url --base …/explorer/` prints it.
@@ -80,7 +89,9 @@ test('from a sub-path: a share link and a lesson link open, the workers run, ico
   // A lesson by name, at a step.
   await explorer.goto(`${site}#lesson=munmap-frees-tables&step=7`);
   await explorer.settled();
-  await expect(page.getByTestId('scenario-title')).toHaveText('munmap: which table pages are freed (floor and ceiling)');
+  await expect(page.getByTestId('scenario-title')).toHaveText(
+    'munmap: which table pages are freed (floor and ceiling)',
+  );
   await expect(explorer.stepCount).toHaveText(/^Step 7 of \d+$/);
   // The address bar then holds the share link of the same text and step, under the sub-path.
   await expect.poll(() => new URL(page.url()).pathname).toBe('/explorer/');
@@ -93,9 +104,12 @@ test('from a sub-path: a share link and a lesson link open, the workers run, ico
   expect(manifest).toMatchObject({ name: 'Page Table Explorer', start_url: './', scope: './' });
   // The favicon is inline (Chromium fetches it outside the service worker, so offline a file would fail).
   const iconHref = await page.locator('link[rel="icon"]').getAttribute('href');
-  expect(decodeURIComponent(iconHref ?? '')).toMatch(/^data:image\/svg\+xml,<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 512 512">/);
+  expect(decodeURIComponent(iconHref ?? '')).toMatch(
+    /^data:image\/svg\+xml,<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 512 512">/,
+  );
   expect((await page.request.get(`${site}icon.svg`)).headers()['content-type']).toBe('image/svg+xml');
-  for (const icon of manifest.icons as { src: string }[]) expect((await page.request.get(new URL(icon.src, manifestHref).href)).status(), icon.src).toBe(200);
+  for (const icon of manifest.icons as { src: string }[])
+    expect((await page.request.get(new URL(icon.src, manifestHref).href)).status(), icon.src).toBe(200);
   // Link previews.
   await expect(page.locator('meta[property="og:title"]')).toHaveAttribute('content', /Page Table Explorer/);
   await expect(page.locator('meta[property="og:description"]')).toHaveAttribute('content', /page tables/);
@@ -105,7 +119,12 @@ test('from a sub-path: a share link and a lesson link open, the workers run, ico
   expect(pageErrors).toEqual([]);
 });
 
-test('after one visit the site opens with the network off: lessons, links and stepping work', async ({ explorer, page, context, pageErrors }) => {
+test('after one visit the site opens with the network off: lessons, links and stepping work', async ({
+  explorer,
+  page,
+  context,
+  pageErrors,
+}) => {
   test.setTimeout(90_000);
   await explorer.goto(site);
   await explorer.settled();
@@ -117,7 +136,14 @@ test('after one visit the site opens with the network off: lessons, links and st
   // Going offline really cuts the network: a file of the site that is not cached cannot come from anywhere.
   const failed: string[] = [];
   context.on('requestfailed', (r) => failed.push(`${new URL(r.url()).pathname} ${r.failure()?.errorText}`));
-  expect(await page.evaluate(() => fetch('./not-cached.txt').then((r) => `status ${r.status}`, () => 'failed'))).toBe('failed');
+  expect(
+    await page.evaluate(() =>
+      fetch('./not-cached.txt').then(
+        (r) => `status ${r.status}`,
+        () => 'failed',
+      ),
+    ),
+  ).toBe('failed');
   expect(failed).toContain('/explorer/not-cached.txt net::ERR_INTERNET_DISCONNECTED');
   pageErrors.length = 0; // that failure's own console line
 
@@ -141,7 +167,9 @@ test('after one visit the site opens with the network off: lessons, links and st
   // The gallery, and the comparison worker.
   await tab.getByRole('button', { name: 'Gallery', exact: true }).click();
   await tab.getByTestId('gallery').locator('[data-lesson="mshare-v1-other-address"]').click();
-  await expect(tab.getByTestId('scenario-title')).toHaveText('mshare v1: a guest at another address works, because nothing checks');
+  await expect(tab.getByTestId('scenario-title')).toHaveText(
+    'mshare v1: a guest at another address works, because nothing checks',
+  );
   await tab.getByRole('button', { name: 'Last step', exact: true }).click();
   await tab.getByRole('tab', { name: 'Accounting', exact: true }).click();
   await expect(tab.getByTestId('accounting')).toContainText('without sharing');

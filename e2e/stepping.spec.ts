@@ -87,9 +87,15 @@ test('each step is announced in words in an aria-live region', async ({ explorer
   await expect(explorer.announcer).toContainText('A maps 4 MiB');
 });
 
-test('a step the simulator takes forever to compute never blanks or freezes the page', async ({ explorer, page, pageErrors }) => {
+test('a step the simulator takes forever to compute never blanks or freezes the page', async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
   // A simulator that never answers.
-  await page.route(/sim\.worker[^/]*\.js/, (route) => route.fulfill({ contentType: 'text/javascript', body: 'self.onmessage = () => {};' }));
+  await page.route(/sim\.worker[^/]*\.js/, (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: 'self.onmessage = () => {};' }),
+  );
   await page.goto('/');
   await explorer.setEditorText(SMALL);
   await explorer.lastStep.click();

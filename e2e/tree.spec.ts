@@ -121,7 +121,10 @@ test('5-level paging shows the P4D field and level', async ({ explorer }) => {
   await expect(explorer.nodes({ level: 'p4d' })).toHaveCount(1);
 });
 
-test('the inspector: an entry shows its raw value, every flag, its PFN and target; a table page its parents and entries', async ({ explorer, page }) => {
+test('the inspector: an entry shows its raw value, every flag, its PFN and target; a table page its parents and entries', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(FORK, 5);
   const aRoot = explorer.nodes({ root: 'A' });
   await aRoot.locator('g.row[data-index="254"]').click();
@@ -130,7 +133,18 @@ test('the inspector: an entry shows its raw value, every flag, its PFN and targe
   await expect(page.getByTestId('entry-value')).toHaveText(/^0x[0-9a-f]{16}$/);
   const flags = page.getByTestId('flags').locator('tbody tr');
   await expect(flags).toHaveCount(10);
-  expect(await flags.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-flag')))).toEqual(['P', 'RW', 'US', 'PWT', 'PCD', 'A', 'D', 'PS', 'G', 'NX']);
+  expect(await flags.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-flag')))).toEqual([
+    'P',
+    'RW',
+    'US',
+    'PWT',
+    'PCD',
+    'A',
+    'D',
+    'PS',
+    'G',
+    'NX',
+  ]);
   await expect(flags.filter({ has: page.locator('th', { hasText: /^P$/ }) })).toHaveAttribute('data-set', 'true');
   await expect(flags.filter({ has: page.locator('th', { hasText: /^PS$/ }) })).toHaveAttribute('data-set', 'false');
   await expect(aRoot.locator('g.row[data-index="254"]')).toHaveClass(/selected/);
@@ -166,7 +180,9 @@ test('the inspector is keyboard-reachable: tree nodes are buttons', async ({ exp
   await expect(explorer.inspector).toContainText('PGD page');
 });
 
-test('each step replays the walk animation, also on the levels it shares with the last walk (with motion)', async ({ browser }) => {
+test('each step replays the walk animation, also on the levels it shares with the last walk (with motion)', async ({
+  browser,
+}) => {
   const page = await browser.newPage({ reducedMotion: 'no-preference' });
   const { ExplorerPage } = await import('./pages/ExplorerPage');
   const explorer = new ExplorerPage(page);
@@ -202,7 +218,10 @@ function smallestText(svg: SVGSVGElement): { px: number; text: string } {
   return min;
 }
 
-test("at 1280×720 the tree's smallest text is at least 9 CSS px, with the editor open, and the view follows the step", async ({ explorer, page }) => {
+test("at 1280×720 the tree's smallest text is at least 9 CSS px, with the editor open, and the view follows the step", async ({
+  explorer,
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
   const min = await explorer.tree.evaluate(smallestText);
@@ -212,7 +231,9 @@ test("at 1280×720 the tree's smallest text is at least 9 CSS px, with the edito
   await expect(b).toBeInViewport();
   // The copy's label is readable: at least 12 px.
   const token = explorer.tree.locator('g.token text').first();
-  const tokenPx = await token.evaluate((t) => parseFloat(getComputedStyle(t).fontSize) * ((t as SVGTextElement).getScreenCTM()?.a ?? 1));
+  const tokenPx = await token.evaluate(
+    (t) => parseFloat(getComputedStyle(t).fontSize) * ((t as SVGTextElement).getScreenCTM()?.a ?? 1),
+  );
   expect(tokenPx).toBeGreaterThanOrEqual(12);
 });
 
@@ -229,7 +250,10 @@ test("the tree's box does not move when the caption's length changes", async ({ 
   expect(new Set(boxes).size, boxes.join('\n')).toBe(1);
 });
 
-test('entry rows are reached by keyboard: ↓ from a table header, ↑/↓ between rows, Enter selects', async ({ explorer, page }) => {
+test('entry rows are reached by keyboard: ↓ from a table header, ↑/↓ between rows, Enter selects', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(FORK, 5);
   const header = explorer.nodes({ root: 'A', level: 'pgd' }).locator('g.header');
   await header.focus();
@@ -250,13 +274,18 @@ test('trees are labelled by role in an mshare scenario: host mm, creator, guest'
   expect(labels.sort()).toEqual(['A (creator)', 'B (guest)', 'host mm (sga)']);
 });
 
-test('trace ↔ tree: hovering set_pgd marks both PGD entries; the guest entry lists the call in the inspector', async ({ explorer, page }) => {
+test('trace ↔ tree: hovering set_pgd marks both PGD entries; the guest entry lists the call in the inspector', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
   await explorer.showTab('Trace');
   await explorer.trace.locator('li.event[data-fn="set_pgd"] .event-head').hover();
   const hit = explorer.tree.locator('g.row.trace-hit');
   await expect(hit).toHaveCount(2);
-  const owners = await hit.evaluateAll((rs) => rs.map((r) => `${r.closest('g.node')?.getAttribute('data-root')}[${r.getAttribute('data-index')}]`));
+  const owners = await hit.evaluateAll((rs) =>
+    rs.map((r) => `${r.closest('g.node')?.getAttribute('data-root')}[${r.getAttribute('data-index')}]`),
+  );
   expect(owners.sort()).toEqual(['B[2]', 'mshare:sga[2]']);
   await page.mouse.move(5, 5);
   await expect(hit).toHaveCount(0);
@@ -269,7 +298,9 @@ test('trace ↔ tree: hovering set_pgd marks both PGD entries; the guest entry l
   await expect(page.getByTestId('touched-by')).toContainText('set_pgd');
 });
 
-test('the copy travels from the host slot, down a lane left of every tree, then leaves its path (with motion)', async ({ browser }) => {
+test('the copy travels from the host slot, down a lane left of every tree, then leaves its path (with motion)', async ({
+  browser,
+}) => {
   const page = await browser.newPage({ reducedMotion: 'no-preference', viewport: { width: 1280, height: 720 } });
   const { ExplorerPage } = await import('./pages/ExplorerPage');
   const explorer = new ExplorerPage(page);
@@ -283,7 +314,9 @@ test('the copy travels from the host slot, down a lane left of every tree, then 
   expect(await token.getAttribute('data-copy')).toMatch(new RegExp(`^${host}:2->`));
   // It moves (its duration, COPY_MS, is not timed here: a loaded machine would make that flaky).
   const start = await token.getAttribute('transform');
-  await expect.poll(async () => (await token.count()) === 0 || (await token.getAttribute('transform')) !== start).toBe(true);
+  await expect
+    .poll(async () => (await token.count()) === 0 || (await token.getAttribute('transform')) !== start)
+    .toBe(true);
   // The lane: every point of the path left of the PGD column (x < 0 in the drawing), but its ends.
   const d = (await explorer.tree.locator('g.anim path.token-path').getAttribute('d')) ?? '';
   const xs = [...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => Number(m[1]));

@@ -23,7 +23,14 @@ test.use({ reducedMotion: 'no-preference', viewport: { width: 1280, height: 720 
 const file = (name: string): string => readFileSync(`scenarios/${name}`, 'utf8');
 
 /** Gallery entries used (small enough to step fast on a 2-core machine). */
-const GALLERY = ['zero-page-cow-fork.ptx', 'five-level-paging.ptx', 'munmap-frees-tables.ptx', 'mshare-v1-guest-fault.ptx', 'fork-shared-vs-private.ptx', 'mainline-first-fault.ptx'];
+const GALLERY = [
+  'zero-page-cow-fork.ptx',
+  'five-level-paging.ptx',
+  'munmap-frees-tables.ptx',
+  'mshare-v1-guest-fault.ptx',
+  'fork-shared-vs-private.ptx',
+  'mainline-first-fault.ptx',
+];
 const LINKS = [FORK, SEED_SCENARIO, file('five-level-paging.ptx'), file('zero-page-cow-fork.ptx')];
 
 interface Whole {
@@ -46,13 +53,15 @@ function inspectTree(page: Page): Promise<Whole> {
       drawn.set(id, n);
     }
     const culled = svg.getAttribute('data-drawn-nodes') !== svg.getAttribute('data-layout-nodes');
-    if (String(drawn.size) !== svg.getAttribute('data-drawn-nodes')) problems.push(`${drawn.size} nodes in the page, ${svg.getAttribute('data-drawn-nodes')} drawn by the view`);
+    if (String(drawn.size) !== svg.getAttribute('data-drawn-nodes'))
+      problems.push(`${drawn.size} nodes in the page, ${svg.getAttribute('data-drawn-nodes')} drawn by the view`);
     for (const e of [...(svg.querySelector('g.edges')?.children ?? [])]) {
       const id = e.getAttribute('data-edge-id') ?? '?';
       if (!e.classList.contains('edge')) problems.push(`a leftover ${e.getAttribute('class')} element for edge ${id}`);
       const op = Number(getComputedStyle(e).opacity);
       if (op < 1) problems.push(`edge ${id} at opacity ${op}`);
-      if (e.getAttribute('stroke-dasharray') !== null) problems.push(`edge ${id} half drawn (dash ${e.getAttribute('stroke-dashoffset')})`);
+      if (e.getAttribute('stroke-dasharray') !== null)
+        problems.push(`edge ${id} half drawn (dash ${e.getAttribute('stroke-dashoffset')})`);
       const from = e.getAttribute('data-from') ?? '';
       const to = e.getAttribute('data-to') ?? '';
       if (!drawn.has(from)) problems.push(`edge ${id} without its start ${from}`);
@@ -68,7 +77,11 @@ async function expectWhole(explorer: ExplorerPage, what: string): Promise<Whole>
   let last: Whole = { problems: ['not read'], nodes: [] };
   // Animations last at most ~3 s (the copy's travel and the walk after it).
   await expect
-    .poll(async () => (last = await inspectTree(explorer.page)).problems, { message: what, timeout: 5000, intervals: [250, 500, 500, 1000] })
+    .poll(async () => (last = await inspectTree(explorer.page)).problems, {
+      message: what,
+      timeout: 5000,
+      intervals: [250, 500, 500, 1000],
+    })
     .toEqual([]);
   return last;
 }
@@ -90,9 +103,12 @@ async function fromGallery(explorer: ExplorerPage, name: string): Promise<void> 
 
 /** A second link opened in the same tab: only the fragment changes (hashchange). */
 async function openLinkInTab(page: Page, text: string, step: number): Promise<void> {
-  await page.evaluate((h) => {
-    location.hash = h;
-  }, encodeLink(text, step));
+  await page.evaluate(
+    (h) => {
+      location.hash = h;
+    },
+    encodeLink(text, step),
+  );
 }
 
 /** A key held down: the browser repeats it every ~33 ms. */
@@ -108,7 +124,10 @@ async function focusPage(page: Page): Promise<void> {
   });
 }
 
-test('a scenario switch then End at once leaves every node of the last step in view (zero-page-cow-fork)', async ({ explorer, page }) => {
+test('a scenario switch then End at once leaves every node of the last step in view (zero-page-cow-fork)', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(file('five-level-paging.ptx'), 12);
   await fromGallery(explorer, 'zero-page-cow-fork.ptx');
   await focusPage(page);
@@ -122,7 +141,10 @@ test('a scenario switch then End at once leaves every node of the last step in v
   await expect(explorer.nodes({ root: 'B', level: 'pgd' })).toHaveCount(1);
 });
 
-test('back to five-level paging from another scenario, stepping within a second: its PGD stays and no edge is left as a stub', async ({ explorer, page }) => {
+test('back to five-level paging from another scenario, stepping within a second: its PGD stays and no edge is left as a stub', async ({
+  explorer,
+  page,
+}) => {
   await explorer.openScenario(file('zero-page-cow-fork.ptx'), 9);
   await openLinkInTab(page, file('five-level-paging.ptx'), 4);
   await expect(explorer.stepCount).toHaveText(/^Step 4 of/);
@@ -214,7 +236,9 @@ test(`random switches and stepping leave nothing invisible (seed ${SEED})`, asyn
 });
 
 // Seeds that failed once, kept as they were found (the first run of this spec, on the code before the fix).
-test('pinned seed 20261204: Home after Play left two PGD edges of the old step at opacity 0, without their ends', async ({ explorer }) => {
+test('pinned seed 20261204: Home after Play left two PGD edges of the old step at opacity 0, without their ends', async ({
+  explorer,
+}) => {
   test.setTimeout(60_000);
   await randomRun(explorer, 20261204, 12);
 });

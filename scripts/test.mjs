@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: every check, in order: typecheck, lint, unit/property tests, e2e.
+// `npm test`: every check, in order: typecheck, lint, format (Prettier), unit/property tests, e2e.
 // Every stage runs even when an earlier one failed, so one run shows everything.
 // Ends with exactly one line `N passed, M failed` (see scripts/summary.mjs for how
-// it is counted; a failed typecheck/lint stage counts as 1 failed) and nothing after
+// it is counted; a failed typecheck/lint/format stage counts as 1 failed) and nothing after
 // it. Exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,10 +62,16 @@ function stage(name, fn) {
 stage('browser', ensureChromium);
 stage('typecheck', () => run('npm', ['run', '--silent', 'typecheck']));
 stage('lint', () => run('npm', ['run', '--silent', 'lint']));
+stage('format', () => run('npm', ['run', '--silent', 'format:check']));
 stage('unit', () =>
   run('npm', [
-    'run', '--silent', 'test:unit', '--',
-    '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest.json',
+    'run',
+    '--silent',
+    'test:unit',
+    '--',
+    '--reporter=default',
+    '--reporter=json',
+    '--outputFile=test-results/vitest.json',
   ]),
 );
 // The list + json reporters (test-results/playwright.json) are set in playwright.config.ts.

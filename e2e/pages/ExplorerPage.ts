@@ -183,13 +183,32 @@ export class ExplorerPage {
     return this.tree.evaluate((svg) => {
       // Transitions rewrite attributes in their own number format (an identity transform even as
       // nothing): compare geometry, not spelling.
-      const geo = (s: string | null) => (s ?? '').replace(/-?\d+(?:\.\d+)?(?:e-?\d+)?/g, (n) => String(Math.round(Number(n) * 10) / 10)).replace(/[\s,]+/g, ' ');
+      const geo = (s: string | null) =>
+        (s ?? '')
+          .replace(/-?\d+(?:\.\d+)?(?:e-?\d+)?/g, (n) => String(Math.round(Number(n) * 10) / 10))
+          .replace(/[\s,]+/g, ' ');
       const nodes = [...svg.querySelectorAll('g.node')].map((n) => {
-        const rows = [...n.querySelectorAll('g.row')].map((r) => `${r.getAttribute('data-index')}:${r.textContent}`).join(',');
-        return [n.getAttribute('data-node-id'), n.getAttribute('data-level'), n.getAttribute('data-shared'), geo(n.getAttribute('transform') || 'translate(0,0)'), n.textContent, rows].join('|');
+        const rows = [...n.querySelectorAll('g.row')]
+          .map((r) => `${r.getAttribute('data-index')}:${r.textContent}`)
+          .join(',');
+        return [
+          n.getAttribute('data-node-id'),
+          n.getAttribute('data-level'),
+          n.getAttribute('data-shared'),
+          geo(n.getAttribute('transform') || 'translate(0,0)'),
+          n.textContent,
+          rows,
+        ].join('|');
       });
-      const edges = [...svg.querySelectorAll('path.edge')].map((e) => `${e.getAttribute('data-edge-id')}->${e.getAttribute('data-to')} ${geo(e.getAttribute('d'))}`);
-      const walk = [...svg.querySelectorAll('.walk, .walk-static')].map((e) => e.getAttribute('data-node-id') ?? e.getAttribute('data-edge-id') ?? `row ${e.closest('g.node')?.getAttribute('data-node-id')}:${e.getAttribute('data-index')}`);
+      const edges = [...svg.querySelectorAll('path.edge')].map(
+        (e) => `${e.getAttribute('data-edge-id')}->${e.getAttribute('data-to')} ${geo(e.getAttribute('d'))}`,
+      );
+      const walk = [...svg.querySelectorAll('.walk, .walk-static')].map(
+        (e) =>
+          e.getAttribute('data-node-id') ??
+          e.getAttribute('data-edge-id') ??
+          `row ${e.closest('g.node')?.getAttribute('data-node-id')}:${e.getAttribute('data-index')}`,
+      );
       return { nodes: nodes.sort(), edges: edges.sort(), walk: walk.sort() };
     });
   }
@@ -245,7 +264,10 @@ export class ExplorerPage {
     return (await n.getAttribute('data-node-id')) as string;
   }
 
-  /** The value (16 hex digits with 0x) the tree draws for entry `index` of table `id`, as its row reads it out; null when no such row is drawn. */
+  /**
+   * The value (16 hex digits with 0x) the tree draws for entry `index` of table `id`, as its row reads it out; null
+   * when no such row is drawn.
+   */
   async entryValue(id: string, index: number): Promise<string | null> {
     const row = this.node(id).locator(`g.row:not(.cleared)[data-index="${index}"]`);
     if ((await row.count()) === 0) return null;

@@ -6,7 +6,17 @@ import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
  * tooltip) and on focus (it can be tabbed to, and unfolds over what follows).
  * Issue 12: "No clipped labels: abbreviate with the full text on hover and focus".
  */
-export function Abbr({ text, className, children, testId }: { text: string; className?: string; children?: ReactNode; testId?: string }) {
+export function Abbr({
+  text,
+  className,
+  children,
+  testId,
+}: {
+  text: string;
+  className?: string;
+  children?: ReactNode;
+  testId?: string;
+}) {
   const ref = useRef<HTMLSpanElement>(null);
   const [clipped, setClipped] = useState(false);
   useLayoutEffect(() => {

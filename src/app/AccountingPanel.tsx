@@ -3,7 +3,14 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { bytesInWords, collapseRuns, oomWords, twinOom } from '../scenario/accounting-words';
 import type { TwinAt, TwinOom } from '../scenario/twin';
 import type { ReportTask } from '../scenario/report';
-import { cancelComparison, comparisonState, keepTrying, subscribeComparison, wantComparison, type CompareState } from '../store/compare';
+import {
+  cancelComparison,
+  comparisonState,
+  keepTrying,
+  subscribeComparison,
+  wantComparison,
+  type CompareState,
+} from '../store/compare';
 import { useExplorer } from './context';
 import { useSnapshot } from './derived';
 import { formatBytes, formatCount } from './format';
@@ -34,9 +41,12 @@ export function AccountingPanel() {
   useEffect(() => {
     if (loaded && step !== null) wantComparison(loaded.text, loaded.scenario, step);
   }, [loaded, step]);
-  const cmp = useSyncExternalStore(subscribeComparison, () => (loaded && step !== null ? comparisonState(loaded.text, loaded.scenario, step) : NONE));
+  const cmp = useSyncExternalStore(subscribeComparison, () =>
+    loaded && step !== null ? comparisonState(loaded.text, loaded.scenario, step) : NONE,
+  );
 
-  if (!snap || !snap.ok || !loaded) return <p className="muted">No accounting: the simulation is not available at this step.</p>;
+  if (!snap || !snap.ok || !loaded)
+    return <p className="muted">No accounting: the simulation is not available at this step.</p>;
   const s = snap.snapshot;
   const levels = s.paging === 5 ? (['pte', 'pmd', 'pud', 'p4d'] as const) : (['pte', 'pmd', 'pud'] as const);
   const tasks = s.report.tasks.filter((t) => t.state === 'running');
@@ -97,9 +107,7 @@ export function AccountingPanel() {
       )}
 
       <table className="acct-table">
-        <caption>
-          By task after step {s.step} (VmPTE counts PTE, PMD and PUD pages)
-        </caption>
+        <caption>By task after step {s.step} (VmPTE counts PTE, PMD and PUD pages)</caption>
         <thead>
           <tr>
             <th scope="col">mm</th>
@@ -124,7 +132,10 @@ export function AccountingPanel() {
             const many = g.names.length > 1;
             const each = many ? ' each' : '';
             return (
-              <tr key={t.name} {...(many ? { 'data-tasks': g.label, 'data-count': g.names.length } : { 'data-task': t.name })}>
+              <tr
+                key={t.name}
+                {...(many ? { 'data-tasks': g.label, 'data-count': g.names.length } : { 'data-task': t.name })}
+              >
                 <th scope="row">
                   <span className="acct-name">{g.label}</span>
                   {many && <span className="acct-each">{formatCount(g.names.length)} tasks, each</span>}
@@ -173,7 +184,10 @@ export function AccountingPanel() {
 
       <h3 className="sub-title">Memory</h3>
       {mem.limitPages === null ? (
-        <p className="muted">No memory directive: the machine has the default {formatBytes(DEFAULT_MEMORY_PAGES * PAGE)} of RAM ({formatBytes(mem.usedPages * PAGE)} in use).</p>
+        <p className="muted">
+          No memory directive: the machine has the default {formatBytes(DEFAULT_MEMORY_PAGES * PAGE)} of RAM (
+          {formatBytes(mem.usedPages * PAGE)} in use).
+        </p>
       ) : (
         <MemoryBar used={mem.usedPages} limit={mem.limitPages} />
       )}
@@ -283,21 +297,34 @@ function BarChart({
           },
         ]
       : []),
-    ...hosts.map((m) => ({ label: `mshare ${m.name}`, sub: 'host mm', with: m.pgtables_bytes, fit: null, needed: null })),
+    ...hosts.map((m) => ({
+      label: `mshare ${m.name}`,
+      sub: 'host mm',
+      with: m.pgtables_bytes,
+      fit: null,
+      needed: null,
+    })),
   ];
   const max = Math.max(1, ...bars.map((b) => Math.max(b.with, b.needed ?? 0, typeof b.fit === 'number' ? b.fit : 0)));
-  // Bytes to pixels: [0, max] onto [0, 190] (a linear scale; d3-scale's would bring d3-format and d3-time into the first load).
+  // Bytes to pixels: [0, max] onto [0, 190] (a linear scale; d3-scale's would bring d3-format and d3-time into the
+  // first load).
   const x = (v: number): number => (v / max) * 190;
   const BAR = 13;
   const LINE = BAR + 4;
   let y = 0;
   const placed = bars.map((b) => {
-    const lines: { cls: string; width: number | null; text: string }[] = [{ cls: 'bar-with', width: b.with, text: bytesInWords(b.with) }];
+    const lines: { cls: string; width: number | null; text: string }[] = [
+      { cls: 'bar-with', width: b.with, text: bytesInWords(b.with) },
+    ];
     if (b.needed !== null) {
       if (b.fit === b.needed) lines.push({ cls: 'bar-without', width: b.needed, text: bytesInWords(b.needed) });
       else {
         const fit = typeof b.fit === 'number' ? b.fit : 0;
-        lines.push(b.fit === 'killed' ? { cls: 'chart-killed', width: null, text: 'killed out of memory' } : { cls: 'bar-without', width: fit, text: `${bytesInWords(fit)} fit` });
+        lines.push(
+          b.fit === 'killed'
+            ? { cls: 'chart-killed', width: null, text: 'killed out of memory' }
+            : { cls: 'bar-without', width: fit, text: `${bytesInWords(fit)} fit` },
+        );
         lines.push({ cls: 'bar-needed', width: b.needed, text: `${bytesInWords(b.needed)} needed` });
       }
     }
@@ -313,7 +340,8 @@ function BarChart({
         {placed.map(({ b, top, lines }) => (
           <g key={b.label} className="chart-row">
             <text x={0} y={top + 13} className="chart-label">
-              {/* Long names are cut to keep the row inside the chart; the whole name shows on hover (and is in the chart's label). */}
+              {/* Long names are cut to keep the row inside the chart; the whole name shows on hover (and is in the
+                 chart's label). */}
               {b.label.length > LABEL_MAX ? <title>{b.label}</title> : null}
               {b.label.length > LABEL_MAX ? b.label.slice(0, LABEL_MAX - 1) + '…' : b.label}
               {b.sub && <tspan className="chart-sub">{`  ${b.sub}`}</tspan>}
@@ -366,10 +394,14 @@ function chartLabel(bars: Bar[], kernel: string): string {
   const without = (b: Bar): string => {
     if (b.needed === null) return '';
     if (b.fit === b.needed) return `, without sharing ${bytesInWords(b.needed)}`;
-    const fit = b.fit === 'killed' ? 'killed out of memory' : `${bytesInWords(typeof b.fit === 'number' ? b.fit : 0)} fit`;
+    const fit =
+      b.fit === 'killed' ? 'killed out of memory' : `${bytesInWords(typeof b.fit === 'number' ? b.fit : 0)} fit`;
     return `, without sharing ${bytesInWords(b.needed)} needed (${fit})`;
   };
-  return `Page-table bytes with ${kernel}: ` + bars.map((b) => `${b.label}${b.sub ? ` (${b.sub})` : ''} ${bytesInWords(b.with)}${without(b)}`).join('; ');
+  return (
+    `Page-table bytes with ${kernel}: ` +
+    bars.map((b) => `${b.label}${b.sub ? ` (${b.sub})` : ''} ${bytesInWords(b.with)}${without(b)}`).join('; ')
+  );
 }
 
 function MemoryBar({ used, limit }: { used: number; limit: number }) {
@@ -389,7 +421,8 @@ function MemoryBar({ used, limit }: { used: number; limit: number }) {
         <div className="memory-fill" style={{ width: `${pct}%` }} />
       </div>
       <p>
-        {formatBytes(used * PAGE)} of {formatBytes(limit * PAGE)} in use ({pct.toFixed(1)}%): {formatBytes((limit - used) * PAGE)} left
+        {formatBytes(used * PAGE)} of {formatBytes(limit * PAGE)} in use ({pct.toFixed(1)}%):{' '}
+        {formatBytes((limit - used) * PAGE)} left
         {level === 'danger' ? ' — nearly out of memory' : ''}.
       </p>
     </div>

@@ -17,7 +17,9 @@ import { TreePanel } from './TreePanel';
 import { TlbPanel } from './TlbPanel';
 import type { Tab } from '../store/store';
 
-/** The Inspector and Accounting tabs load when first opened (the Trace tab is shown first): not part of the first load. */
+/**
+ * The Inspector and Accounting tabs load when first opened (the Trace tab is shown first): not part of the first load.
+ */
 const InspectorPanel = lazy(() => import('./InspectorPanel').then((m) => ({ default: m.InspectorPanel })));
 const AccountingPanel = lazy(() => import('./AccountingPanel').then((m) => ({ default: m.AccountingPanel })));
 
@@ -49,7 +51,7 @@ export const KEYS_HELP: [string, string][] = [
   ['Space', 'play / pause'],
   ['P', 'Present mode on / off'],
   ['Esc', 'fold the caption or close a panel, then leave Present mode'],
-  ['Alt+Enter', 'in the editor: show the step of the cursor\'s line'],
+  ['Alt+Enter', "in the editor: show the step of the cursor's line"],
   ['1–9 Enter', 'Predict mode: answer the question, then go on'],
 ];
 
@@ -58,7 +60,13 @@ function useStepKeys(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       // P also from the slider: a range input types nothing.
-      const pOnSlider = (e.key === 'p' || e.key === 'P') && !e.ctrlKey && !e.metaKey && !e.altKey && e.target instanceof HTMLInputElement && e.target.type === 'range';
+      const pOnSlider =
+        (e.key === 'p' || e.key === 'P') &&
+        !e.ctrlKey &&
+        !e.metaKey &&
+        !e.altKey &&
+        e.target instanceof HTMLInputElement &&
+        e.target.type === 'range';
       if (!keyIsForPage(e) && !pOnSlider) return;
       const s = store.getState();
       const toggle = () => s.setPresent(!store.getState().present);
@@ -68,7 +76,15 @@ function useStepKeys(): void {
         moveByEvent(store, e.key === 'ArrowRight' ? 1 : -1);
         return;
       }
-      const action = { ArrowLeft: s.prev, ArrowRight: s.next, Home: s.first, End: s.last, ' ': s.togglePlay, p: toggle, P: toggle }[e.key];
+      const action = {
+        ArrowLeft: s.prev,
+        ArrowRight: s.next,
+        Home: s.first,
+        End: s.last,
+        ' ': s.togglePlay,
+        p: toggle,
+        P: toggle,
+      }[e.key];
       if (!action) return;
       e.preventDefault();
       action();
@@ -108,7 +124,8 @@ function SideTabs({ onClose }: { onClose?: () => void }) {
   const tab = useExplorer((s) => (s.tab === 'tlb' && !TABS.some((t) => t.id === 'tlb') ? 'trace' : s.tab));
   const onKey = (e: ReactKeyboardEvent) => {
     const i = TABS.findIndex((t) => t.id === tab);
-    const next = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
+    const next =
+      e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
     if (next < 0) return;
     e.preventDefault();
     const id = (TABS[next] as (typeof TABS)[number]).id;
@@ -135,7 +152,14 @@ function SideTabs({ onClose }: { onClose?: () => void }) {
           ))}
         </div>
         {onClose && (
-          <button type="button" className="close-overlay" aria-label="Close the panel" title="Close (Esc)" onClick={onClose} data-testid="close-overlay">
+          <button
+            type="button"
+            className="close-overlay"
+            aria-label="Close the panel"
+            title="Close (Esc)"
+            onClick={onClose}
+            data-testid="close-overlay"
+          >
             ✕
           </button>
         )}
@@ -166,7 +190,9 @@ function useExport(svgRef: React.RefObject<SVGSVGElement | null>) {
       if (kind === 'svg') exportSvg(svg, name);
       else await exportPng(svg, name);
     } catch (e) {
-      store.getState().notify('error', `The ${kind.toUpperCase()} export failed: ${e instanceof Error ? e.message : String(e)}`);
+      store
+        .getState()
+        .notify('error', `The ${kind.toUpperCase()} export failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
 }
@@ -325,7 +351,13 @@ function FullApp() {
             onClick={() => store.getState().setPredict(!predict)}
             data-testid="predict-toggle"
           >
-            Predict{predict && <> <PredictScore /></>}
+            Predict
+            {predict && (
+              <>
+                {' '}
+                <PredictScore />
+              </>
+            )}
           </button>
           <button type="button" onClick={() => setGalleryOpen(true)}>
             Gallery

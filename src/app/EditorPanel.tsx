@@ -5,7 +5,10 @@ import type { ExplorerState } from '../store/store';
 import { useExplorer, useExplorerStore } from './context';
 import { stepOfLine } from './stepText';
 
-/** The statement lines and the current step's line, when the editor holds the text that loaded (else none: lines would be off). */
+/**
+ * The statement lines and the current step's line, when the editor holds the text that loaded (else none: lines would
+ * be off).
+ */
 function stepLines(s: Pick<ExplorerState, 'loaded' | 'text' | 'cursor'>): StepLines {
   const l = s.loaded;
   if (!l || l.text !== s.text) return { lines: [], current: null };
@@ -100,7 +103,8 @@ export function EditorPanel() {
             <strong>
               This text does not load ({errors.length} problem{errors.length === 1 ? '' : 's'}).
             </strong>{' '}
-            {loaded ? 'The view still shows the last version that loaded.' : 'Nothing is shown until it loads.'} Your text is kept.
+            {loaded ? 'The view still shows the last version that loaded.' : 'Nothing is shown until it loads.'} Your
+            text is kept.
           </p>
           <ul>
             {errors.map((e) => (

@@ -39,8 +39,8 @@ export function Gallery({ open, onClose }: { open: boolean; onClose: () => void 
         </button>
       </div>
       <p className="gl-intro">
-        {lessons.length} lessons in order, from a first fault to the 1,500-client SGA: about {Math.round(minutes / 5) * 5} minutes in all. Each one's last
-        step offers the next.
+        {lessons.length} lessons in order, from a first fault to the 1,500-client SGA: about{' '}
+        {Math.round(minutes / 5) * 5} minutes in all. Each one's last step offers the next.
       </p>
       {sections.map((section, si) => (
         <section key={section.id} className="gl-section" aria-labelledby={`gl-${section.id}`} data-section={section.id}>
@@ -48,7 +48,13 @@ export function Gallery({ open, onClose }: { open: boolean; onClose: () => void 
           <ol className="gallery-list">
             {section.items.map((it) => (
               <li key={it.id}>
-                <button type="button" className="gallery-item" onClick={() => choose(it.text)} data-gallery-id={it.id} data-lesson={it.lesson?.name}>
+                <button
+                  type="button"
+                  className="gallery-item"
+                  onClick={() => choose(it.text)}
+                  data-gallery-id={it.id}
+                  data-lesson={it.lesson?.name}
+                >
                   <span className="gl-top">
                     <span className="gallery-title">
                       {it.lesson && <span className="gl-number">{it.lesson.index}. </span>}

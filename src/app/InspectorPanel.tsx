@@ -21,7 +21,10 @@ const FLAG_MEANING: Record<string, string> = {
   NX: 'no execute (bit 63)',
 };
 
-/** What is selected in the tree: an entry (raw value, flags, PFN, target) or a table page (level, owner, parents, entries). */
+/**
+ * What is selected in the tree: an entry (raw value, flags, PFN, target) or a table page (level, owner, parents,
+ * entries).
+ */
 export function InspectorPanel() {
   const selection = useExplorer((s) => s.selection);
   const snap = useSnapshot();
@@ -70,7 +73,9 @@ function NodeLink({ forest, id, index }: { forest: Forest; id: string; index?: n
     <button
       type="button"
       className="link-button"
-      onClick={() => store.getState().select(index === undefined ? { kind: 'node', node: id } : { kind: 'entry', node: id, index })}
+      onClick={() =>
+        store.getState().select(index === undefined ? { kind: 'node', node: id } : { kind: 'entry', node: id, index })
+      }
     >
       {index === undefined ? nodeLabel(n) : `entry ${index} of the ${nodeLabel(n)}`}
     </button>
@@ -117,7 +122,12 @@ function EntryView({ forest, node, entry }: { forest: Forest; node: NodeInfo; en
         </thead>
         <tbody>
           {flagNames(entry.flags).map((f) => (
-            <tr key={f.name} className={f.set ? 'flag-set' : 'flag-clear'} data-flag={f.name} data-set={f.set ? 'true' : 'false'}>
+            <tr
+              key={f.name}
+              className={f.set ? 'flag-set' : 'flag-clear'}
+              data-flag={f.name}
+              data-set={f.set ? 'true' : 'false'}
+            >
               <th scope="row">{f.name}</th>
               <td>{f.set ? 'set' : 'clear'}</td>
               <td>{FLAG_MEANING[f.name]}</td>
@@ -134,7 +144,8 @@ function NodeView({ forest, node }: { forest: Forest; node: NodeInfo }) {
   const expanded = useExplorer((s) => s.expanded);
   const pointing: { node: string; index: number }[] = [];
   for (const p of node.parents) {
-    for (const e of forest.nodes[p]?.entries ?? []) if (e.target === node.id) pointing.push({ node: p, index: e.index });
+    for (const e of forest.nodes[p]?.entries ?? [])
+      if (e.target === node.id) pointing.push({ node: p, index: e.index });
   }
   const roots = forest.roots.filter((r) => r.node === node.id).map((r) => r.mm);
   return (
@@ -142,7 +153,11 @@ function NodeView({ forest, node }: { forest: Forest; node: NodeInfo }) {
       <h3 className="sub-title">{nodeLabel(node)}</h3>
       <dl className="facts">
         <dt>Level</dt>
-        <dd>{node.kind === 'data' ? 'data page' : `${LEVEL_LABEL[node.level]}${node.kind === 'summary' ? ' (summary of a populated range)' : ''}`}</dd>
+        <dd>
+          {node.kind === 'data'
+            ? 'data page'
+            : `${LEVEL_LABEL[node.level]}${node.kind === 'summary' ? ' (summary of a populated range)' : ''}`}
+        </dd>
         <dt>PFN</dt>
         <dd>
           <code>{hex(node.pfn)}</code>
@@ -173,7 +188,9 @@ function NodeView({ forest, node }: { forest: Forest; node: NodeInfo }) {
         {pointing.length > 1 ? ' (shared)' : ''}
       </h4>
       {pointing.length === 0 ? (
-        <p className="muted">{roots.length ? 'Nothing: it is the top of a tree (CR3 points here).' : 'No listed entry.'}</p>
+        <p className="muted">
+          {roots.length ? 'Nothing: it is the top of a tree (CR3 points here).' : 'No listed entry.'}
+        </p>
       ) : (
         <ul className="plain" data-testid="pointed-by">
           {pointing.map((p) => (
@@ -192,7 +209,11 @@ function NodeView({ forest, node }: { forest: Forest; node: NodeInfo }) {
           <ul className="plain entries" data-testid="present-entries">
             {node.entries.map((e) => (
               <li key={e.index}>
-                <button type="button" className="link-button" onClick={() => store.getState().select({ kind: 'entry', node: node.id, index: e.index })}>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => store.getState().select({ kind: 'entry', node: node.id, index: e.index })}
+                >
                   [{e.index}] <code>{e.value}</code>
                 </button>
               </li>
@@ -220,7 +241,9 @@ function TouchedBy({ node, index }: { node: string; index: number | null }) {
   const model = treeModelFor(snap.snapshot, step, report, selection, openTables);
   const events = new Set(eventsTouching(model.changes, node, index));
   for (const c of model.copies) {
-    const involved = (c.from.node === node && (index === null || c.from.index === index)) || (c.to.node === node && (index === null || c.to.index === index));
+    const involved =
+      (c.from.node === node && (index === null || c.from.index === index)) ||
+      (c.to.node === node && (index === null || c.to.index === index));
     if (!involved) continue;
     report.events.forEach((e, i) => {
       if (e.fn === c.fn) events.add(i);

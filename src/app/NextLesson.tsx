@@ -14,7 +14,9 @@ import { lessonFragment } from './lessonLink';
  */
 export function NextLesson({ onGallery }: { onGallery: () => void }) {
   const text = useExplorer((s) => s.text);
-  const atEnd = useExplorer((s) => s.loaded !== null && s.loaded.text === s.text && s.cursor === s.loaded.scenario.steps.length && s.cursor > 0);
+  const atEnd = useExplorer(
+    (s) => s.loaded !== null && s.loaded.text === s.text && s.cursor === s.loaded.scenario.steps.length && s.cursor > 0,
+  );
   const current = useMemo(() => (atEnd ? lessonOfText(text) : undefined), [atEnd, text]);
   const next = useMemo(() => {
     if (!current) return undefined;
@@ -28,7 +30,12 @@ export function NextLesson({ onGallery }: { onGallery: () => void }) {
         <p className="nl-done">
           Lesson {current.lesson.index} of {current.lesson.of} done
         </p>
-        <button type="button" className="nl-close" aria-label="Close the next-lesson card" onClick={() => setClosedFor(current.lesson.name)}>
+        <button
+          type="button"
+          className="nl-close"
+          aria-label="Close the next-lesson card"
+          onClick={() => setClosedFor(current.lesson.name)}
+        >
           ✕
         </button>
       </div>

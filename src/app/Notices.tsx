@@ -3,7 +3,13 @@ import { useExplorer, useExplorerStore } from './context';
 /** A backup's label: its title, else its first line that is not blank or a comment, shortened. */
 function label(text: string): string {
   const title = /^\s*title\s+"((?:[^"\\]|\\.)*)"/m.exec(text)?.[1];
-  const first = title ?? text.split(/\r\n|\r|\n/).map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#')) ?? text.trim();
+  const first =
+    title ??
+    text
+      .split(/\r\n|\r|\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !l.startsWith('#')) ??
+    text.trim();
   // Bidi controls would reorder the rest of the button's text.
   const plain = first.replace(/[\u202a-\u202e\u2066-\u2069]/g, '');
   return plain.length > 48 ? plain.slice(0, 47) + '…' : plain;
@@ -21,7 +27,12 @@ export function Notices() {
   return (
     <div className="notices" data-testid="notices">
       {notices.map((n) => (
-        <div key={n.id} className={`notice notice-${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'} data-kind={n.kind}>
+        <div
+          key={n.id}
+          className={`notice notice-${n.kind}`}
+          role={n.kind === 'error' ? 'alert' : 'status'}
+          data-kind={n.kind}
+        >
           <span className="notice-text">{n.message}</span>
           {n.action === 'restore' && backups.length > 0 && (
             <button type="button" onClick={() => restore(n.id, 0)}>
@@ -38,7 +49,12 @@ export function Notices() {
               ))}
             </details>
           )}
-          <button type="button" className="dismiss" aria-label="Dismiss this message" onClick={() => store.getState().dismiss(n.id)}>
+          <button
+            type="button"
+            className="dismiss"
+            aria-label="Dismiss this message"
+            onClick={() => store.getState().dismiss(n.id)}
+          >
             ✕
           </button>
         </div>

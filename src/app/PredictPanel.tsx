@@ -30,7 +30,14 @@ function useReportOf(n: number | null): ReportStep | undefined {
   const view = n === null || !loaded ? undefined : simClient.get(key, n, expanded);
   useEffect(() => {
     if (n === null || !loaded || view) return;
-    simClient.request({ scenarioId: key, text: loaded.text, scenario: loaded.scenario, n, expand: expanded, last: loaded.scenario.steps.length });
+    simClient.request({
+      scenarioId: key,
+      text: loaded.text,
+      scenario: loaded.scenario,
+      n,
+      expand: expanded,
+      last: loaded.scenario.steps.length,
+    });
   }, [n, loaded, key, expanded, view]);
   void version;
   void ahead;
@@ -38,7 +45,10 @@ function useReportOf(n: number | null): ReportStep | undefined {
 }
 
 function isTyping(t: EventTarget | null): boolean {
-  return t instanceof Element && t.closest('.cm-editor, input, textarea, select, [contenteditable="true"], dialog[open]') !== null;
+  return (
+    t instanceof Element &&
+    t.closest('.cm-editor, input, textarea, select, [contenteditable="true"], dialog[open]') !== null
+  );
 }
 
 /** An entry value's hex big, its PFN and flags on a smaller line under it (the text stays the same string). */
@@ -79,7 +89,14 @@ export function PredictPanel() {
   const loaded = useExplorer((s) => s.loaded);
   const answers = useExplorer((s) => s.answers);
   const lesson = useExplorer((s) => s.lesson);
-  const held = predict && predictAt !== null && predictAt === cursor + 1 && loaded !== null && predictAt <= loaded.scenario.steps.length ? predictAt : null;
+  const held =
+    predict &&
+    predictAt !== null &&
+    predictAt === cursor + 1 &&
+    loaded !== null &&
+    predictAt <= loaded.scenario.steps.length
+      ? predictAt
+      : null;
   const report = useReportOf(held);
   const step = held !== null ? loaded!.scenario.steps[held - 1] : undefined;
   const key = loaded ? lessonKey(loaded) : null;
@@ -90,14 +107,20 @@ export function PredictPanel() {
 
   const questions: Question[] | null = useMemo(() => {
     if (held === null || !step || !report || !loaded) return null;
-    return questionsFor({ n: held, step, paging: loaded.scenario.paging, report: { ...report, changes: stepChanges(report) } });
+    return questionsFor({
+      n: held,
+      step,
+      paging: loaded.scenario.paging,
+      report: { ...report, changes: stepChanges(report) },
+    });
   }, [held, step, report, loaded]);
 
   /** Which question is up, and whether its feedback shows, once the user acted on this held step. */
   const [at, setAt] = useState<{ step: number; index: number; feedback: boolean } | null>(null);
   // Before that: the first question not answered on an earlier visit (-1: none left).
   const first = questions && lessonReady ? questions.findIndex((x) => !answers[x.id]) : -2;
-  const cur = at && at.step === held ? at : held !== null && first >= 0 ? { step: held, index: first, feedback: false } : null;
+  const cur =
+    at && at.step === held ? at : held !== null && first >= 0 ? { step: held, index: first, feedback: false } : null;
 
   // A held step with nothing (left) to ask is shown at once; one with a question stops Play.
   useEffect(() => {
@@ -203,8 +226,21 @@ export function PredictPanel() {
         })}
       </ol>
       {showing ? (
-        <div className="predict-feedback" role="status" data-testid="predict-feedback" data-right={given.right ? 'true' : 'false'}>
-          <p className="predict-verdict">{given.right ? 'Right.' : <>Not quite: the answer is <strong>{right}</strong>.</>}</p>
+        <div
+          className="predict-feedback"
+          role="status"
+          data-testid="predict-feedback"
+          data-right={given.right ? 'true' : 'false'}
+        >
+          <p className="predict-verdict">
+            {given.right ? (
+              'Right.'
+            ) : (
+              <>
+                Not quite: the answer is <strong>{right}</strong>.
+              </>
+            )}
+          </p>
           {q.because.length > 0 && (
             <ul className="predict-because">
               {q.because.map((b) => (
@@ -222,7 +258,9 @@ export function PredictPanel() {
                 {changes.slice(0, MAX_LINES).map((l, i) => (
                   <li key={i}>{l}</li>
                 ))}
-                {changes.length > MAX_LINES && <li className="muted">… and {changes.length - MAX_LINES} more, listed once the step shows</li>}
+                {changes.length > MAX_LINES && (
+                  <li className="muted">… and {changes.length - MAX_LINES} more, listed once the step shows</li>
+                )}
               </ul>
             </details>
           )}
@@ -237,7 +275,13 @@ export function PredictPanel() {
             Skip: show the step
           </button>
           {Object.keys(answers).length > 0 && (
-            <button type="button" className="predict-reset" onClick={() => store.getState().resetAnswers()} title="Forget this lesson's answers: every question is asked again" data-testid="predict-reset">
+            <button
+              type="button"
+              className="predict-reset"
+              onClick={() => store.getState().resetAnswers()}
+              title="Forget this lesson's answers: every question is asked again"
+              data-testid="predict-reset"
+            >
               Reset the score
             </button>
           )}

@@ -70,15 +70,24 @@ export function SharePanel({ onClose }: { onClose: () => void }) {
           </p>
           <label className="share-field">
             <span>Link ({formatCount(link.length)} characters)</span>
-            <input ref={input} readOnly value={link} onFocus={(e) => e.currentTarget.select()} data-testid="share-link" />
+            <input
+              ref={input}
+              readOnly
+              value={link}
+              onFocus={(e) => e.currentTarget.select()}
+              data-testid="share-link"
+            />
           </label>
           {link.length > LONG_LINK && (
             <p className="warning" data-testid="share-long">
-              This link is {formatCount(link.length)} characters long. Some chat tools and mail clients cut links
-              longer than about {formatCount(LONG_LINK)} characters: check it arrives whole, or share the scenario file instead.
+              This link is {formatCount(link.length)} characters long. Some chat tools and mail clients cut links longer
+              than about {formatCount(LONG_LINK)} characters: check it arrives whole, or share the scenario file
+              instead.
             </p>
           )}
-          {errors.length > 0 && <p className="warning">The text has errors; the link opens it as it is, errors included.</p>}
+          {errors.length > 0 && (
+            <p className="warning">The text has errors; the link opens it as it is, errors included.</p>
+          )}
           <label className="share-field">
             <span>Embed in a page or slide</span>
             <input

@@ -62,7 +62,14 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
           {text}
         </p>
         {(clamped || open) && (
-          <button type="button" className="more" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)} data-testid="caption-more">
+          <button
+            type="button"
+            className="more"
+            aria-expanded={open}
+            aria-controls={id}
+            onClick={() => setOpen(!open)}
+            data-testid="caption-more"
+          >
             {open ? 'less' : 'more'}
           </button>
         )}
@@ -72,7 +79,17 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
 }
 
 /** The step's page-table changes in words (the core's diff, via describeChange). */
-function Changes({ lines, state, times, note }: { lines: string[]; state: 'ready' | 'computing' | 'start'; times: ('now' | 'done' | 'later')[]; note?: string }) {
+function Changes({
+  lines,
+  state,
+  times,
+  note,
+}: {
+  lines: string[];
+  state: 'ready' | 'computing' | 'start';
+  times: ('now' | 'done' | 'later')[];
+  note?: string;
+}) {
   return (
     <section className="changes" aria-labelledby="changes-title" data-testid="changes">
       <h2 id="changes-title" className="changes-title">
@@ -88,21 +105,34 @@ function Changes({ lines, state, times, note }: { lines: string[]; state: 'ready
         <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
           {lines.map((l, i) => (
             // Inside a step (issue 14): what the event just done changed stands out, what is still to come is dimmed.
-            <li key={i} data-testid="change" data-when={times[i]} className={times[i] === 'done' ? undefined : `ev-${times[i]}`} aria-current={times[i] === 'now' ? 'true' : undefined}>
+            <li
+              key={i}
+              data-testid="change"
+              data-when={times[i]}
+              className={times[i] === 'done' ? undefined : `ev-${times[i]}`}
+              aria-current={times[i] === 'now' ? 'true' : undefined}
+            >
               {l}
             </li>
           ))}
         </ul>
       ) : (
         <p className="changes-none muted">
-          {state === 'start' ? 'Before the first step.' : state === 'computing' ? 'Computing…' : 'No page-table changes.'}
+          {state === 'start'
+            ? 'Before the first step.'
+            : state === 'computing'
+              ? 'Computing…'
+              : 'No page-table changes.'}
         </p>
       )}
     </section>
   );
 }
 
-/** First / Previous / Play / Next / Last, the slider, "Step N of M", the statement, caption and changes, and the spoken announcement. */
+/**
+ * First / Previous / Play / Next / Last, the slider, "Step N of M", the statement, caption and changes, and the spoken
+ * announcement.
+ */
 export function StepControls({ compact = false }: { compact?: boolean }) {
   const store = useExplorerStore();
   const playing = useExplorer((s) => s.playing);
@@ -114,7 +144,8 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
   const eventView = view && view.n === cursor && view.result.ok ? view.result.snapshot.event : undefined;
   const whole = event !== null && eventView?.done === event ? eventView.whole : undefined;
 
-  // A moment the step does not have (a link's event past its last, a step of one event): the whole step, one number kept.
+  // A moment the step does not have (a link's event past its last, a step of one event): the whole step, one number
+  // kept.
   useEffect(() => {
     if (report && asked !== null && event === null) store.getState().goToEvent(cursor, null);
   }, [report, asked, event, cursor, store]);
@@ -135,7 +166,11 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
   const caption = step?.note ?? (cursor === 0 ? 'Before the first step.' : '');
   const text = loaded?.text ?? '';
   const statement = step ? statementSource(text, step) : '';
-  const outcome = report ? `→ ${outcomeText(report.outcome, report.op)}` : !report && pending && step ? '→ computing…' : '';
+  const outcome = report
+    ? `→ ${outcomeText(report.outcome, report.op)}`
+    : !report && pending && step
+      ? '→ computing…'
+      : '';
   const lines = changeLines(report);
   const times = changeTimes(report, event);
   const events = report?.events.length ?? 0;
@@ -170,13 +205,27 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
           <span aria-hidden="true">»</span>
         </button>
         <span className="ev-buttons" role="group" aria-label="Events inside the step">
-          <button type="button" className="ev-button" aria-label="Previous event" title="Previous event (Shift+←)" onClick={() => moveByEvent(store, -1)} disabled={atFirstMoment}>
+          <button
+            type="button"
+            className="ev-button"
+            aria-label="Previous event"
+            title="Previous event (Shift+←)"
+            onClick={() => moveByEvent(store, -1)}
+            disabled={atFirstMoment}
+          >
             <span aria-hidden="true">
               ‹<span className="ev-word"> event</span>
               <span className="ev-dot">•</span>
             </span>
           </button>
-          <button type="button" className="ev-button" aria-label="Next event" title="Next event (Shift+→)" onClick={() => moveByEvent(store, 1)} disabled={atLastMoment}>
+          <button
+            type="button"
+            className="ev-button"
+            aria-label="Next event"
+            title="Next event (Shift+→)"
+            onClick={() => moveByEvent(store, 1)}
+            disabled={atLastMoment}
+          >
             <span aria-hidden="true">
               <span className="ev-word">event </span>
               <span className="ev-dot">•</span>›
@@ -198,7 +247,8 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
           {cursor > 0 && events > 1 && total > 0 && (
             // The step's events as ticks between the step before and this one; the moment shown is the filled one.
             <span className="ev-ticks" aria-hidden="true" data-testid="event-ticks">
-              {/* A group step has thousands of events: past MAX_TICKS, the step's stretch as one band, and the moment. */}
+              {/* A group step has thousands of events: past MAX_TICKS, the step's stretch as one band,
+                  and the moment. */}
               {events <= MAX_TICKS ? (
                 Array.from({ length: events }, (_, i) => (
                   <span
@@ -209,14 +259,21 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
                 ))
               ) : (
                 <>
-                  <span className="ev-band" style={{ '--from': (cursor - 1) / total, '--to': cursor / total } as React.CSSProperties} />
-                  <span className="ev-tick ev-tick-now" style={{ '--at': (cursor - 1 + (event ?? events) / events) / total } as React.CSSProperties} />
+                  <span
+                    className="ev-band"
+                    style={{ '--from': (cursor - 1) / total, '--to': cursor / total } as React.CSSProperties}
+                  />
+                  <span
+                    className="ev-tick ev-tick-now"
+                    style={{ '--at': (cursor - 1 + (event ?? events) / events) / total } as React.CSSProperties}
+                  />
                 </>
               )}
             </span>
           )}
         </span>
-        {/* "Step N of M", and under it the moment inside the step (issue 14): two short lines, so the slider keeps its room at 1280 px. */}
+        {/* "Step N of M", and under it the moment inside the step (issue 14): two short lines, so the slider keeps its
+           room at 1280 px. */}
         <span className="ev-counts">
           <span className="step-count" data-testid="step-count">
             Step {cursor} of {total}
@@ -227,7 +284,11 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
             </span>
           ) : (
             events > 1 && (
-              <span className="ev-count muted" data-testid="event-count" title="Shift+← goes inside the step, event by event">
+              <span
+                className="ev-count muted"
+                data-testid="event-count"
+                title="Shift+← goes inside the step, event by event"
+              >
                 · {events} events
               </span>
             )
@@ -243,7 +304,10 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
                   {statement}
                 </code>
                 {outcome && (
-                  <span className={`outcome${report ? ` outcome-${report.outcome.kind}` : ' muted'}`} data-testid={report ? 'outcome' : undefined}>
+                  <span
+                    className={`outcome${report ? ` outcome-${report.outcome.kind}` : ' muted'}`}
+                    data-testid={report ? 'outcome' : undefined}
+                  >
                     {outcome}
                   </span>
                 )}
@@ -254,7 +318,12 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
           </div>
           <Caption text={caption} stepKey={`${cursor}:${text.length}`} />
         </div>
-        <Changes lines={lines} times={whole ? times.map(() => 'done') : times} state={cursor === 0 ? 'start' : report ? 'ready' : 'computing'} {...(whole ? { note: wholeWhy(whole) } : {})} />
+        <Changes
+          lines={lines}
+          times={whole ? times.map(() => 'done') : times}
+          state={cursor === 0 ? 'start' : report ? 'ready' : 'computing'}
+          {...(whole ? { note: wholeWhy(whole) } : {})}
+        />
       </div>
       <div className="sr-only" aria-live="polite" aria-atomic="true" data-testid="announcer">
         {spoken}

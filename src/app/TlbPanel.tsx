@@ -14,7 +14,13 @@ export function TlbPanel() {
   if (!report) {
     return (
       <div className="tlb-panel" data-testid="tlb-panel" aria-busy={pending}>
-        <p className="muted">{cursor === 0 ? 'Before the first step: every TLB is empty.' : pending ? `Computing step ${cursor}…` : 'No TLB state for this step.'}</p>
+        <p className="muted">
+          {cursor === 0
+            ? 'Before the first step: every TLB is empty.'
+            : pending
+              ? `Computing step ${cursor}…`
+              : 'No TLB state for this step.'}
+        </p>
       </div>
     );
   }
@@ -22,7 +28,9 @@ export function TlbPanel() {
   if (!t) {
     return (
       <div className="tlb-panel" data-testid="tlb-panel">
-        <p className="muted">This scenario declares no CPUs: add “cpus 2” before the first step to see each CPU’s TLB.</p>
+        <p className="muted">
+          This scenario declares no CPUs: add “cpus 2” before the first step to see each CPU’s TLB.
+        </p>
       </div>
     );
   }
@@ -31,7 +39,8 @@ export function TlbPanel() {
       <StepSummary t={t} />
       {t.stale.map((s, i) => (
         <p key={i} className="tlb-stale-banner" role="alert" data-testid="tlb-stale-hit">
-          <strong>Stale TLB hit</strong> on CPU {s.cpu}: {s.va} → pfn 0x{s.pfn.toString(16)} ({s.why}). That frame now belongs to {s.owner}.
+          <strong>Stale TLB hit</strong> on CPU {s.cpu}: {s.va} → pfn 0x{s.pfn.toString(16)} ({s.why}). That frame now
+          belongs to {s.owner}.
         </p>
       ))}
       {t.flushes.map((f, i) => (
@@ -39,7 +48,12 @@ export function TlbPanel() {
       ))}
       <div className="tlb-cpus">
         {t.cpus.map((c) => (
-          <CpuCard key={c.cpu} c={c} flushed={t.flushes.some((f) => f.reached.includes(c.cpu))} skipped={t.flushes.some((f) => f.skipped_lazy.includes(c.cpu))} />
+          <CpuCard
+            key={c.cpu}
+            c={c}
+            flushed={t.flushes.some((f) => f.reached.includes(c.cpu))}
+            skipped={t.flushes.some((f) => f.skipped_lazy.includes(c.cpu))}
+          />
         ))}
       </div>
     </div>
@@ -51,7 +65,11 @@ function StepSummary({ t }: { t: ReportTlb }) {
   const good = t.hits - t.stale.length;
   return (
     <p className="tlb-summary" data-testid="tlb-summary">
-      This step: <span className="tlb-hit-count">{good} TLB hit{good === 1 ? '' : 's'}</span> (no walk),{' '}
+      This step:{' '}
+      <span className="tlb-hit-count">
+        {good} TLB hit{good === 1 ? '' : 's'}
+      </span>{' '}
+      (no walk),{' '}
       {t.stale.length > 0 && (
         <>
           <span className="tlb-stale-count">
@@ -69,7 +87,10 @@ function StepSummary({ t }: { t: ReportTlb }) {
 }
 
 function FlushRow({ f, cpus }: { f: FlushRecord; cpus: number }) {
-  const what = f.fn === 'flush_tlb_all' ? 'flush_tlb_all(): every PCID' : `${f.mm}’s mm, ${f.full ? 'full flush' : `INVLPG ${f.start}–${f.end}`}${f.freed_tables ? ', freed_tables' : ''}`;
+  const what =
+    f.fn === 'flush_tlb_all'
+      ? 'flush_tlb_all(): every PCID'
+      : `${f.mm}’s mm, ${f.full ? 'full flush' : `INVLPG ${f.start}–${f.end}`}${f.freed_tables ? ', freed_tables' : ''}`;
   return (
     <div className="tlb-flush" data-testid="tlb-flush">
       <div className="tlb-flush-head">
@@ -83,7 +104,8 @@ function FlushRow({ f, cpus }: { f: FlushRecord; cpus: number }) {
           const left = f.to_init_mm.includes(id);
           return (
             <li key={id} className={reached ? 'tlb-ipi-hit' : lazy ? 'tlb-ipi-lazy' : 'tlb-ipi-miss'}>
-              CPU {id}: {left ? '✓ lazy: left for init_mm' : reached ? '✓ flushed' : lazy ? 'skipped (lazy)' : 'not reached'}
+              CPU {id}:{' '}
+              {left ? '✓ lazy: left for init_mm' : reached ? '✓ flushed' : lazy ? 'skipped (lazy)' : 'not reached'}
             </li>
           );
         })}
@@ -95,7 +117,11 @@ function FlushRow({ f, cpus }: { f: FlushRecord; cpus: number }) {
 function CpuCard({ c, flushed, skipped }: { c: ReportCpu; flushed: boolean; skipped: boolean }) {
   const state = c.task ? `runs ${c.task}` : c.mm ? `idle, lazy on ${c.mm}’s mm` : 'idle (init_mm)';
   return (
-    <section className={`tlb-cpu${flushed ? ' tlb-cpu-flushed' : ''}`} aria-label={`CPU ${c.cpu}`} data-testid={`tlb-cpu-${c.cpu}`}>
+    <section
+      className={`tlb-cpu${flushed ? ' tlb-cpu-flushed' : ''}`}
+      aria-label={`CPU ${c.cpu}`}
+      data-testid={`tlb-cpu-${c.cpu}`}
+    >
       <header className="tlb-cpu-head">
         <span className="tlb-cpu-name">CPU {c.cpu}</span>
         <span className="tlb-cpu-state">{state}</span>
@@ -119,7 +145,15 @@ function CpuCard({ c, flushed, skipped }: { c: ReportCpu; flushed: boolean; skip
             {c.entries.map((e, i) => (
               <tr
                 key={i}
-                className={e.stale ? 'tlb-row-stale' : e.behind || e.dead ? 'tlb-row-old' : e.pcid === c.pcid ? 'tlb-row-live' : 'tlb-row-other'}
+                className={
+                  e.stale
+                    ? 'tlb-row-stale'
+                    : e.behind || e.dead
+                      ? 'tlb-row-old'
+                      : e.pcid === c.pcid
+                        ? 'tlb-row-live'
+                        : 'tlb-row-other'
+                }
                 title={`${e.mm}’s translation${e.pages > 1 ? ` (${e.pages} pages)` : ''}${e.stale ? ': STALE, the tables say otherwise now and nothing will flush it' : e.behind ? ': out of date, flushed before this PCID is used again' : e.dead ? ': its mm is gone or lost the PCID, never hit again' : e.pcid === c.pcid ? '' : ': another PCID, kept across the switch'}`}
               >
                 <td>
@@ -142,7 +176,11 @@ function CpuCard({ c, flushed, skipped }: { c: ReportCpu; flushed: boolean; skip
           </tbody>
         </table>
       )}
-      {c.psc > 0 && <p className="tlb-psc muted">+ {c.psc} paging-structure cache entr{c.psc === 1 ? 'y' : 'ies'}</p>}
+      {c.psc > 0 && (
+        <p className="tlb-psc muted">
+          + {c.psc} paging-structure cache entr{c.psc === 1 ? 'y' : 'ies'}
+        </p>
+      )}
     </section>
   );
 }

@@ -52,7 +52,9 @@ export function TracePanel() {
   if (!report) {
     return (
       <div className="trace" data-testid="trace">
-        <p className="muted">{cursor === 0 ? 'Before the first step: nothing has run yet. Press “Next step”.' : 'No trace for this step.'}</p>
+        <p className="muted">
+          {cursor === 0 ? 'Before the first step: nothing has run yet. Press “Next step”.' : 'No trace for this step.'}
+        </p>
       </div>
     );
   }
@@ -66,7 +68,10 @@ export function TracePanel() {
         </p>
       ) : (
         <ol className="trail">
-          {(allFor === report ? report.events : report.events.slice(0, restFor === report ? TRACE_CAP : FIRST_FRAME_EVENTS)).map((e, i) => {
+          {(allFor === report
+            ? report.events
+            : report.events.slice(0, restFor === report ? TRACE_CAP : FIRST_FRAME_EVENTS)
+          ).map((e, i) => {
             const quote = patchQuote(kernel, e.fn, e.src);
             return (
               <li
@@ -115,7 +120,8 @@ export function TracePanel() {
         {report.outcomes && (
           <span className="muted">
             {' '}
-            ({Object.entries(report.outcomes)
+            (
+            {Object.entries(report.outcomes)
               .map(([k, n]) => `${formatCount(n)} ${k}`)
               .join(', ')}
             )

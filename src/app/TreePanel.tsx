@@ -46,8 +46,14 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const snapshot = view?.result.ok ? view.result.snapshot : null;
   const report = view?.report;
   const step = loaded && view ? stepAt(loaded.scenario, view.n) : undefined;
-  const model = useMemo(() => (snapshot ? treeModelFor(snapshot, step, report, selection, openTables) : null), [snapshot, step, report, selection, openTables]);
-  const roles = useMemo(() => rolesOf(loaded?.scenario, view?.n ?? 0, snapshot?.forest.roots ?? []), [loaded, view, snapshot]);
+  const model = useMemo(
+    () => (snapshot ? treeModelFor(snapshot, step, report, selection, openTables) : null),
+    [snapshot, step, report, selection, openTables],
+  );
+  const roles = useMemo(
+    () => rolesOf(loaded?.scenario, view?.n ?? 0, snapshot?.forest.roots ?? []),
+    [loaded, view, snapshot],
+  );
   // The event hovered or picked in the trace; else, inside a step (issue 14), the event just done.
   const inside = snapshot ? insideAt(snapshot) : null;
   const event = focusedEvent(traceFocus, report) ?? (inside === null ? null : inside - 1);
@@ -104,7 +110,11 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
             Fit
           </button>
           {model && model.copies.length > 0 && (
-            <button type="button" onClick={() => handle.current?.replayCopy()} aria-label={`Replay the copy (${model.copies.map((c) => c.fn).join(', ')})`}>
+            <button
+              type="button"
+              onClick={() => handle.current?.replayCopy()}
+              aria-label={`Replay the copy (${model.copies.map((c) => c.fn).join(', ')})`}
+            >
               ↻ Replay copy
             </button>
           )}
@@ -158,9 +168,17 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
           </div>
         )}
         <WorkerStalled />
-        {empty && !failure && <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>}
+        {empty && !failure && (
+          <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>
+        )}
         {/* focusable so keyboard users can pan/zoom it with d3-zoom's wheel and drag equivalents via the buttons */}
-        <svg ref={svgRef} className={`tree-svg ptx-tree${present ? ' present' : ''}`} role="group" aria-label="Page-table trees" data-testid="tree" />
+        <svg
+          ref={svgRef}
+          className={`tree-svg ptx-tree${present ? ' present' : ''}`}
+          role="group"
+          aria-label="Page-table trees"
+          data-testid="tree"
+        />
       </div>
     </section>
   );

@@ -21,8 +21,8 @@ export function WorkerStalled() {
   return (
     <div className="sim-failure worker-stalled" role="alert" data-testid="worker-stalled">
       <p>
-        Step {stall.n} is too slow to simulate here: it was stopped after {seconds(stall.ms)} so that this page stays responsive. The steps
-        before it still work; a smaller scenario (fewer tasks, shorter ranges) runs faster.
+        Step {stall.n} is too slow to simulate here: it was stopped after {seconds(stall.ms)} so that this page stays
+        responsive. The steps before it still work; a smaller scenario (fewer tasks, shorter ranges) runs faster.
       </p>
       <button type="button" onClick={() => simClient.keepTrying()}>
         Keep trying ({seconds(stall.ms * 2)})

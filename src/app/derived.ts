@@ -41,7 +41,14 @@ export interface Sim {
 function ask(s: ExplorerState): void {
   const l = s.loaded;
   if (!l) return;
-  const want = { scenarioId: loadedId(l), text: l.text, scenario: l.scenario, n: s.cursor, expand: s.expanded, last: l.scenario.steps.length };
+  const want = {
+    scenarioId: loadedId(l),
+    text: l.text,
+    scenario: l.scenario,
+    n: s.cursor,
+    expand: s.expanded,
+    last: l.scenario.steps.length,
+  };
   simClient.request(s.event === null ? want : { ...want, event: s.event });
 }
 
@@ -56,7 +63,13 @@ export function useSimDriver(): void {
   useEffect(() => {
     ask(store.getState());
     const unsubscribe = store.subscribe((s, prev) => {
-      if (s.loaded !== prev.loaded || s.cursor !== prev.cursor || s.event !== prev.event || s.expanded !== prev.expanded) ask(s);
+      if (
+        s.loaded !== prev.loaded ||
+        s.cursor !== prev.cursor ||
+        s.event !== prev.event ||
+        s.expanded !== prev.expanded
+      )
+        ask(s);
     });
     // A step computed ahead is laid out while the user reads the current one.
     const unAhead = simClient.onAhead((v) => {
@@ -118,7 +131,10 @@ export function useStepInfo(): StepInfo {
 /** The number of events of the cursor's step, from any view of it computed (0 while none is). */
 export function eventsAtCursor(s: ExplorerState): number {
   const key = loadedId(s.loaded);
-  const v = simClient.get(key, s.cursor, s.expanded) ?? simClient.get(key, s.cursor, s.expanded, s.event ?? undefined) ?? simClient.latest(key);
+  const v =
+    simClient.get(key, s.cursor, s.expanded) ??
+    simClient.get(key, s.cursor, s.expanded, s.event ?? undefined) ??
+    simClient.latest(key);
   return v && v.n === s.cursor ? (v.report?.events.length ?? 0) : 0;
 }
 

@@ -26,7 +26,8 @@ export const EXPLAIN: Record<string, string> = {
   pte_free_tlb: 'A page-table page is queued for freeing after the TLB flush.',
   do_mprotect_pkey: 'mprotect: change the VMA protection, splitting VMAs at the edges.',
   change_protection: 'Rewrite the present entries of the range with the new protection bits.',
-  madvise_dontneed_single_vma: 'MADV_DONTNEED: drop the pages of the range; they read as zero (or fault in again) later.',
+  madvise_dontneed_single_vma:
+    'MADV_DONTNEED: drop the pages of the range; they read as zero (or fault in again) later.',
   zap_page_range_single: 'Clear the PTEs of the range and drop the pages they mapped.',
   // faults
   handle_mm_fault: 'The page-fault handler: the MMU found no usable entry for this address.',
@@ -36,7 +37,8 @@ export const EXPLAIN: Record<string, string> = {
   pud_alloc: 'A new PUD page is allocated and its address written into the level above.',
   pmd_alloc: 'A new PMD page is allocated and linked into the PUD.',
   pte_alloc: 'A new PTE page is allocated and linked into the PMD.',
-  do_anonymous_page: 'First touch of private anonymous memory: map the zero page (read) or a fresh zeroed page (write).',
+  do_anonymous_page:
+    'First touch of private anonymous memory: map the zero page (read) or a fresh zeroed page (write).',
   alloc_anon_folio: 'Allocate and zero a new anonymous page.',
   anon_vma_prepare: 'Attach an anon_vma to the VMA: from now on fork copies its page tables.',
   do_read_fault: 'A read fault on a file/shmem mapping: map the page from the page cache.',
@@ -61,7 +63,8 @@ export const EXPLAIN: Record<string, string> = {
   mmap_read_lock: 'Take the mm’s mmap_lock for reading.',
   mmap_read_unlock: 'Release the mmap_lock.',
   // sharing
-  find_shared_vma: 'mshare: the VMA is shared, so look the address up in the host mm that holds the shared page tables.',
+  find_shared_vma:
+    'mshare: the VMA is shared, so look the address up in the host mm that holds the shared page tables.',
   set_pgd: 'Copy the host’s PGD entry into this task’s PGD: both now point at the same PUD page.',
   set_p4d: 'Copy the host’s P4D entry into this task’s table: both now point at the same PUD page.',
   VM_FAULT_NOPAGE: 'Return without mapping a page: the access retries and now walks the shared tables.',
@@ -72,11 +75,15 @@ export const EXPLAIN: Record<string, string> = {
   mmput: 'Drop a reference to an mm; the last one frees it.',
   // TLBs, with `cpus N` (issue 17, docs/tlb.md)
   'TLB hit': 'The CPU found the translation in its TLB: no page walk, no kernel code.',
-  'stale TLB hit': 'The CPU used a TLB entry the tables no longer agree with: nobody flushed this CPU. It reaches whatever the frame holds now.',
-  'page walk': 'A TLB miss: the MMU walked the tables and cached the translation (and the upper levels) in this CPU’s TLB.',
-  switch_mm_irqs_off: 'The CPU loads another mm (CR3) under its PCID, flushing that PCID only if its entries may be out of date.',
+  'stale TLB hit':
+    'The CPU used a TLB entry the tables no longer agree with: nobody flushed this CPU. It reaches whatever the frame holds now.',
+  'page walk':
+    'A TLB miss: the MMU walked the tables and cached the translation (and the upper levels) in this CPU’s TLB.',
+  switch_mm_irqs_off:
+    'The CPU loads another mm (CR3) under its PCID, flushing that PCID only if its entries may be out of date.',
   enter_lazy_tlb: 'The CPU runs nothing: it keeps the last mm loaded (lazy TLB) and stays in its cpumask.',
-  flush_tlb_mm_range: 'The TLB flush: INVLPG page by page up to 33 pages, else a full flush, on every CPU in the mm’s cpumask (lazy ones only when tables were freed).',
+  flush_tlb_mm_range:
+    'The TLB flush: INVLPG page by page up to 33 pages, else a full flush, on every CPU in the mm’s cpumask (lazy ones only when tables were freed).',
   flush_tlb_all: 'Every CPU drops every TLB entry, whatever mm it runs.',
 };
 

@@ -26,16 +26,25 @@ describe('formatBytes and formatCount without Intl', () => {
 
   it('equal what toLocaleString printed, for byte counts of every size', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.nat({ max: 1 << 30 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.double({ min: 1024, max: 2 ** 62, noNaN: true })), (n) => {
-        expect(formatBytes(n)).toBe(intlBytes(n));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.nat({ max: 1 << 30 }),
+          fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+          fc.double({ min: 1024, max: 2 ** 62, noNaN: true }),
+        ),
+        (n) => {
+          expect(formatBytes(n)).toBe(intlBytes(n));
+        },
+      ),
       { numRuns: 3000 },
     );
-    for (const n of [1024, 1536, 10239, 10240, 102399, 102400, 1048575, 1048576, 1.005 * 1024, 1.015 * 1024 ** 2]) expect(formatBytes(n)).toBe(intlBytes(n));
+    for (const n of [1024, 1536, 10239, 10240, 102399, 102400, 1048575, 1048576, 1.005 * 1024, 1.015 * 1024 ** 2])
+      expect(formatBytes(n)).toBe(intlBytes(n));
   });
 
   it('counts equal toLocaleString for safe integers', () => {
-    fc.assert(fc.property(fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+    fc.assert(
+      fc.property(fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
         expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
       }),
     );

@@ -5,13 +5,22 @@ import { describe as describeScenario, galleryItems, gallerySections, lessonOfTe
 
 describe('the gallery', () => {
   it('takes the title and the first note', () => {
-    expect(describeScenario('# a comment\ntitle "T"\nnote "first"\nspawn A\nnote "second"\nA: exit\n', 'f')).toEqual({ title: 'T', summary: 'first' });
+    expect(describeScenario('# a comment\ntitle "T"\nnote "first"\nspawn A\nnote "second"\nA: exit\n', 'f')).toEqual({
+      title: 'T',
+      summary: 'first',
+    });
   });
   it('falls back to the leading comment and the file name', () => {
-    expect(describeScenario('# Forking a big heap\n# more\nspawn A\n', 'fork-heap')).toEqual({ title: 'fork-heap', summary: 'Forking a big heap' });
+    expect(describeScenario('# Forking a big heap\n# more\nspawn A\n', 'fork-heap')).toEqual({
+      title: 'fork-heap',
+      summary: 'Forking a big heap',
+    });
   });
   it('reads title and note even from a text that does not parse', () => {
-    expect(describeScenario('title "Broken \\"one\\""\nnote "n"\nfrob\n', 'x')).toEqual({ title: 'Broken "one"', summary: 'n' });
+    expect(describeScenario('title "Broken \\"one\\""\nnote "n"\nfrob\n', 'x')).toEqual({
+      title: 'Broken "one"',
+      summary: 'n',
+    });
   });
 
   it('issue 16: shows the lesson sections in order, every lesson once, each with its goal, minutes and what the learner sees', () => {
@@ -36,7 +45,11 @@ describe('the gallery', () => {
       expect(it.lesson?.of).toBe(LESSONS.length);
       expect(it.summary).toBe(it.lesson?.see);
     }
-    expect(items[0]).toMatchObject({ id: 'builtin:intro', text: INTRO_SCENARIO, title: 'First steps: faults build page tables, fork copies them' });
+    expect(items[0]).toMatchObject({
+      id: 'builtin:intro',
+      text: INTRO_SCENARIO,
+      title: 'First steps: faults build page tables, fork copies them',
+    });
     expect(items.find((i) => i.id === 'builtin:big')?.text).toBe(BIG_SCENARIO);
   });
 
@@ -46,7 +59,9 @@ describe('the gallery', () => {
     expect(new Set(items.map((i) => i.title)).size).toBe(items.length);
     expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
     expect(items.some((i) => i.text === SEED_SCENARIO)).toBe(false);
-    expect(items.filter((i) => /guest's first fault copies a PGD entry/.test(i.title)).map((i) => i.source)).toEqual(['scenarios/mshare-v1-guest-fault.ptx']);
+    expect(items.filter((i) => /guest's first fault copies a PGD entry/.test(i.title)).map((i) => i.source)).toEqual([
+      'scenarios/mshare-v1-guest-fault.ptx',
+    ]);
   });
 
   it('issue 16: no summary only says who a task is ("A, the creator.")', () => {
@@ -59,15 +74,30 @@ describe('the gallery', () => {
       '../../scenarios/tlb-new.ptx': 'title "A TLB"\nnote "what it shows"\nspawn A\n',
     });
     // The built-in lessons stay; of the files only the one given.
-    expect(sections.map((s) => s.title)).toEqual(['Paging basics and the walk', 'MADV_DONTNEED and PT_RECLAIM', 'The SGA at scale', 'More scenarios']);
-    expect(sections[3]?.items).toEqual([{ id: 'file:tlb-new.ptx', title: 'A TLB', summary: 'what it shows', text: 'title "A TLB"\nnote "what it shows"\nspawn A\n', source: 'scenarios/tlb-new.ptx' }]);
+    expect(sections.map((s) => s.title)).toEqual([
+      'Paging basics and the walk',
+      'MADV_DONTNEED and PT_RECLAIM',
+      'The SGA at scale',
+      'More scenarios',
+    ]);
+    expect(sections[3]?.items).toEqual([
+      {
+        id: 'file:tlb-new.ptx',
+        title: 'A TLB',
+        summary: 'what it shows',
+        text: 'title "A TLB"\nnote "what it shows"\nspawn A\n',
+        source: 'scenarios/tlb-new.ptx',
+      },
+    ]);
     expect(sections[1]?.items[0]?.lesson?.name).toBe('madvise-reclaim');
   });
 
   it('knows the lesson of a text only while it is unedited', () => {
     expect(lessonOfText(INTRO_SCENARIO)?.lesson.name).toBe('first-steps');
     const seed = galleryItems().find((i) => i.lesson?.name === 'mshare-v1-guest-fault');
-    expect(lessonOfText(seed!.text)?.lesson.index).toBe(LESSONS.findIndex((l) => l.name === 'mshare-v1-guest-fault') + 1);
+    expect(lessonOfText(seed!.text)?.lesson.index).toBe(
+      LESSONS.findIndex((l) => l.name === 'mshare-v1-guest-fault') + 1,
+    );
     expect(lessonOfText(seed!.text + '# mine\n')).toBeUndefined();
     expect(lessonOfText(SEED_SCENARIO)).toBeUndefined();
   });

@@ -35,7 +35,10 @@ export interface GallerySection {
   items: GalleryItem[];
 }
 
-const FILES = import.meta.glob('../../scenarios/**/*.ptx', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const FILES = import.meta.glob('../../scenarios/**/*.ptx', { query: '?raw', import: 'default', eager: true }) as Record<
+  string,
+  string
+>;
 
 const BUILTINS: Record<'intro' | 'big', string> = { intro: INTRO_SCENARIO, big: BIG_SCENARIO };
 
@@ -102,7 +105,16 @@ export function gallerySections(files: Record<string, string> = FILES): GalleryS
       }
       // A lesson whose file is missing (a test's own file set) is left out rather than shown empty.
       if (text === undefined) return [];
-      return [{ id, title: describe(text, lesson.name).title, summary: lesson.see, text, source, lesson: { ...lesson, index, of } }];
+      return [
+        {
+          id,
+          title: describe(text, lesson.name).title,
+          summary: lesson.see,
+          text,
+          source,
+          lesson: { ...lesson, index, of },
+        },
+      ];
     }),
   }));
   const more = [...byName.keys()]
@@ -127,6 +139,9 @@ export function lessonItems(files: Record<string, string> = FILES): (GalleryItem
 }
 
 /** The lesson whose text this is, exactly (an edited text is the user's own, no longer the lesson). */
-export function lessonOfText(text: string, files: Record<string, string> = FILES): (GalleryItem & { lesson: GalleryLesson }) | undefined {
+export function lessonOfText(
+  text: string,
+  files: Record<string, string> = FILES,
+): (GalleryItem & { lesson: GalleryLesson }) | undefined {
   return lessonItems(files).find((i) => i.text === text);
 }

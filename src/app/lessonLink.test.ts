@@ -34,7 +34,10 @@ describe('lesson links', () => {
     expect(openLessonFragment(store, '#lesson=no-such-lesson')).toBe(true);
     expect(store.getState().text).toBe('spawn A\n# mine\n');
     expect(store.getState().notices.map((n) => [n.kind, n.message])).toEqual([
-      ['error', 'This link names a lesson "no-such-lesson" that this explorer does not have. Open the Gallery for the lessons. Your own text is unchanged.'],
+      [
+        'error',
+        'This link names a lesson "no-such-lesson" that this explorer does not have. Open the Gallery for the lessons. Your own text is unchanged.',
+      ],
     ]);
   });
 

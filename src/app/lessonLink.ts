@@ -50,11 +50,17 @@ export function openLessonFragment(store: StoreApi<ExplorerState>, hash: string)
   if (!item) {
     // The name comes from a stranger's link: shown only as text, and cut short.
     const shown = ref.name.length > 60 ? `${ref.name.slice(0, 57)}…` : ref.name;
-    s.notify('error', `This link names a lesson "${shown}" that this explorer does not have. Open the Gallery for the lessons. Your own text is unchanged.`);
+    s.notify(
+      'error',
+      `This link names a lesson "${shown}" that this explorer does not have. Open the Gallery for the lessons. Your own text is unchanged.`,
+    );
     return true;
   }
   if (item.text === s.text && (ref.step ?? 0) === s.cursor) return true; // a reload of the same lesson link
-  const stashed = s.loadScenario(item.text, ref.step === undefined ? { source: 'link' } : { source: 'link', step: ref.step });
+  const stashed = s.loadScenario(
+    item.text,
+    ref.step === undefined ? { source: 'link' } : { source: 'link', step: ref.step },
+  );
   if (stashed && !s.embed) {
     store.getState().notify('info', `Opened the lesson "${item.title}". Your previous text was kept.`, 'restore');
   }

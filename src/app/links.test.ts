@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLink, encodeLink } from '../scenario/link';
 import { createExplorerStore } from '../store/store';
-import { ADDRESS_MIN_MS, embedLink, isPredict, isPresent, linkFragment, openFragment, shareLink, syncAddressBar, type AddressTarget } from './links';
+import {
+  ADDRESS_MIN_MS,
+  embedLink,
+  isPredict,
+  isPresent,
+  linkFragment,
+  openFragment,
+  shareLink,
+  syncAddressBar,
+  type AddressTarget,
+} from './links';
 
 const TEXT = 'spawn A\nA: mmap 1T 2M rw private anon fixed\nA: write 1T+0x1000 "x"\n';
 
@@ -18,7 +28,9 @@ describe('link fragments', () => {
     expect(isPresent('', encodeLink(TEXT, 2))).toBe(false);
     expect(isPresent('?present=1', '')).toBe(true);
     expect(isPresent('?present=0', '')).toBe(false);
-    expect(embedLink('https://x.test/', TEXT, 1, { present: true })).toMatch(/^https:\/\/x\.test\/\?embed=1#v\d+=.*&step=1&present=1$/);
+    expect(embedLink('https://x.test/', TEXT, 1, { present: true })).toMatch(
+      /^https:\/\/x\.test\/\?embed=1#v\d+=.*&step=1&present=1$/,
+    );
   });
   it('carry predict=1 for a quiz link (issue 16), which older readers ignore', () => {
     const link = shareLink('https://x.test/', TEXT, 0, { predict: true });
@@ -139,7 +151,9 @@ describe('links hold the moment inside a step (issue 14)', () => {
     // The same link without its event is the old link, whose check it carries unchanged.
     expect(link.replace('&event=2', '')).toBe(shareLink('https://x.test/', TEXT, 3));
     expect(decodeLink(link.replace('&event=2', ''))).not.toHaveProperty('event');
-    expect(shareLink('https://x.test/', TEXT, 3, { event: 2, present: true }).endsWith('&step=3&event=2&present=1')).toBe(true);
+    expect(
+      shareLink('https://x.test/', TEXT, 3, { event: 2, present: true }).endsWith('&step=3&event=2&present=1'),
+    ).toBe(true);
     // No event before the first step, nor for the whole step.
     expect(linkFragment(TEXT, 0, { event: 2 })).toBe(encodeLink(TEXT, 0));
     expect(linkFragment(TEXT, 3, { event: null })).toBe(encodeLink(TEXT, 3));

@@ -63,7 +63,11 @@ let cache: { text: string; fragment: (step: number) => string } | null = null;
  * The link fragment of `text` at `step` (with its '#'), `present=1` added when
  * asked. Throws RangeError as encodeLink does (a text over 1 MiB).
  */
-export function linkFragment(text: string, step: number, opts: { present?: boolean; predict?: boolean; event?: number | null } = {}): string {
+export function linkFragment(
+  text: string,
+  step: number,
+  opts: { present?: boolean; predict?: boolean; event?: number | null } = {},
+): string {
   if (cache?.text !== text) cache = { text, fragment: linkEncoder(text) };
   const at = Math.max(0, Math.trunc(step));
   // The moment inside the step (issue 14), after the step the check covers; none before the first step.
@@ -71,13 +75,23 @@ export function linkFragment(text: string, step: number, opts: { present?: boole
   return `${fragment}${opts.present ? '&present=1' : ''}${opts.predict ? '&predict=1' : ''}`;
 }
 
-export function shareLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean; event?: number | null } = {}): string {
+export function shareLink(
+  base: string,
+  text: string,
+  step: number,
+  opts: { present?: boolean; predict?: boolean; event?: number | null } = {},
+): string {
   const hash = base.indexOf('#');
   return (hash < 0 ? base : base.slice(0, hash)) + linkFragment(text, step, opts);
 }
 
 /** The embed address for the same scenario and step (for an <iframe>). */
-export function embedLink(base: string, text: string, step: number, opts: { present?: boolean; predict?: boolean; event?: number | null } = {}): string {
+export function embedLink(
+  base: string,
+  text: string,
+  step: number,
+  opts: { present?: boolean; predict?: boolean; event?: number | null } = {},
+): string {
   return shareLink(`${base}?embed=1`, text, step, opts);
 }
 
@@ -105,10 +119,20 @@ export function openFragment(store: StoreApi<ExplorerState>, hash: string): bool
   // The address bar holds the link of the text being edited: a reload brings back that very text,
   // already saved and shown with its errors, so it is no news to report.
   const reload = r.text === s.text;
-  const stashed = s.loadScenario(r.text, r.step === undefined ? { source: 'link' } : r.event === undefined ? { source: 'link', step: r.step } : { source: 'link', step: r.step, event: r.event });
+  const stashed = s.loadScenario(
+    r.text,
+    r.step === undefined
+      ? { source: 'link' }
+      : r.event === undefined
+        ? { source: 'link', step: r.step }
+        : { source: 'link', step: r.step, event: r.event },
+  );
   const after = store.getState();
   if (after.errors.length > 0 && !reload) {
-    after.notify('warning', `The scenario in this link does not load (${after.errors.length} problem${after.errors.length === 1 ? '' : 's'}, shown in the editor).`);
+    after.notify(
+      'warning',
+      `The scenario in this link does not load (${after.errors.length} problem${after.errors.length === 1 ? '' : 's'}, shown in the editor).`,
+    );
   }
   // A reload of the address bar's own link opens nothing new: the start-up offer to restore stands.
   if (stashed && !s.embed && !reload) {
@@ -170,7 +194,14 @@ export function syncAddressBar(store: StoreApi<ExplorerState>, target: AddressTa
     else timer = target.setTimeout(write, wait);
   };
   const unsubscribe = store.subscribe((s, prev) => {
-    if (s.text !== prev.text || s.cursor !== prev.cursor || s.event !== prev.event || s.present !== prev.present || s.predict !== prev.predict) schedule();
+    if (
+      s.text !== prev.text ||
+      s.cursor !== prev.cursor ||
+      s.event !== prev.event ||
+      s.present !== prev.present ||
+      s.predict !== prev.predict
+    )
+      schedule();
   });
   schedule();
   return {

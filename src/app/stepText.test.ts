@@ -52,8 +52,26 @@ describe('stepOfLine', () => {
 });
 
 // A report made before the `changes` field existed (the type may require it later, hence through unknown).
-const BASE = { index: 7, line: 22, task: 'B', op: 'read', outcome: { kind: 'ok' }, events: [], pgtables_bytes: {} } as unknown as ReportStep;
-const SET_PGD: StepChange = { kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 4097, index: 2, old: null, new: '0000000001003067' };
+const BASE = {
+  index: 7,
+  line: 22,
+  task: 'B',
+  op: 'read',
+  outcome: { kind: 'ok' },
+  events: [],
+  pgtables_bytes: {},
+} as unknown as ReportStep;
+const SET_PGD: StepChange = {
+  kind: 'entry-set',
+  event: 2,
+  fn: 'set_pgd',
+  mm: 'B',
+  level: 'pgd',
+  table: 4097,
+  index: 2,
+  old: null,
+  new: '0000000001003067',
+};
 const FREE: StepChange = { kind: 'table-free', event: 0, fn: 'free_pgd_range', mm: 'A', level: 'pmd', pfn: 42 };
 
 describe('changeLines and spokenStep', () => {
@@ -63,12 +81,17 @@ describe('changeLines and spokenStep', () => {
   });
   it('word each change as the core does', () => {
     const r = { ...BASE, changes: [SET_PGD, FREE] } as ReportStep;
-    expect(changeLines(r)).toEqual(['B PGD[2]: none → 0x0000000001003067 (set_pgd)', 'A: PMD page PFN 0x2a freed (free_pgd_range)']);
+    expect(changeLines(r)).toEqual([
+      'B PGD[2]: none → 0x0000000001003067 (set_pgd)',
+      'A: PMD page PFN 0x2a freed (free_pgd_range)',
+    ]);
   });
   it('speak the typed statement, the outcome, the caption and the changes', () => {
     const s = parse(TEXT);
     const r = { ...BASE, changes: [SET_PGD] } as ReportStep;
-    expect(spokenStep(s, TEXT, 4, r)).toBe('Step 4 of 6, A: read 0x7f0000001000: ok. Changes: B PGD[2]: none → 0x0000000001003067 (set_pgd).');
+    expect(spokenStep(s, TEXT, 4, r)).toBe(
+      'Step 4 of 6, A: read 0x7f0000001000: ok. Changes: B PGD[2]: none → 0x0000000001003067 (set_pgd).',
+    );
     expect(spokenStep(s, TEXT, 2, BASE)).toBe('Step 2 of 6, spawn db[1..3]: ok. maps No page-table changes.');
     expect(spokenStep(s, TEXT, 0, undefined)).toBe('Step 0 of 6: before the first step.');
   });
@@ -78,9 +101,21 @@ describe('the moment inside a step (issue 14)', () => {
   // The seed's guest read: four events, one change, made by set_pgd (event index 2).
   const read = {
     events: [{ fn: 'handle_mm_fault' }, { fn: 'find_shared_vma' }, { fn: 'set_pgd' }, { fn: 'VM_FAULT_NOPAGE' }],
-    changes: [{ kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 4097, index: 2, old: null, new: '0000000001003067' }] as StepChange[],
+    changes: [
+      {
+        kind: 'entry-set',
+        event: 2,
+        fn: 'set_pgd',
+        mm: 'B',
+        level: 'pgd',
+        table: 4097,
+        index: 2,
+        old: null,
+        new: '0000000001003067',
+      },
+    ] as StepChange[],
   } as unknown as ReportStep;
-  it('names the event just done, its number and the step\'s count', () => {
+  it("names the event just done, its number and the step's count", () => {
     expect(eventCaption(read, 2)).toBe('event 2 of 4 (find_shared_vma)');
     expect(eventCaption(read, 3)).toBe('event 3 of 4 (set_pgd)');
     expect(eventCaption(read, null)).toBe('event 4 of 4 (VM_FAULT_NOPAGE)');

@@ -54,7 +54,11 @@ export function changeLines(report: ReportStep | undefined): string[] {
  * event; nothing for a step no kernel function ran in. `whole`: the tables
  * shown are the whole step's (why: src/core/apply-changes.ts), said plainly.
  */
-export function eventCaption(report: ReportStep | undefined, event: number | null, whole?: 'capped' | 'bulk' | 'summarised'): string {
+export function eventCaption(
+  report: ReportStep | undefined,
+  event: number | null,
+  whole?: 'capped' | 'bulk' | 'summarised',
+): string {
   const n = report?.events.length ?? 0;
   if (!report || n === 0) return '';
   const k = event ?? n;
@@ -66,18 +70,27 @@ export function eventCaption(report: ReportStep | undefined, event: number | nul
 
 /** Why a moment inside a step is shown as the whole step (said under "Changes"), in plain words. */
 export function wholeWhy(whole: 'capped' | 'bulk' | 'summarised'): string {
-  if (whole === 'capped') return 'This step changes too many entries to replay event by event: the tables show the whole step.';
-  if (whole === 'bulk') return 'This step changes whole runs of entries at once, which are not split by event: the tables show the whole step.';
+  if (whole === 'capped')
+    return 'This step changes too many entries to replay event by event: the tables show the whole step.';
+  if (whole === 'bulk')
+    return 'This step changes whole runs of entries at once, which are not split by event: the tables show the whole step.';
   return 'This step changes tables drawn only as a summary: the tables show the whole step.';
 }
 
 /** Each change's place relative to the moment shown: made by the event just done, before it, or still to come. */
 export function changeTimes(report: ReportStep | undefined, event: number | null): ('now' | 'done' | 'later')[] {
-  return stepChanges(report).map((c) => (event === null ? 'done' : c.event === event - 1 ? 'now' : c.event < event - 1 ? 'done' : 'later'));
+  return stepChanges(report).map((c) =>
+    event === null ? 'done' : c.event === event - 1 ? 'now' : c.event < event - 1 ? 'done' : 'later',
+  );
 }
 
 /** What the aria-live region reads when the step changes: where, what, how it ended, the caption, the changes. */
-export function spokenStep(scenario: Scenario | undefined, text: string, cursor: number, report: ReportStep | undefined): string {
+export function spokenStep(
+  scenario: Scenario | undefined,
+  text: string,
+  cursor: number,
+  report: ReportStep | undefined,
+): string {
   const total = scenario?.steps.length ?? 0;
   const step = scenario && cursor > 0 ? scenario.steps[cursor - 1] : undefined;
   if (!step) return `Step 0 of ${total}: before the first step.`;

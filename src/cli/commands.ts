@@ -36,7 +36,6 @@ const USAGE = `usage: ptx run FILE [--json] [--compare mainline]
        ptx decode LINK
 FILE and LINK may be '-' for standard input.`;
 
-
 /** Longer than any link of ours (link.ts allows 1.5 M characters), so reading stops well before. */
 const MAX_LINK_INPUT = 2 << 20;
 
@@ -70,7 +69,7 @@ function readBounded(file: string, limit: number): Buffer | undefined {
     }
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? String(e);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e));
     throw new Exit(2, `${nameOf(file)}: cannot read: ${why}`);
   } finally {
     if (fd !== undefined && fd !== 0) closeSync(fd);
@@ -80,7 +79,11 @@ function readBounded(file: string, limit: number): Buffer | undefined {
 
 function readSource(file: string): string {
   const bytes = readBounded(file, MAX_TEXT_BYTES);
-  if (!bytes) throw new Exit(2, `${nameOf(file)}:1:1: the scenario is larger than 1 MiB (the limit is ${MAX_TEXT_BYTES} bytes); nothing was run`);
+  if (!bytes)
+    throw new Exit(
+      2,
+      `${nameOf(file)}:1:1: the scenario is larger than 1 MiB (the limit is ${MAX_TEXT_BYTES} bytes); nothing was run`,
+    );
   return bytes.toString('utf8');
 }
 
@@ -117,7 +120,10 @@ function linkDataColumn(link: string): number {
 function tooLarge(file: string, report: Report): Report {
   const st = report.steps.find((s) => s.too_large);
   if (st && st.outcome.kind === 'skipped')
-    throw new Exit(2, `${file === '-' ? '<stdin>' : file}:${st.line}:1: step ${st.index}: ${st.outcome.why ?? 'too large to simulate'}`);
+    throw new Exit(
+      2,
+      `${file === '-' ? '<stdin>' : file}:${st.line}:1: step ${st.index}: ${st.outcome.why ?? 'too large to simulate'}`,
+    );
   return report;
 }
 
@@ -131,14 +137,19 @@ export function main(argv: string[]): number {
   if (cmd === 'run') {
     const json = takeFlag(args, '--json');
     const against = takeOpt(args, '--compare');
-    if (against !== undefined && against !== 'mainline') throw new Exit(2, `--compare takes "mainline" (the only kernel without sharing), not "${against}"`);
+    if (against !== undefined && against !== 'mainline')
+      throw new Exit(2, `--compare takes "mainline" (the only kernel without sharing), not "${against}"`);
     const [file, ...rest] = args;
     if (file === undefined || rest.length) throw new Exit(2, USAGE);
     const { text, scenario } = load(file);
     const report = runScenario(scenario.scenario);
     tooLarge(file, report);
     if (against) report.compare = compareWithMainline(scenario.scenario, report);
-    out(json ? escapeJson(JSON.stringify(report, null, 2)) + '\n' : escapeForTerminal(formatSummary(report, text.split(/\r?\n/))) + '\n');
+    out(
+      json
+        ? escapeJson(JSON.stringify(report, null, 2)) + '\n'
+        : escapeForTerminal(formatSummary(report, text.split(/\r?\n/))) + '\n',
+    );
     return 0;
   }
   if (cmd === 'url') {
@@ -151,7 +162,8 @@ export function main(argv: string[]): number {
     if (stepText !== undefined) {
       step = Number(stepText);
       const max = scenario.scenario.steps.length;
-      if (!/^\d+$/.test(stepText) || step > max) throw new Exit(2, `--step must be a whole number from 0 to ${max} (the scenario has ${max} steps)`);
+      if (!/^\d+$/.test(stepText) || step > max)
+        throw new Exit(2, `--step must be a whole number from 0 to ${max} (the scenario has ${max} steps)`);
     }
     out(escapeForTerminal(makeLink(base, text, step)) + '\n');
     return 0;
@@ -169,11 +181,14 @@ export function main(argv: string[]): number {
     // A link is one line: point at its data (after '#vN=') so the message has a place, like a scenario's.
     if (!d.ok) throw new Exit(2, `<link>:1:${linkDataColumn(link)}: ${d.message}`);
     // As the app does (src/app/links.ts): an empty scenario is no scenario.
-    if (d.text.trim() === '') throw new Exit(2, `<link>:1:${linkDataColumn(link)}: this link holds an empty scenario, so there is nothing to open`);
+    if (d.text.trim() === '')
+      throw new Exit(
+        2,
+        `<link>:1:${linkDataColumn(link)}: this link holds an empty scenario, so there is nothing to open`,
+      );
     out(escapeForTerminal(d.text.endsWith('\n') ? d.text : d.text + '\n'));
     if (d.step !== undefined) process.stderr.write(`(link opens at step ${d.step}; format v${d.version})\n`);
     return 0;
   }
   throw new Exit(2, `unknown command "${cmd}"\n${USAGE}`);
 }
-

@@ -35,10 +35,14 @@ describe('ptx run', { timeout: 120_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     const lines = r.out.split('\n');
-    expect(lines[0]).toBe('"mshare v1: a hole in the region is VM_FAULT_SIGSEGV, not the SIGBUS the cover letter promised" · kernel mshare-v1 · 4-level paging · 9 steps');
+    expect(lines[0]).toBe(
+      '"mshare v1: a hole in the region is VM_FAULT_SIGSEGV, not the SIGBUS the cover letter promised" · kernel mshare-v1 · 4-level paging · 9 steps',
+    );
     expect(r.out).toContain('  8  B: read 1T+2G 1\n       → SIGSEGV: VM_FAULT_SIGSEGV at 0x10080000000');
     // Notes are printed as captions before their step.
-    expect(r.out).toContain('   # B reads at 1 TiB: the usual set_pgd, VM_FAULT_NOPAGE and retry; B sees "data".\n  7  B: read 1T 4');
+    expect(r.out).toContain(
+      '   # B reads at 1 TiB: the usual set_pgd, VM_FAULT_NOPAGE and retry; B sees "data".\n  7  B: read 1T 4',
+    );
     expect(r.out).toMatch(/mshare "sga" at 0x10000000000, 549,755,813,888 bytes, refcount 2, host page tables 12 KiB/);
   });
 
@@ -47,13 +51,20 @@ describe('ptx run', { timeout: 120_000 }, () => {
     const r = ptx(['run', bad]);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err).toBe(`${bad}:3:11: expected a length such as 4K, 2M or 0x1000 (T: mmap ADDR LEN PROT FLAGS [fd=F] [offset=N])\n`);
+    expect(r.err).toBe(
+      `${bad}:3:11: expected a length such as 4K, 2M or 0x1000 (T: mmap ADDR LEN PROT FLAGS [fd=F] [offset=N])\n`,
+    );
     // A task used before it exists, and a directive after the first step.
     const late = write('late.ptx', 'spawn A\nB: read 1T\nkernel mshare-v1\n');
     const r2 = ptx(['run', late, '--json']);
     expect(r2.code).toBe(2);
     expect(r2.out).toBe('');
-    expect(r2.err.split('\n').filter(Boolean).every((l) => l.startsWith(`${late}:`) && /^.*:\d+:\d+: /.test(l))).toBe(true);
+    expect(
+      r2.err
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith(`${late}:`) && /^.*:\d+:\d+: /.test(l)),
+    ).toBe(true);
     expect(r2.err).toMatch(new RegExp(`^${late.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:1: `, 'm'));
     expect(r2.err).toMatch(/:3:1: /);
   });
@@ -79,15 +90,36 @@ describe('ptx run', { timeout: 120_000 }, () => {
     expect(rep.paging).toBe(4);
     expect(rep.steps).toHaveLength(11);
     const read = rep.steps[6];
-    expect(read).toMatchObject({ index: 7, task: 'B', op: 'read', outcome: { kind: 'ok', value: Buffer.from('Some random shared text').toString('hex') }, pgtables_bytes: { A: 0, B: 0 } });
-    expect(read?.line).toBe(readFileSync(scenario('mshare-v1-guest-fault'), 'utf8').split('\n').indexOf('B: read 1T+0x1000 23') + 1);
+    expect(read).toMatchObject({
+      index: 7,
+      task: 'B',
+      op: 'read',
+      outcome: { kind: 'ok', value: Buffer.from('Some random shared text').toString('hex') },
+      pgtables_bytes: { A: 0, B: 0 },
+    });
+    expect(read?.line).toBe(
+      readFileSync(scenario('mshare-v1-guest-fault'), 'utf8').split('\n').indexOf('B: read 1T+0x1000 23') + 1,
+    );
     expect(read?.events.map((e) => e.fn)).toEqual(['handle_mm_fault', 'find_shared_vma', 'set_pgd', 'VM_FAULT_NOPAGE']);
     expect(read?.events[0]).toMatchObject({ fn: 'handle_mm_fault', task: 'B' });
     expect(rep.steps[7]?.walk?.pfn).toBe(rep.steps[8]?.walk?.pfn);
-    expect(rep.steps[7]?.walk?.levels[0]).toEqual({ level: 'pgd', index: 2, entry: rep.steps[8]?.walk?.levels[0]?.entry });
-    expect(rep.tasks.map((t) => [t.name, t.pid, t.state, t.pgtables_bytes])).toEqual([['A', 1, 'running', 0], ['B', 2, 'running', 0]]);
-    expect(rep.mshare).toEqual([{ name: 'sga', start: '0x10000000000', size: 549755813888, refcount: 2, pgtables_bytes: 12288 }]);
-    expect(rep.totals).toEqual({ table_pages: { pgd: 3, p4d: 0, pud: 1, pmd: 1, pte: 1 }, pgtables_bytes: 12288, data_pages: 2 });
+    expect(rep.steps[7]?.walk?.levels[0]).toEqual({
+      level: 'pgd',
+      index: 2,
+      entry: rep.steps[8]?.walk?.levels[0]?.entry,
+    });
+    expect(rep.tasks.map((t) => [t.name, t.pid, t.state, t.pgtables_bytes])).toEqual([
+      ['A', 1, 'running', 0],
+      ['B', 2, 'running', 0],
+    ]);
+    expect(rep.mshare).toEqual([
+      { name: 'sga', start: '0x10000000000', size: 549755813888, refcount: 2, pgtables_bytes: 12288 },
+    ]);
+    expect(rep.totals).toEqual({
+      table_pages: { pgd: 3, p4d: 0, pud: 1, pmd: 1, pte: 1 },
+      pgtables_bytes: 12288,
+      data_pages: 2,
+    });
     expect(rep.compare).toBeUndefined();
   });
 
@@ -131,9 +163,19 @@ describe('ptx run', { timeout: 120_000 }, () => {
       '',
     ]);
     // The JSON report of 1,500 tasks is 3.6 MB: more than ptx()'s default 1 MiB buffer.
-    const json = spawnSync(process.execPath, [bin, 'run', scenario('sga-1500-mshare'), '--json', '--compare', 'mainline'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const json = spawnSync(
+      process.execPath,
+      [bin, 'run', scenario('sga-1500-mshare'), '--json', '--compare', 'mainline'],
+      { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     const j = JSON.parse(json.stdout) as Report;
-    expect(j.compare?.oom).toMatchObject({ killed: 1139, fit: 361, tasks: 1500, needed_pgtables_bytes: 945_567_744_000, memory_bytes: 512 * 2 ** 30 });
+    expect(j.compare?.oom).toMatchObject({
+      killed: 1139,
+      fit: 361,
+      tasks: 1500,
+      needed_pgtables_bytes: 945_567_744_000,
+      memory_bytes: 512 * 2 ** 30,
+    });
     expect(j.compare?.totals.saved_bytes).toBe(945_567_744_000 - 630_378_496);
   });
 
@@ -202,7 +244,13 @@ describe('usage', { timeout: 120_000 }, () => {
 
 /** A shell pipeline (bash, for PIPESTATUS), from the project root. */
 function shell(script: string, input?: string): { code: number | null; out: string; err: string } {
-  const r = spawnSync('bash', ['-c', script], { cwd: root, input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, PTX: `"${process.execPath}" "${bin}"` } });
+  const r = spawnSync('bash', ['-c', script], {
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, PTX: `"${process.execPath}" "${bin}"` },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -225,16 +273,22 @@ describe('hostile input: the CLI exits 2 with one line, never a trace or 134 (is
   it('/dev/zero and an endless stdin are refused after reading 1 MiB, not read to the end', () => {
     const z = ptx(['run', '/dev/zero']);
     expect(z.code).toBe(2);
-    expect(z.err).toBe('/dev/zero:1:1: the scenario is larger than 1 MiB (the limit is 1048576 bytes); nothing was run\n');
+    expect(z.err).toBe(
+      '/dev/zero:1:1: the scenario is larger than 1 MiB (the limit is 1048576 bytes); nothing was run\n',
+    );
     // `yes` never ends: reading the whole stream would never return (the spawn timeout would fail this).
     const y = shell('yes | eval "$PTX run -"; echo "exit=${PIPESTATUS[1]}"');
     expect(y.out).toBe('exit=2\n');
-    expect(y.err).toBe('<stdin>:1:1: the scenario is larger than 1 MiB (the limit is 1048576 bytes); nothing was run\n');
+    expect(y.err).toBe(
+      '<stdin>:1:1: the scenario is larger than 1 MiB (the limit is 1048576 bytes); nothing was run\n',
+    );
     expect(ptx(['run', tmp]).err).toBe(`${tmp}: cannot read: it is a directory\n`);
   });
 
   it('a reader that stops early (| head) ends ptx quietly with exit 0: run --json and decode', () => {
-    const r = shell('eval "$PTX run scenarios/sga-1500-mshare.ptx --json" | head -c 100 >/dev/null; echo "exit=${PIPESTATUS[0]}"');
+    const r = shell(
+      'eval "$PTX run scenarios/sga-1500-mshare.ptx --json" | head -c 100 >/dev/null; echo "exit=${PIPESTATUS[0]}"',
+    );
     expect(r.err).toBe('');
     expect(r.out).toBe('exit=0\n');
     const link = write('long.link', encodeLink('spawn A\n' + 'A: read 0x1000\n'.repeat(60_000)));
@@ -248,25 +302,40 @@ describe('hostile input: the CLI exits 2 with one line, never a trace or 134 (is
     const tsx = import.meta.resolve('tsx');
     // Code run before the CLI; `later` runs it once the CLI's handlers are in place (its module has loaded).
     const preload = (code: string) => `data:text/javascript,${encodeURIComponent(code)}`;
-    const later = (code: string) => `const t = setInterval(() => { if (process.listenerCount('unhandledRejection') > 0) { clearInterval(t); ${code} } }, 5);`;
+    const later = (code: string) =>
+      `const t = setInterval(() => { if (process.listenerCount('unhandledRejection') > 0) { clearInterval(t); ${code} } }, 5);`;
     for (const [code, message] of [
       ['process.stdout.write = () => { throw new Error("stdout broke"); };', 'stdout broke'],
       [later('throw new Error("later");'), 'later'],
       [later('Promise.reject(new Error("rejected"));'), 'rejected'],
     ] as const) {
-      const r = spawnSync(process.execPath, ['--import', tsx, '--import', preload(code), cli, 'run', scenario('mshare-v1-hole')], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', tsx, '--import', preload(code), cli, 'run', scenario('mshare-v1-hole')],
+        { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      );
       expect(r.status, code).toBe(2);
       expect(r.stderr, code).toBe(`ptx: internal error: ${message}\n`);
     }
   });
 
-  it('a scenario that needs more memory than ptx allows ends with one line and exit 2, not V8\'s fatal error (134)', () => {
+  it("a scenario that needs more memory than ptx allows ends with one line and exit 2, not V8's fatal error (134)", () => {
     // A million task names (10 lines of 100,000-task groups) cannot be parsed in a 16 MiB heap.
-    const big = write('big-groups.ptx', 'spawn T[1..100000]\n' + Array.from({ length: 9 }, (_, i) => `T[1..100000]: read ${i}\n`).join(''));
-    const r = spawnSync(process.execPath, [bin, 'run', big], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PTX_HEAP_MB: '16' } });
+    const big = write(
+      'big-groups.ptx',
+      'spawn T[1..100000]\n' + Array.from({ length: 9 }, (_, i) => `T[1..100000]: read ${i}\n`).join(''),
+    );
+    const r = spawnSync(process.execPath, [bin, 'run', big], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, PTX_HEAP_MB: '16' },
+    });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('ptx: this scenario needs more than 16 MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)\n');
+    expect(r.stderr).toBe(
+      'ptx: this scenario needs more than 16 MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)\n',
+    );
   });
 
   it('decode - reads the link from stdin; an empty payload is an error, as in the app', () => {
@@ -284,13 +353,16 @@ describe('hostile input: the CLI exits 2 with one line, never a trace or 134 (is
   });
 
   it('control characters from the input never reach the terminal: run, run --json, decode, error messages', () => {
-    const attack = '\x1b]0;pwned\x07\x1b[2J\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ \u202Egnp.exe \u009b2J';
+    const attack =
+      '\x1b]0;pwned\x07\x1b[2J\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ \u202Egnp.exe \u009b2J';
     // In a comment (the lexer refuses them in strings): `ptx run` prints the step's line with it.
     const f = write('ctl.ptx', `title "fine"\nspawn A # ${attack}\nA: exit # ${attack}\n`);
     const r = ptx(['run', f]);
     expect(r.code).toBe(0);
     expect(r.out).not.toMatch(UNSAFE);
-    expect(r.out).toContain('# \\x1B]0;pwned\\x07\\x1B[2J\\x1B]8;;http://evil.example/\\x1B\\click\\x1B]8;;\\x1B\\ \\u202Egnp.exe \\x9B2J');
+    expect(r.out).toContain(
+      '# \\x1B]0;pwned\\x07\\x1B[2J\\x1B]8;;http://evil.example/\\x1B\\click\\x1B]8;;\\x1B\\ \\u202Egnp.exe \\x9B2J',
+    );
     const j = ptx(['run', f, '--json']);
     expect(j.out).not.toMatch(UNSAFE);
     expect(JSON.parse(j.out)).toMatchObject({ title: 'fine' });

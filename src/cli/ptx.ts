@@ -66,7 +66,12 @@ if (isMainThread) {
   });
   worker.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      die(new Exit(2, `ptx: this scenario needs more than ${HEAP_MB} MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)`));
+      die(
+        new Exit(
+          2,
+          `ptx: this scenario needs more than ${HEAP_MB} MiB of memory to simulate, so it was stopped; make it smaller (fewer tasks or steps, smaller ranges touched)`,
+        ),
+      );
     }
     die(e);
   });

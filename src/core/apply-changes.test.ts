@@ -22,12 +22,18 @@ import { entryHex } from './paging';
 
 function forestOf(r: Runner): Forest {
   const k = r.kernel;
-  return inspect(k.m, k.liveMms().map((mm) => ({ label: mm.label, mm })), { maxEntries: 64 });
+  return inspect(
+    k.m,
+    k.liveMms().map((mm) => ({ label: mm.label, mm })),
+    { maxEntries: 64 },
+  );
 }
 
 /** Parents as sets: inspect() lists a node's parents in the order it met them, which is not what is compared. */
 function normal(f: Forest): unknown {
-  const nodes = Object.fromEntries(Object.entries(f.nodes).map(([id, n]) => [id, { ...n, parents: [...n.parents].sort() }]));
+  const nodes = Object.fromEntries(
+    Object.entries(f.nodes).map(([id, n]) => [id, { ...n, parents: [...n.parents].sort() }]),
+  );
   return { roots: f.roots, nodes };
 }
 
@@ -100,7 +106,8 @@ describe('forestAfterEvents', () => {
             expect(t, `step ${step.index} event ${done}: table ${node.id}`).toBeDefined();
             expect(node.level).toBe(t?.level);
             expect(node.present, `step ${step.index} event ${done}: ${node.id} present`).toBe(t?.entries.size);
-            for (const e of node.entries) expect(e.value, `${node.id}[${e.index}]`).toBe('0x' + t?.entries.get(e.index));
+            for (const e of node.entries)
+              expect(e.value, `${node.id}[${e.index}]`).toBe('0x' + t?.entries.get(e.index));
           }
           replayed++;
         }
@@ -113,7 +120,12 @@ describe('forestAfterEvents', () => {
     const played = play('mshare-v1-guest-fault.ptx');
     const read = played.find((p) => p.step.op === 'read' && p.step.task === 'B');
     if (!read) throw new Error('no read by B');
-    expect(read.step.events.map((e) => e.fn)).toEqual(['handle_mm_fault', 'find_shared_vma', 'set_pgd', 'VM_FAULT_NOPAGE']);
+    expect(read.step.events.map((e) => e.fn)).toEqual([
+      'handle_mm_fault',
+      'find_shared_vma',
+      'set_pgd',
+      'VM_FAULT_NOPAGE',
+    ]);
     const pgdOf = (f: Forest, mm: string) => f.nodes[f.roots.find((r) => r.mm === mm)?.node ?? ''];
     const at = (done: number): Forest => {
       const r = forestAfterEvents(read.before, read.after, read.step.changes, done);

@@ -61,9 +61,17 @@ function copyNode(n: NodeInfo): NodeInfo {
  * are inspect()'s forests of the machine before and after the step (with the
  * same options); `omitted` is the report's `changes_omitted`.
  */
-export function forestAfterEvents(before: Forest, after: Forest, changes: readonly StepChange[], done: number, omitted = 0, maxEntries = 64): EventForest {
+export function forestAfterEvents(
+  before: Forest,
+  after: Forest,
+  changes: readonly StepChange[],
+  done: number,
+  omitted = 0,
+  maxEntries = 64,
+): EventForest {
   if (omitted > 0) return { ok: false, why: 'capped' };
-  // A bulk change anywhere in the step: its entries are Runs, drawn as summaries that the forest cannot split event by event.
+  // A bulk change anywhere in the step: its entries are Runs, drawn as summaries that the forest cannot split event by
+  // event.
   for (const c of changes) if ('count' in c && (c.count ?? 1) > 1) return { ok: false, why: 'bulk' };
 
   const nodes = new Map<string, NodeInfo>();
@@ -81,7 +89,9 @@ export function forestAfterEvents(before: Forest, after: Forest, changes: readon
     return undefined;
   };
 
-  /** The entry with a value neither forest holds at that place: addresses from the table's other entries, target by PFN. */
+  /**
+   * The entry with a value neither forest holds at that place: addresses from the table's other entries, target by PFN.
+   */
   const computed = (node: NodeInfo, index: number, value: string): EntryInfo | null => {
     const { pfn, flags } = entryBits(value);
     const span = spanOf(node, before, after);
@@ -93,10 +103,20 @@ export function forestAfterEvents(before: Forest, after: Forest, changes: readon
       target = tableId(pfn);
       if (!nodes.has(target)) return null;
     } else {
-      const data = [after, before].map((f) => Object.values(f.nodes).find((n) => n.kind === 'data' && n.pfn === pfn)).find((n) => n !== undefined);
+      const data = [after, before]
+        .map((f) => Object.values(f.nodes).find((n) => n.kind === 'data' && n.pfn === pfn))
+        .find((n) => n !== undefined);
       target = data?.id ?? `d${pfn}`;
     }
-    return { index, value, flags, pfn, target, from: '0x' + from.toString(16), to: '0x' + (from + span.size).toString(16) };
+    return {
+      index,
+      value,
+      flags,
+      pfn,
+      target,
+      from: '0x' + from.toString(16),
+      to: '0x' + (from + span.size).toString(16),
+    };
   };
 
   for (const c of changesThrough(changes, done)) {
@@ -146,11 +166,16 @@ export function forestAfterEvents(before: Forest, after: Forest, changes: readon
 
   // A table cut to maxEntries before the step lists fewer entries than it holds once some are cleared:
   // the rest are after's, where no later event changes them (their value now is their value then).
-  const later = new Set(changes.filter((c) => c.event >= done && (c.kind === 'entry-set' || c.kind === 'entry-cleared')).map((c) => ('table' in c ? `${c.table}:${c.index}` : '')));
+  const later = new Set(
+    changes
+      .filter((c) => c.event >= done && (c.kind === 'entry-set' || c.kind === 'entry-cleared'))
+      .map((c) => ('table' in c ? `${c.table}:${c.index}` : '')),
+  );
   for (const node of nodes.values()) {
     if (node.kind !== 'table' || node.entries.length >= Math.min(node.present, maxEntries)) continue;
     const listed = new Set(node.entries.map((e) => e.index));
-    for (const e of after.nodes[node.id]?.entries ?? []) if (!listed.has(e.index) && !later.has(`${node.pfn}:${e.index}`)) node.entries.push(e);
+    for (const e of after.nodes[node.id]?.entries ?? [])
+      if (!listed.has(e.index) && !later.has(`${node.pfn}:${e.index}`)) node.entries.push(e);
     node.entries.sort((a, b) => a.index - b.index);
     if (node.entries.length > maxEntries) node.entries.length = maxEntries;
   }

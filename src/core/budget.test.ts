@@ -38,7 +38,12 @@ describe('the work budget', () => {
     expect(Object.keys(steps[9]?.pgtables_bytes ?? {})).toHaveLength(100_000);
     const stop = steps[10] as ReportStep;
     expect(stop.too_large).toEqual({ limit: 'cells', max: 1_000_000 });
-    expect(stop.outcome).toEqual({ kind: 'skipped', why: expect.stringMatching(/^too large to simulate: the report would keep more than 1,000,000 per-task figures .*Use fewer tasks/) });
+    expect(stop.outcome).toEqual({
+      kind: 'skipped',
+      why: expect.stringMatching(
+        /^too large to simulate: the report would keep more than 1,000,000 per-task figures .*Use fewer tasks/,
+      ),
+    });
     expect(stop.events).toEqual([]);
     for (const s of steps.slice(11)) {
       expect(s.outcome).toEqual({ kind: 'skipped', why: 'not simulated: step 11 was too large to simulate' });
@@ -50,11 +55,15 @@ describe('the work budget', () => {
 
   it('stops a step between two pages simulated one at a time, and says which limit', () => {
     // touch from 1T+4K: the first PTE table's 511 pages fault one by one (the rest is one block).
-    const r = runner('spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T+4K 2M write\nA: translate 1T+8K', { pages: 100 });
+    const r = runner('spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T+4K 2M write\nA: translate 1T+8K', {
+      pages: 100,
+    });
     const steps = runAll(r);
     expect(steps.map((s) => s.outcome.kind)).toEqual(['ok', 'ok', 'skipped', 'skipped']);
     expect(steps[2]?.too_large).toEqual({ limit: 'pages', max: 100 });
-    expect(steps[2]?.outcome.kind === 'skipped' && steps[2].outcome.why).toMatch(/^too large to simulate: more than 100 pages would be simulated one at a time/);
+    expect(steps[2]?.outcome.kind === 'skipped' && steps[2].outcome.why).toMatch(
+      /^too large to simulate: more than 100 pages would be simulated one at a time/,
+    );
     // Counted: 1 for each of the three steps' task, then one per page; the 98th page passes 100.
     const mm = r.kernel.tasks.get('A')?.mm;
     expect(mm?.rssAnon).toBe(97);
@@ -62,7 +71,11 @@ describe('the work budget', () => {
 
   it('stops a group step between two tasks once the events listed pass the limit', () => {
     // Each read of a fresh page lists a handful of events (handle_mm_fault, do_anonymous_page, …).
-    const steps = runAll(runner('spawn T[1..50]\nT[1..50]: mmap 1T 4K rw private anon fixed\nT[1..50]: read 1T\nT1: exit', { events: 260 }));
+    const steps = runAll(
+      runner('spawn T[1..50]\nT[1..50]: mmap 1T 4K rw private anon fixed\nT[1..50]: read 1T\nT1: exit', {
+        events: 260,
+      }),
+    );
     expect(steps[2]?.too_large).toEqual({ limit: 'events', max: 260 });
     // Steps 1 and 2 listed 200 (mm_alloc and map_vdso per spawned task; do_mmap and mmap_region
     // per task): step 3 stops within one task's read of passing 260, so it keeps more than 60
@@ -75,9 +88,15 @@ describe('the work budget', () => {
   });
 
   it('is carried by a checkpoint: a Timeline seeking back and forth stops where the first run stopped', () => {
-    const p = parseScenario('spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T+4K 2M write\nA: translate 1T+8K');
+    const p = parseScenario(
+      'spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T+4K 2M write\nA: translate 1T+8K',
+    );
     if (!p.ok) throw new Error('parse');
-    const first = runAll(runner('spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T+4K 2M write\nA: translate 1T+8K', { pages: 100 }));
+    const first = runAll(
+      runner('spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T+4K 2M write\nA: translate 1T+8K', {
+        pages: 100,
+      }),
+    );
     const tl = new Timeline(p.scenario, { every: 1 });
     // The Timeline's own Runners use LIMITS: lower them through the live Runner's kernel before any step.
     (tl.seek(0).runner.kernel.m.budget.limits as BudgetLimits) = { ...LIMITS, pages: 100 };
@@ -88,15 +107,22 @@ describe('the work budget', () => {
 
   it('leaves every scenario of the gallery and bench/ far below each limit', () => {
     const files = [
-      ...readdirSync('scenarios').filter((f) => f.endsWith('.ptx')).map((f) => `scenarios/${f}`),
-      ...readdirSync('bench').filter((f) => f.endsWith('.ptx')).map((f) => `bench/${f}`),
+      ...readdirSync('scenarios')
+        .filter((f) => f.endsWith('.ptx'))
+        .map((f) => `scenarios/${f}`),
+      ...readdirSync('bench')
+        .filter((f) => f.endsWith('.ptx'))
+        .map((f) => `bench/${f}`),
     ];
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) {
       const r = runner(readFileSync(f, 'utf8'));
       const steps = runAll(r);
       const b = r.kernel.m.budget;
-      expect(steps.filter((s) => s.too_large), f).toEqual([]);
+      expect(
+        steps.filter((s) => s.too_large),
+        f,
+      ).toEqual([]);
       expect(b.pages, f).toBeLessThan(LIMITS.pages / 10);
       expect(b.cells, f).toBeLessThan(LIMITS.cells / 10);
       expect(b.events, f).toBeLessThan(LIMITS.events / 10);

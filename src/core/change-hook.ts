@@ -19,7 +19,10 @@ export interface EntryBits {
 }
 
 export interface ChangeRecorder {
-  /** Entry i of t went from (oldPfn, oldFlags) to (pfn, flags); a PFN of -1 is none. Numbers, not objects: this runs on every fault. */
+  /**
+   * Entry i of t went from (oldPfn, oldFlags) to (pfn, flags); a PFN of -1 is none. Numbers, not objects: this runs on
+   * every fault.
+   */
   entry(t: Table, i: number, oldPfn: number, oldFlags: number, pfn: number, flags: number): void;
   /** Entries [i, j) of t, and the subtrees under them, went from the Run of `old` to that of `nu` (null: none). */
   block(t: Table, i: number, j: number, old: Lin | null, nu: Lin | null): void;

@@ -23,7 +23,10 @@ function perEvent(p: Play): { events: string[]; states: ReturnType<typeof snapsh
   const s = p.next();
   const states = s.events.map((_, k) => {
     const st = cloneState(before);
-    applyChanges(st, s.changes.filter((c) => c.event <= k));
+    applyChanges(
+      st,
+      s.changes.filter((c) => c.event <= k),
+    );
     return st;
   });
   return { events: s.events.map((e) => e.fn), states };
@@ -40,7 +43,19 @@ describe('the seed: mshare v1, the guest copies the host PGD entry', () => {
     expect([bPgd(0), bPgd(1), bPgd(2), bPgd(3)]).toEqual([null, null, '0000000001003067', '0000000001003067']);
     expect(states[2]?.tables.get(0x1002)?.entries.get(2)).toBe('0000000001003067');
     const changes = p.steps[6]?.changes;
-    expect(changes).toEqual([{ kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 0x1001, index: 2, old: null, new: '0000000001003067' }]);
+    expect(changes).toEqual([
+      {
+        kind: 'entry-set',
+        event: 2,
+        fn: 'set_pgd',
+        mm: 'B',
+        level: 'pgd',
+        table: 0x1001,
+        index: 2,
+        old: null,
+        new: '0000000001003067',
+      },
+    ]);
     expect(changes?.map(describeChange)).toEqual(['B PGD[2]: none → 0x0000000001003067 (set_pgd)']);
   });
 
@@ -61,11 +76,29 @@ describe('the seed: mshare v1, the guest copies the host PGD entry', () => {
       ['pmd_alloc', 8192],
       ['pte_alloc', 12288],
     ]);
-    expect(s.changes.filter((c) => c.kind === 'data-alloc')).toEqual([{ kind: 'data-alloc', event: at('shmem_fault'), fn: 'shmem_fault', pfn: 0x1006, what: 'shmem page cache' }]);
+    expect(s.changes.filter((c) => c.kind === 'data-alloc')).toEqual([
+      { kind: 'data-alloc', event: at('shmem_fault'), fn: 'shmem_fault', pfn: 0x1006, what: 'shmem page cache' },
+    ]);
     // The written PTE: PAGE_SHARED (P|RW|US|A|NX) + D from the write = 0x8000000000000067 | 0x1006 << 12.
-    expect(s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pte')).toMatchObject({ fn: 'finish_fault', table: 0x1005, index: 1, old: null, new: '8000000001006067' });
+    expect(s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pte')).toMatchObject({
+      fn: 'finish_fault',
+      table: 0x1005,
+      index: 1,
+      old: null,
+      new: '8000000001006067',
+    });
     // A's own PGD entry comes last, from the second pass: set_pgd.
-    expect(s.changes[s.changes.length - 1]).toEqual({ kind: 'entry-set', event: at('set_pgd'), fn: 'set_pgd', mm: 'A', level: 'pgd', table: 0x1000, index: 2, old: null, new: '0000000001003067' });
+    expect(s.changes[s.changes.length - 1]).toEqual({
+      kind: 'entry-set',
+      event: at('set_pgd'),
+      fn: 'set_pgd',
+      mm: 'A',
+      level: 'pgd',
+      table: 0x1000,
+      index: 2,
+      old: null,
+      new: '0000000001003067',
+    });
   });
 });
 
@@ -75,31 +108,62 @@ describe('fork and munmap', () => {
     p.run(3);
     const s = p.next();
     expect(s.events.map((e) => e.fn)).toEqual(['dup_mm', 'copy_page_range']);
-    // A: PGD 0x1000, PUD 0x1001, PMD 0x1002, PTE 0x1003, page 0x1004; B: PGD 0x1005, then its PUD/PMD/PTE 0x1006-0x1008.
+    // A: PGD 0x1000, PUD 0x1001, PMD 0x1002, PTE 0x1003, page 0x1004; B: PGD 0x1005, then its PUD/PMD/PTE
+    // 0x1006-0x1008.
     // A's PTE 0x8000000001004067 (P|RW|US|A|D|NX) → RW and D cleared, bit 58 (SAVED_DIRTY) set: 0x8400000001004025.
     // B's copy is also old (pte_mkold): 0x8400000001004005.
     const parent = s.changes.find((c) => c.kind === 'entry-set' && c.mm === 'A' && c.level === 'pte');
     expect(parent).toEqual({
-      kind: 'entry-set', event: 1, fn: 'copy_page_range', mm: 'A', level: 'pte', table: 0x1003, index: 0,
-      old: '8000000001004067', new: '8400000001004025',
-      flags: [{ name: 'RW', from: 1, to: 0 }, { name: 'D', from: 1, to: 0 }, { name: 'SAVED_DIRTY', from: 0, to: 1 }],
+      kind: 'entry-set',
+      event: 1,
+      fn: 'copy_page_range',
+      mm: 'A',
+      level: 'pte',
+      table: 0x1003,
+      index: 0,
+      old: '8000000001004067',
+      new: '8400000001004025',
+      flags: [
+        { name: 'RW', from: 1, to: 0 },
+        { name: 'D', from: 1, to: 0 },
+        { name: 'SAVED_DIRTY', from: 0, to: 1 },
+      ],
     });
-    expect(describeChange(parent as StepChange)).toBe('A PTE[0]: 0x8000000001004067 → 0x8400000001004025 [RW 1→0, D 1→0, SAVED_DIRTY 0→1] (copy_page_range)');
-    expect(s.changes.filter((c) => c.kind === 'table-alloc' && c.mm === 'B').map((c) => [c.fn, (c as { pfn: number }).pfn])).toEqual([
+    expect(describeChange(parent as StepChange)).toBe(
+      'A PTE[0]: 0x8000000001004067 → 0x8400000001004025 [RW 1→0, D 1→0, SAVED_DIRTY 0→1] (copy_page_range)',
+    );
+    expect(
+      s.changes.filter((c) => c.kind === 'table-alloc' && c.mm === 'B').map((c) => [c.fn, (c as { pfn: number }).pfn]),
+    ).toEqual([
       ['dup_mm', 0x1005],
       ['copy_page_range', 0x1006],
       ['copy_page_range', 0x1007],
       ['copy_page_range', 0x1008],
     ]);
-    expect(s.changes.find((c) => c.kind === 'entry-set' && c.mm === 'B' && c.level === 'pte')).toMatchObject({ table: 0x1008, index: 0, old: null, new: '8400000001004005' });
+    expect(s.changes.find((c) => c.kind === 'entry-set' && c.mm === 'B' && c.level === 'pte')).toMatchObject({
+      table: 0x1008,
+      index: 0,
+      old: null,
+      new: '8400000001004005',
+    });
   });
 
-  it("munmap: unmap_vmas clears the PTE and frees the page, free_pgtables frees PTE, PMD and PUD pages", () => {
-    const p = new Play(['spawn A', 'A: mmap 1T 2M rw private anon fixed', 'A: write 1T "x"', 'A: munmap 1T 2M'].join('\n'));
+  it('munmap: unmap_vmas clears the PTE and frees the page, free_pgtables frees PTE, PMD and PUD pages', () => {
+    const p = new Play(
+      ['spawn A', 'A: mmap 1T 2M rw private anon fixed', 'A: write 1T "x"', 'A: munmap 1T 2M'].join('\n'),
+    );
     p.run(3);
     const s = p.next();
-    expect(s.events.map((e) => e.fn)).toEqual(['do_vmi_munmap', 'unmap_vmas', 'free_pgd_range', 'pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb']);
-    // No VMA left anywhere: floor 0, ceiling 0, so the PTE page 0x1003, PMD 0x1002 and PUD 0x1001 all go, each with its parent entry.
+    expect(s.events.map((e) => e.fn)).toEqual([
+      'do_vmi_munmap',
+      'unmap_vmas',
+      'free_pgd_range',
+      'pte_free_tlb',
+      'pmd_free_tlb',
+      'pud_free_tlb',
+    ]);
+    // No VMA left anywhere: floor 0, ceiling 0, so the PTE page 0x1003, PMD 0x1002 and PUD 0x1001 all go, each with its
+    // parent entry.
     expect(s.changes.map(describeChange)).toEqual([
       'anonymous page PFN 0x1004 freed (unmap_vmas)',
       'A PTE[0]: 0x8000000001004067 → none (unmap_vmas)',
@@ -122,14 +186,30 @@ describe('bulk changes are blocks, not one change per entry', () => {
     const p = new Play(['spawn A', 'A: mmap 1T 4M rw private anon fixed', 'A: touch 1T 4M write'].join('\n'));
     p.run(2);
     const s = p.next();
-    // PUD 0x1001 and PMD 0x1002 one by one; then the 1,024 data pages 0x1003-0x1402 and the two PTE pages 0x1403-0x1404 as extents.
-    const pte = s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pte') as StepChange & { kind: 'entry-set' };
+    // PUD 0x1001 and PMD 0x1002 one by one; then the 1,024 data pages 0x1003-0x1402 and the two PTE pages 0x1403-0x1404
+    // as extents.
+    const pte = s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pte') as StepChange & {
+      kind: 'entry-set';
+    };
     expect(pte).toMatchObject({ table: 0x1403, index: 0, count: 1024, stride: 1, old: null, new: '8000000001003067' });
     // Entry 513 of the block: the second PTE page, index 1, data page 0x1003 + 513 = 0x1204.
     expect(blockEntry(pte, 513)).toEqual({ table: 0x1404, index: 1, old: null, new: '8000000001204067' });
-    expect(s.changes.find((c) => c.kind === 'table-alloc' && c.level === 'pte')).toMatchObject({ pfn: 0x1403, count: 2 });
-    expect(s.changes.find((c) => c.kind === 'data-alloc')).toMatchObject({ pfn: 0x1003, count: 1024, what: 'anonymous page' });
-    expect(s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pmd')).toMatchObject({ table: 0x1002, index: 0, count: 2, stride: 1, new: '0000000001403067' });
+    expect(s.changes.find((c) => c.kind === 'table-alloc' && c.level === 'pte')).toMatchObject({
+      pfn: 0x1403,
+      count: 2,
+    });
+    expect(s.changes.find((c) => c.kind === 'data-alloc')).toMatchObject({
+      pfn: 0x1003,
+      count: 1024,
+      what: 'anonymous page',
+    });
+    expect(s.changes.find((c) => c.kind === 'entry-set' && c.level === 'pmd')).toMatchObject({
+      table: 0x1002,
+      index: 0,
+      count: 2,
+      stride: 1,
+      new: '0000000001403067',
+    });
     expect(s.changes.length).toBeLessThan(12);
   });
 
@@ -137,14 +217,22 @@ describe('bulk changes are blocks, not one change per entry', () => {
     const p = new Play(['spawn A', 'A: mmap 1T 1G rw shared anon hugetlb fixed', 'A: touch 1T 1G write'].join('\n'));
     p.run(2);
     const s = p.next();
-    // PUD 0x1001 and PMD 0x1002, the first huge page 0x1200 (the next 2 MiB-aligned extent after the tables), then 0x1400 on.
-    const pmd = s.changes.filter((c): c is StepChange & { kind: 'entry-set' } => c.kind === 'entry-set' && c.level === 'pmd');
+    // PUD 0x1001 and PMD 0x1002, the first huge page 0x1200 (the next 2 MiB-aligned extent after the tables), then
+    // 0x1400 on.
+    const pmd = s.changes.filter(
+      (c): c is StepChange & { kind: 'entry-set' } => c.kind === 'entry-set' && c.level === 'pmd',
+    );
     expect(pmd.map((c) => [c.index, c.count ?? 1, c.stride, c.new])).toEqual([
       [0, 1, undefined, '80000000012000e7'],
       [1, 511, 512, '80000000014000e7'],
     ]);
     // Entry 510 of the block is PMD[511]: huge page 0x1400 + 510 · 512 = 0x41000 (P|RW|US|A|D|PS and NX).
-    expect(blockEntry(pmd[1] as StepChange & { kind: 'entry-set' }, 510)).toEqual({ table: 0x1002, index: 511, old: null, new: '80000000410000e7' });
+    expect(blockEntry(pmd[1] as StepChange & { kind: 'entry-set' }, 510)).toEqual({
+      table: 0x1002,
+      index: 511,
+      old: null,
+      new: '80000000410000e7',
+    });
     expect(s.changes.flatMap((c) => (c.kind === 'data-alloc' ? [[c.pfn, c.count ?? 1]] : []))).toEqual([
       [0x1200, 512],
       [0x1400, 511 * 512],

@@ -29,13 +29,48 @@ import type { FlagFlip, StepChange } from './changes';
 import type { EventLog, KEvent } from './events';
 import { FrameKind } from './frames';
 import type { Mm } from './mm';
-import { FLAG_NAMES, _PAGE_NX, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SAVED_DIRTY, _PAGE_SPECIAL, _PAGE_TABLE, entrySpan, levelName, tableSpan, type LevelName, type Paging } from './paging';
+import {
+  FLAG_NAMES,
+  _PAGE_NX,
+  _PAGE_PRESENT,
+  _PAGE_PROTNONE,
+  _PAGE_SAVED_DIRTY,
+  _PAGE_SPECIAL,
+  _PAGE_TABLE,
+  entrySpan,
+  levelName,
+  tableSpan,
+  type LevelName,
+  type Paging,
+} from './paging';
 import type { Charge, Lin, Table } from './table';
 
 type Rec =
   /** op/of: the old PFN and flags, np/nf the new (PFN -1: none). */
-  | { k: 'e'; ev: number; table: number; lvl: number; mm: string; i: number; op: number; of: number; np: number; nf: number }
-  | { k: 'b'; ev: number; table: number; lvl: number; base: number; mm: string; i: number; j: number; old: LinShot | null; nu: LinShot | null }
+  | {
+      k: 'e';
+      ev: number;
+      table: number;
+      lvl: number;
+      mm: string;
+      i: number;
+      op: number;
+      of: number;
+      np: number;
+      nf: number;
+    }
+  | {
+      k: 'b';
+      ev: number;
+      table: number;
+      lvl: number;
+      base: number;
+      mm: string;
+      i: number;
+      j: number;
+      old: LinShot | null;
+      nu: LinShot | null;
+    }
   | { k: 't'; ev: number; op: 'alloc' | 'free'; mm: string; lvl: number; pfn: number; n: number }
   | { k: 'd'; ev: number; op: 'alloc' | 'free'; pfn: number; n: number; kind: FrameKind }
   | { k: 'p'; ev: number; mm: string; from: number; to: number };
@@ -89,7 +124,9 @@ export function hex16(e: EntryBits): string {
   const inverted = !(f & _PAGE_PRESENT) && (f & _PAGE_PROTNONE) !== 0;
   const field = inverted ? PFN_MASK - e.pfn : e.pfn;
   const top = (f & _PAGE_NX ? 0x800 : 0) | (f & _PAGE_SAVED_DIRTY ? 0x040 : 0);
-  return top.toString(16).padStart(3, '0') + field.toString(16).padStart(10, '0') + (f & 0xfff).toString(16).padStart(3, '0');
+  return (
+    top.toString(16).padStart(3, '0') + field.toString(16).padStart(10, '0') + (f & 0xfff).toString(16).padStart(3, '0')
+  );
 }
 
 /** 2^40 - 1: the PFN field; ~pfn within it is PFN_MASK - pfn. */
@@ -113,7 +150,18 @@ interface LinShot {
 }
 
 function shot(l: Lin | null): LinShot | null {
-  return l === null ? null : { vpn0: l.vpn0, data0: l.data0, dstride: l.dstride, tab0: l.tab0, leaf: l.leaf, bottom: l.bottom, label: labelOf(l.mm), huge: l.huge === true };
+  return l === null
+    ? null
+    : {
+        vpn0: l.vpn0,
+        data0: l.data0,
+        dstride: l.dstride,
+        tab0: l.tab0,
+        leaf: l.leaf,
+        bottom: l.bottom,
+        label: labelOf(l.mm),
+        huge: l.huge === true,
+      };
 }
 
 /** What a Run's entries look like at one level: none, or a first entry and a PFN stride. */
@@ -131,14 +179,20 @@ function linEntries(lin: LinShot, lvl: number, vpn: number): LinLevel | null {
   if (lin.huge && lvl <= 1) {
     // hugetlb: PMD entries are 2 MiB leaves (none when zapped), one huge page (512 frames) apart; no PTE tables.
     if (lvl === 0 || lin.leaf === 0) return null;
-    return { first: { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf }, stride: lin.dstride ? 512 : 0 };
+    return {
+      first: { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf },
+      stride: lin.dstride ? 512 : 0,
+    };
   }
   if (lvl === 0) {
     if (lin.bottom !== 0 || lin.leaf === 0) return null;
     return { first: { pfn: lin.data0 + (vpn - lin.vpn0) * lin.dstride, flags: lin.leaf }, stride: lin.dstride };
   }
   if (lvl - 1 < lin.bottom) return null;
-  return { first: { pfn: (lin.tab0[lvl - 1] as number) + (vpn - lin.vpn0) / tableSpan(lvl - 1), flags: _PAGE_TABLE }, stride: 1 };
+  return {
+    first: { pfn: (lin.tab0[lvl - 1] as number) + (vpn - lin.vpn0) / tableSpan(lvl - 1), flags: _PAGE_TABLE },
+    stride: 1,
+  };
 }
 
 /** The first table page of level lvl under a Run of lin, from vpn on; null when the Run has none at that level. */
@@ -190,12 +244,34 @@ export class ChangeLog implements ChangeRecorder {
 
   entry(t: Table, i: number, oldPfn: number, oldFlags: number, pfn: number, flags: number): void {
     if (oldPfn === pfn && (pfn < 0 || oldFlags === flags)) return;
-    this.recs.push({ k: 'e', ev: this.at(), table: t.pfn, lvl: t.lvl, mm: labelOf(t.mm), i, op: oldPfn, of: oldFlags, np: pfn, nf: flags });
+    this.recs.push({
+      k: 'e',
+      ev: this.at(),
+      table: t.pfn,
+      lvl: t.lvl,
+      mm: labelOf(t.mm),
+      i,
+      op: oldPfn,
+      of: oldFlags,
+      np: pfn,
+      nf: flags,
+    });
   }
 
   block(t: Table, i: number, j: number, old: Lin | null, nu: Lin | null): void {
     if (j <= i || old === nu) return;
-    this.recs.push({ k: 'b', ev: this.at(), table: t.pfn, lvl: t.lvl, base: t.base, mm: labelOf(t.mm), i, j, old: shot(old), nu: shot(nu) });
+    this.recs.push({
+      k: 'b',
+      ev: this.at(),
+      table: t.pfn,
+      lvl: t.lvl,
+      base: t.base,
+      mm: labelOf(t.mm),
+      i,
+      j,
+      old: shot(old),
+      nu: shot(nu),
+    });
   }
 
   table(op: 'alloc' | 'free', mm: Charge, lvl: number, pfn: number, n: number): void {
@@ -273,13 +349,31 @@ export class ChangeLog implements ChangeRecorder {
         case 't':
           if (r.op === 'free') gen++;
           if (!room()) omitted++;
-          else if (r.n > 1) out.push({ kind: r.op === 'alloc' ? 'table-alloc' : 'table-free', event, fn, mm: r.mm, level: level(r.lvl), pfn: r.pfn, count: r.n });
-          else out.push({ kind: r.op === 'alloc' ? 'table-alloc' : 'table-free', event, fn, mm: r.mm, level: level(r.lvl), pfn: r.pfn });
+          else if (r.n > 1)
+            out.push({
+              kind: r.op === 'alloc' ? 'table-alloc' : 'table-free',
+              event,
+              fn,
+              mm: r.mm,
+              level: level(r.lvl),
+              pfn: r.pfn,
+              count: r.n,
+            });
+          else
+            out.push({
+              kind: r.op === 'alloc' ? 'table-alloc' : 'table-free',
+              event,
+              fn,
+              mm: r.mm,
+              level: level(r.lvl),
+              pfn: r.pfn,
+            });
           break;
         case 'd': {
           const what = DATA_WHAT[r.kind] ?? 'page';
           if (!room()) omitted++;
-          else if (r.n > 1) out.push({ kind: r.op === 'alloc' ? 'data-alloc' : 'data-free', event, fn, pfn: r.pfn, what, count: r.n });
+          else if (r.n > 1)
+            out.push({ kind: r.op === 'alloc' ? 'data-alloc' : 'data-free', event, fn, pfn: r.pfn, what, count: r.n });
           else out.push({ kind: r.op === 'alloc' ? 'data-alloc' : 'data-free', event, fn, pfn: r.pfn, what });
           break;
         }
@@ -317,10 +411,29 @@ export class ChangeLog implements ChangeRecorder {
 export const MAX_KEPT_CHANGES = 5000;
 
 /** One entry's change from old (its value when the event first wrote it) to nu (not the same). */
-function singleChange(event: number, fn: string, mm: string, level: LevelName, table: number, index: number, old: EntryBits | null, nu: EntryBits | null): StepChange {
+function singleChange(
+  event: number,
+  fn: string,
+  mm: string,
+  level: LevelName,
+  table: number,
+  index: number,
+  old: EntryBits | null,
+  nu: EntryBits | null,
+): StepChange {
   const was = old === null ? null : hex16(old);
   if (nu === null) return { kind: 'entry-cleared', event, fn, mm, level, table, index, old: was as string };
-  const c: StepChange & { kind: 'entry-set' } = { kind: 'entry-set', event, fn, mm, level, table, index, old: was, new: hex16(nu) };
+  const c: StepChange & { kind: 'entry-set' } = {
+    kind: 'entry-set',
+    event,
+    fn,
+    mm,
+    level,
+    table,
+    index,
+    old: was,
+    new: hex16(nu),
+  };
   if (old !== null) {
     const flips = flagFlips(old.flags, nu.flags);
     if (flips.length) c.flags = flips;
@@ -333,14 +446,34 @@ function sameEntry(a: EntryBits | null, b: EntryBits | null): boolean {
 }
 
 /** One block change (BlockFields when count > 1). */
-function blockChange(event: number, fn: string, mm: string, level: LevelName, table: number, index: number, count: number, old: LinLevel | null, nu: LinLevel | null): StepChange {
+function blockChange(
+  event: number,
+  fn: string,
+  mm: string,
+  level: LevelName,
+  table: number,
+  index: number,
+  count: number,
+  old: LinLevel | null,
+  nu: LinLevel | null,
+): StepChange {
   if (nu === null) {
     const o = old as LinLevel;
     return count > 1
       ? { kind: 'entry-cleared', event, fn, mm, level, table, index, old: hex16(o.first), count, oldStride: o.stride }
       : { kind: 'entry-cleared', event, fn, mm, level, table, index, old: hex16(o.first) };
   }
-  const c: StepChange & { kind: 'entry-set' } = { kind: 'entry-set', event, fn, mm, level, table, index, old: old === null ? null : hex16(old.first), new: hex16(nu.first) };
+  const c: StepChange & { kind: 'entry-set' } = {
+    kind: 'entry-set',
+    event,
+    fn,
+    mm,
+    level,
+    table,
+    index,
+    old: old === null ? null : hex16(old.first),
+    new: hex16(nu.first),
+  };
   if (count > 1) {
     c.count = count;
     c.stride = nu.stride;
@@ -362,13 +495,36 @@ function blockChange(event: number, fn: string, mm: string, level: LevelName, ta
  */
 function blockChanges(
   r: Extract<Rec, { k: 'b' }>,
-  emit: (mm: string, lvl: number, table: number, index: number, count: number, old: LinLevel | null, nu: LinLevel | null) => void,
+  emit: (
+    mm: string,
+    lvl: number,
+    table: number,
+    index: number,
+    count: number,
+    old: LinLevel | null,
+    nu: LinLevel | null,
+  ) => void,
 ): void {
   const vpnA = r.base + r.i * entrySpan(r.lvl);
   const n = r.j - r.i;
-  const push = (mm: string, lvl: number, table: number, index: number, count: number, old: LinLevel | null, nu: LinLevel | null): void => {
+  const push = (
+    mm: string,
+    lvl: number,
+    table: number,
+    index: number,
+    count: number,
+    old: LinLevel | null,
+    nu: LinLevel | null,
+  ): void => {
     if (old === null && nu === null) return;
-    if (old !== null && nu !== null && old.first.pfn === nu.first.pfn && old.first.flags === nu.first.flags && old.stride === nu.stride) return;
+    if (
+      old !== null &&
+      nu !== null &&
+      old.first.pfn === nu.first.pfn &&
+      old.first.flags === nu.first.flags &&
+      old.stride === nu.stride
+    )
+      return;
     emit(mm, lvl, table, index, count, old, nu);
   };
   const at = (lin: LinShot | null, lvl: number): LinLevel | null => (lin === null ? null : linEntries(lin, lvl, vpnA));
@@ -384,7 +540,10 @@ function blockChanges(
 }
 
 /** Entry k of a change (k < count): which table and index, and its old and new values (16 hex digits, null = none). */
-export function blockEntry(c: StepChange & { kind: 'entry-set' | 'entry-cleared' }, k: number): { table: number; index: number; old: string | null; new: string | null } {
+export function blockEntry(
+  c: StepChange & { kind: 'entry-set' | 'entry-cleared' },
+  k: number,
+): { table: number; index: number; old: string | null; new: string | null } {
   const pos = c.index + k;
   const step = (v: string | null, stride: 0 | 1 | 512 | undefined): string | null => {
     if (v === null || k === 0 || !stride) return v;

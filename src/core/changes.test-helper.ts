@@ -56,7 +56,8 @@ export function snapshot(k: Kernel): PtState {
   const tableFrames = new Set<number>();
   k.m.frames.kinds.forEach(0, 2 ** 40, (kind, s, e) => {
     if (isDataKind(kind)) data.set(s, e, kind);
-    else if (kind >= FrameKind.TableBase && kind <= FrameKind.TableBase + 4) for (let p = s; p < e; p++) tableFrames.add(p);
+    else if (kind >= FrameKind.TableBase && kind <= FrameKind.TableBase + 4)
+      for (let p = s; p < e; p++) tableFrames.add(p);
   });
   return { tables, data, pgtables, tableFrames };
 }
@@ -71,7 +72,11 @@ export function cloneState(s: PtState): PtState {
   return { tables, data, pgtables: new Map(s.pgtables), tableFrames: new Set(s.tableFrames) };
 }
 
-const WHAT: Record<string, FrameKind> = { 'anonymous page': FrameKind.Anon, 'shmem page cache': FrameKind.Shmem, 'hugetlb page': FrameKind.Huge };
+const WHAT: Record<string, FrameKind> = {
+  'anonymous page': FrameKind.Anon,
+  'shmem page cache': FrameKind.Shmem,
+  'hugetlb page': FrameKind.Huge,
+};
 
 /** Play changes onto s (in place), in order; throws at the first change that does not fit. */
 export function applyChanges(s: PtState, changes: readonly StepChange[]): void {
@@ -130,7 +135,11 @@ export function applyChanges(s: PtState, changes: readonly StepChange[]): void {
 }
 
 /** The parts a step's changes speak for (tables, entries, data frames, pgtables), as plain sorted data. */
-export function comparable(s: PtState): { tables: [number, LevelName, [number, string][]][]; data: [number, number, FrameKind][]; pgtables: [string, number][] } {
+export function comparable(s: PtState): {
+  tables: [number, LevelName, [number, string][]][];
+  data: [number, number, FrameKind][];
+  pgtables: [string, number][];
+} {
   // Data as maximal intervals of one kind: the same frames whatever the map's history.
   const data: [number, number, FrameKind][] = [];
   s.data.forEach(0, 2 ** 40, (v, a, b) => {
@@ -140,7 +149,9 @@ export function comparable(s: PtState): { tables: [number, LevelName, [number, s
     else data.push([a, b, v]);
   });
   return {
-    tables: [...s.tables].sort((a, b) => a[0] - b[0]).map(([pfn, t]) => [pfn, t.level, [...t.entries].sort((a, b) => a[0] - b[0])]),
+    tables: [...s.tables]
+      .sort((a, b) => a[0] - b[0])
+      .map(([pfn, t]) => [pfn, t.level, [...t.entries].sort((a, b) => a[0] - b[0])]),
     data,
     pgtables: [...s.pgtables].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
   };

@@ -87,7 +87,9 @@ export type StepChange =
       pfn: number;
       /** 'anonymous page', 'shmem page cache', 'hugetlb page', … */
       what: string;
-      /** Consecutive frames pfn … pfn + count − 1 (a bulk populate's pages; a 2 MiB hugetlb page is 512); absent = 1. */
+      /**
+       * Consecutive frames pfn … pfn + count − 1 (a bulk populate's pages; a 2 MiB hugetlb page is 512); absent = 1.
+       */
       count?: number;
     })
   | (ChangeBase & {
@@ -105,7 +107,9 @@ export type StepChange =
  */
 export type TlbChange =
   | (ChangeBase & {
-      /** A walk's translation cached: VA → PFN with its permissions ('r', 'w', 'x', 'd' as in the report), under a PCID. */
+      /**
+       * A walk's translation cached: VA → PFN with its permissions ('r', 'w', 'x', 'd' as in the report), under a PCID.
+       */
       kind: 'tlb-fill';
       cpu: number;
       pcid: number;

@@ -46,7 +46,11 @@ describe('deepClone', () => {
 
   it('copies an object reached twice once, and keeps cycles', () => {
     const shared = { v: 1 };
-    const a: { l: { v: number }; r: { v: number }; self?: unknown; list: unknown[] } = { l: shared, r: shared, list: [shared] };
+    const a: { l: { v: number }; r: { v: number }; self?: unknown; list: unknown[] } = {
+      l: shared,
+      r: shared,
+      list: [shared],
+    };
     a.self = a;
     a.list.push(a);
     const c = deepClone(a);
@@ -105,7 +109,16 @@ describe('deepClone', () => {
     expect(deepClone({ f }).f).toBe(f);
     const g = (): number => 2;
     expect(deepClone({ f }, { onFunction: () => g }).f).toBe(g);
-    expect(() => deepClone({ f }, { onFunction: () => { throw new Error('no'); } })).toThrow('no');
+    expect(() =>
+      deepClone(
+        { f },
+        {
+          onFunction: () => {
+            throw new Error('no');
+          },
+        },
+      ),
+    ).toThrow('no');
   });
 
   it('refuses what it cannot copy', () => {

@@ -44,8 +44,17 @@ export interface CloneOptions {
 type AnyFn = (...args: never[]) => unknown;
 
 const TYPED_ARRAYS = [
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ] as const;
 
 export function deepClone<T>(root: T, opts: CloneOptions = {}): T {
@@ -126,7 +135,12 @@ export function deepClone<T>(root: T, opts: CloneOptions = {}): T {
       copies.set(x, out);
       return out;
     }
-    if (x instanceof WeakMap || x instanceof WeakSet || x instanceof Promise || (typeof WeakRef !== 'undefined' && x instanceof WeakRef)) {
+    if (
+      x instanceof WeakMap ||
+      x instanceof WeakSet ||
+      x instanceof Promise ||
+      (typeof WeakRef !== 'undefined' && x instanceof WeakRef)
+    ) {
       throw new TypeError(`deepClone: cannot copy a ${Object.prototype.toString.call(x).slice(8, -1)}`);
     }
 

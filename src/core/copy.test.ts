@@ -140,7 +140,12 @@ describe('fork copies tables of private VMAs with an anon_vma', () => {
     expect(k.m.frames.mapcount.get(0x1004)).toBe(1);
     k.takeEvents();
     k.write('A', T, new Uint8Array([2]));
-    expect(k.takeEvents().map((e) => e.fn)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'do_wp_page', 'wp_page_reuse']);
+    expect(k.takeEvents().map((e) => e.fn)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'do_wp_page',
+      'wp_page_reuse',
+    ]);
     expect(leaf(k, 'A', T).pfn).toBe(0x1004);
   });
 

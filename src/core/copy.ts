@@ -10,7 +10,17 @@
  */
 import type { Machine } from './machine';
 import type { Mm, Vma } from './mm';
-import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, VM_SHARED, entrySpan, indexAt, pteMkclean, pteWrprotect } from './paging';
+import {
+  _PAGE_ACCESSED,
+  _PAGE_PRESENT,
+  _PAGE_PROTNONE,
+  _PAGE_RW,
+  VM_SHARED,
+  entrySpan,
+  indexAt,
+  pteMkclean,
+  pteWrprotect,
+} from './paging';
 import { FrameKind } from './frames';
 import { findSeg, materialize, putRun, setEntry, setSingle, type Lin, type Seg, type Table } from './table';
 import { ensureChild } from './fault';

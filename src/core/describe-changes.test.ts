@@ -6,14 +6,32 @@ import { describeChange } from './describe-changes';
 describe('describeChange', () => {
   it('reads a guest PGD entry copied by set_pgd as the issue words it', () => {
     expect(
-      describeChange({ kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 7, index: 2, old: null, new: '0000000001003067' }),
+      describeChange({
+        kind: 'entry-set',
+        event: 2,
+        fn: 'set_pgd',
+        mm: 'B',
+        level: 'pgd',
+        table: 7,
+        index: 2,
+        old: null,
+        new: '0000000001003067',
+      }),
     ).toBe('B PGD[2]: none → 0x0000000001003067 (set_pgd)');
   });
   it("names the flags fork flips in the parent's PTE", () => {
     expect(
       describeChange({
-        kind: 'entry-set', event: 5, fn: 'copy_present_pte', mm: 'A', level: 'pte', table: 9, index: 1,
-        old: '8000000000123867', new: '8000000000123865', flags: [{ name: 'RW', from: 1, to: 0 }],
+        kind: 'entry-set',
+        event: 5,
+        fn: 'copy_present_pte',
+        mm: 'A',
+        level: 'pte',
+        table: 9,
+        index: 1,
+        old: '8000000000123867',
+        new: '8000000000123865',
+        flags: [{ name: 'RW', from: 1, to: 0 }],
       }),
     ).toBe('A PTE[1]: 0x8000000000123867 → 0x8000000000123865 [RW 1→0] (copy_present_pte)');
   });

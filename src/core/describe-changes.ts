@@ -58,9 +58,13 @@ export function describeChange(c: StepChange): string {
         ? `${c.mm}: ${groupDigits(c.count as number)} ${c.level.toUpperCase()} pages ${pages(c.pfn, c.count)} freed (${c.fn})`
         : `${c.mm}: ${c.level.toUpperCase()} page PFN ${hexPfn(c.pfn)} freed (${c.fn})`;
     case 'data-alloc':
-      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, allocated (${c.fn})` : `${c.what} PFN ${hexPfn(c.pfn)} allocated (${c.fn})`;
+      return (c.count ?? 1) > 1
+        ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, allocated (${c.fn})`
+        : `${c.what} PFN ${hexPfn(c.pfn)} allocated (${c.fn})`;
     case 'data-free':
-      return (c.count ?? 1) > 1 ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, freed (${c.fn})` : `${c.what} PFN ${hexPfn(c.pfn)} freed (${c.fn})`;
+      return (c.count ?? 1) > 1
+        ? `${groupDigits(c.count as number)} frames of ${c.what}, ${pages(c.pfn, c.count)}, freed (${c.fn})`
+        : `${c.what} PFN ${hexPfn(c.pfn)} freed (${c.fn})`;
     case 'pgtables':
       return `${c.mm} VmPTE: ${bytes(c.from)} → ${bytes(c.to)} (${c.fn})`;
     case 'tlb-fill':

@@ -6,7 +6,17 @@
  */
 import { _PAGE_TABLE, entryHex } from './paging';
 import { findSeg, type Table } from './table';
-import { DESC_PAIRS, FEW_MAX, KEY_SHIFT, PTRS, descBase, packEntry, storedEntry, storedKid, type EntryArena } from './entries';
+import {
+  DESC_PAIRS,
+  FEW_MAX,
+  KEY_SHIFT,
+  PTRS,
+  descBase,
+  packEntry,
+  storedEntry,
+  storedKid,
+  type EntryArena,
+} from './entries';
 
 type Bad = (problem: string) => void;
 
@@ -32,9 +42,14 @@ export function checkMirror(t: Table, bad: Bad): void {
     const child = v !== 0 && seg && seg.lin === null ? seg.child : null;
     if (kid !== child) bad(`${where}[${i}]: the arena's child table is not the segment's`);
     // An entry _PAGE_TABLE names its child's descriptor (unless the child is of another arena).
-    const side = child !== null && child.arena === a && v !== 0 && seg?.lin === null && seg.flags === _PAGE_TABLE ? child.desc + 1 : 0;
-    if (storedKid(t, i) !== side) bad(`${where}[${i}]: the entry links descriptor ${storedKid(t, i) - 1}, the child's is ${side - 1}`);
-    if (child !== null && child.arena === a && child.desc < 0) bad(`${where}[${i}]: a linked table without a descriptor`);
+    const side =
+      child !== null && child.arena === a && v !== 0 && seg?.lin === null && seg.flags === _PAGE_TABLE
+        ? child.desc + 1
+        : 0;
+    if (storedKid(t, i) !== side)
+      bad(`${where}[${i}]: the entry links descriptor ${storedKid(t, i) - 1}, the child's is ${side - 1}`);
+    if (child !== null && child.arena === a && child.desc < 0)
+      bad(`${where}[${i}]: a linked table without a descriptor`);
   }
   if (n !== t.singles) bad(`${where}: ${n} entries in the arena, ${t.singles} counted`);
 }
@@ -44,7 +59,10 @@ function checkDesc(t: Table, a: EntryArena, where: string, bad: Bad): void {
   const c = a.descs;
   const b = descBase(t.desc);
   const head = (t.slot << 1) | (t.segs.length > t.singles ? 1 : 0);
-  if (c[b] !== head) bad(`${where}: the descriptor's head is ${c[b]}, the table's ${head} (slot ${t.slot}, ${t.segs.length} segments, ${t.singles} mirrored)`);
+  if (c[b] !== head)
+    bad(
+      `${where}: the descriptor's head is ${c[b]}, the table's ${head} (slot ${t.slot}, ${t.segs.length} segments, ${t.singles} mirrored)`,
+    );
   const pairs = t.slot < 0 ? t.singles : 0;
   const seen = new Set<number>();
   for (let j = 0; j < FEW_MAX; j++) {
@@ -57,7 +75,8 @@ function checkDesc(t: Table, a: EntryArena, where: string, bad: Bad): void {
     seen.add(key >> KEY_SHIFT);
   }
   const hex = a.linkHex[t.desc];
-  if (hex !== undefined && hex !== entryHex(t.pfn, _PAGE_TABLE)) bad(`${where}: the cached link string ${hex} is not ${entryHex(t.pfn, _PAGE_TABLE)}`);
+  if (hex !== undefined && hex !== entryHex(t.pfn, _PAGE_TABLE))
+    bad(`${where}: the cached link string ${hex} is not ${entryHex(t.pfn, _PAGE_TABLE)}`);
 }
 
 /**
@@ -80,9 +99,12 @@ export function checkArenaBooks(a: EntryArena, tables: Iterable<Table>, bad: Bad
   }
   const freeSlots = new Set(a.free);
   const freeDescs = new Set(a.freeDescs);
-  if (freeSlots.size !== a.free.length || freeDescs.size !== a.freeDescs.length) bad('a slot or descriptor freed twice');
+  if (freeSlots.size !== a.free.length || freeDescs.size !== a.freeDescs.length)
+    bad('a slot or descriptor freed twice');
   for (const s of slots.keys()) if (freeSlots.has(s)) bad(`slot ${s} is in use and free`);
   for (const d of descs.keys()) if (freeDescs.has(d)) bad(`descriptor ${d} is in use and free`);
-  if (a.used - a.free.length !== slots.size) bad(`${a.used - a.free.length} slots in use, ${slots.size} held by live tables: leaked`);
-  if (a.descsUsed - a.freeDescs.length !== descs.size) bad(`${a.descsUsed - a.freeDescs.length} descriptors in use, ${descs.size} held by live tables: leaked`);
+  if (a.used - a.free.length !== slots.size)
+    bad(`${a.used - a.free.length} slots in use, ${slots.size} held by live tables: leaked`);
+  if (a.descsUsed - a.freeDescs.length !== descs.size)
+    bad(`${a.descsUsed - a.freeDescs.length} descriptors in use, ${descs.size} held by live tables: leaked`);
 }

@@ -11,7 +11,27 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from './kernel';
 import type { Mm } from './mm';
 import { PROT_READ } from './uapi';
-import { DESC_INTS, DESC_PAIRS, EntryArena, FEW_MAX, KEY_SHIFT, PTRS, descBase, entryFlags, entryPfn, keyFlags, linkDesc, linkEntry, linkPfn, packEntry, pairAt, releaseSlot, slotBase, storedEntry, storedKid } from './entries';
+import {
+  DESC_INTS,
+  DESC_PAIRS,
+  EntryArena,
+  FEW_MAX,
+  KEY_SHIFT,
+  PTRS,
+  descBase,
+  entryFlags,
+  entryPfn,
+  keyFlags,
+  linkDesc,
+  linkEntry,
+  linkPfn,
+  packEntry,
+  pairAt,
+  releaseSlot,
+  slotBase,
+  storedEntry,
+  storedKid,
+} from './entries';
 import { Table, setSingle, type Charge } from './table';
 import { walk } from './walk';
 import { ZERO_PFN } from './frames';

@@ -202,7 +202,6 @@ export class EntryArena {
     if (d < this.linkHex.length) this.linkHex[d] = undefined;
     return d;
   }
-
 }
 
 /** Pair j's key (-1: none) and pfn in descriptors c, of the descriptor at b. */

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { runScenarioText } from '../scenario/run';
 
-const leaf = (text: string): string | null | undefined => runScenarioText(text).steps.at(-1)?.walk?.levels.at(-1)?.entry;
+const leaf = (text: string): string | null | undefined =>
+  runScenarioText(text).steps.at(-1)?.walk?.levels.at(-1)?.entry;
 const base = 'spawn A\nA: mmap 1T 1G rw private anon fixed\nA: write 1T "x"\n';
 
 describe('entry values', () => {

@@ -20,13 +20,16 @@ describe('execve: a static binary before main()', () => {
   });
 
   it('leaves what spawn leaves above mmap_base: the next mmap auto lands where it would after spawn', () => {
-    const after = (first: string) => runScenarioText(`spawn A\n${first}A: mmap auto 12K rw private anon\n`).steps.at(-1)!.outcome;
+    const after = (first: string) =>
+      runScenarioText(`spawn A\n${first}A: mmap auto 12K rw private anon\n`).steps.at(-1)!.outcome;
     expect(after('A: execve\n')).toEqual(after(''));
     expect(after('A: execve\n')).toEqual({ kind: 'ok', value: '0x7ffff7ff4000' });
   });
 
-  it('drops the old mm: its tables go, and a forked child copies the binary\'s tables (all but text have an anon_vma)', () => {
-    const p = parseScenario('spawn A\nA: mmap 1T 2M rw private anon fixed\nA: touch 1T 2M write\nA: execve\nA: fork B\nA: exit\n');
+  it("drops the old mm: its tables go, and a forked child copies the binary's tables (all but text have an anon_vma)", () => {
+    const p = parseScenario(
+      'spawn A\nA: mmap 1T 2M rw private anon fixed\nA: touch 1T 2M write\nA: execve\nA: fork B\nA: exit\n',
+    );
     if (!p.ok) throw new Error('parse');
     const r = new Runner(p.scenario);
     const steps = [];

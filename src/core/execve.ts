@@ -65,7 +65,10 @@ export function execStaticBinary(ctx: FaultCtx & VmCtx, mm: Mm): AccessOutcome |
   insertVma(mm, anon(0xa5, 0xa8, 'a.out'));
   insertVma(mm, anon(0xa8, 0xad, ''));
   insertVma(mm, anon(0xad, 0xcf, '[heap]'));
-  ctx.m.ev.emit('load_elf_binary', 'a static binary at 0x400000: headers, text, rodata, RELRO, data, bss and [heap] (layout of gcc -static on Linux 6.18)');
+  ctx.m.ev.emit(
+    'load_elf_binary',
+    'a static binary at 0x400000: headers, text, rodata, RELRO, data, bss and [heap] (layout of gcc -static on Linux 6.18)',
+  );
   const top = DEFAULT_MAP_WINDOW_VPN;
   const touches: [number, 'read' | 'write'][] = [
     [BASE, 'read'],

@@ -35,7 +35,16 @@ describe('anonymous faults (do_anonymous_page)', () => {
     expect(k.write('A', T, one).outcome).toEqual({ kind: 'ok' });
     // __handle_mm_fault allocates the PUD and PMD (p4d folded with 4 levels); the PTE page
     // comes from pte_alloc() inside do_anonymous_page(), then vmf_anon_prepare(), then the folio.
-    expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_anonymous_page', 'pte_alloc', 'anon_vma_prepare', 'alloc_anon_folio']);
+    expect(fns(k)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_anonymous_page',
+      'pte_alloc',
+      'anon_vma_prepare',
+      'alloc_anon_folio',
+    ]);
     // 1 PUD + 1 PMD + 1 PTE page = 3 × 4096 = 12,288 bytes; the PGD is not counted.
     expect(mmOf(k, 'A').pgtablesBytes).toBe(12288);
     expect(mmOf(k, 'A').rssAnon).toBe(1);
@@ -48,7 +57,14 @@ describe('anonymous faults (do_anonymous_page)', () => {
   it('a read maps the zero page: PAGE_COPY|SPECIAL = 0x8000000000000225, no rss, no anon_vma', () => {
     const k = setup();
     expect(k.read('A', T, 2).outcome).toEqual({ kind: 'ok', value: '0000' });
-    expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_anonymous_page', 'pte_alloc']);
+    expect(fns(k)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_anonymous_page',
+      'pte_alloc',
+    ]);
     expect(leafEntry(k, 'A', T)).toBe('0x8000000000a3c225');
     expect(mmOf(k, 'A').rssAnon).toBe(0);
     expect(mmOf(k, 'A').vmas[0]?.anonVma).toBe(0);
@@ -63,7 +79,13 @@ describe('anonymous faults (do_anonymous_page)', () => {
     expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'do_anonymous_page', 'alloc_anon_folio']);
     // A fault 2 MiB further needs a new PTE page only; 1 GiB further a PMD page too.
     k.write('A', T + 2n * M, one);
-    expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'do_anonymous_page', 'pte_alloc', 'alloc_anon_folio']);
+    expect(fns(k)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'do_anonymous_page',
+      'pte_alloc',
+      'alloc_anon_folio',
+    ]);
     expect(mmOf(k, 'A').pgtablesBytes).toBe(4 * 4096);
   });
 
@@ -75,7 +97,12 @@ describe('anonymous faults (do_anonymous_page)', () => {
     k.write('A', T, one);
     // anon_vma_prepare() runs inside wp_page_copy() (vmf_anon_prepare()); only the outer order is asserted.
     const ev = fns(k);
-    expect(ev.filter((f) => f !== 'anon_vma_prepare')).toEqual(['handle_mm_fault', '__handle_mm_fault', 'do_wp_page', 'wp_page_copy']);
+    expect(ev.filter((f) => f !== 'anon_vma_prepare')).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'do_wp_page',
+      'wp_page_copy',
+    ]);
     expect(ev).toContain('anon_vma_prepare');
     expect(k.m.frames.used).toBe(used + 1);
     // The new page: PAGE_COPY + RW + D, pfn 0x1004 (after PGD, PUD, PMD, PTE).
@@ -137,7 +164,16 @@ describe('shared anonymous (shmem) faults', () => {
   it('a write goes do_shared_fault → shmem_fault → finish_fault; the PTE is PAGE_SHARED + D', () => {
     const k = setup(RW, SHARED);
     k.write('A', T, one);
-    expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_shared_fault', 'pte_alloc', 'shmem_fault', 'finish_fault']);
+    expect(fns(k)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_shared_fault',
+      'pte_alloc',
+      'shmem_fault',
+      'finish_fault',
+    ]);
     expect(leafEntry(k, 'A', T)).toBe('0x8000000001004067');
     expect(mmOf(k, 'A').rssShmem).toBe(1);
     expect(mmOf(k, 'A').vmas[0]?.anonVma).toBe(0); // shared mappings never get an anon_vma
@@ -146,7 +182,16 @@ describe('shared anonymous (shmem) faults', () => {
   it('a read allocates the page in the page cache (do_read_fault), mapped clean and writable', () => {
     const k = setup(RW, SHARED);
     k.read('A', T, 1);
-    expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_read_fault', 'pte_alloc', 'shmem_fault', 'finish_fault']);
+    expect(fns(k)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_read_fault',
+      'pte_alloc',
+      'shmem_fault',
+      'finish_fault',
+    ]);
     expect(leafEntry(k, 'A', T)).toBe('0x8000000001004027');
   });
 
@@ -160,7 +205,15 @@ describe('shared anonymous (shmem) faults', () => {
     k.takeEvents();
     k.read('B', T + 5n * 4096n, 1);
     const ev = k.takeEvents();
-    expect(ev.map((e) => e.fn)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_read_fault', 'pte_alloc', 'filemap_map_pages']);
+    expect(ev.map((e) => e.fn)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_read_fault',
+      'pte_alloc',
+      'filemap_map_pages',
+    ]);
     expect(ev[6]?.detail).toContain('16 pages');
     expect(mmOf(k, 'B').rssShmem).toBe(16);
     // Page 17: window [16, 32), cached 16..19 -> 4 more.
@@ -172,7 +225,9 @@ describe('shared anonymous (shmem) faults', () => {
     expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'do_read_fault', 'shmem_fault', 'finish_fault']);
     expect(mmOf(k, 'B').rssShmem).toBe(21);
     // The child sees the parent's pages: same frames.
-    expect(walk(k.m, mmOf(k, 'B'), Number(T >> 12n)).leaf?.pfn).toBe(walk(k.m, mmOf(k, 'A'), Number(T >> 12n)).leaf?.pfn);
+    expect(walk(k.m, mmOf(k, 'B'), Number(T >> 12n)).leaf?.pfn).toBe(
+      walk(k.m, mmOf(k, 'A'), Number(T >> 12n)).leaf?.pfn,
+    );
     expect(k.invariants()).toEqual([]);
   });
 
@@ -232,7 +287,11 @@ describe('bad accesses (SIGSEGV) and the general-protection fault', () => {
     expect(k.read('A', T, 1).outcome.kind).toBe('ok');
     k.takeEvents();
     const r = k.write('A', T, one);
-    expect(r.outcome).toMatchObject({ kind: 'signal', signal: 'SIGSEGV', cause: 'write access to 0x10000000000 not permitted' });
+    expect(r.outcome).toMatchObject({
+      kind: 'signal',
+      signal: 'SIGSEGV',
+      cause: 'write access to 0x10000000000 not permitted',
+    });
     expect(fns(k)[0]).toBe('bad_area_access_error');
   });
 
@@ -241,8 +300,20 @@ describe('bad accesses (SIGSEGV) and the general-protection fault', () => {
     // accessible VMA; the retried fetch hits a present NX page: "read, present" -> error.
     const k = setup();
     const r = k.exec('A', T);
-    expect(r.outcome).toMatchObject({ kind: 'signal', signal: 'SIGSEGV', cause: 'exec access to 0x10000000000 not permitted' });
-    expect(fns(k).slice(0, 7)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_anonymous_page', 'pte_alloc', 'bad_area_access_error']);
+    expect(r.outcome).toMatchObject({
+      kind: 'signal',
+      signal: 'SIGSEGV',
+      cause: 'exec access to 0x10000000000 not permitted',
+    });
+    expect(fns(k).slice(0, 7)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_anonymous_page',
+      'pte_alloc',
+      'bad_area_access_error',
+    ]);
   });
 
   it('a non-canonical address is a #GP (exc_general_protection), not a page fault', () => {
@@ -285,7 +356,17 @@ describe('five-level paging faults', () => {
   it('allocates a P4D page first, which VmPTE does not count', () => {
     const k = setup(RW, PRIV, G, 5);
     k.write('A', T, one);
-    expect(fns(k)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'p4d_alloc', 'pud_alloc', 'pmd_alloc', 'do_anonymous_page', 'pte_alloc', 'anon_vma_prepare', 'alloc_anon_folio']);
+    expect(fns(k)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'p4d_alloc',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_anonymous_page',
+      'pte_alloc',
+      'anon_vma_prepare',
+      'alloc_anon_folio',
+    ]);
     // __p4d_alloc() charges nothing (no mm_inc_nr_p4ds in Linux): still PUD+PMD+PTE = 12 KiB.
     expect(mmOf(k, 'A').pgtablesBytes).toBe(12288);
     expect(mmOf(k, 'A').tables[3]).toBe(1);
@@ -309,7 +390,12 @@ describe('out of memory (the `memory` limit)', () => {
     const k = setup(RW, PRIV, G, 4, 2n * 4096n); // PGD + PUD only
     const r = k.read('A', T, 1);
     expect(r.outcome).toMatchObject({ kind: 'signal', signal: 'SIGKILL' });
-    expect(fns(k).slice(0, 4)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pagefault_out_of_memory']);
+    expect(fns(k).slice(0, 4)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pagefault_out_of_memory',
+    ]);
   });
 
   it('exactly enough memory: the fault succeeds and the next page fails', () => {

@@ -25,7 +25,18 @@ import {
   pteMkwriteDirty,
   vmPageProt,
 } from './paging';
-import { childAt, entryAt, entryVpn, isNone, materialize, setEntry, setSingle, type RssHolder, type Single, type Table } from './table';
+import {
+  childAt,
+  entryAt,
+  entryVpn,
+  isNone,
+  materialize,
+  setEntry,
+  setSingle,
+  type RssHolder,
+  type Single,
+  type Table,
+} from './table';
 import type { Shmem } from './shmem';
 import { walk, withEntries, type Access, type Walk } from './walk';
 import { hugetlbFault } from './hugetlb';
@@ -92,17 +103,32 @@ export function userAccess(ctx: FaultCtx, mm: Mm, vpn: number, access: Access): 
         m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
         return { kind: 'signal', signal: 'SIGKILL', cause: `out of memory at ${atAddr(vpn)}`, walk: withEntries(w) };
       }
-      return { kind: 'signal', signal: early, cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`, walk: withEntries(w) };
+      return {
+        kind: 'signal',
+        signal: early,
+        cause: `${early === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`,
+        walk: withEntries(w),
+      };
     }
     if (accessError(access, w.fault === 'protection', vma)) {
       m.ev.emit('bad_area_access_error', () => `${access} not allowed by the VMA's protection: SEGV_ACCERR`);
-      return { kind: 'signal', signal: 'SIGSEGV', cause: `${access} access to ${atAddr(vpn)} not permitted`, walk: withEntries(w) };
+      return {
+        kind: 'signal',
+        signal: 'SIGSEGV',
+        cause: `${access} access to ${atAddr(vpn)} not permitted`,
+        walk: withEntries(w),
+      };
     }
     const r = handleMmFault(ctx, mm, vma, vpn, access);
     // mm_account_fault(): "if (ret & VM_FAULT_ERROR) return;" … "current->min_flt++;" (NOPAGE counts).
     if (r === 'ok' || r === 'NOPAGE') mm.minFlt++;
     if (r === 'SIGSEGV' || r === 'SIGBUS') {
-      return { kind: 'signal', signal: r, cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`, walk: withEntries(w) };
+      return {
+        kind: 'signal',
+        signal: r,
+        cause: `${r === 'SIGSEGV' ? 'VM_FAULT_SIGSEGV' : 'VM_FAULT_SIGBUS'} at ${atAddr(vpn)}`,
+        walk: withEntries(w),
+      };
     }
     if (r === 'OOM') {
       m.ev.emit('pagefault_out_of_memory', 'VM_FAULT_OOM: the OOM killer ends the faulting task');
@@ -164,7 +190,10 @@ export function ensureChild(m: Machine, mm: Mm, t: Table, i: number, quiet = fal
   setSingle(t, i, child.pfn, _PAGE_TABLE, child);
   // Quiet: the caller counts the allocation (populate) and claims these changes for it, or copies (fork).
   if (!quiet) {
-    m.ev.emit(allocName[t.lvl - 1] as string, () => `new ${levelWord(t.lvl - 1, m)} page, pfn 0x${child.pfn.toString(16)}, charged to ${mm.label}`);
+    m.ev.emit(
+      allocName[t.lvl - 1] as string,
+      () => `new ${levelWord(t.lvl - 1, m)} page, pfn 0x${child.pfn.toString(16)}, charged to ${mm.label}`,
+    );
     claimChanges(mark);
   }
   return child;
@@ -191,7 +220,9 @@ export function __handleMmFault(ctx: FaultCtx, mm: Mm, vma: Vma, vpn: number, ac
 function handlePteFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, access: Access): FaultResult {
   const { m } = ctx;
   const pmdIdx = indexAt(vpn, 1);
-  const ptes = childAt(pmdTable, pmdIdx) ?? (!isNone(pmdTable, pmdIdx) && entryAt(pmdTable, pmdIdx) ? (materialize(pmdTable, pmdIdx) as Single).child : null);
+  const ptes =
+    childAt(pmdTable, pmdIdx) ??
+    (!isNone(pmdTable, pmdIdx) && entryAt(pmdTable, pmdIdx) ? (materialize(pmdTable, pmdIdx) as Single).child : null);
   const pteIdx = indexAt(vpn, 0);
   const pte = ptes && !isNone(ptes, pteIdx) ? materialize(ptes, pteIdx) : null;
   if (!pte) {
@@ -214,7 +245,12 @@ function pteAlloc(m: Machine, mm: Mm, pmdTable: Table, vpn: number): Table | nul
 function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, access: Access): FaultResult {
   const { m } = ctx;
   const write = access === 'write';
-  m.ev.emit('do_anonymous_page', write ? 'write to private anonymous memory: a new zeroed page' : 'read of private anonymous memory: map the zero page');
+  m.ev.emit(
+    'do_anonymous_page',
+    write
+      ? 'write to private anonymous memory: a new zeroed page'
+      : 'read of private anonymous memory: map the zero page',
+  );
   const ptes = pteAlloc(m, mm, pmdTable, vpn);
   if (!ptes) return 'OOM';
   const i = indexAt(vpn, 0);
@@ -248,9 +284,18 @@ function doAnonymousPage(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: 
  * Neither allocates a data page. (The vDSO page would count as MM_FILEPAGES,
  * which the model does not show.)
  */
-function specialMappingFault(ctx: FaultCtx, mm: Mm, vma: Vma & { ext: SpecialExt }, pmdTable: Table, vpn: number): FaultResult {
+function specialMappingFault(
+  ctx: FaultCtx,
+  mm: Mm,
+  vma: Vma & { ext: SpecialExt },
+  pmdTable: Table,
+  vpn: number,
+): FaultResult {
   const { m } = ctx;
-  m.ev.emit(vma.ext.pfnmap ? 'vvar_fault' : 'vdso_fault', () => `${vma.name ?? 'special mapping'}: one of the kernel's pages`);
+  m.ev.emit(
+    vma.ext.pfnmap ? 'vvar_fault' : 'vdso_fault',
+    () => `${vma.name ?? 'special mapping'}: one of the kernel's pages`,
+  );
   if (vma.ext.sigbus?.includes(vpn - vma.start)) return 'SIGBUS';
   const ptes = pteAlloc(m, mm, pmdTable, vpn);
   if (!ptes) return 'OOM';
@@ -290,7 +335,10 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
       mapped++;
     }
     if (mapped) {
-      m.ev.emit('filemap_map_pages', () => `fault-around mapped ${mapped} page${mapped > 1 ? 's' : ''} already in the page cache`);
+      m.ev.emit(
+        'filemap_map_pages',
+        () => `fault-around mapped ${mapped} page${mapped > 1 ? 's' : ''} already in the page cache`,
+      );
       claimChanges(mark);
     }
     if (entryAt(ptes, pteOff)) return 'ok';
@@ -300,7 +348,11 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
   // shmem_get_folio(): the lookup just made, or a new page (getPage() would look again).
   const pfn = had !== null ? had : shmem.addPage(m.frames, index);
   if (pfn === null) return 'OOM';
-  m.ev.emit('shmem_fault', () => had === null ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}` : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`);
+  m.ev.emit('shmem_fault', () =>
+    had === null
+      ? `page ${index} allocated in the page cache, pfn 0x${pfn.toString(16)}`
+      : `page ${index} found in the page cache, pfn 0x${pfn.toString(16)}`,
+  );
   claimChanges(mark);
   let flags = readFaultFlags(prot, shmem, index);
   if (write && vma.flags & VM_WRITE) flags = pteMkwriteDirty(flags);
@@ -312,7 +364,9 @@ function doFault(ctx: FaultCtx, mm: Mm, vma: Vma, pmdTable: Table, vpn: number, 
   return 'ok';
 }
 
-/** set_pte_range() for a read fault: "else if (pte_write(entry) && folio_test_dirty(folio)) entry = pte_mkdirty(entry);" */
+/**
+ * set_pte_range() for a read fault: "else if (pte_write(entry) && folio_test_dirty(folio)) entry = pte_mkdirty(entry);"
+ */
 function readFaultFlags(prot: number, shmem: Shmem, index: number): number {
   return prot & _PAGE_RW && shmem.isDirty(index) ? prot | _PAGE_DIRTY : prot;
 }
@@ -343,9 +397,10 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   const pfn = m.frames.alloc(1, FrameKind.Anon);
   if (pfn === null) return 'OOM';
   m.frames.copyPage(pte.pfn, pfn);
-  m.ev.emit(
-    'wp_page_copy',
-    () => (kind === FrameKind.Zero ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}` : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`),
+  m.ev.emit('wp_page_copy', () =>
+    kind === FrameKind.Zero
+      ? `write to the zero page: a new zeroed page, pfn 0x${pfn.toString(16)}`
+      : `copy-on-write: pfn 0x${pte.pfn.toString(16)} copied to 0x${pfn.toString(16)}`,
   );
   const copyEvent = m.ev.current;
   if (!vma.anonVma) {
@@ -356,11 +411,11 @@ function doWpPage(ctx: FaultCtx, mm: Mm, vma: Vma, pte: Single, ptes: Table): Fa
   const holder = ptes.mm as RssHolder;
   m.unmapData(holder, kind, pte.pfn, 1);
   // TLB hook: "ptep_clear_flush(vma, vmf->address, vmf->pte);" (mm/memory.c wp_page_copy()) before the new PTE.
-  if (m.tlb) m.tlb.flushMmRange(ptes.mm, entryVpn(ptes, pte.start), entryVpn(ptes, pte.start) + 1, false, 'ptep_clear_flush');
+  if (m.tlb)
+    m.tlb.flushMmRange(ptes.mm, entryVpn(ptes, pte.start), entryVpn(ptes, pte.start) + 1, false, 'ptep_clear_flush');
   setEntry(ptes, pte, pfn, pteMkwriteDirty(vmPageProt(vma.flags)));
   m.mapData(holder, FrameKind.Anon, pfn, 1);
   // The new page, the old one's release and the PTE are wp_page_copy()'s, anon_vma_prepare() runs inside it.
   claimChanges(mark, copyEvent);
   return 'ok';
 }
-

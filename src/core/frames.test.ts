@@ -67,27 +67,30 @@ describe('Frames: allocation policy', () => {
 
   it('never hands out a frame twice (random alloc/release against a set model)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 8 }), fc.nat()), { maxLength: 80 }), (ops) => {
-        const f = new Frames();
-        const live: [number, number][] = [];
-        const owned = new Set<number>();
-        for (const [isAlloc, n, pick] of ops) {
-          if (isAlloc || live.length === 0) {
-            const s = f.alloc(n, FrameKind.Anon) as number;
-            for (let p = s; p < s + n; p++) {
-              expect(owned.has(p)).toBe(false);
-              owned.add(p);
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 8 }), fc.nat()), { maxLength: 80 }),
+        (ops) => {
+          const f = new Frames();
+          const live: [number, number][] = [];
+          const owned = new Set<number>();
+          for (const [isAlloc, n, pick] of ops) {
+            if (isAlloc || live.length === 0) {
+              const s = f.alloc(n, FrameKind.Anon) as number;
+              for (let p = s; p < s + n; p++) {
+                expect(owned.has(p)).toBe(false);
+                owned.add(p);
+              }
+              live.push([s, n]);
+            } else {
+              const [s, m] = live.splice(pick % live.length, 1)[0] as [number, number];
+              f.release(s, m);
+              for (let p = s; p < s + m; p++) owned.delete(p);
             }
-            live.push([s, n]);
-          } else {
-            const [s, m] = live.splice(pick % live.length, 1)[0] as [number, number];
-            f.release(s, m);
-            for (let p = s; p < s + m; p++) owned.delete(p);
+            expect(f.used).toBe(owned.size);
+            for (const p of owned) expect(f.kindOf(p)).toBe(FrameKind.Anon);
           }
-          expect(f.used).toBe(owned.size);
-          for (const p of owned) expect(f.kindOf(p)).toBe(FrameKind.Anon);
-        }
-      }),
+        },
+      ),
       { numRuns: 200, seed: 11 },
     );
   });

@@ -110,7 +110,8 @@ export class Frames {
   /** Return [start, start + n) to the free list, merging neighbours. */
   release(start: number, n: number): void {
     if (n <= 0) return;
-    if (rec !== null) this.kinds.forEach(start, start + n, (kind, s, e) => (rec as ChangeRecorder).data('free', s, e - s, kind));
+    if (rec !== null)
+      this.kinds.forEach(start, start + n, (kind, s, e) => (rec as ChangeRecorder).data('free', s, e - s, kind));
     this.used -= n;
     this.kinds.set(start, start + n, FrameKind.Free);
     this.mapcount.set(start, start + n, 0);
@@ -180,7 +181,8 @@ export class Frames {
       for (let k = 0; k < n; k++) this.copyPage(from + k, to + k);
       return;
     }
-    for (const [p, page] of [...this.bytes]) if (p >= from && p < from + n) this.bytes.set(to + (p - from), page.slice());
+    for (const [p, page] of [...this.bytes])
+      if (p >= from && p < from + n) this.bytes.set(to + (p - from), page.slice());
   }
 
   copyPage(from: number, to: number): void {

@@ -44,7 +44,11 @@ describe('munmap frees table pages between floor and ceiling', () => {
     expect(k.munmap('A', T + 2n * M, 2n * M).outcome).toEqual({ kind: 'ok' });
     expect(mmOf(k).pgtablesBytes).toBe(16 * KiB);
     expect(mmOf(k).rssAnon).toBe(1024);
-    expect(mmOf(k).vmas.filter((v) => !v.name).map((v) => [v.start - vpn(T), v.end - vpn(T)])).toEqual([
+    expect(
+      mmOf(k)
+        .vmas.filter((v) => !v.name)
+        .map((v) => [v.start - vpn(T), v.end - vpn(T)]),
+    ).toEqual([
       [0, 512],
       [1024, 1536],
     ]);
@@ -95,14 +99,27 @@ describe('munmap frees table pages between floor and ceiling', () => {
     k.munmap('A', T, 2n * M);
     expect(mmOf(k).pgtablesBytes).toBe(12 * KiB);
     expect(mmOf(k).tables.slice(0, 3)).toEqual([1, 1, 1]);
-    expect(k.takeEvents().map((e) => e.fn)).toEqual(['do_vmi_munmap', 'unmap_vmas', 'free_pgd_range', 'pte_free_tlb', 'pmd_free_tlb']);
+    expect(k.takeEvents().map((e) => e.fn)).toEqual([
+      'do_vmi_munmap',
+      'unmap_vmas',
+      'free_pgd_range',
+      'pte_free_tlb',
+      'pmd_free_tlb',
+    ]);
   });
 
   it('the last VMA under a PUD takes the PMD and PUD pages with it', () => {
     const k = mapped([T, 2n * M]);
     k.munmap('A', T, 2n * M);
     expect(mmOf(k).pgtablesBytes).toBe(0);
-    expect(k.takeEvents().map((e) => e.fn)).toEqual(['do_vmi_munmap', 'unmap_vmas', 'free_pgd_range', 'pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb']);
+    expect(k.takeEvents().map((e) => e.fn)).toEqual([
+      'do_vmi_munmap',
+      'unmap_vmas',
+      'free_pgd_range',
+      'pte_free_tlb',
+      'pmd_free_tlb',
+      'pud_free_tlb',
+    ]);
   });
 
   it('a VMA in another 512 GiB keeps its own PUD: only the unmapped one goes', () => {

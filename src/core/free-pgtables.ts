@@ -142,7 +142,11 @@ function freeTable(m: Machine, t: Table, mark: number): void {
     return;
   }
   m.freeTablePage(t);
-  m.ev.count(['pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb', 'p4d_free_tlb'][t.lvl] as string, 1, `${levelWord(t.lvl)} page`);
+  m.ev.count(
+    ['pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb', 'p4d_free_tlb'][t.lvl] as string,
+    1,
+    `${levelWord(t.lvl)} page`,
+  );
   // The parent's entry cleared and the page freed are this count's (emitted after the work).
   claimChanges(mark);
 }

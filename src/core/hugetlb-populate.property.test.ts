@@ -23,7 +23,19 @@ const M2 = 2n << 20n;
 const G = 1n << 30n;
 const HUGE = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB;
 /** The fault path's functions, counted in both runs. */
-const FAULT_FNS = ['handle_mm_fault', 'hugetlb_fault', 'p4d_alloc', 'pud_alloc', 'pmd_alloc', 'hugetlb_no_page', 'huge_pmd_share', 'hugetlb_wp', 'pagefault_out_of_memory', 'bad_area', 'bad_area_access_error'];
+const FAULT_FNS = [
+  'handle_mm_fault',
+  'hugetlb_fault',
+  'p4d_alloc',
+  'pud_alloc',
+  'pmd_alloc',
+  'hugetlb_no_page',
+  'huge_pmd_share',
+  'hugetlb_wp',
+  'pagefault_out_of_memory',
+  'bad_area',
+  'bad_area_access_error',
+];
 
 interface Case {
   paging: 4 | 5;
@@ -54,9 +66,26 @@ const caseArb: fc.Arbitrary<Case> = fc
     at: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1023 })),
     pages: fc.oneof(fc.constantFrom(1024, 1300), fc.integer({ min: 1, max: 1400 })),
     pre: fc.array(fc.nat(), { maxLength: 6 }),
-    preTouch: fc.option(fc.record({ first: fc.oneof(fc.constant(0), fc.nat()), count: fc.oneof(fc.constant(1400), fc.integer({ min: 1, max: 1400 })) }), { freq: 2 }),
+    preTouch: fc.option(
+      fc.record({
+        first: fc.oneof(fc.constant(0), fc.nat()),
+        count: fc.oneof(fc.constant(1400), fc.integer({ min: 1, max: 1400 })),
+      }),
+      { freq: 2 },
+    ),
     fork: fc.boolean(),
-    piece: fc.record({ kind: fc.constantFrom('none' as const, 'dontneed' as const, 'dontneed' as const, 'readonly' as const, 'rw-again' as const, 'hole' as const), first: fc.oneof(fc.constant(0), fc.nat()), count: fc.oneof(fc.constant(1400), fc.integer({ min: 1, max: 600 })) }),
+    piece: fc.record({
+      kind: fc.constantFrom(
+        'none' as const,
+        'dontneed' as const,
+        'dontneed' as const,
+        'readonly' as const,
+        'rw-again' as const,
+        'hole' as const,
+      ),
+      first: fc.oneof(fc.constant(0), fc.nat()),
+      count: fc.oneof(fc.constant(1400), fc.integer({ min: 1, max: 600 })),
+    }),
     child: fc.boolean(),
     // Often from the mapping's start and over all of it, so that whole 1 GiB entries are met.
     from: fc.oneof(fc.constant(0), fc.nat()),
@@ -65,7 +94,12 @@ const caseArb: fc.Arbitrary<Case> = fc
     write: fc.boolean(),
     room: fc.option(fc.integer({ min: 0, max: 1500 }), { freq: 2 }),
   })
-  .map((c) => ({ ...c, pre: c.pre.map((p) => p % c.pages), from: c.from % c.pages, piece: { ...c.piece, first: c.piece.first % c.pages } }));
+  .map((c) => ({
+    ...c,
+    pre: c.pre.map((p) => p % c.pages),
+    from: c.from % c.pages,
+    piece: { ...c.piece, first: c.piece.first % c.pages },
+  }));
 
 /**
  * The case's machine up to its touch. With bulk = false the first touch is
@@ -146,12 +180,24 @@ function picture(k: Kernel, base: bigint, pages: number): unknown {
       // The frame must be the file's page for this offset, 2 MiB aligned, a hugetlb page.
       const file = vma?.shmem ? k.shmemOf(vma) : null;
       const want = file?.pfnAt((vma?.pgoff ?? 0) + (vpn - (vma?.start ?? 0)));
-      const ok = want === w.leaf.pfn && w.leaf.pfn % 512 === 0 && k.m.frames.kindOf(w.leaf.pfn) === FrameKind.Huge && w.leaf.lvl === 1;
-      entries.push(`${name}${p}: ${(BigInt(l.entry) & 0x8000000000000fffn).toString(16)} ${ok ? 'file page' : 'WRONG FRAME'}`);
+      const ok =
+        want === w.leaf.pfn &&
+        w.leaf.pfn % 512 === 0 &&
+        k.m.frames.kindOf(w.leaf.pfn) === FrameKind.Huge &&
+        w.leaf.lvl === 1;
+      entries.push(
+        `${name}${p}: ${(BigInt(l.entry) & 0x8000000000000fffn).toString(16)} ${ok ? 'file page' : 'WRONG FRAME'}`,
+      );
     }
   }
   const mms = ['A', 'B'].map((n) => k.tasks.get(n)?.mm);
-  return { entries, tables: mms.map((mm) => mm?.tables), pt: mms.map((mm) => mm?.pgtablesBytes), used: k.m.frames.used, bad: k.invariants() };
+  return {
+    entries,
+    tables: mms.map((mm) => mm?.tables),
+    pt: mms.map((mm) => mm?.pgtablesBytes),
+    used: k.m.frames.used,
+    bad: k.invariants(),
+  };
 }
 
 describe('hugetlb touch as Runs = one hugetlb_fault() per 2 MiB page', () => {

@@ -21,7 +21,9 @@ const RW = PROT_READ | PROT_WRITE;
 const START = 0x200000n;
 const LEN = 0x7fffffc00000n;
 
-/** Table objects and segments reachable from t through stored children (a Run's subtrees are arithmetic, not objects). */
+/**
+ * Table objects and segments reachable from t through stored children (a Run's subtrees are arithmetic, not objects).
+ */
 function stored(t: Table): { tables: number; segs: number } {
   let tables = 1;
   let segs = t.segs.length;
@@ -38,7 +40,10 @@ function stored(t: Table): { tables: number; segs: number } {
 function bigTouch(memory?: bigint): { k: Kernel; outcome: unknown; events: Record<string, string> } {
   const k = new Kernel(memory === undefined ? { paging: 4 } : { paging: 4, memory });
   k.spawn('A');
-  expect(k.mmap('A', { addr: START, len: LEN, prot: RW, flags: HUGE }).outcome).toEqual({ kind: 'ok', value: '0x200000' });
+  expect(k.mmap('A', { addr: START, len: LEN, prot: RW, flags: HUGE }).outcome).toEqual({
+    kind: 'ok',
+    value: '0x200000',
+  });
   k.takeEvents();
   const r = k.touch('A', START, LEN, 'write');
   const events = Object.fromEntries(k.takeEvents().map((e) => [e.fn, e.detail ?? '']));
@@ -84,7 +89,9 @@ describe('touching all of a 128 TiB hugetlb mapping', () => {
     // What the views get: PGD entries 1-254 (512 GiB each, wholly inside) are one summary of
     // 254 PUD pages, 254 × 512 PMD pages and 254 × 512 × 512 huge pages; the view stays small.
     const forest = inspect(k.m, [{ label: 'A', mm }]);
-    expect(forest.nodes['s4096:1']?.summary?.text).toBe('254 PUD pages, 130,048 PMD pages, fully populated: 66,584,576 hugetlb pages of 2 MiB');
+    expect(forest.nodes['s4096:1']?.summary?.text).toBe(
+      '254 PUD pages, 130,048 PMD pages, fully populated: 66,584,576 hugetlb pages of 2 MiB',
+    );
     expect(Object.keys(forest.nodes).length).toBeLessThan(400);
 
     // A page in the middle: a 2 MiB leaf (PS), writable and dirty, in a hugetlb frame.

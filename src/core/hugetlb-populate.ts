@@ -46,7 +46,15 @@ function noFault(leaf: number, access: Access): boolean {
   return (leaf & want) === want && access !== 'exec';
 }
 
-function hugeLevel(ctx: HugeCtx, mm: Mm, vma: Vma, t: Table, a: number, b: number, access: Access): AccessOutcome | null {
+function hugeLevel(
+  ctx: HugeCtx,
+  mm: Mm,
+  vma: Vma,
+  t: Table,
+  a: number,
+  b: number,
+  access: Access,
+): AccessOutcome | null {
   const span = entrySpan(t.lvl);
   let i = indexAt(a, t.lvl);
   let ent = a - (a % span);
@@ -60,7 +68,8 @@ function hugeLevel(ctx: HugeCtx, mm: Mm, vma: Vma, t: Table, a: number, b: numbe
     if (!seg && full && (t.lvl === 1 || !mayShare(ctx, mm, vma, ent, span))) {
       // A stretch of none entries: one block, halved while memory is short.
       let j = i + 1;
-      while (j < 512 && (t.lvl === 1 ? ent + (j - i) * span < b : ent + (j - i + 1) * span <= b) && findSeg(t, j) < 0) j++;
+      while (j < 512 && (t.lvl === 1 ? ent + (j - i) * span < b : ent + (j - i + 1) * span <= b) && findSeg(t, j) < 0)
+        j++;
       const done = blockTry(ctx, mm, vma, t, i, j, access);
       if (done > i) {
         ent += (done - i) * span;
@@ -149,7 +158,17 @@ function block(ctx: HugeCtx, mm: Mm, vma: Vma, t: Table, i: number, j: number): 
   m.ev.count('hugetlb_fault', huge, '');
   for (let l = lvl - 1; l >= 1; l--) m.ev.count(allocName[l] as string, n * 512 ** (lvl - 1 - l), '');
   m.ev.count('hugetlb_no_page', huge, '');
-  const lin: Lin = { vpn0, data0: c, dstride: 1, dataKind: FrameKind.Huge, tab0, leaf: hugePteFlags(vma), bottom: 1, mm, huge: true };
+  const lin: Lin = {
+    vpn0,
+    data0: c,
+    dstride: 1,
+    dataKind: FrameKind.Huge,
+    tab0,
+    leaf: hugePteFlags(vma),
+    bottom: 1,
+    mm,
+    huge: true,
+  };
   putRun(t, i, n, lin);
   // A huge page's map count is on each of its frames (hugetlb.ts).
   m.frames.addMapcount(c, pages, 1);

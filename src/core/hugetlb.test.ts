@@ -21,12 +21,15 @@ import { readFileSync } from 'node:fs';
 import { Runner } from '../scenario/run';
 import type { ReportStep } from '../scenario/report';
 
-
 const fns = (s: ReportStep): string[] => s.events.map((e) => e.fn);
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 /** The summarised counts of a bulk step: fn → n. */
 const counts = (s: ReportStep): Record<string, number> =>
-  Object.fromEntries(s.events.filter((e) => e.detail?.startsWith('×')).map((e) => [e.fn, Number((e.detail as string).slice(1).split(' ')[0]?.replace(/,/g, ''))]));
+  Object.fromEntries(
+    s.events
+      .filter((e) => e.detail?.startsWith('×'))
+      .map((e) => [e.fn, Number((e.detail as string).slice(1).split(' ')[0]?.replace(/,/g, ''))]),
+  );
 
 const SHARED_GIB = `kernel mainline
 spawn A
@@ -42,7 +45,13 @@ describe('hugetlb pages: PMD entries, no PTE pages', () => {
     p.run(2);
     const t = p.next();
     // One hugetlb_fault per 2 MiB page: 512; one PUD page, one PMD page, no pte_alloc.
-    expect(counts(t)).toEqual({ handle_mm_fault: 512, hugetlb_fault: 512, pud_alloc: 1, pmd_alloc: 1, hugetlb_no_page: 512 });
+    expect(counts(t)).toEqual({
+      handle_mm_fault: 512,
+      hugetlb_fault: 512,
+      pud_alloc: 1,
+      pmd_alloc: 1,
+      hugetlb_no_page: 512,
+    });
     expect(t.pgtables_bytes).toEqual({ A: 8192 });
     expect(p.mm('A').tables).toEqual([0, 1, 1, 1, 0]);
   });
@@ -94,7 +103,7 @@ A: munmap 1T 2M
 });
 
 describe('huge_pmd_share(): a forked child shares the PMD page and is charged for it', () => {
-  it('the child takes one fault, links the PUD entry to the parent\'s PMD page, and pays 8 KiB too', () => {
+  it("the child takes one fault, links the PUD entry to the parent's PMD page, and pays 8 KiB too", () => {
     const p = new Play(SHARED_GIB);
     p.run(3);
     const fork = p.next();
@@ -185,7 +194,12 @@ describe('huge_pmd_unshare() on a partial munmap', () => {
     expect(fns(m)).toEqual(['do_vmi_munmap', 'huge_pmd_unshare', 'unmap_vmas', 'free_pgd_range']);
     // B: its PUD page only (the PMD charge dropped); A keeps 8 KiB.
     expect(m.pgtables_bytes).toEqual({ A: 8192, B: 4096 });
-    expect(p.mm('B').vmas.filter((v) => !v.name).map((v) => [v.start, v.end])).toEqual([[2 ** 28 + 512, 2 ** 28 + 2 ** 18]]);
+    expect(
+      p
+        .mm('B')
+        .vmas.filter((v) => !v.name)
+        .map((v) => [v.start, v.end]),
+    ).toEqual([[2 ** 28 + 512, 2 ** 28 + 2 ** 18]]);
     // B's next access: the 1 GiB is no longer wholly in B's VMA, so B gets a PMD page of its own.
     const r = p.next();
     expect(fns(r)).toEqual(['handle_mm_fault', 'hugetlb_fault', 'pmd_alloc', 'hugetlb_no_page']);

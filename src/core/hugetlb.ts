@@ -14,10 +14,38 @@
  */
 import { ensureChild, type FaultCtx, type FaultResult } from './fault';
 import type { Mm, Vma } from './mm';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_TABLE, VM_HUGETLB, VM_MAYSHARE, VM_SHARED, VM_WRITE, addrOf, entrySpan, hexAddr, indexAt, pteMkwriteDirty, vmPageProt } from './paging';
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_PSE,
+  _PAGE_RW,
+  _PAGE_TABLE,
+  VM_HUGETLB,
+  VM_MAYSHARE,
+  VM_SHARED,
+  VM_WRITE,
+  addrOf,
+  entrySpan,
+  hexAddr,
+  indexAt,
+  pteMkwriteDirty,
+  vmPageProt,
+} from './paging';
 import { relin } from './populate';
 import type { Shmem } from './shmem';
-import { clearRange, entryAt, entryVpn, findSeg, linLeaves, materialize, setEntry, setSingle, type Seg, type Single, type Table } from './table';
+import {
+  clearRange,
+  entryAt,
+  entryVpn,
+  findSeg,
+  linLeaves,
+  materialize,
+  setEntry,
+  setSingle,
+  type Seg,
+  type Single,
+  type Table,
+} from './table';
 import { changeMark, claimChanges, rec } from './change-hook';
 
 const PMD_SPAN = 512;
@@ -60,7 +88,8 @@ function hugePmdShare(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, pud: Table, i
       if (sv === vma || sv.shmem !== vma.shmem || !isHugetlb(sv)) continue;
       const sbase = sv.start + (idx - sv.pgoff);
       // page_table_shareable(): same offset within the 1 GiB, same flags, whole range inside svma.
-      if (sbase < sv.start || sbase >= sv.end || sbase % PUD_SPAN !== vpn % PUD_SPAN || sv.flags !== vma.flags) continue;
+      if (sbase < sv.start || sbase >= sv.end || sbase % PUD_SPAN !== vpn % PUD_SPAN || sv.flags !== vma.flags)
+        continue;
       const s0 = sbase - (sbase % PUD_SPAN);
       if (s0 < sv.start || s0 + PUD_SPAN > sv.end) continue;
       const spud = pudTable(ctx, other, sbase, false);
@@ -72,7 +101,11 @@ function hugePmdShare(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, pud: Table, i
       pmd.sharers++;
       mm.tables[1] = (mm.tables[1] ?? 0) + 1;
       rec?.charge(mm, 1, 1);
-      ctx.m.ev.emit('huge_pmd_share', `${mm.label}'s PUD entry ${i} ← ${other.label}'s PMD page pfn 0x${pmd.pfn.toString(16)}: one PMD page for both; mm_inc_nr_pmds() still charges ${mm.label} 4 KiB`, 'mm/hugetlb.c, huge_pmd_share(): if (pud_none(*pud)) {\npud_populate(mm, pud,\n(pmd_t *)((unsigned long)spte & PAGE_MASK));\nmm_inc_nr_pmds(mm);');
+      ctx.m.ev.emit(
+        'huge_pmd_share',
+        `${mm.label}'s PUD entry ${i} ← ${other.label}'s PMD page pfn 0x${pmd.pfn.toString(16)}: one PMD page for both; mm_inc_nr_pmds() still charges ${mm.label} 4 KiB`,
+        'mm/hugetlb.c, huge_pmd_share(): if (pud_none(*pud)) {\npud_populate(mm, pud,\n(pmd_t *)((unsigned long)spte & PAGE_MASK));\nmm_inc_nr_pmds(mm);',
+      );
       claimChanges(mark);
       return pmd;
     }
@@ -88,7 +121,14 @@ export function hugePteFlags(vma: Vma): number {
 }
 
 /** hugetlb_fault(): huge_pte_alloc() then hugetlb_no_page() (or nothing, if the entry is there). */
-export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: Shmem, access: 'read' | 'write' | 'exec'): FaultResult {
+export function hugetlbFault(
+  ctx: HugeCtx,
+  mm: Mm,
+  vma: Vma,
+  vpn: number,
+  file: Shmem,
+  access: 'read' | 'write' | 'exec',
+): FaultResult {
   const { m } = ctx;
   m.ev.emit('hugetlb_fault', `2 MiB page at ${hexAddr(addrOf(vpn - (vpn % PMD_SPAN)))}`);
   const pud = pudTable(ctx, mm, vpn, true);
@@ -105,7 +145,11 @@ export function hugetlbFault(ctx: HugeCtx, mm: Mm, vma: Vma, vpn: number, file: 
   const have = entryAt(pmd, i);
   if (have) {
     // hugetlb_wp() on a shared mapping: make the entry writable in place (set_huge_ptep_writable()).
-    if (access === 'write' && !(have.flags & _PAGE_RW) && (vma.flags & (VM_WRITE | VM_MAYSHARE)) === (VM_WRITE | VM_MAYSHARE)) {
+    if (
+      access === 'write' &&
+      !(have.flags & _PAGE_RW) &&
+      (vma.flags & (VM_WRITE | VM_MAYSHARE)) === (VM_WRITE | VM_MAYSHARE)
+    ) {
       const s = materialize(pmd, i) as Single;
       const mark = changeMark();
       setEntry(pmd, s, s.pfn, pteMkwriteDirty(have.flags | _PAGE_ACCESSED));
@@ -150,10 +194,16 @@ export function unshareHugetlb(ctx: HugeCtx, mm: Mm, a: number, b: number): void
   unshareLevel(ctx, mm, mm.pgd, a, b);
 }
 
-/** unshareHugetlb() under t: only Singles are followed, as a Run never holds a shared PMD page (sharing materialises it). */
+/**
+ * unshareHugetlb() under t: only Singles are followed, as a Run never holds a shared PMD page (sharing materialises
+ * it).
+ */
 function unshareLevel(ctx: HugeCtx, mm: Mm, t: Table, a: number, b: number): void {
   const span = entrySpan(t.lvl);
-  const linked = t.segs.filter((s): s is Single => s.lin === null && s.child !== null && s.start * span + t.base < b && (s.start + 1) * span + t.base > a);
+  const linked = t.segs.filter(
+    (s): s is Single =>
+      s.lin === null && s.child !== null && s.start * span + t.base < b && (s.start + 1) * span + t.base > a,
+  );
   for (const s of linked) {
     const pmd = s.child as Table;
     if (t.lvl > 2) unshareLevel(ctx, mm, pmd, a, b);
@@ -171,7 +221,10 @@ function unshareOne(ctx: HugeCtx, mm: Mm, pud: Table, pi: number, pmd: Table): v
     const heir = otherLinker(ctx, pmd, mm);
     if (heir) pmd.mm = heir;
   }
-  ctx.m.ev.emit('huge_pmd_unshare', `${mm.label} lets go of the shared PMD page pfn 0x${pmd.pfn.toString(16)} (its PUD entry is cleared, mm_dec_nr_pmds()); the other mms keep it`);
+  ctx.m.ev.emit(
+    'huge_pmd_unshare',
+    `${mm.label} lets go of the shared PMD page pfn 0x${pmd.pfn.toString(16)} (its PUD entry is cleared, mm_dec_nr_pmds()); the other mms keep it`,
+  );
   claimChanges(mark);
 }
 
@@ -196,7 +249,10 @@ function zapLevel(ctx: HugeCtx, mm: Mm, t: Table, a: number, b: number): number 
     const seg = k >= 0 ? (t.segs[k] as Seg) : null;
     if (seg?.lin && (t.lvl === 1 || (ent >= a && ent + span <= b))) {
       const lin = seg.lin;
-      const last = Math.min(seg.start + seg.count, i + (t.lvl === 1 ? Math.ceil((b - ent) / span) : Math.floor((b - ent) / span)));
+      const last = Math.min(
+        seg.start + seg.count,
+        i + (t.lvl === 1 ? Math.ceil((b - ent) / span) : Math.floor((b - ent) / span)),
+      );
       const n = (last - i) * span;
       if (linLeaves(lin)) {
         m.frames.addMapcount(lin.data0 + (entryVpn(t, i) - lin.vpn0) * lin.dstride, n, -1);

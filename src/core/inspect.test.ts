@@ -11,7 +11,11 @@ import type { Mm } from './mm';
 import { flagNames, inspect } from './inspect';
 import { T, G, M, RW, PRIV, SHARED, mmOf } from './test-kit';
 
-const all = (k: Kernel): { label: string; mm: Mm }[] => k.taskList().filter((t) => t.mm).map((t) => ({ label: t.name, mm: t.mm as Mm }));
+const all = (k: Kernel): { label: string; mm: Mm }[] =>
+  k
+    .taskList()
+    .filter((t) => t.mm)
+    .map((t) => ({ label: t.name, mm: t.mm as Mm }));
 
 function kernel(): Kernel {
   const k = new Kernel({ paging: 4 });
@@ -24,7 +28,15 @@ describe('inspect', () => {
     const k = kernel();
     const f = inspect(k.m, all(k));
     expect(f.roots).toEqual([{ mm: 'A', node: 't4096' }]);
-    expect(f.nodes['t4096']).toMatchObject({ kind: 'table', level: 'pgd', pfn: 0x1000, owner: 'A', entries: [], present: 0, parents: [] });
+    expect(f.nodes['t4096']).toMatchObject({
+      kind: 'table',
+      level: 'pgd',
+      pfn: 0x1000,
+      owner: 'A',
+      entries: [],
+      present: 0,
+      parents: [],
+    });
   });
 
   it('a first write: PGD → PUD → PMD → PTE → data, with values, targets and address ranges', () => {
@@ -35,15 +47,39 @@ describe('inspect', () => {
     expect(Object.keys(f.nodes).sort()).toEqual(['d4100', 't4096', 't4097', 't4098', 't4099']);
     expect(f.nodes['t4096']?.entries).toEqual([
       // PGD entry 2 spans [1 TiB, 1.5 TiB).
-      { index: 2, value: '0x0000000001001067', flags: 0x67, pfn: 0x1001, target: 't4097', from: '0x10000000000', to: '0x18000000000' },
+      {
+        index: 2,
+        value: '0x0000000001001067',
+        flags: 0x67,
+        pfn: 0x1001,
+        target: 't4097',
+        from: '0x10000000000',
+        to: '0x18000000000',
+      },
     ]);
     expect(f.nodes['t4097']).toMatchObject({ level: 'pud', parents: ['t4096'], present: 1 });
-    expect(f.nodes['t4098']?.entries[0]).toMatchObject({ index: 0, target: 't4099', from: '0x10000000000', to: '0x10000200000' });
+    expect(f.nodes['t4098']?.entries[0]).toMatchObject({
+      index: 0,
+      target: 't4099',
+      from: '0x10000000000',
+      to: '0x10000200000',
+    });
     const pte = f.nodes['t4099'];
     expect(pte?.level).toBe('pte');
     expect(pte?.entries).toHaveLength(1);
-    expect(pte?.entries[0]).toMatchObject({ index: 3, value: '0x8000000001004067', target: 'd4100', from: '0x10000003000', to: '0x10000004000' });
-    expect(f.nodes['d4100']).toMatchObject({ kind: 'data', level: 'data', owner: 'anonymous page', parents: ['t4099'] });
+    expect(pte?.entries[0]).toMatchObject({
+      index: 3,
+      value: '0x8000000001004067',
+      target: 'd4100',
+      from: '0x10000003000',
+      to: '0x10000004000',
+    });
+    expect(f.nodes['d4100']).toMatchObject({
+      kind: 'data',
+      level: 'data',
+      owner: 'anonymous page',
+      parents: ['t4099'],
+    });
   });
 
   it('zero-page mappings all point at one `zero` node', () => {
@@ -91,7 +127,12 @@ describe('inspect', () => {
     k.touch('A', T, G, 'write');
     const f = inspect(k.m, all(k));
     expect(Object.keys(f.nodes).sort()).toEqual(['s4097:0', 't4096', 't4097']);
-    expect(f.nodes['t4097']?.entries[0]).toMatchObject({ index: 0, value: '0x0000000041002067', target: 's4097:0', to: '0x10040000000' });
+    expect(f.nodes['t4097']?.entries[0]).toMatchObject({
+      index: 0,
+      value: '0x0000000041002067',
+      target: 's4097:0',
+      to: '0x10040000000',
+    });
     expect(f.nodes['s4097:0']).toMatchObject({
       kind: 'summary',
       level: 'pmd',
@@ -99,7 +140,12 @@ describe('inspect', () => {
       owner: 'A',
       present: 1,
       parents: ['t4097'],
-      summary: { entries: 1, tables: { pmd: 1, pte: 512 }, dataPages: 262_144, text: '1 PMD page, 512 PTE pages, fully populated: 262,144 data pages' },
+      summary: {
+        entries: 1,
+        tables: { pmd: 1, pte: 512 },
+        dataPages: 262_144,
+        text: '1 PMD page, 512 PTE pages, fully populated: 262,144 data pages',
+      },
     });
     // Expanded: the PMD page is a real node whose 512 entries are again one summary.
     const g = inspect(k.m, all(k), { expand: new Set(['s4097:0']) });
@@ -132,14 +178,26 @@ describe('inspect', () => {
     const k = kernel();
     k.mmap('A', { addr: T, len: G, prot: RW, flags: PRIV });
     k.touch('A', T, G, 'write');
-    const before = { used: k.m.frames.used, tables: [...mmOf(k).tables], segs: JSON.stringify(mmOf(k).pgd.segs.length) };
+    const before = {
+      used: k.m.frames.used,
+      tables: [...mmOf(k).tables],
+      segs: JSON.stringify(mmOf(k).pgd.segs.length),
+    };
     inspect(k.m, all(k), { expand: new Set(['s4097:0']) });
-    expect({ used: k.m.frames.used, tables: [...mmOf(k).tables], segs: JSON.stringify(mmOf(k).pgd.segs.length) }).toEqual(before);
+    expect({
+      used: k.m.frames.used,
+      tables: [...mmOf(k).tables],
+      segs: JSON.stringify(mmOf(k).pgd.segs.length),
+    }).toEqual(before);
     expect(k.invariants()).toEqual([]);
     expect(k.takeEvents().filter((e) => e.fn === 'walk')).toEqual([]);
   });
 
   it('flagNames lists the flags in bit order with their state', () => {
-    expect(flagNames(0x67).filter((f) => f.set).map((f) => f.name)).toEqual(['P', 'RW', 'US', 'A', 'D']);
+    expect(
+      flagNames(0x67)
+        .filter((f) => f.set)
+        .map((f) => f.name),
+    ).toEqual(['P', 'RW', 'US', 'A', 'D']);
   });
 });

@@ -110,7 +110,15 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
   };
   const entryInfo = (t: Table, i: number, pfn: number, flags: number, target: string): EntryInfo => {
     const from = entryVpn(t, i);
-    return { index: i, value: valueHex(pfn, flags), flags, pfn, target, from: addrHex(from), to: addrHex(from + entrySpan(t.lvl)) };
+    return {
+      index: i,
+      value: valueHex(pfn, flags),
+      flags,
+      pfn,
+      target,
+      from: addrHex(from),
+      to: addrHex(from + entrySpan(t.lvl)),
+    };
   };
 
   const summaryOf = (t: Table, start: number, count: number, lin: Lin, parent: string): string => {
@@ -184,7 +192,10 @@ export function inspect(m: Machine, mms: { label: string; mm: Mm }[], opts: Insp
         const e = runEntry(t, s.start, s.lin);
         if (!e) continue;
         const target = summaryOf(t, s.start, s.count, s.lin, id);
-        node.entries.push({ ...entryInfo(t, s.start, e.pfn, e.flags, target), to: addrHex(entryVpn(t, s.start + s.count)) });
+        node.entries.push({
+          ...entryInfo(t, s.start, e.pfn, e.flags, target),
+          to: addrHex(entryVpn(t, s.start + s.count)),
+        });
         continue;
       }
       for (let i = s.start; i < s.start + s.count && node.entries.length < maxEntries; i++) {

@@ -148,11 +148,17 @@ describe('IntervalMap against an array model (fast-check)', () => {
 
   it('every() agrees with the model', () => {
     fc.assert(
-      fc.property(fc.array(cmdArb, { maxLength: 30 }), fc.nat(U), fc.nat(U), fc.integer({ min: -2, max: 3 }), (cmds, x, y, w) => {
-        const { m, model } = apply(cmds);
-        const [a, b] = x <= y ? [x, y] : [y, x];
-        expect(m.every(a, b, (v) => v === w)).toBe(model.slice(a, b).every((v) => v === w));
-      }),
+      fc.property(
+        fc.array(cmdArb, { maxLength: 30 }),
+        fc.nat(U),
+        fc.nat(U),
+        fc.integer({ min: -2, max: 3 }),
+        (cmds, x, y, w) => {
+          const { m, model } = apply(cmds);
+          const [a, b] = x <= y ? [x, y] : [y, x];
+          expect(m.every(a, b, (v) => v === w)).toBe(model.slice(a, b).every((v) => v === w));
+        },
+      ),
       { numRuns: 300, seed: 3 },
     );
   });
@@ -187,9 +193,23 @@ type BigOp =
   | { k: 'add'; a: number; n: number; d: number }
   | { k: 'lookup'; x: number };
 const bigOpArb: fc.Arbitrary<BigOp> = fc.oneof(
-  fc.record({ k: fc.constant('insert' as const), a: fc.nat(BIG - 1), n: fc.integer({ min: 1, max: 8 }), v: fc.integer({ min: 1, max: 4 }) }),
-  fc.record({ k: fc.constant('remove' as const), a: fc.nat(BIG - 1), n: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 100, max: 1500 })) }),
-  fc.record({ k: fc.constant('add' as const), a: fc.nat(BIG - 1), n: fc.integer({ min: 1, max: 300 }), d: fc.integer({ min: -1, max: 1 }) }),
+  fc.record({
+    k: fc.constant('insert' as const),
+    a: fc.nat(BIG - 1),
+    n: fc.integer({ min: 1, max: 8 }),
+    v: fc.integer({ min: 1, max: 4 }),
+  }),
+  fc.record({
+    k: fc.constant('remove' as const),
+    a: fc.nat(BIG - 1),
+    n: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 100, max: 1500 })),
+  }),
+  fc.record({
+    k: fc.constant('add' as const),
+    a: fc.nat(BIG - 1),
+    n: fc.integer({ min: 1, max: 300 }),
+    d: fc.integer({ min: -1, max: 1 }),
+  }),
   fc.record({ k: fc.constant('lookup' as const), x: fc.nat(BIG + 10) }),
 );
 
@@ -202,53 +222,58 @@ describe('IntervalMap with more than 128 intervals against an array model (fast-
   it('insert/remove/update/lookup agree with the model while blocks split and join', () => {
     let maxBlocks = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 }), fc.array(bigOpArb, { minLength: 1, maxLength: 120 }), (phase, ops) => {
-        const m = new IntervalMap<number>(0);
-        const model = new Array<number>(BIG + 1).fill(0); // model[BIG] stands for [BIG, ∞)
-        // The comb: every 4th point from `phase` holds 1, in an order that inserts into the middle too.
-        const comb: number[] = [];
-        for (let x = phase; x < 4000; x += 4) comb.push(x);
-        for (let j = 0; j < comb.length; j++) {
-          const x = comb[(j * 7) % comb.length] as number; // 7 is prime to 1,000: a permutation
-          m.set(x, x + 1, 1);
-          model[x] = 1;
-        }
-        expect(m.size).toBe(2 * comb.length + (phase === 0 ? 0 : 1));
-        maxBlocks = Math.max(maxBlocks, blocks(m));
-        for (const op of ops) {
-          if (op.k === 'lookup') {
-            expect(m.get(op.x)).toBe(model[Math.min(op.x, BIG)]);
-            continue;
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(bigOpArb, { minLength: 1, maxLength: 120 }),
+        (phase, ops) => {
+          const m = new IntervalMap<number>(0);
+          const model = new Array<number>(BIG + 1).fill(0); // model[BIG] stands for [BIG, ∞)
+          // The comb: every 4th point from `phase` holds 1, in an order that inserts into the middle too.
+          const comb: number[] = [];
+          for (let x = phase; x < 4000; x += 4) comb.push(x);
+          for (let j = 0; j < comb.length; j++) {
+            const x = comb[(j * 7) % comb.length] as number; // 7 is prime to 1,000: a permutation
+            m.set(x, x + 1, 1);
+            model[x] = 1;
           }
-          const b = Math.min(BIG, op.a + op.n);
-          if (op.k === 'insert') {
-            m.set(op.a, b, op.v);
-            for (let x = op.a; x < b; x++) model[x] = op.v;
-          } else if (op.k === 'remove') {
-            m.set(op.a, b, 0);
-            for (let x = op.a; x < b; x++) model[x] = 0;
-          } else {
-            m.update(op.a, b, (v) => v + op.d);
-            for (let x = op.a; x < b; x++) model[x] = (model[x] as number) + op.d;
-          }
-          // Canonical: one interval per change of value (neighbours merged across blocks too).
-          let changes = 0;
-          for (let x = 1; x <= BIG; x++) if (model[x] !== model[x - 1]) changes++;
-          expect(m.size).toBe(1 + changes);
+          expect(m.size).toBe(2 * comb.length + (phase === 0 ? 0 : 1));
           maxBlocks = Math.max(maxBlocks, blocks(m));
-        }
-        // Every point, and forEach's tiling of the universe; mismatches collected (expect() per point is slow).
-        const bad: string[] = [];
-        for (let x = 0; x <= BIG; x++) if (m.get(x) !== model[x]) bad.push(`get(${x}) = ${m.get(x)}, model ${model[x]}`);
-        let at = 0;
-        m.forEach(0, BIG, (v, s, e) => {
-          if (s !== at || e <= s) bad.push(`piece [${s}, ${e}) after ${at}`);
-          for (let p = s; p < e; p++) if (v !== model[p]) bad.push(`forEach: ${p} holds ${v}, model ${model[p]}`);
-          at = e;
-        });
-        expect(bad.slice(0, 5)).toEqual([]);
-        expect(at).toBe(BIG);
-      }),
+          for (const op of ops) {
+            if (op.k === 'lookup') {
+              expect(m.get(op.x)).toBe(model[Math.min(op.x, BIG)]);
+              continue;
+            }
+            const b = Math.min(BIG, op.a + op.n);
+            if (op.k === 'insert') {
+              m.set(op.a, b, op.v);
+              for (let x = op.a; x < b; x++) model[x] = op.v;
+            } else if (op.k === 'remove') {
+              m.set(op.a, b, 0);
+              for (let x = op.a; x < b; x++) model[x] = 0;
+            } else {
+              m.update(op.a, b, (v) => v + op.d);
+              for (let x = op.a; x < b; x++) model[x] = (model[x] as number) + op.d;
+            }
+            // Canonical: one interval per change of value (neighbours merged across blocks too).
+            let changes = 0;
+            for (let x = 1; x <= BIG; x++) if (model[x] !== model[x - 1]) changes++;
+            expect(m.size).toBe(1 + changes);
+            maxBlocks = Math.max(maxBlocks, blocks(m));
+          }
+          // Every point, and forEach's tiling of the universe; mismatches collected (expect() per point is slow).
+          const bad: string[] = [];
+          for (let x = 0; x <= BIG; x++)
+            if (m.get(x) !== model[x]) bad.push(`get(${x}) = ${m.get(x)}, model ${model[x]}`);
+          let at = 0;
+          m.forEach(0, BIG, (v, s, e) => {
+            if (s !== at || e <= s) bad.push(`piece [${s}, ${e}) after ${at}`);
+            for (let p = s; p < e; p++) if (v !== model[p]) bad.push(`forEach: ${p} holds ${v}, model ${model[p]}`);
+            at = e;
+          });
+          expect(bad.slice(0, 5)).toEqual([]);
+          expect(at).toBe(BIG);
+        },
+      ),
       { numRuns: 60, seed: 6 },
     );
     expect(maxBlocks).toBeGreaterThan(8);

@@ -160,8 +160,10 @@ export class IntervalMap<V> {
     // Otherwise new boundaries at a and/or b, and no neighbour can merge (checked above),
     // unless the whole interval changes: then both neighbours may.
     const x = s[i] as number;
-    if (a > x && b < e) this.insertAfter(k, i, a, nv, b, old); // [x, a) old, [a, b) nv, [b, e) old
-    else if (a > x) this.insertAfter(k, i, a, nv, -1, nv); // [x, a) old, [a, e) nv
+    if (a > x && b < e)
+      this.insertAfter(k, i, a, nv, b, old); // [x, a) old, [a, b) nv, [b, e) old
+    else if (a > x)
+      this.insertAfter(k, i, a, nv, -1, nv); // [x, a) old, [a, e) nv
     else if (b < e) {
       v[i] = nv; // [a, b) nv, [b, e) old
       this.insertAfter(k, i, b, old, -1, old);

@@ -38,7 +38,8 @@ export function checkInvariants(w: World): string[] {
   let tablePages = 0;
 
   const expectKind = (pfn: number, n: number, kind: FrameKind, what: string): void => {
-    if (!frames.kinds.every(pfn, pfn + n, (k) => k === kind)) bad(`${what}: pfn 0x${pfn.toString(16)}+${n} is not all of kind ${kind}`);
+    if (!frames.kinds.every(pfn, pfn + n, (k) => k === kind))
+      bad(`${what}: pfn 0x${pfn.toString(16)}+${n} is not all of kind ${kind}`);
   };
 
   const leafData = (mm: Mm, pfn: number, n: number, stride: number, kind: FrameKind, what: string): void => {
@@ -68,7 +69,14 @@ export function checkInvariants(w: World): string[] {
     if (linLeaves(lin) && lin.leaf & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
       const pages = count * entrySpan(t.lvl);
       // RSS belongs to the mm whose tables hold the entries (the host, for shared tables).
-      leafData(lin.mm as Mm, lin.data0 + (vpnA - lin.vpn0) * lin.dstride, lin.dstride ? pages : 1, lin.dstride, lin.dataKind, 'run leaves');
+      leafData(
+        lin.mm as Mm,
+        lin.data0 + (vpnA - lin.vpn0) * lin.dstride,
+        lin.dstride ? pages : 1,
+        lin.dstride,
+        lin.dataKind,
+        'run leaves',
+      );
     }
   };
 
@@ -83,7 +91,8 @@ export function checkInvariants(w: World): string[] {
     checkMirror(t, bad);
     let prevEnd = 0;
     for (const s of t.segs) {
-      if (s.start < prevEnd || s.count < 1 || s.start + s.count > 512) bad(`table pfn 0x${t.pfn.toString(16)}: bad segment ${s.start}+${s.count}`);
+      if (s.start < prevEnd || s.count < 1 || s.start + s.count > 512)
+        bad(`table pfn 0x${t.pfn.toString(16)}: bad segment ${s.start}+${s.count}`);
       prevEnd = s.start + s.count;
       if (s.lin !== null) {
         visitRun(mm, t, s.start, s.count, s.lin);
@@ -93,9 +102,24 @@ export function checkInvariants(w: World): string[] {
       if (leaf) {
         if (s.flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
           const kind = frames.kindOf(s.pfn);
-          if (kind !== FrameKind.Anon && kind !== FrameKind.Shmem && kind !== FrameKind.Zero && kind !== FrameKind.Huge && kind !== FrameKind.Kernel) bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
+          if (
+            kind !== FrameKind.Anon &&
+            kind !== FrameKind.Shmem &&
+            kind !== FrameKind.Zero &&
+            kind !== FrameKind.Huge &&
+            kind !== FrameKind.Kernel
+          )
+            bad(`PTE at pfn 0x${t.pfn.toString(16)}[${s.start}] points at a frame of kind ${kind}`);
           // A hugetlb page's map count is kept on all its 512 frames (hugetlb.ts), so a Run of them is one range.
-          else leafData(t.mm as Mm, s.pfn, kind === FrameKind.Huge ? 512 : 1, kind === FrameKind.Zero ? 0 : 1, kind, 'PTE');
+          else
+            leafData(
+              t.mm as Mm,
+              s.pfn,
+              kind === FrameKind.Huge ? 512 : 1,
+              kind === FrameKind.Zero ? 0 : 1,
+              kind,
+              'PTE',
+            );
         }
         continue;
       }
@@ -104,7 +128,8 @@ export function checkInvariants(w: World): string[] {
         bad(`non-leaf entry without a table at pfn 0x${t.pfn.toString(16)}[${s.start}]`);
         continue;
       }
-      if (c.pfn !== s.pfn || c.lvl !== t.lvl - 1) bad(`entry at pfn 0x${t.pfn.toString(16)}[${s.start}] disagrees with its table`);
+      if (c.pfn !== s.pfn || c.lvl !== t.lvl - 1)
+        bad(`entry at pfn 0x${t.pfn.toString(16)}[${s.start}] disagrees with its table`);
       visit(mm, c);
     }
   };
@@ -115,10 +140,12 @@ export function checkInvariants(w: World): string[] {
   for (const mm of w.mms) {
     const c = counted.get(mm) ?? [0, 0, 0, 0, 0];
     for (let l = 0; l <= m.top; l++) {
-      if ((mm.tables[l] ?? 0) !== (c[l] ?? 0)) bad(`${mm.label}: holds ${mm.tables[l] ?? 0} level-${l} table pages but ${c[l] ?? 0} are reachable`);
+      if ((mm.tables[l] ?? 0) !== (c[l] ?? 0))
+        bad(`${mm.label}: holds ${mm.tables[l] ?? 0} level-${l} table pages but ${c[l] ?? 0} are reachable`);
     }
     const r = rss.get(mm) ?? { anon: 0, shmem: 0 };
-    if (r.anon !== mm.rssAnon || r.shmem !== mm.rssShmem) bad(`${mm.label}: rss counters ${mm.rssAnon}/${mm.rssShmem} but maps ${r.anon}/${r.shmem} pages`);
+    if (r.anon !== mm.rssAnon || r.shmem !== mm.rssShmem)
+      bad(`${mm.label}: rss counters ${mm.rssAnon}/${mm.rssShmem} but maps ${r.anon}/${r.shmem} pages`);
   }
   for (const [c, n] of counted) {
     if (!w.mms.includes(c as Mm)) bad(`tables charged to a dead mm (${n.join(',')})`);
@@ -141,7 +168,8 @@ export function checkInvariants(w: World): string[] {
   frames.kinds.forEach(0, Number.MAX_SAFE_INTEGER, (k, s, e) => {
     if (k !== FrameKind.Anon) return;
     anon += e - s;
-    if (!frames.mapcount.every(s, e, (c) => c > 0)) bad(`anonymous page(s) at pfn 0x${s.toString(16)} mapped by nobody: leaked`);
+    if (!frames.mapcount.every(s, e, (c) => c > 0))
+      bad(`anonymous page(s) at pfn 0x${s.toString(16)} mapped by nobody: leaked`);
   });
   let cache = 0;
   for (const sh of w.shmems) {
@@ -152,7 +180,9 @@ export function checkInvariants(w: World): string[] {
     });
   }
   if (frames.used !== tablePages + anon + cache) {
-    bad(`frames in use ${frames.used} ≠ tables ${tablePages} + anonymous ${anon} + page cache ${cache}: leaked or double-freed frames`);
+    bad(
+      `frames in use ${frames.used} ≠ tables ${tablePages} + anonymous ${anon} + page cache ${cache}: leaked or double-freed frames`,
+    );
   }
   return problems;
 }

@@ -44,12 +44,43 @@ type Op =
 
 const protArb = fc.constantFrom(PROT_READ | PROT_WRITE, PROT_READ, 0);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('mmap' as const), t: taskArb, addr: addrArb, len: lenArb, shared: fc.boolean(), prot: protArb }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('touch' as const), t: taskArb, addr: addrArb, len: lenArb, write: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('access' as const), t: taskArb, addr: addrArb, write: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('mmap' as const),
+      t: taskArb,
+      addr: addrArb,
+      len: lenArb,
+      shared: fc.boolean(),
+      prot: protArb,
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('touch' as const),
+      t: taskArb,
+      addr: addrArb,
+      len: lenArb,
+      write: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ k: fc.constant('access' as const), t: taskArb, addr: addrArb, write: fc.boolean() }),
+  },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('fork' as const), t: taskArb }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('munmap' as const), t: taskArb, addr: addrArb, len: lenArb }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('mprotect' as const), t: taskArb, addr: addrArb, len: lenArb, prot: protArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('mprotect' as const),
+      t: taskArb,
+      addr: addrArb,
+      len: lenArb,
+      prot: protArb,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('madvise' as const), t: taskArb, addr: addrArb, len: lenArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), t: taskArb }) },
 );
@@ -62,7 +93,12 @@ function runOps(ops: Op[], onStep: (k: Kernel, i: number) => void): Kernel {
     const name = names[op.t % names.length] as string;
     switch (op.k) {
       case 'mmap':
-        k.mmap(name, { addr: op.addr, len: op.len, prot: op.prot, flags: (op.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED });
+        k.mmap(name, {
+          addr: op.addr,
+          len: op.len,
+          prot: op.prot,
+          flags: (op.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED,
+        });
         break;
       case 'touch':
         k.touch(name, op.addr, op.len, op.write ? 'write' : 'read');
@@ -101,7 +137,10 @@ describe('kernel invariants under random operations', () => {
       fc.property(fc.array(opArb, { minLength: 10, maxLength: 60, size: 'max' }), (ops) => {
         const k = runOps(ops, (kk, i) => {
           const bad = kk.invariants();
-          if (bad.length) throw new Error(`after op ${i} (${JSON.stringify(ops[i], (_, v) => (typeof v === 'bigint' ? v.toString(16) : v))}): ${bad.join('; ')}`);
+          if (bad.length)
+            throw new Error(
+              `after op ${i} (${JSON.stringify(ops[i], (_, v) => (typeof v === 'bigint' ? v.toString(16) : v))}): ${bad.join('; ')}`,
+            );
         });
         for (const t of k.taskList()) if (t.state === 'running') k.exit(t.name);
         expect(k.invariants()).toEqual([]);
@@ -118,7 +157,12 @@ describe('kernel invariants under random operations', () => {
           const out: string[] = [];
           const k = new Kernel({ paging: 4 });
           void k;
-          runOps(ops, (kk) => out.push(JSON.stringify(kk.taskList().map((t) => [t.name, t.state, t.mm?.pgtablesBytes, t.mm?.pgd.pfn])) + kk.m.frames.used));
+          runOps(ops, (kk) =>
+            out.push(
+              JSON.stringify(kk.taskList().map((t) => [t.name, t.state, t.mm?.pgtablesBytes, t.mm?.pgd.pfn])) +
+                kk.m.frames.used,
+            ),
+          );
           return out;
         };
         expect(trace()).toEqual(trace());
@@ -130,28 +174,50 @@ describe('kernel invariants under random operations', () => {
   it('leave walk() (through the arena) equal to the walk through the segments', () => {
     // Pages around each base (its first ones, the next PMD and PUD entries, the page before it),
     // and the first, middle and last page of every range the operations so far have named.
-    const fixed = bases.flatMap((b) => [0n, 4n * K, 20n * K, 2n * M, 2n * M + 4n * K, G, G + 8n * K, -4n * K].map((o) => b + o));
+    const fixed = bases.flatMap((b) =>
+      [0n, 4n * K, 20n * K, 2n * M, 2n * M + 4n * K, G, G + 8n * K, -4n * K].map((o) => b + o),
+    );
     const accesses: Access[] = ['read', 'write', 'exec'];
     fc.assert(
       // Without exits, and after mappings at every base (an access outside any kills the task):
       // a sequence that ends every task early has little left to walk.
-      fc.property(fc.array(opArb.filter((op) => op.k !== 'exit'), { minLength: 5, maxLength: 30, size: 'max' }), (rest) => {
-        const ops: Op[] = [...bases.map((addr, t): Op => ({ k: 'mmap', t, addr, len: G, shared: t === 1, prot: PROT_READ | PROT_WRITE })), ...rest];
-        const named: bigint[] = [];
-        runOps(ops, (kk, i) => {
-          const op = ops[i] as { addr?: bigint; len?: bigint };
-          if (op.addr !== undefined) named.push(op.addr, op.addr + (op.len ?? 0n) / 2n, op.addr + (op.len ?? 4n * K) - 1n);
-          for (const t of kk.taskList()) {
-            if (t.state !== 'running' || !t.mm) continue;
-            for (const a of fixed.concat(named)) {
-              const v = Number(a >> 12n);
-              const access = accesses[(v + i) % 3] as Access;
-              // As JSON: the goldens and the worker see the fields in order.
-              for (const entries of [true, false]) expect(JSON.stringify(walk(kk.m, t.mm, v, access, entries))).toBe(JSON.stringify(walkTables(kk.m, t.mm, v, access, entries)));
+      fc.property(
+        fc.array(
+          opArb.filter((op) => op.k !== 'exit'),
+          { minLength: 5, maxLength: 30, size: 'max' },
+        ),
+        (rest) => {
+          const ops: Op[] = [
+            ...bases.map((addr, t): Op => ({
+              k: 'mmap',
+              t,
+              addr,
+              len: G,
+              shared: t === 1,
+              prot: PROT_READ | PROT_WRITE,
+            })),
+            ...rest,
+          ];
+          const named: bigint[] = [];
+          runOps(ops, (kk, i) => {
+            const op = ops[i] as { addr?: bigint; len?: bigint };
+            if (op.addr !== undefined)
+              named.push(op.addr, op.addr + (op.len ?? 0n) / 2n, op.addr + (op.len ?? 4n * K) - 1n);
+            for (const t of kk.taskList()) {
+              if (t.state !== 'running' || !t.mm) continue;
+              for (const a of fixed.concat(named)) {
+                const v = Number(a >> 12n);
+                const access = accesses[(v + i) % 3] as Access;
+                // As JSON: the goldens and the worker see the fields in order.
+                for (const entries of [true, false])
+                  expect(JSON.stringify(walk(kk.m, t.mm, v, access, entries))).toBe(
+                    JSON.stringify(walkTables(kk.m, t.mm, v, access, entries)),
+                  );
+              }
             }
-          }
-        });
-      }),
+          });
+        },
+      ),
       { numRuns: 40, seed: 20261126 },
     );
   });

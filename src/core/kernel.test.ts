@@ -42,7 +42,18 @@ describe('tasks', () => {
     k.takeEvents();
     expect(k.exit('A').outcome).toEqual({ kind: 'ok' });
     // free_pgtables() gathers VMAs less than a PMD apart: three calls, for 1T, for [vvar]-[vdso], for [stack].
-    expect(k.takeEvents().map((e) => e.fn)).toEqual(['do_exit', 'exit_mmap', 'unmap_vmas', 'free_pgd_range', 'pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb', 'free_pgd_range', 'free_pgd_range', 'mm_free_pgd']);
+    expect(k.takeEvents().map((e) => e.fn)).toEqual([
+      'do_exit',
+      'exit_mmap',
+      'unmap_vmas',
+      'free_pgd_range',
+      'pte_free_tlb',
+      'pmd_free_tlb',
+      'pud_free_tlb',
+      'free_pgd_range',
+      'free_pgd_range',
+      'mm_free_pgd',
+    ]);
     expect(k.tasks.get('A')?.state).toBe('exited');
     expect(k.m.frames.used).toBe(0);
     expect(k.exit('A').outcome.kind).toBe('skipped');
@@ -96,29 +107,51 @@ describe('mmap', () => {
     // map_vdso() took the 8 pages below it (0x7ffff7ff7000-0x7ffff7fff000, as measured).
     expect(MMAP_BASE_VPN * 4096).toBe(0x7ffff7fff000);
     const k = kernel();
-    expect(k.mmap('A', { addr: 'auto', len: M, prot: RW, flags: ANON }).outcome).toEqual({ kind: 'ok', value: '0x7ffff7ef7000' });
-    expect(k.mmap('A', { addr: 'auto', len: K4, prot: RW, flags: ANON }).outcome).toEqual({ kind: 'ok', value: '0x7ffff7ef6000' });
+    expect(k.mmap('A', { addr: 'auto', len: M, prot: RW, flags: ANON }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x7ffff7ef7000',
+    });
+    expect(k.mmap('A', { addr: 'auto', len: K4, prot: RW, flags: ANON }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x7ffff7ef6000',
+    });
     // A length is rounded up to pages.
-    expect(k.mmap('A', { addr: 'auto', len: 1n, prot: RW, flags: ANON }).outcome).toEqual({ kind: 'ok', value: '0x7ffff7ef5000' });
+    expect(k.mmap('A', { addr: 'auto', len: 1n, prot: RW, flags: ANON }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x7ffff7ef5000',
+    });
   });
 
   it('takes a free hint as is, and goes top-down when the hint is taken', () => {
     const k = kernel();
-    expect(k.mmap('A', { addr: T, len: M, prot: RW, flags: ANON }).outcome).toEqual({ kind: 'ok', value: '0x10000000000' });
-    expect(k.mmap('A', { addr: T, len: M, prot: RW, flags: ANON }).outcome).toEqual({ kind: 'ok', value: '0x7ffff7ef7000' });
+    expect(k.mmap('A', { addr: T, len: M, prot: RW, flags: ANON }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x10000000000',
+    });
+    expect(k.mmap('A', { addr: T, len: M, prot: RW, flags: ANON }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x7ffff7ef7000',
+    });
   });
 
   it('a hint above 47 bits is honoured with LA57 only', () => {
     const hint = 1n << 50n;
     const k5 = kernel(5);
-    expect(k5.mmap('A', { addr: hint, len: M, prot: RW, flags: ANON }).outcome).toEqual({ kind: 'ok', value: '0x4000000000000' });
+    expect(k5.mmap('A', { addr: hint, len: M, prot: RW, flags: ANON }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x4000000000000',
+    });
     const k4 = kernel(4);
-    expect(k4.mmap('A', { addr: hint, len: M, prot: RW, flags: ANON }).outcome).toEqual({ kind: 'ok', value: '0x7ffff7ef7000' });
+    expect(k4.mmap('A', { addr: hint, len: M, prot: RW, flags: ANON }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x7ffff7ef7000',
+    });
   });
 
   it('returns Linux errno values for bad calls', () => {
     const k = kernel();
-    const e = (addr: bigint | 'auto', len: bigint, flags: number): unknown => k.mmap('A', { addr, len, prot: RW, flags }).outcome;
+    const e = (addr: bigint | 'auto', len: bigint, flags: number): unknown =>
+      k.mmap('A', { addr, len, prot: RW, flags }).outcome;
     expect(e(T, 0n, PRIV)).toMatchObject({ errno: 'EINVAL' }); // length 0
     expect(e(T, M, MAP_ANONYMOUS | MAP_FIXED)).toMatchObject({ errno: 'EINVAL' }); // neither shared nor private
     expect(e(T + 1n, M, PRIV)).toMatchObject({ errno: 'EINVAL' }); // MAP_FIXED unaligned
@@ -131,15 +164,23 @@ describe('mmap', () => {
 
   it('the highest possible mapping ends exactly at TASK_SIZE', () => {
     const k = kernel();
-    expect(k.mmap('A', { addr: 0x7fffffffe000n, len: K4, prot: RW, flags: PRIV }).outcome).toEqual({ kind: 'ok', value: '0x7fffffffe000' });
+    expect(k.mmap('A', { addr: 0x7fffffffe000n, len: K4, prot: RW, flags: PRIV }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x7fffffffe000',
+    });
     expect(k.write('A', 0x7fffffffe000n, new Uint8Array([1])).outcome.kind).toBe('ok');
   });
 
   it('MAP_FIXED_NOREPLACE: EEXIST over a mapping, fine elsewhere', () => {
     const k = kernel();
     k.mmap('A', { addr: T, len: M, prot: RW, flags: PRIV });
-    expect(k.mmap('A', { addr: T + 4096n * 100n, len: K4, prot: RW, flags: ANON | MAP_FIXED_NOREPLACE }).outcome).toMatchObject({ errno: 'EEXIST' });
-    expect(k.mmap('A', { addr: T + G, len: K4, prot: RW, flags: ANON | MAP_FIXED_NOREPLACE }).outcome).toEqual({ kind: 'ok', value: '0x10040000000' });
+    expect(
+      k.mmap('A', { addr: T + 4096n * 100n, len: K4, prot: RW, flags: ANON | MAP_FIXED_NOREPLACE }).outcome,
+    ).toMatchObject({ errno: 'EEXIST' });
+    expect(k.mmap('A', { addr: T + G, len: K4, prot: RW, flags: ANON | MAP_FIXED_NOREPLACE }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x10040000000',
+    });
   });
 
   it('merges a compatible neighbour (vma_merge_new_range) but not an incompatible one', () => {

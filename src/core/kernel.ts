@@ -29,7 +29,20 @@ import {
   taskSizeVpn,
   type Paging,
 } from './paging';
-import { protToVmFlags, setupSpecialMappings, unmapRange, unmappedAreaTopdownAligned, doMadviseDontneed, doMmap, doMprotect, doMunmap, exitMmap, type MmapArgs, type SysResult, type VmCtx } from './syscalls';
+import {
+  protToVmFlags,
+  setupSpecialMappings,
+  unmapRange,
+  unmappedAreaTopdownAligned,
+  doMadviseDontneed,
+  doMmap,
+  doMprotect,
+  doMunmap,
+  exitMmap,
+  type MmapArgs,
+  type SysResult,
+  type VmCtx,
+} from './syscalls';
 import { walk, type Access, type Walk } from './walk';
 import type { KEvent } from './events';
 import { checkInvariants } from './invariants';
@@ -38,7 +51,11 @@ import { tlbFill, tlbLookup, type TlbHit } from './tlb-access';
 import { execStaticBinary } from './execve';
 
 export type Outcome =
-  | { kind: 'ok'; value?: string; /** An access that went through a stale TLB entry (tlb.ts). */ stale_tlb?: NonNullable<TlbHit['stale']> }
+  | {
+      kind: 'ok';
+      value?: string;
+      /** An access that went through a stale TLB entry (tlb.ts). */ stale_tlb?: NonNullable<TlbHit['stale']>;
+    }
   | { kind: 'errno'; errno: string; why?: string }
   | { kind: 'signal'; signal: string; cause: string }
   | { kind: 'skipped'; why?: string };
@@ -144,7 +161,9 @@ export class Kernel implements VmCtx, HostCtx {
 
   /** msharefs VMAs refuse to be split or mprotected (.may_split, .mprotect return -EINVAL). */
   vmaRefuses(vma: Vma, what: 'split' | 'mprotect'): string | undefined {
-    return isMsharefs(vma) ? `an mshare region cannot be ${what === 'split' ? 'partly unmapped' : 'mprotected'} (vm_ops->${what === 'split' ? 'may_split' : 'mprotect'} returns -EINVAL)` : undefined;
+    return isMsharefs(vma)
+      ? `an mshare region cannot be ${what === 'split' ? 'partly unmapped' : 'mprotected'} (vm_ops->${what === 'split' ? 'may_split' : 'mprotect'} returns -EINVAL)`
+      : undefined;
   }
 
   faultQuote(vma: Vma): string | undefined {
@@ -193,7 +212,8 @@ export class Kernel implements VmCtx, HostCtx {
   private live(name: string): Task | Outcome {
     const t = this.tasks.get(name);
     if (!t) return { kind: 'skipped', why: `no task ${name}` };
-    if (t.state !== 'running' || !t.mm) return { kind: 'skipped', why: `${name} ${t.state === 'killed' ? 'was killed' : 'has exited'}` };
+    if (t.state !== 'running' || !t.mm)
+      return { kind: 'skipped', why: `${name} ${t.state === 'killed' ? 'was killed' : 'has exited'}` };
     this.m.ev.task = name;
     // TLB hook: the task acts on its CPU (switched in if it runs nowhere).
     if (this.m.tlb) this.m.tlb.local = this.m.tlb.placeFor(name, t.mm).id;
@@ -204,7 +224,10 @@ export class Kernel implements VmCtx, HostCtx {
     this.m.ev.task = name;
     const mark = changeMark();
     const mm = this.m.newMm(name, MMAP_BASE_VPN);
-    this.m.ev.emit('mm_alloc', mm ? `new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory');
+    this.m.ev.emit(
+      'mm_alloc',
+      mm ? `new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory',
+    );
     claimChanges(mark);
     if (!mm) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
     setupSpecialMappings(this.m, mm);
@@ -223,7 +246,10 @@ export class Kernel implements VmCtx, HostCtx {
     if (!isTask(t)) return { outcome: t };
     const mark = changeMark();
     const mm = this.m.newMm(name, MMAP_BASE_VPN);
-    this.m.ev.emit('mm_alloc', mm ? `bprm_mm_init(): a new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory');
+    this.m.ev.emit(
+      'mm_alloc',
+      mm ? `bprm_mm_init(): a new mm with an empty PGD page, pfn 0x${mm.pgd.pfn.toString(16)}` : 'out of memory',
+    );
     claimChanges(mark);
     if (!mm) return { outcome: { kind: 'errno', errno: 'ENOMEM' } };
     const old = t.mm as Mm;
@@ -265,14 +291,23 @@ export class Kernel implements VmCtx, HostCtx {
           copied++;
         }
       }
-      this.m.ev.emit('copy_page_range', `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} went through copy_page_range() (an anon_vma, or VM_PFNMAP as [vvar] is); the others have no tables copied and fault in again`);
+      this.m.ev.emit(
+        'copy_page_range',
+        `${copied} of ${src.vmas.length} VMA${src.vmas.length === 1 ? '' : 's'} went through copy_page_range() (an anon_vma, or VM_PFNMAP as [vvar] is); the others have no tables copied and fault in again`,
+      );
       // The child's tables and the parent's write-protected PTEs are copy_page_range()'s, announced after the copy.
       claimChanges(mark);
       // dup_mmap() ends with "flush_tlb_mm(oldmm);": the parent's PTEs were write-protected (TLB hook).
       this.m.tlb?.flushMmRange(src, 0, Infinity, true, 'dup_mmap');
       // Open files are inherited (each is one more reference); ownership of a region is not.
       for (const f of p.fds.values()) f.refs++;
-      this.tasks.set(childName, { name: childName, pid: this.nextPid++, mm: dst, state: 'running', fds: new Map(p.fds) });
+      this.tasks.set(childName, {
+        name: childName,
+        pid: this.nextPid++,
+        mm: dst,
+        state: 'running',
+        fds: new Map(p.fds),
+      });
       return { outcome: { kind: 'ok', value: String(this.nextPid - 1) } };
     });
   }
@@ -324,7 +359,9 @@ export class Kernel implements VmCtx, HostCtx {
         // mm_populate(): write faults for private writable mappings (FOLL_WRITE), read faults otherwise.
         const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
         this.m.ev.summarise(() => {
-          const o = isHugetlb(vma) ? this.touchHuge(mm, start, end, write ? 'write' : 'read') : populate(this, mm, vma, start, end, write);
+          const o = isHugetlb(vma)
+            ? this.touchHuge(mm, start, end, write ? 'write' : 'read')
+            : populate(this, mm, vma, start, end, write);
           if (o && o.kind === 'signal') killed = this.kill(t, o.signal as string, o.cause as string);
         });
       });
@@ -354,7 +391,10 @@ export class Kernel implements VmCtx, HostCtx {
   private checkAddress(t: Task, addr: bigint): Outcome | null {
     if (addr < 0n || addr >= 1n << 64n) return this.kill(t, 'SIGSEGV', `${addr} is not a 64-bit address`);
     if (!isCanonical(addr, this.cfg.paging)) {
-      this.m.ev.emit('exc_general_protection', `${hexAddr(addr)} is not canonical with ${this.cfg.paging}-level paging: a general-protection fault, not a page fault`);
+      this.m.ev.emit(
+        'exc_general_protection',
+        `${hexAddr(addr)} is not canonical with ${this.cfg.paging}-level paging: a general-protection fault, not a page fault`,
+      );
       return this.kill(t, 'SIGSEGV', `general-protection fault: ${hexAddr(addr)} is non-canonical`);
     }
     // fault_in_kernel_space(): at or above TASK_SIZE_MAX, the guard page included.
@@ -367,7 +407,13 @@ export class Kernel implements VmCtx, HostCtx {
   }
 
   /** One access per page of [addr, addr + len); returns the last walk. */
-  private accessBytes(t: Task, addr: bigint, len: number, access: Access, each: (pfn: number, off: number, from: number, n: number) => void): StepResult {
+  private accessBytes(
+    t: Task,
+    addr: bigint,
+    len: number,
+    access: Access,
+    each: (pfn: number, off: number, from: number, n: number) => void,
+  ): StepResult {
     let walkOut: Walk | undefined;
     let stale: TlbHit['stale'];
     let done = 0;
@@ -394,13 +440,18 @@ export class Kernel implements VmCtx, HostCtx {
       each(subpage(r.walk.leaf?.pfn as number, r.walk.leaf?.lvl ?? 0, vpn), off, done, n);
       done += Math.max(n, 1);
     }
-    return { outcome: stale ? { kind: 'ok', stale_tlb: stale } : { kind: 'ok' }, ...(walkOut ? { walk: walkOut } : {}) };
+    return {
+      outcome: stale ? { kind: 'ok', stale_tlb: stale } : { kind: 'ok' },
+      ...(walkOut ? { walk: walkOut } : {}),
+    };
   }
 
   read(name: string, addr: bigint, len: number): StepResult {
     return this.withLiveTask(name, (t) => {
       const out = new Uint8Array(len);
-      const r = this.accessBytes(t, addr, len, 'read', (pfn, off, from, n) => out.set(this.m.frames.read(pfn, off, n), from));
+      const r = this.accessBytes(t, addr, len, 'read', (pfn, off, from, n) =>
+        out.set(this.m.frames.read(pfn, off, n), from),
+      );
       if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, value: toHex(out) };
       return r;
     });
@@ -408,7 +459,9 @@ export class Kernel implements VmCtx, HostCtx {
 
   write(name: string, addr: bigint, bytes: Uint8Array): StepResult {
     return this.withLiveTask(name, (t) => {
-      return this.accessBytes(t, addr, bytes.length, 'write', (pfn, off, from, n) => this.m.frames.write(pfn, off, bytes.subarray(from, from + n)));
+      return this.accessBytes(t, addr, bytes.length, 'write', (pfn, off, from, n) =>
+        this.m.frames.write(pfn, off, bytes.subarray(from, from + n)),
+      );
     });
   }
 
@@ -450,11 +503,11 @@ export class Kernel implements VmCtx, HostCtx {
             ? userAccess(this, mm, at, access)
             : isHugetlb(vma)
               ? this.touchHuge(mm, from, end, access)
-            : isMshareV1(vma) && this.v1
-              ? this.v1.populate(mm, vma, from, end, write)
-              : isMsharefs(vma) && this.fs
-                ? this.fs.populate(mm, vma, from, end, write)
-                : populate(this, mm, vma, from, end, write);
+              : isMshareV1(vma) && this.v1
+                ? this.v1.populate(mm, vma, from, end, write)
+                : isMsharefs(vma) && this.fs
+                  ? this.fs.populate(mm, vma, from, end, write)
+                  : populate(this, mm, vma, from, end, write);
           if (o && o.kind === 'signal') {
             result = this.kill(t, o.signal as string, o.cause as string);
             return;
@@ -480,7 +533,14 @@ export class Kernel implements VmCtx, HostCtx {
   run(name: string, cpu: number): StepResult {
     const tlb = this.m.tlb;
     if (!tlb) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'the scenario declares no CPUs (cpus N)' } };
-    if (cpu >= tlb.cpus.length) return { outcome: { kind: 'errno', errno: 'EINVAL', why: `there is no CPU ${cpu}: the scenario declares ${tlb.cpus.length}` } };
+    if (cpu >= tlb.cpus.length)
+      return {
+        outcome: {
+          kind: 'errno',
+          errno: 'EINVAL',
+          why: `there is no CPU ${cpu}: the scenario declares ${tlb.cpus.length}`,
+        },
+      };
     const t = this.tasks.get(name);
     if (!t || t.state !== 'running' || !t.mm) return { outcome: { kind: 'skipped', why: `${name} is not running` } };
     this.m.ev.task = name;
@@ -492,7 +552,14 @@ export class Kernel implements VmCtx, HostCtx {
   idle(cpu: number): StepResult {
     const tlb = this.m.tlb;
     if (!tlb) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'the scenario declares no CPUs (cpus N)' } };
-    if (cpu >= tlb.cpus.length) return { outcome: { kind: 'errno', errno: 'EINVAL', why: `there is no CPU ${cpu}: the scenario declares ${tlb.cpus.length}` } };
+    if (cpu >= tlb.cpus.length)
+      return {
+        outcome: {
+          kind: 'errno',
+          errno: 'EINVAL',
+          why: `there is no CPU ${cpu}: the scenario declares ${tlb.cpus.length}`,
+        },
+      };
     this.m.ev.task = undefined;
     tlb.idle(cpu);
     return { outcome: { kind: 'ok' } };
@@ -501,11 +568,20 @@ export class Kernel implements VmCtx, HostCtx {
   translate(name: string, addr: bigint): StepResult {
     return this.withLiveTask(name, (_t, mm) => {
       if (addr < 0n || addr >= 1n << 64n || !isCanonical(addr, this.cfg.paging)) {
-        return { outcome: { kind: 'errno', errno: 'EFAULT', why: `${hexAddr(addr)} is not canonical: the MMU would raise #GP` } };
+        return {
+          outcome: {
+            kind: 'errno',
+            errno: 'EFAULT',
+            why: `${hexAddr(addr)} is not canonical: the MMU would raise #GP`,
+          },
+        };
       }
       const w = walk(this.m, mm, Number((addr >> 12n) & ((1n << 52n) - 1n)));
       const vma = vmaAt(mm, Number(addr >> 12n));
-      this.m.ev.emit('walk', `${w.fault ? 'no translation (' + w.fault + ')' : 'maps to pfn 0x' + (w.leaf?.pfn ?? 0).toString(16)}${vma ? '' : '; no VMA here'}`);
+      this.m.ev.emit(
+        'walk',
+        `${w.fault ? 'no translation (' + w.fault + ')' : 'maps to pfn 0x' + (w.leaf?.pfn ?? 0).toString(16)}${vma ? '' : '; no VMA here'}`,
+      );
       const phys = w.leaf ? addrOf(subpage(w.leaf.pfn, w.leaf.lvl, Number(addr >> 12n))) + (addr & 0xfffn) : null;
       return { outcome: { kind: 'ok', value: phys === null ? 'none' : hexAddr(phys) }, walk: w };
     });
@@ -522,8 +598,15 @@ export class Kernel implements VmCtx, HostCtx {
 
   /** mshare host mms with their region names. */
   hostMms(): { name: string; mm: Mm; refcount: number; start: number; pages: number }[] {
-    const out = (this.v1?.hosts() ?? []).map(({ name, info }) => ({ name, mm: info.mm, refcount: info.refcnt, start: info.start, pages: info.pages }));
-    for (const f of this.fs?.files ?? []) out.push({ name: f.name, mm: f.host, refcount: f.refs, start: f.host.mmapBase, pages: f.pages });
+    const out = (this.v1?.hosts() ?? []).map(({ name, info }) => ({
+      name,
+      mm: info.mm,
+      refcount: info.refcnt,
+      start: info.start,
+      pages: info.pages,
+    }));
+    for (const f of this.fs?.files ?? [])
+      out.push({ name: f.name, mm: f.host, refcount: f.refs, start: f.host.mmapBase, pages: f.pages });
     return out;
   }
 
@@ -531,8 +614,16 @@ export class Kernel implements VmCtx, HostCtx {
 
   open(name: string, path: string, oflags: number, fd: string): StepResult {
     return this.withLiveTask(name, (t, mm) => {
-      if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file${this.fs ? '' : ' (msharefs exists only with kernel msharefs)'}` } };
-      if (t.fds.has(fd)) return { outcome: { kind: 'errno', errno: 'EBADF', why: `${fd} is already open; close it first` } };
+      if (!this.fs || !path.startsWith(MSHARE_DIR))
+        return {
+          outcome: {
+            kind: 'errno',
+            errno: 'ENOENT',
+            why: `${path}: no such file${this.fs ? '' : ' (msharefs exists only with kernel msharefs)'}`,
+          },
+        };
+      if (t.fds.has(fd))
+        return { outcome: { kind: 'errno', errno: 'EBADF', why: `${fd} is already open; close it first` } };
       const r = this.fs.open(mm, name, path, oflags);
       if (!r.ok) return { outcome: { kind: 'errno', errno: r.errno, why: r.why } };
       t.fds.set(fd, r.file);
@@ -557,7 +648,8 @@ export class Kernel implements VmCtx, HostCtx {
 
   unlink(name: string, path: string): StepResult {
     return this.withLiveTask(name, (_t) => {
-      if (!this.fs || !path.startsWith(MSHARE_DIR)) return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file` } };
+      if (!this.fs || !path.startsWith(MSHARE_DIR))
+        return { outcome: { kind: 'errno', errno: 'ENOENT', why: `${path}: no such file` } };
       return { outcome: this.sys(this.fs.unlink(path)) };
     });
   }
@@ -570,12 +662,29 @@ export class Kernel implements VmCtx, HostCtx {
     });
   }
 
-  ioctl(name: string, fd: string, request: 'MSHAREFS_CREATE_MAPPING' | 'MSHAREFS_UNMAP', offset: bigint, size: bigint, prot: number, flags: number): StepResult {
+  ioctl(
+    name: string,
+    fd: string,
+    request: 'MSHAREFS_CREATE_MAPPING' | 'MSHAREFS_UNMAP',
+    offset: bigint,
+    size: bigint,
+    prot: number,
+    flags: number,
+  ): StepResult {
     return this.withLiveTask(name, (t) => {
-      if (!this.fs) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `msharefs ioctls do not exist in kernel ${this.kernelName}` } };
+      if (!this.fs)
+        return {
+          outcome: { kind: 'errno', errno: 'ENOSYS', why: `msharefs ioctls do not exist in kernel ${this.kernelName}` },
+        };
       const f = this.fd(t, fd);
       if (!isFile(f)) return { outcome: f };
-      return { outcome: this.sys(request === 'MSHAREFS_CREATE_MAPPING' ? this.fs.createMapping(f, offset, size, prot, flags) : this.fs.unmap(f, offset, size)) };
+      return {
+        outcome: this.sys(
+          request === 'MSHAREFS_CREATE_MAPPING'
+            ? this.fs.createMapping(f, offset, size, prot, flags)
+            : this.fs.unmap(f, offset, size),
+        ),
+      };
     });
   }
 
@@ -587,18 +696,33 @@ export class Kernel implements VmCtx, HostCtx {
       const fs = this.fs as Msharefs;
       this.m.ev.emit('do_mmap', `${a.len} bytes of ${MSHARE_DIR}${f.name}`);
       const at = fs.checkMmap(
-        f, a.addr, a.len, a.flags,
+        f,
+        a.addr,
+        a.len,
+        a.flags,
         (pages, align) => unmappedAreaTopdownAligned(mm, pages, mm.mmapBase, align),
         (x, y) => vmasIn(mm, x, y).length === 0,
       );
       if (typeof at !== 'number') return { outcome: this.sys(at) };
       const pages = f.pages;
-      if (at + pages > taskSizeVpn(this.cfg.paging)) return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'beyond TASK_SIZE' } };
+      if (at + pages > taskSizeVpn(this.cfg.paging))
+        return { outcome: { kind: 'errno', errno: 'ENOMEM', why: 'beyond TASK_SIZE' } };
       if (vmasIn(mm, at, at + pages).length) unmapRange(this, mm, at, at + pages);
-      const vma: Vma = { start: at, end: at + pages, flags: protToVmFlags(a.prot) | VM_SHARED | VM_MAYSHARE, pgoff: 0, shmem: null, anonVma: 0, ext: { kind: 'msharefs', file: f } as VmaExt };
+      const vma: Vma = {
+        start: at,
+        end: at + pages,
+        flags: protToVmFlags(a.prot) | VM_SHARED | VM_MAYSHARE,
+        pgoff: 0,
+        shmem: null,
+        anonVma: 0,
+        ext: { kind: 'msharefs', file: f } as VmaExt,
+      };
       insertVma(mm, vma);
       fs.mapped(f);
-      this.m.ev.emit('mmap_region', `VM_MSHARE VMA ${hexAddr(addrOf(at))}-${hexAddr(addrOf(at + pages))}: no page tables yet; the first fault in each 512 GiB slot copies the host's P4D entry`);
+      this.m.ev.emit(
+        'mmap_region',
+        `VM_MSHARE VMA ${hexAddr(addrOf(at))}-${hexAddr(addrOf(at + pages))}: no page tables yet; the first fault in each 512 GiB slot copies the host's P4D entry`,
+      );
       return { outcome: { kind: 'ok', value: hexAddr(addrOf(at)) } };
     });
   }
@@ -611,7 +735,10 @@ export class Kernel implements VmCtx, HostCtx {
   mshare(name: string, region: string, addr: bigint, len: bigint, oflag: number, mode: number): StepResult {
     return this.withLiveTask(name, (_t, mm) => {
       if (this.cfg.twin) return { outcome: this.sys(this.twinMshare.mshare(mm, region, addr, len, oflag)) };
-      if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare() does not exist in kernel ${this.kernelName}` } };
+      if (!this.v1)
+        return {
+          outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare() does not exist in kernel ${this.kernelName}` },
+        };
       return { outcome: this.sys(this.v1.mshare(mm, region, addr, len, oflag, mode)) };
     });
   }
@@ -619,7 +746,14 @@ export class Kernel implements VmCtx, HostCtx {
   mshareUnlink(name: string, region: string): StepResult {
     return this.withLiveTask(name, (_t, mm) => {
       if (this.cfg.twin) return { outcome: this.sys(this.twinMshare.unlink(mm, region)) };
-      if (!this.v1) return { outcome: { kind: 'errno', errno: 'ENOSYS', why: `mshare_unlink() does not exist in kernel ${this.kernelName}` } };
+      if (!this.v1)
+        return {
+          outcome: {
+            kind: 'errno',
+            errno: 'ENOSYS',
+            why: `mshare_unlink() does not exist in kernel ${this.kernelName}`,
+          },
+        };
       return { outcome: this.sys(this.v1.unlink(mm, region)) };
     });
   }

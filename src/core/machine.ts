@@ -81,8 +81,16 @@ export class Machine {
     this.freeTablePage(t);
   }
 
-  /** Allocate the table pages of a new Run: one contiguous extent per level (`each` is told of each, top level first). */
-  allocRunTables(mm: Charge, lvl: number, count: number, bottom: number, each?: (lvl: number, n: number) => void): number[] | null {
+  /**
+   * Allocate the table pages of a new Run: one contiguous extent per level (`each` is told of each, top level first).
+   */
+  allocRunTables(
+    mm: Charge,
+    lvl: number,
+    count: number,
+    bottom: number,
+    each?: (lvl: number, n: number) => void,
+  ): number[] | null {
     const per = runTablePages(lvl, count, bottom);
     let total = 0;
     for (const n of per) if (n) total += n;

@@ -19,7 +19,10 @@ import { MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, O_WRONLY, PROT_READ, PR
 
 export class MainlineTwinMshare {
   /** The twin's regions: name → the shared object and who made it. */
-  private readonly regions = new Map<string, { shmem: Shmem; start: number; pages: number; refs: number; creator: Mm }>();
+  private readonly regions = new Map<
+    string,
+    { shmem: Shmem; start: number; pages: number; refs: number; creator: Mm }
+  >();
 
   constructor(private readonly ctx: VmCtx) {}
 
@@ -35,13 +38,21 @@ export class MainlineTwinMshare {
       const sh = ctx.shmems.get(v.shmem.id) as Shmem;
       sh.refs++; // the name holds the object, as a /dev/shm file would
       this.regions.set(region, { shmem: sh, start: v.start, pages: Number(len >> 12n), refs: 1, creator: mm });
-      ev.emit('shm_open', `mainline twin: "${region}" names the shared memory object already mapped here; no tables are shared`);
+      ev.emit(
+        'shm_open',
+        `mainline twin: "${region}" names the shared memory object already mapped here; no tables are shared`,
+      );
       return { ok: true };
     }
     const acc = oflag & 3;
     const prot = acc === O_WRONLY ? PROT_WRITE : acc === O_RDWR ? PROT_READ | PROT_WRITE : 0;
     ev.emit('mmap', `mainline twin: MAP_SHARED mapping of "${region}"; this task will fault in page tables of its own`);
-    const res = doMmap(ctx, mm, { addr, len, prot, flags: MAP_SHARED | MAP_FIXED, backing: { shmem: r.shmem, pgoff: 0 } }, () => undefined);
+    const res = doMmap(
+      ctx,
+      mm,
+      { addr, len, prot, flags: MAP_SHARED | MAP_FIXED, backing: { shmem: r.shmem, pgoff: 0 } },
+      () => undefined,
+    );
     if (res.ok) r.refs++;
     return res;
   }

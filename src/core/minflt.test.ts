@@ -29,8 +29,10 @@ describe('minor faults (mm_account_fault)', () => {
     expect(flt(base + 'A: touch 1T 4M write\nA: touch 1T 4M write\n')).toEqual({ A: 2048 });
   });
 
-  it("fork: the child starts at 0 (copy_mm()) and its COW writes count one per page (measured: 16)", () => {
-    expect(flt('spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T 4M write\nA: fork B\nB: touch 1T 64K write\n')).toEqual({ A: 1024, B: 16 });
+  it('fork: the child starts at 0 (copy_mm()) and its COW writes count one per page (measured: 16)', () => {
+    expect(
+      flt('spawn A\nA: mmap 1T 4M rw private anon fixed\nA: touch 1T 4M write\nA: fork B\nB: touch 1T 64K write\n'),
+    ).toEqual({ A: 1024, B: 16 });
   });
 
   it('shmem: one fault per written page; a read maps the 16 cached pages of its window with one fault (measured: 256, 272, 32)', () => {
@@ -46,14 +48,16 @@ describe('minor faults (mm_account_fault)', () => {
     // page is its own fault, fault-around finding nothing else (Linux: 1,280). The block
     // path used to fill the page cache before finding it was not one extent, and the
     // page-by-page faults then mapped 16 pages at a time: 800.
-    const text = 'spawn A\nA: mmap 1T+0x7fffe00000 6M rw shared anon fixed\nA: fork B\nA: touch 1T+0x7fffe00000 4K read\nB: touch 1T+0x7fffe00000 5M read\n';
+    const text =
+      'spawn A\nA: mmap 1T+0x7fffe00000 6M rw shared anon fixed\nA: fork B\nA: touch 1T+0x7fffe00000 4K read\nB: touch 1T+0x7fffe00000 5M read\n';
     expect(flt(text)).toEqual({ A: 1, B: 1280 });
   });
 
   it('a write to a block of write-protected pages that take different do_wp_page() branches: one fault per page (Linux: 512)', () => {
     // After the munmap, 511 of B's pages are mapped only in B (wp_page_reuse) and one is still A's too
     // (wp_page_copy): the block goes page by page, and used to count the block's faults as well (1,024).
-    const text = 'spawn A\nA: mmap 1T 2M rw private anon fixed\nA: touch 1T 2M write\nA: fork B\nA: munmap 1T 2044K\nB: touch 1T 2M write\n';
+    const text =
+      'spawn A\nA: mmap 1T 2M rw private anon fixed\nA: touch 1T 2M write\nA: fork B\nA: munmap 1T 2044K\nB: touch 1T 2M write\n';
     expect(flt(text)).toEqual({ A: 512, B: 512 });
   });
 
@@ -70,7 +74,9 @@ describe('minor faults (mm_account_fault)', () => {
   });
 
   it('faults that fail are not counted: access_error() (SIGSEGV before handle_mm_fault) and no VMA', () => {
-    const r = runScenarioText('spawn A\nA: mmap 1T 8K r private anon fixed\nA: read 1T\nA: fork B\nB: write 1T "x"\nA: read 3T\n');
+    const r = runScenarioText(
+      'spawn A\nA: mmap 1T 8K r private anon fixed\nA: read 1T\nA: fork B\nB: write 1T "x"\nA: read 3T\n',
+    );
     expect(r.tasks.map((t) => [t.name, t.state, t.min_flt])).toEqual([
       ['A', 'killed', undefined],
       ['B', 'killed', undefined],

@@ -169,7 +169,13 @@ export function newAnonVma(): number {
 
 /** Same backing and contiguous offsets (is_mergeable_vma() / anon_vma_compatible()). */
 function sameBacking(a: Vma, b: Vma): boolean {
-  return a.end === b.start && a.shmem === b.shmem && a.pgoff + (a.end - a.start) === b.pgoff && a.ext === undefined && b.ext === undefined;
+  return (
+    a.end === b.start &&
+    a.shmem === b.shmem &&
+    a.pgoff + (a.end - a.start) === b.pgoff &&
+    a.ext === undefined &&
+    b.ext === undefined
+  );
 }
 
 /**

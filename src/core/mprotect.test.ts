@@ -16,7 +16,8 @@ const entry = (k: Kernel, a: bigint, n = 'A'): string | null => {
   const w = walk(k.m, mmOf(k, n), Number(a >> 12n));
   return w.levels.length === 4 ? (w.levels[3]?.entry ?? null) : null;
 };
-const flagsAt = (k: Kernel, a: bigint, n = 'A'): number => walk(k.m, mmOf(k, n), Number(a >> 12n)).levels[3]?.flags ?? -1;
+const flagsAt = (k: Kernel, a: bigint, n = 'A'): number =>
+  walk(k.m, mmOf(k, n), Number(a >> 12n)).levels[3]?.flags ?? -1;
 
 function written(flags = PRIV, len = G): Kernel {
   const k = new Kernel({ paging: 4 });

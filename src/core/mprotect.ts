@@ -9,7 +9,19 @@ import { FrameKind } from './frames';
 import type { Machine } from './machine';
 import type { Vma } from './mm';
 import type { Mm } from './mm';
-import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_RW, clearSavedDirty, VM_SHARED, VM_WRITE, entrySpan, indexAt, pteModify, vmPageProt } from './paging';
+import {
+  _PAGE_PRESENT,
+  _PAGE_PROTNONE,
+  _PAGE_PSE,
+  _PAGE_RW,
+  clearSavedDirty,
+  VM_SHARED,
+  VM_WRITE,
+  entrySpan,
+  indexAt,
+  pteModify,
+  vmPageProt,
+} from './paging';
 import { findSeg, materialize, setEntry, type Seg, type Table } from './table';
 import { relin } from './populate';
 

@@ -110,8 +110,19 @@ A: read 1T+0x2000 6
     const p = new Play(text);
     p.run(9);
     const w = p.next(); // B: write 1T+0x2000
-    // pgd_same now: *addrp = host_addr; mmap_read_lock(host_mm); vma = find_vma(host_mm, host_addr); then the fault in the host.
-    expect(fns(w)).toEqual(['handle_mm_fault', 'find_shared_vma', 'mmap_read_lock', 'find_vma', '__handle_mm_fault', 'do_shared_fault', 'shmem_fault', 'finish_fault', 'mmap_read_unlock']);
+    // pgd_same now: *addrp = host_addr; mmap_read_lock(host_mm); vma = find_vma(host_mm, host_addr); then the fault in
+    // the host.
+    expect(fns(w)).toEqual([
+      'handle_mm_fault',
+      'find_shared_vma',
+      'mmap_read_lock',
+      'find_vma',
+      '__handle_mm_fault',
+      'do_shared_fault',
+      'shmem_fault',
+      'finish_fault',
+      'mmap_read_unlock',
+    ]);
     expect(w.pgtables_bytes).toEqual({ A: 0, B: 0 });
     expect(p.next().outcome).toEqual({ kind: 'ok', value: hex('from B') });
     // The data pages are mapped by the host's PTEs: the rss is the host's.
@@ -129,18 +140,39 @@ describe('creating a region (08/14)', () => {
     // new_mm->mmap_base = addr: the host starts at 1 TiB.
     expect(p.host('sga').mmapBase).toBe(2 ** 28);
     // The donor VMA is duplicated into the host; the host has exactly one VMA.
-    expect(p.host('sga').vmas.filter((v) => !v.name).map((v) => [v.start, v.end])).toEqual([[2 ** 28, 2 ** 28 + 2 ** 27]]);
+    expect(
+      p
+        .host('sga')
+        .vmas.filter((v) => !v.name)
+        .map((v) => [v.start, v.end]),
+    ).toEqual([[2 ** 28, 2 ** 28 + 2 ** 27]]);
     const w = p.next();
     expect(fns(w)).toEqual([
-      'handle_mm_fault', 'find_shared_vma', 'mmap_read_lock', 'find_vma', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_shared_fault', 'pte_alloc', 'shmem_fault', 'finish_fault', 'mmap_read_unlock',
-      'handle_mm_fault', 'find_shared_vma', 'set_pgd', 'VM_FAULT_NOPAGE',
+      'handle_mm_fault',
+      'find_shared_vma',
+      'mmap_read_lock',
+      'find_vma',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_shared_fault',
+      'pte_alloc',
+      'shmem_fault',
+      'finish_fault',
+      'mmap_read_unlock',
+      'handle_mm_fault',
+      'find_shared_vma',
+      'set_pgd',
+      'VM_FAULT_NOPAGE',
     ]);
-    expect(w.events.filter((e) => e.fn.endsWith('_alloc')).every((e) => e.detail?.includes('charged to mshare:sga'))).toBe(true);
+    expect(
+      w.events.filter((e) => e.fn.endsWith('_alloc')).every((e) => e.detail?.includes('charged to mshare:sga')),
+    ).toBe(true);
     expect(p.host('sga').pgtablesBytes).toBe(12288);
     expect(p.mm('A').pgtablesBytes).toBe(0);
   });
 
-  it('copies the PGD entries the donor already had: tables built before mshare() become the host\'s', () => {
+  it("copies the PGD entries the donor already had: tables built before mshare() become the host's", () => {
     const p = new Play(`kernel mshare-v1
 spawn A
 spawn B
@@ -349,14 +381,17 @@ B: mshare "sga" 1T 512G O_RDWR
   });
 
   it('a different address is accepted: the v1 code has no check, and host_addr = addr - vm_start + mmap_base finds the data', () => {
-    // Khalid (28 Jun 2022) wanted the same address everywhere; the code of 08/14/13/14 never compares addr with the region's start.
+    // Khalid (28 Jun 2022) wanted the same address everywhere; the code of 08/14/13/14 never compares addr with the
+    // region's start.
     const p = new Play(`${HEAD}A: write 1T+0x1000 "hello"
 B: mshare "sga" 2T 512G O_RDWR
 B: read 2T+0x1000 5
 `);
     p.run(6);
     const r = p.next();
-    expect(r.events.find((e) => e.fn === 'find_shared_vma')?.detail).toBe('host_addr = 0x20000001000 - 0x20000000000 + 0x10000000000 = 0x10000001000');
+    expect(r.events.find((e) => e.fn === 'find_shared_vma')?.detail).toBe(
+      'host_addr = 0x20000001000 - 0x20000000000 + 0x10000000000 = 0x10000001000',
+    );
     expect(r.events.find((e) => e.fn === 'set_pgd')?.detail).toMatch(/^B PGD\[4\] ← host PGD\[2\]/);
     expect(r.outcome).toEqual({ kind: 'ok', value: hex('hello') });
   });
@@ -365,7 +400,9 @@ B: read 2T+0x1000 5
     const p = new Play(readFileSync(new URL('../../scenarios/mshare-v1-host-addr.ptx', import.meta.url), 'utf8'));
     p.run(7);
     const last = p.next();
-    expect(last.events.find((e) => e.fn === 'find_shared_vma' && e.detail?.includes('='))?.detail).toBe('host_addr = 0x10100200000 - 0x10100000000 + 0x10000000000 = 0x10000200000');
+    expect(last.events.find((e) => e.fn === 'find_shared_vma' && e.detail?.includes('='))?.detail).toBe(
+      'host_addr = 0x10100200000 - 0x10100000000 + 0x10000000000 = 0x10000200000',
+    );
     expect(last.outcome).toEqual({ kind: 'signal', signal: 'SIGSEGV', cause: 'the access keeps faulting' });
   });
 });
@@ -387,13 +424,21 @@ B: read 1T+2G 1
     const hole = p.next();
     expect(hole.outcome).toEqual({ kind: 'signal', signal: 'SIGSEGV', cause: 'VM_FAULT_SIGSEGV at 0x10080000000' });
     const f = fns(hole);
-    expect(f.slice(0, 5)).toEqual(['handle_mm_fault', 'find_shared_vma', 'mmap_read_lock', 'find_vma', 'VM_FAULT_SIGSEGV']);
+    expect(f.slice(0, 5)).toEqual([
+      'handle_mm_fault',
+      'find_shared_vma',
+      'mmap_read_lock',
+      'find_vma',
+      'VM_FAULT_SIGSEGV',
+    ]);
     expect(hole.events.find((e) => e.fn === 'find_vma')?.detail).toBe('no host VMA here');
     expect(hole.events.find((e) => e.fn === 'VM_FAULT_SIGSEGV')?.detail).toContain('SIGBUS');
     expect(f).not.toContain('__handle_mm_fault');
     // The host's tables are untouched by the guest's death (09/14).
     expect(p.host('sga').pgtablesBytes).toBe(12288);
-    expect((census(p.k) as { mms: { label: string }[] }).mms.find((m) => m.label === 'mshare:sga')).toEqual((before as { mms: { label: string }[] }).mms.find((m) => m.label === 'mshare:sga'));
+    expect((census(p.k) as { mms: { label: string }[] }).mms.find((m) => m.label === 'mshare:sga')).toEqual(
+      (before as { mms: { label: string }[] }).mms.find((m) => m.label === 'mshare:sga'),
+    );
   });
 });
 
@@ -409,7 +454,14 @@ describe('refcounts and mshare_unlink', () => {
     const u = p.next();
     expect(u.outcome).toEqual({ kind: 'ok' });
     // refcount_dec_and_test() is false; 10/14: if (info->host_mm != current->mm) vm_munmap(mmap_base, size).
-    expect(fns(u)).toEqual(['mshare_unlink', 'refcount_dec_and_test', 'vm_munmap', 'do_vmi_munmap', 'pgd_clear', 'unmap_vmas']);
+    expect(fns(u)).toEqual([
+      'mshare_unlink',
+      'refcount_dec_and_test',
+      'vm_munmap',
+      'do_vmi_munmap',
+      'pgd_clear',
+      'unmap_vmas',
+    ]);
     // The patch would leave the entry pointing at the host's PUD page; the deviation is announced.
     expect(u.events.find((e) => e.fn === 'pgd_clear')?.detail).toContain('the patch leaves it');
     expect(p.k.v1?.regions.get('sga')?.refcnt).toBe(1);
@@ -442,11 +494,24 @@ A: mshare_unlink "sga"
     const usedBefore = p.k.m.frames.used;
     const last = p.next();
     // refcount_dec_and_test → simple_unlink; mmput(info->mm) → exit_mmap of the host.
-    expect(fns(last)).toEqual(['mshare_unlink', 'refcount_dec_and_test', 'pgd_clear', 'exit_mmap', 'unmap_vmas', 'free_pgd_range', 'pte_free_tlb', 'pmd_free_tlb', 'pud_free_tlb', 'mm_free_pgd']);
+    expect(fns(last)).toEqual([
+      'mshare_unlink',
+      'refcount_dec_and_test',
+      'pgd_clear',
+      'exit_mmap',
+      'unmap_vmas',
+      'free_pgd_range',
+      'pte_free_tlb',
+      'pmd_free_tlb',
+      'pud_free_tlb',
+      'mm_free_pgd',
+    ]);
     expect(last.events.find((e) => e.fn === 'unmap_vmas')?.detail).toBe('2048 mapped pages unmapped');
     expect(p.k.v1?.regions.size).toBe(0);
     expect(p.k.liveMms().map((m) => m.label)).toEqual(['A', 'B']);
-    expect(last.events.find((e) => e.fn === 'pgd_clear')?.detail).toMatch(/^A's PGD entry 2 pointed at the host's freed tables/);
+    expect(last.events.find((e) => e.fn === 'pgd_clear')?.detail).toMatch(
+      /^A's PGD entry 2 pointed at the host's freed tables/,
+    );
     // 4 PTE + 1 PMD + 1 PUD + the host PGD = 7 table pages freed. The shmem pages stay in the
     // page cache while A's VMA still holds the object.
     expect(usedBefore - p.k.m.frames.used).toBe(7);
@@ -480,7 +545,14 @@ A: mshare_unlink "nothing"
     const exit = p.next();
     // 09/14: the VMA's vm_mm is the host, so unmap_vmas skips it and no table is freed.
     // The two free_pgd_range() calls are [vvar]-[vdso] and [stack], which have no tables.
-    expect(fns(exit)).toEqual(['do_exit', 'exit_mmap', 'unmap_vmas', 'free_pgd_range', 'free_pgd_range', 'mm_free_pgd']);
+    expect(fns(exit)).toEqual([
+      'do_exit',
+      'exit_mmap',
+      'unmap_vmas',
+      'free_pgd_range',
+      'free_pgd_range',
+      'mm_free_pgd',
+    ]);
     expect(exit.events.find((e) => e.fn === 'unmap_vmas')?.detail).toBe('0 mapped pages unmapped');
     expect(p.k.m.frames.used).toBe(used - 1); // B's PGD page only
     expect(p.host('sga').tables).toEqual(hostBefore);
@@ -529,7 +601,7 @@ A: translate 1T
     expect(f.slice(unlock + 1)).toEqual(['handle_mm_fault', 'find_shared_vma', 'set_pgd', 'VM_FAULT_NOPAGE']);
   });
 
-  it('MADV_DONTNEED by a guest acts on vma->vm_mm, the host: the host\'s entries go for every sharer', () => {
+  it("MADV_DONTNEED by a guest acts on vma->vm_mm, the host: the host's entries go for every sharer", () => {
     const p = new Play(`${HEAD}A: touch 1T 4M write
 B: mshare "sga" 1T 512G O_RDWR
 B: read 1T 1
@@ -544,7 +616,7 @@ A: translate 1T
     expect(p.next().walk?.pfn).toBeNull();
   });
 
-  it('a later mapping inside the shared PGD range is built in the host\'s PUD page, so the guest sees it too', () => {
+  it("a later mapping inside the shared PGD range is built in the host's PUD page, so the guest sees it too", () => {
     // 08/14 marks only the donor VMAs; but a later mmap by the creator lands under the PGD
     // entry it now shares, and its PMD is allocated inside the host's PUD page.
     const p = new Play(`kernel mshare-v1
@@ -595,7 +667,15 @@ describe('mprotect of a shared view (edge 13: one protection change for everyone
     expect(m.outcome).toEqual({ kind: 'ok' });
     expect(m.events.find((e) => e.fn === 'change_protection')?.detail).toBe('1 present entry updated');
     // B's VMA is split: the first 4 KiB read-only.
-    expect(p.mm('B').vmas.filter((v) => !v.name).map((v) => [v.end - v.start, v.flags & (VM_READ | VM_WRITE)])).toEqual([[1, VM_READ], [2 ** 27 - 1, VM_READ | VM_WRITE]]);
+    expect(
+      p
+        .mm('B')
+        .vmas.filter((v) => !v.name)
+        .map((v) => [v.end - v.start, v.flags & (VM_READ | VM_WRITE)]),
+    ).toEqual([
+      [1, VM_READ],
+      [2 ** 27 - 1, VM_READ | VM_WRITE],
+    ]);
     // A's walk sees the shared PTE read-only (RW, bit 1, clear), though A's VMA is read-write.
     const rw = (st: ReportStep): bigint => BigInt(st.walk?.levels.at(-1)?.entry ?? '0') & 2n;
     const a = p.next();
@@ -603,7 +683,16 @@ describe('mprotect of a shared view (edge 13: one protection change for everyone
     expect(rw(a)).toBe(0n);
     const w = p.next();
     // The write fault goes to the host; do_wp_page on a shared page sets RW again.
-    expect(fns(w)).toEqual(['handle_mm_fault', 'find_shared_vma', 'mmap_read_lock', 'find_vma', '__handle_mm_fault', 'do_wp_page', 'wp_page_shared', 'mmap_read_unlock']);
+    expect(fns(w)).toEqual([
+      'handle_mm_fault',
+      'find_shared_vma',
+      'mmap_read_lock',
+      'find_vma',
+      '__handle_mm_fault',
+      'do_wp_page',
+      'wp_page_shared',
+      'mmap_read_unlock',
+    ]);
     expect(rw(p.next())).toBe(2n);
     // B's write: no fault at all, although B's VMA says read-only.
     const bw = p.next();
@@ -617,7 +706,7 @@ describe("the cover letter's SGA (300 GiB, 1,500 clients)", () => {
   // 300 GiB / 4 KiB = 78,643,200 pages → 153,600 PTE pages, 300 PMD pages, 1 PUD page.
   const perTask = (153_600 + 300 + 1) * 4096;
 
-  it('mainline: the tasks\' pgtables_bytes add up to 1500 × (153,600 + 300 + 1) × 4096 = 880.6 GiB', () => {
+  it("mainline: the tasks' pgtables_bytes add up to 1500 × (153,600 + 300 + 1) × 4096 = 880.6 GiB", () => {
     const p = new Play(`kernel mainline
 spawn db1
 db1: mmap 1T 300G rw shared anon fixed
@@ -646,7 +735,9 @@ db[1..1500]: touch 1T 300G read
     expect(t.hosts_pgtables_bytes).toBe(perTask);
     expect((perTask / 2 ** 20).toFixed(1)).toBe('601.2');
     const report = Runner.report(p.r, p.steps);
-    expect(report.mshare).toEqual([{ name: 'sga', start: '0x10000000000', size: 512 * GiB, refcount: 1500, pgtables_bytes: perTask }]);
+    expect(report.mshare).toEqual([
+      { name: 'sga', start: '0x10000000000', size: 512 * GiB, refcount: 1500, pgtables_bytes: perTask },
+    ]);
     expect(report.totals.table_pages).toEqual({ pgd: 1501, p4d: 0, pud: 1, pmd: 300, pte: 153_600 });
     expect(report.totals.data_pages).toBe(78_643_200);
     // Each client past the first took exactly one set_pgd.
@@ -675,7 +766,18 @@ db[1..3]: touch 1T 1G read
 });
 
 describe('the scenarios of scenarios/mshare-v1-*.ptx load and hold the invariants at every step', () => {
-  for (const f of ['guest-fault', 'unaligned', 'unaligned-5level', 'rdonly', 'last-unlink', 'hole', 'guest-exit', 'host-addr', 'mprotect', 'other-address']) {
+  for (const f of [
+    'guest-fault',
+    'unaligned',
+    'unaligned-5level',
+    'rdonly',
+    'last-unlink',
+    'hole',
+    'guest-exit',
+    'host-addr',
+    'mprotect',
+    'other-address',
+  ]) {
     it(f, () => {
       const text = readFileSync(new URL(`../../scenarios/mshare-v1-${f}.ptx`, import.meta.url), 'utf8');
       const p = new Play(text);
@@ -706,7 +808,9 @@ A: exit
     expect(un.pgtables_bytes.A).toBe(12288);
     expect(un.events.find((e) => e.fn === 'free_pgtables')?.src).toContain('if (vma->vm_mm == tlb->mm)');
     const exit = p.next();
-    expect(exit.events.find((e) => e.fn === 'check_mm')?.detail).toMatch(/^BUG: non-zero pgtables_bytes on freeing mm: 12 KiB/);
+    expect(exit.events.find((e) => e.fn === 'check_mm')?.detail).toMatch(
+      /^BUG: non-zero pgtables_bytes on freeing mm: 12 KiB/,
+    );
   });
 
   it('a guest attached at 2T: MADV_DONTNEED walks the host at 2T, where it has nothing; the shared page stays', () => {
@@ -724,13 +828,15 @@ A: translate 1T+0x1000
     p.run(7);
     const rss = p.host('sga').rssShmem;
     const m = p.next();
-    expect(m.events.find((e) => e.fn === 'zap_page_range_single')?.detail).toBe('0 pages zapped, 0 PTE pages reclaimed');
+    expect(m.events.find((e) => e.fn === 'zap_page_range_single')?.detail).toBe(
+      '0 pages zapped, 0 PTE pages reclaimed',
+    );
     expect(p.host('sga').rssShmem).toBe(rss);
     expect(p.next().walk?.pfn).not.toBeNull();
   });
 });
 
-describe("08/14 find_shared_vma: host_addr = *addrp - guest->vm_start + host_mm->mmap_base (a region with a hole at its start)", () => {
+describe('08/14 find_shared_vma: host_addr = *addrp - guest->vm_start + host_mm->mmap_base (a region with a hole at its start)', () => {
   // The donor VMA starts 1 GiB into the region, so the host's first VMA is not at mmap_base (1 TiB).
   // Worked by hand: a guest at 1T writing 1T+1G+0x1000 → host_addr = 1T+1G+0x1000 - 1T + 1T = 1T+1G+0x1000,
   // inside the donor (1T+1G .. 1T+2G). Taken from the host's first VMA instead (1T+1G), it would be

@@ -24,7 +24,18 @@ import { VM_HUGETLB, addrOf, entryHex, entrySpan, hexAddr, indexAt } from './pag
 import { clearRange, dropLink, entryAt, materialize, recharge, setSingle, type Table } from './table';
 import { changeMark, claimChanges } from './change-hook';
 import type { SysResult } from './syscalls';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_SHARED, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY, PROT_READ, PROT_WRITE } from './uapi';
+import {
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_SHARED,
+  O_CREAT,
+  O_EXCL,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
+  PROT_READ,
+  PROT_WRITE,
+} from './uapi';
 import type { Access } from './walk';
 
 export interface MshareData {
@@ -33,7 +44,10 @@ export interface MshareData {
   mm: Mm;
   /** info->host_mm: the creator's mm. */
   creator: Mm;
-  /** info->flags: the creator's whole oflag, as 13/14 stores it (O_CREAT and all); the EPERM check only looks at its access bits. */
+  /**
+   * info->flags: the creator's whole oflag, as 13/14 stores it (O_CREAT and all); the EPERM check only looks at its
+   * access bits.
+   */
   flags: number;
   mode: number;
   refcnt: number;
@@ -106,14 +120,22 @@ export class MshareV1 {
     ev.emit('mshare', `"${name}" at ${hexAddr(addr)}, ${len} bytes`);
     if ((addr | len) & (pgdirBytes - 1n)) {
       const why = `addr and len must be multiples of PGDIR_SIZE (${this.m.paging === 5 ? '256 TiB with 5-level paging' : '512 GiB with 4-level paging'})`;
-      ev.emit('EINVAL', why, q('mm/mshare.c, mshare v1 01/14', 'if ((addr | len) & (PGDIR_SIZE - 1))', 'return -EINVAL;'));
+      ev.emit(
+        'EINVAL',
+        why,
+        q('mm/mshare.c, mshare v1 01/14', 'if ((addr | len) & (PGDIR_SIZE - 1))', 'return -EINVAL;'),
+      );
       return err('EINVAL', why);
     }
     const a = Number(addr >> 12n);
     const n = Number(len >> 12n);
     const existing = this.regions.get(name);
     if (existing && oflag & (O_EXCL | O_CREAT)) {
-      ev.emit('EEXIST', `/sys/fs/mshare/${name} exists`, q(SRC, 'if (dentry && (oflag & (O_EXCL|O_CREAT))) {', '…', 'err = -EEXIST;'));
+      ev.emit(
+        'EEXIST',
+        `/sys/fs/mshare/${name} exists`,
+        q(SRC, 'if (dentry && (oflag & (O_EXCL|O_CREAT))) {', '…', 'err = -EEXIST;'),
+      );
       return err('EEXIST', `/sys/fs/mshare/${name} already exists`);
     }
     const acc = oflag & (O_RDONLY | O_WRONLY | O_RDWR);
@@ -126,26 +148,52 @@ export class MshareV1 {
     const end = a + n;
     const donors = vmasIn(mm, a, end);
     if (donors.length === 0) {
-      ev.emit('EINVAL', 'no VMA in the range to share', q(SRC, 'vma = find_vma_intersection(old_mm, addr, end);', 'if (!vma) {', 'err = -EINVAL;'));
+      ev.emit(
+        'EINVAL',
+        'no VMA in the range to share',
+        q(SRC, 'vma = find_vma_intersection(old_mm, addr, end);', 'if (!vma) {', 'err = -EINVAL;'),
+      );
       return err('EINVAL', 'nothing is mapped in the range: mshare() shares existing VMAs');
     }
     const first = donors[0] as Vma;
     const last = donors[donors.length - 1] as Vma;
     // The patch checks the end first ("Double check that source VMAs do not extend outside the range").
     if (last.end > end) {
-      ev.emit('EINVAL', 'a VMA crosses the end of the region', q(SRC, 'vma = find_vma(old_mm, addr + len);', 'if (vma && vma->vm_start < (addr + len)) {', 'err = -EINVAL;'));
+      ev.emit(
+        'EINVAL',
+        'a VMA crosses the end of the region',
+        q(SRC, 'vma = find_vma(old_mm, addr + len);', 'if (vma && vma->vm_start < (addr + len)) {', 'err = -EINVAL;'),
+      );
       return err('EINVAL', 'a mapping crosses the region boundary');
     }
     if (first.start < a) {
-      ev.emit('EINVAL', 'a VMA crosses the start of the region', q(SRC, 'vma = find_vma(old_mm, addr);', 'if (vma && vma->vm_start < addr) {', 'err = -EINVAL;'));
+      ev.emit(
+        'EINVAL',
+        'a VMA crosses the start of the region',
+        q(SRC, 'vma = find_vma(old_mm, addr);', 'if (vma && vma->vm_start < addr) {', 'err = -EINVAL;'),
+      );
       return err('EINVAL', 'a mapping crosses the region boundary');
     }
     const hostMark = changeMark();
     const host = this.k.newHostMm(`mshare:${name}`, a);
     if (!host) return err('ENOMEM', 'no memory for the host mm');
-    ev.emit('mm_alloc', `host mm for "${name}", mmap_base = ${hexAddr(addrOf(a))}`, q(SRC, 'new_mm = mm_alloc();', '…', 'new_mm->mmap_base = addr;', 'new_mm->task_size = addr + len;'));
+    ev.emit(
+      'mm_alloc',
+      `host mm for "${name}", mmap_base = ${hexAddr(addrOf(a))}`,
+      q(SRC, 'new_mm = mm_alloc();', '…', 'new_mm->mmap_base = addr;', 'new_mm->task_size = addr + len;'),
+    );
     claimChanges(hostMark);
-    const info: MshareData = { name, mm: host, creator: mm, flags: oflag, mode, refcnt: 1, start: a, pages: n, freed: false };
+    const info: MshareData = {
+      name,
+      mm: host,
+      creator: mm,
+      flags: oflag,
+      mode,
+      refcnt: 1,
+      start: a,
+      pages: n,
+      freed: false,
+    };
     for (const v of donors) {
       // The donor VMA is marked shared and points at the host; a duplicate goes into the host mm.
       v.ext = { kind: 'mshare-v1', info, vmMmIsHost: true } as MshareV1Ext;
@@ -154,7 +202,19 @@ export class MshareV1 {
       if (dup.shmem) dup.shmem.refs++;
       insertVma(host, dup);
     }
-    ev.emit('vm_area_dup', `${donors.length} VMA${donors.length === 1 ? '' : 's'} marked VM_SHARED_PT and duplicated into the host mm`, q(SRC, 'vma->vm_private_data = info;', 'vma->vm_mm = new_mm;', 'vma->vm_flags |= VM_SHARED_PT;', 'new_vma = vm_area_dup(vma);', '…', 'err = insert_vm_struct(new_mm, new_vma);'));
+    ev.emit(
+      'vm_area_dup',
+      `${donors.length} VMA${donors.length === 1 ? '' : 's'} marked VM_SHARED_PT and duplicated into the host mm`,
+      q(
+        SRC,
+        'vma->vm_private_data = info;',
+        'vma->vm_mm = new_mm;',
+        'vma->vm_flags |= VM_SHARED_PT;',
+        'new_vma = vm_area_dup(vma);',
+        '…',
+        'err = insert_vm_struct(new_mm, new_vma);',
+      ),
+    );
     // Copy over current PTEs: the donor's PGD entries become the host's.
     let copied = 0;
     const copyMark = changeMark();
@@ -166,7 +226,17 @@ export class MshareV1 {
       e.child.sharers++;
       copied++;
     }
-    ev.emit('mshare_file_create', `/sys/fs/mshare/${name}, mode 0${((mode & 0o444) | 0o400).toString(8)}; ${copied} PGD entr${copied === 1 ? 'y' : 'ies'} copied to the host`, q(SRC, 'err = mshare_file_create(fname, oflag, info);', '…', 'while (myaddr < new_mm->task_size) {', '*pgd_offset(new_mm, myaddr) = *pgd_offset(old_mm, myaddr);'));
+    ev.emit(
+      'mshare_file_create',
+      `/sys/fs/mshare/${name}, mode 0${((mode & 0o444) | 0o400).toString(8)}; ${copied} PGD entr${copied === 1 ? 'y' : 'ies'} copied to the host`,
+      q(
+        SRC,
+        'err = mshare_file_create(fname, oflag, info);',
+        '…',
+        'while (myaddr < new_mm->task_size) {',
+        '*pgd_offset(new_mm, myaddr) = *pgd_offset(old_mm, myaddr);',
+      ),
+    );
     claimChanges(copyMark);
     this.regions.set(name, info);
     return { ok: true };
@@ -175,11 +245,25 @@ export class MshareV1 {
   private attach(mm: Mm, info: MshareData, addr: bigint, len: bigint, a: number, n: number, acc: number): SysResult {
     const ev = this.m.ev;
     if (vmasIn(mm, a, a + n).length) {
-      ev.emit('EINVAL', 'the caller already maps part of the range', q('mm/mshare.c, mshare v1 10/14', 'vma = find_vma_intersection(current->mm, addr, end);', 'if (vma) {', 'mmap_read_unlock(current->mm);', 'err = -EINVAL;'));
+      ev.emit(
+        'EINVAL',
+        'the caller already maps part of the range',
+        q(
+          'mm/mshare.c, mshare v1 10/14',
+          'vma = find_vma_intersection(current->mm, addr, end);',
+          'if (vma) {',
+          'mmap_read_unlock(current->mm);',
+          'err = -EINVAL;',
+        ),
+      );
       return err('EINVAL', 'the range overlaps an existing mapping');
     }
     if (acc !== (acc & info.flags)) {
-      ev.emit('EPERM', `asked for ${accName(acc)}, the region was created ${accName(info.flags & (O_WRONLY | O_RDWR))}`, q('mm/mshare.c, mshare v1 13/14', 'if (oflag != (oflag & info->flags)) {', 'err = -EPERM;'));
+      ev.emit(
+        'EPERM',
+        `asked for ${accName(acc)}, the region was created ${accName(info.flags & (O_WRONLY | O_RDWR))}`,
+        q('mm/mshare.c, mshare v1 13/14', 'if (oflag != (oflag & info->flags)) {', 'err = -EPERM;'),
+      );
       return err('EPERM', `the region was created ${accName(info.flags & (O_WRONLY | O_RDWR))}`);
     }
     // O_RDONLY is 0: `oflag & O_RDONLY` is never true, so a read-only attach gets PROT_NONE.
@@ -190,13 +274,34 @@ export class MshareV1 {
     ev.emit(
       'vm_mmap',
       `prot ${prot === 0 ? 'PROT_NONE' : prot === 3 ? 'PROT_READ|PROT_WRITE' : 'PROT_WRITE'}${acc === O_RDONLY ? ' — O_RDONLY is 0, so "oflag & O_RDONLY" is false and nothing is granted' : ''}`,
-      q(SRC, 'if (oflag & O_RDONLY)', 'prot |= PROT_READ;', 'else if (oflag & O_WRONLY)', 'prot |= PROT_WRITE;', 'else if (oflag & O_RDWR)', 'prot |= (PROT_READ | PROT_WRITE);', 'mapaddr = vm_mmap(NULL, addr, len, prot,', 'MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, 0);'),
+      q(
+        SRC,
+        'if (oflag & O_RDONLY)',
+        'prot |= PROT_READ;',
+        'else if (oflag & O_WRONLY)',
+        'prot |= PROT_WRITE;',
+        'else if (oflag & O_RDWR)',
+        'prot |= (PROT_READ | PROT_WRITE);',
+        'mapaddr = vm_mmap(NULL, addr, len, prot,',
+        'MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, 0);',
+      ),
     );
     const r = this.k.mmapIn(mm, addr, len, prot, MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS);
     if (!r.ok) return err('EINVAL', `vm_mmap failed (${r.errno})`);
     info.refcnt++;
     for (const v of vmasIn(mm, a, a + n)) v.ext = { kind: 'mshare-v1', info, vmMmIsHost: true } as MshareV1Ext;
-    ev.emit('refcount_inc', `"${info.name}" refcount ${info.refcnt}; the new VMA is VM_SHARED_PT with vm_mm = the host mm`, q(SRC, 'refcount_inc(&info->refcnt);', '…', 'vma->vm_private_data = info;', 'vma->vm_mm = info->mm;', 'vma->vm_flags |= VM_SHARED_PT;'));
+    ev.emit(
+      'refcount_inc',
+      `"${info.name}" refcount ${info.refcnt}; the new VMA is VM_SHARED_PT with vm_mm = the host mm`,
+      q(
+        SRC,
+        'refcount_inc(&info->refcnt);',
+        '…',
+        'vma->vm_private_data = info;',
+        'vma->vm_mm = info->mm;',
+        'vma->vm_flags |= VM_SHARED_PT;',
+      ),
+    );
     return { ok: true };
   }
 
@@ -212,13 +317,33 @@ export class MshareV1 {
     info.refcnt--;
     if (info.refcnt === 0) {
       this.regions.delete(name);
-      ev.emit('refcount_dec_and_test', `last reference to "${name}": the name goes and the host mm is released`, q(SRC, 'if (refcount_dec_and_test(&info->refcnt)) {', 'simple_unlink(d_inode(msharefs_sb->s_root), dentry);', '…', 'mmput(info->mm);', 'kfree(info);'));
+      ev.emit(
+        'refcount_dec_and_test',
+        `last reference to "${name}": the name goes and the host mm is released`,
+        q(
+          SRC,
+          'if (refcount_dec_and_test(&info->refcnt)) {',
+          'simple_unlink(d_inode(msharefs_sb->s_root), dentry);',
+          '…',
+          'mmput(info->mm);',
+          'kfree(info);',
+        ),
+      );
       this.freeHost(info);
       return { ok: true };
     }
     ev.emit('refcount_dec_and_test', `"${name}" refcount ${info.refcnt}`);
     if (info.creator !== mm) {
-      ev.emit('vm_munmap', `the caller's view of the region is unmapped; its VMAs have vm_mm = the host mm, so their page tables are skipped (09/14) and its PGD entry keeps pointing at the host's tables`, q('mm/mshare.c, mshare v1 11/14', 'tmp = info->mm->task_size - info->mm->mmap_base;', 'if (info->host_mm != current->mm)', 'vm_munmap(info->mm->mmap_base, tmp);'));
+      ev.emit(
+        'vm_munmap',
+        `the caller's view of the region is unmapped; its VMAs have vm_mm = the host mm, so their page tables are skipped (09/14) and its PGD entry keeps pointing at the host's tables`,
+        q(
+          'mm/mshare.c, mshare v1 11/14',
+          'tmp = info->mm->task_size - info->mm->mmap_base;',
+          'if (info->host_mm != current->mm)',
+          'vm_munmap(info->mm->mmap_base, tmp);',
+        ),
+      );
       this.k.munmapIn(mm, addrOf(info.mm.mmapBase), addrOf(info.pages));
     }
     return { ok: true };
@@ -237,7 +362,10 @@ export class MshareV1 {
         if (s.child.mm === mm) recharge(s.child, mm, info.mm, this.kindOf);
         clearRange(mm.pgd, s.start, s.start + 1);
         s.child.sharers--;
-        ev.emit('pgd_clear', `${mm.label}'s PGD entry ${s.start} pointed at the host's freed tables (a use-after-free in the patch, whose TODO is "unmap shared vmas from every task"); cleared here, so the next access faults`);
+        ev.emit(
+          'pgd_clear',
+          `${mm.label}'s PGD entry ${s.start} pointed at the host's freed tables (a use-after-free in the patch, whose TODO is "unmap shared vmas from every task"); cleared here, so the next access faults`,
+        );
         claimChanges(mark);
       }
     }
@@ -248,7 +376,13 @@ export class MshareV1 {
   /** handle_mm_fault()'s quote for a fault in a VM_SHARED_PT VMA (and only there): the branch 08/14 adds. */
   faultQuote(vma: Vma): string | undefined {
     if (!isMshareV1(vma)) return undefined;
-    return q(MEM08, 'if (unlikely(vma_is_shared(vma))) {', 'ret = find_shared_vma(&vma, &address);', 'if (ret)', 'return ret;');
+    return q(
+      MEM08,
+      'if (unlikely(vma_is_shared(vma))) {',
+      'ret = find_shared_vma(&vma, &address);',
+      'if (ret)',
+      'return ret;',
+    );
   }
 
   /**
@@ -260,19 +394,32 @@ export class MshareV1 {
     const ev = this.m.ev;
     const info = vma.ext.info;
     if (info.freed) {
-      ev.emit('find_shared_vma', 'vm_private_data points at freed mshare_data: a use-after-free in the patch; the simulator stops it with VM_FAULT_SIGSEGV');
+      ev.emit(
+        'find_shared_vma',
+        'vm_private_data points at freed mshare_data: a use-after-free in the patch; the simulator stops it with VM_FAULT_SIGSEGV',
+      );
       ev.emit('VM_FAULT_SIGSEGV');
       return 'SIGSEGV';
     }
     const host = info.mm;
     const hostVpn = vpn - vma.start + host.mmapBase;
-    ev.emit('find_shared_vma', `host_addr = ${hexAddr(addrOf(vpn))} - ${hexAddr(addrOf(vma.start))} + ${hexAddr(addrOf(host.mmapBase))} = ${hexAddr(addrOf(hostVpn))}`, q(SRC, 'host_addr = *addrp - guest->vm_start + host_mm->mmap_base;', 'pgd = pgd_offset(host_mm, host_addr);', 'guest_pgd = pgd_offset(current->mm, *addrp);'));
+    ev.emit(
+      'find_shared_vma',
+      `host_addr = ${hexAddr(addrOf(vpn))} - ${hexAddr(addrOf(vma.start))} + ${hexAddr(addrOf(host.mmapBase))} = ${hexAddr(addrOf(hostVpn))}`,
+      q(
+        SRC,
+        'host_addr = *addrp - guest->vm_start + host_mm->mmap_base;',
+        'pgd = pgd_offset(host_mm, host_addr);',
+        'guest_pgd = pgd_offset(current->mm, *addrp);',
+      ),
+    );
     const top = this.m.top;
     const hi = indexAt(hostVpn, top);
     const gi = indexAt(vpn, top);
     const he = entryAt(host.pgd, hi);
     const ge = entryAt(mm.pgd, gi);
-    const same = (he === null && ge === null) || (he !== null && ge !== null && he.pfn === ge.pfn && he.flags === ge.flags);
+    const same =
+      (he === null && ge === null) || (he !== null && ge !== null && he.pfn === ge.pfn && he.flags === ge.flags);
     if (!same) {
       const mark = changeMark();
       const old = ge && ge.child ? (materialize(mm.pgd, gi)?.child ?? null) : null;
@@ -281,10 +428,18 @@ export class MshareV1 {
         const hostChild = (materialize(host.pgd, hi) as { child: Table }).child;
         setSingle(mm.pgd, gi, he.pfn, he.flags, hostChild);
         hostChild.sharers++;
-        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← host PGD[${hi}] = ${entryHex(he.pfn, he.flags)}: the guest now walks the host's ${this.m.top === 4 ? 'P4D' : 'PUD'} page, pfn 0x${he.pfn.toString(16)}; nothing is charged to ${mm.label}`, q(SRC, 'if (!pgd_same(*guest_pgd, *pgd)) {', 'set_pgd(guest_pgd, *pgd);'));
+        ev.emit(
+          'set_pgd',
+          `${mm.label} PGD[${gi}] ← host PGD[${hi}] = ${entryHex(he.pfn, he.flags)}: the guest now walks the host's ${this.m.top === 4 ? 'P4D' : 'PUD'} page, pfn 0x${he.pfn.toString(16)}; nothing is charged to ${mm.label}`,
+          q(SRC, 'if (!pgd_same(*guest_pgd, *pgd)) {', 'set_pgd(guest_pgd, *pgd);'),
+        );
       } else {
         clearRange(mm.pgd, gi, gi + 1);
-        ev.emit('set_pgd', `${mm.label} PGD[${gi}] ← the host's empty entry`, q(SRC, 'if (!pgd_same(*guest_pgd, *pgd)) {', 'set_pgd(guest_pgd, *pgd);'));
+        ev.emit(
+          'set_pgd',
+          `${mm.label} PGD[${gi}] ← the host's empty entry`,
+          q(SRC, 'if (!pgd_same(*guest_pgd, *pgd)) {', 'set_pgd(guest_pgd, *pgd);'),
+        );
       }
       // The guest's entry (and any old subtree dropped) is set_pgd's, announced after it is written.
       claimChanges(mark);
@@ -293,14 +448,26 @@ export class MshareV1 {
     }
     ev.emit('mmap_read_lock', `${host.label}`, q(SRC, '*addrp = host_addr;', 'mmap_read_lock(host_mm);'));
     const hv = vmaAt(host, hostVpn);
-    ev.emit('find_vma', hv ? `host VMA ${hexAddr(addrOf(hv.start))}-${hexAddr(addrOf(hv.end))}` : 'no host VMA here', q(SRC, 'vma = find_vma(host_mm, host_addr);', '…', 'if (vma && vma->vm_start > host_addr)', 'vma = NULL;'));
+    ev.emit(
+      'find_vma',
+      hv ? `host VMA ${hexAddr(addrOf(hv.start))}-${hexAddr(addrOf(hv.end))}` : 'no host VMA here',
+      q(SRC, 'vma = find_vma(host_mm, host_addr);', '…', 'if (vma && vma->vm_start > host_addr)', 'vma = NULL;'),
+    );
     if (!hv) {
       // find_shared_vma() returned holding the host's lock; this early return skips the unlock below.
-      ev.emit('VM_FAULT_SIGSEGV', `a hole in the region: the code returns VM_FAULT_SIGSEGV, though the cover letter promised "Any access to unmapped address will result in SIGBUS"; it returns before the unlock, so ${host.label}'s mmap_lock stays held for read (a leak in the patch)`, q(MEM08, 'if (!vma)', 'return VM_FAULT_SIGSEGV;'));
+      ev.emit(
+        'VM_FAULT_SIGSEGV',
+        `a hole in the region: the code returns VM_FAULT_SIGSEGV, though the cover letter promised "Any access to unmapped address will result in SIGBUS"; it returns before the unlock, so ${host.label}'s mmap_lock stays held for read (a leak in the patch)`,
+        q(MEM08, 'if (!vma)', 'return VM_FAULT_SIGSEGV;'),
+      );
       return 'SIGSEGV';
     }
     const r: FaultResult = __handleMmFault(this.k, host, hv, hostVpn, access);
-    ev.emit('mmap_read_unlock', `${host.label}`, q(MEM08, 'if (!(ret & VM_FAULT_RETRY)) {', 'mmap_read_unlock(vma->vm_mm);', 'release_mmlock = 0;'));
+    ev.emit(
+      'mmap_read_unlock',
+      `${host.label}`,
+      q(MEM08, 'if (!(ret & VM_FAULT_RETRY)) {', 'mmap_read_unlock(vma->vm_mm);', 'release_mmlock = 0;'),
+    );
     return r;
   }
 
@@ -346,14 +513,19 @@ export class MshareV1 {
       const s = materialize(mm.pgd, i);
       if (!s?.child || s.child.sharers === 0) continue;
       const child = s.child;
-      const owner = [...this.regions.values()].find((r) => r.mm.pgd.segs.some((h) => h.lin === null && h.child === child));
+      const owner = [...this.regions.values()].find((r) =>
+        r.mm.pgd.segs.some((h) => h.lin === null && h.child === child),
+      );
       if (!owner) continue;
       // Tables this task donated at mshare() time stay with the host that uses them.
       const mark = changeMark();
       if (child.mm === mm) recharge(child, mm, owner.mm, this.kindOf);
       clearRange(mm.pgd, i, i + 1);
       dropLink(s.child, (t) => this.m.freeTableTree(t));
-      this.m.ev.emit('pgd_clear', `${mm.label}'s PGD entry ${i} still pointed at the host's tables after its shared VMA went (the patch leaves it: a later mapping here would fault into the host's tables); cleared here`);
+      this.m.ev.emit(
+        'pgd_clear',
+        `${mm.label}'s PGD entry ${i} still pointed at the host's tables after its shared VMA went (the patch leaves it: a later mapping here would fault into the host's tables); cleared here`,
+      );
       claimChanges(mark);
     }
     return 'skip';
@@ -390,7 +562,14 @@ export class MshareV1 {
         this.m.ev.emit(
           'free_pgtables',
           `${hexAddr(addrOf(first.start))}-${hexAddr(addrOf(vma.end))} was gathered into one call up to a VMA whose vm_mm is the host, so free_pgd_range() is skipped for the whole group: the tables of ${mm.label}'s own VMA${k - k0 === 1 ? '' : 's'} before it are not freed (a leak in the patch)`,
-          q(SRC09, '&& vma->vm_mm == tlb->mm) {', '…', 'if (vma->vm_mm == tlb->mm)', 'free_pgd_range(tlb, addr, vma->vm_end,', 'floor, next ? next->vm_start : ceiling);'),
+          q(
+            SRC09,
+            '&& vma->vm_mm == tlb->mm) {',
+            '…',
+            'if (vma->vm_mm == tlb->mm)',
+            'free_pgd_range(tlb, addr, vma->vm_end,',
+            'floor, next ? next->vm_start : ceiling);',
+          ),
         );
       }
       k++;
@@ -411,14 +590,22 @@ export class MshareV1 {
         const before = mm.pgtablesBytes;
         clearRange(mm.pgd, s.start, s.start + 1);
         this.m.freeTableTree(s.child);
-        this.m.ev.emit('check_mm', `BUG: non-zero pgtables_bytes on freeing mm: ${(before - mm.pgtablesBytes) / 1024} KiB of ${mm.label}'s tables under PGD entry ${s.start} were never freed (the 09/14 skip); the patch leaks them, the simulator frees them here so the machine stays usable`);
+        this.m.ev.emit(
+          'check_mm',
+          `BUG: non-zero pgtables_bytes on freeing mm: ${(before - mm.pgtablesBytes) / 1024} KiB of ${mm.label}'s tables under PGD entry ${s.start} were never freed (the 09/14 skip); the patch leaks them, the simulator frees them here so the machine stays usable`,
+        );
         continue;
       }
       if (s.lin !== null || !s.child || s.child.sharers === 0) continue;
-      const owner = [...this.regions.values()].find((i) => i.mm.pgd.segs.some((h) => h.lin === null && h.child === s.child));
+      const owner = [...this.regions.values()].find((i) =>
+        i.mm.pgd.segs.some((h) => h.lin === null && h.child === s.child),
+      );
       if (s.child.mm === mm && owner) {
         recharge(s.child, mm, owner.mm, this.kindOf);
-        this.m.ev.emit('check_mm', `BUG: non-zero pgtables_bytes on freeing mm: ${mm.label}'s tables copied into "${owner.name}" at mshare() time; they stay with the host`);
+        this.m.ev.emit(
+          'check_mm',
+          `BUG: non-zero pgtables_bytes on freeing mm: ${mm.label}'s tables copied into "${owner.name}" at mshare() time; they stay with the host`,
+        );
       }
       clearRange(mm.pgd, s.start, s.start + 1);
       s.child.sharers--;
@@ -434,7 +621,11 @@ export class MshareV1 {
 }
 
 function accName(acc: number): string {
-  return acc === O_RDWR ? 'O_RDWR' : acc === O_WRONLY ? 'O_WRONLY' : acc === O_RDONLY ? 'O_RDONLY' : `0${acc.toString(8)}`;
+  return acc === O_RDWR
+    ? 'O_RDWR'
+    : acc === O_WRONLY
+      ? 'O_WRONLY'
+      : acc === O_RDONLY
+        ? 'O_RDONLY'
+        : `0${acc.toString(8)}`;
 }
-
-

@@ -57,13 +57,28 @@ describe('the first fault and the P4D entry (v3 13/22, 14/22)', () => {
     p.run(REGION_STEPS);
     const w = p.next();
     expect(fns(w)).toEqual([
-      'do_user_addr_fault', 'mmap_read_lock_nested', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_shared_fault', 'pte_alloc', 'shmem_fault', 'finish_fault', 'mmap_read_unlock',
+      'do_user_addr_fault',
+      'mmap_read_lock_nested',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_shared_fault',
+      'pte_alloc',
+      'shmem_fault',
+      'finish_fault',
+      'mmap_read_unlock',
       // v3 14/22 unlocks the host before returning VM_FAULT_NOPAGE.
-      'do_user_addr_fault', 'mmap_read_lock_nested', 'set_p4d', 'mmap_read_unlock', 'VM_FAULT_NOPAGE',
+      'do_user_addr_fault',
+      'mmap_read_lock_nested',
+      'set_p4d',
+      'mmap_read_unlock',
+      'VM_FAULT_NOPAGE',
     ]);
     // The host's region starts at mshare_base = 512 GiB: offset 0x1000 is 0x8000001000 there.
     expect(w.events[0]?.detail).toContain('at 0x8000001000');
-    expect(w.events.filter((e) => e.fn.endsWith('_alloc')).every((e) => e.detail?.endsWith('charged to mshare:shm'))).toBe(true);
+    expect(
+      w.events.filter((e) => e.fn.endsWith('_alloc')).every((e) => e.detail?.endsWith('charged to mshare:shm')),
+    ).toBe(true);
     expect(w.pgtables_bytes).toEqual({ A: 0 });
     expect(w.hosts_pgtables_bytes).toBe(12288);
     // With 4-level paging the P4D is folded: the copied entry is A's PGD slot 2 (1 TiB) ← host PGD slot 1 (512 GiB).
@@ -75,7 +90,13 @@ describe('the first fault and the P4D entry (v3 13/22, 14/22)', () => {
     p.run(9); // through B's mmap at 2 TiB
     const before = { used: p.k.m.frames.used, tables: p.k.liveMms().map((m) => [...m.tables]) };
     const r = p.next();
-    expect(fns(r)).toEqual(['do_user_addr_fault', 'mmap_read_lock_nested', 'set_p4d', 'mmap_read_unlock', 'VM_FAULT_NOPAGE']);
+    expect(fns(r)).toEqual([
+      'do_user_addr_fault',
+      'mmap_read_lock_nested',
+      'set_p4d',
+      'mmap_read_unlock',
+      'VM_FAULT_NOPAGE',
+    ]);
     expect(r.events.find((e) => e.fn === 'set_p4d')?.detail).toMatch(/^B PGD\[4\] ← host PGD\[1\]/);
     expect({ used: p.k.m.frames.used, tables: p.k.liveMms().map((m) => [...m.tables]) }).toEqual(before);
     expect(r.outcome).toEqual({ kind: 'ok', value: hex('one region, two addresses') });
@@ -93,12 +114,14 @@ describe('the first fault and the P4D entry (v3 13/22, 14/22)', () => {
     expect(p.next().outcome).toEqual({ kind: 'ok', value: hex('B was here') });
   });
 
-  it('with 5-level paging the shared entry is a slot in the task\'s own P4D page, which VmPTE does not count', () => {
+  it("with 5-level paging the shared entry is a slot in the task's own P4D page, which VmPTE does not count", () => {
     const p = new Play(scenario('msharefs-5level'));
     p.run(5);
     const w = p.next();
     // walk_to_p4d(guest) → p4d_alloc in A's own mm; the host gets its own P4D page too.
-    expect(w.events.filter((e) => e.fn === 'p4d_alloc').map((e) => e.detail?.replace(/pfn 0x[0-9a-f]+, /, ''))).toEqual(['new P4D page, charged to A', 'new P4D page, charged to mshare:x']);
+    expect(w.events.filter((e) => e.fn === 'p4d_alloc').map((e) => e.detail?.replace(/pfn 0x[0-9a-f]+, /, ''))).toEqual(
+      ['new P4D page, charged to A', 'new P4D page, charged to mshare:x'],
+    );
     expect(w.events.find((e) => e.fn === 'set_p4d')?.detail).toMatch(/^A P4D\[2\] ← host P4D\[1\]/);
     expect(w.pgtables_bytes).toEqual({ A: 0 });
     p.run(3);
@@ -107,15 +130,30 @@ describe('the first fault and the P4D entry (v3 13/22, 14/22)', () => {
     expect(r.outcome).toEqual({ kind: 'ok', value: hex('five') });
     const a = p.next();
     const b = p.next();
-    expect(a.walk?.levels.map((l) => [l.level, l.index])).toEqual([['pgd', 0], ['p4d', 2], ['pud', 0], ['pmd', 0], ['pte', 0]]);
-    expect(b.walk?.levels.map((l) => [l.level, l.index])).toEqual([['pgd', 1], ['p4d', 0], ['pud', 0], ['pmd', 0], ['pte', 0]]);
+    expect(a.walk?.levels.map((l) => [l.level, l.index])).toEqual([
+      ['pgd', 0],
+      ['p4d', 2],
+      ['pud', 0],
+      ['pmd', 0],
+      ['pte', 0],
+    ]);
+    expect(b.walk?.levels.map((l) => [l.level, l.index])).toEqual([
+      ['pgd', 1],
+      ['p4d', 0],
+      ['pud', 0],
+      ['pmd', 0],
+      ['pte', 0],
+    ]);
     // Own PGD and P4D pages, the same P4D entry value, then everything the same.
     expect(a.walk?.levels[0]?.entry).not.toBe(b.walk?.levels[0]?.entry);
     expect(a.walk?.levels.slice(1).map((l) => l.entry)).toEqual(b.walk?.levels.slice(1).map((l) => l.entry));
     expect(b.walk?.pfn).toBe(a.walk?.pfn);
     const report = Runner.report(p.r, p.steps);
     expect(report.totals.table_pages).toEqual({ pgd: 3, p4d: 3, pud: 1, pmd: 1, pte: 1 });
-    expect(report.tasks.map((t) => [t.name, t.pgtables_bytes, t.table_pages.p4d])).toEqual([['A', 0, 1], ['B', 0, 1]]);
+    expect(report.tasks.map((t) => [t.name, t.pgtables_bytes, t.table_pages.p4d])).toEqual([
+      ['A', 0, 1],
+      ['B', 0, 1],
+    ]);
   });
 
   it('with 5-level paging the entry copied is the P4D entry of the address, not its PGD entry (two views under one PGD entry)', () => {
@@ -141,7 +179,13 @@ B: translate 3T+0x1000
     const r = p.next();
     expect(r.events.find((e) => e.fn === 'set_p4d')?.detail).toMatch(/^B P4D\[6\] ← host P4D\[1\]/);
     expect(r.outcome).toEqual({ kind: 'ok', value: hex('p4d') });
-    expect(p.next().walk?.levels.map((l) => [l.level, l.index])).toEqual([['pgd', 0], ['p4d', 6], ['pud', 0], ['pmd', 0], ['pte', 1]]);
+    expect(p.next().walk?.levels.map((l) => [l.level, l.index])).toEqual([
+      ['pgd', 0],
+      ['p4d', 6],
+      ['pud', 0],
+      ['pmd', 0],
+      ['pte', 1],
+    ]);
   });
 
   it('access_error() is checked against the host VMA: a read-only host mapping refuses a write through a rw view', () => {
@@ -197,7 +241,9 @@ describe('the refusals (EINVAL)', () => {
     const p = new Play(scenario('msharefs-refusals'));
     const outcomes = (() => {
       p.run();
-      return p.steps.map((s) => (s.outcome.kind === 'errno' ? s.outcome.errno : s.outcome.kind === 'signal' ? s.outcome.signal : 'ok'));
+      return p.steps.map((s) =>
+        s.outcome.kind === 'errno' ? s.outcome.errno : s.outcome.kind === 'signal' ? s.outcome.signal : 'ok',
+      );
     })();
     expect(outcomes).toEqual([
       'ok', // spawn
@@ -234,11 +280,23 @@ A: mprotect 1T 4K r
 A: read 1T 1
 `);
     p.run(REGION_STEPS + 1);
-    const vmas = JSON.stringify(p.mm('A').vmas.filter((v) => !v.name).map((v) => [v.start, v.end, v.flags]));
+    const vmas = JSON.stringify(
+      p
+        .mm('A')
+        .vmas.filter((v) => !v.name)
+        .map((v) => [v.start, v.end, v.flags]),
+    );
     const used = p.k.m.frames.used;
     expect(p.next().outcome).toMatchObject({ kind: 'errno', errno: 'EINVAL' });
     expect(p.next().outcome).toMatchObject({ kind: 'errno', errno: 'EINVAL' });
-    expect(JSON.stringify(p.mm('A').vmas.filter((v) => !v.name).map((v) => [v.start, v.end, v.flags]))).toBe(vmas);
+    expect(
+      JSON.stringify(
+        p
+          .mm('A')
+          .vmas.filter((v) => !v.name)
+          .map((v) => [v.start, v.end, v.flags]),
+      ),
+    ).toBe(vmas);
     expect(p.k.m.frames.used).toBe(used);
     const r = p.next();
     expect(fns(r)).toEqual([]);
@@ -411,7 +469,14 @@ describe('MSHAREFS_UNMAP under another sharer (edge 10: what a TLB flush must ma
     const p = new Play(scenario('msharefs-unmap-tlb'));
     p.run(10);
     const u = p.next();
-    expect(fns(u)).toEqual(['MSHAREFS_UNMAP', 'do_vmi_munmap', 'unmap_vmas', 'free_pgd_range', 'pte_free_tlb', 'pmd_free_tlb']);
+    expect(fns(u)).toEqual([
+      'MSHAREFS_UNMAP',
+      'do_vmi_munmap',
+      'unmap_vmas',
+      'free_pgd_range',
+      'pte_free_tlb',
+      'pmd_free_tlb',
+    ]);
     // The data page is gone from the host; only the shared PUD page is left (kept by the two links).
     expect(u.hosts_pgtables_bytes).toBe(4096);
     expect(Runner.report(p.r, p.steps).totals.data_pages).toBe(0);

@@ -14,7 +14,15 @@
  * selftests V2; code at ivanalgo/linux-kernel-develop mm/mshare.c (02cdb8ba),
  * as summarised in shared/reference/mshare-versions.md §1d.
  */
-import { __handleMmFault, accessError, ensureChild, handleMmFault, userAccess, type AccessOutcome, type FaultResult } from './fault';
+import {
+  __handleMmFault,
+  accessError,
+  ensureChild,
+  handleMmFault,
+  userAccess,
+  type AccessOutcome,
+  type FaultResult,
+} from './fault';
 import { populate } from './populate';
 import { zapRange } from './zap';
 import { populateThroughHost } from './through-host';
@@ -103,7 +111,12 @@ export class Msharefs {
     return entrySpan(3);
   }
 
-  open(mm: Mm, ownerName: string, path: string, oflags: number): { ok: true; file: MshareFile } | { ok: false; errno: string; why: string } {
+  open(
+    mm: Mm,
+    ownerName: string,
+    path: string,
+    oflags: number,
+  ): { ok: true; file: MshareFile } | { ok: false; errno: string; why: string } {
     const ev = this.k.m.ev;
     const name = path.slice(MSHARE_DIR.length);
     if (!name || name.includes('/')) return { ok: false, errno: 'ENOENT', why: `${path}: no such file` };
@@ -118,10 +131,23 @@ export class Msharefs {
     const mark = changeMark();
     const host = this.k.newHostMm(`mshare:${name}`, this.base);
     if (!host) return { ok: false, errno: 'ENOMEM', why: 'no memory for the host mm' };
-    const file: MshareFile = { id: nextFile++, name, host, pages: 0, owner: mm, ownerName, refs: 1, linked: true, evicted: false };
+    const file: MshareFile = {
+      id: nextFile++,
+      name,
+      host,
+      pages: 0,
+      owner: mm,
+      ownerName,
+      refs: 1,
+      linked: true,
+      evicted: false,
+    };
     this.names.set(name, file);
     this.files.add(file);
-    ev.emit('msharefs_create', `${path}: a new region with its own host mm (mshare_base ${hexAddr(addrOf(this.base))}); ${ownerName} owns it (v3 17/22: the creator is the owner)`);
+    ev.emit(
+      'msharefs_create',
+      `${path}: a new region with its own host mm (mshare_base ${hexAddr(addrOf(this.base))}); ${ownerName} owns it (v3 17/22: the creator is the owner)`,
+    );
     claimChanges(mark);
     return { ok: true, file };
   }
@@ -159,9 +185,13 @@ export class Msharefs {
     const ev = this.k.m.ev;
     const alignBytes = BigInt(this.align) * 4096n;
     if (f.pages) return err('EINVAL', 'the size of a region can be set only once');
-    if (len <= 0n || len % alignBytes) return err('EINVAL', `the size must be a non-zero multiple of P4D_SIZE (512 GiB)`);
+    if (len <= 0n || len % alignBytes)
+      return err('EINVAL', `the size must be a non-zero multiple of P4D_SIZE (512 GiB)`);
     f.pages = Number(len >> 12n);
-    ev.emit('msharefs_set_size', `region "${f.name}" is ${len} bytes: host range ${hexAddr(addrOf(this.base))}-${hexAddr(addrOf(this.base + f.pages))} (the size must be a multiple of mshare_align, P4D_SIZE, and can be set only once)`);
+    ev.emit(
+      'msharefs_set_size',
+      `region "${f.name}" is ${len} bytes: host range ${hexAddr(addrOf(this.base))}-${hexAddr(addrOf(this.base + f.pages))} (the size must be a multiple of mshare_align, P4D_SIZE, and can be set only once)`,
+    );
     return { ok: true };
   }
 
@@ -169,31 +199,46 @@ export class Msharefs {
   createMapping(f: MshareFile, offset: bigint, size: bigint, prot: number, flags: number): SysResult {
     const ev = this.k.m.ev;
     if (!f.pages) return err('EINVAL', 'the region has no size yet (ftruncate first)');
-    if ((flags & (MAP_SHARED | MAP_FIXED)) !== (MAP_SHARED | MAP_FIXED)) return err('EINVAL', 'MSHAREFS_CREATE_MAPPING needs MAP_SHARED|MAP_FIXED');
-    if (offset & 0xfffn || size & 0xfffn || size === 0n) return err('EINVAL', 'region_offset and size must be page aligned, size non-zero');
+    if ((flags & (MAP_SHARED | MAP_FIXED)) !== (MAP_SHARED | MAP_FIXED))
+      return err('EINVAL', 'MSHAREFS_CREATE_MAPPING needs MAP_SHARED|MAP_FIXED');
+    if (offset & 0xfffn || size & 0xfffn || size === 0n)
+      return err('EINVAL', 'region_offset and size must be page aligned, size non-zero');
     if ((offset + size) >> 12n > BigInt(f.pages)) return err('EINVAL', 'the mapping does not fit in the region');
     const addr = addrOf(this.base) + offset;
-    ev.emit('MSHAREFS_CREATE_MAPPING', `host mm: ${hexAddr(addr)}, ${size} bytes (the ioctl of v3 18/22, with a struct mshare_create: region_offset, size, offset, prot, flags, fd)`);
+    ev.emit(
+      'MSHAREFS_CREATE_MAPPING',
+      `host mm: ${hexAddr(addr)}, ${size} bytes (the ioctl of v3 18/22, with a struct mshare_create: region_offset, size, offset, prot, flags, fd)`,
+    );
     return this.k.mmapIn(f.host, addr, size, prot, (flags & ~MAP_PRIVATE) | MAP_ANONYMOUS | MAP_SHARED | MAP_FIXED);
   }
 
   /** ioctl(MSHAREFS_UNMAP): unmap part of the host mm; sharers then fault to SIGSEGV there. */
   unmap(f: MshareFile, offset: bigint, size: bigint): SysResult {
     if (!f.pages) return err('EINVAL', 'the region has no size yet');
-    if (offset & 0xfffn || size & 0xfffn || (offset + size) >> 12n > BigInt(f.pages)) return err('EINVAL', 'outside the region');
+    if (offset & 0xfffn || size & 0xfffn || (offset + size) >> 12n > BigInt(f.pages))
+      return err('EINVAL', 'outside the region');
     this.k.m.ev.emit('MSHAREFS_UNMAP', `host mm: ${hexAddr(addrOf(this.base) + offset)}, ${size} bytes`);
     this.twinZap(f, this.base + Number(offset >> 12n), this.base + Number((offset + size) >> 12n));
     return this.k.munmapIn(f.host, addrOf(this.base) + offset, size);
   }
 
   /** mshare's get_unmapped_area and mmap checks; returns the start vpn to use. */
-  checkMmap(f: MshareFile, addr: bigint | 'auto', len: bigint, flags: number, pickTopDown: (pages: number, align: number) => number | null, isFree: (a: number, b: number) => boolean): number | SysResult {
-    if (flags & MAP_PRIVATE && !(flags & MAP_SHARED)) return err('EINVAL', 'an mshare region can only be mapped MAP_SHARED');
+  checkMmap(
+    f: MshareFile,
+    addr: bigint | 'auto',
+    len: bigint,
+    flags: number,
+    pickTopDown: (pages: number, align: number) => number | null,
+    isFree: (a: number, b: number) => boolean,
+  ): number | SysResult {
+    if (flags & MAP_PRIVATE && !(flags & MAP_SHARED))
+      return err('EINVAL', 'an mshare region can only be mapped MAP_SHARED');
     if (!f.pages) return err('EINVAL', 'the region has no size yet');
     if (!f.owner) return err('EINVAL', 'the region has no owner any more');
     if (len !== addrOf(f.pages)) return err('EINVAL', `the length must be the region's size, ${addrOf(f.pages)} bytes`);
     if (flags & MAP_FIXED) {
-      if (addr === 'auto' || (addr >> 12n) % BigInt(this.align)) return err('EINVAL', 'MAP_FIXED needs a P4D_SIZE (512 GiB) aligned address');
+      if (addr === 'auto' || (addr >> 12n) % BigInt(this.align))
+        return err('EINVAL', 'MAP_FIXED needs a P4D_SIZE (512 GiB) aligned address');
       return Number(addr >> 12n);
     }
     // A hint is taken when it is aligned and free, as get_unmapped_area() does.
@@ -236,7 +281,10 @@ export class Msharefs {
     }
     const host = f.host;
     const hostVpn = this.base + (vpn - vma.start);
-    ev.emit('do_user_addr_fault', `VM_MSHARE VMA: the fault is handled against ${host.label} at ${hexAddr(addrOf(hostVpn))} (per-VMA locks are not supported, so the mmap_lock path is taken)`);
+    ev.emit(
+      'do_user_addr_fault',
+      `VM_MSHARE VMA: the fault is handled against ${host.label} at ${hexAddr(addrOf(hostVpn))} (per-VMA locks are not supported, so the mmap_lock path is taken)`,
+    );
     ev.emit('mmap_read_lock_nested', host.label, q(SRC13, 'mmap_read_lock_nested(host_mm, SINGLE_DEPTH_NESTING);'));
     const lvl = 3; // P4D entries map 512 GiB in both paging modes
     const gt = this.p4dTable(mm, vpn, true);
@@ -255,7 +303,23 @@ export class Msharefs {
         const pud = (materialize(ht, hi) as { child: Table }).child;
         setSingle(gt, gi, he.pfn, he.flags, pud);
         pud.sharers++;
-        ev.emit('set_p4d', `${mm.label} ${m.top === 3 ? 'PGD' : 'P4D'}[${gi}] ← host ${m.top === 3 ? 'PGD' : 'P4D'}[${hi}] = ${entryHex(he.pfn, he.flags)}: the task now walks the host's PUD page, pfn 0x${he.pfn.toString(16)} (ptdesc_pud_pts_inc), rechecked under the task's page_table_lock`, q(SRC13, 'if (!p4d_same(*guest_p4d, *p4d)) {', 'spinlock_t *guest_ptl = &guest->vm_mm->page_table_lock;', '…', 'spin_lock(guest_ptl);', 'if (!p4d_same(*guest_p4d, *p4d)) {', 'pud_t *pud = p4d_pgtable(*p4d);', '…', 'ptdesc_pud_pts_inc(virt_to_ptdesc(pud));', 'set_p4d(guest_p4d, *p4d);', 'spin_unlock(guest_ptl);'));
+        ev.emit(
+          'set_p4d',
+          `${mm.label} ${m.top === 3 ? 'PGD' : 'P4D'}[${gi}] ← host ${m.top === 3 ? 'PGD' : 'P4D'}[${hi}] = ${entryHex(he.pfn, he.flags)}: the task now walks the host's PUD page, pfn 0x${he.pfn.toString(16)} (ptdesc_pud_pts_inc), rechecked under the task's page_table_lock`,
+          q(
+            SRC13,
+            'if (!p4d_same(*guest_p4d, *p4d)) {',
+            'spinlock_t *guest_ptl = &guest->vm_mm->page_table_lock;',
+            '…',
+            'spin_lock(guest_ptl);',
+            'if (!p4d_same(*guest_p4d, *p4d)) {',
+            'pud_t *pud = p4d_pgtable(*p4d);',
+            '…',
+            'ptdesc_pud_pts_inc(virt_to_ptdesc(pud));',
+            'set_p4d(guest_p4d, *p4d);',
+            'spin_unlock(guest_ptl);',
+          ),
+        );
       } else {
         clearRange(gt, gi, gi + 1);
         ev.emit('set_p4d', `${mm.label}'s entry cleared: the host has no PUD page there any more`);
@@ -269,7 +333,12 @@ export class Msharefs {
     const hv = vmaAt(host, hostVpn);
     if (!hv) {
       ev.emit('mmap_read_unlock', `${host.label}: no host VMA`, q(SRC13, 'if (!vma)', 'mmap_read_unlock(host_mm);'));
-      ev.emit('bad_area_nosemaphore', f.owner ? 'nothing is mapped there in the host mm (MSHAREFS_UNMAP, or never created): SIGSEGV' : 'the owner has exited and the region was emptied: access by a non-owner gives SIGSEGV (v3 17/22)');
+      ev.emit(
+        'bad_area_nosemaphore',
+        f.owner
+          ? 'nothing is mapped there in the host mm (MSHAREFS_UNMAP, or never created): SIGSEGV'
+          : 'the owner has exited and the region was emptied: access by a non-owner gives SIGSEGV (v3 17/22)',
+      );
       return 'SIGSEGV';
     }
     if (accessError(access, false, hv)) {
@@ -285,7 +354,7 @@ export class Msharefs {
   /** `touch` over the task's view: fault the host first, then one set_p4d per slot. */
   populate(mm: Mm, vma: Vma & { ext: MsharefsExt }, a: number, b: number, write: boolean): AccessOutcome | null {
     if (this.twin) {
-      for (let v = a; v < b; ) {
+      for (let v = a; v < b;) {
         const tv = this.twinVma(vma, v);
         if (!tv) return userAccess(this.k, mm, v, write ? 'write' : 'read');
         const e = Math.min(b, tv.end);
@@ -303,7 +372,9 @@ export class Msharefs {
     return isMsharefs(vma) && !this.twin ? { mm: vma.ext.file.host, delta: this.base - vma.start } : undefined;
   }
 
-  /** The task unmaps its view (munmap of the whole VMA, or exit): p4d_clear() and ptdesc_pud_pts_dec() per 512 GiB slot. */
+  /**
+   * The task unmaps its view (munmap of the whole VMA, or exit): p4d_clear() and ptdesc_pud_pts_dec() per 512 GiB slot.
+   */
   unmapView(mm: Mm, vma: Vma & { ext: MsharefsExt }): boolean {
     const { m } = this.k;
     if (this.twin) {
@@ -322,7 +393,10 @@ export class Msharefs {
       const mark = changeMark();
       clearRange(gt, i, i + 1);
       dropLink(s.child, (t) => m.freeTableTree(t));
-      m.ev.emit('p4d_clear', `${mm.label} drops its link to the host's PUD page pfn 0x${s.pfn.toString(16)} (ptdesc_pud_pts_dec); pages in the region itself are not unmapped`);
+      m.ev.emit(
+        'p4d_clear',
+        `${mm.label} drops its link to the host's PUD page pfn 0x${s.pfn.toString(16)} (ptdesc_pud_pts_dec); pages in the region itself are not unmapped`,
+      );
       claimChanges(mark);
     }
     this.put(vma.ext.file);
@@ -334,7 +408,10 @@ export class Msharefs {
     for (const f of this.files) {
       if (f.owner !== mm) continue;
       f.owner = null;
-      this.k.m.ev.emit('mshare_owner_exit', `"${f.name}" loses its owner: the host range is unmapped; other sharers now get SIGSEGV and new mmaps fail (v3 17/22 unmaps the whole host range when the owner exits)`);
+      this.k.m.ev.emit(
+        'mshare_owner_exit',
+        `"${f.name}" loses its owner: the host range is unmapped; other sharers now get SIGSEGV and new mmaps fail (v3 17/22 unmaps the whole host range when the owner exits)`,
+      );
       if (f.pages) {
         this.twinZap(f, this.base, this.base + f.pages);
         this.k.munmapIn(f.host, addrOf(this.base), addrOf(f.pages));

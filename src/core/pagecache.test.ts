@@ -28,7 +28,13 @@ describe('PageCache', () => {
     c.addOne(7, 0x1005);
     c.addOne(5, 0x1009);
     c.addOne(6, 0x1004);
-    expect([c.lookup(4), c.lookup(5), c.lookup(6), c.lookup(7), c.lookup(8)]).toEqual([null, 0x1009, 0x1004, 0x1005, null]);
+    expect([c.lookup(4), c.lookup(5), c.lookup(6), c.lookup(7), c.lookup(8)]).toEqual([
+      null,
+      0x1009,
+      0x1004,
+      0x1005,
+      null,
+    ]);
     // 6 → 0x1004 and 7 → 0x1005 are one contiguous piece; 5 → 0x1009 is not.
     expect(pieces(c, 0, 10)).toEqual([
       [null, 0, 5],
@@ -68,7 +74,12 @@ describe('PageCache', () => {
     const at = (n: number): number => (n % 3 === 0 ? 2 ** 40 + n * 7919 : n % 3 === 1 ? 2 ** 52 - n : n * 13);
     for (let n = 0; n < 1000; n++) c.addOne(at(n), 5000 + n);
     for (let n = 0; n < 1000; n++) expect(c.lookup(at(n))).toBe(5000 + n);
-    expect([c.lookup(1), c.lookup(2 ** 40 + 1), c.lookup(2 ** 52), c.lookup(2 ** 52 - 1000)]).toEqual([null, null, null, null]);
+    expect([c.lookup(1), c.lookup(2 ** 40 + 1), c.lookup(2 ** 52), c.lookup(2 ** 52 - 1000)]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
     // Now moved into the extents: at(2) = 26, at(5) = 65, at(0) = 2^40, at(1) = 2^52 - 1, at(4) = 2^52 - 4.
     expect(pieces(c, 0, 30)).toEqual([
       [null, 0, 26],
@@ -107,11 +118,21 @@ describe('PageCache', () => {
   });
 });
 
-type Op = { k: 'add'; i: number; pfn: number } | { k: 'store'; a: number; n: number; pfn: number | null } | { k: 'pieces'; a: number; b: number };
+type Op =
+  | { k: 'add'; i: number; pfn: number }
+  | { k: 'store'; a: number; n: number; pfn: number | null }
+  | { k: 'pieces'; a: number; b: number };
 
 const U = 64; // a small universe of indices, so that operations meet
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ k: fc.constant('add' as const), i: fc.integer({ min: 0, max: U - 1 }), pfn: fc.integer({ min: 0, max: 40 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      k: fc.constant('add' as const),
+      i: fc.integer({ min: 0, max: U - 1 }),
+      pfn: fc.integer({ min: 0, max: 40 }),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -121,7 +142,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       pfn: fc.option(fc.integer({ min: 0, max: 40 }), { nil: null }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('pieces' as const), a: fc.integer({ min: 0, max: U }), b: fc.integer({ min: 0, max: U + 8 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('pieces' as const),
+      a: fc.integer({ min: 0, max: U }),
+      b: fc.integer({ min: 0, max: U + 8 }),
+    }),
+  },
 );
 
 /** The model's maximal pieces of [a, b): runs of holes, or of pages whose pfn − index is the same. */

@@ -104,10 +104,22 @@ export const VM_ACCOUNT = 0x100000;
 
 /** protection_map[] of arch/x86/mm/pgprot.c, indexed by VM_READ|VM_WRITE|VM_EXEC|VM_SHARED. */
 const protectionMap: number[] = [
-  PAGE_NONE, PAGE_READONLY, PAGE_COPY, PAGE_COPY,
-  PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_COPY_EXEC, PAGE_COPY_EXEC,
-  PAGE_NONE, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED,
-  PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_SHARED_EXEC, PAGE_SHARED_EXEC,
+  PAGE_NONE,
+  PAGE_READONLY,
+  PAGE_COPY,
+  PAGE_COPY,
+  PAGE_READONLY_EXEC,
+  PAGE_READONLY_EXEC,
+  PAGE_COPY_EXEC,
+  PAGE_COPY_EXEC,
+  PAGE_NONE,
+  PAGE_READONLY,
+  PAGE_SHARED,
+  PAGE_SHARED,
+  PAGE_READONLY_EXEC,
+  PAGE_READONLY_EXEC,
+  PAGE_SHARED_EXEC,
+  PAGE_SHARED_EXEC,
 ];
 
 /** vm_get_page_prot(): the PTE bits a VMA's pages start from. */
@@ -158,7 +170,7 @@ export function entryValue(pfn: number, flags: number): bigint {
   // A PROT_NONE entry (not present, PROTNONE set) holds the PFN inverted, so a
   // speculative walk (L1TF) finds nothing real: pfn_pte() and flip_protnone_guard().
   const inverted = !(flags & _PAGE_PRESENT) && (flags & _PAGE_PROTNONE) !== 0;
-  const field = inverted ? (~BigInt(pfn) & ((1n << 40n) - 1n)) : BigInt(pfn);
+  const field = inverted ? ~BigInt(pfn) & ((1n << 40n) - 1n) : BigInt(pfn);
   let v = (field << 12n) | BigInt(flags & 0xfff);
   if (flags & _PAGE_SAVED_DIRTY) v |= 1n << 58n;
   if (flags & _PAGE_NX) v |= 1n << 63n;
@@ -175,9 +187,16 @@ export function ptePresent(flags: number): boolean {
 }
 
 export const FLAG_NAMES: [string, number][] = [
-  ['P', _PAGE_PRESENT], ['RW', _PAGE_RW], ['US', _PAGE_USER], ['PWT', _PAGE_PWT],
-  ['PCD', _PAGE_PCD], ['A', _PAGE_ACCESSED], ['D', _PAGE_DIRTY], ['PS', _PAGE_PSE],
-  ['G', _PAGE_GLOBAL], ['NX', _PAGE_NX],
+  ['P', _PAGE_PRESENT],
+  ['RW', _PAGE_RW],
+  ['US', _PAGE_USER],
+  ['PWT', _PAGE_PWT],
+  ['PCD', _PAGE_PCD],
+  ['A', _PAGE_ACCESSED],
+  ['D', _PAGE_DIRTY],
+  ['PS', _PAGE_PSE],
+  ['G', _PAGE_GLOBAL],
+  ['NX', _PAGE_NX],
 ];
 
 /** Each of FLAG_NAMES with whether `flags` has it set (the inspector's and the tree's flag row). */

@@ -35,7 +35,8 @@ export function checkQuote(src: string): string[] {
   for (const run of runs) {
     if (run.length === 0) return [`two gaps in a row: ${src}`];
     let found = -1;
-    for (let i = pos; i + run.length <= patch.length && found < 0; i++) if (run.every((l, j) => patch[i + j] === l)) found = i;
+    for (let i = pos; i + run.length <= patch.length && found < 0; i++)
+      if (run.every((l, j) => patch[i + j] === l)) found = i;
     if (found < 0) return [`not in ${source} as quoted (verbatim, consecutive, in order): ${run.join(' ⏎ ')}`];
     pos = found + run.length;
   }
@@ -64,11 +65,19 @@ describe('patch quotations (issue 15, item 10)', () => {
   for (const r of reports) for (const e of r.events) if (e.src) srcs.add(e.src);
 
   it('the checker itself refuses a wrong patch, a join without "…", prose, and a line out of order', () => {
-    expect(checkQuote('mm/mshare.c, mshare v1 08/14: if ((addr | len) & (PGDIR_SIZE - 1))\nreturn -EINVAL;')).not.toEqual([]);
-    expect(checkQuote('mm/mshare.c, mshare v1 08/14: *addrp = host_addr;\nvma = find_vma(host_mm, host_addr);')).not.toEqual([]);
+    expect(
+      checkQuote('mm/mshare.c, mshare v1 08/14: if ((addr | len) & (PGDIR_SIZE - 1))\nreturn -EINVAL;'),
+    ).not.toEqual([]);
+    expect(
+      checkQuote('mm/mshare.c, mshare v1 08/14: *addrp = host_addr;\nvma = find_vma(host_mm, host_addr);'),
+    ).not.toEqual([]);
     expect(checkQuote('mm/mshare.c, msharefs v3 13/22: the creator owns the region')).not.toEqual([]);
-    expect(checkQuote('mm/mshare.c, mshare v1 08/14: mmap_read_lock(host_mm);\n…\n*addrp = host_addr;')).not.toEqual([]);
-    expect(checkQuote('mm/mshare.c, mshare v1 08/14: *addrp = host_addr;\nmmap_read_lock(host_mm);\n…\nvma = NULL;')).toEqual([]);
+    expect(checkQuote('mm/mshare.c, mshare v1 08/14: mmap_read_lock(host_mm);\n…\n*addrp = host_addr;')).not.toEqual(
+      [],
+    );
+    expect(
+      checkQuote('mm/mshare.c, mshare v1 08/14: *addrp = host_addr;\nmmap_read_lock(host_mm);\n…\nvma = NULL;'),
+    ).toEqual([]);
   });
 
   it('collects the quotes of every path the gallery and the error cases run (at least 25 distinct)', () => {
@@ -81,7 +90,9 @@ describe('patch quotations (issue 15, item 10)', () => {
   });
 
   it('an ordinary fault and a create quote nothing of the attach path or the shared-VMA branch', () => {
-    const r = runScenarioText('kernel mshare-v1\nspawn A\nA: mmap 1T 512G rw shared anon fixed\nA: mmap 4T 4K rw private anon fixed\nA: write 4T "x"\nA: mshare "r" 1T 512G O_CREAT|O_RDWR 0600\nA: mshare "r" 1T 512G O_CREAT|O_RDWR 0600\n');
+    const r = runScenarioText(
+      'kernel mshare-v1\nspawn A\nA: mmap 1T 512G rw shared anon fixed\nA: mmap 4T 4K rw private anon fixed\nA: write 4T "x"\nA: mshare "r" 1T 512G O_CREAT|O_RDWR 0600\nA: mshare "r" 1T 512G O_CREAT|O_RDWR 0600\n',
+    );
     const srcOf = (i: number): string[] => (r.steps[i]?.events ?? []).flatMap((e) => (e.src ? [e.src] : []));
     expect(srcOf(3)).toEqual([]); // a private VMA's fault: no vma_is_shared() branch
     expect(srcOf(4).join('\n')).not.toMatch(/vm_mmap|refcount_inc/); // create: not the attach path

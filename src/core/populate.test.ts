@@ -46,7 +46,15 @@ function picture(k: Kernel, a: bigint, len: bigint): unknown {
     // flags only: bits 0-11 and 63; the PFN is compared as "zero page or not".
     leaves.push(e === null ? '-' : `${(e & 0x8000000000000fffn).toString(16)}${l?.pfn === ZERO_PFN ? 'z' : ''}`);
   }
-  return { pt: mm?.pgtablesBytes, tables: mm?.tables, anon: mm?.rssAnon, shmem: mm?.rssShmem, used: k.m.frames.used, leaves, bad: k.invariants() };
+  return {
+    pt: mm?.pgtablesBytes,
+    tables: mm?.tables,
+    anon: mm?.rssAnon,
+    shmem: mm?.rssShmem,
+    used: k.m.frames.used,
+    leaves,
+    bad: k.invariants(),
+  };
 }
 
 describe('touch: sizes (one table page per entry met)', () => {
@@ -218,7 +226,11 @@ describe('touch = page-by-page accesses', () => {
 
   it('a write touch of a read-only mapping is refused at its first page', () => {
     const k = setup(M, PRIV, PROT_READ);
-    expect(k.touch('A', T, M, 'write').outcome).toMatchObject({ kind: 'signal', signal: 'SIGSEGV', cause: 'write access to 0x10000000000 not permitted' });
+    expect(k.touch('A', T, M, 'write').outcome).toMatchObject({
+      kind: 'signal',
+      signal: 'SIGSEGV',
+      cause: 'write access to 0x10000000000 not permitted',
+    });
   });
 
   it('running out of memory stops at the same page as page-by-page faults', () => {

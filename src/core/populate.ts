@@ -24,7 +24,19 @@ import {
   pteMkwriteDirty,
   vmPageProt,
 } from './paging';
-import { entryVpn, findSeg, isolate, materialize, mergeRuns, putRun, type Lin, type RssHolder, type Run, type Seg, type Table } from './table';
+import {
+  entryVpn,
+  findSeg,
+  isolate,
+  materialize,
+  mergeRuns,
+  putRun,
+  type Lin,
+  type RssHolder,
+  type Run,
+  type Seg,
+  type Table,
+} from './table';
 import type { AccessOutcome } from './fault';
 import { changeMark, claimChanges, rec } from './change-hook';
 import type { Shmem } from './shmem';
@@ -39,7 +51,15 @@ export function populate(ctx: FaultCtx, mm: Mm, vma: Vma, a: number, b: number, 
   return popLevel(ctx, mm, vma, mm.pgd, a, b, write);
 }
 
-function popLevel(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, a: number, b: number, write: boolean): AccessOutcome | null {
+function popLevel(
+  ctx: FaultCtx,
+  mm: Mm,
+  vma: Vma,
+  t: Table,
+  a: number,
+  b: number,
+  write: boolean,
+): AccessOutcome | null {
   if (t.lvl === 0) {
     for (let v = a; v < b; v++) {
       // One page at a time: counted against the work budget (budget.ts), between two accesses.
@@ -255,13 +275,18 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
     m.ev.count('wp_page_shared', pages, 'pages');
     relin(t, i, last, { ...lin, leaf: pteMkwriteDirty(lin.leaf | _PAGE_ACCESSED) });
     // fault_dirty_shared_page() for each.
-    if (vma.shmem && !(vma.flags & VM_HUGETLB)) ctx.shmemOf(vma).markDirty(vma.pgoff + (vpnA - vma.start), vma.pgoff + (vpnA - vma.start) + pages);
+    if (vma.shmem && !(vma.flags & VM_HUGETLB))
+      ctx.shmemOf(vma).markDirty(vma.pgoff + (vpnA - vma.start), vma.pgoff + (vpnA - vma.start) + pages);
     return true;
   }
   let copy: boolean;
   if (lin.dataKind === FrameKind.Zero) copy = true;
   else if (lin.dataKind !== FrameKind.Anon) return false;
-  else if (m.frames.exclusive.every(old, old + pages, (x) => x) || m.frames.mapcount.every(old, old + pages, (c) => c === 1)) copy = false;
+  else if (
+    m.frames.exclusive.every(old, old + pages, (x) => x) ||
+    m.frames.mapcount.every(old, old + pages, (c) => c === 1)
+  )
+    copy = false;
   else if (m.frames.mapcount.every(old, old + pages, (c) => c > 1)) copy = true;
   else return false;
   if (!copy) {
@@ -284,7 +309,13 @@ function bulkWp(ctx: FaultCtx, mm: Mm, vma: Vma, t: Table, i: number, last: numb
   }
   m.frames.exclusive.set(fresh, fresh + pages, true);
   m.unmapData(lin.mm as RssHolder, lin.dataKind, old, lin.dstride ? pages : 0);
-  relin(t, i, last, { ...lin, data0: fresh - (vpnA - lin.vpn0), dstride: 1, dataKind: FrameKind.Anon, leaf: pteMkwriteDirty(vmPageProt(vma.flags)) });
+  relin(t, i, last, {
+    ...lin,
+    data0: fresh - (vpnA - lin.vpn0),
+    dstride: 1,
+    dataKind: FrameKind.Anon,
+    leaf: pteMkwriteDirty(vmPageProt(vma.flags)),
+  });
   m.mapData(lin.mm as RssHolder, FrameKind.Anon, fresh, pages);
   claimChanges(mark, copyEvent);
   return true;

@@ -10,7 +10,16 @@ import { runScenarioText } from '../scenario/run';
 import type { Report } from '../scenario/report';
 
 const run = (text: string): Report => runScenarioText(text);
-const values = (r: Report): (string | undefined)[] => r.steps.map((s) => (s.outcome.kind === 'ok' ? s.outcome.value : s.outcome.kind === 'errno' ? s.outcome.errno : s.outcome.kind === 'signal' ? s.outcome.signal : 'skipped'));
+const values = (r: Report): (string | undefined)[] =>
+  r.steps.map((s) =>
+    s.outcome.kind === 'ok'
+      ? s.outcome.value
+      : s.outcome.kind === 'errno'
+        ? s.outcome.errno
+        : s.outcome.kind === 'signal'
+          ? s.outcome.signal
+          : 'skipped',
+  );
 
 describe('a spawned mm is laid out as execve() leaves it (issue 15, item 9)', () => {
   it('the first mmap auto 12K lands below [vvar], at 0x7ffff7ff4000; a bare spawn has no tables', () => {
@@ -21,7 +30,9 @@ describe('a spawned mm is laid out as execve() leaves it (issue 15, item 9)', ()
 
   it('reading [vvar] page 1 is SIGBUS; page 0 and the vDSO map the kernel’s pages', () => {
     // Measured: pages 0x7ffff7ff8000, 0x7ffff7ffa000 and 0x7ffff7ffc000 raise SIGBUS on a read.
-    const r = run('spawn A\nspawn B\nA: touch 0x7ffff7ff7000 4K read\nA: touch 0x7ffff7ffd000 8K read\nB: touch 0x7ffff7ff8000 4K read\n');
+    const r = run(
+      'spawn A\nspawn B\nA: touch 0x7ffff7ff7000 4K read\nA: touch 0x7ffff7ffd000 8K read\nB: touch 0x7ffff7ff8000 4K read\n',
+    );
     expect(r.steps[2]?.outcome.kind).toBe('ok');
     expect(r.steps[3]?.outcome.kind).toBe('ok');
     expect(r.steps[4]?.outcome).toMatchObject({ kind: 'signal', signal: 'SIGBUS' });
@@ -37,14 +48,18 @@ describe('THP alignment of mmap without an address (issue 15, item 1)', () => {
       'spawn A\nA: mmap auto 2M rw private anon\nA: mmap auto 2M rw private anon\nA: touch 0x7ffff7c00000 2M read\nA: write 0x7ffff7800000 "x"\n',
     );
     expect(values(r).slice(1, 3)).toEqual(['0x7ffff7c00000', '0x7ffff7a00000']);
-    expect(r.steps[2]?.events.find((e) => e.fn === 'mmap_region')?.detail).toContain('merged into 0x7ffff7a00000-0x7ffff7e00000');
+    expect(r.steps[2]?.events.find((e) => e.fn === 'mmap_region')?.detail).toContain(
+      'merged into 0x7ffff7a00000-0x7ffff7e00000',
+    );
     expect(r.steps[4]?.outcome).toMatchObject({ kind: 'signal', signal: 'SIGSEGV' });
   });
 
   it('MAP_SHARED|MAP_ANONYMOUS is not aligned while shmem THP is off: it straddles a PMD boundary', () => {
     // shmem_get_unmapped_area() returns the plain top-down address (shmem_enabled = never).
     // Measured: 4K private at 0x7ffff7ff6000, then 2M shared at 0x7ffff7df6000; 16 KiB once all touched.
-    const r = run('spawn A\nA: mmap auto 4K rw private anon\nA: mmap auto 2M rw shared anon\nA: touch 0x7ffff7df6000 2M write\n');
+    const r = run(
+      'spawn A\nA: mmap auto 4K rw private anon\nA: mmap auto 2M rw shared anon\nA: touch 0x7ffff7df6000 2M write\n',
+    );
     expect(values(r).slice(1, 3)).toEqual(['0x7ffff7ff6000', '0x7ffff7df6000']);
     expect(r.steps[3]?.pgtables_bytes.A).toBe(16384);
   });
@@ -57,12 +72,18 @@ describe('a VMA between two neighbours with different anon_vmas merges with prev
   const tail = 'A: write 1T "x"\nA: write 1T+2M "x"\n';
   const after = 'A: touch 1T 2M write\nA: madvise 1T 2M MADV_DONTNEED\n';
   it('mmap of the middle: [1T, 1T+2M) is one VMA, so MADV_DONTNEED reclaims its PTE page', () => {
-    const r = run(`spawn A\nA: mmap 1T 1M rw private anon fixed\nA: mmap 1T+2M 1M rw private anon fixed\n${tail}A: mmap 1T+1M 1M rw private anon fixed\n${after}`);
-    expect(r.steps[5]?.events.find((e) => e.fn === 'mmap_region')?.detail).toBe('VMA 0x10000100000-0x10000200000, merged into 0x10000000000-0x10000200000');
+    const r = run(
+      `spawn A\nA: mmap 1T 1M rw private anon fixed\nA: mmap 1T+2M 1M rw private anon fixed\n${tail}A: mmap 1T+1M 1M rw private anon fixed\n${after}`,
+    );
+    expect(r.steps[5]?.events.find((e) => e.fn === 'mmap_region')?.detail).toBe(
+      'VMA 0x10000100000-0x10000200000, merged into 0x10000000000-0x10000200000',
+    );
     expect(r.steps.slice(-2).map((s) => s.pgtables_bytes.A)).toEqual([16384, 12288]);
   });
   it('mprotect r → rw of the middle: the same', () => {
-    const r = run(`spawn A\nA: mmap 1T 1M rw private anon fixed\nA: mmap 1T+1M 1M r private anon fixed\nA: mmap 1T+2M 1M rw private anon fixed\n${tail}A: mprotect 1T+1M 1M rw\n${after}`);
+    const r = run(
+      `spawn A\nA: mmap 1T 1M rw private anon fixed\nA: mmap 1T+1M 1M r private anon fixed\nA: mmap 1T+2M 1M rw private anon fixed\n${tail}A: mprotect 1T+1M 1M rw\n${after}`,
+    );
     expect(r.steps.slice(-2).map((s) => s.pgtables_bytes.A)).toEqual([16384, 12288]);
   });
 });
@@ -94,7 +115,9 @@ describe('hints (issue 15, items 7 and 6)', () => {
   it('5-level: a hint above 47 bits that is taken falls back from the top of the 56-bit space', () => {
     // arch_get_unmapped_area_topdown(): high_limit = mmap_base + TASK_SIZE_MAX - DEFAULT_MAP_WINDOW
     // = 0x7ffff7fff000 + 0xfffffffffff000 - 0x7ffffffff000 = 0xfffffff7fff000.
-    const r = run('paging 5\nspawn A\nA: mmap 0x4000000000000 1M rw private anon\nA: mmap 0x4000000000000 1M rw private anon\nA: mmap 0x7ffffffff000 8K rw private anon\n');
+    const r = run(
+      'paging 5\nspawn A\nA: mmap 0x4000000000000 1M rw private anon\nA: mmap 0x4000000000000 1M rw private anon\nA: mmap 0x7ffffffff000 8K rw private anon\n',
+    );
     // The last hint crosses DEFAULT_MAP_WINDOW (mmap_address_hint_valid() is false) and is not above it: 47-bit search.
     expect(values(r).slice(1)).toEqual(['0x4000000000000', '0xfffffff7eff000', '0x7ffff7ff5000']);
   });
@@ -115,7 +138,9 @@ describe('hugetlb alignment (issue 15, item 5)', () => {
     expect(values(r).slice(3)).toEqual(['EINVAL', 'EINVAL', undefined]);
   });
   it('MADV_DONTNEED: an unaligned start is EINVAL, the end is aligned down', () => {
-    const r = run(`${head}A: madvise 1T+4K 2M MADV_DONTNEED\nA: madvise 1T 3M MADV_DONTNEED\nA: translate 1T\nA: translate 1T+2M\n`);
+    const r = run(
+      `${head}A: madvise 1T+4K 2M MADV_DONTNEED\nA: madvise 1T 3M MADV_DONTNEED\nA: translate 1T\nA: translate 1T+2M\n`,
+    );
     expect(values(r)[3]).toBe('EINVAL');
     expect(r.steps[4]?.outcome.kind).toBe('ok');
     expect(r.steps[5]?.walk?.pfn).toBeNull();
@@ -130,7 +155,9 @@ describe('hugetlb alignment (issue 15, item 5)', () => {
 describe('special mappings keep the invariants', () => {
   it('touching [vvar] page 0 and the vDSO, forking and exiting leave a sound machine', async () => {
     const { Play } = await import('./play.test-helper');
-    const p = new Play('spawn A\nA: touch 0x7ffff7ff7000 4K read\nA: touch 0x7ffff7ffd000 8K read\nA: fork B\nA: exit\nB: exit\n');
+    const p = new Play(
+      'spawn A\nA: touch 0x7ffff7ff7000 4K read\nA: touch 0x7ffff7ffd000 8K read\nA: fork B\nA: exit\nB: exit\n',
+    );
     p.run();
     expect(p.k.m.frames.used).toBe(0);
   });

@@ -6,7 +6,19 @@
  */
 import type { Tlbs } from './tlb';
 import type { Machine } from './machine';
-import { detachVmas, findVmaIndex, insertVma, isSpecial, mergeAround, splitVmaAt, vmaAt, vmasIn, type Mm, type SpecialExt, type Vma } from './mm';
+import {
+  detachVmas,
+  findVmaIndex,
+  insertVma,
+  isSpecial,
+  mergeAround,
+  splitVmaAt,
+  vmaAt,
+  vmasIn,
+  type Mm,
+  type SpecialExt,
+  type Vma,
+} from './mm';
 import {
   DEFAULT_MAP_WINDOW_VPN,
   MMAP_MIN_ADDR_VPN,
@@ -165,7 +177,15 @@ export function setupSpecialMappings(m: Machine, mm: Mm): void {
   // The kernel's own frames (below 0x1000): the vvar data pages, the vclock pages and the vDSO image.
   // Reading each page on this machine: [vvar] pages 1 and 3 and [vvar_vclock] page 1
   // raise SIGBUS (their fault handler finds no page: no time namespace, no Hyper-V clock).
-  const special = (start: number, pages: number, flags: number, name: string, pfn0: number, pfnmap: boolean, sigbus?: number[]): Vma => ({
+  const special = (
+    start: number,
+    pages: number,
+    flags: number,
+    name: string,
+    pfn0: number,
+    pfnmap: boolean,
+    sigbus?: number[],
+  ): Vma => ({
     start,
     end: start + pages,
     flags,
@@ -179,8 +199,19 @@ export function setupSpecialMappings(m: Machine, mm: Mm): void {
   insertVma(mm, special(base - 4, 2, VM_READ, '[vvar_vclock]', 0x204, true, [1]));
   insertVma(mm, special(base - 2, 2, VM_READ | VM_EXEC, '[vdso]', 0x206, false));
   const top = DEFAULT_MAP_WINDOW_VPN;
-  insertVma(mm, { start: top - 33, end: top, flags: VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT, pgoff: top - 33, shmem: null, anonVma: 0, name: '[stack]' });
-  m.ev.emit('map_vdso', `[vvar], [vvar_vclock], [vdso] at ${hexAddr(addrOf(base - 8))}-${hexAddr(addrOf(base))} and [stack] below ${hexAddr(addrOf(top))}, as execve() leaves them; nothing touched, no page tables`);
+  insertVma(mm, {
+    start: top - 33,
+    end: top,
+    flags: VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT,
+    pgoff: top - 33,
+    shmem: null,
+    anonVma: 0,
+    name: '[stack]',
+  });
+  m.ev.emit(
+    'map_vdso',
+    `[vvar], [vvar_vclock], [vdso] at ${hexAddr(addrOf(base - 8))}-${hexAddr(addrOf(base))} and [stack] below ${hexAddr(addrOf(top))}, as execve() leaves them; nothing touched, no page tables`,
+  );
 }
 
 /**
@@ -202,7 +233,12 @@ export interface MmapArgs {
 }
 
 /** do_mmap() for anonymous memory. Returns the address in `value`. */
-export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, start: number, end: number) => void): SysResult {
+export function doMmap(
+  ctx: VmCtx,
+  mm: Mm,
+  a: MmapArgs,
+  populate: (vma: Vma, start: number, end: number) => void,
+): SysResult {
   const { m } = ctx;
   m.ev.emit('do_mmap', `${a.len} bytes, ${a.addr === 'auto' ? 'address chosen by the kernel' : hexAddr(a.addr)}`);
   if (a.len === 0n) return err('EINVAL', 'length 0');
@@ -210,7 +246,8 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
   if (type === 0) return err('EINVAL', 'neither MAP_SHARED nor MAP_PRIVATE');
   if (!(a.flags & MAP_ANONYMOUS) && !a.backing) return err('EBADF', 'a file mapping needs an open file (fd=)');
   const huge = (a.flags & MAP_HUGETLB) !== 0;
-  if (huge && type === MAP_PRIVATE) return err('EINVAL', 'private hugetlb mappings are not modelled; use MAP_SHARED|MAP_HUGETLB');
+  if (huge && type === MAP_PRIVATE)
+    return err('EINVAL', 'private hugetlb mappings are not modelled; use MAP_SHARED|MAP_HUGETLB');
   // ksys_mmap_pgoff(): a hugetlb length is rounded up to the 2 MiB page size.
   const pages = huge ? Math.ceil(pagesOf(a.len) / HUGE_PAGES) * HUGE_PAGES : pagesOf(a.len);
   const taskSize = taskSizeVpn(mm.paging);
@@ -222,7 +259,8 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
     if (a.addr === 'auto') return err('EINVAL', 'MAP_FIXED needs an address');
     if (a.addr & 0xfffn) return err('EINVAL', `${hexAddr(a.addr)} is not page aligned`);
     start = Number(a.addr >> 12n);
-    if (huge && start % HUGE_PAGES) return err('EINVAL', `${hexAddr(a.addr)} is not 2 MiB aligned, as a hugetlb mapping must be`);
+    if (huge && start % HUGE_PAGES)
+      return err('EINVAL', `${hexAddr(a.addr)} is not 2 MiB aligned, as a hugetlb mapping must be`);
     if (start + pages > taskSize) return err('ENOMEM', 'beyond TASK_SIZE');
     if (start < MMAP_MIN_ADDR_VPN) return err('EPERM', 'below mmap_min_addr');
     if (a.flags & MAP_FIXED_NOREPLACE && !(a.flags & MAP_FIXED) && !isFree(mm, start, start + pages)) {
@@ -267,7 +305,10 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
     start,
     end: start + pages,
     // accountable_mapping(): private writable memory is VM_ACCOUNT.
-    flags: protToVmFlags(a.prot) | (shared ? VM_SHARED | VM_MAYSHARE : a.prot & PROT_WRITE ? VM_ACCOUNT : 0) | (huge ? VM_HUGETLB : 0),
+    flags:
+      protToVmFlags(a.prot) |
+      (shared ? VM_SHARED | VM_MAYSHARE : a.prot & PROT_WRITE ? VM_ACCOUNT : 0) |
+      (huge ? VM_HUGETLB : 0),
     // Anonymous private memory counts its pgoff in virtual pages (vm_pgoff = addr >> PAGE_SHIFT),
     // which is what lets neighbours merge; a shmem file starts at offset 0.
     pgoff: shared ? 0 : start,
@@ -289,7 +330,10 @@ export function doMmap(ctx: VmCtx, mm: Mm, a: MmapArgs, populate: (vma: Vma, sta
   insertVma(mm, vma);
   const end = vma.end; // a merge with the next VMA moves vma.end
   const merged = mergeAround(mm, vma);
-  m.ev.emit('mmap_region', `VMA ${hexAddr(addrOf(start))}-${hexAddr(addrOf(end))}${merged.start !== start || merged.end !== end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`);
+  m.ev.emit(
+    'mmap_region',
+    `VMA ${hexAddr(addrOf(start))}-${hexAddr(addrOf(end))}${merged.start !== start || merged.end !== end ? `, merged into ${hexAddr(addrOf(merged.start))}-${hexAddr(addrOf(merged.end))}` : ''}`,
+  );
   // mm_populate() covers the range asked for, not the VMA it merged into.
   if (a.flags & MAP_POPULATE && vma.flags & (VM_READ | VM_WRITE | VM_EXEC)) populate(merged, start, start + pages);
   return ok(addrOf(start));
@@ -331,7 +375,8 @@ export function unmapRange(ctx: VmCtx, mm: Mm, a: number, b: number): void {
   const next = mm.vmas[idx];
   const before = m.tlb ? tablePages(mm) : 0;
   const tables = unmapVmas(ctx, mm, removed);
-  if (!ctx.freePgtablesHook?.(mm, removed, prev ? prev.end : 0, next ? next.start : 0)) freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
+  if (!ctx.freePgtablesHook?.(mm, removed, prev ? prev.end : 0, next ? next.start : 0))
+    freePgtables(m, mm, tables, prev ? prev.end : 0, next ? next.start : 0);
   // TLB hook: unmap_region()'s tlb_finish_mmu(), which flushes before the gathered pages and tables are freed.
   if (m.tlb) finishMmu(m.tlb, mm, removed[0] as Vma, removed[removed.length - 1] as Vma, before);
   for (const v of removed) releaseVma(ctx, v);
@@ -350,7 +395,10 @@ function unmapVmas(ctx: VmCtx, mm: Mm, vmas: Vma[]): Vma[] {
       if (ctx.m.tlb) ctx.m.tlb.gathered++; // TLB hook: the unlinked entry is flushed too (tlb_flush_p4d_range)
       continue;
     }
-    pages += v.flags & VM_HUGETLB ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end) : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false, dirty: dirtyFolios(ctx, v, 0) }).pages;
+    pages +=
+      v.flags & VM_HUGETLB
+        ? zapHugetlb(ctx as VmCtx & HugeCtx, mm, v.start, v.end)
+        : zapRange(ctx.m, mm, v.start, v.end, { reclaim: false, dirty: dirtyFolios(ctx, v, 0) }).pages;
   }
   if (ctx.m.tlb) ctx.m.tlb.gathered += pages; // TLB hook: what the mmu_gather cleared
   ctx.m.ev.emit('unmap_vmas', `${pages} mapped page${pages === 1 ? '' : 's'} unmapped`);
@@ -375,7 +423,8 @@ export function doMunmap(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint): SysResu
     const no = (v.start < r.a || v.end > r.b) && ctx.vmaRefuses?.(v, 'split');
     if (no) return err('EINVAL', no);
     // hugetlb_vm_op_split(): a hugetlb VMA splits only at 2 MiB boundaries.
-    if (v.flags & VM_HUGETLB && ((v.start < r.a && r.a % HUGE_PAGES) || (v.end > r.b && r.b % HUGE_PAGES))) return err('EINVAL', 'a hugetlb mapping can only be split at a 2 MiB boundary');
+    if (v.flags & VM_HUGETLB && ((v.start < r.a && r.a % HUGE_PAGES) || (v.end > r.b && r.b % HUGE_PAGES)))
+      return err('EINVAL', 'a hugetlb mapping can only be split at a 2 MiB boundary');
   }
   unmapRange(ctx, mm, r.a, r.b);
   return ok();
@@ -416,7 +465,8 @@ export function doMprotect(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint, prot: 
     m.ev.emit('change_protection', `${n} present entr${n === 1 ? 'y' : 'ies'} updated`);
     claimChanges(mark);
     // TLB hook: change_pte_range() flushes only when pte_needs_flush(): a permission went away.
-    if (m.tlb && n > 0 && oldFlags & ~newflags & (VM_READ | VM_WRITE | VM_EXEC)) m.tlb.flushMmRange(mm, vma.start, vma.end, false, 'change_protection');
+    if (m.tlb && n > 0 && oldFlags & ~newflags & (VM_READ | VM_WRITE | VM_EXEC))
+      m.tlb.flushMmRange(mm, vma.start, vma.end, false, 'change_protection');
     mergeAround(mm, vma);
   }
   if (at < r.b) return err('ENOMEM', `nothing is mapped at ${hexAddr(addrOf(at))}`);
@@ -453,19 +503,34 @@ export function doMadviseDontneed(ctx: VmCtx, mm: Mm, addr: bigint, len: bigint)
     if (isSpecial(v) && v.ext.pfnmap) return err('EINVAL', `${v.name ?? 'the mapping'} is VM_PFNMAP`);
     let end = Math.min(r.b, v.end);
     if (v.flags & VM_HUGETLB) {
-      if (Math.max(r.a, v.start) % HUGE_PAGES) return err('EINVAL', 'MADV_DONTNEED of a hugetlb mapping must start at a 2 MiB boundary');
+      if (Math.max(r.a, v.start) % HUGE_PAGES)
+        return err('EINVAL', 'MADV_DONTNEED of a hugetlb mapping must start at a 2 MiB boundary');
       end = Math.floor(end / HUGE_PAGES) * HUGE_PAGES;
     }
     const tgt = ctx.vmaTarget?.(v) ?? { mm, delta: 0 };
     const lo = Math.max(r.a, v.start) + tgt.delta;
     const hi = Math.max(lo, end + tgt.delta);
-    if (tgt.mm !== mm) m.ev.emit('unmap_page_range', `vma->vm_mm is ${tgt.mm.label}: its tables are walked at ${hexAddr(addrOf(lo))}-${hexAddr(addrOf(hi))}`);
+    if (tgt.mm !== mm)
+      m.ev.emit(
+        'unmap_page_range',
+        `vma->vm_mm is ${tgt.mm.label}: its tables are walked at ${hexAddr(addrOf(lo))}-${hexAddr(addrOf(hi))}`,
+      );
     const mark = changeMark();
-    const t = v.flags & VM_HUGETLB ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 } : zapRange(m, tgt.mm, lo, hi, { reclaim: true, dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined });
+    const t =
+      v.flags & VM_HUGETLB
+        ? { pages: zapHugetlb(ctx as VmCtx & HugeCtx, tgt.mm, lo, hi), reclaimed: 0 }
+        : zapRange(m, tgt.mm, lo, hi, {
+            reclaim: true,
+            dirty: tgt.delta === 0 && tgt.mm === mm ? dirtyFolios(ctx, v, 0) : undefined,
+          });
     claimChanges(mark);
     // TLB hook: zap_page_range_single()'s tlb_finish_mmu().
-    if (m.tlb && (t.pages > 0 || t.reclaimed > 0)) m.tlb.flushMmRange(tgt.mm, lo, hi, t.reclaimed > 0, 'tlb_finish_mmu');
-    m.ev.emit('zap_page_range_single', `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`);
+    if (m.tlb && (t.pages > 0 || t.reclaimed > 0))
+      m.tlb.flushMmRange(tgt.mm, lo, hi, t.reclaimed > 0, 'tlb_finish_mmu');
+    m.ev.emit(
+      'zap_page_range_single',
+      `${t.pages} page${t.pages === 1 ? '' : 's'} zapped, ${t.reclaimed} PTE page${t.reclaimed === 1 ? '' : 's'} reclaimed`,
+    );
     at = v.end;
   }
   if (hole || at < r.b) return err('ENOMEM', 'part of the range is not mapped');

@@ -34,7 +34,17 @@ const LEAF = PAGE_COPY | _PAGE_RW | _PAGE_DIRTY;
 const mm = (): Charge => ({ id: 1, tables: [0, 0, 0, 0, 0] });
 
 function lin(over: Partial<Lin> = {}): Lin {
-  return { vpn0: B, data0: 0x10000, dstride: 1, dataKind: FrameKind.Anon, tab0: [0x3000, 0x2000], leaf: LEAF, bottom: 0, mm: mm(), ...over };
+  return {
+    vpn0: B,
+    data0: 0x10000,
+    dstride: 1,
+    dataKind: FrameKind.Anon,
+    tab0: [0x3000, 0x2000],
+    leaf: LEAF,
+    bottom: 0,
+    mm: mm(),
+    ...over,
+  };
 }
 
 function shape(t: Table): string {
@@ -68,7 +78,13 @@ describe('runEntry/runChild: the arithmetic of a Run', () => {
   });
 
   it('maps every page of a zero-page Run to the zero pfn (stride 0)', () => {
-    const l = lin({ data0: ZERO_PFN, dstride: 0, dataKind: FrameKind.Zero, leaf: PAGE_COPY | _PAGE_SPECIAL, tab0: [0x3000] });
+    const l = lin({
+      data0: ZERO_PFN,
+      dstride: 0,
+      dataKind: FrameKind.Zero,
+      leaf: PAGE_COPY | _PAGE_SPECIAL,
+      tab0: [0x3000],
+    });
     const pmd = new Table(1, 0x1002, B, l.mm);
     putRun(pmd, 0, 4, l);
     const pte = runEntry(pmd, 3, l)!.child!;

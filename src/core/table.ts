@@ -103,11 +103,19 @@ export class Table {
    * (huge_pmd_share() calls mm_inc_nr_pmds()), and `mm` is one of them.
    */
   perLink = false;
-  /** This table's slot in `arena`: -1 until it holds a Single (a PTE table: FEW_MAX + 1 Singles), and again once its page is freed. */
+  /**
+   * This table's slot in `arena`: -1 until it holds a Single (a PTE table: FEW_MAX + 1 Singles), and again once its
+   * page is freed.
+   */
   slot = -1;
-  /** This table's descriptor in `arena` (entries.ts): -1 until it holds a Single or an entry links it, and again once its page is freed. */
+  /**
+   * This table's descriptor in `arena` (entries.ts): -1 until it holds a Single or an entry links it, and again once
+   * its page is freed.
+   */
   desc = -1;
-  /** Singles mirrored in the slot or the pairs: segs.length > singles means some entries are Runs (or are not mirrored). */
+  /**
+   * Singles mirrored in the slot or the pairs: segs.length > singles means some entries are Runs (or are not mirrored).
+   */
   singles = 0;
   /** A non-leaf table's child Tables by entry index, for the mirrored Singles (null until the first). */
   kids: (Table | null)[] | null = null;
@@ -402,7 +410,12 @@ export interface RssHolder extends Charge {
  * while its tables live on in another's tree. kindOf tells a page's kind
  * (anonymous, shmem; others are not in RSS).
  */
-export function recharge(t: Table, from: RssHolder, to: RssHolder, kindOf: (pfn: number) => 'anon' | 'shmem' | 'other'): void {
+export function recharge(
+  t: Table,
+  from: RssHolder,
+  to: RssHolder,
+  kindOf: (pfn: number) => 'anon' | 'shmem' | 'other',
+): void {
   const moveRss = (kind: 'anon' | 'shmem' | 'other', n: number): void => {
     if (kind === 'anon') {
       from.rssAnon -= n;

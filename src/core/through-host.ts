@@ -8,7 +8,16 @@ import { userAccess, type AccessOutcome, type FaultCtx } from './fault';
 import { vmasIn, type Mm } from './mm';
 import { populate } from './populate';
 
-export function populateThroughHost(ctx: FaultCtx, mm: Mm, host: Mm, delta: number, slotPages: number, a: number, b: number, write: boolean): AccessOutcome | null {
+export function populateThroughHost(
+  ctx: FaultCtx,
+  mm: Mm,
+  host: Mm,
+  delta: number,
+  slotPages: number,
+  a: number,
+  b: number,
+  write: boolean,
+): AccessOutcome | null {
   const access = write ? 'write' : 'read';
   let at = a + delta;
   const end = b + delta;

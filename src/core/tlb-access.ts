@@ -16,7 +16,14 @@ export interface TlbHit {
 }
 
 /** The TLB lookup on the CPU the task runs on: a hit (possibly stale), or null for a walk. */
-export function tlbLookup(tlb: Tlbs, task: string, mm: Mm, vpn: number, access: Access, mms: () => Mm[]): TlbHit | null {
+export function tlbLookup(
+  tlb: Tlbs,
+  task: string,
+  mm: Mm,
+  vpn: number,
+  access: Access,
+  mms: () => Mm[],
+): TlbHit | null {
   const cpu = tlb.cpuOf(task);
   if (!cpu) return null;
   const e = tlb.lookup(cpu, vpn, access);
@@ -26,13 +33,19 @@ export function tlbLookup(tlb: Tlbs, task: string, mm: Mm, vpn: number, access: 
   const va = hexAddr(addrOf(vpn));
   tlb.step.hits++;
   if (why === null) {
-    tlb.m.ev.emit('TLB hit', `CPU ${cpu.id}, PCID ${e.asid + 1}: ${va} → pfn 0x${frame.toString(16)} from the TLB, no page walk`);
+    tlb.m.ev.emit(
+      'TLB hit',
+      `CPU ${cpu.id}, PCID ${e.asid + 1}: ${va} → pfn 0x${frame.toString(16)} from the TLB, no page walk`,
+    );
     return { frame };
   }
   const owner = tlb.ownerOf(frame, mms());
   const stale = { cpu: cpu.id, va, pfn: frame, owner, why };
   tlb.step.stale.push(stale);
-  tlb.m.ev.emit('stale TLB hit', `CPU ${cpu.id}, PCID ${e.asid + 1}: ${va} → pfn 0x${frame.toString(16)} from a stale TLB entry (${why}); the frame now belongs to ${owner}`);
+  tlb.m.ev.emit(
+    'stale TLB hit',
+    `CPU ${cpu.id}, PCID ${e.asid + 1}: ${va} → pfn 0x${frame.toString(16)} from a stale TLB entry (${why}); the frame now belongs to ${owner}`,
+  );
   return { frame, stale };
 }
 

@@ -20,7 +20,11 @@ const BASE = 1n << 40n;
 const pageArb = fc.integer({ min: 0, max: 600 }).map((p) => BASE + BigInt(p) * K4);
 /** Accesses go to a handful of pages, so that a page is often accessed again (a hit) by the same task. */
 const hotArb = fc.constantFrom(0, 1, 2, 40, 511, 512, 513).map((p) => BASE + BigInt(p) * K4);
-const lenArb = fc.oneof(fc.integer({ min: 1, max: 40 }).map((p) => BigInt(p) * K4), fc.constant(2n << 20n), fc.constant(4n << 20n));
+const lenArb = fc.oneof(
+  fc.integer({ min: 1, max: 40 }).map((p) => BigInt(p) * K4),
+  fc.constant(2n << 20n),
+  fc.constant(4n << 20n),
+);
 const taskArb = fc.integer({ min: 0, max: 5 });
 const cpuArb = fc.integer({ min: 0, max: 2 });
 /** Mostly rw: a write to r or an access to none kills the task, which ends the run's interest. */
@@ -41,13 +45,51 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant('run' as const), t: taskArb, cpu: cpuArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('idle' as const), cpu: cpuArb }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('mmap' as const), t: taskArb, addr: pageArb, len: lenArb, shared: fc.boolean(), prot: protArb }) },
-  { weight: 14, arbitrary: fc.record({ k: fc.constant('access' as const), t: taskArb, addr: hotArb, write: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('mmap' as const),
+      t: taskArb,
+      addr: pageArb,
+      len: lenArb,
+      shared: fc.boolean(),
+      prot: protArb,
+    }),
+  },
+  {
+    weight: 14,
+    arbitrary: fc.record({ k: fc.constant('access' as const), t: taskArb, addr: hotArb, write: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('touch' as const), t: taskArb, addr: pageArb, len: lenArb }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('fork' as const), t: taskArb }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('munmap' as const), t: taskArb, addr: fc.oneof(hotArb, pageArb), len: lenArb }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('mprotect' as const), t: taskArb, addr: fc.oneof(hotArb, pageArb), len: lenArb, prot: protArb }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('madvise' as const), t: taskArb, addr: fc.oneof(hotArb, pageArb), len: lenArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('munmap' as const),
+      t: taskArb,
+      addr: fc.oneof(hotArb, pageArb),
+      len: lenArb,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('mprotect' as const),
+      t: taskArb,
+      addr: fc.oneof(hotArb, pageArb),
+      len: lenArb,
+      prot: protArb,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant('madvise' as const),
+      t: taskArb,
+      addr: fc.oneof(hotArb, pageArb),
+      len: lenArb,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), t: taskArb }) },
 );
 
@@ -58,7 +100,12 @@ function runOps(ops: Op[]): void {
   const tlb = k.m.tlb as Tlbs;
   const names = ['T0'];
   k.spawn('T0');
-  k.mmap('T0', { addr: BASE, len: 600n * K4, prot: PROT_READ | PROT_WRITE, flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED });
+  k.mmap('T0', {
+    addr: BASE,
+    len: 600n * K4,
+    prot: PROT_READ | PROT_WRITE,
+    flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+  });
   ops.forEach((op, i) => {
     const name = 't' in op ? (names[op.t % names.length] as string) : '';
     switch (op.k) {
@@ -69,7 +116,12 @@ function runOps(ops: Op[]): void {
         k.idle(op.cpu);
         break;
       case 'mmap':
-        k.mmap(name, { addr: op.addr, len: op.len, prot: op.prot, flags: (op.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED });
+        k.mmap(name, {
+          addr: op.addr,
+          len: op.len,
+          prot: op.prot,
+          flags: (op.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED,
+        });
         break;
       case 'access':
         if (op.write) k.write(name, op.addr, new Uint8Array([i & 0xff]));
@@ -105,7 +157,8 @@ function runOps(ops: Op[]): void {
       seen.ipis += f.reached.length;
       seen.lazySkips += f.skipped_lazy.length;
     }
-    const where = () => `after op ${i} ${JSON.stringify(op, (_, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v))}`;
+    const where = () =>
+      `after op ${i} ${JSON.stringify(op, (_, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v))}`;
     expect(step.stale, where()).toEqual([]);
     expect(tlb.staleEntries(), where()).toEqual([]);
   });

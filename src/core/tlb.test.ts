@@ -36,7 +36,10 @@ function fns(s: ReportStep): string[] {
 
 describe('no CPUs, no TLB', () => {
   it('a scenario without cpus has no TLB and no tlb field', () => {
-    const p = play('A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: read 1T 1\n', 'kernel mainline\npaging 4\n\nspawn A\n');
+    const p = play(
+      'A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: read 1T 1\n',
+      'kernel mainline\npaging 4\n\nspawn A\n',
+    );
     expect(p.k.m.tlb).toBeUndefined();
     for (const s of p.steps) {
       expect(s.tlb).toBeUndefined();
@@ -58,7 +61,9 @@ describe('hits and fills (SDM §4.10.2)', () => {
     expect(r.outcome).toEqual({ kind: 'ok', value: '07' });
     // The entry: ASID 1 (slot 0 is init_mm's from boot, next_asid starts at 1), PCID 2 (kern_pcid(): asid + 1),
     // writable and dirty after the write, NX (an rw- mapping).
-    expect(r.tlb?.cpus[0]?.entries).toEqual([{ va: '0x10000000000', pages: 1, pfn: expect.any(Number), pcid: 2, mm: 'A', perms: 'rwd' }]);
+    expect(r.tlb?.cpus[0]?.entries).toEqual([
+      { va: '0x10000000000', pages: 1, pfn: expect.any(Number), pcid: 2, mm: 'A', perms: 'rwd' },
+    ]);
   });
 
   it('a write through a read-only entry is no hit: the CPU faults, the kernel copies the zero page', () => {
@@ -78,11 +83,21 @@ describe('flush_tlb_mm_range(): INVLPG up to tlb_single_page_flush_ceiling pages
   });
   const flushOf = (pages: number) => {
     // A neighbour keeps the tables (no freed_tables), so only the range decides.
-    const p = play(`A: mmap 1T ${pages * 4}K rw private anon fixed\nA: mmap 1T+${pages * 4}K 4K rw shared anon fixed\nA: write 1T+${pages * 4}K 1\nA: touch 1T ${pages * 4}K write\nA: munmap 1T ${pages * 4}K\n`);
+    const p = play(
+      `A: mmap 1T ${pages * 4}K rw private anon fixed\nA: mmap 1T+${pages * 4}K 4K rw shared anon fixed\nA: write 1T+${pages * 4}K 1\nA: touch 1T ${pages * 4}K write\nA: munmap 1T ${pages * 4}K\n`,
+    );
     return stepAt(p, 11).tlb?.flushes[0];
   };
   it('33 pages: flushed page by page', () => {
-    expect(flushOf(33)).toMatchObject({ fn: 'flush_tlb_mm_range', why: 'tlb_finish_mmu', full: false, start: '0x10000000000', end: '0x10000021000', freed_tables: false, reached: [0] });
+    expect(flushOf(33)).toMatchObject({
+      fn: 'flush_tlb_mm_range',
+      why: 'tlb_finish_mmu',
+      full: false,
+      start: '0x10000000000',
+      end: '0x10000021000',
+      freed_tables: false,
+      reached: [0],
+    });
   });
   it('34 pages: one full flush', () => {
     expect(flushOf(34)).toMatchObject({ full: true, freed_tables: false, reached: [0] });
@@ -97,10 +112,13 @@ describe('mmu_gather: tlb_finish_mmu() flushes before table pages are freed', ()
     const s = stepAt(p, 9);
     expect(s.tlb?.flushes).toHaveLength(1);
     expect(s.tlb?.flushes[0]).toMatchObject({ why: 'tlb_finish_mmu', freed_tables: true, full: false, reached: [0] });
-    expect(fns(s).indexOf('flush_tlb_mm_range')).toBeGreaterThan(fns(s).indexOf('free_pgtables') === -1 ? fns(s).indexOf('unmap_vmas') : fns(s).indexOf('free_pgtables'));
+    expect(fns(s).indexOf('flush_tlb_mm_range')).toBeGreaterThan(
+      fns(s).indexOf('free_pgtables') === -1 ? fns(s).indexOf('unmap_vmas') : fns(s).indexOf('free_pgtables'),
+    );
     expect(s.tlb?.cpus[0]?.entries).toEqual([]);
   });
-  // arch/x86/include/asm/tlb.h tlb_flush_mmu_tlbonly(): "if (!(tlb->freed_tables || tlb->cleared_ptes || tlb->cleared_pmds ||"
+  // arch/x86/include/asm/tlb.h tlb_flush_mmu_tlbonly(): "if (!(tlb->freed_tables || tlb->cleared_ptes ||
+  // tlb->cleared_pmds ||"
   it('munmap of a mapping never touched (no tables, nothing cleared): no flush', () => {
     const p = play('A: mmap 1T 4K rw private anon fixed\nA: munmap 1T 4K\n');
     expect(stepAt(p, 8).tlb?.flushes).toEqual([]);
@@ -111,7 +129,9 @@ describe('lazy TLB and freed_tables', () => {
   // arch/x86/mm/tlb.c native_flush_tlb_multi(): "if (info->freed_tables || mm_in_asid_transition(info->mm))"
   // flush_tlb_func_common(), lazy: "switch_mm_irqs_off(NULL, &init_mm, NULL);"
   it('a lazy CPU is skipped when no tables are freed, and flushes when the task comes back', () => {
-    const p = play('A: mmap 1T 8K rw private anon fixed\nA: write 1T 1\nA: run 1\nA: write 1T+4K 1\nA: munmap 1T 4K\nA: run 0\n');
+    const p = play(
+      'A: mmap 1T 8K rw private anon fixed\nA: write 1T 1\nA: run 1\nA: write 1T+4K 1\nA: munmap 1T 4K\nA: run 0\n',
+    );
     // A moved to CPU 1: CPU 0 runs nothing but keeps A's mm (lazy), both CPUs in mm_cpumask.
     const mv = stepAt(p, 9);
     expect(mv.tlb?.cpus[0]).toMatchObject({ task: null, mm: 'A', lazy: true });
@@ -123,15 +143,26 @@ describe('lazy TLB and freed_tables', () => {
     // "*need_flush = (this_cpu_read(cpu_tlbstate.ctxs[asid].tlb_gen) <\n\t\t\t       next_tlb_gen);"
     const back = stepAt(p, 12);
     expect(back.tlb?.cpus[0]?.entries).toEqual([]);
-    expect(back.events.find((e) => e.fn === 'switch_mm_irqs_off')?.detail).toContain('(tlb_gen is behind), so its entries are flushed');
+    expect(back.events.find((e) => e.fn === 'switch_mm_irqs_off')?.detail).toContain(
+      '(tlb_gen is behind), so its entries are flushed',
+    );
   });
   it('freed_tables reaches the lazy CPU, which leaves the mm for init_mm', () => {
     const p = play('A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: run 1\nA: munmap 1T 4K\n');
     const un = stepAt(p, 10);
-    expect(un.tlb?.flushes[0]).toMatchObject({ freed_tables: true, reached: [0, 1], skipped_lazy: [], to_init_mm: [0] });
+    expect(un.tlb?.flushes[0]).toMatchObject({
+      freed_tables: true,
+      reached: [0, 1],
+      skipped_lazy: [],
+      to_init_mm: [0],
+    });
     // CPU 0 now has init_mm loaded; A's old entry stays under A's PCID, stale but unreachable:
     // its slot's tlb_gen is behind, so a switch back to A flushes it first.
-    expect(un.tlb?.cpus[0]).toMatchObject({ mm: null, lazy: false, entries: [expect.objectContaining({ va: '0x10000000000', behind: true })] });
+    expect(un.tlb?.cpus[0]).toMatchObject({
+      mm: null,
+      lazy: false,
+      entries: [expect.objectContaining({ va: '0x10000000000', behind: true })],
+    });
     expect(un.tlb?.cpus[0]?.entries[0]?.stale).toBeUndefined();
     expect(tlbOf(p).staleEntries()).toEqual([]);
   });
@@ -147,9 +178,20 @@ describe('lazy TLB and freed_tables', () => {
 describe('COW: ptep_clear_flush() in wp_page_copy()', () => {
   // mm/memory.c wp_page_copy(): "ptep_clear_flush(vma, vmf->address, vmf->pte);"
   it('the child’s COW write flushes one page of the child’s mm', () => {
-    const p = play('A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: fork B\nB: run 1\nB: read 1T 1\nB: write 1T 2\n');
+    const p = play(
+      'A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: fork B\nB: run 1\nB: read 1T 1\nB: write 1T 2\n',
+    );
     const cow = stepAt(p, 12);
-    expect(cow.tlb?.flushes).toEqual([expect.objectContaining({ why: 'ptep_clear_flush', mm: 'B', full: false, start: '0x10000000000', end: '0x10000001000', reached: [1] })]);
+    expect(cow.tlb?.flushes).toEqual([
+      expect.objectContaining({
+        why: 'ptep_clear_flush',
+        mm: 'B',
+        full: false,
+        start: '0x10000000000',
+        end: '0x10000001000',
+        reached: [1],
+      }),
+    ]);
     // After it, B's CPU maps the new page writable; A's still has the old page.
     const b = cow.tlb?.cpus[1]?.entries[0];
     const a = cow.tlb?.cpus[0]?.entries[0];
@@ -164,7 +206,9 @@ describe('fork write-protects the parent: dup_mmap() ends with flush_tlb_mm(oldm
   it('the parent’s writable entry is flushed, so its next write faults and copies', () => {
     const p = play('A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: fork B\nA: write 1T 2\n');
     const f = stepAt(p, 9);
-    expect(f.tlb?.flushes).toEqual([expect.objectContaining({ why: 'dup_mmap', mm: 'A', full: true, freed_tables: true, reached: [0] })]);
+    expect(f.tlb?.flushes).toEqual([
+      expect.objectContaining({ why: 'dup_mmap', mm: 'A', full: true, freed_tables: true, reached: [0] }),
+    ]);
     expect(f.tlb?.cpus[0]?.entries).toEqual([]);
     expect(fns(stepAt(p, 10))).toContain('wp_page_copy');
   });
@@ -174,7 +218,9 @@ describe('mprotect: change_pte_range() flushes only when pte_needs_flush()', () 
   // mm/mprotect.c change_pte_range(): "if (pte_needs_flush(oldpte, ptent))"
   it('removing write flushes; the next write faults (SIGSEGV), it does not hit the old entry', () => {
     const p = play('A: mmap 1T 4K rw private anon fixed\nA: write 1T 1\nA: mprotect 1T 4K r\nA: write 1T 2\n');
-    expect(stepAt(p, 9).tlb?.flushes).toEqual([expect.objectContaining({ why: 'change_protection', full: false, reached: [0] })]);
+    expect(stepAt(p, 9).tlb?.flushes).toEqual([
+      expect.objectContaining({ why: 'change_protection', full: false, reached: [0] }),
+    ]);
     expect(stepAt(p, 10).outcome.kind).toBe('signal');
   });
   it('adding write does not flush', () => {
@@ -214,7 +260,9 @@ describe('PCIDs: choose_new_asid()', () => {
 
 describe('no stale entry in mainline after a step (the hazard cannot happen)', () => {
   it('the scenarios above leave none', () => {
-    const p = play('A: mmap 1T 8K rw private anon fixed\nA: write 1T 1\nA: fork B\nB: run 1\nB: write 1T 2\nA: munmap 1T 4K\nB: exit\nA: read 1T+4K 1\n');
+    const p = play(
+      'A: mmap 1T 8K rw private anon fixed\nA: write 1T 1\nA: fork B\nB: run 1\nB: write 1T 2\nA: munmap 1T 4K\nB: exit\nA: read 1T+4K 1\n',
+    );
     expect(tlbOf(p).staleEntries()).toEqual([]);
   });
 });

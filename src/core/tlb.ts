@@ -171,8 +171,19 @@ export class Tlbs {
     for (let i = 0; i < n; i++) {
       const ctxs: AsidSlot[] = [];
       // initialize_tlbstate_and_flush(): slot 0 holds init_mm (ctx_id 1), "this_cpu_write(cpu_tlbstate.next_asid, 1);".
-      for (let a = 0; a < TLB_NR_DYN_ASIDS; a++) ctxs.push({ ctxId: a === 0 ? INIT_MM_CTX_ID : 0, tlbGen: 0, mm: null });
-      this.cpus.push({ id: i, task: null, loaded: null, loadedAsid: 0, lazy: false, ctxs, nextAsid: 1, tlb: [], psc: [] });
+      for (let a = 0; a < TLB_NR_DYN_ASIDS; a++)
+        ctxs.push({ ctxId: a === 0 ? INIT_MM_CTX_ID : 0, tlbGen: 0, mm: null });
+      this.cpus.push({
+        id: i,
+        task: null,
+        loaded: null,
+        loadedAsid: 0,
+        lazy: false,
+        ctxs,
+        nextAsid: 1,
+        tlb: [],
+        psc: [],
+      });
     }
   }
 
@@ -194,14 +205,28 @@ export class Tlbs {
   }
 
   private noteSwitch(cpu: Cpu): void {
-    this.pending.push({ kind: 'tlb-switch', cpu: cpu.id, task: cpu.task, mm: cpu.loaded ? this.ctxOf(cpu.loaded).label : null, pcid: kernPcid(cpu.loadedAsid), lazy: cpu.lazy });
+    this.pending.push({
+      kind: 'tlb-switch',
+      cpu: cpu.id,
+      task: cpu.task,
+      mm: cpu.loaded ? this.ctxOf(cpu.loaded).label : null,
+      pcid: kernPcid(cpu.loadedAsid),
+      lazy: cpu.lazy,
+    });
   }
 
   /** mm->context: ctx_id from last_mm_ctx_id (init_new_context()), tlb_gen, mm_cpumask. */
   ctxOf(mm: Charge): MmCtx {
     let c = this.ctx.get(mm);
     if (!c) {
-      c = { ctxId: ++this.lastCtxId, tlbGen: 0, cpumask: new Set(), label: (mm as Mm).label ?? 'mm', dead: false, host: false };
+      c = {
+        ctxId: ++this.lastCtxId,
+        tlbGen: 0,
+        cpumask: new Set(),
+        label: (mm as Mm).label ?? 'mm',
+        dead: false,
+        host: false,
+      };
       this.ctx.set(mm, c);
     }
     return c;
@@ -239,7 +264,10 @@ export class Tlbs {
     cpu.task = null;
     if (cpu.loaded !== null) cpu.lazy = true;
     this.noteSwitch(cpu);
-    this.m.ev.emit('enter_lazy_tlb', `CPU ${cpuId} runs nothing${cpu.loaded ? `: ${this.ctxOf(cpu.loaded).label}'s mm stays loaded (lazy TLB), its PCID ${kernPcid(cpu.loadedAsid)} entries kept` : ''}`);
+    this.m.ev.emit(
+      'enter_lazy_tlb',
+      `CPU ${cpuId} runs nothing${cpu.loaded ? `: ${this.ctxOf(cpu.loaded).label}'s mm stays loaded (lazy TLB), its PCID ${kernPcid(cpu.loadedAsid)} entries kept` : ''}`,
+    );
     this.commit();
   }
 
@@ -267,13 +295,17 @@ export class Tlbs {
         // A lazy CPU skipped by flushes catches up here (the tlb_gen check of the real_prev == next path).
         const flushed = this.catchUp(cpu, next);
         this.noteSwitch(cpu);
-        this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id}: ${this.ctxOf(next).label}'s mm is still loaded (PCID ${kernPcid(cpu.loadedAsid)}), leaving lazy TLB mode: ${flushed ? 'its tables changed meanwhile (tlb_gen is behind), so its entries are flushed' : 'its entries are up to date and kept'}`);
+        this.m.ev.emit(
+          'switch_mm_irqs_off',
+          `CPU ${cpu.id}: ${this.ctxOf(next).label}'s mm is still loaded (PCID ${kernPcid(cpu.loadedAsid)}), leaving lazy TLB mode: ${flushed ? 'its tables changed meanwhile (tlb_gen is behind), so its entries are flushed' : 'its entries are up to date and kept'}`,
+        );
         this.commit();
       }
       return;
     }
     if (prev !== null) this.ctxOf(prev).cpumask.delete(cpu.id);
-    const c: Pick<MmCtx, 'ctxId' | 'tlbGen' | 'label'> = next === null ? { ctxId: INIT_MM_CTX_ID, tlbGen: 0, label: 'init_mm' } : this.ctxOf(next);
+    const c: Pick<MmCtx, 'ctxId' | 'tlbGen' | 'label'> =
+      next === null ? { ctxId: INIT_MM_CTX_ID, tlbGen: 0, label: 'init_mm' } : this.ctxOf(next);
     if (next !== null) this.ctxOf(next).cpumask.add(cpu.id);
     // choose_new_asid()
     let asid = cpu.ctxs.findIndex((s) => s.ctxId === c.ctxId);
@@ -302,7 +334,10 @@ export class Tlbs {
     cpu.loadedAsid = asid;
     this.noteSwitch(cpu);
     if (next === null) {
-      this.m.ev.emit('switch_mm_irqs_off', `CPU ${cpu.id} switches to init_mm (no user mappings), PCID ${kernPcid(asid)}; it leaves mm_cpumask${prev ? ` of ${this.ctxOf(prev).label}` : ''}`);
+      this.m.ev.emit(
+        'switch_mm_irqs_off',
+        `CPU ${cpu.id} switches to init_mm (no user mappings), PCID ${kernPcid(asid)}; it leaves mm_cpumask${prev ? ` of ${this.ctxOf(prev).label}` : ''}`,
+      );
       this.commit();
       return;
     }
@@ -378,8 +413,20 @@ export class Tlbs {
     });
     while (cpu.psc.length > PSC_ENTRIES) cpu.psc.shift();
     this.step.walks++;
-    this.pending.push({ kind: 'tlb-fill', cpu: cpu.id, pcid: kernPcid(cpu.loadedAsid), va: hexAddr(addrOf(base)), pfn: subpage(pfn, lvl, base), perms: permsOf(cpu.tlb[cpu.tlb.length - 1] as TlbEntry), mm: mm.label });
-    this.m.ev.emit('page walk', () => `CPU ${cpu.id}, PCID ${kernPcid(cpu.loadedAsid)}: TLB miss; the walk's translation ${hexAddr(addrOf(base))} → pfn 0x${subpage(pfn, lvl, base).toString(16)} is cached`);
+    this.pending.push({
+      kind: 'tlb-fill',
+      cpu: cpu.id,
+      pcid: kernPcid(cpu.loadedAsid),
+      va: hexAddr(addrOf(base)),
+      pfn: subpage(pfn, lvl, base),
+      perms: permsOf(cpu.tlb[cpu.tlb.length - 1] as TlbEntry),
+      mm: mm.label,
+    });
+    this.m.ev.emit(
+      'page walk',
+      () =>
+        `CPU ${cpu.id}, PCID ${kernPcid(cpu.loadedAsid)}: TLB miss; the walk's translation ${hexAddr(addrOf(base))} → pfn 0x${subpage(pfn, lvl, base).toString(16)} is cached`,
+    );
     this.commit();
   }
 
@@ -406,11 +453,18 @@ export class Tlbs {
         if (v.end - v.start > 4096) continue;
         for (let p = v.start; p < v.end; p++) {
           const w = walk(this.m, mm, p);
-          if (w.leaf && !w.fault && subpage(w.leaf.pfn, w.leaf.lvl, p) === pfn) return `${mm.label} (its page at ${hexAddr(addrOf(p))})`;
+          if (w.leaf && !w.fault && subpage(w.leaf.pfn, w.leaf.lvl, p) === pfn)
+            return `${mm.label} (its page at ${hexAddr(addrOf(p))})`;
         }
       }
     }
-    return k === FrameKind.Anon ? 'an anonymous page' : k === FrameKind.Shmem ? 'a shmem page' : k === FrameKind.Zero ? 'the zero page' : 'the kernel';
+    return k === FrameKind.Anon
+      ? 'an anonymous page'
+      : k === FrameKind.Shmem
+        ? 'a shmem page'
+        : k === FrameKind.Zero
+          ? 'the zero page'
+          : 'the kernel';
   }
 
   /* ----- flushes ----- */
@@ -441,7 +495,16 @@ export class Tlbs {
       if (cpu.lazy) toInit.push(id);
       this.flushFunc(cpu, mm, a, b, full);
     }
-    const rec: FlushRecord = { why, fn: 'flush_tlb_mm_range', mm: c.label, full, freed_tables: freedTables, reached, skipped_lazy: skipped, to_init_mm: toInit };
+    const rec: FlushRecord = {
+      why,
+      fn: 'flush_tlb_mm_range',
+      mm: c.label,
+      full,
+      freed_tables: freedTables,
+      reached,
+      skipped_lazy: skipped,
+      to_init_mm: toInit,
+    };
     if (!full) {
       rec.start = hexAddr(addrOf(a));
       rec.end = hexAddr(addrOf(b));
@@ -471,7 +534,14 @@ export class Tlbs {
     if (!full && slot.tlbGen + 1 === c.tlbGen) {
       const before = cpu.tlb.length;
       cpu.tlb = cpu.tlb.filter((e) => !(e.asid === cpu.loadedAsid && e.vpn < b && e.vpn + e.pages > a));
-      if (cpu.tlb.length < before) this.pending.push({ kind: 'tlb-flush', cpu: cpu.id, pcid: kernPcid(cpu.loadedAsid), count: before - cpu.tlb.length, full: false });
+      if (cpu.tlb.length < before)
+        this.pending.push({
+          kind: 'tlb-flush',
+          cpu: cpu.id,
+          pcid: kernPcid(cpu.loadedAsid),
+          count: before - cpu.tlb.length,
+          full: false,
+        });
       cpu.psc = cpu.psc.filter((e) => e.asid !== cpu.loadedAsid);
     } else {
       this.dropAsid(cpu, cpu.loadedAsid);
@@ -484,12 +554,21 @@ export class Tlbs {
     for (const cpu of this.cpus) {
       const byPcid = new Map<number, number>();
       for (const e of cpu.tlb) byPcid.set(e.asid, (byPcid.get(e.asid) ?? 0) + 1);
-      for (const [asid, n] of byPcid) this.pending.push({ kind: 'tlb-flush', cpu: cpu.id, pcid: kernPcid(asid), count: n, full: true });
+      for (const [asid, n] of byPcid)
+        this.pending.push({ kind: 'tlb-flush', cpu: cpu.id, pcid: kernPcid(asid), count: n, full: true });
       cpu.tlb = [];
       cpu.psc = [];
     }
     const all = this.cpus.map((c) => c.id);
-    this.step.flushes.push({ why, fn: 'flush_tlb_all', full: true, freed_tables: false, reached: all, skipped_lazy: [], to_init_mm: [] });
+    this.step.flushes.push({
+      why,
+      fn: 'flush_tlb_all',
+      full: true,
+      freed_tables: false,
+      reached: all,
+      skipped_lazy: [],
+      to_init_mm: [],
+    });
     this.m.ev.emit('flush_tlb_all', `${why}: every CPU (${all.join(', ')}) drops every entry`);
     this.commit();
   }
@@ -518,7 +597,12 @@ export class Tlbs {
           if (p.asid !== asid) continue;
           const w = walk(this.m, mm, p.prefix * 512 ** p.lvl);
           const l = w.levels[this.m.top - p.lvl];
-          if (!l || l.pfn !== p.tablePfn) out.push({ cpu: cpu.id, va: hexAddr(addrOf(p.prefix * 512 ** p.lvl)), why: `paging-structure cache: level ${p.lvl} entry points to a table no longer there` });
+          if (!l || l.pfn !== p.tablePfn)
+            out.push({
+              cpu: cpu.id,
+              va: hexAddr(addrOf(p.prefix * 512 ** p.lvl)),
+              why: `paging-structure cache: level ${p.lvl} entry points to a table no longer there`,
+            });
         }
       });
     }

@@ -12,46 +12,108 @@ import { Runner } from '../scenario/run';
 const tasks = ['A', 'B', 'C'];
 const taskArb = fc.constantFrom(...tasks);
 /** Offsets inside the first 2 GiB of a region, page aligned, some on 2 MiB and 1 GiB boundaries. */
-const offArb = fc.oneof(fc.integer({ min: 0, max: 524287 }).map((p) => p * 4096), fc.integer({ min: 0, max: 1023 }).map((h) => h * 2 * 1024 * 1024));
-const lenArb = fc.oneof(fc.constantFrom('4K', '2M', '6M', '1G'), fc.integer({ min: 1, max: 600 }).map((p) => `${p * 4}K`));
+const offArb = fc.oneof(
+  fc.integer({ min: 0, max: 524287 }).map((p) => p * 4096),
+  fc.integer({ min: 0, max: 1023 }).map((h) => h * 2 * 1024 * 1024),
+);
+const lenArb = fc.oneof(
+  fc.constantFrom('4K', '2M', '6M', '1G'),
+  fc.integer({ min: 1, max: 600 }).map((p) => `${p * 4}K`),
+);
 const hex = (n: number): string => '0x' + n.toString(16);
 
 const v1Step = fc.oneof(
   fc.tuple(taskArb, fc.constantFrom('1T', '2T')).map(([t, a]) => `${t}: mmap ${a} 512G rw shared anon fixed`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), fc.constantFrom('O_CREAT|O_EXCL|O_RDWR', 'O_RDWR', 'O_RDONLY', 'O_CREAT|O_RDONLY')).map(([t, a, f]) => `${t}: mshare "r${a}" ${a} 512G ${f} 0600`),
+  fc
+    .tuple(
+      taskArb,
+      fc.constantFrom('1T', '2T'),
+      fc.constantFrom('O_CREAT|O_EXCL|O_RDWR', 'O_RDWR', 'O_RDONLY', 'O_CREAT|O_RDONLY'),
+    )
+    .map(([t, a, f]) => `${t}: mshare "r${a}" ${a} 512G ${f} 0600`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T')).map(([t, a]) => `${t}: mshare_unlink "r${a}"`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, fc.constantFrom('read', 'write')).map(([t, a, o, l, w]) => `${t}: touch ${a}+${hex(o)} ${l} ${w}`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, fc.constantFrom('read', 'write'))
+    .map(([t, a, o, l, w]) => `${t}: touch ${a}+${hex(o)} ${l} ${w}`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb).map(([t, a, o]) => `${t}: write ${a}+${hex(o)} "x"`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb).map(([t, a, o, l]) => `${t}: madvise ${a}+${hex(o)} ${l} MADV_DONTNEED`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb).map(([t, a, o, l]) => `${t}: munmap ${a}+${hex(o)} ${l}`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb)
+    .map(([t, a, o, l]) => `${t}: madvise ${a}+${hex(o)} ${l} MADV_DONTNEED`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb)
+    .map(([t, a, o, l]) => `${t}: munmap ${a}+${hex(o)} ${l}`),
 );
 
 const fsStep = fc.oneof(
-  fc.tuple(taskArb, fc.constantFrom('O_CREAT|O_RDWR', 'O_RDWR')).map(([t, f]) => `${t}: open /sys/fs/mshare/r ${f} 0600 as f`),
+  fc
+    .tuple(taskArb, fc.constantFrom('O_CREAT|O_RDWR', 'O_RDWR'))
+    .map(([t, f]) => `${t}: open /sys/fs/mshare/r ${f} 0600 as f`),
   taskArb.map((t) => `${t}: ftruncate f 512G`),
-  fc.tuple(taskArb, offArb, fc.constantFrom('4M', '1G', '2G')).map(([t, o, s]) => `${t}: ioctl f MSHAREFS_CREATE_MAPPING region_offset=${hex(o)} size=${s} prot=rw flags=MAP_SHARED|MAP_FIXED`),
-  fc.tuple(taskArb, offArb, fc.constantFrom('4K', '2M', '1G')).map(([t, o, s]) => `${t}: ioctl f MSHAREFS_UNMAP region_offset=${hex(o)} size=${s}`),
+  fc
+    .tuple(taskArb, offArb, fc.constantFrom('4M', '1G', '2G'))
+    .map(
+      ([t, o, s]) =>
+        `${t}: ioctl f MSHAREFS_CREATE_MAPPING region_offset=${hex(o)} size=${s} prot=rw flags=MAP_SHARED|MAP_FIXED`,
+    ),
+  fc
+    .tuple(taskArb, offArb, fc.constantFrom('4K', '2M', '1G'))
+    .map(([t, o, s]) => `${t}: ioctl f MSHAREFS_UNMAP region_offset=${hex(o)} size=${s}`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T', '4T')).map(([t, a]) => `${t}: mmap ${a} 512G rw shared fixed fd=f`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T', '4T'), offArb, lenArb, fc.constantFrom('read', 'write')).map(([t, a, o, l, w]) => `${t}: touch ${a}+${hex(o)} ${l} ${w}`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T', '4T'), offArb, lenArb, fc.constantFrom('read', 'write'))
+    .map(([t, a, o, l, w]) => `${t}: touch ${a}+${hex(o)} ${l} ${w}`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T', '4T')).map(([t, a]) => `${t}: munmap ${a} 512G`),
   taskArb.map((t) => `${t}: close f`),
   taskArb.map((t) => `${t}: unlink /sys/fs/mshare/r`),
 );
 
 const hugeStep = fc.oneof(
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), fc.constantFrom('1G', '2G', '6M')).map(([t, a, l]) => `${t}: mmap ${a} ${l} rw shared anon hugetlb fixed`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, fc.constantFrom('read', 'write')).map(([t, a, o, l, w]) => `${t}: touch ${a}+${hex(o)} ${l} ${w}`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), fc.integer({ min: 0, max: 511 }), fc.constantFrom('2M', '4M', '1G')).map(([t, a, h, l]) => `${t}: munmap ${a}+${h * 2}M ${l}`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), fc.integer({ min: 0, max: 511 }), fc.constantFrom('2M', '1G')).map(([t, a, h, l]) => `${t}: mprotect ${a}+${h * 2}M ${l} r`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), fc.constantFrom('1G', '2G', '6M'))
+    .map(([t, a, l]) => `${t}: mmap ${a} ${l} rw shared anon hugetlb fixed`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, fc.constantFrom('read', 'write'))
+    .map(([t, a, o, l, w]) => `${t}: touch ${a}+${hex(o)} ${l} ${w}`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), fc.integer({ min: 0, max: 511 }), fc.constantFrom('2M', '4M', '1G'))
+    .map(([t, a, h, l]) => `${t}: munmap ${a}+${h * 2}M ${l}`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), fc.integer({ min: 0, max: 511 }), fc.constantFrom('2M', '1G'))
+    .map(([t, a, h, l]) => `${t}: mprotect ${a}+${h * 2}M ${l} r`),
 );
 
-const common = fc.oneof(taskArb.map((t) => `${t}: exit`), fc.tuple(taskArb, fc.constantFrom('D', 'E')).map(([t, c]) => `${t}: fork ${c}`));
+const common = fc.oneof(
+  taskArb.map((t) => `${t}: exit`),
+  fc.tuple(taskArb, fc.constantFrom('D', 'E')).map(([t, c]) => `${t}: fork ${c}`),
+);
 
 /** A state worth disturbing: regions created, mapped and shared before the random steps. */
 const PROLOGUE: Record<string, string[]> = {
-  'mshare-v1': ['A: mmap 1T 512G rw shared anon fixed', 'A: mshare "r1T" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600', 'A: touch 1T+1G 6M write', 'B: mshare "r1T" 1T 512G O_RDWR', 'C: mmap 2T 512G rw shared anon fixed', 'C: touch 2T 4M read', 'C: mshare "r2T" 2T 512G O_CREAT|O_RDWR 0600'],
-  msharefs: ['A: open /sys/fs/mshare/r O_CREAT|O_RDWR 0600 as f', 'A: ftruncate f 512G', 'A: ioctl f MSHAREFS_CREATE_MAPPING region_offset=0 size=2G prot=rw flags=MAP_SHARED|MAP_FIXED', 'A: mmap 1T 512G rw shared fixed fd=f', 'B: open /sys/fs/mshare/r O_RDWR as f', 'B: mmap 2T 512G rw shared fixed fd=f', 'C: open /sys/fs/mshare/r O_RDWR as f'],
-  mainline: ['A: mmap 1T 2G rw shared anon hugetlb fixed', 'A: touch 1T 1G write', 'A: fork B', 'A: fork C', 'B: mmap 2T 1G rw shared anon hugetlb fixed'],
+  'mshare-v1': [
+    'A: mmap 1T 512G rw shared anon fixed',
+    'A: mshare "r1T" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600',
+    'A: touch 1T+1G 6M write',
+    'B: mshare "r1T" 1T 512G O_RDWR',
+    'C: mmap 2T 512G rw shared anon fixed',
+    'C: touch 2T 4M read',
+    'C: mshare "r2T" 2T 512G O_CREAT|O_RDWR 0600',
+  ],
+  msharefs: [
+    'A: open /sys/fs/mshare/r O_CREAT|O_RDWR 0600 as f',
+    'A: ftruncate f 512G',
+    'A: ioctl f MSHAREFS_CREATE_MAPPING region_offset=0 size=2G prot=rw flags=MAP_SHARED|MAP_FIXED',
+    'A: mmap 1T 512G rw shared fixed fd=f',
+    'B: open /sys/fs/mshare/r O_RDWR as f',
+    'B: mmap 2T 512G rw shared fixed fd=f',
+    'C: open /sys/fs/mshare/r O_RDWR as f',
+  ],
+  mainline: [
+    'A: mmap 1T 2G rw shared anon hugetlb fixed',
+    'A: touch 1T 1G write',
+    'A: fork B',
+    'A: fork C',
+    'B: mmap 2T 1G rw shared anon hugetlb fixed',
+  ],
 };
 
 function scenario(kernel: string, paging: number, steps: string[]): string {
@@ -64,7 +126,11 @@ function scenario(kernel: string, paging: number, steps: string[]): string {
     seen.add(m[1] as string);
     return true;
   });
-  const pro = (PROLOGUE[kernel] ?? []).map((l) => (paging === 5 && kernel === 'mshare-v1' ? l.replace(/512G/g, '256T').replace(/\b([12])T\b/g, (_, d) => `${Number(d) * 256}T`) : l));
+  const pro = (PROLOGUE[kernel] ?? []).map((l) =>
+    paging === 5 && kernel === 'mshare-v1'
+      ? l.replace(/512G/g, '256T').replace(/\b([12])T\b/g, (_, d) => `${Number(d) * 256}T`)
+      : l,
+  );
   const spawns = kernel === 'mainline' ? ['spawn A'] : ['spawn A', 'spawn B', 'spawn C'];
   return [`kernel ${kernel}`, `paging ${paging}`, ...spawns, ...pro, ...body].join('\n');
 }
@@ -81,7 +147,8 @@ function check(text: string, cleanup: string[]): void {
     while (!r.finished) {
       const s = r.step();
       const bad = r.kernel.invariants();
-      if (bad.length) throw new Error(`${twin ? 'twin: ' : ''}after step ${s.index} (line ${s.line}): ${bad.join('; ')}\n${text}`);
+      if (bad.length)
+        throw new Error(`${twin ? 'twin: ' : ''}after step ${s.index} (line ${s.line}): ${bad.join('; ')}\n${text}`);
     }
     expect(r.kernel.m.frames.used, text).toBe(0);
   }
@@ -92,29 +159,58 @@ const exits = ['A', 'B', 'C', 'D', 'E'].map((t) => `${t}: exit`);
 describe('sharing models keep the invariants', () => {
   it('mshare v1', () => {
     fc.assert(
-      fc.property(fc.constantFrom(4, 5), fc.array(fc.oneof({ weight: 6, arbitrary: v1Step }, { weight: 1, arbitrary: common }), { minLength: 5, maxLength: 30 }), (paging, steps) => {
-        const unlinks = ['1T', '2T'].flatMap((a) => Array.from({ length: 8 }, () => `A: mshare_unlink "r${a}"`));
-        // The regions are freed by their last unlink; a task must be alive to unlink.
-        check(scenario('mshare-v1', paging, steps.map((s) => (paging === 5 ? s.replace(/512G/g, '256T').replace(/\b([12])T\b/g, (_, d) => `${Number(d) * 256}T`) : s))), ['spawn Z', ...unlinks.map((u) => u.replace(/^A:/, 'Z:')), 'Z: exit', ...exits]);
-      }),
+      fc.property(
+        fc.constantFrom(4, 5),
+        fc.array(fc.oneof({ weight: 6, arbitrary: v1Step }, { weight: 1, arbitrary: common }), {
+          minLength: 5,
+          maxLength: 30,
+        }),
+        (paging, steps) => {
+          const unlinks = ['1T', '2T'].flatMap((a) => Array.from({ length: 8 }, () => `A: mshare_unlink "r${a}"`));
+          // The regions are freed by their last unlink; a task must be alive to unlink.
+          check(
+            scenario(
+              'mshare-v1',
+              paging,
+              steps.map((s) =>
+                paging === 5 ? s.replace(/512G/g, '256T').replace(/\b([12])T\b/g, (_, d) => `${Number(d) * 256}T`) : s,
+              ),
+            ),
+            ['spawn Z', ...unlinks.map((u) => u.replace(/^A:/, 'Z:')), 'Z: exit', ...exits],
+          );
+        },
+      ),
       { numRuns: 120, seed: Number(process.env.PTX_SEED ?? 31) },
     );
   });
 
   it('msharefs', () => {
     fc.assert(
-      fc.property(fc.constantFrom(4, 5), fc.array(fc.oneof({ weight: 6, arbitrary: fsStep }, { weight: 1, arbitrary: common }), { minLength: 5, maxLength: 30 }), (paging, steps) => {
-        check(scenario('msharefs', paging, steps), [...exits, 'spawn Z', 'Z: unlink /sys/fs/mshare/r', 'Z: exit']);
-      }),
+      fc.property(
+        fc.constantFrom(4, 5),
+        fc.array(fc.oneof({ weight: 6, arbitrary: fsStep }, { weight: 1, arbitrary: common }), {
+          minLength: 5,
+          maxLength: 30,
+        }),
+        (paging, steps) => {
+          check(scenario('msharefs', paging, steps), [...exits, 'spawn Z', 'Z: unlink /sys/fs/mshare/r', 'Z: exit']);
+        },
+      ),
       { numRuns: 120, seed: Number(process.env.PTX_SEED ?? 32) },
     );
   });
 
   it('hugetlb PMD sharing', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof({ weight: 6, arbitrary: hugeStep }, { weight: 1, arbitrary: common }), { minLength: 5, maxLength: 30 }), (steps) => {
-        check(scenario('mainline', 4, steps), exits);
-      }),
+      fc.property(
+        fc.array(fc.oneof({ weight: 6, arbitrary: hugeStep }, { weight: 1, arbitrary: common }), {
+          minLength: 5,
+          maxLength: 30,
+        }),
+        (steps) => {
+          check(scenario('mainline', 4, steps), exits);
+        },
+      ),
       { numRuns: 120, seed: Number(process.env.PTX_SEED ?? 33) },
     );
   });
@@ -123,7 +219,10 @@ describe('sharing models keep the invariants', () => {
 describe('mshare v1 against its mainline twin: donor VMAs anywhere in the region', () => {
   const T1 = 2 ** 40;
   const G1 = 2 ** 30;
-  /** A donor VMA in one of fifteen 32 GiB slots of the region after the first, at a slot offset, some on 2 MiB and 1 GiB boundaries. */
+  /**
+   * A donor VMA in one of fifteen 32 GiB slots of the region after the first, at a slot offset, some on 2 MiB and 1 GiB
+   * boundaries.
+   */
   const donorArb = fc.record({
     slot: fc.integer({ min: 1, max: 15 }),
     off: fc.constantFrom(0, 4096, 2 ** 21, G1, 5 * G1 + 3 * 4096),
@@ -154,10 +253,17 @@ describe('mshare v1 against its mainline twin: donor VMAs anywhere in the region
         fc.uniqueArray(donorArb, { minLength: 1, maxLength: 3, selector: (d) => d.slot }),
         fc.array(accessArb, { minLength: 1, maxLength: 12 }),
         (startPages, others, accesses) => {
-          const donors = [...(startPages !== undefined ? [{ start: T1, pages: startPages }] : []), ...others.map((d) => ({ start: T1 + d.slot * 32 * G1 + d.off, pages: d.pages }))];
+          const donors = [
+            ...(startPages !== undefined ? [{ start: T1, pages: startPages }] : []),
+            ...others.map((d) => ({ start: T1 + d.slot * 32 * G1 + d.off, pages: d.pages })),
+          ];
           const lines = ['kernel mshare-v1', 'spawn A', 'spawn B', 'spawn C'];
           for (const d of donors) lines.push(`A: mmap ${hex(d.start)} ${d.pages * 4}K rw shared anon fixed`);
-          lines.push('A: mshare "r" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600', 'B: mshare "r" 1T 512G O_RDWR', 'C: mshare "r" 2T 512G O_RDWR');
+          lines.push(
+            'A: mshare "r" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600',
+            'B: mshare "r" 1T 512G O_RDWR',
+            'C: mshare "r" 2T 512G O_RDWR',
+          );
           const first = lines.length - 1; // steps before the accesses (the kernel line is no step)
           for (const a of accesses) {
             const d = donors[a.donor % donors.length] as { start: number; pages: number };
@@ -177,7 +283,10 @@ describe('mshare v1 against its mainline twin: donor VMAs anywhere in the region
             }
             return out;
           });
-          expect(outcomes[0]?.filter((o) => (o as { kind: string }).kind !== 'ok'), text).toEqual([]);
+          expect(
+            outcomes[0]?.filter((o) => (o as { kind: string }).kind !== 'ok'),
+            text,
+          ).toEqual([]);
           if (outcomes[1]) expect(outcomes[0], text).toEqual(outcomes[1]);
         },
       ),

@@ -99,7 +99,10 @@ describe('walk', () => {
   it('walks five levels with LA57, the P4D between PGD and PUD', () => {
     const k = setup(5);
     const a = 1n << 55n; // 32 PiB: PGD index 128, all else 0
-    expect(k.mmap('A', { addr: a, len: 1n << 21n, prot: RW, flags: PRIV }).outcome).toEqual({ kind: 'ok', value: '0x80000000000000' });
+    expect(k.mmap('A', { addr: a, len: 1n << 21n, prot: RW, flags: PRIV }).outcome).toEqual({
+      kind: 'ok',
+      value: '0x80000000000000',
+    });
     k.write('A', a + 0x3000n, new Uint8Array([1]));
     const w = walk(k.m, mmOf(k, 'A'), vpn(a + 0x3000n));
     expect(w.levels.map((l) => [l.level, l.index])).toEqual([

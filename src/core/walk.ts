@@ -6,7 +6,18 @@
 import { Machine } from './machine';
 import type { Mm } from './mm';
 import { findSeg, linLeaves, type Lin, type Seg, type Table } from './table';
-import { descBase, keyFlags, pairAt, entryFlags, entryPfn, linkDesc, linkPfn, slotBase, storedEntry, type EntryArena } from './entries';
+import {
+  descBase,
+  keyFlags,
+  pairAt,
+  entryFlags,
+  entryPfn,
+  linkDesc,
+  linkPfn,
+  slotBase,
+  storedEntry,
+  type EntryArena,
+} from './entries';
 import {
   _PAGE_PROTNONE,
   _PAGE_SAVED_DIRTY,
@@ -58,12 +69,16 @@ for (let i = 0; i < 4096; i++) HEX3.push(i.toString(16).padStart(3, '0'));
  * PFN's bits 12–23: the first 12 characters of the entry of a PFN below 2^24,
  * made once each (two concatenations per entry instead of five).
  */
-const HEAD: (string | undefined)[][] = [new Array<string | undefined>(4096).fill(undefined), new Array<string | undefined>(4096).fill(undefined)];
+const HEAD: (string | undefined)[][] = [
+  new Array<string | undefined>(4096).fill(undefined),
+  new Array<string | undefined>(4096).fill(undefined),
+];
 
 /** entryHex() without BigInt: the entry's 12-bit groups are the flags' and the PFN's own. */
 function hexOf(pfn: number, flags: number): string {
   // SavedDirty (bit 58) and a PROT_NONE entry's inverted PFN take the full path.
-  if (pfn >= PFN_FAST_LIMIT || flags & _PAGE_SAVED_DIRTY || (!(flags & _PAGE_PRESENT) && flags & _PAGE_PROTNONE)) return entryHex(pfn, flags);
+  if (pfn >= PFN_FAST_LIMIT || flags & _PAGE_SAVED_DIRTY || (!(flags & _PAGE_PRESENT) && flags & _PAGE_PROTNONE))
+    return entryHex(pfn, flags);
   if (pfn < 2 ** 24) {
     const nx = flags & _PAGE_NX ? 1 : 0;
     const heads = HEAD[nx] as (string | undefined)[];
@@ -89,7 +104,10 @@ function hexOf(pfn: number, flags: number): string {
  */
 export function walk(m: Machine, mm: Mm, vpn: number, access: Access = 'read', entries = true): Walk {
   const a = mm.pgd.arena;
-  return (a !== null && mm.pgd.desc >= 0 ? walkArena(a, m, mm, vpn, access, entries) : null) ?? walkTables(m, mm, vpn, access, entries);
+  return (
+    (a !== null && mm.pgd.desc >= 0 ? walkArena(a, m, mm, vpn, access, entries) : null) ??
+    walkTables(m, mm, vpn, access, entries)
+  );
 }
 
 /** levels cut to its first n (setting the length goes to the runtime even when it does not change). */
@@ -106,7 +124,10 @@ function linkHex(a: EntryArena, d: number, pfn: number): string {
 /** The leaf's verdict: US, then RW for a write and NX for a fetch (SDM §4.6). */
 function leafWalk(levels: WalkLevel[], pfn: number, flags: number, lvl: number, access: Access): Walk {
   const leaf = { pfn, flags, lvl };
-  const denied = !(flags & _PAGE_USER) || (access === 'write' && !(flags & _PAGE_RW)) || (access === 'exec' && (flags & _PAGE_NX) !== 0);
+  const denied =
+    !(flags & _PAGE_USER) ||
+    (access === 'write' && !(flags & _PAGE_RW)) ||
+    (access === 'exec' && (flags & _PAGE_NX) !== 0);
   return denied ? { levels, leaf, fault: 'protection' } : { levels, leaf };
 }
 
@@ -168,7 +189,8 @@ function walkArena(a: EntryArena, m: Machine, mm: Mm, vpn: number, access: Acces
     const entry = !entries ? '' : kid > 0 ? linkHex(a, kid - 1, pfn) : hexOf(pfn, flags);
     levels[n++] = { level: names[lvl] as LevelName, index: i, tablePfn, entry, pfn, flags };
     if (!(flags & _PAGE_PRESENT)) return { levels: trimmed(levels, n), fault: 'not-present' };
-    if (lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0)) return leafWalk(trimmed(levels, n), pfn, flags, lvl, access);
+    if (lvl === 0 || (lvl === 1 && (flags & _PAGE_PSE) !== 0))
+      return leafWalk(trimmed(levels, n), pfn, flags, lvl, access);
     d = kid - 1;
     tablePfn = pfn;
   }

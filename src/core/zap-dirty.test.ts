@@ -24,10 +24,13 @@ describe('zap and SavedDirty', () => {
     expect(leaf(base + 'A: translate 1T')).toBe('0x8400000000000025');
   });
   it('a zap of a SavedDirty PTE marks the shmem folio dirty: the next read fault maps it dirty', () => {
-    expect(leaf(base + 'A: madvise 1T 4K MADV_DONTNEED\nA: mprotect 1T 4K rw\nA: read 1T\nA: translate 1T')).toBe('0x8000000000000067');
+    expect(leaf(base + 'A: madvise 1T 4K MADV_DONTNEED\nA: mprotect 1T 4K rw\nA: read 1T\nA: translate 1T')).toBe(
+      '0x8000000000000067',
+    );
   });
   it('so does munmap, seen by another mapping of the same memory after fork', () => {
-    const text = 'spawn A\nA: mmap 1T 8K rw shared anon fixed\nA: read 1T\nA: fork B\nA: write 1T "x"\nA: mprotect 1T 4K r\nA: munmap 1T 8K\nB: read 1T+0x1000\nB: translate 1T';
+    const text =
+      'spawn A\nA: mmap 1T 8K rw shared anon fixed\nA: read 1T\nA: fork B\nA: write 1T "x"\nA: mprotect 1T 4K r\nA: munmap 1T 8K\nB: read 1T+0x1000\nB: translate 1T';
     // B's read of page 1 maps page 0 by fault-around, dirty: A's zap marked its folio.
     expect(leaf(text)).toBe('0x8000000000000067');
   });

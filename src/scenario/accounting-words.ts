@@ -86,7 +86,12 @@ export interface Group<T> {
  * each"; shorter runs stay one item a group (A and B of a lecture's scenario
  * keep a row each).
  */
-export function collapseRuns<T>(items: readonly T[], name: (t: T) => string, key: (t: T) => string, minRun = 3): Group<T>[] {
+export function collapseRuns<T>(
+  items: readonly T[],
+  name: (t: T) => string,
+  key: (t: T) => string,
+  minRun = 3,
+): Group<T>[] {
   const out: Group<T>[] = [];
   let i = 0;
   while (i < items.length) {

@@ -9,8 +9,19 @@
 
 import fc from 'fast-check';
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED,
-  O_CREAT, O_EXCL, type KernelName, type Op, type Scenario, type Step,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_HUGETLB,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  O_CREAT,
+  O_EXCL,
+  type KernelName,
+  type Op,
+  type Scenario,
+  type Step,
 } from './ast';
 import { U64_MAX } from './numbers';
 
@@ -18,7 +29,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,7}$/;
 
 /** A task or fd name (keywords included: `spawn: exit` is a task named spawn). */
 export const nameArb = (): fc.Arbitrary<string> =>
-  fc.oneof(fc.stringMatching(NAME), fc.constantFrom('A', 'B', 'db', 'worker', 'spawn', 'auto', 'note', 'as', 'fd', 'r', 'shared'));
+  fc.oneof(
+    fc.stringMatching(NAME),
+    fc.constantFrom('A', 'B', 'db', 'worker', 'spawn', 'auto', 'note', 'as', 'fd', 'r', 'shared'),
+  );
 
 /**
  * One line of string content: any UTF-16 code unit (lone surrogates too)
@@ -26,16 +40,19 @@ export const nameArb = (): fc.Arbitrary<string> =>
  * strings (C0 but tab, DEL, C1, U+202A–U+202E, U+2066–U+2069: lexer.ts).
  */
 export const lineTextArb = (): fc.Arbitrary<string> =>
-  fc.oneof(
-    fc.string({ maxLength: 20 }),
-    fc.string({ unit: 'binary', maxLength: 12 }),
-    fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 8 }),
-    fc.constantFrom('', '"', '\\', '\\"', '# not a comment', 'a "quoted" \\ path'),
+  fc
+    .oneof(
+      fc.string({ maxLength: 20 }),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 8 }),
+      fc.constantFrom('', '"', '\\', '\\"', '# not a comment', 'a "quoted" \\ path'),
+    )
     // eslint-disable-next-line no-control-regex -- the characters the lexer refuses
-  ).map((s) => s.replace(/[\r\n]/g, ' ').replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '?'));
+    .map((s) => s.replace(/[\r\n]/g, ' ').replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '?'));
 
 /** A note: one or more lines joined by \n, as several `note` lines give. */
-export const noteArb = (): fc.Arbitrary<string> => fc.array(lineTextArb(), { minLength: 1, maxLength: 3 }).map((l) => l.join('\n'));
+export const noteArb = (): fc.Arbitrary<string> =>
+  fc.array(lineTextArb(), { minLength: 1, maxLength: 3 }).map((l) => l.join('\n'));
 
 const T = 1n << 40n;
 /** Addresses and lengths: any 64-bit value, and the round ones people write. */
@@ -72,39 +89,67 @@ const freshArb: fc.Arbitrary<Fresh> = fc.record(
 );
 
 /** What an acting step does, with its task still to be chosen. */
-type Seed =
-  | { kind: 'create'; fresh: Fresh }
-  | { kind: 'act'; op: Op; fork?: Fresh };
+type Seed = { kind: 'create'; fresh: Fresh } | { kind: 'act'; op: Op; fork?: Fresh };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.constant<Op>({ op: 'exit' }),
   fc
-    .record({ addr: fc.oneof(fc.constant<'auto'>('auto'), u64Arb()), len: u64Arb(), prot: protArb, flags: mapFlagsArb, fd: nameArb(), offset: u64Arb() }, { requiredKeys: ['addr', 'len', 'prot', 'flags'] })
+    .record(
+      {
+        addr: fc.oneof(fc.constant<'auto'>('auto'), u64Arb()),
+        len: u64Arb(),
+        prot: protArb,
+        flags: mapFlagsArb,
+        fd: nameArb(),
+        offset: u64Arb(),
+      },
+      { requiredKeys: ['addr', 'len', 'prot', 'flags'] },
+    )
     .map((r): Op => ({ op: 'mmap', ...r })),
   fc.record({ addr: u64Arb(), len: u64Arb() }).map((r): Op => ({ op: 'munmap', ...r })),
   fc.record({ addr: u64Arb(), len: u64Arb(), prot: protArb }).map((r): Op => ({ op: 'mprotect', ...r })),
   fc.record({ addr: u64Arb(), len: u64Arb() }).map((r): Op => ({ op: 'madvise', ...r, advice: 'MADV_DONTNEED' })),
   fc.record({ addr: u64Arb(), len: u64Arb() }, { requiredKeys: ['addr'] }).map((r): Op => ({ op: 'read', ...r })),
-  fc.record({ addr: u64Arb(), v: fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 255 }), lineTextArb()) }).map(({ addr, v }): Op => {
-    if (v === undefined) return { op: 'write', addr };
-    if (typeof v === 'number') return { op: 'write', addr, value: new Uint8Array([v]) };
-    return { op: 'write', addr, value: new TextEncoder().encode(v), valueText: v };
-  }),
+  fc
+    .record({ addr: u64Arb(), v: fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 255 }), lineTextArb()) })
+    .map(({ addr, v }): Op => {
+      if (v === undefined) return { op: 'write', addr };
+      if (typeof v === 'number') return { op: 'write', addr, value: new Uint8Array([v]) };
+      return { op: 'write', addr, value: new TextEncoder().encode(v), valueText: v };
+    }),
   u64Arb().map((addr): Op => ({ op: 'exec', addr })),
-  fc.record({ addr: u64Arb(), len: u64Arb(), access: fc.constantFrom<'read' | 'write'>('read', 'write') }).map((r): Op => ({ op: 'touch', ...r })),
+  fc
+    .record({ addr: u64Arb(), len: u64Arb(), access: fc.constantFrom<'read' | 'write'>('read', 'write') })
+    .map((r): Op => ({ op: 'touch', ...r })),
   u64Arb().map((addr): Op => ({ op: 'translate', addr })),
-  fc.record({ name: lineTextArb(), addr: u64Arb(), len: u64Arb(), oflags: oflagsArb, mode: modeArb }).map(({ mode, ...r }): Op => (mode === undefined ? { op: 'mshare', ...r } : { op: 'mshare', ...r, mode })),
+  fc
+    .record({ name: lineTextArb(), addr: u64Arb(), len: u64Arb(), oflags: oflagsArb, mode: modeArb })
+    .map(({ mode, ...r }): Op => (mode === undefined ? { op: 'mshare', ...r } : { op: 'mshare', ...r, mode })),
   lineTextArb().map((name): Op => ({ op: 'mshare_unlink', name })),
   fc
-    .record({ path: fc.oneof(lineTextArb(), fc.constantFrom('/sys/fs/mshare/a', '/tmp/x-1.dat')), oflags: oflagsArb, mode: modeArb, as: nameArb() })
+    .record({
+      path: fc.oneof(lineTextArb(), fc.constantFrom('/sys/fs/mshare/a', '/tmp/x-1.dat')),
+      oflags: oflagsArb,
+      mode: modeArb,
+      as: nameArb(),
+    })
     .map(({ mode, ...r }): Op => (mode === undefined ? { op: 'open', ...r } : { op: 'open', ...r, mode })),
   nameArb().map((fd): Op => ({ op: 'close', fd })),
   fc.oneof(lineTextArb(), fc.constant('/sys/fs/mshare/a')).map((path): Op => ({ op: 'unlink', path })),
   fc.record({ fd: nameArb(), len: u64Arb() }).map((r): Op => ({ op: 'ftruncate', ...r })),
   fc
-    .record({ fd: nameArb(), regionOffset: u64Arb(), size: u64Arb(), prot: protArb, flags: mapFlagsArb, create: fc.boolean() })
+    .record({
+      fd: nameArb(),
+      regionOffset: u64Arb(),
+      size: u64Arb(),
+      prot: protArb,
+      flags: mapFlagsArb,
+      create: fc.boolean(),
+    })
     .map(({ create, prot, flags, ...r }): Op =>
-      create ? { op: 'ioctl', request: 'MSHAREFS_CREATE_MAPPING', ...r, prot, flags } : { op: 'ioctl', request: 'MSHAREFS_UNMAP', ...r },
+      create
+        ? { op: 'ioctl', request: 'MSHAREFS_CREATE_MAPPING', ...r, prot, flags }
+        : { op: 'ioctl', request: 'MSHAREFS_UNMAP', ...r },
     ),
 );
 
@@ -112,7 +157,10 @@ const seedArb: fc.Arbitrary<Seed & { note?: string; pick: number; sub: [number, 
   .record({
     seed: fc.oneof(
       { weight: 1, arbitrary: freshArb.map((fresh): Seed => ({ kind: 'create', fresh })) },
-      { weight: 1, arbitrary: freshArb.map((fresh): Seed => ({ kind: 'act', op: { op: 'fork', children: [] }, fork: fresh })) },
+      {
+        weight: 1,
+        arbitrary: freshArb.map((fresh): Seed => ({ kind: 'act', op: { op: 'fork', children: [] }, fork: fresh })),
+      },
       { weight: 10, arbitrary: opArb.map((op): Seed => ({ kind: 'act', op })) },
     ),
     note: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: noteArb() }),
@@ -130,14 +178,18 @@ interface Unit {
 }
 
 /** Threads the seeds through the tasks created so far, renaming to keep names unique. */
-function build(seeds: ReadonlyArray<Seed & { note?: string; pick: number; sub: [number, number]; lead0: boolean }>): Step[] {
+function build(
+  seeds: ReadonlyArray<Seed & { note?: string; pick: number; sub: [number, number]; lead0: boolean }>,
+): Step[] {
   const exists = new Set<string>();
   const units: Unit[] = [];
   let counter = 0;
   const create = (f: Fresh): Unit => {
     for (;;) {
       const prefix = counter === 0 ? f.base : `${f.base}_${counter}`;
-      const names = f.group ? Array.from({ length: f.group.count }, (_, k) => prefix + (f.group!.from + BigInt(k))) : [prefix];
+      const names = f.group
+        ? Array.from({ length: f.group.count }, (_, k) => prefix + (f.group!.from + BigInt(k)))
+        : [prefix];
       counter++;
       if (names.some((n) => exists.has(n))) continue;
       names.forEach((n) => exists.add(n));
@@ -184,7 +236,10 @@ export const scenarioArb = (opts: { maxSteps?: number } = {}): fc.Arbitrary<Scen
       title: fc.option(lineTextArb(), { nil: undefined }),
       kernel: fc.constantFrom<KernelName>('mainline', 'mshare-v1', 'msharefs'),
       paging: fc.constantFrom<4 | 5>(4, 5),
-      memory: fc.option(fc.bigInt({ min: 1n, max: 1n << 40n }).map((p) => p * 4096n), { nil: undefined }),
+      memory: fc.option(
+        fc.bigInt({ min: 1n, max: 1n << 40n }).map((p) => p * 4096n),
+        { nil: undefined },
+      ),
       seeds: fc.array(seedArb, { maxLength: opts.maxSteps ?? 20 }),
       trailingNote: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: noteArb() }),
     })

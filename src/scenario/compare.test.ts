@@ -22,7 +22,8 @@ function load(text: string): Scenario {
 }
 const GiB = 2 ** 30;
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
-const scenario = (f: string): Scenario => load(readFileSync(new URL(`../../scenarios/${f}.ptx`, import.meta.url), 'utf8'));
+const scenario = (f: string): Scenario =>
+  load(readFileSync(new URL(`../../scenarios/${f}.ptx`, import.meta.url), 'utf8'));
 
 function twinToEnd(s: Scenario): TwinAccounting {
   const t = new TwinAccounting(s);
@@ -89,7 +90,11 @@ c[1..20]: touch 1T 1G read
     const c = comparison(runScenario(s), twinToEnd(s));
     expect(c.tasks).toHaveLength(20);
     expect(c.tasks.every((t) => t.pgtables_bytes === 0 && t.mainline_pgtables_bytes === 514 * 4096)).toBe(true);
-    expect(c.totals).toEqual({ pgtables_bytes: 514 * 4096, mainline_pgtables_bytes: 20 * 514 * 4096, saved_bytes: 19 * 514 * 4096 });
+    expect(c.totals).toEqual({
+      pgtables_bytes: 514 * 4096,
+      mainline_pgtables_bytes: 20 * 514 * 4096,
+      saved_bytes: 19 * 514 * 4096,
+    });
     expect(c.steps.at(-1)).toEqual({ index: 5, pgtables_bytes: 514 * 4096, mainline_pgtables_bytes: 20 * 514 * 4096 });
   });
 });
@@ -101,7 +106,15 @@ describe('the mainline twin', () => {
     expect(steps[5]?.events.map((e) => e.fn)[0]).toBe('mmap');
     // B's first read under mainline: a real fault in B's own tables, the page found in the page cache.
     const read = steps[6];
-    expect(read?.events.map((e) => e.fn)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc', 'pmd_alloc', 'do_read_fault', 'pte_alloc', 'filemap_map_pages']);
+    expect(read?.events.map((e) => e.fn)).toEqual([
+      'handle_mm_fault',
+      '__handle_mm_fault',
+      'pud_alloc',
+      'pmd_alloc',
+      'do_read_fault',
+      'pte_alloc',
+      'filemap_map_pages',
+    ]);
     expect(read?.pgtables_bytes).toEqual({ A: 12288, B: 12288 });
     // Both tasks reach the same data page through different tables.
     expect(steps[7]?.walk?.pfn).toBe(steps[8]?.walk?.pfn);
@@ -109,18 +122,21 @@ describe('the mainline twin', () => {
   });
 
   it('keeps the errors of the API: EEXIST for O_CREAT on an existing name', () => {
-    const steps = twinSteps(load(`kernel mshare-v1
+    const steps = twinSteps(
+      load(`kernel mshare-v1
 spawn A
 spawn B
 A: mmap 1T 512G rw shared anon fixed
 A: mshare "sga" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600
 B: mshare "sga" 1T 512G O_CREAT|O_RDWR 0600
-`));
+`),
+    );
     expect(steps[4]?.outcome).toMatchObject({ kind: 'errno', errno: 'EEXIST' });
   });
 
   it("a guest's unlink unmaps its mapping; the last unlink releases the object", () => {
-    const steps = twinSteps(load(`kernel mshare-v1
+    const steps = twinSteps(
+      load(`kernel mshare-v1
 spawn A
 spawn B
 A: mmap 1T 512G rw shared anon fixed
@@ -131,7 +147,8 @@ B: read 1T 1
 B: mshare_unlink "sga"
 A: mshare_unlink "sga"
 A: read 1T 1
-`));
+`),
+    );
     expect(steps[7]?.pgtables_bytes).toEqual({ A: 12288, B: 0 });
     expect(steps[8]?.outcome).toEqual({ kind: 'ok' });
     // A's own mapping still holds the object: the data is still there.
@@ -204,17 +221,37 @@ describe('the twin that runs out of memory: what fit, what was killed, what was 
 
   it('the comparison of ptx run: saved is what was needed less what sharing used, and the killed tasks are marked', () => {
     const c = comparison(runScenario(sga), twinToEnd(sga));
-    expect(c.totals).toEqual({ pgtables_bytes: perClient, mainline_pgtables_bytes: 361 * perClient, saved_bytes: 1499 * perClient });
+    expect(c.totals).toEqual({
+      pgtables_bytes: perClient,
+      mainline_pgtables_bytes: 361 * perClient,
+      saved_bytes: 1499 * perClient,
+    });
     expect(c.oom?.killed).toBe(1139);
     expect(c.oom?.words).toContain('880.6 GiB');
-    expect(c.steps.at(-1)).toEqual({ index: 5, pgtables_bytes: perClient, mainline_pgtables_bytes: 361 * perClient, mainline_needed_pgtables_bytes: 1500 * perClient });
+    expect(c.steps.at(-1)).toEqual({
+      index: 5,
+      pgtables_bytes: perClient,
+      mainline_pgtables_bytes: 361 * perClient,
+      mainline_needed_pgtables_bytes: 1500 * perClient,
+    });
     // Before the kills the steps carry no needed figure: it would equal mainline's.
     expect(c.steps[3]).toEqual({ index: 4, pgtables_bytes: 0, mainline_pgtables_bytes: 0 });
-    expect(c.tasks[360]).toEqual({ name: 'db361', pgtables_bytes: 0, mainline_pgtables_bytes: perClient, mainline_needed_pgtables_bytes: perClient });
-    expect(c.tasks[361]).toEqual({ name: 'db362', pgtables_bytes: 0, mainline_pgtables_bytes: 0, mainline_needed_pgtables_bytes: perClient, mainline_oom_killed: true });
+    expect(c.tasks[360]).toEqual({
+      name: 'db361',
+      pgtables_bytes: 0,
+      mainline_pgtables_bytes: perClient,
+      mainline_needed_pgtables_bytes: perClient,
+    });
+    expect(c.tasks[361]).toEqual({
+      name: 'db362',
+      pgtables_bytes: 0,
+      mainline_pgtables_bytes: 0,
+      mainline_needed_pgtables_bytes: perClient,
+      mainline_oom_killed: true,
+    });
   });
 
-  it('a small machine: room for the data, the PGDs and one task\'s tables, so 1 of 3 fit and 3 × 514 pages were needed', () => {
+  it("a small machine: room for the data, the PGDs and one task's tables, so 1 of 3 fit and 3 × 514 pages were needed", () => {
     // A 1 GiB region: 262,144 data pages; a task's tables 512 PTE + 1 PMD + 1 PUD = 514 pages.
     // With mshare: 3 PGDs + the host's PGD + 514 + data = 262,662 pages ≤ the 262,663 given.
     // The twin: 3 PGDs + data + c1's 514 = 262,661, 2 pages left: c2 and c3 are killed.
@@ -230,7 +267,14 @@ c[1..3]: touch 1T 1G read
     const real = runScenario(s);
     expect(real.steps.at(-1)?.outcomes).toEqual({ ok: 3 });
     const c = comparison(real, twinToEnd(s));
-    expect(c.oom).toMatchObject({ killed: 2, fit: 1, tasks: 3, fit_pgtables_bytes: 514 * 4096, needed_pgtables_bytes: 3 * 514 * 4096, needed_each: 514 * 4096 });
+    expect(c.oom).toMatchObject({
+      killed: 2,
+      fit: 1,
+      tasks: 3,
+      fit_pgtables_bytes: 514 * 4096,
+      needed_pgtables_bytes: 3 * 514 * 4096,
+      needed_each: 514 * 4096,
+    });
     expect(c.tasks.map((t) => t.mainline_oom_killed ?? false)).toEqual([false, true, true]);
     // 262,663 pages = 1,075,867,648 B = 1.002 GiB; 514 pages = 2.008 MiB; 1,542 pages = 6.02 MiB.
     expect(c.oom?.words).toBe(
@@ -267,7 +311,11 @@ describe('words and rows', () => {
       ['db6', 0],
       ['db7', 0],
     ] as const;
-    const g = collapseRuns(rows, (r) => r[0], (r) => String(r[1]));
+    const g = collapseRuns(
+      rows,
+      (r) => r[0],
+      (r) => String(r[1]),
+    );
     expect(g.map((x) => [x.label, x.names.length, x.first[1]])).toEqual([
       ['db1', 1, 5],
       ['db2–db4', 3, 0],
@@ -276,7 +324,14 @@ describe('words and rows', () => {
       ['db7', 1, 0],
     ]);
     // Pairs collapse too when asked.
-    expect(collapseRuns(rows, (r) => r[0], (r) => String(r[1]), 2).map((x) => x.label)).toEqual(['db1', 'db2–db4', 'db5', 'db6–db7']);
+    expect(
+      collapseRuns(
+        rows,
+        (r) => r[0],
+        (r) => String(r[1]),
+        2,
+      ).map((x) => x.label),
+    ).toEqual(['db1', 'db2–db4', 'db5', 'db6–db7']);
     expect(collapseRuns([], String, String)).toEqual([]);
   });
 });

@@ -22,9 +22,20 @@ export interface Comparison {
    * mainline on the scenario's machine; with `oom`, also what mainline needed
    * (`mainline_needed_pgtables_bytes`) and whether the OOM model killed the task there.
    */
-  tasks: { name: string; pgtables_bytes: number; mainline_pgtables_bytes: number; mainline_needed_pgtables_bytes?: number; mainline_oom_killed?: true }[];
+  tasks: {
+    name: string;
+    pgtables_bytes: number;
+    mainline_pgtables_bytes: number;
+    mainline_needed_pgtables_bytes?: number;
+    mainline_oom_killed?: true;
+  }[];
   /** All mms (mshare hosts included) after each step; `mainline_needed_pgtables_bytes` once the twin has OOM-killed. */
-  steps: { index: number; pgtables_bytes: number; mainline_pgtables_bytes: number; mainline_needed_pgtables_bytes?: number }[];
+  steps: {
+    index: number;
+    pgtables_bytes: number;
+    mainline_pgtables_bytes: number;
+    mainline_needed_pgtables_bytes?: number;
+  }[];
   /** saved_bytes: what mainline needed less what this kernel used (with `oom`, needed is more than what fit). */
   totals: { pgtables_bytes: number; mainline_pgtables_bytes: number; saved_bytes: number };
   /** Present when the twin ran out of memory: the OOM kills, what fit, what was needed, in figures and in words. */
@@ -48,7 +59,11 @@ export function comparison(report: Report, twin: TwinAccounting): Comparison {
   const end = twin.at(twin.done);
   const oom = twinOom(end, report.totals.pgtables_bytes, twin.scenario);
   const tasks: Comparison['tasks'] = report.tasks.map((t) => {
-    const row: Comparison['tasks'][number] = { name: t.name, pgtables_bytes: t.pgtables_bytes, mainline_pgtables_bytes: end.fit[t.name] ?? 0 };
+    const row: Comparison['tasks'][number] = {
+      name: t.name,
+      pgtables_bytes: t.pgtables_bytes,
+      mainline_pgtables_bytes: end.fit[t.name] ?? 0,
+    };
     if (oom && end.needed) {
       row.mainline_needed_pgtables_bytes = end.needed[t.name] ?? 0;
       if (!(t.name in end.fit) && t.name in end.needed) row.mainline_oom_killed = true;
@@ -57,7 +72,11 @@ export function comparison(report: Report, twin: TwinAccounting): Comparison {
   });
   const steps: Comparison['steps'] = report.steps.map((s, i) => {
     const a = twin.at(i + 1);
-    const row: Comparison['steps'][number] = { index: s.index, pgtables_bytes: stepTotal(report, i), mainline_pgtables_bytes: a.fitTotal };
+    const row: Comparison['steps'][number] = {
+      index: s.index,
+      pgtables_bytes: stepTotal(report, i),
+      mainline_pgtables_bytes: a.fitTotal,
+    };
     if (a.oomKilled > 0) row.mainline_needed_pgtables_bytes = a.neededTotal;
     return row;
   });

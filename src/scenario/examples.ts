@@ -34,7 +34,10 @@ note "B exits: its mm and all its page-table pages are freed"
 B: exit
 `;
 
-/** The spec's example scenario (shared/spec/scenario-language.md §1), verbatim: the only copy in the code (tests import it, as SPEC_EXAMPLE from ./arbitrary.ts too). */
+/**
+ * The spec's example scenario (shared/spec/scenario-language.md §1), verbatim: the only copy in the code (tests import
+ * it, as SPEC_EXAMPLE from ./arbitrary.ts too).
+ */
 export const SEED_SCENARIO = `# mshare v1: a guest fault copies the host's PGD entry
 title "mshare: the guest's first fault copies a PGD entry"
 kernel mshare-v1

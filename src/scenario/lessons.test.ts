@@ -14,7 +14,11 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.ptx'));
 describe('the lessons', () => {
   it('list every scenarios/*.ptx file exactly once, and only files that exist', () => {
     const listed = LESSONS.flatMap((l) => ('file' in l.source ? [l.source.file] : []));
-    for (const f of files) expect(listed.filter((x) => x === f), `scenarios/${f} has no lesson in src/scenario/lessons.ts`).toHaveLength(1);
+    for (const f of files)
+      expect(
+        listed.filter((x) => x === f),
+        `scenarios/${f} has no lesson in src/scenario/lessons.ts`,
+      ).toHaveLength(1);
     for (const f of listed) expect(files, `lessons.ts names scenarios/${f}, which does not exist`).toContain(f);
     expect(listed.length).toBe(files.length);
   });
@@ -69,7 +73,9 @@ describe('the lessons', () => {
       expect(l.goal.slice(0, -1), l.name).not.toMatch(/[.!?]\s+[A-Z]/);
       expect(l.see.length, l.name).toBeGreaterThan(40);
       expect(l.know.length, l.name).toBeGreaterThan(5);
-      expect(Number.isInteger(l.minutes) && l.minutes >= 2 && l.minutes <= 30, `${l.name}: ${l.minutes} minutes`).toBe(true);
+      expect(Number.isInteger(l.minutes) && l.minutes >= 2 && l.minutes <= 30, `${l.name}: ${l.minutes} minutes`).toBe(
+        true,
+      );
     }
   });
 

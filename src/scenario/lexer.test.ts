@@ -77,21 +77,29 @@ describe('lexLine', () => {
   });
   it('refuses control characters and bidi controls inside strings, at their column (issue 13)', () => {
     // A title that would set a terminal's window title and clear its screen under `ptx run`.
-    expect(fail('title "\x1b]0;pwned\x07\x1b[2J"')).toEqual({ ok: false, col: 8, message: 'U+001B is a control character, not allowed in a string: it could change how the text or a terminal shows it' });
+    expect(fail('title "\x1b]0;pwned\x07\x1b[2J"')).toEqual({
+      ok: false,
+      col: 8,
+      message:
+        'U+001B is a control character, not allowed in a string: it could change how the text or a terminal shows it',
+    });
     expect(fail('note "ok \x07"').col).toBe(10);
     expect(fail('note "\x7f"').message).toMatch(/^U\+007F is a control/);
     expect(fail('note "a\u009bb"')).toMatchObject({ col: 8, message: expect.stringMatching(/^U\+009B is a control/) });
     for (const cp of [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]) {
       const r = fail(`title "abc${String.fromCharCode(cp)}"`);
       expect(r.col).toBe(11);
-      expect(r.message).toBe(`U+${cp.toString(16).toUpperCase()} is a bidirectional-text control, not allowed in a string: it could change how the text or a terminal shows it`);
+      expect(r.message).toBe(
+        `U+${cp.toString(16).toUpperCase()} is a bidirectional-text control, not allowed in a string: it could change how the text or a terminal shows it`,
+      );
       // The message never carries the character itself.
       expect(r.message).not.toContain(String.fromCharCode(cp));
     }
     // Outside strings they were already unexpected characters; named by code only.
     expect(fail('spawn \u202eA').message).toBe('unexpected character U+202E');
     // Tab, and characters near the refused ranges, stay allowed.
-    for (const ok of ['"a\tb"', '"\u00a0é"', '"\u2029\u2065\u206a"', '"€ 😀 עברית"']) expect(lexLine(`title ${ok}`).ok, ok).toBe(true);
+    for (const ok of ['"a\tb"', '"\u00a0é"', '"\u2029\u2065\u206a"', '"€ 😀 עברית"'])
+      expect(lexLine(`title ${ok}`).ok, ok).toBe(true);
   });
   it('treats tabs as spaces', () => {
     expect(kinds('\tspawn\tA')).toEqual(['name:spawn', 'name:A']);
@@ -106,7 +114,14 @@ describe('splitLines', () => {
 
 describe('the * of an ask', () => {
   it('is a punctuation token of its own, also glued to the string it marks', () => {
-    expect(kinds('ask "q" *"a" | "b"')).toEqual(['name:ask', 'string:"q"', 'punct:*', 'string:"a"', 'punct:|', 'string:"b"']);
+    expect(kinds('ask "q" *"a" | "b"')).toEqual([
+      'name:ask',
+      'string:"q"',
+      'punct:*',
+      'string:"a"',
+      'punct:|',
+      'string:"b"',
+    ]);
     expect(toks('ask "q" * "a"').map((t) => t.col)).toEqual([1, 5, 9, 11]);
     // Inside a string it is a character like any other.
     expect(toks('note "a * b"')[1]!.value).toBe('a * b');

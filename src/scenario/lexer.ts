@@ -57,7 +57,12 @@ function describeChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const code = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
   // Controls and lone surrogates by code only: shown, they would act or be invisible.
-  const bare = cp < 32 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0xd800 && cp < 0xe000) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+  const bare =
+    cp < 32 ||
+    (cp >= 0x7f && cp < 0xa0) ||
+    (cp >= 0xd800 && cp < 0xe000) ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069);
   return bare ? code : `"${ch}" (${code})`;
 }
 
@@ -82,15 +87,28 @@ export function lexLine(line: string): LexResult {
         continue;
       }
       const g = /^\[([0-9]+)\.\.([0-9]+)\]/.exec(line.slice(i, i + 64));
-      if (!g) return { ok: false, col, message: `a group is written NAME[a..b] with two decimal numbers, e.g. ${name}[1..8]` };
+      if (!g)
+        return {
+          ok: false,
+          col,
+          message: `a group is written NAME[a..b] with two decimal numbers, e.g. ${name}[1..8]`,
+        };
       i += g[0].length;
-      if (g[1]!.length > 20 || g[2]!.length > 20) return { ok: false, col, message: `the numbers of group ${line.slice(start, i)} are too large` };
-      tokens.push({ kind: 'group', text: line.slice(start, i), col, prefix: name, from: BigInt(g[1]!), to: BigInt(g[2]!) });
+      if (g[1]!.length > 20 || g[2]!.length > 20)
+        return { ok: false, col, message: `the numbers of group ${line.slice(start, i)} are too large` };
+      tokens.push({
+        kind: 'group',
+        text: line.slice(start, i),
+        col,
+        prefix: name,
+        from: BigInt(g[1]!),
+        to: BigInt(g[2]!),
+      });
       continue;
     }
     if (isDigit(c)) {
       // Take letters too, so `4k` or `12Q` is one bad number rather than a number and a name.
-      while (i < n && (isNameChar(line.charCodeAt(i)) && line.charCodeAt(i) !== 45)) i++;
+      while (i < n && isNameChar(line.charCodeAt(i)) && line.charCodeAt(i) !== 45) i++;
       tokens.push({ kind: 'number', text: line.slice(start, i), col });
       continue;
     }
@@ -103,13 +121,21 @@ export function lexLine(line: string): LexResult {
         if (d === 34) break;
         if (isRefusedInString(d)) {
           const what = d >= 0x202a ? 'a bidirectional-text control' : 'a control character';
-          return { ok: false, col: i + 1, message: `${describeChar(line[i]!)} is ${what}, not allowed in a string: it could change how the text or a terminal shows it` };
+          return {
+            ok: false,
+            col: i + 1,
+            message: `${describeChar(line[i]!)} is ${what}, not allowed in a string: it could change how the text or a terminal shows it`,
+          };
         }
         if (d === 92 /* \ */) {
           const e = line[i + 1];
           if (e !== '"' && e !== '\\') {
             const shown = e === undefined ? '\\ at the end of the line' : `\\${e}`;
-            return { ok: false, col: i + 1, message: `unknown escape ${shown}: inside a string only \\" and \\\\ are escapes` };
+            return {
+              ok: false,
+              col: i + 1,
+              message: `unknown escape ${shown}: inside a string only \\" and \\\\ are escapes`,
+            };
           }
           value += line.slice(from, i) + e;
           i += 2;

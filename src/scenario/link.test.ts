@@ -2,7 +2,18 @@ import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { SPEC_EXAMPLE } from './arbitrary';
-import { LINK_VERSION, base64urlDecode, base64urlEncode, crc32, decodeLink, encodeLink, makeLink, readLink, restoreLink, withEvent } from './link';
+import {
+  LINK_VERSION,
+  base64urlDecode,
+  base64urlEncode,
+  crc32,
+  decodeLink,
+  encodeLink,
+  makeLink,
+  readLink,
+  restoreLink,
+  withEvent,
+} from './link';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const message = (input: string) => {
@@ -13,7 +24,8 @@ const message = (input: string) => {
 
 /** A v1 link as the older format wrote it: plain base64url of the UTF-8 text. */
 /** A v2 link as the previous format wrote it: deflated, no check. */
-const v2Link = (text: string, step?: number) => '#v2=' + base64urlEncode(deflateSync(utf8(text), { level: 9 })) + (step === undefined ? '' : `&step=${step}`);
+const v2Link = (text: string, step?: number) =>
+  '#v2=' + base64urlEncode(deflateSync(utf8(text), { level: 9 })) + (step === undefined ? '' : `&step=${step}`);
 
 const V1_EXAMPLE = '#v1=c3Bhd24gQQpBOiBtbWFwIDFUIDJNIHJ3IHByaXZhdGUgYW5vbgpBOiB3cml0ZSAxVCAiaGkiCg&step=2';
 
@@ -34,9 +46,11 @@ describe('base64url', () => {
     expect(base64urlDecode('Zé')).toBeUndefined();
   });
   it('round-trips any bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
-      expect(base64urlDecode(base64urlEncode(b))).toEqual(b);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+        expect(base64urlDecode(base64urlEncode(b))).toEqual(b);
+      }),
+    );
   });
 });
 
@@ -60,7 +74,9 @@ describe('encodeLink / makeLink', () => {
     expect(encodeLink('x', 7)).toBe(`#v3=${base64urlEncode(deflated)}.${be(crc32(both))}&step=7`);
   });
   it('appends to a base, dropping any fragment it had', () => {
-    expect(makeLink('https://example.org/ptx/', 'spawn A', 0)).toBe('https://example.org/ptx/' + encodeLink('spawn A', 0));
+    expect(makeLink('https://example.org/ptx/', 'spawn A', 0)).toBe(
+      'https://example.org/ptx/' + encodeLink('spawn A', 0),
+    );
     expect(makeLink('https://example.org/ptx/#v2=old', 'x')).toBe('https://example.org/ptx/' + encodeLink('x'));
   });
   it('refuses a step that is not a whole number ≥ 0, and text over 1 MiB', () => {
@@ -85,20 +101,47 @@ describe('decodeLink', () => {
     expect(decodeLink(v2Link(SPEC_EXAMPLE).slice('#v2='.length))).toEqual({ ok: true, text: SPEC_EXAMPLE, version: 2 });
   });
   it('keeps decoding v2 links, which have no check', () => {
-    expect(decodeLink('https://example.org/ptx/' + v2Link(SPEC_EXAMPLE, 4))).toEqual({ ok: true, text: SPEC_EXAMPLE, step: 4, version: 2 });
+    expect(decodeLink('https://example.org/ptx/' + v2Link(SPEC_EXAMPLE, 4))).toEqual({
+      ok: true,
+      text: SPEC_EXAMPLE,
+      step: 4,
+      version: 2,
+    });
   });
   it('keeps decoding old v1 links', () => {
-    expect(decodeLink(V1_EXAMPLE)).toEqual({ ok: true, text: 'spawn A\nA: mmap 1T 2M rw private anon\nA: write 1T "hi"\n', step: 2, version: 1 });
-    expect(decodeLink('https://example.org/#v1=' + base64urlEncode(utf8(SPEC_EXAMPLE)))).toEqual({ ok: true, text: SPEC_EXAMPLE, version: 1 });
+    expect(decodeLink(V1_EXAMPLE)).toEqual({
+      ok: true,
+      text: 'spawn A\nA: mmap 1T 2M rw private anon\nA: write 1T "hi"\n',
+      step: 2,
+      version: 1,
+    });
+    expect(decodeLink('https://example.org/#v1=' + base64urlEncode(utf8(SPEC_EXAMPLE)))).toEqual({
+      ok: true,
+      text: SPEC_EXAMPLE,
+      version: 1,
+    });
   });
   it('restoreLink brings any known version to today’s shape', () => {
-    expect(restoreLink({ version: 1, payload: base64urlEncode(utf8('spawn A')), step: 0 })).toEqual({ ok: true, text: 'spawn A', step: 0, version: 1 });
+    expect(restoreLink({ version: 1, payload: base64urlEncode(utf8('spawn A')), step: 0 })).toEqual({
+      ok: true,
+      text: 'spawn A',
+      step: 0,
+      version: 1,
+    });
     const v2 = v2Link('spawn A').slice(4);
     expect(restoreLink({ version: 2, payload: v2 })).toEqual({ ok: true, text: 'spawn A', version: 2 });
     const v3 = encodeLink('spawn A', 1).slice(4, -'&step=1'.length);
-    expect(restoreLink({ version: 3, payload: v3, step: 1 })).toEqual({ ok: true, text: 'spawn A', step: 1, version: 3 });
+    expect(restoreLink({ version: 3, payload: v3, step: 1 })).toEqual({
+      ok: true,
+      text: 'spawn A',
+      step: 1,
+      version: 3,
+    });
     // The step is part of what the check covers.
-    expect(restoreLink({ version: 3, payload: v3, step: 2 })).toMatchObject({ ok: false, message: expect.stringContaining('changed or cut') });
+    expect(restoreLink({ version: 3, payload: v3, step: 2 })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('changed or cut'),
+    });
   });
   it('ignores unknown parameters and percent-escapes', () => {
     expect(decodeLink(encodeLink('x', 1) + '&theme=dark')).toEqual({ ok: true, text: 'x', step: 1, version: 3 });
@@ -132,7 +175,8 @@ describe('decodeLink', () => {
       expect(message(f.slice(0, cut)), `cut at ${cut}`).toMatch(/^this link was changed or cut/);
     }
     const v2 = v2Link(SPEC_EXAMPLE);
-    for (const cut of [10, 40, v2.length - 3]) expect(message(v2.slice(0, cut)), `v2 cut at ${cut}`).toMatch(/cut off|damaged|base64url/);
+    for (const cut of [10, 40, v2.length - 3])
+      expect(message(v2.slice(0, cut)), `v2 cut at ${cut}`).toMatch(/cut off|damaged|base64url/);
   });
   it('stops a zip bomb at 1 MiB without unpacking it all', () => {
     const bomb = '#v2=' + base64urlEncode(deflateSync(new Uint8Array(64 << 20)));
@@ -163,9 +207,18 @@ describe('properties', () => {
   });
   it('an old v1 link of any text decodes (but the empty one, which holds no scenario)', () => {
     fc.assert(
-      fc.property(textArb.filter((t) => t !== ''), fc.nat(), (text, step) => {
-        expect(decodeLink(`#v1=${base64urlEncode(utf8(text))}&step=${step}`)).toEqual({ ok: true, text, step, version: 1 });
-      }),
+      fc.property(
+        textArb.filter((t) => t !== ''),
+        fc.nat(),
+        (text, step) => {
+          expect(decodeLink(`#v1=${base64urlEncode(utf8(text))}&step=${step}`)).toEqual({
+            ok: true,
+            text,
+            step,
+            version: 1,
+          });
+        },
+      ),
     );
   });
   it('decode never throws, whatever it is given', () => {
@@ -176,13 +229,33 @@ describe('properties', () => {
     };
     fc.assert(fc.property(fc.string(), check), { numRuns: 500 });
     fc.assert(fc.property(fc.string({ unit: 'binary' }), check), { numRuns: 300 });
-    fc.assert(fc.property(fc.string().map((s) => '#v2=' + s), check), { numRuns: 300 });
-    fc.assert(fc.property(fc.uint8Array().map((b) => '#v2=' + base64urlEncode(b)), check), { numRuns: 500 });
-    fc.assert(fc.property(fc.uint8Array().map((b) => '#v1=' + base64urlEncode(b)), check), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.string().map((s) => '#v2=' + s),
+        check,
+      ),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(
+        fc.uint8Array().map((b) => '#v2=' + base64urlEncode(b)),
+        check,
+      ),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(
+        fc.uint8Array().map((b) => '#v1=' + base64urlEncode(b)),
+        check,
+      ),
+      { numRuns: 300 },
+    );
     // Damaged real links: one character changed or dropped.
     const good = encodeLink(SPEC_EXAMPLE, 4);
     fc.assert(
-      fc.property(fc.nat(good.length - 1), fc.constantFrom('', 'A', '_', '%', '&', '='), (i, c) => check(good.slice(0, i) + c + good.slice(i + 1))),
+      fc.property(fc.nat(good.length - 1), fc.constantFrom('', 'A', '_', '%', '&', '='), (i, c) =>
+        check(good.slice(0, i) + c + good.slice(i + 1)),
+      ),
       { numRuns: 300 },
     );
   });
@@ -211,12 +284,17 @@ describe('&event=k (issue 14)', () => {
 });
 
 describe('the version check: a link of a format this build does not know never opens', () => {
-  it('a good v3 payload labelled with any later version is refused as newer, not read as today\'s format', () => {
-    const payload = encodeLink(SPEC_EXAMPLE, 2).slice('#v3='.length).replace(/&step=2$/, '');
+  it("a good v3 payload labelled with any later version is refused as newer, not read as today's format", () => {
+    const payload = encodeLink(SPEC_EXAMPLE, 2)
+      .slice('#v3='.length)
+      .replace(/&step=2$/, '');
     expect(restoreLink({ version: 3, payload, step: 2 })).toMatchObject({ ok: true, text: SPEC_EXAMPLE });
     for (const v of [LINK_VERSION + 1, LINK_VERSION + 2, 999999]) {
       const r = restoreLink({ version: v, payload, step: 2 });
-      expect(r).toEqual({ ok: false, message: `this link was made by a newer Page Table Explorer (format v${v}); this one reads formats v1 to v${LINK_VERSION}` });
+      expect(r).toEqual({
+        ok: false,
+        message: `this link was made by a newer Page Table Explorer (format v${v}); this one reads formats v1 to v${LINK_VERSION}`,
+      });
       expect(decodeLink(`#v${v}=${payload}&step=2`)).toEqual(r);
     }
   });

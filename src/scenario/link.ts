@@ -57,10 +57,14 @@ export interface RawLink {
   event?: number;
 }
 
-/** A link fragment (as linkEncoder() gives it) at the moment after `event` events of its step; null or no step: unchanged. */
+/**
+ * A link fragment (as linkEncoder() gives it) at the moment after `event` events of its step; null or no step:
+ * unchanged.
+ */
 export function withEvent(fragment: string, event: number | null | undefined): string {
   if (event === null || event === undefined || !/&step=[0-9]+$/.test(fragment)) return fragment;
-  if (!(Number.isSafeInteger(event) && event >= 1)) throw new RangeError(`a link's event is a whole number ≥ 1, not ${event}`);
+  if (!(Number.isSafeInteger(event) && event >= 1))
+    throw new RangeError(`a link's event is a whole number ≥ 1, not ${event}`);
   return `${fragment}&event=${event}`;
 }
 
@@ -149,7 +153,8 @@ function checkStep(step: number | undefined): void {
  */
 export function linkEncoder(text: string): (step?: number) => string {
   const bytes = new TextEncoder().encode(text);
-  if (bytes.length > MAX_LINK_TEXT_BYTES) throw new RangeError(`the scenario is ${bytes.length} bytes; a link holds at most 1 MiB`);
+  if (bytes.length > MAX_LINK_TEXT_BYTES)
+    throw new RangeError(`the scenario is ${bytes.length} bytes; a link holds at most 1 MiB`);
   const deflated = deflateSync(bytes, { level: 9 });
   const data = base64urlEncode(deflated);
   const dataCrc = crc32(deflated);
@@ -196,10 +201,18 @@ function inflateLimited(data: Uint8Array, limit: number): Result<Uint8Array> {
     }
     if (data.length === 0) inf.push(data, true);
   } catch {
-    return { ok: false, message: "the link's data is damaged and cannot be unpacked; it may have been cut off when it was copied" };
+    return {
+      ok: false,
+      message: "the link's data is damaged and cannot be unpacked; it may have been cut off when it was copied",
+    };
   }
-  if (total > limit) return { ok: false, message: 'the link unpacks to more than 1 MiB, larger than any scenario; it is not a link of ours' };
-  if (!ended) return { ok: false, message: "the link's data ends too early; it may have been cut off when it was copied" };
+  if (total > limit)
+    return {
+      ok: false,
+      message: 'the link unpacks to more than 1 MiB, larger than any scenario; it is not a link of ours',
+    };
+  if (!ended)
+    return { ok: false, message: "the link's data ends too early; it may have been cut off when it was copied" };
   const out = new Uint8Array(total);
   let o = 0;
   for (const c of chunks) {
@@ -210,7 +223,8 @@ function inflateLimited(data: Uint8Array, limit: number): Result<Uint8Array> {
 }
 
 function utf8(bytes: Uint8Array): Result<string> {
-  if (bytes.length > MAX_LINK_TEXT_BYTES) return { ok: false, message: 'the link holds more than 1 MiB, larger than any scenario' };
+  if (bytes.length > MAX_LINK_TEXT_BYTES)
+    return { ok: false, message: 'the link holds more than 1 MiB, larger than any scenario' };
   try {
     // ignoreBOM: keep a leading U+FEFF, so any text comes back exactly.
     return { ok: true, value: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
@@ -222,12 +236,17 @@ function utf8(bytes: Uint8Array): Result<string> {
 function bytesOf(payload: string): Result<Uint8Array> {
   const bytes = base64urlDecode(payload);
   if (!bytes) {
-    return { ok: false, message: "the link's data is not valid base64url (letters, digits, - and _); it may have been cut off or changed when it was copied" };
+    return {
+      ok: false,
+      message:
+        "the link's data is not valid base64url (letters, digits, - and _); it may have been cut off or changed when it was copied",
+    };
   }
   return { ok: true, value: bytes };
 }
 
-export const CHANGED_OR_CUT = 'this link was changed or cut after it was made (its check does not match); copy the whole link again from where it came';
+export const CHANGED_OR_CUT =
+  'this link was changed or cut after it was made (its check does not match); copy the whole link again from where it came';
 
 /** One decoder per version ever written, from payload (and step) to text. Never remove one. */
 const DECODERS: Record<number, (payload: string, step: number | undefined) => Result<string>> = {
@@ -245,7 +264,8 @@ const DECODERS: Record<number, (payload: string, step: number | undefined) => Re
     const dot = payload.lastIndexOf('.');
     if (dot < 0) return { ok: false, message: CHANGED_OR_CUT };
     const data = base64urlDecode(payload.slice(0, dot));
-    if (!data || payload.slice(dot + 1).replace(/=+$/, '') !== linkCheck(crc32(data), step)) return { ok: false, message: CHANGED_OR_CUT };
+    if (!data || payload.slice(dot + 1).replace(/=+$/, '') !== linkCheck(crc32(data), step))
+      return { ok: false, message: CHANGED_OR_CUT };
     const inflated = inflateLimited(data, MAX_LINK_TEXT_BYTES);
     return inflated.ok ? utf8(inflated.value) : inflated;
   },
@@ -256,11 +276,15 @@ export function restoreLink(raw: RawLink): DecodedLink {
   const decode = DECODERS[raw.version];
   if (!decode) {
     if (raw.version > LINK_VERSION) {
-      return { ok: false, message: `this link was made by a newer Page Table Explorer (format v${raw.version}); this one reads formats v1 to v${LINK_VERSION}` };
+      return {
+        ok: false,
+        message: `this link was made by a newer Page Table Explorer (format v${raw.version}); this one reads formats v1 to v${LINK_VERSION}`,
+      };
     }
     return { ok: false, message: `unknown link format v${raw.version}; known formats are v1 to v${LINK_VERSION}` };
   }
-  if (raw.payload === '') return { ok: false, message: 'this link holds an empty scenario, so there is nothing to open' };
+  if (raw.payload === '')
+    return { ok: false, message: 'this link holds an empty scenario, so there is nothing to open' };
   const text = decode(raw.payload, raw.step);
   if (!text.ok) return text;
   const data: LinkData = { text: text.value, version: raw.version };
@@ -277,12 +301,14 @@ const NO_SCENARIO = `this link holds no scenario: expected a part like #v${LINK_
  */
 export function readLink(input: string): Result<RawLink> {
   if (typeof input !== 'string') return { ok: false, message: 'a link is text' };
-  if (input.length > MAX_LINK_CHARS) return { ok: false, message: 'the link is too long to hold a scenario (over 1 MiB)' };
+  if (input.length > MAX_LINK_CHARS)
+    return { ok: false, message: 'the link is too long to hold a scenario (over 1 MiB)' };
   let s = input.trim();
   if (s === '') return { ok: false, message: 'the link is empty' };
   const hash = s.indexOf('#');
   if (hash >= 0) s = s.slice(hash + 1);
-  else if (/^[a-z][a-z0-9+.-]*:/i.test(s) || (s.includes('/') && /[?.]/.test(s))) return { ok: false, message: NO_SCENARIO };
+  else if (/^[a-z][a-z0-9+.-]*:/i.test(s) || (s.includes('/') && /[?.]/.test(s)))
+    return { ok: false, message: NO_SCENARIO };
   if (s === '') return { ok: false, message: NO_SCENARIO };
   if (s.includes('%')) {
     try {
@@ -304,7 +330,8 @@ export function readLink(input: string): Result<RawLink> {
     if (v && eq >= 0 && !raw) raw = { version: Number(v[1]), payload: value };
     // `&step=` with nothing after it is a link cut there: no step (a v3 link's check then fails and says so).
     else if (key === 'step' && eq >= 0 && value !== '') {
-      if (!/^[0-9]{1,15}$/.test(value)) return { ok: false, message: `the step in the link must be a whole number, not "${value.slice(0, 20)}"` };
+      if (!/^[0-9]{1,15}$/.test(value))
+        return { ok: false, message: `the step in the link must be a whole number, not "${value.slice(0, 20)}"` };
       step = Number(value);
     } else if (key === 'event' && /^[1-9][0-9]{0,8}$/.test(value)) {
       // Anything else after `event=` (cut, or typed wrong) opens the whole step: it is not part of the check.

@@ -1,8 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  U64_MAX, formatAddr, formatByte, formatCount, formatLen, formatMapFlags, formatMapFlagsLong, formatMode,
-  formatOpenFlags, formatProt, parseMode, parseNumber,
+  U64_MAX,
+  formatAddr,
+  formatByte,
+  formatCount,
+  formatLen,
+  formatMapFlags,
+  formatMapFlagsLong,
+  formatMode,
+  formatOpenFlags,
+  formatProt,
+  parseMode,
+  parseNumber,
 } from './numbers';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED, O_CREAT, O_EXCL, O_RDWR, O_WRONLY } from './ast';
 

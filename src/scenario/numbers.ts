@@ -4,8 +4,21 @@
  */
 
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED,
-  O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, PROT_READ, PROT_WRITE,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_HUGETLB,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  O_CREAT,
+  O_EXCL,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
 } from './ast';
 
 /** The largest value a number or an expression may have: addresses are 64-bit. */
@@ -23,7 +36,8 @@ export const SIZE_SUFFIXES: ReadonlyArray<readonly [string, bigint]> = [
 const SUFFIX_VALUE: Record<string, bigint> = Object.fromEntries(SIZE_SUFFIXES);
 
 /** `syntax`: not a number at all (the caller says what it expected instead). */
-export type NumberResult = { ok: true; value: bigint } | { ok: false; kind: 'syntax' | 'suffix' | 'range'; message: string };
+export type NumberResult =
+  { ok: true; value: bigint } | { ok: false; kind: 'syntax' | 'suffix' | 'range'; message: string };
 
 const NUMBER = /^(0x[0-9a-fA-F_]+|[0-9][0-9_]*)([KMGTP]?)$/;
 
@@ -39,16 +53,35 @@ export function parseNumber(token: string): NumberResult {
   const digits = m ? m[1]!.replace(/_/g, '') : '';
   if (!m || digits === '0x') {
     if (/^[0-9][0-9_]*[kmgtp]$/.test(token)) {
-      return { ok: false, kind: 'suffix', message: `size suffixes are upper-case: write ${token.slice(0, -1)}${token.slice(-1).toUpperCase()}` };
+      return {
+        ok: false,
+        kind: 'suffix',
+        message: `size suffixes are upper-case: write ${token.slice(0, -1)}${token.slice(-1).toUpperCase()}`,
+      };
     }
-    if (/^0[xX]/.test(token)) return { ok: false, kind: 'syntax', message: `"${token}" is not a number: hex is written 0x followed by 0-9 a-f, e.g. 0x7f00_0000` };
-    return { ok: false, kind: 'syntax', message: `"${token}" is not a number: write decimal or 0x hex, with an optional K, M, G, T or P suffix` };
+    if (/^0[xX]/.test(token))
+      return {
+        ok: false,
+        kind: 'syntax',
+        message: `"${token}" is not a number: hex is written 0x followed by 0-9 a-f, e.g. 0x7f00_0000`,
+      };
+    return {
+      ok: false,
+      kind: 'syntax',
+      message: `"${token}" is not a number: write decimal or 0x hex, with an optional K, M, G, T or P suffix`,
+    };
   }
   // Refuse absurdly long digit strings before BigInt spends time on them.
   const significant = digits.replace(/^(0x)?0*/, '');
-  if (significant.length > 24) return { ok: false, kind: 'range', message: `${token.slice(0, 24)}… is larger than 2^64-1, the largest 64-bit value` };
+  if (significant.length > 24)
+    return {
+      ok: false,
+      kind: 'range',
+      message: `${token.slice(0, 24)}… is larger than 2^64-1, the largest 64-bit value`,
+    };
   const value = BigInt(digits) * (m[2] ? SUFFIX_VALUE[m[2]]! : 1n);
-  if (value > U64_MAX) return { ok: false, kind: 'range', message: `${token} is larger than 2^64-1, the largest 64-bit value` };
+  if (value > U64_MAX)
+    return { ok: false, kind: 'range', message: `${token} is larger than 2^64-1, the largest 64-bit value` };
   return { ok: true, value };
 }
 
@@ -157,17 +190,23 @@ export const O_OTHER: ReadonlyArray<readonly [string, number]> = [
 export function formatProt(prot: number): string {
   const short = Object.entries(PROT_SHORT).find(([, v]) => v === prot);
   if (short) return short[0];
-  return PROT_LONG.filter(([, v]) => prot & v).map(([k]) => k).join('|');
+  return PROT_LONG.filter(([, v]) => prot & v)
+    .map(([k]) => k)
+    .join('|');
 }
 
 /** Short forms, space-separated, as in `mmap … rw shared anon`. */
 export function formatMapFlags(flags: number): string {
-  return MAP_SHORT.filter(([, v]) => flags & v).map(([k]) => k).join(' ');
+  return MAP_SHORT.filter(([, v]) => flags & v)
+    .map(([k]) => k)
+    .join(' ');
 }
 
 /** Kernel names joined with `|`, used inside `flags=` where a space would end the value. */
 export function formatMapFlagsLong(flags: number): string {
-  return MAP_LONG.filter(([, v]) => flags & v).map(([k]) => k).join('|');
+  return MAP_LONG.filter(([, v]) => flags & v)
+    .map(([k]) => k)
+    .join('|');
 }
 
 /** `O_CREAT|O_EXCL|O_RDWR`, the order of the spec's example; the access mode is always named. */
@@ -178,7 +217,10 @@ export function formatOpenFlags(oflags: number): string {
   return names.join('|');
 }
 
-/** 100000 → "100,000", whatever the locale: the core's one count formatter (groupDigits), by the name the language's modules use. */
+/**
+ * 100000 → "100,000", whatever the locale: the core's one count formatter (groupDigits), by the name the language's
+ * modules use.
+ */
 export { groupDigits as formatCount } from '../core/events';
 
 /**

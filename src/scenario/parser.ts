@@ -9,7 +9,16 @@
 import type { Access, Ask, KernelName, Op, ParseResult, Scenario, ScenarioError, Step } from './ast';
 import { lexLine, type Token } from './lexer';
 import {
-  MAP_LONG, MAP_SHORT, O_ACCESS, O_OTHER, PROT_LONG, PROT_SHORT, U64_MAX, formatCount, parseMode, parseNumber,
+  MAP_LONG,
+  MAP_SHORT,
+  O_ACCESS,
+  O_OTHER,
+  PROT_LONG,
+  PROT_SHORT,
+  U64_MAX,
+  formatCount,
+  parseMode,
+  parseNumber,
 } from './numbers';
 
 /** The spec's limit on the text: 1 MiB of UTF-8. */
@@ -271,8 +280,12 @@ class Line {
     }
     const table = [...PROT_LONG, ['PROT_NONE', 0] as const];
     return this.words(table, EXPECT.prot, (w) => {
-      if (/^[rwx]+$/.test(w)) return `"${w}" has no short form: the short forms are r, rw, rx, rwx and none; otherwise write PROT_READ|PROT_WRITE|PROT_EXEC`;
-      return `unknown protection "${w}": expected ${EXPECT.prot}` + didYouMean(w, [...table.map(([k]) => k), ...Object.keys(PROT_SHORT)]);
+      if (/^[rwx]+$/.test(w))
+        return `"${w}" has no short form: the short forms are r, rw, rx, rwx and none; otherwise write PROT_READ|PROT_WRITE|PROT_EXEC`;
+      return (
+        `unknown protection "${w}": expected ${EXPECT.prot}` +
+        didYouMean(w, [...table.map(([k]) => k), ...Object.keys(PROT_SHORT)])
+      );
     });
   }
   mapFlags(): number {
@@ -282,14 +295,31 @@ class Line {
       EXPECT.flags,
       (w) =>
         w.startsWith('MAP_')
-          ? `${w} is not one of the simulated map flags (${MAP_LONG.map(([k]) => k).join(' ')})` + didYouMean(w, MAP_LONG.map(([k]) => k))
-          : `unknown map flag "${w}": expected ${EXPECT.flags}` + didYouMean(w, table.map(([k]) => k)),
+          ? `${w} is not one of the simulated map flags (${MAP_LONG.map(([k]) => k).join(' ')})` +
+            didYouMean(
+              w,
+              MAP_LONG.map(([k]) => k),
+            )
+          : `unknown map flag "${w}": expected ${EXPECT.flags}` +
+            didYouMean(
+              w,
+              table.map(([k]) => k),
+            ),
       true,
     );
   }
   oflags(): number {
     const table = [...O_ACCESS, ...O_OTHER];
-    return this.words(table, EXPECT.oflags, (w) => `unknown open flag "${w}": expected O_RDONLY, O_WRONLY, O_RDWR, O_CREAT or O_EXCL` + didYouMean(w, table.map(([k]) => k)));
+    return this.words(
+      table,
+      EXPECT.oflags,
+      (w) =>
+        `unknown open flag "${w}": expected O_RDONLY, O_WRONLY, O_RDWR, O_CREAT or O_EXCL` +
+        didYouMean(
+          w,
+          table.map(([k]) => k),
+        ),
+    );
   }
   /** An optional octal mode: present when the next token is a number. */
   mode(): number | undefined {
@@ -344,11 +374,18 @@ class ScenarioParser {
     // An ask is asked before a step: after the last one there is no step to ask it before.
     const lone = this.asks[0];
     if (lone && this.errors.length < MAX_ERRORS) {
-      this.errors.push({ ...lone.pos, message: 'this ask has no statement after it: an ask is asked before the step written below it' });
+      this.errors.push({
+        ...lone.pos,
+        message: 'this ask has no statement after it: an ask is asked before the step written below it',
+      });
     }
     const nl = this.directiveLine.get('notifier');
     if (nl !== undefined && this.scenario.kernel !== 'msharefs') {
-      this.errors.push({ line: nl, col: 1, message: `"notifier" needs kernel msharefs: only its 2025 version has the mmu notifier that runs flush_tlb_all()` });
+      this.errors.push({
+        line: nl,
+        col: 1,
+        message: `"notifier" needs kernel msharefs: only its 2025 version has the mmu notifier that runs flush_tlb_all()`,
+      });
     }
   }
 
@@ -357,7 +394,8 @@ class ScenarioParser {
     const t = line.peek();
     const n = line.number('a CPU number such as 0 or 1');
     const cpus = this.scenario.cpus;
-    if (cpus === undefined) line.fail(t, 'there are no CPUs to run on: declare them first with "cpus N" (before the first step)');
+    if (cpus === undefined)
+      line.fail(t, 'there are no CPUs to run on: declare them first with "cpus N" (before the first step)');
     if (n >= BigInt(cpus)) line.fail(t, `there is no CPU ${n}: "cpus ${cpus}" gives CPUs 0 to ${cpus - 1}`);
     return Number(n);
   }
@@ -379,21 +417,34 @@ class ScenarioParser {
 
   private statement(toks: Token[]): void {
     const first = toks[0]!;
-    const hasTask = (first.kind === 'name' || first.kind === 'group') && toks[1]?.kind === 'punct' && toks[1].text === ':';
+    const hasTask =
+      (first.kind === 'name' || first.kind === 'group') && toks[1]?.kind === 'punct' && toks[1].text === ':';
     const kwTok = hasTask ? toks[2] : first;
-    if (!kwTok) throw new Fail(toks[1]!.col + 1, `expected a statement after "${first.text}:", such as mmap, read or exit`);
+    if (!kwTok)
+      throw new Fail(toks[1]!.col + 1, `expected a statement after "${first.text}:", such as mmap, read or exit`);
     // `A mmap …`: a task and a statement, the colon forgotten.
     const second = toks[1];
-    if (!hasTask && (first.kind === 'group' || !KEYWORD_SET.has(first.text)) && second?.kind === 'name' && second.text !== 'spawn' && OPS.includes(second.text as Op['op'])) {
-      throw new Fail(first.col + first.text.length, `missing ":" after the task name: write ${first.text}: ${second.text} …`);
+    if (
+      !hasTask &&
+      (first.kind === 'group' || !KEYWORD_SET.has(first.text)) &&
+      second?.kind === 'name' &&
+      second.text !== 'spawn' &&
+      OPS.includes(second.text as Op['op'])
+    ) {
+      throw new Fail(
+        first.col + first.text.length,
+        `missing ":" after the task name: write ${first.text}: ${second.text} …`,
+      );
     }
-    if (kwTok.kind !== 'name') throw new Fail(kwTok.col, `expected a statement such as spawn, mmap or read, not "${kwTok.text}"`);
+    if (kwTok.kind !== 'name')
+      throw new Fail(kwTok.col, `expected a statement such as spawn, mmap or read, not "${kwTok.text}"`);
     const kw = kwTok.text;
     if (!KEYWORD_SET.has(kw)) throw new Fail(kwTok.col, `unknown statement "${kw}"` + didYouMean(kw, KEYWORDS));
     const line = new Line(toks, USAGE[kw as Op['op']] ?? DIRECTIVE_USAGE[kw]!);
     line.i = hasTask ? 3 : 1;
     if (NOT_BY_TASK.has(kw)) {
-      if (hasTask) throw new Fail(first.col, `"${kw}" is not done by a task: write it on its own line without "${first.text}:"`);
+      if (hasTask)
+        throw new Fail(first.col, `"${kw}" is not done by a task: write it on its own line without "${first.text}:"`);
       if (kw === 'note') {
         this.notes.push(line.string('the caption in double quotes, e.g. note "A writes"'));
         line.done();
@@ -411,7 +462,8 @@ class ScenarioParser {
       } else this.directive(kw as Directive, kwTok, line);
       return;
     }
-    if (!hasTask) throw new Fail(first.col, `"${kw}" needs the task that does it: write it as ${USAGE[kw as Op['op']]}`);
+    if (!hasTask)
+      throw new Fail(first.col, `"${kw}" needs the task that does it: write it as ${USAGE[kw as Op['op']]}`);
     const actor = this.target(new Line(toks, USAGE[kw as Op['op']]), 'a task name');
     this.mustExist(actor);
     const op = this.op(kw as Op['op'], line, actor);
@@ -444,7 +496,8 @@ class ScenarioParser {
       const t = line.peek();
       const valid = 'expected mainline, mshare-v1 or msharefs';
       if (!t || t.kind !== 'name') line.expected(`a kernel: ${KERNELS.join(', ')}`);
-      if (!KERNELS.includes(t.text as KernelName)) line.fail(t, `unknown kernel "${t.text}": ${valid}` + didYouMean(t.text, KERNELS));
+      if (!KERNELS.includes(t.text as KernelName))
+        line.fail(t, `unknown kernel "${t.text}": ${valid}` + didYouMean(t.text, KERNELS));
       line.next();
       s.kernel = t.text as KernelName;
     } else if (kw === 'paging') {
@@ -485,13 +538,18 @@ class ScenarioParser {
       const star = line.isPunct('*') ? line.next()! : undefined;
       const t = line.peek();
       if (!t || t.kind !== 'string') {
-        line.expected(choices.length === 0 ? 'the choices in double quotes, the right one marked with *: *"right" | "other"' : 'a choice in double quotes after "|"');
+        line.expected(
+          choices.length === 0
+            ? 'the choices in double quotes, the right one marked with *: *"right" | "other"'
+            : 'a choice in double quotes after "|"',
+        );
       }
       line.next();
       if (t.value!.trim() === '') line.fail(t, 'a choice is empty');
       if (choices.includes(t.value!)) line.fail(t, `the choice "${t.value}" is given twice`);
       if (star) {
-        if (answer >= 0) line.fail(star, `only one choice can be marked * as the right one (choice ${answer + 1} already is)`);
+        if (answer >= 0)
+          line.fail(star, `only one choice can be marked * as the right one (choice ${answer + 1} already is)`);
         answer = choices.length;
       }
       choices.push(t.value!);
@@ -501,7 +559,11 @@ class ScenarioParser {
     }
     line.done();
     if (choices.length < 2) line.fail(undefined, 'an ask needs at least two choices, separated by |');
-    if (answer < 0) throw new Fail(kwTok.col, 'mark the right choice with a * just before it, e.g. *"its PGD entry points at the host\'s PUD page"');
+    if (answer < 0)
+      throw new Fail(
+        kwTok.col,
+        'mark the right choice with a * just before it, e.g. *"its PGD entry points at the host\'s PUD page"',
+      );
     return { pos: { line: this.lineNo, col: kwTok.col }, prompt, choices, answer };
   }
 
@@ -512,11 +574,19 @@ class ScenarioParser {
     line.next();
     if (t.kind === 'name') return { text: t.text, names: [t.text], tok: t };
     const { prefix, from, to } = t as Required<Token>;
-    if (from > to) throw new Fail(t.col, `group ${t.text} is empty: the first number must not be larger than the second`);
+    if (from > to)
+      throw new Fail(t.col, `group ${t.text} is empty: the first number must not be larger than the second`);
     const count = Number(to - from + 1n);
-    if (count > MAX_GROUP) throw new Fail(t.col, `group ${t.text} has ${formatCount(count)} tasks; a group may have at most ${formatCount(MAX_GROUP)}`);
+    if (count > MAX_GROUP)
+      throw new Fail(
+        t.col,
+        `group ${t.text} has ${formatCount(count)} tasks; a group may have at most ${formatCount(MAX_GROUP)}`,
+      );
     if (count > this.namesLeft) {
-      throw new Fail(t.col, `too many tasks: the groups of this scenario name more than ${formatCount(MAX_TASK_NAMES)} tasks in all`);
+      throw new Fail(
+        t.col,
+        `too many tasks: the groups of this scenario name more than ${formatCount(MAX_TASK_NAMES)} tasks in all`,
+      );
     }
     this.namesLeft -= count;
     const names = new Array<string>(count);
@@ -542,7 +612,10 @@ class ScenarioParser {
     const dup = t.names.find((n) => this.tasks.has(n));
     for (const n of t.names) if (!this.tasks.has(n)) this.tasks.set(n, this.lineNo);
     if (dup !== undefined) {
-      throw new Fail(t.tok.col, `task "${dup}" already exists (created on line ${this.tasks.get(dup)}); each task name can be created only once`);
+      throw new Fail(
+        t.tok.col,
+        `task "${dup}" already exists (created on line ${this.tasks.get(dup)}); each task name can be created only once`,
+      );
     }
   }
 
@@ -552,7 +625,10 @@ class ScenarioParser {
         throw new Fail(1, 'unreachable');
       case 'fork': {
         if (actor.names.length > 1) {
-          throw new Fail(actor.tok.col, `${actor.text} cannot fork: every task of a group would create children of the same names; fork from one task, e.g. ${actor.names[0]}: fork C`);
+          throw new Fail(
+            actor.tok.col,
+            `${actor.text} cannot fork: every task of a group would create children of the same names; fork from one task, e.g. ${actor.names[0]}: fork C`,
+          );
         }
         const child = this.target(l, 'the name of the child, e.g. A: fork B');
         this.create(child);
@@ -576,7 +652,8 @@ class ScenarioParser {
         const res: Op = { op, addr, len: l.len(), prot: l.prot(), flags: l.mapFlags() };
         const seen = new Set<string>();
         while (l.peek()) {
-          if (!l.isKey()) l.fail(l.peek(), `unexpected "${l.peek()!.text}": after the flags come only fd=F and offset=N`);
+          if (!l.isKey())
+            l.fail(l.peek(), `unexpected "${l.peek()!.text}": after the flags come only fd=F and offset=N`);
           const k = l.key();
           if (seen.has(k.text)) l.fail(k, `${k.text}= is given twice`);
           seen.add(k.text);
@@ -613,7 +690,8 @@ class ScenarioParser {
         }
         if (t.kind !== 'number') l.expected('a value: a string in double quotes or a byte 0..255');
         const b = l.number('a byte 0..255');
-        if (b > 255n) l.fail(t, `a byte value is 0..255 (0xff); ${t.text} is too large — write a string to store several bytes`);
+        if (b > 255n)
+          l.fail(t, `a byte value is 0..255 (0xff); ${t.text} is too large — write a string to store several bytes`);
         return { op, addr, value: new Uint8Array([Number(b)]) };
       }
       case 'exec':
@@ -669,15 +747,23 @@ class ScenarioParser {
     const keys = create ? ['region_offset', 'size', 'prot', 'flags'] : ['region_offset', 'size'];
     const got: Record<string, bigint | number> = {};
     while (l.peek()) {
-      if (!l.isKey()) l.fail(l.peek(), `unexpected "${l.peek()!.text}": ${request} takes ${keys.map((k) => k + '=').join(' ')}`);
+      if (!l.isKey())
+        l.fail(l.peek(), `unexpected "${l.peek()!.text}": ${request} takes ${keys.map((k) => k + '=').join(' ')}`);
       const k = l.key();
-      if (!keys.includes(k.text)) l.fail(k, `unknown argument "${k.text}=": ${request} takes ${keys.map((x) => x + '=').join(' ')}`);
+      if (!keys.includes(k.text))
+        l.fail(k, `unknown argument "${k.text}=": ${request} takes ${keys.map((x) => x + '=').join(' ')}`);
       if (k.text in got) l.fail(k, `${k.text}= is given twice`);
       got[k.text] = k.text === 'prot' ? l.prot() : k.text === 'flags' ? l.mapFlags() : l.len();
     }
     const missing = keys.filter((k) => !(k in got));
     if (missing.length) l.fail(undefined, `${request} needs ${missing.map((k) => k + '=').join(' ')}`);
-    const base = { op: 'ioctl' as const, fd, request, regionOffset: got.region_offset as bigint, size: got.size as bigint };
+    const base = {
+      op: 'ioctl' as const,
+      fd,
+      request,
+      regionOffset: got.region_offset as bigint,
+      size: got.size as bigint,
+    };
     return create ? { ...base, prot: got.prot as number, flags: got.flags as number } : base;
   }
 }
@@ -685,9 +771,19 @@ class ScenarioParser {
 /** Parses a whole scenario. Never throws; see the module comment. */
 export function parseScenario(text: string): ParseResult {
   try {
-    if (typeof text !== 'string') return { ok: false, errors: [{ line: 1, col: 1, message: 'the scenario is not text' }] };
+    if (typeof text !== 'string')
+      return { ok: false, errors: [{ line: 1, col: 1, message: 'the scenario is not text' }] };
     if (text.length > MAX_TEXT_BYTES || utf8Length(text) > MAX_TEXT_BYTES) {
-      return { ok: false, errors: [{ line: 1, col: 1, message: `the scenario is larger than 1 MiB (${utf8Length(text)} bytes); the limit is ${MAX_TEXT_BYTES} bytes` }] };
+      return {
+        ok: false,
+        errors: [
+          {
+            line: 1,
+            col: 1,
+            message: `the scenario is larger than 1 MiB (${utf8Length(text)} bytes); the limit is ${MAX_TEXT_BYTES} bytes`,
+          },
+        ],
+      };
     }
     const p = new ScenarioParser();
     p.parse(text);

@@ -15,7 +15,9 @@ const canon = (line: string) => printStep(ok(`spawn A\nspawn db[1..9]\n${line}`)
 
 describe('printStep', () => {
   it('prints addresses with size suffixes when exact, lengths in decimal when small', () => {
-    expect(canon('A: mmap 0x10000000000 0x8000000000 PROT_READ|PROT_WRITE MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED')).toBe('A: mmap 1T 512G rw shared anon fixed');
+    expect(canon('A: mmap 0x10000000000 0x8000000000 PROT_READ|PROT_WRITE MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED')).toBe(
+      'A: mmap 1T 512G rw shared anon fixed',
+    );
     expect(canon('A: write 0x10000001000 "x"')).toBe('A: write 1T+0x1000 "x"');
     expect(canon('A: read 1T+4K 0x17')).toBe('A: read 1T+0x1000 23');
     expect(canon('A: munmap 0x7fff_ffff_f000 4096')).toBe('A: munmap 0x7ffffffff000 4K');
@@ -26,7 +28,10 @@ describe('printStep', () => {
       ['spawn w[1..3]', 'spawn w[1..3]'],
       ['A: fork  c[1..8] # kids', 'A: fork c[1..8]'],
       ['A: exit', 'A: exit'],
-      ['A: mmap auto 2M PROT_NONE MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE|MAP_HUGETLB|MAP_FIXED_NOREPLACE', 'A: mmap auto 2M none private anon fixed_noreplace populate hugetlb'],
+      [
+        'A: mmap auto 2M PROT_NONE MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE|MAP_HUGETLB|MAP_FIXED_NOREPLACE',
+        'A: mmap auto 2M none private anon fixed_noreplace populate hugetlb',
+      ],
       ['A: mmap auto 4K PROT_WRITE shared offset=4096 fd=f', 'A: mmap auto 4K PROT_WRITE shared fd=f offset=4K'],
       ['A: mprotect 0 4K PROT_READ|PROT_EXEC', 'A: mprotect 0 4K rx'],
       ['A: madvise 2M 2M MADV_DONTNEED', 'A: madvise 2M 2M MADV_DONTNEED'],
@@ -44,7 +49,10 @@ describe('printStep', () => {
       ['A: close f', 'A: close f'],
       ['A: unlink "/tmp/#x"', 'A: unlink "/tmp/#x"'],
       ['A: ftruncate f 0x200000', 'A: ftruncate f 2M'],
-      ['A: ioctl f MSHAREFS_CREATE_MAPPING flags=shared anon prot=r size=2M region_offset=0', 'A: ioctl f MSHAREFS_CREATE_MAPPING region_offset=0 size=2M prot=r flags=MAP_SHARED|MAP_ANONYMOUS'],
+      [
+        'A: ioctl f MSHAREFS_CREATE_MAPPING flags=shared anon prot=r size=2M region_offset=0',
+        'A: ioctl f MSHAREFS_CREATE_MAPPING region_offset=0 size=2M prot=r flags=MAP_SHARED|MAP_ANONYMOUS',
+      ],
       ['A: ioctl f MSHAREFS_UNMAP region_offset=0 size=2M', 'A: ioctl f MSHAREFS_UNMAP region_offset=0 size=2M'],
       ['db[2..9]: read 0', 'db[2..9]: read 0'],
       ['db[02..9]: read 0', 'db[02..9]: read 0'],
@@ -109,13 +117,19 @@ describe('round trip (property)', () => {
 });
 
 describe('printAsk and asks in printScenario', () => {
-  it('prints an ask above its step, after the step\'s notes, the right choice marked *', () => {
+  it("prints an ask above its step, after the step's notes, the right choice marked *", () => {
     const text = 'spawn A\nask "q \\"1\\"" "a" | *"b\\\\"\nnote "n"\nA: exit\n';
-    expect(printScenario(ok(text))).toBe('kernel mainline\npaging 4\n\nspawn A\nnote "n"\nask "q \\"1\\"" "a" | *"b\\\\"\nA: exit\n');
+    expect(printScenario(ok(text))).toBe(
+      'kernel mainline\npaging 4\n\nspawn A\nnote "n"\nask "q \\"1\\"" "a" | *"b\\\\"\nA: exit\n',
+    );
   });
   it('round-trips asks on random scenarios (positions aside)', () => {
     const askArb = fc
-      .record({ prompt: fc.string({ minLength: 1, maxLength: 12 }), choices: fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 9 }), pick: fc.nat() })
+      .record({
+        prompt: fc.string({ minLength: 1, maxLength: 12 }),
+        choices: fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 9 }),
+        pick: fc.nat(),
+      })
       .map(({ prompt, choices, pick }) => {
         // Only what the language can hold: one line, no refused character, not blank.
         const clean = (s: string) => 'x' + s.replace(/[^ -~]/g, '?');
@@ -125,9 +139,21 @@ describe('printAsk and asks in printScenario', () => {
       .filter((a) => a.choices.length >= 2);
     const withAsks = scenarioArb({ maxSteps: 6 })
       .filter((s) => s.steps.length > 0)
-      .chain((s) => fc.tuple(fc.constant(s), fc.array(fc.array(askArb, { maxLength: 2 }), { minLength: s.steps.length, maxLength: s.steps.length })))
-      .map(([s, asks]): Scenario => ({ ...s, steps: s.steps.map((st, i) => (asks[i]!.length ? { ...st, asks: asks[i]! } : st)) }));
-    const noPos = (s: Scenario) => withoutPos({ ...s, steps: s.steps.map((st) => (st.asks ? { ...st, asks: st.asks.map(({ pos: _p, ...a }) => a) } : st)) as Step[] });
+      .chain((s) =>
+        fc.tuple(
+          fc.constant(s),
+          fc.array(fc.array(askArb, { maxLength: 2 }), { minLength: s.steps.length, maxLength: s.steps.length }),
+        ),
+      )
+      .map(([s, asks]): Scenario => ({
+        ...s,
+        steps: s.steps.map((st, i) => (asks[i]!.length ? { ...st, asks: asks[i]! } : st)),
+      }));
+    const noPos = (s: Scenario) =>
+      withoutPos({
+        ...s,
+        steps: s.steps.map((st) => (st.asks ? { ...st, asks: st.asks.map(({ pos: _p, ...a }) => a) } : st)) as Step[],
+      });
     fc.assert(
       fc.property(withAsks, (s) => {
         expect(noPos(ok(printScenario(s)))).toEqual(noPos(s));

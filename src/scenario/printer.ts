@@ -7,7 +7,16 @@
  */
 
 import type { Ask, Op, Scenario, Step } from './ast';
-import { formatAddr, formatByte, formatLen, formatMapFlags, formatMapFlagsLong, formatMode, formatOpenFlags, formatProt } from './numbers';
+import {
+  formatAddr,
+  formatByte,
+  formatLen,
+  formatMapFlags,
+  formatMapFlagsLong,
+  formatMode,
+  formatOpenFlags,
+  formatProt,
+} from './numbers';
 
 /** A string literal: only `"` and `\` need escaping in the language. */
 export function quote(s: string): string {
@@ -53,7 +62,12 @@ function printTasks(step: Step): string {
   if (t !== null) {
     if (step.tasks.length === 1 && t === step.tasks[0]) return t;
     const g = GROUP.exec(t);
-    if (g && BigInt(g[3]!) - BigInt(g[2]!) + 1n === BigInt(step.tasks.length) && expands(g[1]!, BigInt(g[2]!), step.tasks)) return t;
+    if (
+      g &&
+      BigInt(g[3]!) - BigInt(g[2]!) + 1n === BigInt(step.tasks.length) &&
+      expands(g[1]!, BigInt(g[2]!), step.tasks)
+    )
+      return t;
   }
   return collapseNames(step.tasks);
 }

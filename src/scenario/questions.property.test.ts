@@ -18,35 +18,73 @@ import { Runner } from './run';
 
 const taskArb = fc.constantFrom('A', 'B', 'C');
 /** Offsets inside the first GiB (mapped by the prologue): any page, or 2 MiB boundaries. */
-const offArb = fc.oneof(fc.integer({ min: 0, max: 262143 }).map((p) => p * 4096), fc.integer({ min: 0, max: 511 }).map((h) => h * 2 * 1024 * 1024));
-const lenArb = fc.oneof(fc.constantFrom('4K', '2M', '6M'), fc.integer({ min: 1, max: 300 }).map((p) => `${p * 4}K`));
+const offArb = fc.oneof(
+  fc.integer({ min: 0, max: 262143 }).map((p) => p * 4096),
+  fc.integer({ min: 0, max: 511 }).map((h) => h * 2 * 1024 * 1024),
+);
+const lenArb = fc.oneof(
+  fc.constantFrom('4K', '2M', '6M'),
+  fc.integer({ min: 1, max: 300 }).map((p) => `${p * 4}K`),
+);
 const at = (a: string, o: number): string => `${a}+0x${o.toString(16)}`;
 const accessArb = fc.constantFrom('read', 'write');
 
 const mainStep = fc.oneof(
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), fc.constantFrom('8M', '3M', '1G'), fc.constantFrom('rw private anon', 'rw shared anon', 'r private anon')).map(([t, a, l, f]) => `${t}: mmap ${a} ${l} ${f} fixed`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, accessArb).map(([t, a, o, l, w]) => `${t}: touch ${at(a, o)} ${l} ${w}`),
+  fc
+    .tuple(
+      taskArb,
+      fc.constantFrom('1T', '2T'),
+      fc.constantFrom('8M', '3M', '1G'),
+      fc.constantFrom('rw private anon', 'rw shared anon', 'r private anon'),
+    )
+    .map(([t, a, l, f]) => `${t}: mmap ${a} ${l} ${f} fixed`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, accessArb)
+    .map(([t, a, o, l, w]) => `${t}: touch ${at(a, o)} ${l} ${w}`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb).map(([t, a, o]) => `${t}: write ${at(a, o)} "x"`),
   // Now and then an access outside every VMA: SIGSEGV.
   fc.tuple(taskArb, fc.constantFrom('3T', '0x1000')).map(([t, a]) => `${t}: read ${a}`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb).map(([t, a, o, l]) => `${t}: munmap ${at(a, o)} ${l}`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, fc.constantFrom('r', 'rw', 'none')).map(([t, a, o, l, p]) => `${t}: mprotect ${at(a, o)} ${l} ${p}`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb).map(([t, a, o, l]) => `${t}: madvise ${at(a, o)} ${l} MADV_DONTNEED`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, fc.constantFrom('r', 'rw', 'none'))
+    .map(([t, a, o, l, p]) => `${t}: mprotect ${at(a, o)} ${l} ${p}`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb)
+    .map(([t, a, o, l]) => `${t}: madvise ${at(a, o)} ${l} MADV_DONTNEED`),
   fc.tuple(taskArb, fc.constantFrom('D', 'E')).map(([t, c]) => `${t}: fork ${c}`),
 );
 const v1Step = fc.oneof(
   fc.tuple(taskArb, fc.constantFrom('1T', '2T')).map(([t, a]) => `${t}: mmap ${a} 512G rw shared anon fixed`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), fc.constantFrom('O_CREAT|O_EXCL|O_RDWR', 'O_RDWR', 'O_RDONLY')).map(([t, a, f]) => `${t}: mshare "r${a}" ${a} 512G ${f} 0600`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), fc.constantFrom('O_CREAT|O_EXCL|O_RDWR', 'O_RDWR', 'O_RDONLY'))
+    .map(([t, a, f]) => `${t}: mshare "r${a}" ${a} 512G ${f} 0600`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T')).map(([t, a]) => `${t}: mshare_unlink "r${a}"`),
-  fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, accessArb).map(([t, a, o, l, w]) => `${t}: touch ${at(a, o)} ${l} ${w}`),
+  fc
+    .tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb, accessArb)
+    .map(([t, a, o, l, w]) => `${t}: touch ${at(a, o)} ${l} ${w}`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb).map(([t, a, o]) => `${t}: read ${at(a, o)}`),
   fc.tuple(taskArb, fc.constantFrom('1T', '2T'), offArb, lenArb).map(([t, a, o, l]) => `${t}: munmap ${at(a, o)} ${l}`),
 );
 
 /** Each task maps the first GiB at 1T and 2T (privately or shared), so most accesses land in a VMA. */
 const PROLOGUE: Record<string, string[]> = {
-  mainline: ['A: mmap 1T 1G rw private anon fixed', 'B: mmap 1T 1G rw shared anon fixed', 'C: mmap 1T 1G rw private anon fixed', 'A: mmap 2T 1G rw shared anon fixed', 'B: mmap 2T 1G r private anon fixed', 'C: mmap 2T 1G rw private anon fixed', 'A: write 1T "x"'],
-  'mshare-v1': ['A: mmap 1T 512G rw shared anon fixed', 'A: mshare "r1T" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600', 'B: mshare "r1T" 1T 512G O_RDWR', 'C: mshare "r1T" 1T 512G O_RDONLY', 'C: mmap 2T 512G rw shared anon fixed', 'A: mmap 2T 512G rw private anon fixed'],
+  mainline: [
+    'A: mmap 1T 1G rw private anon fixed',
+    'B: mmap 1T 1G rw shared anon fixed',
+    'C: mmap 1T 1G rw private anon fixed',
+    'A: mmap 2T 1G rw shared anon fixed',
+    'B: mmap 2T 1G r private anon fixed',
+    'C: mmap 2T 1G rw private anon fixed',
+    'A: write 1T "x"',
+  ],
+  'mshare-v1': [
+    'A: mmap 1T 512G rw shared anon fixed',
+    'A: mshare "r1T" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600',
+    'B: mshare "r1T" 1T 512G O_RDWR',
+    'C: mshare "r1T" 1T 512G O_RDONLY',
+    'C: mmap 2T 512G rw shared anon fixed',
+    'A: mmap 2T 512G rw private anon fixed',
+  ],
 };
 
 function text(kernel: string, paging: 4 | 5, steps: string[]): string {
@@ -70,7 +108,16 @@ function text(kernel: string, paging: 4 | 5, steps: string[]): string {
   });
   // The tasks exit at the end: table pages freed, VmPTE back to 0.
   const exits = [...made].map((t) => `${t}: exit`);
-  return [`kernel ${kernel}`, `paging ${paging}`, 'spawn A', 'spawn B', 'spawn C', ...PROLOGUE[kernel]!, ...ok, ...exits].join('\n');
+  return [
+    `kernel ${kernel}`,
+    `paging ${paging}`,
+    'spawn A',
+    'spawn B',
+    'spawn C',
+    ...PROLOGUE[kernel]!,
+    ...ok,
+    ...exits,
+  ].join('\n');
 }
 
 /** The checks every question must pass. */
@@ -98,8 +145,14 @@ function check(src: string): number {
     const where = `step ${n}: ${src.split('\n')[s.line - 1]}\n${src}`;
     const qs = generatedQuestions({ n, step: p.scenario.steps[n - 1]!, paging: p.scenario.paging, report: s });
     // Deterministic: asked again, the same questions in the same order.
-    expect(generatedQuestions({ n, step: p.scenario.steps[n - 1]!, paging: p.scenario.paging, report: s }), where).toEqual(qs);
-    expect(questionsFor({ n, step: p.scenario.steps[n - 1]!, paging: p.scenario.paging, report: s }).length, where).toBeLessThanOrEqual(1);
+    expect(
+      generatedQuestions({ n, step: p.scenario.steps[n - 1]!, paging: p.scenario.paging, report: s }),
+      where,
+    ).toEqual(qs);
+    expect(
+      questionsFor({ n, step: p.scenario.steps[n - 1]!, paging: p.scenario.paging, report: s }).length,
+      where,
+    ).toBeLessThanOrEqual(1);
     const lines = s.changes.map(describeChange);
     for (const q of qs) {
       asked++;
@@ -117,19 +170,33 @@ function check(src: string): number {
         if (f.kind === 'entry') {
           expect(right, where).toBe(entryChoice(c.new));
           // The value is the one the Changes list shows for that entry.
-          expect(lines.some((l) => l.startsWith(`${c.mm} ${c.level.toUpperCase()}[${c.index}]:`) && l.includes(`→ 0x${c.new}`)), where).toBe(true);
+          expect(
+            lines.some(
+              (l) => l.startsWith(`${c.mm} ${c.level.toUpperCase()}[${c.index}]:`) && l.includes(`→ 0x${c.new}`),
+            ),
+            where,
+          ).toBe(true);
         } else {
           expect(right, where).toBe(c.fn);
-          expect(s.events.some((e) => e.fn === c.fn), where).toBe(true);
+          expect(
+            s.events.some((e) => e.fn === c.fn),
+            where,
+          ).toBe(true);
         }
       } else if (f.kind === 'tables') {
         expect(right, where).toBe(levelsChoice(f.levels));
         // Every table page that appeared is of a level the answer names.
         for (const [pfn, t] of after.tables) if (!before.tables.has(pfn)) expect(f.levels, where).toContain(t.level);
-        expect(s.changes.some((c) => c.kind === 'table-alloc'), where).toBe(true);
+        expect(
+          s.changes.some((c) => c.kind === 'table-alloc'),
+          where,
+        ).toBe(true);
       } else if (f.kind === 'table-free') {
         expect(right, where).toBe(levelsChoice(f.levels));
-        expect(s.changes.some((c) => c.kind === 'table-free'), where).toBe(true);
+        expect(
+          s.changes.some((c) => c.kind === 'table-free'),
+          where,
+        ).toBe(true);
       } else if (f.kind === 'vmpte') {
         expect(right, where).toBe(bytesChoice(f.to));
         expect(after.pgtables.get(f.mm) ?? 0, where).toBe(f.to);
@@ -137,7 +204,9 @@ function check(src: string): number {
       } else if (f.kind === 'outcome') {
         expect(f.outcome, where).toEqual(s.outcome);
         const o = s.outcome;
-        expect(right, where).toBe(o.kind === 'signal' ? o.signal : o.kind === 'errno' ? o.errno : 'It completes (no signal)');
+        expect(right, where).toBe(
+          o.kind === 'signal' ? o.signal : o.kind === 'errno' ? o.errno : 'It completes (no signal)',
+        );
       }
     }
     before = after;
@@ -150,16 +219,35 @@ const SEED = Number(process.env.PTX_SEED ?? 20261203);
 describe('generated questions are right by construction', () => {
   it('mainline, 4-level', () => {
     let asked = 0;
-    fc.assert(fc.property(fc.array(mainStep, { minLength: 3, maxLength: 16 }), (steps) => void (asked += check(text('mainline', 4, steps)))), { seed: SEED, numRuns: 30 });
+    fc.assert(
+      fc.property(
+        fc.array(mainStep, { minLength: 3, maxLength: 16 }),
+        (steps) => void (asked += check(text('mainline', 4, steps))),
+      ),
+      { seed: SEED, numRuns: 30 },
+    );
     expect(asked).toBeGreaterThan(100); // the property looked at questions, not at empty lists
   });
   it('mainline, 5-level', () => {
-    fc.assert(fc.property(fc.array(mainStep, { minLength: 3, maxLength: 12 }), (steps) => void check(text('mainline', 5, steps))), { seed: SEED, numRuns: 15 });
+    fc.assert(
+      fc.property(
+        fc.array(mainStep, { minLength: 3, maxLength: 12 }),
+        (steps) => void check(text('mainline', 5, steps)),
+      ),
+      { seed: SEED, numRuns: 15 },
+    );
   });
   it('mshare v1', () => {
-    fc.assert(fc.property(fc.array(v1Step, { minLength: 3, maxLength: 14 }), (steps) => void check(text('mshare-v1', 4, steps))), { seed: SEED, numRuns: 30 });
+    fc.assert(
+      fc.property(
+        fc.array(v1Step, { minLength: 3, maxLength: 14 }),
+        (steps) => void check(text('mshare-v1', 4, steps)),
+      ),
+      { seed: SEED, numRuns: 30 },
+    );
   });
   it('looked at every kind of generated question', () => {
-    for (const k of ['entry', 'function', 'tables', 'table-free', 'vmpte', 'outcome']) expect(kinds.get(k) ?? 0, k).toBeGreaterThan(10);
+    for (const k of ['entry', 'function', 'tables', 'table-free', 'vmpte', 'outcome'])
+      expect(kinds.get(k) ?? 0, k).toBeGreaterThan(10);
   });
 });

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeChange } from '../core/describe-changes';
 import { parseScenario } from './parser';
-import { authorQuestions, entryChoice, generatedQuestions, levelsChoice, questionsFor, type StepFacts } from './questions';
+import {
+  authorQuestions,
+  entryChoice,
+  generatedQuestions,
+  levelsChoice,
+  questionsFor,
+  type StepFacts,
+} from './questions';
 import { runScenario } from './run';
 
 const SEED = readFileSync(new URL('../../scenarios/mshare-v1-guest-fault.ptx', import.meta.url), 'utf8');
@@ -35,7 +42,9 @@ describe("the seed's guest fault (scenarios/mshare-v1-guest-fault.ptx)", () => {
     // By hand: the host mm's PGD page got PFN 0x1002 at mshare, its PUD page PFN 0x1003 at A's write;
     // pud_alloc wrote _PAGE_TABLE (0x67) | 0x1003 << 12 into the host's PGD[2]; set_pgd copies it.
     expect(q!.choices[q!.answer]).toBe('0x0000000001003067 (PFN 0x1003; P RW US A D)');
-    const hostWrite = all[4]!.report.changes.find((c) => c.kind === 'entry-set' && c.mm === 'mshare:sga' && c.level === 'pgd');
+    const hostWrite = all[4]!.report.changes.find(
+      (c) => c.kind === 'entry-set' && c.mm === 'mshare:sga' && c.level === 'pgd',
+    );
     expect(q!.choices[q!.answer]).toContain(`0x${(hostWrite as { new: string }).new}`);
     expect(q!.choices).toContain('none (not present)');
     expect(q!.choices).toHaveLength(4);
@@ -54,7 +63,14 @@ describe("the seed's guest fault (scenarios/mshare-v1-guest-fault.ptx)", () => {
     expect(q!.prompt).toBe("What will A's PGD[2] hold after this step?");
     expect(q!.choices[q!.answer]).toBe('0x0000000001003067 (PFN 0x1003; P RW US A D)');
     // The other entries written in the step are the plausible wrong ones.
-    expect(q!.choices.some((c) => c.startsWith('0x0000000001004067') || c.startsWith('0x0000000001005067') || c.startsWith('0x8000000001006067'))).toBe(true);
+    expect(
+      q!.choices.some(
+        (c) =>
+          c.startsWith('0x0000000001004067') ||
+          c.startsWith('0x0000000001005067') ||
+          c.startsWith('0x8000000001006067'),
+      ),
+    ).toBe(true);
     const t = generatedQuestions(w).find((x) => x.kind === 'tables')!;
     expect(t.choices[t.answer]).toBe('PUD, PMD and PTE pages');
     const v = generatedQuestions(w).find((x) => x.kind === 'vmpte')!;
@@ -88,7 +104,9 @@ describe('outcome questions', () => {
 
 describe('author questions', () => {
   it('come after the generated one, choices as written', () => {
-    const f = facts('spawn A\nA: mmap 1T 4K rw private anon fixed\nask "Which page?" "none" | *"a PTE page"\nA: write 1T "x"\n')[2]!;
+    const f = facts(
+      'spawn A\nA: mmap 1T 4K rw private anon fixed\nask "Which page?" "none" | *"a PTE page"\nA: write 1T "x"\n',
+    )[2]!;
     const qs = questionsFor(f);
     expect(qs.map((q) => q.kind)).toEqual(['entry', 'author']);
     expect(qs[1]).toMatchObject({ id: '3:ask:0', prompt: 'Which page?', choices: ['none', 'a PTE page'], answer: 1 });

@@ -88,7 +88,16 @@ function rng(seed: number): () => number {
 }
 
 /** The right choice and up to `max - 1` distinct distractors, shuffled by `seed`. */
-function build(id: string, kind: QuestionKind, prompt: string, right: string, candidates: string[], because: string[], fact: Fact, max = 4): Question | null {
+function build(
+  id: string,
+  kind: QuestionKind,
+  prompt: string,
+  right: string,
+  candidates: string[],
+  because: string[],
+  fact: Fact,
+  max = 4,
+): Question | null {
   const wrong: string[] = [];
   for (const c of candidates) if (c !== right && !wrong.includes(c) && wrong.length < max - 1) wrong.push(c);
   if (wrong.length < 2) return null; // a question with one way to be wrong teaches nothing
@@ -104,7 +113,16 @@ function build(id: string, kind: QuestionKind, prompt: string, right: string, ca
 /* ----- words, as the step panel writes them ----- */
 
 const FLAG_BITS: [string, bigint][] = [
-  ['P', 0n], ['RW', 1n], ['US', 2n], ['PWT', 3n], ['PCD', 4n], ['A', 5n], ['D', 6n], ['PS', 7n], ['G', 8n], ['NX', 63n],
+  ['P', 0n],
+  ['RW', 1n],
+  ['US', 2n],
+  ['PWT', 3n],
+  ['PCD', 4n],
+  ['A', 5n],
+  ['D', 6n],
+  ['PS', 7n],
+  ['G', 8n],
+  ['NX', 63n],
 ];
 
 /** An entry value as the Changes list shows it (`0x` and 16 hex digits), with its PFN and flags spelt out. */
@@ -198,17 +216,40 @@ function entryQuestion(f: StepFacts, c: EntrySet): Question | null {
     entryChoice(hex16(v ^ (1n << 63n))), // NX the other way
   ];
   const id = `${f.n}:entry:${c.mm}:${c.level}:${c.table}:${c.index}`;
-  return build(id, 'entry', `What will ${where(c)} hold after this step?`, right, candidates, [changeLine(c)], { kind: 'entry', change: c });
+  return build(id, 'entry', `What will ${where(c)} hold after this step?`, right, candidates, [changeLine(c)], {
+    kind: 'entry',
+    change: c,
+  });
 }
 
-const FUNCTIONS = ['set_pgd', 'pud_alloc', 'pmd_alloc', 'pte_alloc', 'do_anonymous_page', 'finish_fault', 'wp_page_copy', 'copy_page_range', 'do_set_pmd'];
+const FUNCTIONS = [
+  'set_pgd',
+  'pud_alloc',
+  'pmd_alloc',
+  'pte_alloc',
+  'do_anonymous_page',
+  'finish_fault',
+  'wp_page_copy',
+  'copy_page_range',
+  'do_set_pmd',
+];
 
 function functionQuestion(f: StepFacts, c: EntrySet): Question | null {
   // Functions only: an event such as VM_FAULT_NOPAGE is a return code, not a function.
-  const seen = [...changesOf(f).map((o) => o.fn), ...f.report.events.map((e) => e.fn)].filter((fn) => !/^[A-Z0-9_]+$/.test(fn));
+  const seen = [...changesOf(f).map((o) => o.fn), ...f.report.events.map((e) => e.fn)].filter(
+    (fn) => !/^[A-Z0-9_]+$/.test(fn),
+  );
   const id = `${f.n}:function:${c.mm}:${c.level}:${c.table}:${c.index}`;
   const verb = c.old === null ? 'fill' : 'change';
-  return build(id, 'function', `Which kernel function will ${verb} ${where(c)}?`, c.fn, [...seen, ...FUNCTIONS], [changeLine(c)], { kind: 'function', change: c });
+  return build(
+    id,
+    'function',
+    `Which kernel function will ${verb} ${where(c)}?`,
+    c.fn,
+    [...seen, ...FUNCTIONS],
+    [changeLine(c)],
+    { kind: 'function', change: c },
+  );
 }
 
 function tablesQuestion(f: StepFacts, kind: 'table-alloc' | 'table-free'): Question | null {
@@ -217,13 +258,22 @@ function tablesQuestion(f: StepFacts, kind: 'table-alloc' | 'table-free'): Quest
   if (levels.size === 0) return null;
   const order = LEVELS_TOP_DOWN.filter((l) => f.paging === 5 || l !== 'p4d');
   const right = levelsChoice(order.filter((l) => levels.has(l)));
-  // Plausible sets: none, and each run from a level down to the PTE level (a fault allocates the missing levels below the last present one).
+  // Plausible sets: none, and each run from a level down to the PTE level (a fault allocates the missing levels below
+  // the last present one).
   const below = order.slice(1);
-  const candidates = ['none', ...below.map((_, i) => levelsChoice(below.slice(below.length - 1 - i))), levelsChoice(['pgd']), levelsChoice(order)];
+  const candidates = [
+    'none',
+    ...below.map((_, i) => levelsChoice(below.slice(below.length - 1 - i))),
+    levelsChoice(['pgd']),
+    levelsChoice(order),
+  ];
   const alloc = kind === 'table-alloc';
   const lines = changesOf(f)
     .filter((c): c is StepChange & { kind: 'table-alloc' | 'table-free' } => c.kind === kind)
-    .map((c) => `${c.mm}: ${(c.count ?? 1) > 1 ? `${groupDigits(c.count!)} ` : ''}${c.level.toUpperCase()} page${(c.count ?? 1) > 1 ? 's' : ''} ${alloc ? 'allocated' : 'freed'} (${c.fn})`);
+    .map(
+      (c) =>
+        `${c.mm}: ${(c.count ?? 1) > 1 ? `${groupDigits(c.count!)} ` : ''}${c.level.toUpperCase()} page${(c.count ?? 1) > 1 ? 's' : ''} ${alloc ? 'allocated' : 'freed'} (${c.fn})`,
+    );
   return build(
     `${f.n}:${alloc ? 'tables' : 'table-free'}`,
     alloc ? 'tables' : 'table-free',
@@ -245,8 +295,18 @@ function vmpteQuestion(f: StepFacts): Question | null {
   const moved = [...byMm].filter(([, v]) => v.from !== v.to);
   if (moved.length === 0) return null;
   const [mm, { from, to }] = moved.find(([m]) => f.step.tasks.includes(m)) ?? moved[0]!;
-  const candidates = [from, to + 4096, to - 4096, to + 8192, to - 8192, from + 4096].filter((n) => n >= 0).map(bytesChoice);
-  return build(`${f.n}:vmpte:${mm}`, 'vmpte', `What will ${mm}'s VmPTE (page-table bytes) be after this step?`, bytesChoice(to), candidates, [`${mm} VmPTE: ${bytesChoice(from)} → ${bytesChoice(to)}`], { kind: 'vmpte', mm, from, to });
+  const candidates = [from, to + 4096, to - 4096, to + 8192, to - 8192, from + 4096]
+    .filter((n) => n >= 0)
+    .map(bytesChoice);
+  return build(
+    `${f.n}:vmpte:${mm}`,
+    'vmpte',
+    `What will ${mm}'s VmPTE (page-table bytes) be after this step?`,
+    bytesChoice(to),
+    candidates,
+    [`${mm} VmPTE: ${bytesChoice(from)} → ${bytesChoice(to)}`],
+    { kind: 'vmpte', mm, from, to },
+  );
 }
 
 const ACCESS = new Set(['read', 'write', 'exec', 'touch']);
@@ -263,10 +323,26 @@ function outcomeQuestion(f: StepFacts): Question | null {
     if (o.kind === 'errno') return null;
     const right = o.kind === 'signal' ? o.signal : COMPLETES;
     const because = o.kind === 'signal' ? [`${o.signal}: ${o.cause}`] : [];
-    return build(id, 'outcome', `How will ${f.step.tasks[0]}'s ${f.report.op} end?`, right, [COMPLETES, 'SIGSEGV', 'SIGBUS'], because, fact);
+    return build(
+      id,
+      'outcome',
+      `How will ${f.step.tasks[0]}'s ${f.report.op} end?`,
+      right,
+      [COMPLETES, 'SIGSEGV', 'SIGBUS'],
+      because,
+      fact,
+    );
   }
   if (o.kind !== 'errno') return null;
-  return build(id, 'outcome', `What will ${f.report.op} return?`, o.errno, ['0 (success)', ...ERRNOS], o.why ? [`${o.errno}: ${o.why}`] : [], fact);
+  return build(
+    id,
+    'outcome',
+    `What will ${f.report.op} return?`,
+    o.errno,
+    ['0 (success)', ...ERRNOS],
+    o.why ? [`${o.errno}: ${o.why}`] : [],
+    fact,
+  );
 }
 
 /**
@@ -308,6 +384,9 @@ export function authorQuestions(n: number, step: Step): Question[] {
  */
 export function questionsFor(f: StepFacts): Question[] {
   const gen = generatedQuestions(f);
-  const primary = gen[0] && !(gen[0].kind === 'outcome' && f.report.outcome.kind === 'ok' && changesOf(f).length === 0) ? [gen[0]] : [];
+  const primary =
+    gen[0] && !(gen[0].kind === 'outcome' && f.report.outcome.kind === 'ok' && changesOf(f).length === 0)
+      ? [gen[0]]
+      : [];
   return [...primary, ...authorQuestions(f.n, f.step)];
 }

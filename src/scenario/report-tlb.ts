@@ -17,9 +17,15 @@ export interface ReportTlbEntry {
   mm: string;
   /** 'r', 'rw', with 'x' when not NX, and 'd' when dirty: e.g. "rwd", "rx". */
   perms: string;
-  /** An access could hit it without a flush first, and it disagrees with the tables now (the page unmapped, its frame reused, or its permissions reduced): the hazard. */
+  /**
+   * An access could hit it without a flush first, and it disagrees with the tables now (the page unmapped, its frame
+   * reused, or its permissions reduced): the hazard.
+   */
   stale?: true;
-  /** Its PCID slot's tlb_gen is behind the mm's: it is flushed before that mm runs on this CPU again (harmless, whatever it says). */
+  /**
+   * Its PCID slot's tlb_gen is behind the mm's: it is flushed before that mm runs on this CPU again (harmless, whatever
+   * it says).
+   */
   behind?: true;
   /** Its mm exited or lost the PCID slot: it can never be hit again. */
   dead?: true;

@@ -70,7 +70,11 @@ export const MAX_LISTED_CHANGES = 100;
 export function listChanges(step: ReportStep): ReportStep {
   const n = step.changes.length;
   if (n <= MAX_LISTED_CHANGES) return step;
-  return { ...step, changes: step.changes.slice(0, MAX_LISTED_CHANGES), changes_omitted: n - MAX_LISTED_CHANGES + (step.changes_omitted ?? 0) };
+  return {
+    ...step,
+    changes: step.changes.slice(0, MAX_LISTED_CHANGES),
+    changes_omitted: n - MAX_LISTED_CHANGES + (step.changes_omitted ?? 0),
+  };
 }
 
 export interface ReportTask {

@@ -42,7 +42,9 @@ export class Runner {
       paging: scenario.paging,
       ...(scenario.memory !== undefined ? { memory: scenario.memory } : {}),
       // TLBs (issue 17): not in the mainline twin, which compares page tables only.
-      ...(scenario.cpus !== undefined && !opts.twin ? { cpus: scenario.cpus, notifier: scenario.notifier === 'flush_tlb_all' } : {}),
+      ...(scenario.cpus !== undefined && !opts.twin
+        ? { cpus: scenario.cpus, notifier: scenario.notifier === 'flush_tlb_all' }
+        : {}),
     });
   }
 
@@ -105,7 +107,12 @@ export class Runner {
     if (results.length > 1) {
       const tally: Record<string, number> = {};
       for (const r of results) {
-        const key = r.outcome.kind === 'errno' ? r.outcome.errno : r.outcome.kind === 'signal' ? r.outcome.signal : r.outcome.kind;
+        const key =
+          r.outcome.kind === 'errno'
+            ? r.outcome.errno
+            : r.outcome.kind === 'signal'
+              ? r.outcome.signal
+              : r.outcome.kind;
         tally[key] = (tally[key] ?? 0) + 1;
       }
       rs.outcomes = tally;
@@ -129,7 +136,10 @@ export class Runner {
       line: st.pos.line,
       task: st.taskText ?? (st.op.op === 'spawn' ? collapseNames(st.op.names) : null),
       op: st.op.op,
-      outcome: { kind: 'skipped', why: here ? stop.message : `not simulated: step ${stop.step} was too large to simulate` },
+      outcome: {
+        kind: 'skipped',
+        why: here ? stop.message : `not simulated: step ${stop.step} was too large to simulate`,
+      },
       events,
       pgtables_bytes: {},
       changes: [],
@@ -160,7 +170,8 @@ export class Runner {
         return k.execve(name);
       case 'mmap':
         if (op.fd !== undefined) {
-          if (op.offset) return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'an mshare region is mapped from offset 0' } };
+          if (op.offset)
+            return { outcome: { kind: 'errno', errno: 'EINVAL', why: 'an mshare region is mapped from offset 0' } };
           return k.mmapFile(name, op.fd, op);
         }
         return k.mmap(name, op);
@@ -171,7 +182,14 @@ export class Runner {
       case 'madvise':
         return k.madviseDontneed(name, op.addr, op.len);
       case 'read':
-        if ((op.len ?? 1n) > MAX_READ) return { outcome: { kind: 'errno', errno: 'EINVAL', why: `a read shows at most ${MAX_READ} bytes; use touch to fault in a larger range` } };
+        if ((op.len ?? 1n) > MAX_READ)
+          return {
+            outcome: {
+              kind: 'errno',
+              errno: 'EINVAL',
+              why: `a read shows at most ${MAX_READ} bytes; use touch to fault in a larger range`,
+            },
+          };
         return k.read(name, op.addr, Number(op.len ?? 1n));
       case 'write':
         return k.write(name, op.addr, op.value ?? new Uint8Array([0]));
@@ -240,7 +258,12 @@ export class Runner {
         refcount: h.refcount,
         pgtables_bytes: h.mm.pgtablesBytes,
       })),
-      totals: { table_pages, pgtables_bytes: tasks.reduce((a, t) => a + t.pgtables_bytes, 0) + k.hostMms().reduce((a, h) => a + h.mm.pgtablesBytes, 0), data_pages },
+      totals: {
+        table_pages,
+        pgtables_bytes:
+          tasks.reduce((a, t) => a + t.pgtables_bytes, 0) + k.hostMms().reduce((a, h) => a + h.mm.pgtablesBytes, 0),
+        data_pages,
+      },
     };
     return report;
   }
@@ -257,12 +280,25 @@ export class Runner {
 function lazyChanges(rs: ReportStep, log: ChangeLog, events: ReportStep['events'], tlb: TlbChange[] = []): void {
   let made: { changes: ReportStep['changes']; omitted: number } | null = null;
   const make = () => (made ??= withTlb(log.finish(events), tlb));
-  Object.defineProperty(rs, 'changes', { enumerable: true, configurable: true, get: () => make().changes, set: (v: ReportStep['changes']) => void (make().changes = v) });
-  Object.defineProperty(rs, 'changes_omitted', { enumerable: true, configurable: true, get: () => make().omitted || undefined, set: (v: number | undefined) => void (make().omitted = v ?? 0) });
+  Object.defineProperty(rs, 'changes', {
+    enumerable: true,
+    configurable: true,
+    get: () => make().changes,
+    set: (v: ReportStep['changes']) => void (make().changes = v),
+  });
+  Object.defineProperty(rs, 'changes_omitted', {
+    enumerable: true,
+    configurable: true,
+    get: () => make().omitted || undefined,
+    set: (v: number | undefined) => void (make().omitted = v ?? 0),
+  });
 }
 
 /** The step's TLB changes (only with `cpus`) merged into its changes in event order. */
-function withTlb(made: { changes: ReportStep['changes']; omitted: number }, tlb: TlbChange[]): { changes: ReportStep['changes']; omitted: number } {
+function withTlb(
+  made: { changes: ReportStep['changes']; omitted: number },
+  tlb: TlbChange[],
+): { changes: ReportStep['changes']; omitted: number } {
   if (tlb.length === 0) return made;
   const out: ReportStep['changes'] = [];
   let j = 0;

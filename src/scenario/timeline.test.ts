@@ -27,7 +27,13 @@ type Kern = 'mainline' | 'mshare-v1' | 'msharefs';
 const SLOTS = [2 ** 40, 2 ** 40 + 2 ** 30, 2 ** 41];
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const addrArb = fc
-  .tuple(fc.integer({ min: 0, max: 2 }), fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 511 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 20000 }) }))
+  .tuple(
+    fc.integer({ min: 0, max: 2 }),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 0, max: 511 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 20000 }) },
+    ),
+  )
   .map(([slot, page]) => hex((SLOTS[slot] as number) + page * 4096));
 const smallLenArb = fc.oneof(
   fc.integer({ min: 1, max: 64 }).map((p) => `${p * 4}K`),
@@ -39,24 +45,39 @@ const protArb = fc.constantFrom('rw', 'rw', 'rw', 'r', 'none');
 type Make = (t: string, fresh: string) => { lines: string[]; creates?: boolean };
 
 function opArb(kern: Kern): fc.Arbitrary<Make> {
-  const one = (f: (t: string) => string): Make => (t) => ({ lines: [f(t)] });
+  const one =
+    (f: (t: string) => string): Make =>
+    (t) => ({ lines: [f(t)] });
   const common: fc.Arbitrary<Make>[] = [
-    fc.record({ slot: fc.integer({ min: 0, max: 2 }), l: mapLenArb, p: protArb, s: fc.boolean() }).map(({ slot, l, p, s }) =>
-      one((t) => `${t}: mmap ${hex(SLOTS[slot] as number)} ${l} ${p} ${s ? 'shared' : 'private'} anon fixed`),
-    ),
-    fc.record({ a: addrArb, l: fc.oneof(smallLenArb, fc.constant('1G')), w: fc.boolean() }).map(({ a, l, w }) => one((t) => `${t}: touch ${a} ${l} ${w ? 'write' : 'read'}`)),
-    fc.record({ a: addrArb, o: fc.integer({ min: 0, max: 4000 }) }).map(({ a, o }) => one((t) => `${t}: write ${a}+${o} "x"`)),
+    fc
+      .record({ slot: fc.integer({ min: 0, max: 2 }), l: mapLenArb, p: protArb, s: fc.boolean() })
+      .map(({ slot, l, p, s }) =>
+        one((t) => `${t}: mmap ${hex(SLOTS[slot] as number)} ${l} ${p} ${s ? 'shared' : 'private'} anon fixed`),
+      ),
+    fc
+      .record({ a: addrArb, l: fc.oneof(smallLenArb, fc.constant('1G')), w: fc.boolean() })
+      .map(({ a, l, w }) => one((t) => `${t}: touch ${a} ${l} ${w ? 'write' : 'read'}`)),
+    fc
+      .record({ a: addrArb, o: fc.integer({ min: 0, max: 4000 }) })
+      .map(({ a, o }) => one((t) => `${t}: write ${a}+${o} "x"`)),
     addrArb.map((a) => one((t) => `${t}: read ${a} 4`)),
     addrArb.map((a) => one((t) => `${t}: translate ${a}`)),
     fc.constant<Make>((t, fresh) => ({ lines: [`${t}: fork ${fresh}`], creates: true })),
     fc.record({ a: addrArb, l: smallLenArb }).map(({ a, l }) => one((t) => `${t}: munmap ${a} ${l}`)),
-    fc.record({ a: addrArb, l: smallLenArb, p: protArb }).map(({ a, l, p }) => one((t) => `${t}: mprotect ${a} ${l} ${p}`)),
+    fc
+      .record({ a: addrArb, l: smallLenArb, p: protArb })
+      .map(({ a, l, p }) => one((t) => `${t}: mprotect ${a} ${l} ${p}`)),
     fc.record({ a: addrArb, l: smallLenArb }).map(({ a, l }) => one((t) => `${t}: madvise ${a} ${l} MADV_DONTNEED`)),
     fc.constant(one((t) => `${t}: exit`)),
-    fc.constant<Make>((_t, fresh) => ({ lines: [`spawn ${fresh}`, `${fresh}: mmap ${hex(SLOTS[0] as number)} 64M rw private anon fixed`], creates: true })),
+    fc.constant<Make>((_t, fresh) => ({
+      lines: [`spawn ${fresh}`, `${fresh}: mmap ${hex(SLOTS[0] as number)} 64M rw private anon fixed`],
+      creates: true,
+    })),
   ];
   const v1: fc.Arbitrary<Make>[] = [
-    fc.constant<Make>((t) => ({ lines: [`${t}: mmap 1T 512G rw shared anon fixed`, `${t}: mshare "r" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600`] })),
+    fc.constant<Make>((t) => ({
+      lines: [`${t}: mmap 1T 512G rw shared anon fixed`, `${t}: mshare "r" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600`],
+    })),
     fc.constant(one((t) => `${t}: mshare "r" 1T 512G O_RDWR`)),
     fc.constant(one((t) => `${t}: mshare "r" 1T 512G O_RDWR`)),
     fc.constant(one((t) => `${t}: mshare_unlink "r"`)),
@@ -70,7 +91,9 @@ function opArb(kern: Kern): fc.Arbitrary<Make> {
         `${t}: mmap 1T 512G rw shared fixed fd=F`,
       ],
     })),
-    fc.constantFrom('1T', '2T').map((a): Make => (t) => ({ lines: [`${t}: open "/sys/fs/mshare/r" O_RDWR as G`, `${t}: mmap ${a} 512G rw shared fixed fd=G`] })),
+    fc.constantFrom('1T', '2T').map((a): Make => (t) => ({
+      lines: [`${t}: open "/sys/fs/mshare/r" O_RDWR as G`, `${t}: mmap ${a} 512G rw shared fixed fd=G`],
+    })),
     fc.constant(one((t) => `${t}: close G`)),
     fc.constant(one((t) => `${t}: ioctl F MSHAREFS_UNMAP region_offset=0 size=1G`)),
   ];
@@ -134,10 +157,12 @@ describe('a copied kernel run forward', () => {
         const b = new Runner(s);
         cloneKernel(a.kernel, b.kernel);
         b.done = cut;
-        const [ob, oa] = copyFirst ? [runOut(b), runOut(a)] : (() => {
-          const x = runOut(a);
-          return [runOut(b), x];
-        })();
+        const [ob, oa] = copyFirst
+          ? [runOut(b), runOut(a)]
+          : (() => {
+              const x = runOut(a);
+              return [runOut(b), x];
+            })();
         const expected = full.steps.slice(cut);
         expect(JSON.stringify(ob.steps)).toBe(JSON.stringify(expected));
         expect(JSON.stringify(oa.steps)).toBe(JSON.stringify(expected));
@@ -274,7 +299,8 @@ describe('reports kept as changes', () => {
         const full = runOut(new Runner(s));
         const tl = new Timeline(s, { every: 3, budgetMs: Infinity });
         tl.seek(s.steps.length);
-        for (let n = s.steps.length; n >= 1; n--) expect(JSON.stringify(tl.report(n))).toBe(JSON.stringify(full.steps[n - 1]));
+        for (let n = s.steps.length; n >= 1; n--)
+          expect(JSON.stringify(tl.report(n))).toBe(JSON.stringify(full.steps[n - 1]));
       }),
       { numRuns: 40, seed: 7 },
     );
@@ -292,7 +318,8 @@ describe('reports kept as changes', () => {
       const f: Record<string, number> = {};
       for (const [j, name] of live.entries()) f[name] = ((i + j) % 5) * 4096;
       const prev = seq[seq.length - 1] ?? {};
-      changes += Object.keys(f).filter((k) => prev[k] !== f[k]).length + Object.keys(prev).filter((k) => !(k in f)).length;
+      changes +=
+        Object.keys(f).filter((k) => prev[k] !== f[k]).length + Object.keys(prev).filter((k) => !(k in f)).length;
       seq.push(f);
       log.push(f);
     }

@@ -157,7 +157,9 @@ export class TimelineError extends Error {
 const onFunction: OnFunction = (fn, holder, key) => {
   if (holder instanceof IntervalMap && key === 'eq') return fn;
   const where = `${(holder as { constructor?: { name?: string } }).constructor?.name ?? 'Object'}.${String(key)}`;
-  throw new Error(`cannot checkpoint the kernel: ${where} is a closure made after construction (see src/scenario/timeline.ts)`);
+  throw new Error(
+    `cannot checkpoint the kernel: ${where} is a closure made after construction (see src/scenario/timeline.ts)`,
+  );
 };
 
 /** A deep copy of k (same state, no reference to k's objects); `count` adds up the objects copied. */
@@ -218,7 +220,10 @@ export class Timeline {
     return this.heldObjects;
   }
 
-  /** Figures held for the reports' pgtables_bytes (changes and keyframes): what keeping the reports costs beyond their events. */
+  /**
+   * Figures held for the reports' pgtables_bytes (changes and keyframes): what keeping the reports costs beyond their
+   * events.
+   */
   get heldFigures(): number {
     return this.figures.held;
   }
@@ -230,7 +235,8 @@ export class Timeline {
    * not step it (seek again instead); it stays valid until the next seek.
    */
   seek(n: number): { runner: Runner; readonly steps: ReportStep[] } {
-    if (!Number.isInteger(n) || n < 0 || n > this.length) throw new RangeError(`seek(${n}): the scenario has steps 0..${this.length}`);
+    if (!Number.isInteger(n) || n < 0 || n > this.length)
+      throw new RangeError(`seek(${n}): the scenario has steps 0..${this.length}`);
     if (this.failure && n >= this.failure.step) throw this.failure;
     const cp = this.nearest(n);
     const here = this.live.done;
@@ -256,7 +262,8 @@ export class Timeline {
 
   /** The report of step n (1 ≤ n ≤ length), running as far as needed without moving back. */
   report(n: number): ReportStep {
-    if (!Number.isInteger(n) || n < 1 || n > this.length) throw new RangeError(`report(${n}): the scenario has steps 1..${this.length}`);
+    if (!Number.isInteger(n) || n < 1 || n > this.length)
+      throw new RangeError(`report(${n}): the scenario has steps 1..${this.length}`);
     if (this.reports.length < n) this.seek(n);
     return this.materialize(n);
   }
@@ -271,7 +278,8 @@ export class Timeline {
   private materialize(i: number): ReportStep {
     const kept = this.reports[i - 1] as KeptStep & { pgtables_bytes: null };
     const out = {} as Record<string, unknown>;
-    for (const key of Object.keys(kept)) out[key] = key === 'pgtables_bytes' ? this.figures.figures(i) : kept[key as keyof KeptStep];
+    for (const key of Object.keys(kept))
+      out[key] = key === 'pgtables_bytes' ? this.figures.figures(i) : kept[key as keyof KeptStep];
     return out as unknown as ReportStep;
   }
 
@@ -346,7 +354,11 @@ export class Timeline {
   private checkpoint(): void {
     const count = { objects: 0 };
     const t = this.now();
-    const cp: Checkpoint = { done: this.live.done, objects: 0, kernel: cloneKernel(this.live.kernel, undefined, count) };
+    const cp: Checkpoint = {
+      done: this.live.done,
+      objects: 0,
+      kernel: cloneKernel(this.live.kernel, undefined, count),
+    };
     this.lastCopyMs = this.now() - t;
     cp.objects = count.objects;
     this.heldObjects += cp.objects;

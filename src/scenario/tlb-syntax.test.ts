@@ -20,7 +20,11 @@ describe('TLB statements', () => {
     if (!p.ok) throw new Error(JSON.stringify(p.errors));
     expect(p.scenario.cpus).toBe(2);
     expect(p.scenario.notifier).toBe('flush_tlb_all');
-    expect(p.scenario.steps.map((s) => s.op)).toEqual([{ op: 'spawn', names: ['A'] }, { op: 'run', cpu: 1 }, { op: 'idle', cpu: 1 }]);
+    expect(p.scenario.steps.map((s) => s.op)).toEqual([
+      { op: 'spawn', names: ['A'] },
+      { op: 'run', cpu: 1 },
+      { op: 'idle', cpu: 1 },
+    ]);
     expect(p.scenario.steps[2]?.taskText).toBeNull();
   });
 
@@ -38,7 +42,9 @@ describe('TLB statements', () => {
   });
 
   it('refuse what cannot run, at line:column', () => {
-    expect(errors('spawn A\nA: run 0\n')).toEqual(['2:8: there are no CPUs to run on: declare them first with "cpus N" (before the first step)']);
+    expect(errors('spawn A\nA: run 0\n')).toEqual([
+      '2:8: there are no CPUs to run on: declare them first with "cpus N" (before the first step)',
+    ]);
     expect(errors('cpus 2\nspawn A\nA: run 2\n')).toEqual(['3:8: there is no CPU 2: "cpus 2" gives CPUs 0 to 1']);
     expect(errors('cpus 2\nidle 5\n')).toEqual(['2:6: there is no CPU 5: "cpus 2" gives CPUs 0 to 1']);
     expect(errors('cpus 0\n')).toEqual(['1:6: cpus must be from 1 to 16']);

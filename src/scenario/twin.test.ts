@@ -15,7 +15,8 @@ function load(text: string): Scenario {
   if (!p.ok) throw new Error(p.errors.map((e) => `${e.line}:${e.col}: ${e.message}`).join('\n'));
   return p.scenario;
 }
-const scenario = (f: string): Scenario => load(readFileSync(new URL(`../../scenarios/${f}.ptx`, import.meta.url), 'utf8'));
+const scenario = (f: string): Scenario =>
+  load(readFileSync(new URL(`../../scenarios/${f}.ptx`, import.meta.url), 'utf8'));
 
 describe('the twin runs up to the cursor, never further (issue 13)', () => {
   // Issue 13's hostile link with `kernel mshare-v1`: the last statement faults in
@@ -30,7 +31,15 @@ A: touch 0x200000 0x7fffffc00000 write
     const twin = new TwinAccounting(hostile);
     expect(twin.runTo(0)).toBe(true);
     expect(twin.done).toBe(0);
-    expect(twin.at(0)).toEqual({ step: 0, fit: {}, fitTotal: 0, oomKilled: 0, needed: null, neededTotal: 0, neededShort: false });
+    expect(twin.at(0)).toEqual({
+      step: 0,
+      fit: {},
+      fitTotal: 0,
+      oomKilled: 0,
+      needed: null,
+      neededTotal: 0,
+      neededShort: false,
+    });
     expect(twin.runTo(2)).toBe(true);
     expect(twin.done).toBe(2);
     expect(() => twin.at(3)).toThrow(RangeError);

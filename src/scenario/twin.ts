@@ -161,7 +161,14 @@ export class TwinAccounting {
       const k = this.fitRun.kernel;
       const now = byTask(k);
       const fitTotal = totalOf(k, now);
-      const row: Row = { fit: delta(this.lastFit, now), fitTotal, oomKilled: oomKilledIn(k), needed: null, neededTotal: null, neededShort: false };
+      const row: Row = {
+        fit: delta(this.lastFit, now),
+        fitTotal,
+        oomKilled: oomKilledIn(k),
+        needed: null,
+        neededTotal: null,
+        neededShort: false,
+      };
       this.rows.push(row);
       if (row.oomKilled > 0 && !this.neededRun) {
         this.neededRun = new Runner({ ...this.scenario, memory: NEEDED_MEMORY }, { twin: true });
@@ -225,4 +232,3 @@ export class TwinAccounting {
     return twinOom(a, withBytes, this.scenario);
   }
 }
-

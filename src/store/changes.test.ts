@@ -48,9 +48,24 @@ describe("a step's changes on the main thread", () => {
     w.answer();
     const view = c.latest(1);
     expect(view?.n).toBe(7);
-    expect(view?.report?.events.map((e) => e.fn)).toEqual(['handle_mm_fault', 'find_shared_vma', 'set_pgd', 'VM_FAULT_NOPAGE']);
+    expect(view?.report?.events.map((e) => e.fn)).toEqual([
+      'handle_mm_fault',
+      'find_shared_vma',
+      'set_pgd',
+      'VM_FAULT_NOPAGE',
+    ]);
     expect(view?.report?.changes).toEqual([
-      { kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 0x1001, index: 2, old: null, new: '0000000001003067' },
+      {
+        kind: 'entry-set',
+        event: 2,
+        fn: 'set_pgd',
+        mm: 'B',
+        level: 'pgd',
+        table: 0x1001,
+        index: 2,
+        old: null,
+        new: '0000000001003067',
+      },
     ]);
   });
 });

@@ -8,7 +8,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
 import { TwinAccounting } from '../scenario/twin';
-import { cancelComparison, COMPARE_BUDGET_MS, comparisonState, keepTrying, subscribeComparison, wantComparison } from './compare';
+import {
+  cancelComparison,
+  COMPARE_BUDGET_MS,
+  comparisonState,
+  keepTrying,
+  subscribeComparison,
+  wantComparison,
+} from './compare';
 import type { CompareReply, CompareRequest } from './protocol';
 
 function parsed(text: string): Scenario {
@@ -69,9 +76,14 @@ describe('without workers: the main thread computes up to the step', () => {
     wantComparison(HOSTILE, s, 0);
     // The twin's module is loaded on demand (it is not in the page's first chunk).
     expect(comparisonState(HOSTILE, s, 0)).toEqual({ status: 'running', step: 0 });
-    await vi.waitFor(() => expect(comparisonState(HOSTILE, s, 0)).toMatchObject({ status: 'done', at: { step: 0, fitTotal: 0 } }));
+    await vi.waitFor(() =>
+      expect(comparisonState(HOSTILE, s, 0)).toMatchObject({ status: 'done', at: { step: 0, fitTotal: 0 } }),
+    );
     wantComparison(HOSTILE, s, 2);
-    expect(comparisonState(HOSTILE, s, 2)).toMatchObject({ status: 'done', at: { step: 2, fitTotal: 0, oomKilled: 0 } });
+    expect(comparisonState(HOSTILE, s, 2)).toMatchObject({
+      status: 'done',
+      at: { step: 2, fitTotal: 0, oomKilled: 0 },
+    });
   });
 
   it('a mainline scenario has nothing to compare', () => {
@@ -128,7 +140,12 @@ describe('with a worker', () => {
     expect(w.terminated).toBe(false);
     vi.advanceTimersByTime(1);
     expect(w.terminated).toBe(true);
-    expect(comparisonState(text, s, 5)).toEqual({ status: 'stopped', step: 5, byBudget: true, budgetMs: COMPARE_BUDGET_MS });
+    expect(comparisonState(text, s, 5)).toEqual({
+      status: 'stopped',
+      step: 5,
+      byBudget: true,
+      budgetMs: COMPARE_BUDGET_MS,
+    });
     expect(told).toBeGreaterThan(0);
     // Moving on does not start it again by itself.
     wantComparison(text, s, 6);

@@ -15,7 +15,14 @@ export function levelsOf(paging: 4 | 5): LevelName[] {
   return paging === 5 ? ['pgd', 'p4d', 'pud', 'pmd', 'pte'] : ['pgd', 'pud', 'pmd', 'pte'];
 }
 
-export const LEVEL_LABEL: Record<string, string> = { pgd: 'PGD', p4d: 'P4D', pud: 'PUD', pmd: 'PMD', pte: 'PTE', data: 'page' };
+export const LEVEL_LABEL: Record<string, string> = {
+  pgd: 'PGD',
+  p4d: 'P4D',
+  pud: 'PUD',
+  pmd: 'PMD',
+  pte: 'PTE',
+  data: 'page',
+};
 
 /** The statement at cursor n (1-based), or undefined before the first step. */
 export function stepAt(s: Scenario | undefined, n: number): Step | undefined {
@@ -115,9 +122,16 @@ export function pathFor(forest: Forest, root: string | undefined, addr: bigint, 
     const index = Number(f.value);
     const e = node.entries.find((x) => x.index === index);
     // A summary entry stands for a run of entries starting at its index.
-    const run = e ? undefined : node.entries.find((x) => forest.nodes[x.target]?.kind === 'summary' && x.index <= index && inRun(forest, x.target, x.index, index));
+    const run = e
+      ? undefined
+      : node.entries.find(
+          (x) =>
+            forest.nodes[x.target]?.kind === 'summary' && x.index <= index && inRun(forest, x.target, x.index, index),
+        );
     const hit = e ?? run;
-    out.push(hit ? { level: f.name, node: node.id, index, target: hit.target } : { level: f.name, node: node.id, index });
+    out.push(
+      hit ? { level: f.name, node: node.id, index, target: hit.target } : { level: f.name, node: node.id, index },
+    );
     if (!hit) break;
     node = forest.nodes[hit.target];
   }
@@ -172,7 +186,12 @@ export function copyMoves(forest: Forest, events: ReportStep['events'], path: Pa
       const e = forest.nodes[parent]?.entries.find((x) => x.target === target.id);
       if (!e) continue;
       if (!out.some((m) => m.to.node === at.node && m.to.index === at.index)) {
-        out.push({ fn: ev.fn, from: { node: parent, index: e.index }, to: { node: at.node, index: at.index }, target: target.id });
+        out.push({
+          fn: ev.fn,
+          from: { node: parent, index: e.index },
+          to: { node: at.node, index: at.index },
+          target: target.id,
+        });
       }
       break;
     }
@@ -198,7 +217,8 @@ export function outcomeText(o: ReportOutcome, op?: string): string {
       if (o.value === undefined) return 'ok';
       const text = op === 'read' ? bytesAsText(o.value) : null;
       if (text !== null) return `ok, read "${text.length > 40 ? text.slice(0, 40) + '…' : text}"`;
-      if (op === 'read') return `ok, read ${o.value.length / 2} byte${o.value.length === 2 ? '' : 's'}: ${o.value.length > 32 ? o.value.slice(0, 32) + '…' : o.value}`;
+      if (op === 'read')
+        return `ok, read ${o.value.length / 2} byte${o.value.length === 2 ? '' : 's'}: ${o.value.length > 32 ? o.value.slice(0, 32) + '…' : o.value}`;
       return `ok, ${o.value.length > 40 ? o.value.slice(0, 40) + '…' : o.value}`;
     }
     case 'errno':

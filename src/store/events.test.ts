@@ -93,7 +93,7 @@ describe('the store keeps one event number', () => {
   });
 });
 
-describe('the worker\'s view of a moment', () => {
+describe("the worker's view of a moment", () => {
   beforeEach(() => resetSim());
   it("the guest read after find_shared_vma and after set_pgd: B's PGD[2] none, then the host's", () => {
     const sc = parsed(SEED_SCENARIO);
@@ -103,7 +103,10 @@ describe('the worker\'s view of a moment', () => {
       const r = snapshotAt(SEED_SCENARIO, sc, n, [], event);
       if (!r.ok) throw new Error(r.failure.message);
       const f = r.snapshot.forest;
-      return { value: f.nodes[f.roots.find((x) => x.mm === mm)?.node ?? '']?.entries.find((e) => e.index === 2)?.value ?? null, event: r.snapshot.event };
+      return {
+        value: f.nodes[f.roots.find((x) => x.mm === mm)?.node ?? '']?.entries.find((e) => e.index === 2)?.value ?? null,
+        event: r.snapshot.event,
+      };
     };
     const host = pgd2(7, 2, 'mshare:sga');
     expect(host.value).toBe('0x0000000001003067');

@@ -16,7 +16,10 @@ function result(nodes: NodeInfo[]): SnapshotResult {
     ok: true,
     snapshot: {
       step: 0,
-      forest: { roots: nodes.length ? [{ mm: 'A', node: (nodes[0] as NodeInfo).id }] : [], nodes: Object.fromEntries(nodes.map((n) => [n.id, n])) },
+      forest: {
+        roots: nodes.length ? [{ mm: 'A', node: (nodes[0] as NodeInfo).id }] : [],
+        nodes: Object.fromEntries(nodes.map((n) => [n.id, n])),
+      },
       report: {} as never,
       tasks: ['A'],
       memory: { usedPages: 0, limitPages: null },
@@ -71,7 +74,13 @@ describe('the forest as a delta', () => {
   });
 
   it('any sequence of forests arrives intact, however the sender forgets', () => {
-    const forests = fc.array(fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 3000 }), present: fc.integer({ min: 0, max: 3 }) }), { selector: (x) => x.id, maxLength: 600 }), { minLength: 1, maxLength: 12 });
+    const forests = fc.array(
+      fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 3000 }), present: fc.integer({ min: 0, max: 3 }) }), {
+        selector: (x) => x.id,
+        maxLength: 600,
+      }),
+      { minLength: 1, maxLength: 12 },
+    );
     fc.assert(
       fc.property(forests, (seq) => {
         const s = new ForestSender();
@@ -133,7 +142,10 @@ describe('sameNode', () => {
     const r = new Runner(p.scenario);
     while (r.done < p.scenario.steps.length) r.step();
     const k = r.kernel;
-    const f = inspect(k.m, k.liveMms().map((mm) => ({ label: mm.label, mm })));
+    const f = inspect(
+      k.m,
+      k.liveMms().map((mm) => ({ label: mm.label, mm })),
+    );
     const nodes = Object.values(f.nodes);
     const keys = new Set(nodes.flatMap((n) => Object.keys(n)));
     expect([...keys].sort()).toEqual(['entries', 'id', 'kind', 'level', 'owner', 'parents', 'pfn', 'present']);

@@ -38,13 +38,30 @@ const SLACK = 2;
 /** Whether two nodes show the same thing (every field of NodeInfo; no allocation, unlike comparing JSON). */
 export function sameNode(a: NodeInfo, b: NodeInfo): boolean {
   if (a === b) return true;
-  if (a.id !== b.id || a.kind !== b.kind || a.level !== b.level || a.pfn !== b.pfn || a.owner !== b.owner || a.present !== b.present) return false;
+  if (
+    a.id !== b.id ||
+    a.kind !== b.kind ||
+    a.level !== b.level ||
+    a.pfn !== b.pfn ||
+    a.owner !== b.owner ||
+    a.present !== b.present
+  )
+    return false;
   if (a.parents.length !== b.parents.length || a.entries.length !== b.entries.length) return false;
   for (let i = 0; i < a.parents.length; i++) if (a.parents[i] !== b.parents[i]) return false;
   for (let i = 0; i < a.entries.length; i++) {
     const x = a.entries[i] as EntryInfo;
     const y = b.entries[i] as EntryInfo;
-    if (x.index !== y.index || x.flags !== y.flags || x.pfn !== y.pfn || x.value !== y.value || x.target !== y.target || x.from !== y.from || x.to !== y.to) return false;
+    if (
+      x.index !== y.index ||
+      x.flags !== y.flags ||
+      x.pfn !== y.pfn ||
+      x.value !== y.value ||
+      x.target !== y.target ||
+      x.from !== y.from ||
+      x.to !== y.to
+    )
+      return false;
   }
   const p = a.summary;
   const q = b.summary;

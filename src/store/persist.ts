@@ -45,7 +45,9 @@ export function readBackups(kv: KV): string[] {
     const legacy = kv.get(KEYS.previous);
     if (legacy !== null) list = [legacy];
   }
-  return Array.isArray(list) ? list.filter((t): t is string => typeof t === 'string' && t.trim() !== '').slice(0, MAX_BACKUPS) : [];
+  return Array.isArray(list)
+    ? list.filter((t): t is string => typeof t === 'string' && t.trim() !== '').slice(0, MAX_BACKUPS)
+    : [];
 }
 
 /** `text` first, then the others without it: the same text is kept once. */

@@ -51,7 +51,10 @@ describe('Predict mode in the store', () => {
     s.getState().answerQuestion('3:entry:A:pte:4099:1', { choice: 1, right: true });
     s.getState().answerQuestion('3:ask:0', { choice: 0, right: true });
     expect(score(s.getState().answers)).toEqual({ right: 1, total: 2 });
-    expect(JSON.parse(kv.get(predictKey(key))!)).toEqual({ '3:entry:A:pte:4099:1': { choice: 2, right: false }, '3:ask:0': { choice: 0, right: true } });
+    expect(JSON.parse(kv.get(predictKey(key))!)).toEqual({
+      '3:entry:A:pte:4099:1': { choice: 2, right: false },
+      '3:ask:0': { choice: 0, right: true },
+    });
     // Another store (a reload) finds them; another lesson has its own.
     const again = createExplorerStore({ kv, defaultText: SMALL });
     again.getState().openLesson(key);

@@ -19,7 +19,10 @@ export interface PredictAnswer {
 }
 
 export interface PredictSlice {
-  /** Predict mode: each step that changes something is asked about before it is shown (toggle "Predict", `predict=1` in a link). */
+  /**
+   * Predict mode: each step that changes something is asked about before it is shown (toggle "Predict", `predict=1` in
+   * a link).
+   */
   predict: boolean;
   /** The step held back while its questions are asked: cursor + 1 when it was asked for; null when none. */
   predictAt: number | null;
@@ -59,7 +62,8 @@ function readAnswers(kv: KV, lesson: string): Record<string, PredictAnswer> {
     const out: Record<string, PredictAnswer> = {};
     for (const [id, a] of Object.entries(v as Record<string, unknown>)) {
       const x = a as Partial<PredictAnswer> | null;
-      if (x && Number.isInteger(x.choice) && typeof x.right === 'boolean') out[id] = { choice: x.choice!, right: x.right };
+      if (x && Number.isInteger(x.choice) && typeof x.right === 'boolean')
+        out[id] = { choice: x.choice!, right: x.right };
     }
     return out;
   } catch {
@@ -80,7 +84,10 @@ interface Host {
  * next step back (the action then does nothing more). A second press while
  * the questions are up does nothing either: the step is revealed by answering.
  */
-export function holdForPrediction<S extends PredictSlice & Host>(get: () => S, set: (p: Partial<PredictSlice>) => void): boolean {
+export function holdForPrediction<S extends PredictSlice & Host>(
+  get: () => S,
+  set: (p: Partial<PredictSlice>) => void,
+): boolean {
   const s = get();
   const max = s.loaded ? s.loaded.scenario.steps.length : 0;
   if (!s.predict || s.cursor >= max) return false;
@@ -88,7 +95,10 @@ export function holdForPrediction<S extends PredictSlice & Host>(get: () => S, s
   return true;
 }
 
-export function createPredictSlice<S extends PredictSlice & Host>(kv: KV, deps: { predict?: boolean }): StateCreator<S, [], [], PredictSlice> {
+export function createPredictSlice<S extends PredictSlice & Host>(
+  kv: KV,
+  deps: { predict?: boolean },
+): StateCreator<S, [], [], PredictSlice> {
   const save = (s: S): void => {
     if (s.embed || s.lesson === null) return;
     if (Object.keys(s.answers).length === 0) kv.remove(predictKey(s.lesson));

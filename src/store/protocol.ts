@@ -26,7 +26,9 @@ export interface ViewAt {
   n: number;
   /** The page tables shown open (forest node ids). */
   expand: string[];
-  /** Inside step n, after this many of its events (1-based, as the caption counts; issue 14); absent: the whole step. */
+  /**
+   * Inside step n, after this many of its events (1-based, as the caption counts; issue 14); absent: the whole step.
+   */
   event?: number;
 }
 

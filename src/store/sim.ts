@@ -72,7 +72,9 @@ class Replay {
   failure: SimFailure | null = null;
   /** LRU of snapshots by `${step}|${expand}`. */
   private readonly snapshots = new Map<string, Snapshot>();
-  /** How many times a seek could not continue the live Runner (it went back to a checkpoint or the start; for tests). */
+  /**
+   * How many times a seek could not continue the live Runner (it went back to a checkpoint or the start; for tests).
+   */
   replays = 0;
 
   constructor(readonly scenario: Scenario) {
@@ -140,7 +142,14 @@ class Replay {
     if (!before.ok || !after.ok) return after.ok ? before : after;
     let r;
     try {
-      r = forestAfterEvents(before.snapshot.forest, after.snapshot.forest, rep.changes, done, rep.changes_omitted ?? 0, MAX_ENTRIES);
+      r = forestAfterEvents(
+        before.snapshot.forest,
+        after.snapshot.forest,
+        rep.changes,
+        done,
+        rep.changes_omitted ?? 0,
+        MAX_ENTRIES,
+      );
     } catch (e) {
       return { ok: false, failure: { step: n, message: e instanceof Error ? e.message : String(e) } };
     }
@@ -182,9 +191,15 @@ class Replay {
       step: n,
       forest,
       report,
-      tasks: k.taskList().filter((t) => t.state === 'running').map((t) => t.name),
+      tasks: k
+        .taskList()
+        .filter((t) => t.state === 'running')
+        .map((t) => t.name),
       // Without a `memory` directive the machine has the default RAM (src/core/budget.ts): said as such.
-      memory: { usedPages: frames.used, limitPages: runner.scenario.memory === undefined ? null : (frames.limit ?? null) },
+      memory: {
+        usedPages: frames.used,
+        limitPages: runner.scenario.memory === undefined ? null : (frames.limit ?? null),
+      },
       paging: k.cfg.paging,
     };
   }
@@ -214,7 +229,13 @@ export function stepReports(key: string, scenario: Scenario, n: number): ReportS
 }
 
 /** The machine after n steps, with the summaries in `expand` opened. */
-export function snapshotAt(key: string, scenario: Scenario, n: number, expand: readonly string[] = [], event?: number): SnapshotResult {
+export function snapshotAt(
+  key: string,
+  scenario: Scenario,
+  n: number,
+  expand: readonly string[] = [],
+  event?: number,
+): SnapshotResult {
   const replay = replayFor(key, scenario);
   return event === undefined ? replay.snapshot(n, expand) : replay.snapshotAtEvent(n, expand, event);
 }

@@ -33,7 +33,16 @@ self.onmessage = (ev: MessageEvent<SimRequest>) => {
     // Time per step run: a jump of 100 steps forward says little about the next one.
     const steps = n > lastN ? n - lastN : 1;
     lastN = n;
-    reply({ id, scenarioId, n, expand, event, result: sender.encode(result), report, msPerStep: (performance.now() - t0) / steps });
+    reply({
+      id,
+      scenarioId,
+      n,
+      expand,
+      event,
+      result: sender.encode(result),
+      report,
+      msPerStep: (performance.now() - t0) / steps,
+    });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     reply({ id, scenarioId, n, expand, event, result: { ok: false, failure: { step: n, message } } });

@@ -43,7 +43,8 @@ function rng(seed: number): (n: number) => number {
 }
 
 /** What a fake worker was asked, and what its answer says it computed (so a view can be traced to its request). */
-const computed = (w: number, scenarioId: number, n: number, expand: readonly string[]) => `w${w} s${scenarioId} n${n} e${expand.join(',')}`;
+const computed = (w: number, scenarioId: number, n: number, expand: readonly string[]) =>
+  `w${w} s${scenarioId} n${n} e${expand.join(',')}`;
 
 class FakeWorker {
   readonly pending: SimRequest[] = [];
@@ -68,20 +69,48 @@ class FakeWorker {
     if (m.text !== undefined) this.known = m.scenarioId;
     if (this.known !== m.scenarioId) message = 'the worker was not given the scenario text';
     else message = computed(this.index, m.scenarioId, m.n, m.expand);
-    const data: SimReply = { id: m.id, scenarioId: m.scenarioId, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message } }, msPerStep: 5 };
+    const data: SimReply = {
+      id: m.id,
+      scenarioId: m.scenarioId,
+      n: m.n,
+      expand: m.expand,
+      result: { ok: false, failure: { step: m.n, message } },
+      msPerStep: 5,
+    };
     this.onmessage?.({ data } as MessageEvent<SimReply>);
   }
   fail(): void {
     const late = this.terminated;
     this.pending.length = 0;
-    this.onerror?.({ message: `w${this.index} crashed${late ? ' after it was terminated' : ''}`, preventDefault() {} } as ErrorEvent);
+    this.onerror?.({
+      message: `w${this.index} crashed${late ? ' after it was terminated' : ''}`,
+      preventDefault() {},
+    } as ErrorEvent);
   }
 }
 
 type Op = 'request' | 'switch' | 'answer' | 'late' | 'lateError' | 'error' | 'frame' | 'wait' | 'budget' | 'keepTrying';
-const OPS: Op[] = ['request', 'request', 'request', 'switch', 'answer', 'answer', 'answer', 'late', 'lateError', 'error', 'frame', 'frame', 'wait', 'budget', 'keepTrying'];
+const OPS: Op[] = [
+  'request',
+  'request',
+  'request',
+  'switch',
+  'answer',
+  'answer',
+  'answer',
+  'late',
+  'lateError',
+  'error',
+  'frame',
+  'frame',
+  'wait',
+  'budget',
+  'keepTrying',
+];
 
-/** Run `steps` random operations from `seed`; throws (with the seed and the operations so far) when an invariant breaks. */
+/**
+ * Run `steps` random operations from `seed`; throws (with the seed and the operations so far) when an invariant breaks.
+ */
 function run(seed: number, steps = 120): void {
   const r = rng(seed);
   const scenarios = TEXTS.map(parsed);
@@ -131,7 +160,14 @@ function run(seed: number, steps = 120): void {
   let scenarioIx = 0;
   const ask = (ix: number) => {
     const s = scenarios[ix] as Scenario;
-    const want: Want = { scenarioId: ix + 1, text: TEXTS[ix] as string, scenario: s, n: r(s.steps.length + 1), expand: r(3) === 0 ? ['t1'] : [], last: s.steps.length };
+    const want: Want = {
+      scenarioId: ix + 1,
+      text: TEXTS[ix] as string,
+      scenario: s,
+      n: r(s.steps.length + 1),
+      expand: r(3) === 0 ? ['t1'] : [],
+      last: s.steps.length,
+    };
     current = want;
     log.push(`request s${want.scenarioId} n${want.n}${want.expand.length ? ' open' : ''}`);
     c.request(want);
@@ -222,16 +258,21 @@ function run(seed: number, steps = 120): void {
   const want = current as Want | null;
   if (!want) return;
   const stall = c.stalled();
-  if (stall && stall.scenarioId === want.scenarioId && stall.n === want.n) return; // The page says it stopped; nothing is shown as done.
+  // The page says it stopped; nothing is shown as done.
+  if (stall && stall.scenarioId === want.scenarioId && stall.n === want.n) return;
   const shown = c.get(want.scenarioId, want.n, want.expand) ?? c.latest(want.scenarioId);
   if (!shown) return fail(`settled with nothing to show for s${want.scenarioId} n${want.n}`);
   if (shown.scenarioId !== want.scenarioId || shown.n !== want.n || shown.expand !== want.expand.join(',')) {
-    fail(`settled on s${shown.scenarioId} n${shown.n} e${shown.expand}, not the last requested s${want.scenarioId} n${want.n} e${want.expand.join(',')}`);
+    fail(
+      `settled on s${shown.scenarioId} n${shown.n} e${shown.expand}, not the last requested s${want.scenarioId} n${want.n} e${want.expand.join(',')}`,
+    );
   }
   const msg = shown.result.ok ? '' : shown.result.failure.message;
-  if (msg === 'the worker was not given the scenario text') fail(`the worker was never sent the text of s${want.scenarioId}`);
+  if (msg === 'the worker was not given the scenario text')
+    fail(`the worker was never sent the text of s${want.scenarioId}`);
   const what = / (s\d+ n\d+ e.*)$/.exec(msg)?.[1];
-  if (what !== undefined && what !== computed(0, want.scenarioId, want.n, want.expand).replace(/^w0 /, '')) fail(`the view shown was computed for ${what}`);
+  if (what !== undefined && what !== computed(0, want.scenarioId, want.n, want.expand).replace(/^w0 /, ''))
+    fail(`the view shown was computed for ${what}`);
 }
 
 describe('SimClient under random operations', () => {

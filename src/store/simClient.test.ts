@@ -4,7 +4,8 @@ import type { Scenario } from '../scenario/ast';
 import { SimClient, WORKER_BUDGET_MS, heavyStep } from './simClient';
 import type { SimRequest } from './protocol';
 
-const TEXT = 'kernel mainline\nspawn A\nA: mmap 0x7f0000000000 2M rw private anon fixed\nA: write 0x7f0000000000 "x"\nA: write 0x7f0000001000 "y"\n';
+const TEXT =
+  'kernel mainline\nspawn A\nA: mmap 0x7f0000000000 2M rw private anon fixed\nA: write 0x7f0000000000 "x"\nA: write 0x7f0000001000 "y"\n';
 
 function scenario(): Scenario {
   const p = parseScenario(TEXT);
@@ -26,7 +27,15 @@ class FakeWorker {
   }
   answer(msPerStep?: number): void {
     const m = this.sent[this.sent.length - 1] as SimRequest;
-    const data = { id: m.id, scenarioId: m.scenarioId, n: m.n, expand: m.expand, result: { ok: false, failure: { step: m.n, message: 'fake' } }, report: undefined, msPerStep };
+    const data = {
+      id: m.id,
+      scenarioId: m.scenarioId,
+      n: m.n,
+      expand: m.expand,
+      result: { ok: false, failure: { step: m.n, message: 'fake' } },
+      report: undefined,
+      msPerStep,
+    };
     this.onmessage?.({ data } as MessageEvent);
   }
 }
@@ -63,7 +72,11 @@ describe('SimClient', () => {
   it('asks for the next step only at the frame that shows this one', () => {
     const w = new FakeWorker();
     const frames: (() => void)[] = [];
-    const c = new SimClient(true, () => w as unknown as Worker, (fn) => frames.push(fn));
+    const c = new SimClient(
+      true,
+      () => w as unknown as Worker,
+      (fn) => frames.push(fn),
+    );
     c.request(want(0));
     w.answer();
     // Step 0 is delivered; step 1 waits for the frame.
@@ -203,7 +216,14 @@ describe('SimClient', () => {
         t.live = false;
         t.fn();
       };
-      const w = (n: number) => ({ scenarioId: 1, text, scenario: p.scenario, n, expand: [], last: p.scenario.steps.length });
+      const w = (n: number) => ({
+        scenarioId: 1,
+        text,
+        scenario: p.scenario,
+        n,
+        expand: [],
+        last: p.scenario.steps.length,
+      });
       return { c, workers, timers, fire, want: w };
     }
 
@@ -260,7 +280,8 @@ describe('SimClient', () => {
     });
 
     it('never computes ahead a step that looks expensive, nor past it', () => {
-      const text = 'spawn A\nA: mmap 0x200000 0x7fffffc00000 rw shared anon hugetlb fixed\nA: touch 0x200000 0x7fffffc00000 write\nA: translate 0';
+      const text =
+        'spawn A\nA: mmap 0x200000 0x7fffffc00000 rw shared anon hugetlb fixed\nA: touch 0x200000 0x7fffffc00000 write\nA: translate 0';
       const { c, workers, want: w } = timed(text);
       c.request(w(1));
       workers[0]?.answer(); // step 1 shown; step 2 (the mmap) ahead
@@ -273,9 +294,27 @@ describe('SimClient', () => {
 
   it('heavyStep: more than 4,096 tasks, or more than 64 GiB touched in all', () => {
     const p = parseScenario(
-      ['spawn A', 'spawn T[1..5000]', 'A: mmap 1T 1T rw private anon fixed', 'A: touch 1T 64G', 'A: touch 1T 65G', 'T[1..100]: touch 1T 1G', 'A: mmap 2T 128G rw private anon fixed populate', 'A: fork B[1..4097]'].join('\n'),
+      [
+        'spawn A',
+        'spawn T[1..5000]',
+        'A: mmap 1T 1T rw private anon fixed',
+        'A: touch 1T 64G',
+        'A: touch 1T 65G',
+        'T[1..100]: touch 1T 1G',
+        'A: mmap 2T 128G rw private anon fixed populate',
+        'A: fork B[1..4097]',
+      ].join('\n'),
     );
     if (!p.ok) throw new Error('does not parse');
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => heavyStep(p.scenario, n))).toEqual([false, true, false, false, true, true, true, true]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => heavyStep(p.scenario, n))).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });

@@ -49,7 +49,10 @@ export interface Want extends ViewAt {
 const CACHE = 96;
 /** A request running longer than this is abandoned when the user asks for something else. */
 const PATIENCE_MS = 600;
-/** The next step is computed ahead only where a step takes the worker less than this (the figures: docs/PERFORMANCE.md, "Computing ahead"). */
+/**
+ * The next step is computed ahead only where a step takes the worker less than this (the figures: docs/PERFORMANCE.md,
+ * "Computing ahead").
+ */
 const PREFETCH_BELOW_MS = 400;
 /** How many steps past the one asked for are computed ahead: two, so that a fast clicker finds the next one ready. */
 const AHEAD_STEPS = 2;
@@ -63,7 +66,8 @@ export const WORKER_BUDGET_MS = 15_000;
  */
 const CACHE_WEIGHT = 200_000;
 
-const viewKey = (scenarioId: number, n: number, expand: string, event?: number) => `${scenarioId}|${n}|${expand}${event === undefined ? '' : `|e${event}`}`;
+const viewKey = (scenarioId: number, n: number, expand: string, event?: number) =>
+  `${scenarioId}|${n}|${expand}${event === undefined ? '' : `|e${event}`}`;
 
 /** What a view costs to keep, roughly: its tasks and trees. */
 function weight(v: SimView): number {
@@ -125,7 +129,10 @@ export class SimClient {
   private queued: Want | null = null;
   /** The last step asked for: the steps ahead are counted from it. */
   private current: Want | null = null;
-  /** How long the last asked-for (not ahead) view took: the round trip, or the worker's time per step run when it ran several (a jump). */
+  /**
+   * How long the last asked-for (not ahead) view took: the round trip, or the worker's time per step run when it ran
+   * several (a jump).
+   */
   private lastMs = Infinity;
   /** Counters (tests and the benchmark read them): views asked for, found ready, sent to the worker, computed ahead. */
   readonly stats = { requests: 0, ready: 0, sent: 0, ahead: 0 };
@@ -149,7 +156,8 @@ export class SimClient {
    */
   constructor(
     useWorker = typeof Worker !== 'undefined',
-    private readonly makeWorker: () => Worker = () => new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' }),
+    private readonly makeWorker: () => Worker = () =>
+      new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' }),
     private readonly atFrame: (fn: () => void) => void = atNextFrame,
     /** The time budget's clock (tests pass their own). */
     private readonly setTimer: SetTimer = defaultTimer,
@@ -228,7 +236,13 @@ export class SimClient {
       return;
     }
     const f = this.inFlight;
-    if (f && f.scenarioId === want.scenarioId && f.n === want.n && f.expand.join(',') === ek && f.event === want.event) {
+    if (
+      f &&
+      f.scenarioId === want.scenarioId &&
+      f.n === want.n &&
+      f.expand.join(',') === ek &&
+      f.event === want.event
+    ) {
       f.ahead = false;
       return;
     }
@@ -238,7 +252,8 @@ export class SimClient {
     }
     // Another scenario, or going back while a long step runs: the running work is not needed
     // (a step further on is queued instead: the worker's Runner continues from where it is).
-    if (f && (f.scenarioId !== want.scenarioId || (want.n < f.n && performance.now() - f.started > PATIENCE_MS))) this.restart();
+    if (f && (f.scenarioId !== want.scenarioId || (want.n < f.n && performance.now() - f.started > PATIENCE_MS)))
+      this.restart();
     if (this.inFlight) {
       this.queued = want;
       return;
@@ -255,7 +270,14 @@ export class SimClient {
     const expand = want.expand.join(',');
     void loadSim().then(({ snapshotAt, stepReport }) => {
       const result = snapshotAt(want.text, want.scenario, want.n, want.expand, want.event);
-      this.deliver({ scenarioId: want.scenarioId, n: want.n, expand, ...(want.event === undefined ? {} : { event: want.event }), result, report: stepReport(want.text, want.scenario, want.n) });
+      this.deliver({
+        scenarioId: want.scenarioId,
+        n: want.n,
+        expand,
+        ...(want.event === undefined ? {} : { event: want.event }),
+        result,
+        report: stepReport(want.text, want.scenario, want.n),
+      });
     });
   }
 
@@ -318,7 +340,10 @@ export class SimClient {
         this.cancelTimer = null;
         if (!f.ahead) this.lastMs = Math.min(performance.now() - f.started, ev.data.msPerStep ?? Infinity);
         const { scenarioId, n, expand, report, event } = ev.data;
-        this.deliver({ scenarioId, n, expand: expand.join(','), ...(event === undefined ? {} : { event }), result, report }, !f.ahead);
+        this.deliver(
+          { scenarioId, n, expand: expand.join(','), ...(event === undefined ? {} : { event }), result, report },
+          !f.ahead,
+        );
         this.sendQueued();
       };
       w.onerror = (ev) => {
@@ -327,7 +352,15 @@ export class SimClient {
         if (this.worker !== w) return;
         const f = this.inFlight;
         this.restart();
-        if (f) this.deliver({ scenarioId: f.scenarioId, n: f.n, expand: f.expand.join(','), ...(f.event === undefined ? {} : { event: f.event }), result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } }, report: undefined });
+        if (f)
+          this.deliver({
+            scenarioId: f.scenarioId,
+            n: f.n,
+            expand: f.expand.join(','),
+            ...(f.event === undefined ? {} : { event: f.event }),
+            result: { ok: false, failure: { step: f.n, message: ev.message || 'the simulator stopped' } },
+            report: undefined,
+          });
         this.sendQueued();
       };
       this.worker = w;
@@ -401,7 +434,10 @@ export class SimClient {
     return null;
   }
 
-  /** Keep a view; tell subscribers unless it was computed ahead (nobody is waiting for it, and it must not replace what is on screen). */
+  /**
+   * Keep a view; tell subscribers unless it was computed ahead (nobody is waiting for it, and it must not replace what
+   * is on screen).
+   */
   private deliver(v: SimView, shown = true): void {
     const k = viewKey(v.scenarioId, v.n, v.expand, v.event);
     lruSet(this.cache, k, v, CACHE);

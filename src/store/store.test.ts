@@ -138,7 +138,10 @@ describe('the store', () => {
   });
 
   it('reads the single backup older versions saved, and survives corrupt storage', () => {
-    const old = createExplorerStore({ kv: memoryKV({ [KEYS.text]: 'spawn L\n', [KEYS.previous]: 'spawn Old\n' }), defaultText: SMALL });
+    const old = createExplorerStore({
+      kv: memoryKV({ [KEYS.text]: 'spawn L\n', [KEYS.previous]: 'spawn Old\n' }),
+      defaultText: SMALL,
+    });
     expect(old.getState().backups).toEqual(['spawn Old\n']);
     // A text saved by an older version, with no mark, counts as the user's own.
     expect(old.getState().textIsOwn).toBe(true);
@@ -149,7 +152,9 @@ describe('the store', () => {
   });
 
   it('no start-up notice without a backup, nor in embed mode', () => {
-    expect(createExplorerStore({ kv: memoryKV({ [KEYS.text]: 'spawn X\n' }), defaultText: SMALL }).getState().notices).toEqual([]);
+    expect(
+      createExplorerStore({ kv: memoryKV({ [KEYS.text]: 'spawn X\n' }), defaultText: SMALL }).getState().notices,
+    ).toEqual([]);
     const kv = memoryKV({ [KEYS.text]: 'spawn X\n', [KEYS.backups]: '["spawn Y\\n"]' });
     expect(createExplorerStore({ kv, embed: true, defaultText: SMALL }).getState().notices).toEqual([]);
     expect(createExplorerStore({ kv, defaultText: SMALL }).getState().notices).toHaveLength(1);
@@ -238,7 +243,8 @@ describe('the replay', () => {
       fresh.push(JSON.stringify(r.snapshot));
     }
     resetSim();
-    for (let k = 0; k <= m; k++) expect(JSON.stringify((snapshotAt(text, sc, k) as { snapshot: unknown }).snapshot)).toBe(fresh[k]);
+    for (let k = 0; k <= m; k++)
+      expect(JSON.stringify((snapshotAt(text, sc, k) as { snapshot: unknown }).snapshot)).toBe(fresh[k]);
     for (let k = m; k >= 0; k--) {
       // A new expand key forces a replay from the start, not a cache hit.
       const r = snapshotAt(text, sc, k, [`none${k}`]);
@@ -315,7 +321,7 @@ describe('derivations', () => {
     expect(pathFor(forest, rootOf(forest, 'B'), 0x1000n, 4)).toHaveLength(1);
   });
 
-  it("finds the entry set_pgd copied from the host into the guest", () => {
+  it('finds the entry set_pgd copied from the host into the guest', () => {
     const sc = parsed(SEED_SCENARIO);
     const rep = stepReport(SEED_SCENARIO, sc, 7);
     const r = snapshotAt(SEED_SCENARIO, sc, 7);

@@ -79,7 +79,10 @@ export interface CursorSlice {
    */
   event: number | null;
   playing: boolean;
-  /** Go to (step, events done): Shift+→/← and the event buttons (positions from derive.ts nextEventPosition/prevEventPosition). */
+  /**
+   * Go to (step, events done): Shift+→/← and the event buttons (positions from derive.ts
+   * nextEventPosition/prevEventPosition).
+   */
   goToEvent(n: number, event: number | null): void;
   goTo(n: number): void;
   first(): void;
@@ -176,7 +179,10 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
     if (get().embed) return;
     if (!kv.set(key, value) && !saveWarned) {
       saveWarned = true;
-      get().notify('warning', 'Your text cannot be saved in this browser (storage is full or disabled): it is kept only until this tab closes.');
+      get().notify(
+        'warning',
+        'Your text cannot be saved in this browser (storage is full or disabled): it is kept only until this tab closes.',
+      );
     }
   };
   /**
@@ -235,7 +241,8 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
     },
     loadScenario(text, opts) {
       const { text: old, textIsOwn } = get();
-      const stash = opts.source !== 'boot' && textIsOwn && old !== text && old.trim() !== '' && old !== deps.defaultText;
+      const stash =
+        opts.source !== 'boot' && textIsOwn && old !== text && old.trim() !== '' && old !== deps.defaultText;
       if (stash) {
         const backups = withBackup(get().backups, old);
         set({ backups, previousText: backups[0] ?? null });
@@ -245,7 +252,15 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       timer = null;
       // A restored text is the user's own again; a link's or the gallery's is not, until edited.
       const own = opts.source === 'restore';
-      set({ text, textIsOwn: own, playing: false, selection: null, expanded: [], openTables: [], loadCount: get().loadCount + 1 });
+      set({
+        text,
+        textIsOwn: own,
+        playing: false,
+        selection: null,
+        expanded: [],
+        openTables: [],
+        loadCount: get().loadCount + 1,
+      });
       save(get, KEYS.text, text);
       save(get, KEYS.textOwn, own ? '1' : '0');
       const offered = get().backups.length > 0;
@@ -257,9 +272,14 @@ function createScenarioSlice(kv: KV, deps: StoreDeps): Slice<ScenarioSlice> {
       const max = r.scenario.steps.length;
       const want = opts.step ?? 0;
       // A link's event is kept only with the step it was made at (a link past the end opens the last step whole).
-      const event = opts.event !== undefined && opts.event >= 1 && want <= max && want > 0 ? Math.trunc(opts.event) : null;
+      const event =
+        opts.event !== undefined && opts.event >= 1 && want <= max && want > 0 ? Math.trunc(opts.event) : null;
       set({ loaded: { text, scenario: r.scenario }, errors: [], cursor: clamp(want, max), event });
-      if (want > max) get().notify('warning', `The link asks for step ${want}, but this scenario has ${max} step${max === 1 ? '' : 's'}: showing the last one.`);
+      if (want > max)
+        get().notify(
+          'warning',
+          `The link asks for step ${want}, but this scenario has ${max} step${max === 1 ? '' : 's'}: showing the last one.`,
+        );
       return offered;
     },
     restorePrevious(index = 0) {
@@ -314,7 +334,8 @@ const createCursorSlice: Slice<CursorSlice> = (set, get) => ({
 
 function createUiSlice(kv: KV, deps: StoreDeps): Slice<UiSlice> {
   let nextId = 1;
-  const toggle = (list: string[], id: string): string[] => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);
+  const toggle = (list: string[], id: string): string[] =>
+    list.includes(id) ? list.filter((x) => x !== id) : [...list, id];
   return (set, get) => ({
     selection: null,
     expanded: [],
@@ -354,7 +375,9 @@ function createUiSlice(kv: KV, deps: StoreDeps): Slice<UiSlice> {
     notify(kind, message, action) {
       const id = nextId++;
       // One notice per message: the same problem twice is said once. One offer to restore, the latest.
-      const others = get().notices.filter((n) => n.message !== message && !(action === 'restore' && n.action === 'restore'));
+      const others = get().notices.filter(
+        (n) => n.message !== message && !(action === 'restore' && n.action === 'restore'),
+      );
       set({ notices: [...others, action ? { id, kind, message, action } : { id, kind, message }] });
       return id;
     },
@@ -379,12 +402,21 @@ export function createExplorerStore(deps: StoreDeps = {}): StoreApi<ExplorerStat
   const saved = deps.embed ? null : kv.get(KEYS.text);
   const initial = saved ?? deps.defaultText ?? '';
   // A saved text is the user's own unless marked as a link's or the gallery's (older versions did not mark).
-  store.setState({ text: initial, textIsOwn: saved !== null && saved !== deps.defaultText && kv.get(KEYS.textOwn) !== '0' });
+  store.setState({
+    text: initial,
+    textIsOwn: saved !== null && saved !== deps.defaultText && kv.get(KEYS.textOwn) !== '0',
+  });
   store.getState().parseNow();
   // Offered at every start while a backup exists: a reload (or a crash) must not hide it.
   const { backups } = store.getState();
   if (!deps.embed && backups.length > 0 && backups[0] !== initial) {
-    store.getState().notify('info', `Your own earlier text is kept${backups.length > 1 ? ` (with ${backups.length - 1} older one${backups.length > 2 ? 's' : ''})` : ''}: you can bring it back.`, 'restore');
+    store
+      .getState()
+      .notify(
+        'info',
+        `Your own earlier text is kept${backups.length > 1 ? ` (with ${backups.length - 1} older one${backups.length > 2 ? 's' : ''})` : ''}: you can bring it back.`,
+        'restore',
+      );
   }
   return store;
 }

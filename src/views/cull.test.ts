@@ -11,13 +11,30 @@ function table(id: string, level: NodeInfo['level'], targets: string[]): NodeInf
     level,
     pfn: 1,
     owner: 'x',
-    entries: targets.map((t, i) => ({ index: i, value: '0x0', flags: 1, pfn: 1, target: t, from: '0x0', to: '0x1000' })),
+    entries: targets.map((t, i) => ({
+      index: i,
+      value: '0x0',
+      flags: 1,
+      pfn: 1,
+      target: t,
+      from: '0x0',
+      to: '0x1000',
+    })),
     present: targets.length,
     parents: [],
   };
 }
 
-const data = (id: string, parents: string[]): NodeInfo => ({ id, kind: 'data', level: 'data', pfn: 2, owner: 'anonymous page', entries: [], present: 0, parents });
+const data = (id: string, parents: string[]): NodeInfo => ({
+  id,
+  kind: 'data',
+  level: 'data',
+  pfn: 2,
+  owner: 'anonymous page',
+  entries: [],
+  present: 0,
+  parents,
+});
 
 describe('what a big forest draws', () => {
   // Ten tasks, each PGD → PUD → PMD → PTE → one page they all share (a fork).
@@ -42,7 +59,8 @@ describe('what a big forest draws', () => {
     const r = { x0: -1, y0: top.y - 1, x1: layout.width + 1, y1: bottom.y + bottom.h };
     const got = inView(layout, r);
     expect(got.nodes.map((n) => n.id).sort()).toEqual(['e5', 'g5', 'm5', 'u5']);
-    // The shared page (placed with task 0, far above) gets the edge from e5 only, not the nine others crossing the band.
+    // The shared page (placed with task 0, far above) gets the edge from e5 only, not the nine others crossing the
+    // band.
     expect(got.edges.map((e) => e.id).sort()).toEqual(['e5:0', 'g5:0', 'm5:0', 'u5:0']);
     expect(got.edges.find((e) => e.from === 'e5')?.to).toBe('page');
   });
@@ -86,13 +104,19 @@ describe('culling through the index gives what a scan of every node and edge giv
   it('for any rectangle, in the same order', () => {
     const coord = (max: number) => fc.double({ min: -200, max: max + 200, noNaN: true });
     fc.assert(
-      fc.property(coord(layout.width), coord(layout.height), fc.double({ min: 0, max: 3000, noNaN: true }), fc.double({ min: 0, max: 3000, noNaN: true }), (x, y, w, h) => {
-        const r = { x0: x, y0: y, x1: x + w, y1: y + h };
-        const got = inView(layout, r);
-        const want = scan(r);
-        expect(got.nodes.map((n) => n.id)).toEqual(want.nodes.map((n) => n.id));
-        expect(got.edges.map((e) => e.id)).toEqual(want.edges.map((e) => e.id));
-      }),
+      fc.property(
+        coord(layout.width),
+        coord(layout.height),
+        fc.double({ min: 0, max: 3000, noNaN: true }),
+        fc.double({ min: 0, max: 3000, noNaN: true }),
+        (x, y, w, h) => {
+          const r = { x0: x, y0: y, x1: x + w, y1: y + h };
+          const got = inView(layout, r);
+          const want = scan(r);
+          expect(got.nodes.map((n) => n.id)).toEqual(want.nodes.map((n) => n.id));
+          expect(got.edges.map((e) => e.id)).toEqual(want.edges.map((e) => e.id));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -129,7 +129,11 @@ export function inView(layout: Layout, r: Rect): { nodes: LayoutNode[]; edges: L
   for (const i of nodeIdx) count += (edgeStart[i + 1] as number) - (edgeStart[i] as number);
   const edgesAt = new Int32Array(count);
   let k = 0;
-  for (const i of nodeIdx) for (let e = edgeStart[i] as number; e < (edgeStart[i + 1] as number); e++) edgesAt[k++] = edgeIdx[e] as number;
+  for (const i of nodeIdx)
+    for (let e = edgeStart[i] as number; e < (edgeStart[i + 1] as number); e++) edgesAt[k++] = edgeIdx[e] as number;
   edgesAt.sort();
-  return { nodes: Array.from(nodeIdx, (i) => layout.nodes[i] as LayoutNode), edges: Array.from(edgesAt, (e) => layout.edges[e] as LayoutEdge) };
+  return {
+    nodes: Array.from(nodeIdx, (i) => layout.nodes[i] as LayoutNode),
+    edges: Array.from(edgesAt, (e) => layout.edges[e] as LayoutEdge),
+  };
 }

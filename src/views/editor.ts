@@ -65,8 +65,11 @@ export function diagnosticDecorations(state: EditorState, diags: Diagnostic[]): 
       seenLines.add(d.line);
       ranges.push(Decoration.line({ class: 'cm-ptx-errorLine' }).range(line.from));
     }
-    if (to > from) ranges.push(Decoration.mark({ class: 'cm-ptx-error', attributes: { title: d.message } }).range(from, to));
-    ranges.push(Decoration.widget({ widget: new MessageWidget(`${d.line}:${d.col}: ${d.message}`), side: 1 }).range(line.to));
+    if (to > from)
+      ranges.push(Decoration.mark({ class: 'cm-ptx-error', attributes: { title: d.message } }).range(from, to));
+    ranges.push(
+      Decoration.widget({ widget: new MessageWidget(`${d.line}:${d.col}: ${d.message}`), side: 1 }).range(line.to),
+    );
   }
   return Decoration.set(ranges, true);
 }
@@ -213,7 +216,13 @@ export function createEditor(parent: HTMLElement, opts: EditorOptions): EditorHa
         return false;
       },
     }),
-    EditorView.contentAttributes.of({ 'aria-label': opts.label, tabindex: '0', spellcheck: 'false', autocapitalize: 'off', autocorrect: 'off' }),
+    EditorView.contentAttributes.of({
+      'aria-label': opts.label,
+      tabindex: '0',
+      spellcheck: 'false',
+      autocapitalize: 'off',
+      autocorrect: 'off',
+    }),
     EditorView.updateListener.of((u) => {
       if (u.docChanged && !applying) opts.onChange(u.state.doc.toString());
     }),
@@ -224,7 +233,10 @@ export function createEditor(parent: HTMLElement, opts: EditorOptions): EditorHa
       if (view.state.doc.toString() === text) return;
       applying = true;
       try {
-        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: EditorSelection.cursor(0) });
+        view.dispatch({
+          changes: { from: 0, to: view.state.doc.length, insert: text },
+          selection: EditorSelection.cursor(0),
+        });
       } finally {
         applying = false;
       }
@@ -240,9 +252,11 @@ export function createEditor(parent: HTMLElement, opts: EditorOptions): EditorHa
       view.focus();
     },
     setStepLines(steps, scroll) {
-      const current = steps.current !== null && steps.current >= 1 && steps.current <= view.state.doc.lines ? steps.current : null;
+      const current =
+        steps.current !== null && steps.current >= 1 && steps.current <= view.state.doc.lines ? steps.current : null;
       const effects: StateEffect<unknown>[] = [setStepLinesEffect.of(steps)];
-      if (scroll && current !== null) effects.push(EditorView.scrollIntoView(view.state.doc.line(current).from, { y: 'nearest', yMargin: 48 }));
+      if (scroll && current !== null)
+        effects.push(EditorView.scrollIntoView(view.state.doc.line(current).from, { y: 'nearest', yMargin: 48 }));
       view.dispatch({ effects });
     },
     refresh() {

@@ -9,7 +9,8 @@ describe('snapScale', () => {
     // Six steps down is half: 0.625; twelve is a quarter.
     expect(snapScale(0.625)).toBeCloseTo(0.625, 12);
     expect(snapScale(0.3125)).toBeCloseTo(0.3125, 12);
-    // 1.25 · 2^(-1/6) = 1.1136…: (2^(1/6) = 1.122462, its inverse 0.890899): 1.2 is between it and 1.25, so it snaps down to it.
+    // 1.25 · 2^(-1/6) = 1.1136…: (2^(1/6) = 1.122462, its inverse 0.890899): 1.2 is between it and 1.25, so it snaps
+    // down to it.
     expect(snapScale(1.2)).toBeCloseTo(1.113624, 5);
     // 0.7 is between 0.625 · 2^(1/6) = 0.70154… and 0.625.
     expect(snapScale(0.7)).toBeCloseTo(0.625, 12);

@@ -11,7 +11,15 @@ function table(id: string, level: NodeInfo['level'], n: number, owner = 'x'): No
     pfn: 0x1a2,
     owner,
     // P RW US (flags bits 0-2), each entry a 4 KiB page at its index.
-    entries: Array.from({ length: n }, (_, i) => ({ index: i, value: '0x7', flags: 7, pfn: 0x10 + i, target: `p${i}`, from: `0x${(i * 4096).toString(16)}`, to: `0x${(i * 4096 + 4095).toString(16)}` })),
+    entries: Array.from({ length: n }, (_, i) => ({
+      index: i,
+      value: '0x7',
+      flags: 7,
+      pfn: 0x10 + i,
+      target: `p${i}`,
+      from: `0x${(i * 4096).toString(16)}`,
+      to: `0x${(i * 4096 + 4095).toString(16)}`,
+    })),
     present: n,
     parents: [],
   };
@@ -40,14 +48,19 @@ describe("a tree node's markup", () => {
     expect(esc(`<a&"b'>`)).toBe('&lt;a&amp;&quot;b&#39;&gt;');
     const m = markupOf({ roots: [{ mm: `<a&"b'>`, node: 'g' }], nodes: { g: table('g', 'pgd', 1) } }, 'g');
     expect(m).not.toContain('<a&');
-    expect(m).toContain('aria-label="PGD page of &lt;a&amp;&quot;b&#39;&gt;, pfn 0x1a2, 1 present entries, allocated by x. Press the down arrow for its entries"');
+    expect(m).toContain(
+      'aria-label="PGD page of &lt;a&amp;&quot;b&#39;&gt;, pfn 0x1a2, 1 present entries, allocated by x. Press the down arrow for its entries"',
+    );
     expect(balanced(m)).toBe(true);
   });
 
   it('draws a header button, one row per entry with its index, flags and PFN, and the entry as tooltip', () => {
     const m = markupOf({ roots: [{ mm: 'A', node: 'g' }], nodes: { g: table('g', 'pgd', 2) } }, 'g');
     expect(m.match(/<g class="header" role="button" tabindex="0"/g)).toHaveLength(1);
-    expect(m.match(/<g class="row" data-index="\d+"/g)).toEqual(['<g class="row" data-index="0"', '<g class="row" data-index="1"']);
+    expect(m.match(/<g class="row" data-index="\d+"/g)).toEqual([
+      '<g class="row" data-index="0"',
+      '<g class="row" data-index="1"',
+    ]);
     expect(m).toContain('<tspan x="8">[1]</tspan>');
     expect(m).toMatch(/<tspan class="flags" x="48">P RW US<\/tspan>/);
     expect(m).toContain('>0x11</tspan>');
@@ -60,7 +73,9 @@ describe("a tree node's markup", () => {
   it('"+N more" is a button only when there is more to list, and "show fewer" when opened', () => {
     const forest: Forest = { roots: [{ mm: 'A', node: 'g' }], nodes: { g: table('g', 'pgd', 20) } };
     const closed = markupOf(forest, 'g');
-    expect(closed).toMatch(/<g class="more" transform="translate\(0,[\d.]+\)" role="button" tabindex="0" aria-label="Show all entries of this PGD page">/);
+    expect(closed).toMatch(
+      /<g class="more" transform="translate\(0,[\d.]+\)" role="button" tabindex="0" aria-label="Show all entries of this PGD page">/,
+    );
     expect(closed).toMatch(/>\+\d+ more: show all</);
     const opened = markupOf(forest, 'g', true);
     expect(opened).toContain('aria-label="Show fewer entries of this PGD page"');

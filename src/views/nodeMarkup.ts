@@ -39,7 +39,9 @@ const hex = (n: number): string => '0x' + n.toString(16);
 
 /** Text and attribute values as markup: the five characters XML reserves. */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+  return s.replace(/[&<>"']/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
+  );
 }
 
 export function levelWord(level: string): string {
@@ -60,7 +62,14 @@ export function mmWord(label: string): string {
 
 function titleOf(n: LayoutNode): string {
   const i = n.info;
-  if (i.kind === 'data') return i.id === 'zero' ? 'zero page' : i.owner.startsWith('anon') ? 'anon page' : i.owner.startsWith('shmem') ? 'shmem page' : 'page';
+  if (i.kind === 'data')
+    return i.id === 'zero'
+      ? 'zero page'
+      : i.owner.startsWith('anon')
+        ? 'anon page'
+        : i.owner.startsWith('shmem')
+          ? 'shmem page'
+          : 'page';
   if (i.kind === 'summary') return `${levelWord(i.level)} pages`;
   const who = n.rootOf ?? i.owner;
   return who ? `${levelWord(i.level)} · ${mmWord(who)}` : levelWord(i.level);
@@ -120,7 +129,8 @@ function wrap(text: string, width: number, maxLines: number): string[] {
 export function nodeMarkup(n: LayoutNode, layout: Layout, opened: boolean, marks: NodeMarks = {}): string {
   const i = n.info;
   let s = `<rect class="box" width="${n.w}" height="${n.h}" rx="6"/>`;
-  if (marks.role) s += `<text class="role-label${i.owner.startsWith('mshare:') || (n.rootOf ?? '').startsWith('mshare:') ? ' host' : ''}" x="2" y="-9">${esc(marks.role)}</text>`;
+  if (marks.role)
+    s += `<text class="role-label${i.owner.startsWith('mshare:') || (n.rootOf ?? '').startsWith('mshare:') ? ' host' : ''}" x="2" y="-9">${esc(marks.role)}</text>`;
   const headerH = i.kind === 'table' ? G.headerHeight : n.h;
   s += `<g class="header" role="button" tabindex="0" aria-label="${esc(ariaLabelOf(n))}">`;
   s += `<rect width="${n.w}" height="${headerH}" fill="transparent" rx="6"/>`;
@@ -133,7 +143,9 @@ export function nodeMarkup(n: LayoutNode, layout: Layout, opened: boolean, marks
   s += `<text class="title" x="8" y="17">${esc(shown)}${shown !== title ? `<title>${esc(title)}</title>` : ''}</text>`;
   s += `<text class="sub" x="8" y="33">${esc(subtitleOf(n, n.w - 16))}</text>`;
   if (i.kind === 'summary') {
-    wrap(i.summary?.text ?? '', 28, 2).forEach((line, k) => (s += `<text class="sub" x="8" y="${49 + k * 13}">${esc(line)}</text>`));
+    wrap(i.summary?.text ?? '', 28, 2).forEach(
+      (line, k) => (s += `<text class="sub" x="8" y="${49 + k * 13}">${esc(line)}</text>`),
+    );
     s += `<g class="open-summary"><text x="${n.w - 8}" y="${n.h - 6}" text-anchor="end">open ▸</text></g>`;
   }
   if (shown !== title) {
@@ -159,7 +171,8 @@ export function nodeMarkup(n: LayoutNode, layout: Layout, opened: boolean, marks
     s += `<g class="row${change ? ' changed' : ''}" data-index="${row.index}" transform="translate(0,${row.y})" role="button" tabindex="-1" aria-label="${esc(`${levelWord(i.level)} ${words}`)}">`;
     s += `<rect x="3" width="${n.w - 6}" height="${row.h}" rx="3"/>`;
     s += `<text class="mono" y="14"><tspan x="8">${esc(idxText)}</tspan><tspan class="flags" x="${flagsX}">${esc(clip(shortFlags(row.entry.flags), room, MONO_PX))}</tspan><tspan x="${n.w - 8}" text-anchor="end">${esc(pfnText)}</tspan></text>`;
-    if (change && row.h > G.rowHeight) s += `<text class="mono change" x="12" y="${G.rowHeight + 14}">${esc(clip(change.short, n.w - 20, MONO_PX))}</text>`;
+    if (change && row.h > G.rowHeight)
+      s += `<text class="mono change" x="12" y="${G.rowHeight + 14}">${esc(clip(change.short, n.w - 20, MONO_PX))}</text>`;
     s += `<title>${esc(words)}</title></g>`;
   }
   for (const c of n.clearedRows ?? []) {
@@ -176,7 +189,10 @@ export function nodeMarkup(n: LayoutNode, layout: Layout, opened: boolean, marks
     const moreY = lastCleared ? lastCleared.y + G.rowHeight : last ? last.y + last.h : G.headerHeight;
     const canOpen = n.hidden > 0;
     const label = canOpen ? `+${n.more} more: show all` : opened ? 'show fewer' : `+${n.more} more (not listed)`;
-    const button = canOpen || opened ? ` role="button" tabindex="0" aria-label="${canOpen ? 'Show all' : 'Show fewer'} entries of this ${levelWord(i.level)} page"` : '';
+    const button =
+      canOpen || opened
+        ? ` role="button" tabindex="0" aria-label="${canOpen ? 'Show all' : 'Show fewer'} entries of this ${levelWord(i.level)} page"`
+        : '';
     s += `<g class="more" transform="translate(0,${moreY})"${button}><rect width="${n.w}" height="${G.rowHeight}" fill="transparent"/><text x="8" y="14">${esc(label)}</text></g>`;
   }
   return s;

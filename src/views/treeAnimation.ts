@@ -108,7 +108,12 @@ export function createAnimator(): Animator {
       path.setAttribute('stroke-dasharray', '1 1');
       path.setAttribute('stroke-dashoffset', '1');
       const done = track(path, 'draw', clear);
-      select(path).transition('draw').delay(delay).duration(ms).attr('stroke-dashoffset', '0').on('end interrupt cancel', done);
+      select(path)
+        .transition('draw')
+        .delay(delay)
+        .duration(ms)
+        .attr('stroke-dashoffset', '0')
+        .on('end interrupt cancel', done);
     },
     move(el, attr, value, ms) {
       if (ms <= 0) {

@@ -9,7 +9,17 @@ import type { ReportStep } from '../scenario/report';
 // Hand-built changes, values checked by hand against x86-64's PTE layout:
 // 0x...1003067 = PFN 0x1003, flags P RW US A D (0x67); fork's write-protect
 // clears RW (bit 1): 0x...067 → 0x...065.
-const SET_PGD: StepChange = { kind: 'entry-set', event: 2, fn: 'set_pgd', mm: 'B', level: 'pgd', table: 0x1001, index: 2, old: null, new: '0000000001003067' };
+const SET_PGD: StepChange = {
+  kind: 'entry-set',
+  event: 2,
+  fn: 'set_pgd',
+  mm: 'B',
+  level: 'pgd',
+  table: 0x1001,
+  index: 2,
+  old: null,
+  new: '0000000001003067',
+};
 const WRPROTECT: StepChange = {
   kind: 'entry-set',
   event: 1,
@@ -22,7 +32,14 @@ const WRPROTECT: StepChange = {
   new: '8000000000a3c065',
   flags: [{ name: 'RW', from: 1, to: 0 }],
 };
-const PUD_ALLOC: StepChange = { kind: 'table-alloc', event: 0, fn: 'pud_alloc', mm: 'mshare:sga', level: 'pud', pfn: 0x1003 };
+const PUD_ALLOC: StepChange = {
+  kind: 'table-alloc',
+  event: 0,
+  fn: 'pud_alloc',
+  mm: 'mshare:sga',
+  level: 'pud',
+  pfn: 0x1003,
+};
 const FREED: StepChange = { kind: 'table-free', event: 4, fn: 'free_pgd_range', mm: 'A', level: 'pte', pfn: 0x1010 };
 
 function pgd(id: string, entries: { index: number; value: string }[]): NodeInfo {
@@ -32,7 +49,15 @@ function pgd(id: string, entries: { index: number; value: string }[]): NodeInfo 
     level: 'pgd',
     pfn: Number(id.slice(1)),
     owner: 'B',
-    entries: entries.map((e) => ({ index: e.index, value: e.value, flags: 0x67, pfn: 0x1003, target: 't4099', from: '0x10000000000', to: '0x17fffffffff' })),
+    entries: entries.map((e) => ({
+      index: e.index,
+      value: e.value,
+      flags: 0x67,
+      pfn: 0x1003,
+      target: 't4099',
+      from: '0x10000000000',
+      to: '0x17fffffffff',
+    })),
     present: entries.length,
     parents: [],
   };
@@ -69,8 +94,11 @@ describe("a step's changes as the tree marks them", () => {
     expect(eventsTouching(m, 't4097', 3)).toEqual([]);
   });
 
-  it("the markup: the changed row is highlighted, two rows high, with old → new under its value", () => {
-    const forest: Forest = { roots: [{ mm: 'B', node: 't4097' }], nodes: { t4097: pgd('t4097', [{ index: 2, value: '0x0000000001003067' }]) } };
+  it('the markup: the changed row is highlighted, two rows high, with old → new under its value', () => {
+    const forest: Forest = {
+      roots: [{ mm: 'B', node: 't4097' }],
+      nodes: { t4097: pgd('t4097', [{ index: 2, value: '0x0000000001003067' }]) },
+    };
     const marks = changeMarks([SET_PGD]);
     const layout = layoutForest(forest, { paging: 4, tallRows: new Map([['t4097', new Set([2])]]) });
     const n = layout.byId.get('t4097')!;
@@ -85,8 +113,20 @@ describe("a step's changes as the tree marks them", () => {
   });
 
   it('an entry cleared at this step is drawn struck out after the rows, with the function that cleared it', () => {
-    const CLEARED: StepChange = { kind: 'entry-cleared', event: 3, fn: 'free_pgd_range', mm: 'A', level: 'pgd', table: 0x1001, index: 5, old: '0000000001405067' };
-    const forest: Forest = { roots: [{ mm: 'A', node: 't4097' }], nodes: { t4097: pgd('t4097', [{ index: 2, value: '0x0000000001003067' }]) } };
+    const CLEARED: StepChange = {
+      kind: 'entry-cleared',
+      event: 3,
+      fn: 'free_pgd_range',
+      mm: 'A',
+      level: 'pgd',
+      table: 0x1001,
+      index: 5,
+      old: '0000000001405067',
+    };
+    const forest: Forest = {
+      roots: [{ mm: 'A', node: 't4097' }],
+      nodes: { t4097: pgd('t4097', [{ index: 2, value: '0x0000000001003067' }]) },
+    };
     const marks = changeMarks([CLEARED]);
     expect(marks.rows.get('t4097')?.get(5)).toMatchObject({ kind: 'cleared', short: 'cleared: free_pgd_range' });
     const layout = layoutForest(forest, { paging: 4, clearedRows: new Map([['t4097', [5]]]) });

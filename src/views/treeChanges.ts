@@ -96,7 +96,13 @@ export function changeMarks(changes: readonly StepChange[] | undefined): ChangeM
         putRow(
           tableId(c.table),
           c.index,
-          { kind: 'cleared', full: `${c.level.toUpperCase()}[${c.index}]: 0x${c.old} → none (${c.fn})`, short: `cleared: ${c.fn}`, fn: c.fn, events: [c.event] },
+          {
+            kind: 'cleared',
+            full: `${c.level.toUpperCase()}[${c.index}]: 0x${c.old} → none (${c.fn})`,
+            short: `cleared: ${c.fn}`,
+            fn: c.fn,
+            events: [c.event],
+          },
           c.event,
         );
         break;
@@ -134,7 +140,12 @@ export function touchedBy(marks: ChangeMarks, event: number | null): { nodes: Se
 export function eventsTouching(marks: ChangeMarks, node: string, index: number | null): number[] {
   const out: number[] = [];
   for (const [ev, t] of marks.byEvent) {
-    if (index === null ? t.nodes.has(node) || t.rows.some((r) => r.node === node) : t.rows.some((r) => r.node === node && r.index === index)) out.push(ev);
+    if (
+      index === null
+        ? t.nodes.has(node) || t.rows.some((r) => r.node === node)
+        : t.rows.some((r) => r.node === node && r.index === index)
+    )
+      out.push(ev);
   }
   return out.sort((a, b) => a - b);
 }

@@ -88,7 +88,8 @@ export function createCopyAnimation(layer: Layer): CopyAnimation {
   const draw = (layout: Layout, copies: readonly CopyMove[], travel: boolean): void => {
     clear();
     for (const p of planCopies(layout, copies)) {
-      // The path leaves the host's row at its left edge and enters the guest's there: it never runs over an entry's text.
+      // The path leaves the host's row at its left edge and enters the guest's there: it never runs over an entry's
+      // text.
       const [[, y0], a, b, [, y1]] = p.points;
       const d = `M${p.fromX},${y0}L${a[0]},${a[1]}L${b[0]},${b[1]}L${p.toX - 2},${y1}`;
       layer.append('path').attr('class', 'token-path').attr('d', d).attr('marker-end', 'url(#ptx-arrow)');
@@ -110,7 +111,11 @@ export function createCopyAnimation(layer: Layer): CopyAnimation {
       });
       const total = legs.reduce((s, l) => s + l.len, 0) || 1;
       let t = token.transition('copy').delay(150).duration(0);
-      for (const l of legs) t = t.transition().duration(Math.max(120, (COPY_MS - 150) * (l.len / total))).attr('transform', at(l.pt));
+      for (const l of legs)
+        t = t
+          .transition()
+          .duration(Math.max(120, (COPY_MS - 150) * (l.len / total)))
+          .attr('transform', at(l.pt));
       t.transition().delay(700).duration(400).style('opacity', 0).remove();
     }
   };

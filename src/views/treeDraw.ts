@@ -53,7 +53,8 @@ export interface Drawn {
 
 type Layer = D3Selection<SVGGElement, unknown, null, undefined>;
 
-const nodeKey = (gen: number, d: LayoutNode): string => `${gen}|${d.id}|${d.info.kind}|${d.info.level}|${d.rootOf ?? ''}`;
+const nodeKey = (gen: number, d: LayoutNode): string =>
+  `${gen}|${d.id}|${d.info.kind}|${d.info.level}|${d.rootOf ?? ''}`;
 const edgeKey = (gen: number, d: LayoutEdge): string => `${gen}|${d.id}|${d.to}`;
 
 export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Layer; ghosts: Layer }, anim: Animator) {
@@ -143,7 +144,12 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         setClass(this, 'root', d.rootOf !== undefined);
         setClass(this, 'level-hover', m.hoverLevel !== null && d.info.level === m.hoverLevel);
         setClass(this, 'selected', m.selection?.kind === 'node' && m.selection.node === d.id);
-        anim.move(this, 'transform', `translate(${d.x},${d.y})`, this.getAttribute('transform') === `translate(${d.x},${d.y})` ? 0 : m.dur);
+        anim.move(
+          this,
+          'transform',
+          `translate(${d.x},${d.y})`,
+          this.getAttribute('transform') === `translate(${d.x},${d.y})` ? 0 : m.dur,
+        );
         contents.push({ el: this, markup: nodeMarkup(d, layout, m.openTables.has(d.id), marksOf(d, m)) });
       });
       renderContents(contents);
@@ -182,7 +188,9 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
       });
 
       // Ghosts of the tables this step freed: drawn for this step only.
-      const ghosts = m.changes.freed.map((g) => ({ g, at: m.ghostAt(g) })).filter((x): x is { g: FreedTable; at: { x: number; y: number; w: number } } => x.at !== null);
+      const ghosts = m.changes.freed
+        .map((g) => ({ g, at: m.ghostAt(g) }))
+        .filter((x): x is { g: FreedTable; at: { x: number; y: number; w: number } } => x.at !== null);
       layers.ghosts
         .selectChildren<SVGGElement, (typeof ghosts)[number]>('g.ghost')
         .data(ghosts, (d) => `${gen}|${d.g.id}|${d.at.x},${d.at.y}`)
@@ -198,9 +206,10 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
                 anim.enter(this, m.dur);
               }),
           (upd) => upd,
-          (exit) => exit.each(function () {
-            anim.exit(this, 0, 'ghost-left');
-          }),
+          (exit) =>
+            exit.each(function () {
+              anim.exit(this, 0, 'ghost-left');
+            }),
         );
       return { nodeEls, edgeEls };
     },
@@ -212,7 +221,10 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
  * one under the other (where a table was, the step's layout may have put
  * another: a ghost there would hide it).
  */
-export function ghostPlaces(now: Layout, freed: readonly FreedTable[]): Map<string, { x: number; y: number; w: number }> {
+export function ghostPlaces(
+  now: Layout,
+  freed: readonly FreedTable[],
+): Map<string, { x: number; y: number; w: number }> {
   const out = new Map<string, { x: number; y: number; w: number }>();
   const next = new Map<string, number>();
   for (const g of freed) {

@@ -9,7 +9,15 @@ function table(id: string, level: NodeInfo['level'], targets: string[], parents:
     level,
     pfn: 1,
     owner: 'x',
-    entries: targets.map((t, i) => ({ index: i, value: '0x0', flags: 1, pfn: 1, target: t, from: '0x0', to: '0x1000' })),
+    entries: targets.map((t, i) => ({
+      index: i,
+      value: '0x0',
+      flags: 1,
+      pfn: 1,
+      target: t,
+      from: '0x0',
+      to: '0x1000',
+    })),
     present: targets.length,
     parents,
   };
@@ -33,7 +41,12 @@ describe('the forest layout', () => {
     const l = layoutForest(forest, { paging: 4 });
     expect(l.nodes.filter((n) => n.id === 'pud')).toHaveLength(1);
     expect(l.byId.get('pud')?.shared).toBe(true);
-    expect(l.edges.filter((e) => e.to === 'pud').map((e) => e.from).sort()).toEqual(['b', 'h']);
+    expect(
+      l.edges
+        .filter((e) => e.to === 'pud')
+        .map((e) => e.from)
+        .sort(),
+    ).toEqual(['b', 'h']);
     // Every edge ends on its target's left side.
     for (const e of l.edges) expect(e.x2).toBe(l.byId.get(e.to)?.x);
   });
@@ -53,7 +66,17 @@ describe('the forest layout', () => {
   it('lists a few entries, plus any that must be shown, and counts the rest', () => {
     const many = Array.from({ length: 20 }, (_, i) => `d${i}`);
     const nodes: Forest['nodes'] = { t: table('t', 'pte', many) };
-    for (const d of many) nodes[d] = { id: d, kind: 'data', level: 'data', pfn: 2, owner: 'anonymous page', entries: [], present: 0, parents: ['t'] };
+    for (const d of many)
+      nodes[d] = {
+        id: d,
+        kind: 'data',
+        level: 'data',
+        pfn: 2,
+        owner: 'anonymous page',
+        entries: [],
+        present: 0,
+        parents: ['t'],
+      };
     const f: Forest = { roots: [{ mm: 'A', node: 't' }], nodes };
     const l = layoutForest(f, { paging: 4, maxRows: 8, mustShow: new Map([['t', new Set([15])]]) });
     const t = l.byId.get('t')!;
@@ -65,6 +88,8 @@ describe('the forest layout', () => {
   });
 
   it('is a pure function of its input', () => {
-    expect(JSON.stringify(layoutForest(forest, { paging: 4 }).nodes)).toBe(JSON.stringify(layoutForest(forest, { paging: 4 }).nodes));
+    expect(JSON.stringify(layoutForest(forest, { paging: 4 }).nodes)).toBe(
+      JSON.stringify(layoutForest(forest, { paging: 4 }).nodes),
+    );
   });
 });

@@ -102,7 +102,14 @@ export interface LayoutOptions {
   clearedRows?: ReadonlyMap<string, readonly number[]>;
 }
 
-const LABELS: Record<string, string> = { pgd: 'PGD', p4d: 'P4D', pud: 'PUD', pmd: 'PMD', pte: 'PTE', data: 'data pages' };
+const LABELS: Record<string, string> = {
+  pgd: 'PGD',
+  p4d: 'P4D',
+  pud: 'PUD',
+  pmd: 'PMD',
+  pte: 'PTE',
+  data: 'data pages',
+};
 
 export function columnKeys(paging: 4 | 5): string[] {
   return paging === 5 ? ['pgd', 'p4d', 'pud', 'pmd', 'pte', 'data'] : ['pgd', 'pud', 'pmd', 'pte', 'data'];
@@ -157,7 +164,8 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
       shown = visibleEntries(info, opts);
       // An entry pointing to a summary stands for the whole run.
       let covered = 0;
-      for (let i = 0; i < shown.length; i++) covered += forest.nodes[(shown[i] as EntryInfo).target]?.summary?.entries ?? 1;
+      for (let i = 0; i < shown.length; i++)
+        covered += forest.nodes[(shown[i] as EntryInfo).target]?.summary?.entries ?? 1;
       more = Math.max(0, info.present - covered);
       hidden = info.entries.length - shown.length;
     }
@@ -179,7 +187,19 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
     const h = sizeOf(info, rowY - G.headerHeight, more > 0 || (opts.openTables?.has(id) ?? false));
     const y = Math.max(nextY[column] as number, minY);
     nextY[column] = y + h + G.nodeGap;
-    const node: LayoutNode = { id, info, x: col.x, y, w: col.w, h, column, rows, more, hidden, shared: info.parents.length > 1 };
+    const node: LayoutNode = {
+      id,
+      info,
+      x: col.x,
+      y,
+      w: col.w,
+      h,
+      column,
+      rows,
+      more,
+      hidden,
+      shared: info.parents.length > 1,
+    };
     if (rootOf !== undefined) node.rootOf = rootOf;
     if (cleared?.length) node.clearedRows = cleared;
     byId.set(id, node);

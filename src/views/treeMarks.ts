@@ -38,7 +38,6 @@ export interface MarkInput {
   edgeEls: ReadonlyMap<string, SVGPathElement>;
 }
 
-
 /** Mark el as on the walk (cls 'walk' or 'walk-static'), at position i. Idempotent. */
 function mark<E extends SVGElement>(el: E, cls: string, i: number): E {
   setClass(el, cls === 'walk' ? 'walk-static' : 'walk', false);

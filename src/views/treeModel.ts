@@ -43,7 +43,11 @@ function capRoots(forest: Forest, hosts: Set<string>, actor: string | undefined)
 }
 
 /** Entries a table must list whatever its cap: the walk's, the copied ones, the selected one. */
-function mustShowOf(walk: PathStep[], copies: CopyMove[], sel: { node: string; index: number } | null): Map<string, Set<number>> {
+function mustShowOf(
+  walk: PathStep[],
+  copies: CopyMove[],
+  sel: { node: string; index: number } | null,
+): Map<string, Set<number>> {
   const m = new Map<string, Set<number>>();
   const add = (node: string, index: number) => {
     let s = m.get(node);
@@ -85,7 +89,13 @@ function uiKey(selection: Selection, openTables: readonly string[]): string {
   return `${sel}|${openTables.join(',')}`;
 }
 
-function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): TreeModelData {
+function compute(
+  snapshot: Snapshot,
+  step: Step | undefined,
+  report: ReportStep | undefined,
+  selection: Selection,
+  openTables: readonly string[],
+): TreeModelData {
   const { forest, paging, tasks } = snapshot;
   const addr = addressOf(step, report);
   const actor = step?.tasks[0];
@@ -94,7 +104,9 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
   // VM_FAULT_NOPAGE, the retry), so it is drawn at the step's end only; copies and marks are those done so far.
   const inside = insideAt(snapshot);
   const walk = inside === null ? path : [];
-  const copies = report ? copyMoves(forest, inside === null ? report.events : report.events.slice(0, inside), path, paging) : [];
+  const copies = report
+    ? copyMoves(forest, inside === null ? report.events : report.events.slice(0, inside), path, paging)
+    : [];
   const sel = selection?.kind === 'entry' ? selection : null;
   const taskSet = new Set(tasks);
   const hosts = new Set(forest.roots.map((r) => r.mm).filter((mm) => !taskSet.has(mm)));
@@ -108,12 +120,31 @@ function compute(snapshot: Snapshot, step: Step | undefined, report: ReportStep 
     const present = new Set(forest.nodes[node]?.entries.map((e) => e.index) ?? []);
     tallRows.set(node, new Set([...rows.keys()].filter((i) => present.has(i))));
     const gone = [...rows.entries()].filter(([i, r]) => r.kind === 'cleared' && !present.has(i)).map(([i]) => i);
-    if (gone.length) clearedRows.set(node, gone.sort((a, b) => a - b));
+    if (gone.length)
+      clearedRows.set(
+        node,
+        gone.sort((a, b) => a - b),
+      );
   }
-  const layout = layoutForest(capped.forest, { paging, openTables: new Set(openTables), mustShow: mustShowOf(walk, copies, sel), first: hosts, tallRows, clearedRows });
+  const layout = layoutForest(capped.forest, {
+    paging,
+    openTables: new Set(openTables),
+    mustShow: mustShowOf(walk, copies, sel),
+    first: hosts,
+    tallRows,
+    clearedRows,
+  });
   // A big forest is drawn culled to the view: its index is built here too, in idle time for a step computed ahead.
   if (layout.nodes.length > CULL_ABOVE) cullIndex(layout);
-  return { layout, changes, walk, copies, animateWalk: isAccess(step), hiddenTrees: capped.hidden, totalTrees: forest.roots.length };
+  return {
+    layout,
+    changes,
+    walk,
+    copies,
+    animateWalk: isAccess(step),
+    hiddenTrees: capped.hidden,
+    totalTrees: forest.roots.length,
+  };
 }
 
 /** Events done when the snapshot is of a moment inside its step (drawn as such), else null: the whole step. */
@@ -123,7 +154,13 @@ export function insideAt(snapshot: Snapshot): number | null {
 }
 
 /** The model for a snapshot and UI state: computed once, then kept. */
-export function treeModelFor(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): TreeModelData {
+export function treeModelFor(
+  snapshot: Snapshot,
+  step: Step | undefined,
+  report: ReportStep | undefined,
+  selection: Selection,
+  openTables: readonly string[],
+): TreeModelData {
   const key = uiKey(selection, openTables);
   const byUi = lruGet(cache, snapshot) ?? new Map<string, TreeModelData>();
   lruSet(cache, snapshot, byUi, SNAPSHOTS);
@@ -136,7 +173,13 @@ export function treeModelFor(snapshot: Snapshot, step: Step | undefined, report:
 }
 
 /** Lay out a step computed ahead when the page is idle, so that stepping to it only draws. */
-export function prepareTreeModel(snapshot: Snapshot, step: Step | undefined, report: ReportStep | undefined, selection: Selection, openTables: readonly string[]): void {
+export function prepareTreeModel(
+  snapshot: Snapshot,
+  step: Step | undefined,
+  report: ReportStep | undefined,
+  selection: Selection,
+  openTables: readonly string[],
+): void {
   const run = (): void => void treeModelFor(snapshot, step, report, selection, openTables);
   if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
   else setTimeout(run, 0);
@@ -148,13 +191,20 @@ export function prepareTreeModel(snapshot: Snapshot, step: Step | undefined, rep
  * open with O_CREAT) "A (creator)", one that attached to it "B (guest)".
  * Read from the scenario's statements up to step n.
  */
-export function rolesOf(scenario: Scenario | undefined, n: number, roots: readonly { mm: string }[]): Map<string, string> {
+export function rolesOf(
+  scenario: Scenario | undefined,
+  n: number,
+  roots: readonly { mm: string }[],
+): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of roots) if (r.mm.startsWith('mshare:')) out.set(r.mm, `host mm (${r.mm.slice(7)})`);
   const role = new Map<string, 'creator' | 'guest'>();
   for (const s of scenario?.steps.slice(0, n) ?? []) {
     const op = s.op;
-    const creates = op.op === 'mshare' || (op.op === 'open' && op.path.startsWith('/sys/fs/mshare/')) ? (op.oflags & O_CREAT) !== 0 : null;
+    const creates =
+      op.op === 'mshare' || (op.op === 'open' && op.path.startsWith('/sys/fs/mshare/'))
+        ? (op.oflags & O_CREAT) !== 0
+        : null;
     if (creates === null) continue;
     for (const t of s.tasks) if (role.get(t) !== 'creator') role.set(t, creates ? 'creator' : 'guest');
   }

@@ -121,7 +121,11 @@ function walkMarks(m: TreeModel, animate: boolean): WalkMarks {
 }
 
 /** What the step is about, in layout coordinates: its walk, its copies' lanes, its changed and new nodes. */
-function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: Map<string, { x: number; y: number; w: number }>): Rect | null {
+function focusOf(
+  m: TreeModel,
+  changes: ChangeMarks,
+  ghosts: Map<string, { x: number; y: number; w: number }>,
+): Rect | null {
   const r = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
   const add = (x0: number, y0: number, x1: number, y1: number): void => {
     r.x0 = Math.min(r.x0, x0);
@@ -135,7 +139,8 @@ function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: Map<string, { x: nu
   };
   // A copy: its lane and both slots. Else the walk's deepest tables (where the access ends: a
   // view too narrow for the whole walk shows its end). Else what the step changed.
-  for (const c of planCopies(m.layout, m.copies)) for (const [x, y] of c.points) add(x - COPY_GUTTER, y - 30, x, y + 30);
+  for (const c of planCopies(m.layout, m.copies))
+    for (const [x, y] of c.points) add(x - COPY_GUTTER, y - 30, x, y + 30);
   if (r.x0 === Infinity) for (const p of m.walk.slice(-3)) node(p.node);
   if (r.x0 === Infinity && m.walk.length) {
     const t = m.walk[m.walk.length - 1]?.target;
@@ -155,7 +160,9 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
   svg.append('style').text(TREE_CSS);
   svg
     .append('defs')
-    .html('<marker id="ptx-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="var(--tree-walk)"/></marker>');
+    .html(
+      '<marker id="ptx-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="var(--tree-walk)"/></marker>',
+    );
   const viewportG = svg.append('g').attr('class', 'viewport');
   const layers = {
     columns: viewportG.append('g').attr('class', 'columns'),
@@ -181,11 +188,19 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
   let stepParity = false;
 
   const draw = (st: NonNullable<typeof last>, what: 'all' | 'view'): void => {
-    const shown = what === 'all' ? { nodes: st.m.layout.nodes, edges: st.m.layout.edges } : inView(st.m.layout, vp.viewRect());
+    const shown =
+      what === 'all' ? { nodes: st.m.layout.nodes, edges: st.m.layout.edges } : inView(st.m.layout, vp.viewRect());
     setAttr(svgEl, 'data-layout-nodes', String(st.m.layout.nodes.length));
     setAttr(svgEl, 'data-drawn-nodes', String(shown.nodes.length));
     const { nodeEls, edgeEls } = drawing.draw({ ...st.input, shown });
-    marks.update({ layout: st.m.layout, walk: st.walk, selection: st.m.selection, hit: st.m.traceHit ?? NO_HIT, nodeEls, edgeEls });
+    marks.update({
+      layout: st.m.layout,
+      walk: st.walk,
+      selection: st.m.selection,
+      hit: st.m.traceHit ?? NO_HIT,
+      nodeEls,
+      edgeEls,
+    });
   };
   /** The same drawing again, without a step's animations (a pan, an export). */
   const quiet = (st: NonNullable<typeof last>): NonNullable<typeof last> => ({
@@ -228,7 +243,10 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     const t = target instanceof Element ? target : null;
     const nodeEl = t?.closest('g.node');
     if (!t || !nodeEl) return false;
-    const stops = [nodeEl.querySelector<SVGGElement>(':scope > g.header'), ...nodeEl.querySelectorAll<SVGGElement>(':scope > g.row')].filter((x): x is SVGGElement => !!x);
+    const stops = [
+      nodeEl.querySelector<SVGGElement>(':scope > g.header'),
+      ...nodeEl.querySelectorAll<SVGGElement>(':scope > g.row'),
+    ].filter((x): x is SVGGElement => !!x);
     const at = stops.findIndex((s) => s === t.closest('g.header, g.row'));
     const next = stops[at + dir];
     if (at < 0 || !next) return false;
@@ -240,7 +258,14 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       if (act(ev.target)) ev.stopPropagation();
     })
     .on('keydown', (ev: KeyboardEvent) => {
-      const handled = ev.key === 'Enter' || ev.key === ' ' ? act(ev.target) : ev.key === 'ArrowDown' ? moveFocus(ev.target, 1) : ev.key === 'ArrowUp' ? moveFocus(ev.target, -1) : false;
+      const handled =
+        ev.key === 'Enter' || ev.key === ' '
+          ? act(ev.target)
+          : ev.key === 'ArrowDown'
+            ? moveFocus(ev.target, 1)
+            : ev.key === 'ArrowUp'
+              ? moveFocus(ev.target, -1)
+              : false;
       if (handled) {
         ev.preventDefault();
         ev.stopPropagation();
@@ -287,7 +312,13 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     };
     last = { m, input, walk: walkMarks(m, stepChanged && motion) };
     vp.update(
-      { layout: m.layout, leftGutter: m.copies.length ? COPY_GUTTER : 0, focus: focusOf(m, changes, ghosts), focusAnchor: m.copies.length ? 'end' : 'start', minTextPx: m.minTextPx ?? 9 },
+      {
+        layout: m.layout,
+        leftGutter: m.copies.length ? COPY_GUTTER : 0,
+        focus: focusOf(m, changes, ghosts),
+        focusAnchor: m.copies.length ? 'end' : 'start',
+        minTextPx: m.minTextPx ?? 9,
+      },
       { refit: loaded, animate: motion && stepChanged },
     );
     draw(last, culling(m) ? 'view' : 'all');

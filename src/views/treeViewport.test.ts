@@ -11,9 +11,27 @@ function chain(mm: string, n: number): Forest {
     levels.forEach((level, k) => {
       const id = `${mm}${t}${level}`;
       const next = k < 3 ? `${mm}${t}${levels[k + 1]}` : `${mm}${t}d`;
-      nodes[id] = { id, kind: 'table', level, pfn: t * 8 + k, owner: mm, entries: [{ index: 1, value: '0x67', flags: 0x67, pfn: 1, target: next, from: '0x0', to: '0xfff' }], present: 1, parents: [] };
+      nodes[id] = {
+        id,
+        kind: 'table',
+        level,
+        pfn: t * 8 + k,
+        owner: mm,
+        entries: [{ index: 1, value: '0x67', flags: 0x67, pfn: 1, target: next, from: '0x0', to: '0xfff' }],
+        present: 1,
+        parents: [],
+      };
     });
-    nodes[`${mm}${t}d`] = { id: `${mm}${t}d`, kind: 'data', level: 'data', pfn: 99 + t, owner: 'anon', entries: [], present: 0, parents: [] };
+    nodes[`${mm}${t}d`] = {
+      id: `${mm}${t}d`,
+      kind: 'data',
+      level: 'data',
+      pfn: 99 + t,
+      owner: 'anon',
+      entries: [],
+      present: 0,
+      parents: [],
+    };
   }
   return { roots: Array.from({ length: n }, (_, t) => ({ mm: `${mm}${t}`, node: `${mm}${t}pgd` })), nodes };
 }
@@ -29,8 +47,12 @@ describe('the fit', () => {
       [300, 300],
     ];
     for (const [w, h] of boxes) {
-      expect(fitTransform({ layout, leftGutter: 0, focus: null, minTextPx: 9 }, w, h).k * TREE_MIN_FONT).toBeGreaterThanOrEqual(9);
-      expect(fitTransform({ layout, leftGutter: 0, focus: null, minTextPx: 12 }, w, h).k * TREE_MIN_FONT).toBeGreaterThanOrEqual(12);
+      expect(
+        fitTransform({ layout, leftGutter: 0, focus: null, minTextPx: 9 }, w, h).k * TREE_MIN_FONT,
+      ).toBeGreaterThanOrEqual(9);
+      expect(
+        fitTransform({ layout, leftGutter: 0, focus: null, minTextPx: 12 }, w, h).k * TREE_MIN_FONT,
+      ).toBeGreaterThanOrEqual(12);
     }
   });
 
@@ -63,7 +85,11 @@ describe('the fit', () => {
   it('shows the whole forest when it fits, centred, and its scale does not depend on the focus', () => {
     const small = layoutForest(chain('a', 1), { paging: 4 });
     const a = fitTransform({ layout: small, leftGutter: 0, focus: null, minTextPx: 9 }, 1600, 900);
-    const b = fitTransform({ layout: small, leftGutter: 0, focus: { x0: 0, y0: 0, x1: 10, y1: 10 }, minTextPx: 9 }, 1600, 900);
+    const b = fitTransform(
+      { layout: small, leftGutter: 0, focus: { x0: 0, y0: 0, x1: 10, y1: 10 }, minTextPx: 9 },
+      1600,
+      900,
+    );
     expect(a.toString()).toBe(b.toString());
     expect(small.width * a.k).toBeLessThanOrEqual(1600);
   });

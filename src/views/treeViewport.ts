@@ -34,7 +34,10 @@ export interface ViewportModel {
 }
 
 export interface Viewport {
-  /** A new model: fit again when asked (a new scenario), or follow the focus (a new step) unless the user moved the view. */
+  /**
+   * A new model: fit again when asked (a new scenario), or follow the focus (a new step) unless the user moved the
+   * view.
+   */
   update(m: ViewportModel, opts: { refit: boolean; animate: boolean }): void;
   /** Fit (and follow) again, forgetting the user's pan and zoom. */
   fit(animate: boolean): void;
@@ -62,13 +65,27 @@ export function fitTransform(m: ViewportModel | null, w: number, h: number): Zoo
   }
   // Not all of it: the width if that is readable, else the readable floor, and pan to the focus.
   const k = Math.max(minK, snapScale(Math.min(w / bw, FIT_MAX)));
-  const f = m.focus ?? { x0: left, y0: 0, x1: Math.min(layout.width, left + w / k), y1: Math.min(layout.height, h / k) };
-  const axis = (lo: number, hi: number, f0: number, f1: number, size: number, pad: number, anchor: 'start' | 'end' = 'start'): number => {
+  const f = m.focus ?? {
+    x0: left,
+    y0: 0,
+    x1: Math.min(layout.width, left + w / k),
+    y1: Math.min(layout.height, h / k),
+  };
+  const axis = (
+    lo: number,
+    hi: number,
+    f0: number,
+    f1: number,
+    size: number,
+    pad: number,
+    anchor: 'start' | 'end' = 'start',
+  ): number => {
     // Translation t puts layout coordinate c at c·k + t on screen.
     if ((hi - lo) * k + 2 * pad <= size) return (size - (hi - lo) * k) / 2 - lo * k;
     const span = (f1 - f0) * k;
     // The focus centred when it fits, else its anchored end at the edge; never past the drawing's ends.
-    let t = span + 2 * pad <= size ? size / 2 - ((f0 + f1) / 2) * k : anchor === 'end' ? size - pad - f1 * k : pad - f0 * k;
+    let t =
+      span + 2 * pad <= size ? size / 2 - ((f0 + f1) / 2) * k : anchor === 'end' ? size - pad - f1 * k : pad - f0 * k;
     t = Math.min(t, pad - lo * k);
     t = Math.max(t, size - pad - hi * k);
     return t;

@@ -53,7 +53,8 @@ export function jsonDiff(golden: Json | undefined, now: Json | undefined, path =
     for (const k of keys) jsonDiff(golden[k], now[k], path ? `${path}.${k}` : k, out);
     return out;
   }
-  if (JSON.stringify(golden) !== JSON.stringify(now)) out.push(`${path || '(root)'}: golden ${show(golden)}, now ${show(now)}`);
+  if (JSON.stringify(golden) !== JSON.stringify(now))
+    out.push(`${path || '(root)'}: golden ${show(golden)}, now ${show(now)}`);
   return out;
 }
 

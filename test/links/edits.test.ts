@@ -11,7 +11,10 @@ import { galleryItems } from '../../src/app/gallery';
 import { base64urlEncode, decodeLink, encodeLink } from '../../src/scenario/link';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-/** Replacements tried at each position: the next base64url letter (the likeliest typo in the data), and characters links are made of. */
+/**
+ * Replacements tried at each position: the next base64url letter (the likeliest typo in the data), and characters links
+ * are made of.
+ */
 const OTHERS = ['A', '_', '.', '&', '='];
 
 /**
@@ -32,7 +35,10 @@ function* edits(link: string, stride: number): Generator<string> {
   }
 }
 
-function measure(makeLink: (text: string, step: number) => string, stride: number): { edits: number; other: number; examples: string[] } {
+function measure(
+  makeLink: (text: string, step: number) => string,
+  stride: number,
+): { edits: number; other: number; examples: string[] } {
   let n = 0;
   let other = 0;
   const examples: string[] = [];
@@ -51,7 +57,8 @@ function measure(makeLink: (text: string, step: number) => string, stride: numbe
   return { edits: n, other, examples };
 }
 
-const v2 = (text: string, step: number) => '#v2=' + base64urlEncode(deflateSync(new TextEncoder().encode(text), { level: 9 })) + `&step=${step}`;
+const v2 = (text: string, step: number) =>
+  '#v2=' + base64urlEncode(deflateSync(new TextEncoder().encode(text), { level: 9 })) + `&step=${step}`;
 
 describe('one-character edits of gallery links', { timeout: 300_000 }, () => {
   it('v3 (the check): none opens another scenario; every one is refused or opens the same one', () => {
@@ -64,7 +71,9 @@ describe('one-character edits of gallery links', { timeout: 300_000 }, () => {
 
   it('v2 (no check, still read) for comparison: many edits silently open another scenario', () => {
     const r = measure(v2, 29);
-    console.log(`v2: ${r.other} of ${r.edits} one-character edits (${((100 * r.other) / r.edits).toFixed(1)} %) open another scenario`);
+    console.log(
+      `v2: ${r.other} of ${r.edits} one-character edits (${((100 * r.other) / r.edits).toFixed(1)} %) open another scenario`,
+    );
     // The reason v3 exists: this is what the issue measured (16 %).
     expect(r.other / r.edits).toBeGreaterThan(0.05);
   });

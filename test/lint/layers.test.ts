@@ -49,8 +49,12 @@ describe('lint enforces the layer order', () => {
   }
 
   it('src-rooted and deeper relative paths are caught too', async () => {
-    expect(await restricted('src/store/probe.ts', "import { x } from 'src/app/App';\nexport const y = x;\n")).toHaveLength(1);
-    expect(await restricted('src/core/probe.ts', "import { x } from '../../src/views/treeView';\nexport const y = x;\n")).toHaveLength(1);
+    expect(
+      await restricted('src/store/probe.ts', "import { x } from 'src/app/App';\nexport const y = x;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted('src/core/probe.ts', "import { x } from '../../src/views/treeView';\nexport const y = x;\n"),
+    ).toHaveLength(1);
   });
 
   it('the pure layers import no UI library; the store may', async () => {

@@ -51,10 +51,55 @@ interface GTask {
 }
 
 const NAMES = ['A', 'B', 'C', 'D', 'E', 'F'];
-const LENGTHS = [4 * K, 8 * K, 64 * K, M, PMD - PAGE, PMD, PMD + PAGE, 3 * M, 4 * M, 6 * M, 8 * M, 16 * M, 64 * M, 256 * M, G, 2 * G];
-const TOUCH_LENGTHS = [PAGE, 3 * PAGE, 64 * K, M, PMD - PAGE, PMD, PMD + 2 * PAGE, 3 * M, 4 * M, 5 * M, 8 * M, 16 * M, 32 * M, 64 * M];
+const LENGTHS = [
+  4 * K,
+  8 * K,
+  64 * K,
+  M,
+  PMD - PAGE,
+  PMD,
+  PMD + PAGE,
+  3 * M,
+  4 * M,
+  6 * M,
+  8 * M,
+  16 * M,
+  64 * M,
+  256 * M,
+  G,
+  2 * G,
+];
+const TOUCH_LENGTHS = [
+  PAGE,
+  3 * PAGE,
+  64 * K,
+  M,
+  PMD - PAGE,
+  PMD,
+  PMD + 2 * PAGE,
+  3 * M,
+  4 * M,
+  5 * M,
+  8 * M,
+  16 * M,
+  32 * M,
+  64 * M,
+];
 /** Offsets inside a PGD slot that sit at or just before PMD/PUD/PGD boundaries. */
-const SLOT_OFFSETS = [0, PAGE, PMD, PMD - PAGE, 3 * M, PUD - PMD, PUD - PAGE, PUD, 5 * PUD + 7 * PMD, PGD - PUD, PGD - PMD, PGD - PAGE];
+const SLOT_OFFSETS = [
+  0,
+  PAGE,
+  PMD,
+  PMD - PAGE,
+  3 * M,
+  PUD - PMD,
+  PUD - PAGE,
+  PUD,
+  5 * PUD + 7 * PMD,
+  PGD - PUD,
+  PGD - PMD,
+  PGD - PAGE,
+];
 
 const pick = <X>(xs: readonly X[], n: number): X => xs[n % xs.length]!;
 const alignDown = (x: number, a: number) => Math.floor(x / a) * a;
@@ -132,7 +177,11 @@ function fmtAddr(n: number): string {
 }
 
 function fmtLen(n: number): string {
-  for (const [s, unit] of [['G', G], ['M', M], ['K', K]] as const) {
+  for (const [s, unit] of [
+    ['G', G],
+    ['M', M],
+    ['K', K],
+  ] as const) {
     if (n % unit === 0) return `${n / unit}${s}`;
   }
   return '0x' + n.toString(16);
@@ -171,11 +220,22 @@ export function interpret(choices: Choice[]): string {
     /** An address in s: its start, a page or a PMD/PUD boundary in it, or near its end. */
     const nearSeg = (s: Seg, n: number): number => {
       const inPmd = alignUp(s.start + 1, PMD);
-      const opts = [s.start, s.start, s.start + PAGE * (n % 7), inPmd, inPmd - PAGE, alignUp(s.start + 1, PUD) - PMD, s.end - PAGE, s.end - PMD];
+      const opts = [
+        s.start,
+        s.start,
+        s.start + PAGE * (n % 7),
+        inPmd,
+        inPmd - PAGE,
+        alignUp(s.start + 1, PUD) - PMD,
+        s.end - PAGE,
+        s.end - PMD,
+      ];
       const a = pick(opts, n >> 3);
       return a >= s.start && a < s.end ? a : s.start;
     };
-    /** A length for munmap/mprotect/madvise from addr: to the end of its segment, or a size that may cross into others. */
+    /**
+     * A length for munmap/mprotect/madvise from addr: to the end of its segment, or a size that may cross into others.
+     */
     const rangeLen = (s: Seg, addr: number, n: number): number =>
       n % 3 === 0 ? s.end - addr : pick(LENGTHS.slice(0, 12), n >> 2);
 
@@ -231,7 +291,7 @@ export function interpret(choices: Choice[]): string {
         t.segs = insert(t.segs, { start: base, end: base + len, prot: 'rw' });
         say(`touch ${fmtAddr(base)} ${fmtLen(len)} write`);
         budget -= 2 * len;
-        const rAt = ch.b % 2 ? base : base + len - PAGE * (1 + (ch.b >> 1) % 8);
+        const rAt = ch.b % 2 ? base : base + len - PAGE * (1 + ((ch.b >> 1) % 8));
         const rLen = Math.min(PAGE * (1 + ((ch.b >> 4) % 20)), base + len - rAt);
         if (used < NAMES.length) {
           const name = NAMES[used++]!;
@@ -259,14 +319,16 @@ export function interpret(choices: Choice[]): string {
         const len = pick([PAGE, 3 * PAGE, PMD, 4 * M], ch.d);
         const hint = ch.b % 2 ? seg.end : seg.start;
         say(`mmap ${fmtAddr(hint)} ${fmtLen(len)} rw ${kind} anon`);
-        if (!t.segs.some((x) => x.start < hint + len && x.end > hint)) t.segs = insert(t.segs, { start: hint, end: hint + len, prot: 'rw' });
+        if (!t.segs.some((x) => x.start < hint + len && x.end > hint))
+          t.segs = insert(t.segs, { start: hint, end: hint + len, prot: 'rw' });
       }
     } else if (k < 15 || !seg) {
       // mmap: fresh boundary-heavy address, or relative to an existing segment
       // (adjacent: VMA merge; overlapping: MAP_FIXED replaces).
       let addr: number;
       if (seg && ch.c % 3 === 0) addr = ch.c % 2 ? seg.end : nearSeg(seg, ch.d);
-      else addr = (2 + (ch.c % 15)) * PGD + pick(SLOT_OFFSETS, ch.d) + (ch.d % 5 === 0 ? PAGE * ((ch.d >> 4) % 300) : 0);
+      else
+        addr = (2 + (ch.c % 15)) * PGD + pick(SLOT_OFFSETS, ch.d) + (ch.d % 5 === 0 ? PAGE * ((ch.d >> 4) % 300) : 0);
       const len = pick(LENGTHS, ch.b >> 2);
       const prot = pick(['rw', 'rw', 'rw', 'rw', 'rw', 'rw', 'r', 'none'], ch.b >> 6);
       const shared = (ch.a >> 3) % 10 < 3;
@@ -280,7 +342,8 @@ export function interpret(choices: Choice[]): string {
         // (then taken elsewhere: top-down).
         const hint = addr + (ch.d % 2 ? 0x123 : 0);
         say(`mmap ${fmtAddr(hint)} ${fmtLen(len)} ${prot} ${shared ? 'shared' : 'private'} anon`);
-        if (!t.segs.some((x) => x.start < addr + len && x.end > addr)) t.segs = insert(t.segs, { start: addr, end: addr + len, prot });
+        if (!t.segs.some((x) => x.start < addr + len && x.end > addr))
+          t.segs = insert(t.segs, { start: addr, end: addr + len, prot });
       } else {
         say(`mmap ${fmtAddr(addr)} ${fmtLen(len)} ${prot} ${shared ? 'shared' : 'private'} anon fixed`);
         t.segs = insert(t.segs, { start: addr, end: addr + len, prot });
@@ -326,7 +389,8 @@ export function interpret(choices: Choice[]): string {
       // MADV_DONTNEED, below and above 2 MiB, PMD-aligned or not (PTE-page reclaim).
       let addr = ch.c % 2 ? alignDown(nearSeg(seg, ch.c >> 1), PMD) : nearSeg(seg, ch.c >> 1);
       if (addr < seg.start) addr = seg.start;
-      const len = ch.d % 4 === 0 ? seg.end - addr : pick([PAGE, M, PMD - PAGE, PMD, 4 * M, 8 * M, 3 * M, 64 * M], ch.d >> 2);
+      const len =
+        ch.d % 4 === 0 ? seg.end - addr : pick([PAGE, M, PMD - PAGE, PMD, 4 * M, 8 * M, 3 * M, 64 * M], ch.d >> 2);
       say(`madvise ${fmtAddr(addr)} ${fmtLen(len)} MADV_DONTNEED`);
     } else if (k < 93) {
       if (used < NAMES.length) {

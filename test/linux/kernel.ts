@@ -24,7 +24,15 @@ export type LinuxStep =
   | { op: 'spawn'; task: string }
   | { op: 'fork'; task: string; child: string }
   | { op: 'exit' | 'nop'; task: string }
-  | { op: 'mmap'; task: string; addr: number; len: number; prot: string; shared: boolean; /** false: addr is a hint (0 = none) */ fixed?: boolean }
+  | {
+      op: 'mmap';
+      task: string;
+      addr: number;
+      len: number;
+      prot: string;
+      shared: boolean;
+      /** false: addr is a hint (0 = none) */ fixed?: boolean;
+    }
   | { op: 'munmap' | 'madvise' | 'read' | 'write'; task: string; addr: number; len: number }
   | { op: 'mprotect'; task: string; addr: number; len: number; prot: string }
   | { op: 'touch'; task: string; addr: number; len: number; write: boolean };
@@ -80,7 +88,8 @@ export function linuxUnavailableReason(): string | undefined {
   // x86 clears the la57 flag when the kernel runs 4-level paging, so the flag
   // means 5-level tables: every mm then has a real P4D level, which a
   // `paging 4` scenario does not have.
-  if (/\bla57\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) return 'the kernel uses 5-level paging (la57): scenarios here are paging 4';
+  if (/\bla57\b/.test(readFileSync('/proc/cpuinfo', 'utf8')))
+    return 'the kernel uses 5-level paging (la57): scenarios here are paging 4';
   return undefined;
 }
 
@@ -93,7 +102,11 @@ let builtPath: string | undefined;
  */
 export function buildHarness(): string {
   if (builtPath) return builtPath;
-  const hash = createHash('sha256').update(readFileSync(SOURCE)).update(readFileSync(HEADER)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(readFileSync(SOURCE))
+    .update(readFileSync(HEADER))
+    .digest('hex')
+    .slice(0, 16);
   const out = join(BUILD_DIR, `vmpte-${hash}`);
   if (!existsSync(out)) {
     mkdirSync(BUILD_DIR, { recursive: true });
@@ -127,29 +140,33 @@ export function probeAddresses(steps: LinuxStep[]): number[] {
 
 /** One protocol line (README.md) per step, after a `probe` line when probes are given. */
 export function toProtocol(steps: LinuxStep[], probes: number[] = []): string {
-  return (probes.length ? `probe ${probes.map(hex).join(' ')}\n` : '') + steps
-    .map((s) => {
-      switch (s.op) {
-        case 'spawn':
-          return `spawn ${s.task}`;
-        case 'fork':
-          return `${s.task} fork ${s.child}`;
-        case 'exit':
-        case 'nop':
-          return `${s.task} ${s.op}`;
-        case 'mmap':
-          return `${s.task} mmap ${hex(s.addr)} ${hex(s.len)} ${s.prot} ${s.shared ? 'shared' : 'private'}${s.fixed === false ? ' hint' : ''}`;
-        case 'mprotect':
-          return `${s.task} mprotect ${hex(s.addr)} ${hex(s.len)} ${s.prot}`;
-        case 'madvise':
-          return `${s.task} madvise ${hex(s.addr)} ${hex(s.len)} dontneed`;
-        case 'touch':
-          return `${s.task} touch ${hex(s.addr)} ${hex(s.len)} ${s.write ? 'write' : 'read'}`;
-        default:
-          return `${s.task} ${s.op} ${hex(s.addr)} ${hex(s.len)}`;
-      }
-    })
-    .join('\n') + '\n';
+  return (
+    (probes.length ? `probe ${probes.map(hex).join(' ')}\n` : '') +
+    steps
+      .map((s) => {
+        switch (s.op) {
+          case 'spawn':
+            return `spawn ${s.task}`;
+          case 'fork':
+            return `${s.task} fork ${s.child}`;
+          case 'exit':
+          case 'nop':
+            return `${s.task} ${s.op}`;
+          case 'mmap':
+            return `${s.task} mmap ${hex(s.addr)} ${hex(s.len)} ${s.prot} ${s.shared ? 'shared' : 'private'}${s.fixed === false ? ' hint' : ''}`;
+          case 'mprotect':
+            return `${s.task} mprotect ${hex(s.addr)} ${hex(s.len)} ${s.prot}`;
+          case 'madvise':
+            return `${s.task} madvise ${hex(s.addr)} ${hex(s.len)} dontneed`;
+          case 'touch':
+            return `${s.task} touch ${hex(s.addr)} ${hex(s.len)} ${s.write ? 'write' : 'read'}`;
+          default:
+            return `${s.task} ${s.op} ${hex(s.addr)} ${hex(s.len)}`;
+        }
+      })
+      .join('\n') +
+    '\n'
+  );
 }
 
 /** Parses the driver's output (README.md, "Output"). */
@@ -163,10 +180,13 @@ export function parseOutput(output: string): LinuxResult {
     if (w[0] === 'step') {
       const kind = w[2];
       const outcome: LinuxOutcome =
-        kind === 'ok' ? { kind: 'ok', value: w[3] ?? '' }
-        : kind === 'errno' ? { kind: 'errno', errno: w[3] ?? '' }
-        : kind === 'signal' ? { kind: 'signal', signal: w[3] ?? '' }
-        : { kind: 'skipped' };
+        kind === 'ok'
+          ? { kind: 'ok', value: w[3] ?? '' }
+          : kind === 'errno'
+            ? { kind: 'errno', errno: w[3] ?? '' }
+            : kind === 'signal'
+              ? { kind: 'signal', signal: w[3] ?? '' }
+              : { kind: 'skipped' };
       steps.push({ outcome, pgtables: {}, raw: {}, rss: {}, vmrss: {}, minflt: {}, entries: {} });
     } else if (w[0] === 'pte') {
       const cur = steps[steps.length - 1];
@@ -240,8 +260,12 @@ function protLetters(text: string): string {
   if (text === 'none' || text === 'PROT_NONE') return 'none';
   if (/^[rwx]+$/.test(text)) return text;
   const names = text.split('|');
-  const letters = (names.includes('PROT_READ') ? 'r' : '') + (names.includes('PROT_WRITE') ? 'w' : '') + (names.includes('PROT_EXEC') ? 'x' : '');
-  if (!letters || names.some((n) => !['PROT_READ', 'PROT_WRITE', 'PROT_EXEC'].includes(n))) throw new Error(`bad prot: ${text}`);
+  const letters =
+    (names.includes('PROT_READ') ? 'r' : '') +
+    (names.includes('PROT_WRITE') ? 'w' : '') +
+    (names.includes('PROT_EXEC') ? 'x' : '');
+  if (!letters || names.some((n) => !['PROT_READ', 'PROT_WRITE', 'PROT_EXEC'].includes(n)))
+    throw new Error(`bad prot: ${text}`);
   return letters;
 }
 
@@ -286,12 +310,23 @@ export function scenarioToSteps(text: string): LinuxStep[] {
         steps.push({ op: 'exit', task });
         break;
       case 'mmap': {
-        const flags = w.slice(5).join(' ').split(/[\s|]+/);
+        const flags = w
+          .slice(5)
+          .join(' ')
+          .split(/[\s|]+/);
         const shared = flags.includes('shared') || flags.includes('MAP_SHARED');
         const fixed = flags.includes('fixed') || flags.includes('MAP_FIXED');
         const anon = flags.includes('anon') || flags.includes('MAP_ANONYMOUS');
         if (!anon) throw new Error(`only anonymous mmap is supported: ${line}`);
-        steps.push({ op: 'mmap', task, addr: a === 'auto' ? 0 : addr, len: evalExpr(b!), prot: protLetters(c!), shared, fixed });
+        steps.push({
+          op: 'mmap',
+          task,
+          addr: a === 'auto' ? 0 : addr,
+          len: evalExpr(b!),
+          prot: protLetters(c!),
+          shared,
+          fixed,
+        });
         break;
       }
       case 'munmap':

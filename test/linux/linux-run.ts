@@ -10,11 +10,22 @@ import { readFileSync } from 'node:fs';
 import { runOnLinux, scenarioToSteps } from './kernel';
 
 const text = readFileSync(0, 'utf8');
-const steps = text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#') && !/^(title|kernel|paging)\b/.test(l.trim()));
+const steps = text
+  .split('\n')
+  .filter((l) => l.trim() && !l.trim().startsWith('#') && !/^(title|kernel|paging)\b/.test(l.trim()));
 const r = runOnLinux(scenarioToSteps(text));
 r.steps.forEach((s, i) => {
   const o = s.outcome;
-  const outcome = o.kind === 'errno' ? `errno ${o.errno}` : o.kind === 'signal' ? `signal ${o.signal}` : o.kind === 'ok' && o.value ? `ok ${o.value}` : o.kind;
-  const kib = Object.entries(s.pgtables).map(([t, b]) => `${t}=${b / 1024}K rss+${(s.vmrss[t] ?? 0) / 1024}K flt=${s.minflt[t]}`).join(' ');
+  const outcome =
+    o.kind === 'errno'
+      ? `errno ${o.errno}`
+      : o.kind === 'signal'
+        ? `signal ${o.signal}`
+        : o.kind === 'ok' && o.value
+          ? `ok ${o.value}`
+          : o.kind;
+  const kib = Object.entries(s.pgtables)
+    .map(([t, b]) => `${t}=${b / 1024}K rss+${(s.vmrss[t] ?? 0) / 1024}K flt=${s.minflt[t]}`)
+    .join(' ');
   console.log(`${String(i + 1).padStart(3)}  ${(steps[i] ?? '').padEnd(50)} ${outcome.padEnd(22)} ${kib}`);
 });

@@ -18,7 +18,15 @@ import { Runner } from '../../src/scenario/run';
 import { parseScenario } from '../../src/scenario/parser';
 import { scenarioArb } from './gen';
 import { walk } from '../../src/core/walk';
-import { buildHarness, linuxUnavailableReason, probeAddresses, runOnLinux, scenarioToSteps, type LinuxResult, type LinuxStep } from './kernel';
+import {
+  buildHarness,
+  linuxUnavailableReason,
+  probeAddresses,
+  runOnLinux,
+  scenarioToSteps,
+  type LinuxResult,
+  type LinuxStep,
+} from './kernel';
 
 const unavailable = linuxUnavailableReason();
 if (unavailable !== undefined) {
@@ -194,10 +202,13 @@ function compareOnce(text: string, real: LinuxResult, sim: SimReport): void {
     throw new Error(
       `simulator and Linux differ at step ${step}: ${what}\n` +
         `scenario (> marks the step):\n${numbered(text, step)}\n` +
-        (l ? `Linux raw VmPTE bytes: ${JSON.stringify(l.raw)}, own footprints: ${JSON.stringify(real.baselines)}\n` : ''),
+        (l
+          ? `Linux raw VmPTE bytes: ${JSON.stringify(l.raw)}, own footprints: ${JSON.stringify(real.baselines)}\n`
+          : ''),
     );
   };
-  if (sim.steps.length !== real.steps.length) fail(0, `${sim.steps.length} simulator steps, ${real.steps.length} on Linux`);
+  if (sim.steps.length !== real.steps.length)
+    fail(0, `${sim.steps.length} simulator steps, ${real.steps.length} on Linux`);
   real.steps.forEach((l, i) => {
     const s = sim.steps[i]!;
     const lo = l.outcome;
@@ -205,7 +216,12 @@ function compareOnce(text: string, real: LinuxResult, sim: SimReport): void {
       o.kind + (o.kind === 'errno' ? ` ${o.errno}` : o.kind === 'signal' ? ` ${o.signal}` : '');
     if (s.outcome.kind !== lo.kind) fail(i + 1, `outcome: Linux ${detail(lo)}, simulator ${detail(s.outcome)}`);
     // Placement: with ADDR_NO_RANDOMIZE (the driver re-executes itself under it) mmap returns the same address.
-    if (s.op === 'mmap' && lo.kind === 'ok' && s.outcome.kind === 'ok' && BigInt(lo.value) !== BigInt(s.outcome.value ?? -1)) {
+    if (
+      s.op === 'mmap' &&
+      lo.kind === 'ok' &&
+      s.outcome.kind === 'ok' &&
+      BigInt(lo.value) !== BigInt(s.outcome.value ?? -1)
+    ) {
       fail(i + 1, `mmap placed at ${lo.value} by Linux, ${s.outcome.value} by the simulator`);
     }
     const a = sortKeys(l.pgtables);
@@ -233,7 +249,11 @@ function compareOnce(text: string, real: LinuxResult, sim: SimReport): void {
  * where it first appears, tasks by name, probes in order, PGD first: the two
  * sides' PFNs differ, their sharing must not).
  */
-function compareEntries(real: Record<string, Record<string, bigint[]>>, sim: Record<string, Record<string, bigint[]>>, fail: (what: string) => never): void {
+function compareEntries(
+  real: Record<string, Record<string, bigint[]>>,
+  sim: Record<string, Record<string, bigint[]>>,
+  fail: (what: string) => never,
+): void {
   const hex = (v: bigint) => '0x' + v.toString(16).padStart(16, '0');
   const labels = (side: Record<string, Record<string, bigint[]>>) => {
     const names = new Map<bigint, number>();
@@ -251,20 +271,27 @@ function compareEntries(real: Record<string, Record<string, bigint[]>>, sim: Rec
     return out;
   };
   const tasks = Object.keys(real).sort().join(',');
-  if (tasks !== Object.keys(sim).sort().join(',')) fail(`entries read for tasks ${tasks} on Linux, ${Object.keys(sim).sort().join(',')} in the simulator`);
+  if (tasks !== Object.keys(sim).sort().join(','))
+    fail(`entries read for tasks ${tasks} on Linux, ${Object.keys(sim).sort().join(',')} in the simulator`);
   for (const task of Object.keys(real).sort()) {
     for (const [addr, ents] of Object.entries(real[task]!)) {
       const mine = sim[task]?.[addr] ?? [];
       const show = (xs: bigint[]) => xs.map(hex).join(' ');
-      if (ents.length !== mine.length || ents.some((e, l) => (e & ~PFN_MASK) !== (mine[l]! & ~PFN_MASK) || (e === 0n) !== (mine[l] === 0n))) {
-        fail(`entries of ${task} at ${addr} (PGD first; the PFNs may differ): Linux ${show(ents)}, simulator ${show(mine)}`);
+      if (
+        ents.length !== mine.length ||
+        ents.some((e, l) => (e & ~PFN_MASK) !== (mine[l]! & ~PFN_MASK) || (e === 0n) !== (mine[l] === 0n))
+      ) {
+        fail(
+          `entries of ${task} at ${addr} (PGD first; the PFNs may differ): Linux ${show(ents)}, simulator ${show(mine)}`,
+        );
       }
     }
   }
   const a = labels(real);
   const b = labels(sim);
   const k = a.findIndex((x, j) => x !== b[j]);
-  if (k >= 0 || a.length !== b.length) fail(`PFN sharing differs: Linux "${a[k] ?? '(none)'}", simulator "${b[k] ?? '(none)'}"`);
+  if (k >= 0 || a.length !== b.length)
+    fail(`PFN sharing differs: Linux "${a[k] ?? '(none)'}", simulator "${b[k] ?? '(none)'}"`);
 }
 
 describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
@@ -281,7 +308,8 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
         return;
       }
       expect(r.entries).toBe('ok');
-      const e = (step: number, task: string, addr: string) => r.steps[step - 1]!.entries[task]![addr]!.map((v) => v & ~PFN_MASK);
+      const e = (step: number, task: string, addr: string) =>
+        r.steps[step - 1]!.entries[task]![addr]!.map((v) => v & ~PFN_MASK);
       // A write fault: P|RW|US|A|D|NX; a read: the zero page, special, read-only (bit 9).
       expect(e(3, 'A', '0x10000000000')).toEqual([0x67n, 0x67n, 0x67n, 0x8000000000000067n]);
       expect(e(4, 'A', '0x10000001000')).toEqual([0x67n, 0x67n, 0x67n, 0x8000000000000225n]);
@@ -294,7 +322,18 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
     });
 
     it("cancels each task's own footprint: fork chains, exits and spawns show 0", () => {
-      const text = ['spawn A', 'A: fork B', 'B: fork C', 'C: fork D', 'D: fork E', 'A: exit', 'E: fork F', 'spawn G', 'G: fork H', 'C: exit'].join('\n');
+      const text = [
+        'spawn A',
+        'A: fork B',
+        'B: fork C',
+        'C: fork D',
+        'D: fork E',
+        'A: exit',
+        'E: fork F',
+        'spawn G',
+        'G: fork H',
+        'C: exit',
+      ].join('\n');
       // Several runs: each gets a new random layout of stack, heap and vdso.
       for (let run = 0; run < 5; run++) {
         const r = linux(text);
@@ -309,19 +348,28 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
       }
     });
 
-    it("does not drift: after random scenarios, unmapping 1T..17T brings every alive task back to 0", () => {
+    it('does not drift: after random scenarios, unmapping 1T..17T brings every alive task back to 0', () => {
       for (const text of fc.sample(scenarioArb, { numRuns: 40, seed: 20251125 })) {
         const steps = scenarioToSteps(text);
         const tasks = new Set(steps.flatMap((s) => (s.op === 'spawn' ? [s.task] : s.op === 'fork' ? [s.child] : [])));
-        const all: LinuxStep[] = [...steps, ...[...tasks].map((task) => ({ op: 'munmap' as const, task, addr: 2 ** 40, len: 16 * 2 ** 40 }))];
+        const all: LinuxStep[] = [
+          ...steps,
+          ...[...tasks].map((task) => ({ op: 'munmap' as const, task, addr: 2 ** 40, len: 16 * 2 ** 40 })),
+        ];
         const r = runOnLinux(all);
-        for (const s of r.steps) for (const bytes of Object.values(s.pgtables)) expect(bytes, text).toBeGreaterThanOrEqual(0);
-        expect(Object.values(r.steps.at(-1)!.pgtables).every((b) => b === 0), text).toBe(true);
+        for (const s of r.steps)
+          for (const bytes of Object.values(s.pgtables)) expect(bytes, text).toBeGreaterThanOrEqual(0);
+        expect(
+          Object.values(r.steps.at(-1)!.pgtables).every((b) => b === 0),
+          text,
+        ).toBe(true);
       }
     });
 
     it('1 GiB MAP_SHARED|MAP_ANONYMOUS touched at 1T costs 2,056 KiB, and again in a forked child (reference 6)', () => {
-      const r = linux('spawn A\nA: mmap 1T 1G rw shared anon fixed\nA: touch 1T 1G write\nA: fork B\nB: touch 1T 1G read\n');
+      const r = linux(
+        'spawn A\nA: mmap 1T 1G rw shared anon fixed\nA: touch 1T 1G write\nA: fork B\nB: touch 1T 1G read\n',
+      );
       expect(kib(r, 3)).toEqual({ A: 2056 }); // 512 PTE + 1 PMD + 1 PUD pages
       expect(kib(r, 4)).toEqual({ A: 2056, B: 0 }); // no anon_vma: fork copies no tables
       expect(kib(r, 5)).toEqual({ A: 2056, B: 2056 });
@@ -382,13 +430,17 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
     });
 
     it('mmap MAP_FIXED over touched memory frees its tables first', () => {
-      const r = linux('spawn A\nA: mmap 1T 8M rw private anon fixed\nA: touch 1T 8M write\nA: mmap 1T 8M rw shared anon fixed\n');
+      const r = linux(
+        'spawn A\nA: mmap 1T 8M rw private anon fixed\nA: touch 1T 8M write\nA: mmap 1T 8M rw shared anon fixed\n',
+      );
       expect(kib(r, 3)).toEqual({ A: 24 });
       expect(kib(r, 4)).toEqual({ A: 0 });
     });
 
     it('an access to PROT_NONE is SIGSEGV; the task is gone and its later steps are skipped', () => {
-      const r = linux('spawn A\nA: mmap 1T 4K rw private anon fixed\nA: mprotect 1T 4K none\nA: read 1T\nA: write 1T "x"\n');
+      const r = linux(
+        'spawn A\nA: mmap 1T 4K rw private anon fixed\nA: mprotect 1T 4K none\nA: read 1T\nA: write 1T "x"\n',
+      );
       expect(r.steps.map((s) => s.outcome.kind)).toEqual(['ok', 'ok', 'ok', 'signal', 'skipped']);
       expect(kib(r, 4)).toEqual({});
     });
@@ -403,7 +455,8 @@ describe.skipIf(unavailable !== undefined)('real kernel (VmPTE)', () => {
       'random scenarios: after every step every alive task has the same pgtables_bytes, RssAnon, RssShmem, VmRSS, minor faults and probed entries, and mmap the same address',
       () => {
         // A fixed seed keeps CI deterministic; PTX_LINUX_SEED=random (or a number) explores further.
-        const seed = process.env.PTX_LINUX_SEED === 'random' ? undefined : Number(process.env.PTX_LINUX_SEED ?? 20261125);
+        const seed =
+          process.env.PTX_LINUX_SEED === 'random' ? undefined : Number(process.env.PTX_LINUX_SEED ?? 20261125);
         fc.assert(
           fc.property(scenarioArb, (text) => compare(text)),
           {
