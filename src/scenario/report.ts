@@ -6,7 +6,12 @@ import type { KernelName } from './ast';
 import type { StepChange } from '../core/changes';
 
 export type ReportOutcome =
-  | { kind: 'ok'; value?: string }
+  | {
+      kind: 'ok';
+      value?: string;
+      /** With `cpus` only (docs/tlb.md): the access went through a stale TLB entry, and whose frame it reached. */
+      stale_tlb?: { cpu: number; va: string; pfn: number; owner: string; why: string };
+    }
   | { kind: 'errno'; errno: string; why?: string }
   | { kind: 'signal'; signal: string; cause: string }
   | { kind: 'skipped'; why?: string };

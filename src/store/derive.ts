@@ -211,15 +211,23 @@ export function bytesAsText(hex: string): string | null {
   return s;
 }
 
+function okText(o: Extract<ReportOutcome, { kind: 'ok' }>, op?: string): string {
+  if (o.value === undefined) return 'ok';
+  const text = op === 'read' ? bytesAsText(o.value) : null;
+  if (text !== null) return `ok, read "${text.length > 40 ? text.slice(0, 40) + '…' : text}"`;
+  if (op === 'read')
+    return `ok, read ${o.value.length / 2} byte${o.value.length === 2 ? '' : 's'}: ${o.value.length > 32 ? o.value.slice(0, 32) + '…' : o.value}`;
+  return `ok, ${o.value.length > 40 ? o.value.slice(0, 40) + '…' : o.value}`;
+}
+
 export function outcomeText(o: ReportOutcome, op?: string): string {
   switch (o.kind) {
     case 'ok': {
-      if (o.value === undefined) return 'ok';
-      const text = op === 'read' ? bytesAsText(o.value) : null;
-      if (text !== null) return `ok, read "${text.length > 40 ? text.slice(0, 40) + '…' : text}"`;
-      if (op === 'read')
-        return `ok, read ${o.value.length / 2} byte${o.value.length === 2 ? '' : 's'}: ${o.value.length > 32 ? o.value.slice(0, 32) + '…' : o.value}`;
-      return `ok, ${o.value.length > 40 ? o.value.slice(0, 40) + '…' : o.value}`;
+      // A stale TLB hit succeeds as the hardware lets it; the sentence must say what it really read (issue 17).
+      const stale = o.stale_tlb
+        ? ` through a STALE TLB entry on CPU ${o.stale_tlb.cpu} (pfn 0x${o.stale_tlb.pfn.toString(16)} now belongs to ${o.stale_tlb.owner})`
+        : '';
+      return okText(o, op) + stale;
     }
     case 'errno':
       return `failed with ${o.errno}${o.why ? ` (${o.why})` : ''}`;
