@@ -22,8 +22,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLink } from '../src/scenario/link';
-import { parseScenario } from '../src/scenario/parser';
-import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../src/scenario/examples';
+import { BIG_SCENARIO, INTRO_SCENARIO } from '../src/scenario/examples';
+import { LESSONS } from '../src/scenario/lessons';
 import { wideScenario } from './gen';
 import { fmtMs, median, quantile, type Row } from './lib';
 
@@ -112,27 +112,25 @@ export interface BrowserResult {
 }
 
 /**
- * The gallery as the app lists it (src/app/gallery.ts): built-ins not replaced by a file, then scenarios/*.ptx by name.
+ * The gallery as the app lists it: the lessons in path order (src/scenario/lessons.ts), each a
+ * built-in scenario or a file of scenarios/, then any scenarios/*.ptx no lesson lists yet.
  */
 export function galleryTexts(root: string): { name: string; text: string }[] {
-  const title = (t: string): string | undefined => {
-    const p = parseScenario(t);
-    return p.ok ? p.scenario.title : undefined;
-  };
   const dir = join(root, 'scenarios');
-  const files = existsSync(dir)
+  const builtin = { intro: INTRO_SCENARIO, big: BIG_SCENARIO };
+  const listed = LESSONS.map((l) =>
+    'file' in l.source
+      ? { name: l.source.file, text: readFileSync(join(dir, l.source.file), 'utf8') }
+      : { name: `builtin:${l.source.builtin}`, text: builtin[l.source.builtin] },
+  );
+  const names = new Set(listed.map((g) => g.name));
+  const others = existsSync(dir)
     ? readdirSync(dir)
-        .filter((f) => f.endsWith('.ptx'))
+        .filter((f) => f.endsWith('.ptx') && !names.has(f))
         .sort()
         .map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') }))
     : [];
-  const titles = new Set(files.map((f) => title(f.text)));
-  const builtins = [
-    { name: 'builtin:intro', text: INTRO_SCENARIO },
-    { name: 'builtin:seed', text: SEED_SCENARIO },
-    { name: 'builtin:big', text: BIG_SCENARIO },
-  ].filter((b) => !titles.has(title(b.text)));
-  return [...builtins, ...files];
+  return [...listed, ...others];
 }
 
 async function waitForPort(port: number, ms: number): Promise<void> {
@@ -271,7 +269,11 @@ export async function runBrowser(
       text: string,
       from = 0,
     ): Promise<{ page: import('@playwright/test').Page; ms: number; total: number }> => {
-      const ctx = await b.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+      const ctx = await b.newContext({
+        viewport: { width: 1440, height: 900 },
+        reducedMotion: 'reduce',
+        serviceWorkers: 'block',
+      });
       await ctx.addInitScript({ content: PAGE_SCRIPT });
       const page = await ctx.newPage();
       await page.goto(makeLink(base, text, from));
@@ -350,7 +352,7 @@ export async function runBrowser(
     const bareLat: number[] = [];
     const bareWork: number[] = [];
     {
-      const ctx = await b.newContext({ viewport: { width: 1440, height: 900 } });
+      const ctx = await b.newContext({ viewport: { width: 1440, height: 900 }, serviceWorkers: 'block' });
       const page = await ctx.newPage();
       await page.setContent(
         '<button aria-label="Next step">›</button> <span data-testid="step-count">Step 0 of 1000</span>' +
