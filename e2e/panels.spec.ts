@@ -153,7 +153,10 @@ for (const part of [0, 1]) {
     test.setTimeout(120_000);
     await explorer.goto();
     await explorer.galleryButton.click();
+    // The texts load when the gallery first opens (issue 18): count once they are there.
+    await expect(explorer.gallery.getByText(/^\d+ lessons in order/)).toBeVisible();
     const count = await explorer.gallery.locator('.gallery-item').count();
+    expect(count).toBeGreaterThan(30);
     await page.keyboard.press('Escape');
     for (let i = part; i < count; i += 2) {
       await explorer.galleryButton.click();

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { INTRO_SCENARIO } from './scenario/examples';
 import { StoreContext } from './app/context';
-import { openLessonFragment } from './app/lessonLink';
+import { openLessonFragment, parseLessonFragment } from './app/lessonLink';
 import { registerServiceWorker } from './app/serviceWorker';
 import { hasLinkFragment, isEmbed, isPredict, isPresent, openFragment, syncAddressBar } from './app/links';
 import { browserKV, memoryKV } from './store/persist';
@@ -29,40 +29,68 @@ const store = createExplorerStore({
   predict: isPredict(location.search, location.hash),
 });
 
-/** A link's fragment opens its scenario (and Present mode when it asks for it). */
-function openLocationFragment(): void {
+/** Counts the fragments opened: a lesson link that waited for its texts gives way to a newer one. */
+let opened = 0;
+
+/**
+ * A link's fragment opens its scenario (and Present mode when it asks for it).
+ * A share link opens at once; a lesson link once the lessons' texts are
+ * loaded (issue 18: they are not part of the first load), hence the promise.
+ */
+function openLocationFragment(): Promise<void> | undefined {
   // Read once: opening the scenario rewrites the address bar (syncAddressBar), present=1 and all.
   const hash = location.hash;
-  if (!hasLinkFragment(hash)) return;
+  if (!hasLinkFragment(hash)) return undefined;
+  const n = ++opened;
+  const modes = () => {
+    if (isPresent(location.search, hash)) store.getState().setPresent(true);
+    if (isPredict(location.search, hash)) store.getState().setPredict(true);
+  };
   // `#lesson=NAME&step=N` names a lesson (issue 16); any other fragment is a share link.
-  if (!openLessonFragment(store, hash)) openFragment(store, hash);
-  if (isPresent(location.search, hash)) store.getState().setPresent(true);
-  if (isPredict(location.search, hash)) store.getState().setPredict(true);
+  if (parseLessonFragment(hash) === undefined) {
+    openFragment(store, hash);
+    modes();
+    return undefined;
+  }
+  const stillWanted = () => n === opened;
+  return openLessonFragment(store, hash, { stillWanted }).then(() => {
+    if (stillWanted()) modes();
+  });
 }
-openLocationFragment();
-window.addEventListener('hashchange', openLocationFragment);
-// From here on the address bar holds the link of the text and step on screen (replaceState: no
-// history entry per step), so a reload or a bookmark comes back to the same step.
-const address = syncAddressBar(store, {
-  location,
-  history,
-  setTimeout: (fn, ms) => window.setTimeout(fn, ms),
-  clearTimeout: (id) => window.clearTimeout(id as number),
-  now: () => performance.now(),
-});
+
+let address: { flush(): void } | undefined;
 // Save once more when the page goes away (setText already saved every change).
 window.addEventListener('pagehide', () => {
-  address.flush();
+  address?.flush();
   if (!embed) kv.set('ptx:text', store.getState().text);
 });
 
-createRoot(root).render(
-  <StrictMode>
-    <StoreContext value={store}>
-      <App />
-    </StoreContext>
-  </StrictMode>,
-);
+const start = (): void => {
+  window.addEventListener('hashchange', () => void openLocationFragment());
+  // From here on the address bar holds the link of the text and step on screen (replaceState: no
+  // history entry per step), so a reload or a bookmark comes back to the same step. Started after
+  // a lesson link opened, so until then the bar keeps the lesson link (a reload opens it again).
+  address = syncAddressBar(store, {
+    location,
+    history,
+    setTimeout: (fn, ms) => window.setTimeout(fn, ms),
+    clearTimeout: (id) => window.clearTimeout(id as number),
+    now: () => performance.now(),
+  });
 
-// Offline after the first visit (issue 16).
-registerServiceWorker();
+  createRoot(root).render(
+    <StrictMode>
+      <StoreContext value={store}>
+        <App />
+      </StoreContext>
+    </StrictMode>,
+  );
+
+  // Offline after the first visit (issue 16).
+  registerServiceWorker();
+};
+
+// A lesson link at startup: the page shows the lesson from its first paint, not the last text for a moment.
+const opening = openLocationFragment();
+if (opening) void opening.then(start, start);
+else start();

@@ -14,7 +14,6 @@ import { SharePanel } from './SharePanel';
 import { StepControls } from './StepControls';
 import { TracePanel } from './TracePanel';
 import { TreePanel } from './TreePanel';
-import { TlbPanel } from './TlbPanel';
 import type { Tab } from '../store/store';
 
 /**
@@ -22,6 +21,7 @@ import type { Tab } from '../store/store';
  */
 const InspectorPanel = lazy(() => import('./InspectorPanel').then((m) => ({ default: m.InspectorPanel })));
 const AccountingPanel = lazy(() => import('./AccountingPanel').then((m) => ({ default: m.AccountingPanel })));
+const TlbPanel = lazy(() => import('./TlbPanel').then((m) => ({ default: m.TlbPanel })));
 
 /** Keys that step (← → Home End Space) do nothing while the user types or works a control that uses them. */
 export function keyIsForPage(e: KeyboardEvent): boolean {

@@ -2,16 +2,20 @@ import { useEffect, useMemo, useRef } from 'react';
 import { useExplorerStore } from './context';
 import { gallerySections } from './gallery';
 import { lessonFragment } from './lessonLink';
+import { useScenarioFiles } from './useScenarioFiles';
 
 /**
  * The gallery (issue 16): the lessons as an ordered path in sections, each
  * with its learning goal, what the learner will see, what to know first and
  * about how many minutes it takes; then any scenario file no lesson lists.
+ * The texts (and so the titles) load the first time it opens (issue 18: not
+ * part of the first load); until then it says "Loading the lessons…".
  */
 export function Gallery({ open, onClose }: { open: boolean; onClose: () => void }) {
   const store = useExplorerStore();
   const ref = useRef<HTMLDialogElement>(null);
-  const sections = useMemo(() => gallerySections(), []);
+  const { files, error } = useScenarioFiles(open);
+  const sections = useMemo(() => (files ? gallerySections(files) : []), [files]);
   const lessons = sections.flatMap((s) => s.items).filter((i) => i.lesson);
   const minutes = lessons.reduce((n, i) => n + (i.lesson?.minutes ?? 0), 0);
 
@@ -38,10 +42,20 @@ export function Gallery({ open, onClose }: { open: boolean; onClose: () => void 
           ✕
         </button>
       </div>
-      <p className="gl-intro">
-        {lessons.length} lessons in order, from a first fault to the 1,500-client SGA: about{' '}
-        {Math.round(minutes / 5) * 5} minutes in all. Each one's last step offers the next.
-      </p>
+      {files ? (
+        <p className="gl-intro">
+          {lessons.length} lessons in order, from a first fault to the 1,500-client SGA: about{' '}
+          {Math.round(minutes / 5) * 5} minutes in all. Each one's last step offers the next.
+        </p>
+      ) : error !== undefined ? (
+        <p className="gl-intro" role="alert" data-testid="gallery-error">
+          The lessons could not be loaded ({error}). Check the connection, then close the gallery and open it again.
+        </p>
+      ) : (
+        <p className="gl-intro muted" role="status" data-testid="gallery-loading">
+          Loading the lessons…
+        </p>
+      )}
       {sections.map((section, si) => (
         <section key={section.id} className="gl-section" aria-labelledby={`gl-${section.id}`} data-section={section.id}>
           <h3 id={`gl-${section.id}`}>{section.id === 'more' ? section.title : `${si + 1}. ${section.title}`}</h3>

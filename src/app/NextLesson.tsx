@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { useExplorer } from './context';
 import { lessonItems, lessonOfText } from './gallery';
 import { lessonFragment } from './lessonLink';
+import { useScenarioFiles } from './useScenarioFiles';
 
 /**
  * The last step of a lesson offers the next one (issue 16): a card over the
@@ -10,18 +11,20 @@ import { lessonFragment } from './lessonLink';
  * hashchange, so it also works from the keyboard, in a new tab, or copied.
  * After the last lesson it says the path is done and offers the gallery.
  * It can be closed (it covers the foot of the tree); it comes back at the
- * next lesson's end.
+ * next lesson's end. Whether the text is a lesson's needs the lessons' texts,
+ * loaded the first time a scenario's last step is reached (issue 18).
  */
 export function NextLesson({ onGallery }: { onGallery: () => void }) {
   const text = useExplorer((s) => s.text);
   const atEnd = useExplorer(
     (s) => s.loaded !== null && s.loaded.text === s.text && s.cursor === s.loaded.scenario.steps.length && s.cursor > 0,
   );
-  const current = useMemo(() => (atEnd ? lessonOfText(text) : undefined), [atEnd, text]);
+  const { files } = useScenarioFiles(atEnd);
+  const current = useMemo(() => (atEnd && files ? lessonOfText(text, files) : undefined), [atEnd, text, files]);
   const next = useMemo(() => {
-    if (!current) return undefined;
-    return lessonItems()[current.lesson.index]; // index is 1-based: this is the one after
-  }, [current]);
+    if (!current || !files) return undefined;
+    return lessonItems(files)[current.lesson.index]; // index is 1-based: this is the one after
+  }, [current, files]);
   const [closedFor, setClosedFor] = useState<string | null>(null);
   if (!current || closedFor === current.lesson.name) return null;
   return (

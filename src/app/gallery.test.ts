@@ -1,9 +1,40 @@
-import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LESSONS, SECTIONS } from '../scenario/lessons';
 import { BIG_SCENARIO, INTRO_SCENARIO, SEED_SCENARIO } from '../scenario/examples';
-import { describe as describeScenario, galleryItems, gallerySections, lessonOfText } from './gallery';
+import {
+  describe as describeScenario,
+  galleryItems,
+  gallerySections,
+  lessonOfText,
+  loadedScenarioFiles,
+  loadScenarioFiles,
+  type ScenarioFiles,
+} from './gallery';
+
+describe("the scenarios' texts, loaded on first need (issue 18)", () => {
+  // First in this file: nothing here has loaded them yet.
+  it('are not there before the first load, then are every scenarios/*.ptx file as it is on disk, loaded once', async () => {
+    expect(loadedScenarioFiles()).toBeUndefined();
+    const first = loadScenarioFiles();
+    expect(loadScenarioFiles()).toBe(first); // one load, however many ask while it runs
+    const files = await first;
+    expect(loadedScenarioFiles()).toBe(files);
+    const dir = new URL('../../scenarios/', import.meta.url);
+    const names = readdirSync(dir).filter((f) => f.endsWith('.ptx'));
+    expect(names.length).toBeGreaterThan(30);
+    expect(Object.keys(files).sort()).toEqual(names.map((f) => `../../scenarios/${f}`).sort());
+    for (const f of names) expect(files[`../../scenarios/${f}`], f).toBe(readFileSync(new URL(f, dir), 'utf8'));
+    expect(await loadScenarioFiles()).toBe(files);
+  });
+});
 
 describe('the gallery', () => {
+  let files: ScenarioFiles;
+  beforeAll(async () => {
+    files = await loadScenarioFiles();
+  });
+
   it('takes the title and the first note', () => {
     expect(describeScenario('# a comment\ntitle "T"\nnote "first"\nspawn A\nnote "second"\nA: exit\n', 'f')).toEqual({
       title: 'T',
@@ -24,7 +55,7 @@ describe('the gallery', () => {
   });
 
   it('issue 16: shows the lesson sections in order, every lesson once, each with its goal, minutes and what the learner sees', () => {
-    const sections = gallerySections();
+    const sections = gallerySections(files);
     expect(sections.map((s) => s.title)).toEqual(SECTIONS.map((s) => s.title));
     // The issue's sections, in its order (a later section such as TLBs may come in between).
     expect(sections.map((s) => s.title).filter((t) => !/TLB/.test(t))).toEqual([
@@ -38,7 +69,7 @@ describe('the gallery', () => {
       'msharefs (2025)',
       'The SGA at scale',
     ]);
-    const items = galleryItems();
+    const items = galleryItems(files);
     expect(items.map((i) => i.lesson?.name)).toEqual(LESSONS.map((l) => l.name));
     expect(items.map((i) => i.lesson?.index)).toEqual(LESSONS.map((_, i) => i + 1));
     for (const it of items) {
@@ -54,7 +85,7 @@ describe('the gallery', () => {
   });
 
   it('issue 16: no scenario twice (the seed only as its file), no title twice', () => {
-    const items = galleryItems();
+    const items = galleryItems(files);
     expect(new Set(items.map((i) => i.text)).size).toBe(items.length);
     expect(new Set(items.map((i) => i.title)).size).toBe(items.length);
     expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
@@ -65,7 +96,7 @@ describe('the gallery', () => {
   });
 
   it('issue 16: no summary only says who a task is ("A, the creator.")', () => {
-    for (const it of galleryItems()) expect(it.summary, it.id).not.toMatch(/^[A-Z]\w*, (the|a|an) [\w ]+\.$/);
+    for (const it of galleryItems(files)) expect(it.summary, it.id).not.toMatch(/^[A-Z]\w*, (the|a|an) [\w ]+\.$/);
   });
 
   it('puts a file that no lesson lists under "More scenarios", with its title and first note', () => {
@@ -93,12 +124,12 @@ describe('the gallery', () => {
   });
 
   it('knows the lesson of a text only while it is unedited', () => {
-    expect(lessonOfText(INTRO_SCENARIO)?.lesson.name).toBe('first-steps');
-    const seed = galleryItems().find((i) => i.lesson?.name === 'mshare-v1-guest-fault');
-    expect(lessonOfText(seed!.text)?.lesson.index).toBe(
+    expect(lessonOfText(INTRO_SCENARIO, files)?.lesson.name).toBe('first-steps');
+    const seed = galleryItems(files).find((i) => i.lesson?.name === 'mshare-v1-guest-fault');
+    expect(lessonOfText(seed!.text, files)?.lesson.index).toBe(
       LESSONS.findIndex((l) => l.name === 'mshare-v1-guest-fault') + 1,
     );
-    expect(lessonOfText(seed!.text + '# mine\n')).toBeUndefined();
-    expect(lessonOfText(SEED_SCENARIO)).toBeUndefined();
+    expect(lessonOfText(seed!.text + '# mine\n', files)).toBeUndefined();
+    expect(lessonOfText(SEED_SCENARIO, files)).toBeUndefined();
   });
 });

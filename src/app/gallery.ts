@@ -1,7 +1,8 @@
 /**
  * The gallery: the lesson path of src/scenario/lessons.ts, in its sections,
  * each lesson's text being a file of the project's scenarios/ (bundled by
- * Vite's import.meta.glob as raw text) or a scenario built into the app.
+ * Vite's import.meta.glob as raw text, in a chunk of its own loaded on first
+ * need: loadScenarioFiles) or a scenario built into the app.
  * A file no lesson lists yet still shows, under "More scenarios", with its
  * title and a summary from its text (its first note, else its leading
  * comment), so nothing added to scenarios/ disappears.
@@ -35,10 +36,32 @@ export interface GallerySection {
   items: GalleryItem[];
 }
 
-const FILES = import.meta.glob('../../scenarios/**/*.ptx', { query: '?raw', import: 'default', eager: true }) as Record<
-  string,
-  string
->;
+/** The texts of scenarios/ by path (`../../scenarios/x.ptx`), as Vite's import.meta.glob names them. */
+export type ScenarioFiles = Record<string, string>;
+
+let loading: Promise<ScenarioFiles> | undefined;
+let loaded: ScenarioFiles | undefined;
+
+/**
+ * The texts of scenarios/, loaded once: they are kept off the first load
+ * (issue 18: about 20 KB gzipped of its 160 KB budget), in ./scenarioFiles.ts's
+ * chunk. A failed load (offline before the service worker cached the site)
+ * is forgotten, so the next call tries again.
+ */
+export function loadScenarioFiles(): Promise<ScenarioFiles> {
+  if (loading) return loading;
+  const p = import('./scenarioFiles').then((m) => (loaded = m.SCENARIO_FILES));
+  loading = p;
+  p.catch(() => {
+    if (loading === p) loading = undefined;
+  });
+  return p;
+}
+
+/** The texts of scenarios/ if loadScenarioFiles() has brought them already (a view then needs no "Loading…"). */
+export function loadedScenarioFiles(): ScenarioFiles | undefined {
+  return loaded;
+}
 
 const BUILTINS: Record<'intro' | 'big', string> = { intro: INTRO_SCENARIO, big: BIG_SCENARIO };
 
@@ -80,7 +103,7 @@ function fileName(path: string): string {
 }
 
 /** The gallery's sections: the lessons in order, then any file no lesson lists. */
-export function gallerySections(files: Record<string, string> = FILES): GallerySection[] {
+export function gallerySections(files: ScenarioFiles): GallerySection[] {
   const byName = new Map(Object.keys(files).map((path) => [fileName(path), files[path] as string]));
   const used = new Set<string>();
   const of = SECTIONS.reduce((n, s) => n + s.lessons.length, 0);
@@ -129,19 +152,19 @@ export function gallerySections(files: Record<string, string> = FILES): GalleryS
 }
 
 /** Every gallery item in path order. */
-export function galleryItems(files: Record<string, string> = FILES): GalleryItem[] {
+export function galleryItems(files: ScenarioFiles): GalleryItem[] {
   return gallerySections(files).flatMap((s) => s.items);
 }
 
 /** The lesson items of the gallery, in path order. */
-export function lessonItems(files: Record<string, string> = FILES): (GalleryItem & { lesson: GalleryLesson })[] {
+export function lessonItems(files: ScenarioFiles): (GalleryItem & { lesson: GalleryLesson })[] {
   return galleryItems(files).filter((i): i is GalleryItem & { lesson: GalleryLesson } => i.lesson !== undefined);
 }
 
 /** The lesson whose text this is, exactly (an edited text is the user's own, no longer the lesson). */
 export function lessonOfText(
   text: string,
-  files: Record<string, string> = FILES,
+  files: ScenarioFiles,
 ): (GalleryItem & { lesson: GalleryLesson }) | undefined {
   return lessonItems(files).find((i) => i.text === text);
 }

@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeLink } from '../scenario/link';
 import { createExplorerStore } from '../store/store';
 import { INTRO_SCENARIO } from '../scenario/examples';
-import { lessonItems } from './gallery';
+import { lessonItems, loadScenarioFiles, type ScenarioFiles } from './gallery';
 import { lessonFragment, openLessonFragment, parseLessonFragment } from './lessonLink';
 
-const madvise = () => lessonItems().find((i) => i.lesson.name === 'madvise-reclaim')!;
+let files: ScenarioFiles;
+beforeAll(async () => {
+  files = await loadScenarioFiles();
+});
+const madvise = () => lessonItems(files).find((i) => i.lesson.name === 'madvise-reclaim')!;
 
 describe('lesson links', () => {
   it('read the name and the step, and ignore a step that is not a whole number', () => {
@@ -20,18 +24,18 @@ describe('lesson links', () => {
     expect(() => lessonFragment('a&b')).toThrow(RangeError);
   });
 
-  it('open the named lesson at the step, as a link does', () => {
+  it('open the named lesson at the step, as a link does', async () => {
     const store = createExplorerStore({ defaultText: INTRO_SCENARIO });
-    expect(openLessonFragment(store, '#lesson=madvise-reclaim&step=3')).toBe(true);
+    expect(await openLessonFragment(store, '#lesson=madvise-reclaim&step=3')).toBe(true);
     expect(store.getState().text).toBe(madvise().text);
     expect(store.getState().cursor).toBe(3);
     expect(store.getState().notices).toEqual([]);
   });
 
-  it('say so for an unknown name and leave the text alone', () => {
+  it('say so for an unknown name and leave the text alone', async () => {
     const store = createExplorerStore({ defaultText: INTRO_SCENARIO });
     store.getState().setText('spawn A\n# mine\n');
-    expect(openLessonFragment(store, '#lesson=no-such-lesson')).toBe(true);
+    expect(await openLessonFragment(store, '#lesson=no-such-lesson')).toBe(true);
     expect(store.getState().text).toBe('spawn A\n# mine\n');
     expect(store.getState().notices.map((n) => [n.kind, n.message])).toEqual([
       [
@@ -41,19 +45,61 @@ describe('lesson links', () => {
     ]);
   });
 
-  it("keep the user's own text restorable", () => {
+  it("keep the user's own text restorable", async () => {
     const store = createExplorerStore({ defaultText: INTRO_SCENARIO });
     store.getState().setText('spawn A\n# mine\n');
-    openLessonFragment(store, '#lesson=madvise-reclaim');
+    await openLessonFragment(store, '#lesson=madvise-reclaim');
     expect(store.getState().previousText).toBe('spawn A\n# mine\n');
     expect(store.getState().notices.at(-1)?.action).toBe('restore');
   });
 
-  it('leave every other fragment to the share-link decoder (old links keep opening)', () => {
+  it('leave every other fragment to the share-link decoder (old links keep opening)', async () => {
     const store = createExplorerStore({ defaultText: INTRO_SCENARIO });
-    expect(openLessonFragment(store, '#v3=xyz&step=1')).toBe(false);
-    expect(openLessonFragment(store, '#v2=xyz')).toBe(false);
+    expect(await openLessonFragment(store, '#v3=xyz&step=1')).toBe(false);
+    expect(await openLessonFragment(store, '#v2=xyz')).toBe(false);
     // And a lesson link is no share link: the old decoder would refuse it, so the two never compete.
     expect(decodeLink('#lesson=first-steps&step=2').ok).toBe(false);
+  });
+
+  it('issue 18: wait for the texts, and open against the text as it is then', async () => {
+    const store = createExplorerStore({ defaultText: INTRO_SCENARIO });
+    let release!: (f: ScenarioFiles) => void;
+    const load = () => new Promise<ScenarioFiles>((r) => (release = r));
+    const opening = openLessonFragment(store, '#lesson=madvise-reclaim&step=2', { load });
+    expect(store.getState().text).toBe(INTRO_SCENARIO); // nothing yet: the texts are not there
+    store.getState().setText('spawn A\n# typed meanwhile\n');
+    release(files);
+    expect(await opening).toBe(true);
+    expect(store.getState().text).toBe(madvise().text);
+    expect(store.getState().cursor).toBe(2);
+    // What was typed while it loaded is kept, as for any link over the user's own text.
+    expect(store.getState().previousText).toBe('spawn A\n# typed meanwhile\n');
+  });
+
+  it('issue 18: a lesson link overtaken by a newer link while its texts load does nothing', async () => {
+    const store = createExplorerStore({ defaultText: INTRO_SCENARIO });
+    let wanted = true;
+    let release!: (f: ScenarioFiles) => void;
+    const load = () => new Promise<ScenarioFiles>((r) => (release = r));
+    const opening = openLessonFragment(store, '#lesson=madvise-reclaim', { load, stillWanted: () => wanted });
+    wanted = false;
+    release(files);
+    expect(await opening).toBe(true);
+    expect(store.getState().text).toBe(INTRO_SCENARIO);
+    expect(store.getState().notices).toEqual([]);
+  });
+
+  it('issue 18: texts that will not load (offline before the site was cached) say so and change nothing', async () => {
+    const store = createExplorerStore({ defaultText: INTRO_SCENARIO });
+    store.getState().setText('spawn A\n# mine\n');
+    const load = () => Promise.reject(new TypeError('Failed to fetch dynamically imported module'));
+    expect(await openLessonFragment(store, '#lesson=madvise-reclaim', { load })).toBe(true);
+    expect(store.getState().text).toBe('spawn A\n# mine\n');
+    expect(store.getState().notices.map((n) => [n.kind, n.message])).toEqual([
+      [
+        'error',
+        "The lessons could not be loaded (Failed to fetch dynamically imported module), so this link's lesson did not open. Check the connection and open the link again. Your own text is unchanged.",
+      ],
+    ]);
   });
 });

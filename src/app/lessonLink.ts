@@ -7,13 +7,16 @@
  * bar holds the usual `#v3=` link of the text and step (syncAddressBar), as
  * for any scenario.
  *
+ * The lessons' texts are not part of the first load (issue 18): opening a
+ * lesson link waits for them (loadScenarioFiles), so it is asynchronous.
+ *
  * A fragment without `lesson=` is not ours: openFragment decodes it as
  * before, so every old link keeps opening.
  */
 import type { StoreApi } from 'zustand/vanilla';
 import { LESSON_NAME } from '../scenario/lessons';
 import type { ExplorerState } from '../store/store';
-import { lessonItems } from './gallery';
+import { lessonItems, loadScenarioFiles, type ScenarioFiles } from './gallery';
 
 export interface LessonRef {
   name: string;
@@ -37,16 +40,40 @@ export function lessonFragment(name: string, step?: number): string {
 }
 
 /**
- * Open the lesson a fragment names. Returns false when the fragment names
- * none (the caller decodes it as a `#v3=` link); true when it did, whether
- * the lesson opened or the name was unknown (said in a notice, the text left
- * as it was).
+ * Open the lesson a fragment names, once the lessons' texts are loaded.
+ * Resolves to false when the fragment names none (the caller decodes it as a
+ * `#v3=` link); to true when it did, whether the lesson opened or could not
+ * (an unknown name, or texts that would not load: said in a notice, the
+ * text left as it was). `stillWanted` is asked after the wait: when it says
+ * no (a newer link came meanwhile), this one does nothing.
  */
-export function openLessonFragment(store: StoreApi<ExplorerState>, hash: string): boolean {
+export async function openLessonFragment(
+  store: StoreApi<ExplorerState>,
+  hash: string,
+  opts: { stillWanted?: () => boolean; load?: () => Promise<ScenarioFiles> } = {},
+): Promise<boolean> {
   const ref = parseLessonFragment(hash);
   if (ref === undefined) return false;
+  const { stillWanted = () => true, load = loadScenarioFiles } = opts;
+  let files: ScenarioFiles;
+  try {
+    files = await load();
+  } catch (e) {
+    if (stillWanted()) {
+      const why = e instanceof Error ? e.message : String(e);
+      store
+        .getState()
+        .notify(
+          'error',
+          `The lessons could not be loaded (${why}), so this link's lesson did not open. Check the connection and open the link again. Your own text is unchanged.`,
+        );
+    }
+    return true;
+  }
+  if (!stillWanted()) return true;
+  // Read after the wait: the text may have changed meanwhile.
   const s = store.getState();
-  const item = lessonItems().find((i) => i.lesson.name === ref.name);
+  const item = lessonItems(files).find((i) => i.lesson.name === ref.name);
   if (!item) {
     // The name comes from a stranger's link: shown only as text, and cut short.
     const shown = ref.name.length > 60 ? `${ref.name.slice(0, 57)}…` : ref.name;

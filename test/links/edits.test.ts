@@ -8,6 +8,7 @@
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { galleryItems } from '../../src/app/gallery';
+import { SCENARIO_FILES } from '../../src/app/scenarioFiles';
 import { base64urlEncode, decodeLink, encodeLink } from '../../src/scenario/link';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -42,7 +43,7 @@ function measure(
   let n = 0;
   let other = 0;
   const examples: string[] = [];
-  for (const item of galleryItems()) {
+  for (const item of galleryItems(SCENARIO_FILES)) {
     const step = 2;
     const link = makeLink(item.text, step);
     for (const e of edits(link, stride)) {
