@@ -208,3 +208,38 @@ test('every lesson but the last offers the next at its last step; the last one s
     }
   }
 });
+
+test("issue 18: the lessons' texts are not part of the first load; the gallery says it is loading them, and a lesson link says so when they cannot load", async ({
+  explorer,
+  page,
+}) => {
+  // Hold the texts' chunk (the first load must not need it), then let it through.
+  const held: (() => Promise<void>)[] = [];
+  const requested: string[] = [];
+  await page.route(/\/assets\/scenarioFiles-[\w-]+\.js$/, (route) => {
+    requested.push(route.request().url());
+    held.push(() => route.continue());
+  });
+  await explorer.goto();
+  await explorer.settled();
+  await explorer.galleryButton.click();
+  await expect(explorer.gallery.getByTestId('gallery-loading')).toHaveText('Loading the lessons…');
+  await expect(explorer.gallery.locator('.gallery-item')).toHaveCount(0);
+  await expect.poll(() => requested.length).toBe(1); // asked for once (at idle or by the gallery), not twice
+  for (const go of held.splice(0)) await go();
+  await expect(explorer.gallery.locator('.gallery-item')).toHaveCount(LESSONS.length);
+  await expect(explorer.gallery.getByTestId('gallery-loading')).toHaveCount(0);
+
+  // A new page whose texts cannot load: a lesson link says why and leaves the text alone.
+  await page.unroute(/\/assets\/scenarioFiles-[\w-]+\.js$/);
+  await page.route(/\/assets\/scenarioFiles-[\w-]+\.js$/, (route) => route.abort('internetdisconnected'));
+  await page.goto('about:blank'); // else the goto below is a mere hashchange in the page that has the texts
+  await explorer.goto('/#lesson=madvise-reclaim&step=2');
+  await expect(explorer.notices).toContainText('The lessons could not be loaded');
+  await expect(explorer.notices).toContainText("so this link's lesson did not open");
+  await expect(page.getByTestId('scenario-title')).toHaveText(
+    'First steps: faults build page tables, fork copies them',
+  );
+  await explorer.galleryButton.click();
+  await expect(explorer.gallery.getByTestId('gallery-error')).toContainText('The lessons could not be loaded');
+});

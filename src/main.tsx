@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { INTRO_SCENARIO } from './scenario/examples';
 import { StoreContext } from './app/context';
+import { loadScenarioFiles } from './app/gallery';
 import { openLessonFragment, parseLessonFragment } from './app/lessonLink';
 import { registerServiceWorker } from './app/serviceWorker';
 import { hasLinkFragment, isEmbed, isPredict, isPresent, openFragment, syncAddressBar } from './app/links';
@@ -88,6 +89,14 @@ const start = (): void => {
 
   // Offline after the first visit (issue 16).
   registerServiceWorker();
+
+  // The lessons' texts, once the page is idle: off the first load (issue 18), but in memory before
+  // they are needed, so the gallery opens at once and, on a first visit (a page the service worker
+  // does not control yet), a lesson link still opens after the network drops. A failure here is
+  // quiet: the gallery or the link that needs them tries again and says so.
+  const prefetch = () => void loadScenarioFiles().catch(() => undefined);
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(prefetch, { timeout: 5000 });
+  else window.setTimeout(prefetch, 1000);
 };
 
 // A lesson link at startup: the page shows the lesson from its first paint, not the last text for a moment.
