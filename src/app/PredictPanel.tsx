@@ -266,8 +266,9 @@ export function PredictPanel() {
           </p>
           {q.because.length > 0 && (
             <ul className="predict-because">
-              {q.because.map((b) => (
-                <li key={b}>
+              {/* Index keys: a patch's quoted lines may repeat ("}"). */}
+              {q.because.map((b, i) => (
+                <li key={i}>
                   <code>{b}</code>
                 </li>
               ))}

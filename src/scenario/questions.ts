@@ -455,7 +455,7 @@ function nextQuestion(f: StepFacts, k: number, detail: boolean): Question | null
       ? `${f.step.tasks.join(', ')}: ${f.report.op} begins: ${code ? 'what comes first?' : 'which kernel function runs first?'}`
       : `After ${prev}: ${what}`;
   const because = [...(ev.src ? ev.src.split('\n') : []), ...(detail && ev.detail ? [`${ev.fn}: ${ev.detail}`] : [])];
-  return build(`${qid(f)}:next`, 'next', prompt, ev.fn, candidates, because.length ? because : [ev.fn], {
+  return build(`${qid(f)}:next`, 'next', prompt, ev.fn, candidates, because, {
     kind: 'next',
     event: k,
     fn: ev.fn,
