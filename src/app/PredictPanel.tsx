@@ -212,6 +212,10 @@ export function PredictPanel() {
         .map(describeChange)
     : [];
   const lastQuestion = questions!.findIndex((x, k) => k > cur.index && !answers[x.id]) < 0;
+  // Event by event, the step's note and the event's changes would give away what is asked next (the rest of the
+  // step, the entry's value): the note is shown for the lesson's own questions, the changes after the last question.
+  const showNote = !byEvent || q.kind === 'author';
+  const showChanges = changes.length > 0 && q.because.join() !== changes.join() && (!byEvent || lastQuestion);
   return (
     <section className="predict-panel" aria-labelledby="predict-prompt" data-testid="predict-panel" data-kind={q.kind}>
       <div className="predict-head">
@@ -274,8 +278,8 @@ export function PredictPanel() {
               ))}
             </ul>
           )}
-          {step.note && <p className="predict-note">{step.note}</p>}
-          {changes.length > 0 && q.because.join() !== changes.join() && (
+          {showNote && step.note && <p className="predict-note">{step.note}</p>}
+          {showChanges && (
             <details className="predict-changes">
               <summary>
                 Changes of this {byEvent ? 'event' : 'step'} ({changes.length})
