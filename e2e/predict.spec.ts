@@ -232,6 +232,7 @@ test("event by event (Shift+→): which function runs next, asked before the eve
   await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'false');
   await expect(explorer.predictFeedback).toContainText('Not quite: the answer is set_pgd.');
   await expect(explorer.predictFeedback).toContainText('set_pgd(guest_pgd, *pgd);');
+  await expect(explorer.predictFeedback).not.toContainText(HOST_PGD2);
   await expect(explorer.predictChoices.nth(right)).toHaveAttribute('data-state', 'right');
   await expect(explorer.predictChoices.nth(wrong)).toHaveAttribute('data-state', 'wrong');
   await page.screenshot({ path: `${SHOTS}/event-feedback-1280.png` });
