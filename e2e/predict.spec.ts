@@ -209,6 +209,13 @@ test("event by event (Shift+→): which function runs next, asked before the eve
   await expect(explorer.predictPanel).toBeHidden();
   const b = await explorer.pgdOf('B');
   expect(await explorer.entryValue(b, 2)).toBeNull();
+  // What is still to come would answer the question: the trace's later events, the later change, the step's note.
+  const traced = (fn: string) => explorer.trace.locator(`li.event[data-fn="${fn}"]`);
+  await expect(traced('find_shared_vma')).toBeVisible();
+  await expect(traced('set_pgd')).toBeHidden();
+  await expect(traced('VM_FAULT_NOPAGE')).toBeHidden();
+  await expect(explorer.changeItems.first()).toBeHidden();
+  await expect(explorer.caption).toBeHidden();
 
   // At find_shared_vma, Shift+→ asks before set_pgd shows.
   await page.keyboard.press('Shift+ArrowRight');
@@ -253,8 +260,18 @@ test("event by event (Shift+→): which function runs next, asked before the eve
   await expect(explorer.predictPanel).toBeHidden();
   await expect(explorer.eventCount()).toHaveText('· event 3 of 4 (set_pgd)');
   await expect.poll(() => explorer.entryValue(b, 2)).toBe(HOST_PGD2);
+  await expect(traced('set_pgd')).toBeVisible();
+  await expect(traced('VM_FAULT_NOPAGE')).toBeHidden();
+  await expect(explorer.changeItems.first()).toHaveText(`B PGD[2]: none → ${HOST_PGD2} (set_pgd)`);
   expect(await explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: 11 });
   // Five answers, one wrong; the event questions count with the step ones.
   await expect(explorer.predictScore).toHaveText('4/5');
+  // The step's end shows it all: the last event is asked about first, then the note is back.
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(explorer.predictPrompt).toHaveText('After set_pgd: what comes next?');
+  await answer('VM_FAULT_NOPAGE');
+  await expect(explorer.eventCount()).toHaveText('· 4 events');
+  await expect(traced('VM_FAULT_NOPAGE')).toBeVisible();
+  await expect(explorer.caption).toBeVisible();
   expect(pageErrors).toEqual([]);
 });

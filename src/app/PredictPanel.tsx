@@ -16,7 +16,7 @@ import { describeChange } from '../core/describe-changes';
 import { eventQuestionsFor, questionsFor, type Question } from '../scenario/questions';
 import { eventHeldAt, lessonKey, score } from '../store/predict';
 import { useExplorer, useExplorerStore } from './context';
-import { loadedId, simClient } from './derived';
+import { loadedId, simClient, useStepInfo } from './derived';
 import { statementSource, stepChanges } from './stepText';
 import type { ReportStep } from '../scenario/report';
 
@@ -85,6 +85,23 @@ export function PredictScore() {
   );
 }
 
+/**
+ * Inside a step in Predict mode, what is still to come is the answer to the
+ * next question: the trace's later events, the later changes and the step's
+ * note (which tells the whole step). `data-predict-inside` on the root element
+ * hides them (styles.css, "Predict event by event"); the step's end shows all.
+ */
+function useHideWhatComes(predict: boolean): void {
+  const { event } = useStepInfo();
+  const inside = predict && event !== null;
+  useEffect(() => {
+    const root = document.documentElement;
+    if (inside) root.dataset.predictInside = 'true';
+    else delete root.dataset.predictInside;
+    return () => void delete root.dataset.predictInside;
+  }, [inside]);
+}
+
 export function PredictPanel() {
   const store = useExplorerStore();
   const predict = useExplorer((s) => s.predict);
@@ -92,6 +109,7 @@ export function PredictPanel() {
   const predictEvent = useExplorer((s) => s.predictEvent);
   const cursor = useExplorer((s) => s.cursor);
   const event = useExplorer((s) => s.event);
+  useHideWhatComes(predict);
   const loaded = useExplorer((s) => s.loaded);
   const answers = useExplorer((s) => s.answers);
   const lesson = useExplorer((s) => s.lesson);
