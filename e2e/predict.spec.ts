@@ -178,3 +178,100 @@ test('no axe violations with a question up and with its feedback', async ({ expl
   await expect(explorer.predictFeedback).toBeVisible();
   expect(await axe()).toEqual([]);
 });
+
+test("event by event (Shift+→): which function runs next, asked before the event shows; B's PGD[2] set only after", async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openQuiz(GUEST_FAULT, SEED_STEPS.guestAttach);
+  const answer = async (text: string) => {
+    const i = (await explorer.predictChoiceTexts()).findIndex((c) => c.startsWith(text));
+    expect(i, text).toBeGreaterThanOrEqual(0);
+    await page.keyboard.press(String(i + 1));
+    await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'true');
+    await page.keyboard.press('Enter');
+  };
+
+  // Into the guest read by event: what runs first, then the lesson's own question about the step.
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(explorer.predictPrompt).toHaveText('B: read begins: which kernel function runs first?');
+  expect(await explorer.step()).toEqual({ n: SEED_STEPS.guestAttach, m: 11 });
+  await answer('handle_mm_fault');
+  await expect(explorer.predictPrompt).toHaveText("B's first read: what will it cost B in page tables?");
+  await answer('nothing');
+  await expect(explorer.eventCount()).toHaveText('· event 1 of 4 (handle_mm_fault)');
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(explorer.predictPrompt).toHaveText('After handle_mm_fault: which kernel function runs next?');
+  await answer('find_shared_vma');
+  await expect(explorer.eventCount()).toHaveText('· event 2 of 4 (find_shared_vma)');
+  await expect(explorer.predictPanel).toBeHidden();
+  const b = await explorer.pgdOf('B');
+  expect(await explorer.entryValue(b, 2)).toBeNull();
+  // What is still to come would answer the question: the trace's later events, the later change, the step's note.
+  const traced = (fn: string) => explorer.trace.locator(`li.event[data-fn="${fn}"]`);
+  await expect(traced('find_shared_vma')).toBeVisible();
+  await expect(traced('set_pgd')).toBeHidden();
+  await expect(traced('VM_FAULT_NOPAGE')).toBeHidden();
+  await expect(explorer.changeItems.first()).toBeHidden();
+  await expect(explorer.caption).toBeHidden();
+
+  // At find_shared_vma, Shift+→ asks before set_pgd shows.
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(explorer.predictPrompt).toHaveText('After find_shared_vma: which kernel function runs next?');
+  await expect(explorer.predictPanel).toContainText('Predict step 7, event 3 of 4');
+  const choices = await explorer.predictChoiceTexts();
+  expect([...choices].sort()).toEqual(['VM_FAULT_NOPAGE', 'find_shared_vma', 'handle_mm_fault', 'set_pgd']);
+  await expect(explorer.predictChoices.first()).toBeFocused();
+  // Another Shift+→ does not skip it; the view still shows the moment after find_shared_vma.
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(explorer.predictPrompt).toHaveText('After find_shared_vma: which kernel function runs next?');
+  await expect(explorer.eventCount()).toHaveText('· event 2 of 4 (find_shared_vma)');
+  expect(await explorer.entryValue(b, 2)).toBeNull();
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/event-question-1280.png` });
+
+  // A wrong answer is explained with the patch's lines; the value is not given away (it is asked next).
+  const right = choices.indexOf('set_pgd');
+  const wrong = choices.indexOf('VM_FAULT_NOPAGE');
+  await page.keyboard.press(String(wrong + 1));
+  await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'false');
+  await expect(explorer.predictFeedback).toContainText('Not quite: the answer is set_pgd.');
+  await expect(explorer.predictFeedback).toContainText('set_pgd(guest_pgd, *pgd);');
+  await expect(explorer.predictFeedback).not.toContainText(HOST_PGD2);
+  await expect(explorer.predictChoices.nth(right)).toHaveAttribute('data-state', 'right');
+  await expect(explorer.predictChoices.nth(wrong)).toHaveAttribute('data-state', 'wrong');
+  await page.screenshot({ path: `${SHOTS}/event-feedback-1280.png` });
+  expect(await explorer.entryValue(b, 2)).toBeNull();
+
+  // Then what set_pgd writes into B's PGD[2]: the host's value.
+  await page.keyboard.press('Enter');
+  await expect(explorer.predictPrompt).toHaveText("What will B's PGD[2] hold after set_pgd?");
+  expect(await explorer.entryValue(b, 2)).toBeNull();
+  await page.keyboard.press(
+    String((await explorer.predictChoiceTexts()).indexOf(`${HOST_PGD2} (PFN 0x1003; P RW US A D)`) + 1),
+  );
+  await expect(explorer.predictFeedback).toHaveAttribute('data-right', 'true');
+  await expect(explorer.predictGo).toHaveText(/Show the event/);
+  await page.keyboard.press('Enter');
+
+  // Revealed: only now is B's PGD[2] set, to the host's entry.
+  await expect(explorer.predictPanel).toBeHidden();
+  await expect(explorer.eventCount()).toHaveText('· event 3 of 4 (set_pgd)');
+  await expect.poll(() => explorer.entryValue(b, 2)).toBe(HOST_PGD2);
+  await expect(traced('set_pgd')).toBeVisible();
+  await expect(traced('VM_FAULT_NOPAGE')).toBeHidden();
+  await expect(explorer.changeItems.first()).toHaveText(`B PGD[2]: none → ${HOST_PGD2} (set_pgd)`);
+  expect(await explorer.step()).toEqual({ n: SEED_STEPS.guestFirstFault, m: 11 });
+  // Five answers, one wrong; the event questions count with the step ones.
+  await expect(explorer.predictScore).toHaveText('4/5');
+  // The step's end shows it all: the last event is asked about first, then the note is back.
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(explorer.predictPrompt).toHaveText('After set_pgd: what comes next?');
+  await answer('VM_FAULT_NOPAGE');
+  await expect(explorer.eventCount()).toHaveText('· 4 events');
+  await expect(traced('VM_FAULT_NOPAGE')).toBeVisible();
+  await expect(explorer.caption).toBeVisible();
+  expect(pageErrors).toEqual([]);
+});

@@ -6,13 +6,17 @@
  * the right choice, why (the change it comes from), the step's note and its
  * Changes. Keyboard only works: 1–9 answer, Enter goes on, and focus moves
  * to the choices and then to the button that goes on.
+ *
+ * Moving by event (Shift+→, store `predictEvent`), it asks before the next
+ * event instead: what runs next, and what the entry that event sets will
+ * hold (questions.ts eventQuestionsFor); answering reveals that one event.
  */
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { describeChange } from '../core/describe-changes';
-import { questionsFor, type Question } from '../scenario/questions';
-import { lessonKey, score } from '../store/predict';
+import { eventQuestionsFor, questionsFor, type Question } from '../scenario/questions';
+import { eventHeldAt, lessonKey, score } from '../store/predict';
 import { useExplorer, useExplorerStore } from './context';
-import { loadedId, simClient } from './derived';
+import { loadedId, simClient, useStepInfo } from './derived';
 import { statementSource, stepChanges } from './stepText';
 import type { ReportStep } from '../scenario/report';
 
@@ -81,22 +85,45 @@ export function PredictScore() {
   );
 }
 
+/**
+ * Inside a step in Predict mode, what is still to come is the answer to the
+ * next question: the trace's later events, the later changes and the step's
+ * note (which tells the whole step). `data-predict-inside` on the root element
+ * hides them (styles.css, "Predict event by event"); the step's end shows all.
+ */
+function useHideWhatComes(predict: boolean): void {
+  const { event } = useStepInfo();
+  const inside = predict && event !== null;
+  useEffect(() => {
+    const root = document.documentElement;
+    if (inside) root.dataset.predictInside = 'true';
+    else delete root.dataset.predictInside;
+    return () => void delete root.dataset.predictInside;
+  }, [inside]);
+}
+
 export function PredictPanel() {
   const store = useExplorerStore();
   const predict = useExplorer((s) => s.predict);
   const predictAt = useExplorer((s) => s.predictAt);
+  const predictEvent = useExplorer((s) => s.predictEvent);
   const cursor = useExplorer((s) => s.cursor);
+  const event = useExplorer((s) => s.event);
+  useHideWhatComes(predict);
   const loaded = useExplorer((s) => s.loaded);
   const answers = useExplorer((s) => s.answers);
   const lesson = useExplorer((s) => s.lesson);
+  // An event held where it was asked (moving by event), else a step held just after the cursor.
+  const eventHold = predict && eventHeldAt(predictEvent, { cursor, event }) ? predictEvent : null;
+  const heldAt = eventHold ? eventHold.to.cursor : predictEvent === null && predictAt === cursor + 1 ? predictAt : null;
   const held =
-    predict &&
-    predictAt !== null &&
-    predictAt === cursor + 1 &&
-    loaded !== null &&
-    predictAt <= loaded.scenario.steps.length
-      ? predictAt
+    predict && heldAt !== null && loaded !== null && heldAt >= 1 && heldAt <= loaded.scenario.steps.length
+      ? heldAt
       : null;
+  /** The event the hold reveals (1-based), when moving by event. */
+  const heldEvent = held !== null && eventHold ? eventHold.k : null;
+  /** What the panel's own state is about: a step, or a step and an event. */
+  const holdKey = held === null ? null : `${held}${heldEvent === null ? '' : `e${heldEvent}`}`;
   const report = useReportOf(held);
   const step = held !== null ? loaded!.scenario.steps[held - 1] : undefined;
   const key = loaded ? lessonKey(loaded) : null;
@@ -107,27 +134,32 @@ export function PredictPanel() {
 
   const questions: Question[] | null = useMemo(() => {
     if (held === null || !step || !report || !loaded) return null;
-    return questionsFor({
+    const facts = {
       n: held,
       step,
       paging: loaded.scenario.paging,
       report: { ...report, changes: stepChanges(report) },
-    });
-  }, [held, step, report, loaded]);
+    };
+    return heldEvent === null ? questionsFor(facts) : eventQuestionsFor({ ...facts, event: heldEvent });
+  }, [held, heldEvent, step, report, loaded]);
 
-  /** Which question is up, and whether its feedback shows, once the user acted on this held step. */
-  const [at, setAt] = useState<{ step: number; index: number; feedback: boolean } | null>(null);
+  /** Which question is up, and whether its feedback shows, once the user acted on this hold. */
+  const [at, setAt] = useState<{ key: string; index: number; feedback: boolean } | null>(null);
   // Before that: the first question not answered on an earlier visit (-1: none left).
   const first = questions && lessonReady ? questions.findIndex((x) => !answers[x.id]) : -2;
   const cur =
-    at && at.step === held ? at : held !== null && first >= 0 ? { step: held, index: first, feedback: false } : null;
+    at && at.key === holdKey
+      ? at
+      : holdKey !== null && first >= 0
+        ? { key: holdKey, index: first, feedback: false }
+        : null;
 
-  // A held step with nothing (left) to ask is shown at once; one with a question stops Play.
+  // A hold with nothing (left) to ask is shown at once; one with a question stops Play.
   useEffect(() => {
-    if (held === null || (at && at.step === held)) return;
+    if (holdKey === null || (at && at.key === holdKey)) return;
     if (first === -1) store.getState().revealStep();
     else if (first >= 0) store.getState().setPlaying(false);
-  }, [held, at, first, store]);
+  }, [holdKey, at, first, store]);
 
   const q = cur && questions ? questions[cur.index] : undefined;
   const given = q ? answers[q.id] : undefined;
@@ -140,7 +172,7 @@ export function PredictPanel() {
   const goOn = () => {
     if (!cur || !questions) return;
     const next = questions.findIndex((x, k) => k > cur.index && !store.getState().answers[x.id]);
-    if (next >= 0) setAt({ step: cur.step, index: next, feedback: false });
+    if (next >= 0) setAt({ key: cur.key, index: next, feedback: false });
     else store.getState().revealStep();
   };
   const skip = () => store.getState().revealStep();
@@ -174,11 +206,15 @@ export function PredictPanel() {
 
   if (held === null || !step) return null;
   const statement = statementSource(loaded!.text, step);
+  // "event 3 of 4" once the report tells how many (a step of one event or none is asked and shown whole).
+  const events = report?.events.length ?? 0;
+  const byEvent = heldEvent !== null && events >= 2;
+  const where = `step ${held}${byEvent ? `, event ${heldEvent} of ${events}` : ''}`;
   if (!q || !cur) {
     return (
       <section className="predict-panel predict-waiting" aria-label="Predict" data-testid="predict-panel">
         <p className="predict-step">
-          Step {held}: <code>{statement}</code>
+          {byEvent ? `Step ${held}, event ${heldEvent}` : `Step ${held}`}: <code>{statement}</code>
         </p>
         <p className="muted">Preparing the question…</p>
       </section>
@@ -187,13 +223,22 @@ export function PredictPanel() {
   const pos = questions!.indexOf(q);
   const showing = cur.feedback && given;
   const right = q.choices[q.answer]!;
-  const changes = report ? stepChanges(report).map(describeChange) : [];
+  // Event by event, the changes of the one event revealed (StepChange.event is 0-based).
+  const changes = report
+    ? stepChanges(report)
+        .filter((c) => !byEvent || c.event === heldEvent - 1)
+        .map(describeChange)
+    : [];
   const lastQuestion = questions!.findIndex((x, k) => k > cur.index && !answers[x.id]) < 0;
+  // Event by event, the step's note and the event's changes would give away what is asked next (the rest of the
+  // step, the entry's value): the note is shown for the lesson's own questions, the changes after the last question.
+  const showNote = !byEvent || q.kind === 'author';
+  const showChanges = changes.length > 0 && q.because.join() !== changes.join() && (!byEvent || lastQuestion);
   return (
     <section className="predict-panel" aria-labelledby="predict-prompt" data-testid="predict-panel" data-kind={q.kind}>
       <div className="predict-head">
         <p className="predict-step">
-          Predict step {held}: <code data-testid="predict-statement">{statement}</code>
+          Predict {where}: <code data-testid="predict-statement">{statement}</code>
         </p>
         <span className="predict-count muted">
           {q.kind === 'author' ? 'From the lesson' : 'From the simulation'} · question {pos + 1} of {questions!.length}
@@ -243,36 +288,41 @@ export function PredictPanel() {
           </p>
           {q.because.length > 0 && (
             <ul className="predict-because">
-              {q.because.map((b) => (
-                <li key={b}>
+              {/* Index keys: a patch's quoted lines may repeat ("}"). */}
+              {q.because.map((b, i) => (
+                <li key={i}>
                   <code>{b}</code>
                 </li>
               ))}
             </ul>
           )}
-          {step.note && <p className="predict-note">{step.note}</p>}
-          {changes.length > 0 && q.because.join() !== changes.join() && (
+          {showNote && step.note && <p className="predict-note">{step.note}</p>}
+          {showChanges && (
             <details className="predict-changes">
-              <summary>Changes of this step ({changes.length})</summary>
+              <summary>
+                Changes of this {byEvent ? 'event' : 'step'} ({changes.length})
+              </summary>
               <ul>
                 {changes.slice(0, MAX_LINES).map((l, i) => (
                   <li key={i}>{l}</li>
                 ))}
                 {changes.length > MAX_LINES && (
-                  <li className="muted">… and {changes.length - MAX_LINES} more, listed once the step shows</li>
+                  <li className="muted">
+                    … and {changes.length - MAX_LINES} more, listed once the {byEvent ? 'event' : 'step'} shows
+                  </li>
                 )}
               </ul>
             </details>
           )}
           <button type="button" className="predict-go" ref={goOnRef} onClick={goOn} data-testid="predict-go">
-            {lastQuestion ? 'Show the step' : 'Next question'} <kbd>Enter</kbd>
+            {lastQuestion ? (byEvent ? 'Show the event' : 'Show the step') : 'Next question'} <kbd>Enter</kbd>
           </button>
         </div>
       ) : (
         <p className="predict-hint muted">
           Press <kbd>1</kbd>–<kbd>{q.choices.length}</kbd> or click a choice.{' '}
           <button type="button" className="predict-skip" onClick={skip} data-testid="predict-skip">
-            Skip: show the step
+            Skip: show the {byEvent ? 'event' : 'step'}
           </button>
           {Object.keys(answers).length > 0 && (
             <button

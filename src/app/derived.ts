@@ -143,6 +143,7 @@ export function moveByEvent(store: StoreApi<ExplorerState>, dir: 1 | -1): void {
   const s = store.getState();
   const of = eventsAtCursor(s);
   const p = dir > 0 ? nextEventPosition(s, of, stepCount(s)) : prevEventPosition(s, of);
+  if (dir > 0 && s.holdEvent(p, of)) return; // Predict mode asks what runs next first (store/predict.ts)
   s.goToEvent(p.cursor, p.event);
 }
 

@@ -10,10 +10,19 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { snapshot } from '../core/changes.test-helper';
+import { applyChanges, cloneState, snapshot, type PtState } from '../core/changes.test-helper';
 import { describeChange } from '../core/describe-changes';
 import { parseScenario } from './parser';
-import { bytesChoice, entryChoice, generatedQuestions, levelsChoice, questionsFor, type Question } from './questions';
+import {
+  bytesChoice,
+  entryChoice,
+  eventQuestionsFor,
+  generatedQuestions,
+  levelsChoice,
+  questionsFor,
+  type Question,
+} from './questions';
+import type { ReportStep } from './report';
 import { Runner } from './run';
 
 const taskArb = fc.constantFrom('A', 'B', 'C');
@@ -209,7 +218,75 @@ function check(src: string): number {
         );
       }
     }
+    asked += checkEvents(p.scenario.steps[n - 1]!, n, p.scenario.paging, s, before, where);
     before = after;
+  }
+  return asked;
+}
+
+/**
+ * Event by event (Shift+→ in Predict mode): before each event k of a step of
+ * two or more, "what runs next?" has that event's fn as its right choice, and
+ * the entry question (when the event sets one) the value the entry holds once
+ * the changes of events 0..k-1 are played onto the machine before the step
+ * (applyChanges refuses any change whose `old` the picture does not hold).
+ */
+function checkEvents(
+  step: Parameters<typeof questionsFor>[0]['step'],
+  n: number,
+  paging: 4 | 5,
+  s: ReportStep,
+  before: PtState,
+  where: string,
+): number {
+  if (s.events.length < 2 || s.outcome.kind === 'skipped') return 0;
+  let asked = 0;
+  const ids = new Set<string>();
+  for (let k = 1; k <= s.events.length; k++) {
+    const w = `${where}\nbefore event ${k} (${s.events[k - 1]!.fn})`;
+    const qs = eventQuestionsFor({ n, step, paging, report: s, event: k });
+    expect(eventQuestionsFor({ n, step, paging, report: s, event: k }), w).toEqual(qs);
+    for (const q of qs) {
+      if (q.kind === 'author') continue;
+      asked++;
+      expect(ids.has(q.id), w).toBe(false);
+      ids.add(q.id);
+      expect(q.id.startsWith(`${n}e${k}:`), w).toBe(true);
+      wellFormed(q, w);
+      const right = q.choices[q.answer]!;
+      const f = q.fact;
+      if (f.kind === 'next') {
+        kinds.set('event-next', (kinds.get('event-next') ?? 0) + 1);
+        expect(f.event, w).toBe(k);
+        expect(right, w).toBe(s.events[k - 1]!.fn);
+      } else if (f.kind === 'entry') {
+        kinds.set('event-entry', (kinds.get('event-entry') ?? 0) + 1);
+        const c = f.change;
+        expect(c.event, w).toBe(k - 1);
+        expect(right, w).toBe(entryChoice(c.new));
+        const upTo = (last: number): PtState => {
+          const st = cloneState(before);
+          applyChanges(
+            st,
+            s.changes.filter((x) => x.event <= last),
+          );
+          return st;
+        };
+        // Before the event the entry held `old`, after it `new`.
+        expect(
+          upTo(k - 2)
+            .tables.get(c.table)
+            ?.entries.get(c.index) ?? null,
+          w,
+        ).toBe(c.old);
+        expect(
+          upTo(k - 1)
+            .tables.get(c.table)
+            ?.entries.get(c.index),
+          w,
+        ).toBe(c.new);
+      } else throw new Error(`${w}: a ${q.kind} question asked before an event`);
+    }
   }
   return asked;
 }
@@ -247,7 +324,7 @@ describe('generated questions are right by construction', () => {
     );
   });
   it('looked at every kind of generated question', () => {
-    for (const k of ['entry', 'function', 'tables', 'table-free', 'vmpte', 'outcome'])
+    for (const k of ['entry', 'function', 'tables', 'table-free', 'vmpte', 'outcome', 'event-next', 'event-entry'])
       expect(kinds.get(k) ?? 0, k).toBeGreaterThan(10);
   });
 });

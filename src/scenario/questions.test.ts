@@ -5,9 +5,11 @@ import { parseScenario } from './parser';
 import {
   authorQuestions,
   entryChoice,
+  eventQuestionsFor,
   generatedQuestions,
   levelsChoice,
   questionsFor,
+  type Question,
   type StepFacts,
 } from './questions';
 import { runScenario } from './run';
@@ -120,5 +122,67 @@ describe('a step whose changes were cut short', () => {
     expect(generatedQuestions(f).map((q) => q.kind)).toEqual(['entry', 'function', 'tables', 'vmpte', 'outcome']);
     const cut = { ...f, report: { ...f.report, changes_omitted: 3 } };
     expect(generatedQuestions(cut).map((q) => q.kind)).toEqual(['outcome']);
+  });
+});
+
+describe("event by event: the seed's guest read (handle_mm_fault, find_shared_vma, set_pgd, VM_FAULT_NOPAGE)", () => {
+  const guest = facts(SEED)[6]!;
+  it('is the step the brief names: four events, one change made by the third', () => {
+    expect(guest.report.events.map((e) => e.fn)).toEqual([
+      'handle_mm_fault',
+      'find_shared_vma',
+      'set_pgd',
+      'VM_FAULT_NOPAGE',
+    ]);
+  });
+  it("after find_shared_vma: set_pgd runs next, then B's PGD[2] holds the host's value", () => {
+    const qs = eventQuestionsFor({ ...guest, event: 3 });
+    expect(qs.map((q) => q.kind)).toEqual(['next', 'entry']);
+    const [next, entry] = qs as [Question, Question];
+    expect(next.prompt).toBe('After find_shared_vma: which kernel function runs next?');
+    expect(next.choices[next.answer]).toBe('set_pgd');
+    expect(next.choices.filter((c) => c === 'set_pgd')).toHaveLength(1);
+    // The step's own other events are the distractors, the return code among them.
+    expect([...next.choices].sort()).toEqual(['VM_FAULT_NOPAGE', 'find_shared_vma', 'handle_mm_fault', 'set_pgd']);
+    // The explanation is the patch's lines the report quotes, not the value (asked next).
+    expect(next.because.join('\n')).toContain('set_pgd(guest_pgd, *pgd);');
+    expect(next.because.join('\n')).not.toContain('0x0000000001003067');
+    expect(entry.prompt).toBe("What will B's PGD[2] hold after set_pgd?");
+    // By hand (above): the host's PGD[2], PUD page PFN 0x1003 with _PAGE_TABLE.
+    expect(entry.choices[entry.answer]).toBe('0x0000000001003067 (PFN 0x1003; P RW US A D)');
+    expect(entry.choices).toContain('none (not present)');
+    expect(next.id).toBe('7e3:next');
+    expect(entry.id).toMatch(/^7e3:entry:B:pgd:/);
+  });
+  it('before VM_FAULT_NOPAGE: a return code, asked as what comes next, with no entry question', () => {
+    const qs = eventQuestionsFor({ ...guest, event: 4 });
+    expect(qs.map((q) => q.kind)).toEqual(['next']);
+    expect(qs[0]!.prompt).toBe('After set_pgd: what comes next?');
+    expect(qs[0]!.choices[qs[0]!.answer]).toBe('VM_FAULT_NOPAGE');
+    expect(qs[0]!.because).toContain('VM_FAULT_NOPAGE: the access retries');
+  });
+  it("entering the step at its first event: what runs first, then the author's question", () => {
+    const qs = eventQuestionsFor({ ...guest, event: 1 });
+    expect(qs.map((q) => q.kind)).toEqual(['next', 'author']);
+    expect(qs[0]!.prompt).toBe('B: read begins: which kernel function runs first?');
+    expect(qs[0]!.choices[qs[0]!.answer]).toBe('handle_mm_fault');
+    expect(qs[1]!.id).toBe('7:ask:0');
+  });
+  it('a step of one event or none asks its step questions (a move by event shows it whole)', () => {
+    // The guest read cut to its set_pgd alone (its change then made by event 0).
+    const one: StepFacts = {
+      ...guest,
+      report: {
+        ...guest.report,
+        events: [guest.report.events[2]!],
+        changes: guest.report.changes.map((c) => ({ ...c, event: 0 })),
+      },
+    };
+    const qs = eventQuestionsFor({ ...one, event: 1 });
+    expect(qs).toEqual(questionsFor(one));
+    expect(qs[0]!.prompt).toBe("What will B's PGD[2] hold after this step?");
+  });
+  it('is deterministic', () => {
+    expect(eventQuestionsFor({ ...facts(SEED)[6]!, event: 3 })).toEqual(eventQuestionsFor({ ...guest, event: 3 }));
   });
 });

@@ -14,21 +14,25 @@
  * seed derived from the step number and the question, so a reload, another
  * student's browser and the e2e test all see the same order.
  *
- * Later, event-level prediction can pass `event` in StepFacts and read only
- * the changes with `change.event <= event`; nothing here assumes the whole
- * step beyond `changesOf()`.
+ * Event by event (issue 14's Shift+→ in Predict mode): StepFacts' `event`
+ * names the event about to be revealed, and changesOf() then reads only the
+ * changes that event makes (`change.event === event - 1`, core/changes.ts),
+ * so the entry question asks what that one event writes. eventQuestionsFor()
+ * adds "what runs next?", whose right choice is that event's `fn`.
  */
 import type { StepChange } from '../core/changes';
 import { groupDigits } from '../core/events';
 import type { Step } from './ast';
 import type { ReportOutcome } from './report';
 
-export type QuestionKind = 'entry' | 'function' | 'tables' | 'table-free' | 'vmpte' | 'outcome' | 'author';
+export type QuestionKind = 'entry' | 'function' | 'next' | 'tables' | 'table-free' | 'vmpte' | 'outcome' | 'author';
 
 /** What a generated answer states, for the feedback and for the tests that check it against the report. */
 export type Fact =
   | { kind: 'entry'; change: StepChange & { kind: 'entry-set' } }
   | { kind: 'function'; change: StepChange & { kind: 'entry-set' } }
+  /** What runs next: the step's event `event` (1-based), whose `fn` is the right choice. */
+  | { kind: 'next'; event: number; fn: string }
   | { kind: 'tables' | 'table-free'; levels: string[] }
   | { kind: 'vmpte'; mm: string; from: number; to: number }
   | { kind: 'outcome'; outcome: ReportOutcome }
@@ -51,12 +55,17 @@ export interface Question {
 export interface StepFacts {
   /** The step's number, 1-based: the cursor once it is revealed. */
   n: number;
+  /**
+   * Event by event: the event about to be revealed, 1-based as the caption counts ("event 3 of 4"), i.e.
+   * `report.events[event - 1]`; absent for the whole step.
+   */
+  event?: number;
   step: Step;
   paging: 4 | 5;
   report: {
     op: string;
     outcome: ReportOutcome;
-    events: { fn: string }[];
+    events: { fn: string; detail?: string; src?: string }[];
     changes: StepChange[];
     /** Changes the report counted but left out (a huge step): then its changes are no complete picture to ask about. */
     changes_omitted?: number;
@@ -163,10 +172,15 @@ function changeLine(c: StepChange & { kind: 'entry-set' }): string {
 
 /* ----- the generators ----- */
 
-/** The changes a question may read (the whole step; an event's prefix later). */
+/** The changes a question may read: the whole step's, or those of the one event about to be revealed. */
 function changesOf(f: StepFacts): StepChange[] {
-  return f.report.changes;
+  if (f.event === undefined) return f.report.changes;
+  const at = f.event - 1; // StepChange.event is 0-based
+  return f.report.changes.filter((c) => c.event === at);
 }
+
+/** Where a question is asked: the step, or the step and the event about to be revealed ("7e3"). */
+const qid = (f: StepFacts): string => (f.event === undefined ? `${f.n}` : `${f.n}e${f.event}`);
 
 type EntrySet = StepChange & { kind: 'entry-set' };
 
@@ -215,8 +229,10 @@ function entryQuestion(f: StepFacts, c: EntrySet): Question | null {
     entryChoice(withPfn(-1n)),
     entryChoice(hex16(v ^ (1n << 63n))), // NX the other way
   ];
-  const id = `${f.n}:entry:${c.mm}:${c.level}:${c.table}:${c.index}`;
-  return build(id, 'entry', `What will ${where(c)} hold after this step?`, right, candidates, [changeLine(c)], {
+  const id = `${qid(f)}:entry:${c.mm}:${c.level}:${c.table}:${c.index}`;
+  // Event by event the function question comes first, and its answer is this change's own fn.
+  const after = f.event === undefined ? 'this step' : c.fn;
+  return build(id, 'entry', `What will ${where(c)} hold after ${after}?`, right, candidates, [changeLine(c)], {
     kind: 'entry',
     change: c,
   });
@@ -389,4 +405,81 @@ export function questionsFor(f: StepFacts): Question[] {
       ? [gen[0]]
       : [];
   return [...primary, ...authorQuestions(f.n, f.step)];
+}
+
+/* ----- event by event ----- */
+
+/** A return code (VM_FAULT_NOPAGE, EINVAL) is an event too, but no function. */
+const isCode = (fn: string): boolean => /^[A-Z0-9_]+$/.test(fn);
+
+/** Functions the fault path and the mm calls run through, for distractors beyond the step's own. */
+const PATH_FUNCTIONS = [
+  'handle_mm_fault',
+  '__handle_mm_fault',
+  'find_shared_vma',
+  'handle_pte_fault',
+  'do_wp_page',
+  'bad_area',
+  'mmap_read_lock',
+];
+
+/** Fault return codes (include/linux/mm_types.h enum vm_fault_reason). */
+const CODES = ['VM_FAULT_NOPAGE', 'VM_FAULT_RETRY', 'VM_FAULT_SIGSEGV', 'VM_FAULT_OOM'];
+
+/**
+ * "What runs next?": the right choice is the `fn` of the event about to be
+ * revealed; distractors are the step's other events (those after it first:
+ * what is yet to come is the likeliest mix-up), then functions (or return
+ * codes) of the same kind from the lists above. `because`: the event's
+ * source lines as the report quotes them, and its detail unless the entry
+ * question that follows asks the value the detail states.
+ */
+function nextQuestion(f: StepFacts, k: number, detail: boolean): Question | null {
+  const events = f.report.events;
+  const ev = events[k - 1];
+  if (!ev) return null;
+  const later = events.slice(k).map((e) => e.fn);
+  const earlier = events.slice(0, k - 1).map((e) => e.fn);
+  const code = isCode(ev.fn);
+  const same = (fn: string): boolean => isCode(fn) === code;
+  const own = [...later, ...earlier];
+  const candidates = [
+    ...own.filter(same),
+    ...own.filter((fn) => !same(fn)),
+    ...(code ? CODES : [...PATH_FUNCTIONS, ...FUNCTIONS]),
+  ];
+  const prev = events[k - 2]?.fn;
+  const what = code ? 'what comes next?' : 'which kernel function runs next?';
+  const prompt =
+    prev === undefined
+      ? `${f.step.tasks.join(', ')}: ${f.report.op} begins: ${code ? 'what comes first?' : 'which kernel function runs first?'}`
+      : `After ${prev}: ${what}`;
+  const because = [...(ev.src ? ev.src.split('\n') : []), ...(detail && ev.detail ? [`${ev.fn}: ${ev.detail}`] : [])];
+  return build(`${qid(f)}:next`, 'next', prompt, ev.fn, candidates, because, {
+    kind: 'next',
+    event: k,
+    fn: ev.fn,
+  });
+}
+
+/**
+ * What Predict mode asks before the event `f.event` of step `f.n` is revealed
+ * (moving by event, Shift+→): which function runs next, then, when that
+ * event sets an entry, what the entry will hold after it. Entering a step at
+ * its first event, the author's questions of the step follow (they are about
+ * the whole step, asked before any of it shows). A step of one event or none
+ * is shown whole by a move by event (store/derive.ts eventShown), so it asks
+ * the step's own questions (questionsFor).
+ */
+export function eventQuestionsFor(f: StepFacts): Question[] {
+  const k = f.event;
+  const whole: StepFacts = { n: f.n, step: f.step, paging: f.paging, report: f.report };
+  if (k === undefined || f.report.events.length <= 1) return questionsFor(whole);
+  if (f.report.outcome.kind === 'skipped' || k < 1 || k > f.report.events.length) return [];
+  // A list cut short may have lost this event's changes: ask only what runs.
+  const complete = !(f.report.changes_omitted && f.report.changes_omitted > 0);
+  const target = complete ? entryTarget(f) : null;
+  const entry = target ? entryQuestion(f, target) : null;
+  const out = [nextQuestion(f, k, entry === null), entry, ...(k === 1 ? authorQuestions(f.n, f.step) : [])];
+  return out.filter((q): q is Question => q !== null);
 }

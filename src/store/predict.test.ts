@@ -42,6 +42,50 @@ describe('Predict mode in the store', () => {
     s.getState().revealStep();
     expect(s.getState()).toMatchObject({ cursor: 2, predictAt: null });
   });
+  it('holds an event back when moving by event, and reveals it where it was asked', () => {
+    const s = createExplorerStore({ kv: memoryKV(), defaultText: SMALL, predict: true });
+    s.getState().goToEvent(3, 2);
+    // Within step 3 (of 8 events): the third is held.
+    expect(s.getState().holdEvent({ cursor: 3, event: 3 }, 8)).toBe(true);
+    expect(s.getState()).toMatchObject({
+      cursor: 3,
+      event: 2,
+      predictAt: 3,
+      predictEvent: { from: { cursor: 3, event: 2 }, to: { cursor: 3, event: 3 }, k: 3 },
+    });
+    // Asked again while up: still held, nothing moves.
+    expect(s.getState().holdEvent({ cursor: 3, event: 3 }, 8)).toBe(true);
+    s.getState().revealStep();
+    expect(s.getState()).toMatchObject({ cursor: 3, event: 3, predictAt: null, predictEvent: null });
+    // To the step's end: its last event (8 of 8) is the one held.
+    s.getState().goToEvent(3, 7);
+    s.getState().holdEvent({ cursor: 3, event: null }, 8);
+    expect(s.getState().predictEvent).toMatchObject({ to: { cursor: 3, event: null }, k: 8 });
+    s.getState().revealStep();
+    expect(s.getState()).toMatchObject({ cursor: 3, event: null });
+    // Into the next step: its first event.
+    s.getState().goTo(1);
+    s.getState().holdEvent({ cursor: 2, event: 1 }, 2);
+    expect(s.getState()).toMatchObject({ predictAt: 2, predictEvent: { k: 1 } });
+    // → instead asks the step's questions, today's way.
+    s.getState().next();
+    expect(s.getState()).toMatchObject({ cursor: 1, predictAt: 2, predictEvent: null });
+  });
+  it('lets a move by event go at once when off, at the end, and not reveal a stale event hold', () => {
+    const off = createExplorerStore({ kv: memoryKV(), defaultText: SMALL });
+    expect(off.getState().holdEvent({ cursor: 1, event: 1 }, 0)).toBe(false);
+    const s = createExplorerStore({ kv: memoryKV(), defaultText: SMALL, predict: true });
+    s.getState().last();
+    expect(s.getState().holdEvent({ cursor: 3, event: null }, 0)).toBe(false);
+    s.getState().goToEvent(3, 1);
+    s.getState().holdEvent({ cursor: 3, event: 2 }, 8);
+    s.getState().goToEvent(3, 4); // moved elsewhere meanwhile
+    s.getState().revealStep();
+    expect(s.getState()).toMatchObject({ cursor: 3, event: 4, predictAt: null, predictEvent: null });
+    s.getState().holdEvent({ cursor: 3, event: 5 }, 8);
+    s.getState().setPredict(false);
+    expect(s.getState().predictEvent).toBeNull();
+  });
   it('keeps answers per lesson in storage, the first answer counting, and not in embed mode', () => {
     const kv = memoryKV();
     const s = createExplorerStore({ kv, defaultText: SMALL });

@@ -5,6 +5,11 @@
  * (src/scenario/questions.ts), and the panel reveals it once they are
  * answered, skipped, or when there is nothing to ask.
  *
+ * Moving by event (Shift+→, "Next event"; issue 14) holds the next event
+ * the same way (`predictEvent`): the panel asks what runs next
+ * (questions.ts eventQuestionsFor) before the position moves. A move by step
+ * asks the step's questions as before.
+ *
  * Answers are kept per lesson in the browser's storage (never in embed mode,
  * whose storage is a memory one): `ptx:predict:<lesson key>` holds a JSON
  * object { questionId: { choice, right } }.
@@ -24,8 +29,16 @@ export interface PredictSlice {
    * a link).
    */
   predict: boolean;
-  /** The step held back while its questions are asked: cursor + 1 when it was asked for; null when none. */
+  /**
+   * The step held back while its questions are asked: cursor + 1 when it was asked for; null when none. For an event
+   * held back, the step of that event (`predictEvent.to.cursor`).
+   */
   predictAt: number | null;
+  /**
+   * An event held back (moving by event): the position it was asked from, the one revealing it goes to
+   * (derive.ts nextEventPosition), and which event of step `to.cursor` that reveals, 1-based. Null for a step hold.
+   */
+  predictEvent: EventHold | null;
   /** Which lesson `answers` belong to (lessonKey()); null before the first. */
   lesson: string | null;
   /** The lesson's answers by question id. */
@@ -35,11 +48,33 @@ export interface PredictSlice {
   openLesson(key: string): void;
   /** Record an answer of the current lesson (kept: the first answer is the one that counts). */
   answerQuestion(id: string, a: PredictAnswer): void;
-  /** Show the held step (when the cursor is still just before it). */
+  /**
+   * Moving forward by event to `to` from the current position (`of`: the current step's events): in Predict mode,
+   * hold that event back and return true (the move then does nothing more); false when it may move at once.
+   */
+  holdEvent(to: EventPosition, of: number): boolean;
+  /** Show the held step (when the cursor is still just before it), or the held event (if still where it was asked). */
   revealStep(): void;
   /** Forget the current lesson's answers (to take the quiz again). */
   resetAnswers(): void;
 }
+
+/** A place in the scenario (derive.ts Position). */
+export interface EventPosition {
+  cursor: number;
+  event: number | null;
+}
+
+export interface EventHold {
+  from: EventPosition;
+  to: EventPosition;
+  /** The event `to` reveals: `report.events[k - 1]` of step `to.cursor`. */
+  k: number;
+}
+
+/** Whether an event hold was asked from the position the cursor is at now (else it is stale and shows nothing). */
+export const eventHeldAt = (h: EventHold | null, p: EventPosition): boolean =>
+  h !== null && h.from.cursor === p.cursor && h.from.event === p.event;
 
 /** The storage key of a lesson's answers. */
 export const predictKey = (lesson: string): string => `ptx:predict:${lesson}`;
@@ -74,6 +109,7 @@ function readAnswers(kv: KV, lesson: string): Record<string, PredictAnswer> {
 /** The state the slice needs from the rest of the store. */
 interface Host {
   cursor: number;
+  event: number | null;
   loaded: { scenario: { steps: readonly unknown[] } } | null;
   embed: boolean;
   playing: boolean;
@@ -91,7 +127,7 @@ export function holdForPrediction<S extends PredictSlice & Host>(
   const s = get();
   const max = s.loaded ? s.loaded.scenario.steps.length : 0;
   if (!s.predict || s.cursor >= max) return false;
-  if (s.predictAt !== s.cursor + 1) set({ predictAt: s.cursor + 1 });
+  if (s.predictAt !== s.cursor + 1 || s.predictEvent !== null) set({ predictAt: s.cursor + 1, predictEvent: null });
   return true;
 }
 
@@ -107,10 +143,11 @@ export function createPredictSlice<S extends PredictSlice & Host>(
   return (set, get) => ({
     predict: deps.predict ?? false,
     predictAt: null,
+    predictEvent: null,
     lesson: null,
     answers: {},
     setPredict(on) {
-      set({ predict: on, predictAt: null } as Partial<S>);
+      set({ predict: on, predictAt: null, predictEvent: null } as Partial<S>);
     },
     openLesson(key) {
       if (get().lesson === key) return;
@@ -122,8 +159,27 @@ export function createPredictSlice<S extends PredictSlice & Host>(
       set({ answers: { ...s.answers, [id]: { choice: a.choice, right: a.right } } } as Partial<S>);
       save(get());
     },
+    holdEvent(to, of) {
+      const s = get();
+      if (!s.predict) return false;
+      const from = { cursor: s.cursor, event: s.event };
+      // Within the step: the event `to` shows done (null: the step's end, its last); into the next step: its first.
+      const k = to.cursor === from.cursor ? (to.event ?? of) : to.cursor === from.cursor + 1 ? 1 : 0;
+      if (k < 1 || (to.cursor === from.cursor && to.event === from.event)) return false;
+      const h = s.predictEvent;
+      const same = eventHeldAt(h, from) && h!.to.cursor === to.cursor && h!.to.event === to.event && h!.k === k;
+      if (!same) set({ predictAt: to.cursor, predictEvent: { from, to, k } } as Partial<S>);
+      return true;
+    },
     revealStep() {
       const s = get();
+      const h = s.predictEvent;
+      if (h !== null) {
+        if (eventHeldAt(h, s))
+          set({ cursor: h.to.cursor, event: h.to.event, predictAt: null, predictEvent: null } as unknown as Partial<S>);
+        else set({ predictAt: null, predictEvent: null } as Partial<S>);
+        return;
+      }
       if (s.predictAt === null) return;
       if (s.predictAt === s.cursor + 1) set({ cursor: s.predictAt, predictAt: null } as unknown as Partial<S>);
       else set({ predictAt: null } as Partial<S>);
