@@ -94,7 +94,11 @@ const start = (): void => {
   // they are needed, so the gallery opens at once and, on a first visit (a page the service worker
   // does not control yet), a lesson link still opens after the network drops. A failure here is
   // quiet: the gallery or the link that needs them tries again and says so.
-  const prefetch = () => void loadScenarioFiles().catch(() => undefined);
+  const prefetch = () => {
+    void loadScenarioFiles().catch(() => undefined);
+    // Predict mode's card, for the same reason (a quiz turned on after the network drops).
+    void import('./app/PredictPanel').catch(() => undefined);
+  };
   if (typeof requestIdleCallback === 'function') requestIdleCallback(prefetch, { timeout: 5000 });
   else window.setTimeout(prefetch, 1000);
 };

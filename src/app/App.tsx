@@ -9,7 +9,6 @@ import { Gallery } from './Gallery';
 import { appBase, shareLink } from './links';
 import { NextLesson } from './NextLesson';
 import { Notices } from './Notices';
-import { PredictPanel, PredictScore } from './PredictPanel';
 import { SharePanel } from './SharePanel';
 import { StepControls } from './StepControls';
 import { TracePanel } from './TracePanel';
@@ -22,6 +21,9 @@ import type { Tab } from '../store/store';
 const InspectorPanel = lazy(() => import('./InspectorPanel').then((m) => ({ default: m.InspectorPanel })));
 const AccountingPanel = lazy(() => import('./AccountingPanel').then((m) => ({ default: m.AccountingPanel })));
 const TlbPanel = lazy(() => import('./TlbPanel').then((m) => ({ default: m.TlbPanel })));
+/** Predict mode's card and score load when Predict is first turned on (main.tsx prefetches them once idle). */
+const PredictPanel = lazy(() => import('./PredictPanel').then((m) => ({ default: m.PredictPanel })));
+const PredictScore = lazy(() => import('./PredictPanel').then((m) => ({ default: m.PredictScore })));
 
 /** Keys that step (← → Home End Space) do nothing while the user types or works a control that uses them. */
 export function keyIsForPage(e: KeyboardEvent): boolean {
@@ -353,10 +355,10 @@ function FullApp() {
           >
             Predict
             {predict && (
-              <>
+              <Suspense fallback={null}>
                 {' '}
                 <PredictScore />
-              </>
+              </Suspense>
             )}
           </button>
           <button type="button" onClick={() => setGalleryOpen(true)}>
@@ -398,9 +400,13 @@ function FullApp() {
           <div className="tree-wrap" data-stale={stale ? 'true' : 'false'} data-testid="tree-wrap">
             <StaleBanner onShow={showErrors} />
             <NextLesson onGallery={() => setGalleryOpen(true)} />
-            <ErrorBoundary what="the question">
-              <PredictPanel />
-            </ErrorBoundary>
+            {predict && (
+              <ErrorBoundary what="the question">
+                <Suspense fallback={null}>
+                  <PredictPanel />
+                </Suspense>
+              </ErrorBoundary>
+            )}
             <ErrorBoundary what="the page tables">
               <TreePanel svgRef={svgRef} />
             </ErrorBoundary>
@@ -429,6 +435,7 @@ function FullApp() {
 }
 
 function EmbedApp() {
+  const predict = useExplorer((s) => s.predict);
   const title = useExplorer((s) => s.loaded?.scenario.title);
   const text = useExplorer((s) => s.text);
   const cursor = useExplorer((s) => s.cursor);
@@ -467,9 +474,13 @@ function EmbedApp() {
             <TreePanel svgRef={svgRef} />
           </ErrorBoundary>
           {/* A quiz link may be embedded too (predict=1): the held step needs its questions. */}
-          <ErrorBoundary what="the question">
-            <PredictPanel />
-          </ErrorBoundary>
+          {predict && (
+            <ErrorBoundary what="the question">
+              <Suspense fallback={null}>
+                <PredictPanel />
+              </Suspense>
+            </ErrorBoundary>
+          )}
         </div>
         <ErrorBoundary what="the step controls">
           <StepControls compact />
