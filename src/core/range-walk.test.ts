@@ -49,44 +49,66 @@ describe('pxdAddrEnd (the kernel pXd_addr_end idiom)', () => {
 });
 
 describe('PxdWalk', () => {
-  it('walks a range cut at both ends: a partial entry, whole ones, a partial one', () => {
-    expect(steps(1, 100, 1600)).toEqual([
-      [0, 0, 100, 512, false],
-      [1, 512, 512, 1024, true],
-      [2, 1024, 1024, 1536, true],
-      [3, 1536, 1536, 1600, false],
-    ]);
-  });
-
-  it('stops at a range ending exactly on a boundary (no empty last entry)', () => {
-    expect(steps(1, 512, 1536)).toEqual([
-      [1, 512, 512, 1024, true],
-      [2, 1024, 1024, 1536, true],
-    ]);
-  });
-
-  it('indexes entries within their own table, not from vpn 0', () => {
-    // 263,687 = 512 * 512 + 3 * 512 + 7: entry 3 of the second PMD table's span.
-    expect(steps(1, 263_687, 263_687 + 600)).toEqual([
-      [3, 263_680, 263_687, 264_192, false],
-      [4, 264_192, 264_192, 264_287, false],
-    ]);
-  });
-
-  it('steps page by page at the PTE level, every entry whole', () => {
-    expect(steps(0, 5, 8)).toEqual([
-      [5, 5, 5, 6, true],
-      [6, 6, 6, 7, true],
-      [7, 7, 7, 8, true],
-    ]);
-  });
-
-  it('ends at the top of a 5-level address space', () => {
-    // 2^45 - 2^36 - 3 = 511 * 2^36 - 3: the last 3 pages of PGD entry 510, then all of entry 511.
-    expect(steps(4, 2 ** 45 - 2 ** 36 - 3, 2 ** 45)).toEqual([
-      [510, 510 * 2 ** 36, 511 * 2 ** 36 - 3, 511 * 2 ** 36, false],
-      [511, 511 * 2 ** 36, 511 * 2 ** 36, 2 ** 45, true],
-    ]);
+  // [what, lvl, start, end, the steps as [i, ent, addr, next, full]]
+  const cases: [string, number, number, number, Step[]][] = [
+    [
+      'a range cut at both ends: a partial entry, whole ones, a partial one',
+      1,
+      100,
+      1600,
+      [
+        [0, 0, 100, 512, false],
+        [1, 512, 512, 1024, true],
+        [2, 1024, 1024, 1536, true],
+        [3, 1536, 1536, 1600, false],
+      ],
+    ],
+    [
+      'a range ending exactly on a boundary: no empty last entry',
+      1,
+      512,
+      1536,
+      [
+        [1, 512, 512, 1024, true],
+        [2, 1024, 1024, 1536, true],
+      ],
+    ],
+    [
+      // 263,687 = 512 * 512 + 3 * 512 + 7: entry 3 of the second PMD table's span.
+      'entries indexed within their own table, not from vpn 0',
+      1,
+      263_687,
+      263_687 + 600,
+      [
+        [3, 263_680, 263_687, 264_192, false],
+        [4, 264_192, 264_192, 264_287, false],
+      ],
+    ],
+    [
+      'the PTE level: page by page, every entry whole',
+      0,
+      5,
+      8,
+      [
+        [5, 5, 5, 6, true],
+        [6, 6, 6, 7, true],
+        [7, 7, 7, 8, true],
+      ],
+    ],
+    [
+      // 2^45 - 2^36 - 3 = 511 * 2^36 - 3: the last 3 pages of PGD entry 510, then all of entry 511.
+      'the top of a 5-level address space',
+      4,
+      2 ** 45 - 2 ** 36 - 3,
+      2 ** 45,
+      [
+        [510, 510 * 2 ** 36, 511 * 2 ** 36 - 3, 511 * 2 ** 36, false],
+        [511, 511 * 2 ** 36, 511 * 2 ** 36, 2 ** 45, true],
+      ],
+    ],
+  ];
+  it.each(cases)('walks %s', (_what, lvl, start, end, want) => {
+    expect(steps(lvl, start, end)).toEqual(want);
   });
 
   it('walks all 512 PGD entries of a 4-level address space', () => {
