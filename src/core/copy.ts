@@ -17,7 +17,6 @@ import {
   _PAGE_RW,
   VM_SHARED,
   entrySpan,
-  indexAt,
   pteMkclean,
   pteWrprotect,
 } from './paging';
@@ -25,6 +24,7 @@ import { FrameKind } from './frames';
 import { findSeg, materialize, putRun, setEntry, setSingle, type Lin, type Seg, type Table } from './table';
 import { ensureChild } from './fault';
 import { relin } from './populate';
+import { PxdWalk } from './range-walk';
 
 /** Returns false when the child ran out of memory (fork fails with ENOMEM). */
 export function copyPageRange(m: Machine, dst: Mm, src: Mm, vma: Vma): boolean {
@@ -44,26 +44,16 @@ function childFlags(vma: Vma, flags: number): number {
 }
 
 function copyLevel(m: Machine, dst: Mm, src: Mm, vma: Vma, st: Table, dt: Table, a: number, b: number): boolean {
-  const span = entrySpan(st.lvl);
-  let i = indexAt(a, st.lvl);
-  let entStart = a - (a % span);
-  while (entStart < b) {
-    const ea = Math.max(a, entStart);
-    const eb = Math.min(b, entStart + span);
-    const full = ea === entStart && eb === entStart + span;
+  for (const w = new PxdWalk(st.lvl, a, b); w.step();) {
+    const i = w.i;
     const k = findSeg(st, i);
-    if (k < 0) {
-      entStart += span;
-      i++;
-      continue;
-    }
+    if (k < 0) continue;
     const seg = st.segs[k] as Seg;
-    if (seg.lin !== null && (full || st.lvl === 0) && findSeg(dt, i) < 0) {
-      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+    if (seg.lin !== null && (w.full || st.lvl === 0) && findSeg(dt, i) < 0) {
+      const last = w.wholeTo(seg.start + seg.count);
       if (last > i) {
         if (!copyRun(m, dst, vma, st, dt, i, last, seg.lin)) return false;
-        entStart += (last - i) * span;
-        i = last;
+        w.skipTo(last);
         continue;
       }
     }
@@ -81,11 +71,9 @@ function copyLevel(m: Machine, dst: Mm, src: Mm, vma: Vma, st: Table, dt: Table,
       } else if (s.child) {
         const dchild = ensureChild(m, dst, dt, i, true);
         if (!dchild) return false;
-        if (!copyLevel(m, dst, src, vma, s.child, dchild, ea, eb)) return false;
+        if (!copyLevel(m, dst, src, vma, s.child, dchild, w.addr, w.next)) return false;
       }
     }
-    entStart += span;
-    i++;
   }
   return true;
 }

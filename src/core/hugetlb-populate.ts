@@ -18,8 +18,9 @@ import { FrameKind } from './frames';
 import { userAccess, type AccessOutcome } from './fault';
 import { hugePteFlags, type HugeCtx } from './hugetlb';
 import { vmaAt, type Mm, type Vma } from './mm';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, entrySpan, indexAt } from './paging';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, entrySpan } from './paging';
 import { entryVpn, findSeg, linLeaves, materialize, putRun, type Lin, type Seg, type Table } from './table';
+import { PxdWalk } from './range-walk';
 
 const PMD_SPAN = 512;
 const allocName = ['pte_alloc', 'pmd_alloc', 'pud_alloc', 'p4d_alloc'];
@@ -55,14 +56,10 @@ function hugeLevel(
   b: number,
   access: Access,
 ): AccessOutcome | null {
-  const span = entrySpan(t.lvl);
-  let i = indexAt(a, t.lvl);
-  let ent = a - (a % span);
-  while (ent < b) {
-    const ea = Math.max(a, ent);
-    const eb = Math.min(b, ent + span);
+  for (const w = new PxdWalk(t.lvl, a, b); w.step();) {
+    const { i, ent, span } = w;
     // At the PMD level an entry is one huge page: touching any of it faults all of it.
-    const full = t.lvl === 1 || (ea === ent && eb === ent + span);
+    const full = t.lvl === 1 || w.full;
     const k = findSeg(t, i);
     const seg = k >= 0 ? (t.segs[k] as Seg) : null;
     if (!seg && full && (t.lvl === 1 || !mayShare(ctx, mm, vma, ent, span))) {
@@ -72,36 +69,31 @@ function hugeLevel(
         j++;
       const done = blockTry(ctx, mm, vma, t, i, j, access);
       if (done > i) {
-        ent += (done - i) * span;
-        i = done;
+        w.skipTo(done);
         continue;
       }
     }
     if (seg && seg.lin !== null && linLeaves(seg.lin) && noFault(seg.lin.leaf, access)) {
       // Present huge pages allowing the access, Accessed and Dirty set: nothing to do (any part of them).
-      const last = Math.min(seg.start + seg.count, i + Math.ceil((b - ent) / span));
-      ent += (last - i) * span;
-      i = last;
+      w.skipTo(Math.min(seg.start + seg.count, i + Math.ceil((b - ent) / span)));
       continue;
     }
     if (t.lvl === 1) {
-      const r = seg && seg.lin === null && noFault(seg.flags, access) ? null : onePage(ctx, mm, ea, access);
+      const r = seg && seg.lin === null && noFault(seg.flags, access) ? null : onePage(ctx, mm, w.addr, access);
       if (r) return r;
     } else {
       let child = seg ? (materialize(t, i)?.child ?? null) : null;
       if (!child) {
         // The first page through hugetlb_fault(): huge_pte_alloc() shares or allocates the PMD page.
-        const r = onePage(ctx, mm, ea, access);
+        const r = onePage(ctx, mm, w.addr, access);
         if (r) return r;
         child = materialize(t, i)?.child ?? null;
       }
       if (child) {
-        const r = hugeLevel(ctx, mm, vma, child, ea, eb, access);
+        const r = hugeLevel(ctx, mm, vma, child, w.addr, w.next, access);
         if (r) return r;
       }
     }
-    ent += span;
-    i++;
   }
   return null;
 }

@@ -17,13 +17,12 @@ import {
   clearSavedDirty,
   VM_SHARED,
   VM_WRITE,
-  entrySpan,
-  indexAt,
   pteModify,
   vmPageProt,
 } from './paging';
 import { findSeg, materialize, setEntry, type Seg, type Table } from './table';
 import { relin } from './populate';
+import { PxdWalk } from './range-walk';
 
 export function changeProtection(m: Machine, mm: Mm, vma: Vma, a: number, b: number): number {
   return changeLevel(m, vma, mm.pgd, a, b);
@@ -38,38 +37,27 @@ function newFlags(vma: Vma, flags: number, exclusive: boolean): number {
 
 function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): number {
   let changed = 0;
-  const span = entrySpan(t.lvl);
-  let i = indexAt(a, t.lvl);
-  let entStart = a - (a % span);
-  while (entStart < b) {
-    const ea = Math.max(a, entStart);
-    const eb = Math.min(b, entStart + span);
-    const full = ea === entStart && eb === entStart + span;
+  for (const w = new PxdWalk(t.lvl, a, b); w.step();) {
+    const i = w.i;
     const k = findSeg(t, i);
-    if (k < 0) {
-      entStart += span;
-      i++;
-      continue;
-    }
+    if (k < 0) continue;
     const seg = t.segs[k] as Seg;
-    if (seg.lin !== null && (full || t.lvl === 0)) {
+    if (seg.lin !== null && (w.full || t.lvl === 0)) {
       const lin = seg.lin;
-      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
-      const pages = (last - i) * span;
+      const last = w.wholeTo(seg.start + seg.count);
+      const pages = (last - i) * w.span;
       if (lin.huge && lin.leaf !== 0) {
         // hugetlb_change_protection() over a Run of huge entries: huge_pte_modify keeps PS.
         relin(t, i, last, { ...lin, leaf: newFlags(vma, lin.leaf, false) | _PAGE_PSE });
-        changed += ((last - i) * span) / 512;
-        entStart += (last - i) * span;
-        i = last;
+        changed += pages / 512;
+        w.skipTo(last);
         continue;
       }
       if (lin.bottom !== 0 || lin.leaf === 0) {
-        entStart += (last - i) * span;
-        i = last;
+        w.skipTo(last);
         continue;
       }
-      const pfn = lin.data0 + (entStart - lin.vpn0) * lin.dstride;
+      const pfn = lin.data0 + (w.ent - lin.vpn0) * lin.dstride;
       let excl: boolean | null = false;
       if (lin.dataKind === FrameKind.Anon) {
         const all1 = m.frames.exclusive.every(pfn, pfn + pages, (x) => x);
@@ -80,8 +68,7 @@ function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): numb
         const leaf = newFlags(vma, lin.leaf, excl);
         if (leaf !== lin.leaf) relin(t, i, last, { ...lin, leaf });
         changed += pages;
-        entStart += (last - i) * span;
-        i = last;
+        w.skipTo(last);
         continue;
       }
     }
@@ -98,11 +85,9 @@ function changeLevel(m: Machine, vma: Vma, t: Table, a: number, b: number): numb
           changed++;
         }
       } else if (s.child) {
-        changed += changeLevel(m, vma, s.child, ea, eb);
+        changed += changeLevel(m, vma, s.child, w.addr, w.next);
       }
     }
-    entStart += span;
-    i++;
   }
   return changed;
 }

@@ -20,7 +20,6 @@ import {
   VM_SHARED,
   VM_WRITE,
   entrySpan,
-  indexAt,
   pteMkwriteDirty,
   vmPageProt,
 } from './paging';
@@ -40,6 +39,7 @@ import {
 import type { AccessOutcome } from './fault';
 import { changeMark, claimChanges, rec } from './change-hook';
 import type { Shmem } from './shmem';
+import { PxdWalk } from './range-walk';
 
 /** fault_around_bytes / PAGE_SIZE (mm/memory.c; 64 KiB by default, as on the machine measured). */
 const FAULT_AROUND_PAGES = 16;
@@ -69,44 +69,36 @@ function popLevel(
     }
     return null;
   }
-  const span = entrySpan(t.lvl);
-  let i = indexAt(a, t.lvl);
-  let entStart = a - (a % span);
-  while (entStart < b) {
-    const ea = Math.max(a, entStart);
-    const eb = Math.min(b, entStart + span);
-    const full = ea === entStart && eb === entStart + span;
+  for (const w = new PxdWalk(t.lvl, a, b); w.step();) {
+    const i = w.i;
     const k = findSeg(t, i);
     const seg = k >= 0 ? (t.segs[k] as Seg) : null;
-    if (!seg && full) {
+    if (!seg && w.full) {
       // A stretch of none entries wholly inside the range: try one block.
       let j = i + 1;
-      while (j < 512 && entStart + (j - i + 1) * span <= b && findSeg(t, j) < 0) j++;
+      while (j < 512 && w.ent + (j - i + 1) * w.span <= b && findSeg(t, j) < 0) j++;
       // When memory is short, halve the block until what fits is found (O(log n) tries),
       // rather than dropping to entry by entry at once.
       const done = bulkTry(ctx, mm, vma, t, i, j, write);
       if (done > i) {
-        entStart += (done - i) * span;
-        i = done;
+        w.skipTo(done);
         continue;
       }
     }
-    if (seg && seg.lin !== null && full && runNeedsNoFault(seg.lin, write)) {
+    if (seg && seg.lin !== null && w.full && runNeedsNoFault(seg.lin, write)) {
       // Present pages that allow the access: the MMU only sets Accessed/Dirty.
-      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+      const last = w.wholeTo(seg.start + seg.count);
       // The MMU sets Accessed on every access (old PTEs after fork) and Dirty on a write.
       const want = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
       if ((seg.lin.leaf & want) !== want) relin(t, i, last, { ...seg.lin, leaf: seg.lin.leaf | want });
-      entStart += (last - i) * span;
-      i = last;
+      w.skipTo(last);
       continue;
     }
-    if (seg && seg.lin !== null && full && write) {
+    if (seg && seg.lin !== null && w.full && write) {
       // Present but read-only pages under a write: do_wp_page() for the whole block at once.
-      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+      const last = w.wholeTo(seg.start + seg.count);
       if (bulkWp(ctx, mm, vma, t, i, last, seg.lin)) {
-        entStart += (last - i) * span;
-        i = last;
+        w.skipTo(last);
         continue;
       }
     }
@@ -122,12 +114,10 @@ function popLevel(
     }
     if (!child) {
       // OOM allocating a table: the access to the first page of the entry fails.
-      return userAccess(ctx, mm, ea, write ? 'write' : 'read');
+      return userAccess(ctx, mm, w.addr, write ? 'write' : 'read');
     }
-    const r = popLevel(ctx, mm, vma, child, ea, eb, write);
+    const r = popLevel(ctx, mm, vma, child, w.addr, w.next, write);
     if (r) return r;
-    entStart += span;
-    i++;
   }
   return null;
 }

@@ -8,13 +8,14 @@
  */
 import type { Machine } from './machine';
 import type { Mm } from './mm';
-import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SAVED_DIRTY, entrySpan, indexAt } from './paging';
+import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SAVED_DIRTY } from './paging';
 
 /** pte_dirty() on x86 since 6.6: pte_flags(pte) & _PAGE_DIRTY_BITS, which is _PAGE_DIRTY | _PAGE_SAVED_DIRTY. */
 const _PAGE_DIRTY_BITS = _PAGE_DIRTY | _PAGE_SAVED_DIRTY;
 import { clearRange, findSeg, isEmpty, materialize, type Lin, type RssHolder, type Seg, type Table } from './table';
 import { relin } from './populate';
 import { changeMark, claimChanges, rec } from './change-hook';
+import { PxdWalk } from './range-walk';
 
 export interface ZapOpts {
   /** MADV_DONTNEED: free PTE pages emptied over their whole span. */
@@ -42,63 +43,50 @@ function leafPresent(flags: number): boolean {
 }
 
 function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapOpts, tally: ZapTally): void {
-  const span = entrySpan(t.lvl);
-  let i = indexAt(a, t.lvl);
-  let entStart = a - (a % span);
-  while (entStart < b) {
-    const ea = Math.max(a, entStart);
-    const eb = Math.min(b, entStart + span);
-    const full = ea === entStart && eb === entStart + span;
+  for (const w = new PxdWalk(t.lvl, a, b); w.step();) {
+    const i = w.i;
     const k = findSeg(t, i);
-    if (k < 0) {
-      entStart += span;
-      i++;
-      continue;
-    }
+    if (k < 0) continue;
     const seg = t.segs[k] as Seg;
     if (t.lvl === 0) {
       if (seg.lin === null) {
         if (leafPresent(seg.flags)) {
-          if (seg.flags & _PAGE_DIRTY_BITS) opts.dirty?.(entStart, 1);
+          if (seg.flags & _PAGE_DIRTY_BITS) opts.dirty?.(w.ent, 1);
           m.unmapData(t.mm as RssHolder, m.frames.kindOf(seg.pfn), seg.pfn, 1);
           tally.pages++;
         }
         clearRange(t, i, i + 1);
-        entStart += span;
-        i++;
       } else {
-        const last = Math.min(seg.start + seg.count, i + (b - entStart));
-        zapLeaves(m, mm, seg.lin, entStart, last - i, tally, opts);
+        const last = w.wholeTo(seg.start + seg.count);
+        zapLeaves(m, mm, seg.lin, w.ent, last - i, tally, opts);
         clearRange(t, i, last);
-        entStart += (last - i) * span;
-        i = last;
+        w.skipTo(last);
       }
       continue;
     }
-    if (seg.lin !== null && full) {
-      const last = Math.min(seg.start + seg.count, i + Math.floor((b - entStart) / span));
+    if (seg.lin !== null && w.full) {
+      const last = w.wholeTo(seg.start + seg.count);
       const n = last - i;
       const lin = seg.lin;
-      if (lin.bottom === 0) zapLeaves(m, mm, lin, entStart, n * span, tally, opts);
+      if (lin.bottom === 0) zapLeaves(m, mm, lin, w.ent, n * w.span, tally, opts);
       if (opts.reclaim && lin.bottom === 0) {
         // Every PTE page under these entries is now empty and wholly covered: free them all.
         const mark = changeMark();
-        freePteLevel(m, lin, t.lvl, entStart, n, tally);
+        freePteLevel(m, lin, t.lvl, w.ent, n, tally);
         if (t.lvl === 1) clearRange(t, i, last);
         else relin(t, i, last, { ...lin, leaf: 0, bottom: 1 });
         claimChanges(mark);
       } else if (lin.leaf !== 0) {
         relin(t, i, last, { ...lin, leaf: 0 });
       }
-      entStart += n * span;
-      i = last;
+      w.skipTo(last);
       continue;
     }
     const s = materialize(t, i);
     const child = s?.child;
     if (child) {
-      zapLevel(m, mm, child, ea, eb, opts, tally);
-      if (t.lvl === 1 && opts.reclaim && full && isEmpty(child) && child.sharers === 0) {
+      zapLevel(m, mm, child, w.addr, w.next, opts, tally);
+      if (t.lvl === 1 && opts.reclaim && w.full && isEmpty(child) && child.sharers === 0) {
         const mark = changeMark();
         clearRange(t, i, i + 1);
         m.freeTablePage(child);
@@ -107,8 +95,6 @@ function zapLevel(m: Machine, mm: Mm, t: Table, a: number, b: number, opts: ZapO
         tally.reclaimed++;
       }
     }
-    entStart += span;
-    i++;
   }
 }
 
