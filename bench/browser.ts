@@ -273,6 +273,8 @@ export async function runBrowser(
         viewport: { width: 1440, height: 900 },
         reducedMotion: 'reduce',
         serviceWorkers: 'block',
+        // The built page's CSP has no 'unsafe-eval', which waitForFunction() with a string needs.
+        bypassCSP: true,
       });
       await ctx.addInitScript({ content: PAGE_SCRIPT });
       const page = await ctx.newPage();
@@ -352,7 +354,11 @@ export async function runBrowser(
     const bareLat: number[] = [];
     const bareWork: number[] = [];
     {
-      const ctx = await b.newContext({ viewport: { width: 1440, height: 900 }, serviceWorkers: 'block' });
+      const ctx = await b.newContext({
+        viewport: { width: 1440, height: 900 },
+        serviceWorkers: 'block',
+        bypassCSP: true,
+      });
       const page = await ctx.newPage();
       await page.setContent(
         '<button aria-label="Next step">›</button> <span data-testid="step-count">Step 0 of 1000</span>' +
