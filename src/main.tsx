@@ -38,9 +38,8 @@ let opened = 0;
  * A share link opens at once; a lesson link once the lessons' texts are
  * loaded (issue 18: they are not part of the first load), hence the promise.
  */
-function openLocationFragment(): Promise<void> | undefined {
+function openLocationFragment(hash = location.hash): Promise<void> | undefined {
   // Read once: opening the scenario rewrites the address bar (syncAddressBar), present=1 and all.
-  const hash = location.hash;
   if (!hasLinkFragment(hash)) return undefined;
   const n = ++opened;
   const modes = () => {
@@ -67,7 +66,9 @@ window.addEventListener('pagehide', () => {
 });
 
 const start = (): void => {
-  window.addEventListener('hashchange', () => void openLocationFragment());
+  // The event's own URL, not location.hash: a step's throttled address-bar write (replaceState) can land
+  // between the navigation and this event, and would put the old text's link back in its place.
+  window.addEventListener('hashchange', (e) => void openLocationFragment(new URL(e.newURL).hash));
   // From here on the address bar holds the link of the text and step on screen (replaceState: no
   // history entry per step), so a reload or a bookmark comes back to the same step. Started after
   // a lesson link opened, so until then the bar keeps the lesson link (a reload opens it again).
