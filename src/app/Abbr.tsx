@@ -1,4 +1,5 @@
-import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { measureAfterPaint } from './afterPaint';
 
 /**
  * One line that may be too long for its place (a scenario title, a statement
@@ -19,19 +20,15 @@ export function Abbr({
 }) {
   const ref = useRef<HTMLSpanElement>(null);
   const [clipped, setClipped] = useState(false);
-  useLayoutEffect(() => {
+  // The ellipsis is CSS, drawn in the step's first frame; only the tooltip and the tab stop wait for the paint.
+  useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const measure = () => {
+    return measureAfterPaint(el, () => {
       // Unfolded (hovered or focused) it fits by design: measure the folded line only.
       if (el.matches(':hover, :focus')) return;
       setClipped(el.scrollWidth > el.clientWidth + 1);
-    };
-    measure();
-    if (typeof ResizeObserver !== 'function') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
+    });
   }, [text]);
   return (
     <span

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { formatError } from '../scenario/parser';
 import type { EditorHandle, StepLines } from '../views/editor';
 import type { ExplorerState } from '../store/store';
+import { afterPaint } from './afterPaint';
 import { useExplorer, useExplorerStore } from './context';
 import { stepOfLine } from './stepText';
 
@@ -75,11 +76,18 @@ export function EditorPanel() {
 
   // The editor follows the step: its statement marked and scrolled into view. Only a new step (or a
   // newly loaded scenario) scrolls; a text re-parsed while typing must not pull the view away.
-  const last = useRef({ cursor: -1, loadCount: -1 });
+  const last = useRef({ cursor: -1, loadCount: -1, scroll: false });
   useEffect(() => {
-    const scroll = last.current.cursor !== cursor || last.current.loadCount !== loadCount;
-    last.current = { cursor, loadCount };
-    editor.current?.setStepLines(stepLines({ loaded, text, cursor }), scroll);
+    const l = last.current;
+    // A scroll asked for by a step whose update was overtaken (cancelled below) still happens.
+    const scroll = l.scroll || l.cursor !== cursor || l.loadCount !== loadCount;
+    last.current = { cursor, loadCount, scroll };
+    // After the step's frame: CodeMirror's update reads the DOM (selection, line heights) and so forces a layout,
+    // about 7 ms a step on a gallery scenario (profiled, docs/PERFORMANCE.md). The tree and caption come first.
+    return afterPaint(() => {
+      last.current.scroll = false;
+      editor.current?.setStepLines(stepLines({ loaded, text, cursor }), scroll);
+    });
   }, [loaded, text, cursor, loadCount]);
 
   // Shown again after display: none: CodeMirror measures its lines anew.

@@ -1,4 +1,5 @@
-import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { measureAfterPaint } from './afterPaint';
 import { outcomeText } from '../store/derive';
 import { Abbr } from './Abbr';
 import { useExplorer, useExplorerStore } from './context';
@@ -24,10 +25,11 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
   const open = openAt === stepKey;
   const setOpen = (on: boolean) => setOpenAt(on ? stepKey : null);
   const id = useId();
-  useLayoutEffect(() => {
+  // Measured after the step's frame is painted (measureAfterPaint): "more" may appear a frame after the caption.
+  useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const measure = () => {
+    return measureAfterPaint(el, () => {
       if (el.closest('.caption-box')?.hasAttribute('data-open')) return;
       // Lift the clamp for one measurement: is the whole text taller than the clamped box?
       const shown = el.getBoundingClientRect().height;
@@ -37,12 +39,7 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
       el.style.removeProperty('display');
       el.style.removeProperty('-webkit-line-clamp');
       setClamped(full > shown + 1);
-    };
-    measure();
-    if (typeof ResizeObserver !== 'function') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
+    });
   }, [text]);
   return (
     <div className="caption-slot">

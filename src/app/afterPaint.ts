@@ -1,20 +1,48 @@
 /**
- * Run fn once the next frame has been painted: in a task after that frame's
- * requestAnimationFrame callbacks, style, layout and paint (HTML, "update
- * the rendering"). For work a step's first frame can do without. Returns a
- * cancel.
+ * Run fn once the next frame has been painted, when the main thread is next idle: after that frame's
+ * requestAnimationFrame callbacks, style, layout and paint (HTML, "update the rendering"), then in an idle period
+ * (requestIdleCallback, at most IDLE_TIMEOUT_MS later) so that it does not delay the input or frame that follows.
+ * For work a step's first frame can do without. Returns a cancel.
  */
 export function afterPaint(fn: () => void): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancelIdle: (() => void) | undefined;
   let cancelled = false;
+  const run = () => {
+    if (!cancelled) fn();
+  };
   const frame = requestAnimationFrame(() => {
-    timer = setTimeout(() => {
-      if (!cancelled) fn();
-    }, 0);
+    if (typeof requestIdleCallback === 'function') {
+      const id = requestIdleCallback(run, { timeout: IDLE_TIMEOUT_MS });
+      cancelIdle = () => cancelIdleCallback(id);
+    } else {
+      const id = setTimeout(run, 0);
+      cancelIdle = () => clearTimeout(id);
+    }
   });
   return () => {
     cancelled = true;
     cancelAnimationFrame(frame);
-    if (timer !== undefined) clearTimeout(timer);
+    cancelIdle?.();
+  };
+}
+
+/** The longest afterPaint waits for an idle period once its frame is painted (held arrow keys leave none). */
+const IDLE_TIMEOUT_MS = 120;
+
+/**
+ * Measure el after the frame that shows it has been painted, again whenever its box is resized, and not while
+ * rendering a step: a synchronous read (scrollWidth, getBoundingClientRect) in a layout effect forces the whole
+ * page's layout inside the click's task, before the frame does it anyway (issue 18's step budget, profiled in
+ * docs/PERFORMANCE.md). After the paint, layout is clean and the read costs next to nothing.
+ */
+export function measureAfterPaint(el: Element, measure: () => void): () => void {
+  const cancel = afterPaint(measure);
+  if (typeof ResizeObserver !== 'function') return cancel;
+  // A ResizeObserver reports after layout (and once when observing starts): no forced layout either.
+  const ro = new ResizeObserver(() => measure());
+  ro.observe(el);
+  return () => {
+    cancel();
+    ro.disconnect();
   };
 }

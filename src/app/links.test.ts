@@ -10,6 +10,7 @@ import {
   openFragment,
   shareLink,
   syncAddressBar,
+  ADDRESS_SETTLE_MS,
   type AddressTarget,
 } from './links';
 
@@ -88,7 +89,21 @@ describe('syncAddressBar', () => {
     expect(f.writes).toEqual(['/app/' + encodeLink(TEXT, 0)]);
     f.advance(ADDRESS_MIN_MS);
     store.getState().next();
+    // Not inside the step's own task (its frame would wait for replaceState), but just after it.
+    expect(decodeLink(f.location.hash)).toMatchObject({ ok: true, text: TEXT, step: 0 });
+    f.advance(ADDRESS_SETTLE_MS - 1);
+    expect(decodeLink(f.location.hash)).toMatchObject({ ok: true, text: TEXT, step: 0 });
+    f.advance(1);
     expect(decodeLink(f.location.hash)).toMatchObject({ ok: true, text: TEXT, step: 1 });
+  });
+
+  it('flush() writes a pending step at once (the page is being hidden)', () => {
+    const store = createExplorerStore({ defaultText: TEXT });
+    const f = fakeTarget();
+    const sync = syncAddressBar(store, f.target);
+    store.getState().next();
+    sync.flush();
+    expect(decodeLink(f.location.hash)).toMatchObject({ ok: true, step: 1 });
   });
 
   it('writes at most once per ADDRESS_MIN_MS while a key is held, and the last step always lands', () => {
@@ -113,6 +128,7 @@ describe('syncAddressBar', () => {
     expect(f.writes.at(-1)).toBe('/app/?x=1' + encodeLink(TEXT, 0) + '&embed=1');
     f.advance(ADDRESS_MIN_MS);
     store.getState().setPresent(true);
+    f.advance(ADDRESS_SETTLE_MS);
     expect(f.writes.at(-1)).toBe('/app/?x=1' + encodeLink(TEXT, 0) + '&present=1&embed=1');
   });
 
@@ -165,6 +181,7 @@ describe('links hold the moment inside a step (issue 14)', () => {
     syncAddressBar(store, f.target);
     f.advance(ADDRESS_MIN_MS);
     store.getState().goToEvent(3, 2);
+    f.advance(ADDRESS_SETTLE_MS);
     expect(f.location.hash.endsWith('&step=3&event=2')).toBe(true);
     const other = createExplorerStore({ defaultText: 'spawn B\n' });
     expect(openFragment(other, f.location.hash)).toBe(true);
