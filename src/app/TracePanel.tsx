@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
-import { useStepInfo } from './derived';
-import { afterPaint } from './afterPaint';
+import { useStepInfo, type StepInfo } from './derived';
+import { afterPaint, useAfterPaint } from './afterPaint';
 import { EXPLAIN, isPatchQuote, patchQuote } from './explain';
 import { formatCount } from './format';
 import { setTraceFocus, useTraceFocus } from './traceFocus';
@@ -21,16 +21,26 @@ export const TRACE_CAP = 120;
  */
 export const FIRST_FRAME_EVENTS = 10;
 
-/** The step's events as a call trail, each with a one-line explanation (and the patch lines for mshare). */
+/**
+ * The step's events as a call trail, each with a one-line explanation (and the patch lines for mshare). It follows
+ * the step once the step's first frame is painted (useAfterPaint): that frame shows the tree, the caption and the
+ * changes, and the trail's layout (about a hundred elements of new text) is no part of it (issue 18's step budget).
+ */
 export function TracePanel() {
-  const { cursor, report, pending, event } = useStepInfo();
+  const shown = useAfterPaint(useStepInfo());
+  const kernel = useExplorer((s) => s.loaded?.scenario.kernel ?? 'mainline');
+  return <Trail info={shown} kernel={kernel} />;
+}
+
+/** The trail of one step (memo: while the panel waits for the paint, the last step's is not drawn again). */
+const Trail = memo(function Trail({ info, kernel }: { info: StepInfo; kernel: string }) {
+  const { cursor, report, pending, event } = info;
   // Inside a step (issue 14): the event just done is the current one, the ones after it are still to come.
   const now = event === null ? null : event - 1;
   const current = useRef<HTMLLIElement>(null);
   useEffect(() => {
     current.current?.scrollIntoView?.({ block: 'nearest' });
   }, [now, report]);
-  const kernel = useExplorer((s) => s.loaded?.scenario.kernel ?? 'mainline');
   // Which step's trail was opened in full (a new step starts capped again).
   const [allFor, setAllFor] = useState<object | null>(null);
   // Which step's trail is drawn past its first frame's events.
@@ -130,4 +140,4 @@ export function TracePanel() {
       </p>
     </div>
   );
-}
+});

@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'react';
+
 /**
  * Run fn once the next frame has been painted, when the main thread is next idle: after that frame's
  * requestAnimationFrame callbacks, style, layout and paint (HTML, "update the rendering"), then in an idle period
@@ -45,4 +47,17 @@ export function measureAfterPaint(el: Element, measure: () => void): () => void 
     cancel();
     ro.disconnect();
   };
+}
+
+/**
+ * value, as it was when the last frame was painted: a new value shows after the frame it arrived in (afterPaint).
+ * For a part of the page that may follow the step a frame late; the first render shows value at once.
+ */
+export function useAfterPaint<T>(value: T): T {
+  const [shown, setShown] = useState(() => ({ value }));
+  useEffect(() => {
+    if (Object.is(shown.value, value)) return;
+    return afterPaint(() => setShown({ value }));
+  }, [value, shown]);
+  return shown.value;
 }

@@ -9,6 +9,7 @@ import {
   lessonOfText,
   loadedScenarioFiles,
   loadScenarioFiles,
+  titleOf,
   type ScenarioFiles,
 } from './gallery';
 
@@ -131,5 +132,33 @@ describe('the gallery', () => {
     );
     expect(lessonOfText(seed!.text + '# mine\n', files)).toBeUndefined();
     expect(lessonOfText(SEED_SCENARIO, files)).toBeUndefined();
+  });
+});
+
+describe('titleOf (the gallery reads titles without parsing each text)', () => {
+  it("gives the parser's title for every scenario file and built-in example", () => {
+    const dir = new URL('../../scenarios/', import.meta.url);
+    const texts = readdirSync(dir)
+      .filter((f) => f.endsWith('.ptx'))
+      .map((f) => readFileSync(new URL(f, dir), 'utf8'));
+    for (const text of [...texts, INTRO_SCENARIO, BIG_SCENARIO, SEED_SCENARIO]) {
+      expect(titleOf(text, 'fallback')).toBe(describeScenario(text, 'fallback').title);
+    }
+  });
+
+  it('reads an escaped quote, skips a commented-out title, and falls back without a title line', () => {
+    expect(titleOf('title "a \\"b\\" c"\nspawn A\n', 'x')).toBe('a "b" c');
+    expect(titleOf('# title "not this"\nspawn A\n', 'x')).toBe('x');
+    expect(titleOf('spawn A\n', 'fallback')).toBe('fallback');
+  });
+});
+
+describe('gallerySections', () => {
+  it('is computed once per set of files', async () => {
+    const files = await loadScenarioFiles();
+    expect(gallerySections(files)).toBe(gallerySections(files));
+    const copy = { ...files };
+    expect(gallerySections(copy)).not.toBe(gallerySections(files));
+    expect(gallerySections(copy)).toEqual(gallerySections(files));
   });
 });

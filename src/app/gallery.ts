@@ -102,8 +102,27 @@ function fileName(path: string): string {
   return path.replace(/^.*scenarios\//, '');
 }
 
+/**
+ * A scenario's title: its `title "…"` line, read without parsing the whole text (the gallery's 1,500-task
+ * scenarios take milliseconds each to parse); describe()'s, when there is no such line.
+ */
+export function titleOf(text: string, fallbackTitle: string): string {
+  const m = /^[ \t]*title[ \t]+("(?:[^"\\\n]|\\.)*")/m.exec(text);
+  const title = m ? unquote(m[1] as string) : undefined;
+  return title ?? describe(text, fallbackTitle).title;
+}
+
+/** Sections per set of files: computed once (NextLesson asks at the last step of every lesson). */
+const sectionsOf = new WeakMap<ScenarioFiles, GallerySection[]>();
+
 /** The gallery's sections: the lessons in order, then any file no lesson lists. */
 export function gallerySections(files: ScenarioFiles): GallerySection[] {
+  let sections = sectionsOf.get(files);
+  if (!sections) sectionsOf.set(files, (sections = buildSections(files)));
+  return sections;
+}
+
+function buildSections(files: ScenarioFiles): GallerySection[] {
   const byName = new Map(Object.keys(files).map((path) => [fileName(path), files[path] as string]));
   const used = new Set<string>();
   const of = SECTIONS.reduce((n, s) => n + s.lessons.length, 0);
@@ -131,7 +150,7 @@ export function gallerySections(files: ScenarioFiles): GallerySection[] {
       return [
         {
           id,
-          title: describe(text, lesson.name).title,
+          title: titleOf(text, lesson.name),
           summary: lesson.see,
           text,
           source,
