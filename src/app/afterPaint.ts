@@ -38,10 +38,18 @@ const IDLE_TIMEOUT_MS = 120;
  * docs/PERFORMANCE.md). After the paint, layout is clean and the read costs next to nothing.
  */
 export function measureAfterPaint(el: Element, measure: () => void): () => void {
-  const cancel = afterPaint(measure);
+  let measured = false;
+  const cancel = afterPaint(() => {
+    measured = true;
+    measure();
+  });
   if (typeof ResizeObserver !== 'function') return cancel;
-  // A ResizeObserver reports after layout (and once when observing starts): no forced layout either.
-  const ro = new ResizeObserver(() => measure());
+  // A resize is reported after layout, in the frame's own rendering steps: no forced layout either. Reports before
+  // the first measurement (the one every observer makes when observing starts) are left to it: measured inside the
+  // step's frame, the caption's lifted clamp would cost that frame two more layouts.
+  const ro = new ResizeObserver(() => {
+    if (measured) measure();
+  });
   ro.observe(el);
   return () => {
     cancel();
