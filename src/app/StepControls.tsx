@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, useState } from 'react';
-import { measureAfterPaint } from './afterPaint';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { afterPaint, measureAfterPaint } from './afterPaint';
+import { formatCount } from './format';
 import { outcomeText } from '../store/derive';
 import { Abbr } from './Abbr';
 import { useExplorer, useExplorerStore } from './context';
@@ -75,6 +76,15 @@ function Caption({ text, stepKey }: { text: string; stepKey: string }) {
   );
 }
 
+/**
+ * Change lines drawn in a step's first frame: the list's box shows two to four; the rest, up to CHANGES_CAP, follow
+ * once that frame is painted. A step of the 1,500-task SGA changes thousands of entries: all of them in the click's
+ * frame cost that frame about 200 ms of layout (a trace of sga-1500-mainline's step 4: 5,000 list items added).
+ */
+export const FIRST_FRAME_CHANGES = 12;
+/** Change lines listed before "Show all". */
+export const CHANGES_CAP = 200;
+
 /** The step's page-table changes in words (the core's diff, via describeChange). */
 function Changes({
   lines,
@@ -87,6 +97,21 @@ function Changes({
   times: ('now' | 'done' | 'later')[];
   note?: string;
 }) {
+  // Which list was drawn past its first frame's lines, and which was opened in full (a new step starts capped again).
+  const [restFor, setRestFor] = useState<string[] | null>(null);
+  const [allFor, setAllFor] = useState<string[] | null>(null);
+  useEffect(() => {
+    if (restFor === lines || lines.length <= FIRST_FRAME_CHANGES) return;
+    return afterPaint(() => setRestFor(lines));
+  }, [lines, restFor]);
+  // Inside a step, the event's own changes are drawn at once wherever they are in the list.
+  const lastNow = times.lastIndexOf('now');
+  const drawn =
+    allFor === lines
+      ? lines.length
+      : restFor === lines
+        ? Math.max(CHANGES_CAP, lastNow + 1)
+        : Math.max(FIRST_FRAME_CHANGES, lastNow + 1);
   return (
     <section className="changes" aria-labelledby="changes-title" data-testid="changes">
       <h2 id="changes-title" className="changes-title">
@@ -100,7 +125,7 @@ function Changes({
       {state === 'ready' && lines.length > 0 ? (
         // Focusable so a long list scrolls from the keyboard too.
         <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
-          {lines.map((l, i) => (
+          {lines.slice(0, drawn).map((l, i) => (
             // Inside a step (issue 14): what the event just done changed stands out, what is still to come is dimmed.
             <li
               key={i}
@@ -112,6 +137,13 @@ function Changes({
               {l}
             </li>
           ))}
+          {restFor === lines && allFor !== lines && lines.length > drawn && (
+            <li className="changes-more">
+              <button type="button" className="link-button" onClick={() => setAllFor(lines)}>
+                Show all {formatCount(lines.length)} changes ({formatCount(lines.length - drawn)} more)
+              </button>
+            </li>
+          )}
         </ul>
       ) : (
         <p className="changes-none muted">
@@ -168,7 +200,8 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
     : !report && pending && step
       ? '→ computing…'
       : '';
-  const lines = changeLines(report);
+  // One array per report: the change list keys its first-frame cap on it (Changes).
+  const lines = useMemo(() => changeLines(report), [report]);
   const times = changeTimes(report, event);
   const events = report?.events.length ?? 0;
   const atFirstMoment = atStart;

@@ -95,6 +95,14 @@ describe('changeLines and spokenStep', () => {
     expect(spokenStep(s, TEXT, 2, BASE)).toBe('Step 2 of 6, spawn db[1..3]: ok. maps No page-table changes.');
     expect(spokenStep(s, TEXT, 0, undefined)).toBe('Step 0 of 6: before the first step.');
   });
+  it('read the first ten changes of a group step, then how many more', () => {
+    const s = parse(TEXT);
+    const many = Array.from({ length: 1_234 }, (_, i) => ({ ...SET_PGD, index: i }));
+    const said = spokenStep(s, TEXT, 4, { ...BASE, changes: many } as ReportStep);
+    expect(said).toContain('B PGD[9]: none');
+    expect(said).not.toContain('B PGD[10]:');
+    expect(said.endsWith('(set_pgd); and 1,224 more.')).toBe(true);
+  });
 });
 
 describe('the moment inside a step (issue 14)', () => {

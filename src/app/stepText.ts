@@ -11,6 +11,7 @@ import { lexLine, splitLines } from '../scenario/lexer';
 import { printStep } from '../scenario/printer';
 import type { ReportStep } from '../scenario/report';
 import { outcomeText } from '../store/derive';
+import { formatCount } from './format';
 
 /** Line starts of the last text asked about: a 1 MiB text is split once, not once per step. */
 let cached: { text: string; lines: string[] } | null = null;
@@ -85,6 +86,9 @@ export function changeTimes(report: ReportStep | undefined, event: number | null
 }
 
 /** What the aria-live region reads when the step changes: where, what, how it ended, the caption, the changes. */
+/** Change lines read out by the step's announcement. */
+export const SPOKEN_CHANGES = 10;
+
 export function spokenStep(
   scenario: Scenario | undefined,
   text: string,
@@ -97,7 +101,10 @@ export function spokenStep(
   const outcome = report ? `: ${outcomeText(report.outcome, report.op)}` : '';
   const note = step.note ? ` ${step.note.replace(/\n/g, ' ')}` : '';
   const lines = changeLines(report);
-  const changes = !report ? '' : lines.length ? ` Changes: ${lines.join('; ')}.` : ' No page-table changes.';
+  // A group step changes thousands of entries: the first few are read, then how many more (they are listed on screen).
+  const read = lines.slice(0, SPOKEN_CHANGES).join('; ');
+  const more = lines.length > SPOKEN_CHANGES ? `; and ${formatCount(lines.length - SPOKEN_CHANGES)} more` : '';
+  const changes = !report ? '' : lines.length ? ` Changes: ${read}${more}.` : ' No page-table changes.';
   return `Step ${cursor} of ${total}, ${statementSource(text, step)}${outcome}.${note}${changes}`;
 }
 
