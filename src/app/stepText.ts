@@ -100,11 +100,11 @@ export function spokenStep(
   if (!step) return `Step 0 of ${total}: before the first step.`;
   const outcome = report ? `: ${outcomeText(report.outcome, report.op)}` : '';
   const note = step.note ? ` ${step.note.replace(/\n/g, ' ')}` : '';
-  const lines = changeLines(report);
+  const all = stepChanges(report);
   // A group step changes thousands of entries: the first few are read, then how many more (they are listed on screen).
-  const read = lines.slice(0, SPOKEN_CHANGES).join('; ');
-  const more = lines.length > SPOKEN_CHANGES ? `; and ${formatCount(lines.length - SPOKEN_CHANGES)} more` : '';
-  const changes = !report ? '' : lines.length ? ` Changes: ${read}${more}.` : ' No page-table changes.';
+  const read = all.slice(0, SPOKEN_CHANGES).map(describeChange).join('; ');
+  const more = all.length > SPOKEN_CHANGES ? `; and ${formatCount(all.length - SPOKEN_CHANGES)} more` : '';
+  const changes = !report ? '' : all.length ? ` Changes: ${read}${more}.` : ' No page-table changes.';
   return `Step ${cursor} of ${total}, ${statementSource(text, step)}${outcome}.${note}${changes}`;
 }
 
