@@ -31,6 +31,18 @@ test('a group step lists its first 120 events, drawn over two frames, and the re
   await expect(events.last()).toContainText('t1');
 });
 
+test('a group step lists its first 200 changes, drawn over two frames, and the rest on demand', async ({ explorer }) => {
+  await explorer.openScenario(MANY_FORKS, 4); // t1 forks 69 children: 622 changes (`ptx run --json`: 100 + 522 omitted)
+  const changes = explorer.page.getByTestId('changes');
+  await expect(changes.getByRole('heading')).toHaveText('Changes (622)');
+  // The step's first frame draws 12 lines; the rest up to 200 follow once it is painted.
+  await expect(explorer.changeItems).toHaveCount(200);
+  await changes.getByRole('button', { name: 'Show all 622 changes (422 more)' }).click();
+  await expect(explorer.changeItems).toHaveCount(622);
+  // The announcement reads ten of them and says how many more.
+  await expect(explorer.page.getByTestId('announcer')).toContainText('; and 612 more.');
+});
+
 test('a step where the MMU needed no help says so', async ({ explorer }) => {
   await explorer.openScenario(INTRO_SCENARIO, 6); // B reads a page its fork copied the PTE of
   await expect(explorer.trace).toContainText('the MMU walked the tables by itself');
