@@ -31,7 +31,9 @@ test('a group step lists its first 120 events, drawn over two frames, and the re
   await expect(events.last()).toContainText('t1');
 });
 
-test('a group step lists its first 200 changes, drawn over two frames, and the rest on demand', async ({ explorer }) => {
+test('a group step lists its first 200 changes, drawn over two frames, and the rest on demand', async ({
+  explorer,
+}) => {
   await explorer.openScenario(MANY_FORKS, 4); // t1 forks 69 children: 622 changes (`ptx run --json`: 100 + 522 omitted)
   const changes = explorer.page.getByTestId('changes');
   await expect(changes.getByRole('heading')).toHaveText('Changes (622)');

@@ -323,7 +323,7 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
                 data-testid="event-count"
                 title="Shift+← goes inside the step, event by event"
               >
-                · {events} events
+                · {formatCount(events)} events
               </span>
             )
           )}

@@ -95,6 +95,12 @@ describe('changeLines and spokenStep', () => {
     expect(spokenStep(s, TEXT, 2, BASE)).toBe('Step 2 of 6, spawn db[1..3]: ok. maps No page-table changes.');
     expect(spokenStep(s, TEXT, 0, undefined)).toBe('Step 0 of 6: before the first step.');
   });
+  it("group the digits of a big step's event count", () => {
+    const events = Array.from({ length: 21_881 }, () => ({ fn: 'handle_mm_fault' }));
+    expect(eventCaption({ ...BASE, events } as unknown as ReportStep, 1_234)).toBe(
+      'event 1,234 of 21,881 (handle_mm_fault)',
+    );
+  });
   it('read the first ten changes of a group step, then how many more', () => {
     const s = parse(TEXT);
     const many = Array.from({ length: 1_234 }, (_, i) => ({ ...SET_PGD, index: i }));

@@ -64,7 +64,7 @@ export function eventCaption(
   if (!report || n === 0) return '';
   const k = event ?? n;
   const fn = report.events[k - 1]?.fn;
-  const at = `event ${k} of ${n}${fn ? ` (${fn})` : ''}`;
+  const at = `event ${formatCount(k)} of ${formatCount(n)}${fn ? ` (${fn})` : ''}`;
   if (event === null || !whole) return at;
   return `${at} · whole step`;
 }
