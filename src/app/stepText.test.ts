@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { StepChange } from '../core/changes';
 import { parseScenario } from '../scenario/parser';
 import type { ReportStep } from '../scenario/report';
-import { changeLines, changeTimes, eventCaption, spokenStep, statementSource, stepOfLine } from './stepText';
+import { describeChange } from '../core/describe-changes';
+import { changeTimes, eventCaption, spokenStep, statementSource, stepChanges, stepOfLine } from './stepText';
+
+/** The change list's lines (StepControls words them as it draws them). */
+const changeLines = (r: ReportStep | undefined): string[] => stepChanges(r).map(describeChange);
 
 function parse(text: string) {
   const r = parseScenario(text);

@@ -45,10 +45,6 @@ export function stepChanges(report: ReportStep | undefined): StepChange[] {
   return Array.isArray(c) ? c : [];
 }
 
-export function changeLines(report: ReportStep | undefined): string[] {
-  return stepChanges(report).map(describeChange);
-}
-
 /**
  * The event part of the step panel's count (issue 14): "event k of n
  * (fn)" for the moment after the k-th event; at the step's end, its last
