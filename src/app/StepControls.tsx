@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import { afterPaint, measureAfterPaint } from './afterPaint';
+import { measureAfterPaint, useCappedList } from './afterPaint';
 import { formatCount } from './format';
 import { outcomeText } from '../store/derive';
 import { Abbr } from './Abbr';
@@ -99,21 +99,9 @@ function Changes({
   times: ('now' | 'done' | 'later')[];
   note?: string;
 }) {
-  // Which list was drawn past its first frame's lines, and which was opened in full (a new step starts capped again).
-  const [restFor, setRestFor] = useState<StepChange[] | null>(null);
-  const [allFor, setAllFor] = useState<StepChange[] | null>(null);
-  useEffect(() => {
-    if (restFor === changes || changes.length <= FIRST_FRAME_CHANGES) return;
-    return afterPaint(() => setRestFor(changes));
-  }, [changes, restFor]);
+  const shown = useCappedList(changes, changes.length, FIRST_FRAME_CHANGES, CHANGES_CAP);
   // Inside a step, the event's own changes are drawn at once wherever they are in the list.
-  const lastNow = times.lastIndexOf('now');
-  const drawn =
-    allFor === changes
-      ? changes.length
-      : restFor === changes
-        ? Math.max(CHANGES_CAP, lastNow + 1)
-        : Math.max(FIRST_FRAME_CHANGES, lastNow + 1);
+  const drawn = Math.max(shown.drawn, times.lastIndexOf('now') + 1);
   // Worded only as drawn: 5,000 lines of a group step cost 6 ms to word.
   const lines = useMemo(() => changes.slice(0, drawn).map(describeChange), [changes, drawn]);
   return (
@@ -141,9 +129,9 @@ function Changes({
               {l}
             </li>
           ))}
-          {restFor === changes && allFor !== changes && changes.length > drawn && (
+          {shown.rest && !shown.all && changes.length > drawn && (
             <li className="changes-more">
-              <button type="button" className="link-button" onClick={() => setAllFor(changes)}>
+              <button type="button" className="link-button" onClick={shown.showAll}>
                 Show all {formatCount(changes.length)} changes ({formatCount(changes.length - drawn)} more)
               </button>
             </li>

@@ -1,8 +1,8 @@
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
 import { useStepInfo, type StepInfo } from './derived';
-import { afterPaint, useAfterPaint } from './afterPaint';
+import { useAfterPaint, useCappedList } from './afterPaint';
 import { EXPLAIN, isPatchQuote, patchQuote } from './explain';
 import { formatCount } from './format';
 import { setTraceFocus, useTraceFocus } from './traceFocus';
@@ -41,17 +41,10 @@ const Trail = memo(function Trail({ info, kernel }: { info: StepInfo; kernel: st
   useEffect(() => {
     current.current?.scrollIntoView?.({ block: 'nearest' });
   }, [now, report]);
-  // Which step's trail was opened in full (a new step starts capped again).
-  const [allFor, setAllFor] = useState<object | null>(null);
-  // Which step's trail is drawn past its first frame's events.
-  const [restFor, setRestFor] = useState<object | null>(null);
+  const shown = useCappedList(report, report?.events.length ?? 0, FIRST_FRAME_EVENTS, TRACE_CAP);
   // Trace ↔ tree: the event hovered or picked here is highlighted in the tree (what it touched).
   const focus = useTraceFocus();
   const picked = report && focus.step === report ? focus.selected : null;
-  useEffect(() => {
-    if (!report || restFor === report || report.events.length <= FIRST_FRAME_EVENTS) return;
-    return afterPaint(() => setRestFor(report));
-  }, [report, restFor]);
   if (!report && pending && cursor > 0) {
     return (
       <div className="trace" data-testid="trace" aria-busy="true">
@@ -78,10 +71,7 @@ const Trail = memo(function Trail({ info, kernel }: { info: StepInfo; kernel: st
         </p>
       ) : (
         <ol className="trail">
-          {(allFor === report
-            ? report.events
-            : report.events.slice(0, restFor === report ? TRACE_CAP : FIRST_FRAME_EVENTS)
-          ).map((e, i) => {
+          {report.events.slice(0, shown.drawn).map((e, i) => {
             const quote = patchQuote(kernel, e.fn, e.src);
             return (
               <li
@@ -118,9 +108,9 @@ const Trail = memo(function Trail({ info, kernel }: { info: StepInfo; kernel: st
           })}
         </ol>
       )}
-      {report.events.length > TRACE_CAP && allFor !== report && (
+      {report.events.length > TRACE_CAP && !shown.all && (
         <p>
-          <button type="button" onClick={() => setAllFor(report)}>
+          <button type="button" onClick={shown.showAll}>
             Show all {formatCount(report.events.length)} events ({formatCount(report.events.length - TRACE_CAP)} more)
           </button>
         </p>

@@ -69,3 +69,25 @@ export function useAfterPaint<T>(value: T): T {
   }, [value, shown]);
   return shown.value;
 }
+
+/**
+ * How much of a long list to draw (a step's trail, its changes): `first` items in the frame the list arrives in,
+ * `cap` once that frame is painted (`rest`), every item after showAll() (`all`). A new list (by identity) starts
+ * capped again.
+ */
+export function useCappedList(
+  list: object | undefined,
+  length: number,
+  first: number,
+  cap: number,
+): { drawn: number; rest: boolean; all: boolean; showAll(): void } {
+  const [restFor, setRestFor] = useState<object | null>(null);
+  const [allFor, setAllFor] = useState<object | null>(null);
+  useEffect(() => {
+    if (!list || restFor === list || length <= first) return;
+    return afterPaint(() => setRestFor(list));
+  }, [list, length, first, restFor]);
+  const all = list !== undefined && allFor === list;
+  const rest = list !== undefined && restFor === list;
+  return { drawn: all ? length : rest ? cap : first, rest, all, showAll: () => setAllFor(list ?? null) };
+}
