@@ -167,32 +167,42 @@ const COPY_EVENTS: Record<string, (paging: 4 | 5) => LevelName> = {
  * it came from and where it went, found in the forest after the step: the
  * guest's entry on the walk of the step's address, and another entry
  * pointing at the same table (the host's).
+ *
+ * Every copy event of a step resolves to the walk's entry at its level, so
+ * each level is looked at once, for its first event: the 1,500-guest SGA's
+ * step has 1,500 set_pgd events and 1,500 parents of the shared table, and
+ * looking again per event (sorting the parents each time) took ~100 ms of the
+ * step's frame.
  */
 export function copyMoves(forest: Forest, events: ReportStep['events'], path: PathStep[], paging: 4 | 5): CopyMove[] {
   const out: CopyMove[] = [];
+  const seen = new Set<LevelName>();
+  let hostRoots: Set<string> | null = null;
   for (const ev of events) {
     const levelOf = COPY_EVENTS[ev.fn];
     if (!levelOf) continue;
-    const at = path.find((p) => p.level === levelOf(paging));
+    const level = levelOf(paging);
+    if (seen.has(level)) continue;
+    seen.add(level);
+    const at = path.find((p) => p.level === level);
     if (!at || at.target === undefined) continue;
     const target = forest.nodes[at.target];
     if (!target) continue;
     // The host's entry first (an mshare host mm's root, labelled "mshare:…"): another
     // guest's or the creator's entry points at the same table but is not where the copy came from.
-    const hostRoots = new Set(forest.roots.filter((r) => r.mm.startsWith('mshare:')).map((r) => r.node));
-    const parents = [...target.parents].sort((a, b) => Number(!hostRoots.has(a)) - Number(!hostRoots.has(b)));
+    hostRoots ??= new Set(forest.roots.filter((r) => r.mm.startsWith('mshare:')).map((r) => r.node));
+    const host = hostRoots;
+    const parents = [...target.parents].sort((a, b) => Number(!host.has(a)) - Number(!host.has(b)));
     for (const parent of parents) {
       if (parent === at.node) continue;
       const e = forest.nodes[parent]?.entries.find((x) => x.target === target.id);
       if (!e) continue;
-      if (!out.some((m) => m.to.node === at.node && m.to.index === at.index)) {
-        out.push({
-          fn: ev.fn,
-          from: { node: parent, index: e.index },
-          to: { node: at.node, index: at.index },
-          target: target.id,
-        });
-      }
+      out.push({
+        fn: ev.fn,
+        from: { node: parent, index: e.index },
+        to: { node: at.node, index: at.index },
+        target: target.id,
+      });
       break;
     }
   }
