@@ -18,6 +18,7 @@ import type { Animator } from './treeAnimation';
 import type { ChangeMarks, FreedTable } from './treeChanges';
 import { ghostMarkup, nodeMarkup, type NodeMarks } from './nodeMarkup';
 import { setAttr, setClass } from './domWrite';
+import { groupDigits } from '../core/events';
 import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
 
 export function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string {
@@ -37,8 +38,8 @@ export interface DrawInput {
   changes: ChangeMarks;
   /** Labels of the trees by role, root node's mm → label. */
   roles: ReadonlyMap<string, string>;
-  /** Where freed tables' ghosts go: their place in the last layout, if they were in it. */
-  ghostAt: (g: FreedTable) => { x: number; y: number; w: number } | null;
+  /** The ghosts of the tables freed at this step, and per column the count of those not drawn (ghostPlaces()). */
+  ghosts: GhostPlaces;
   /** Durations (0: at once): entering and moving nodes, leaving ones. */
   dur: number;
   exitDur: number;
@@ -188,12 +189,9 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
       });
 
       // Ghosts of the tables this step freed: drawn for this step only.
-      const ghosts = m.changes.freed
-        .map((g) => ({ g, at: m.ghostAt(g) }))
-        .filter((x): x is { g: FreedTable; at: { x: number; y: number; w: number } } => x.at !== null);
       layers.ghosts
-        .selectChildren<SVGGElement, (typeof ghosts)[number]>('g.ghost')
-        .data(ghosts, (d) => `${gen}|${d.g.id}|${d.at.x},${d.at.y}`)
+        .selectChildren<SVGGElement, GhostPlaces['at'][number]>('g.ghost')
+        .data(m.ghosts.at, (d) => `${gen}|${d.g.id}|${d.x},${d.y}`)
         .join(
           (enter) =>
             enter
@@ -201,8 +199,8 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
               .attr('class', 'ghost')
               .each(function (d) {
                 this.setAttribute('data-ghost-of', d.g.id);
-                this.setAttribute('transform', `translate(${d.at.x},${d.at.y})`);
-                this.innerHTML = ghostMarkup(d.g, d.at.w);
+                this.setAttribute('transform', `translate(${d.x},${d.y})`);
+                this.innerHTML = ghostMarkup(d.g, d.w);
                 anim.enter(this, m.dur);
               }),
           (upd) => upd,
@@ -211,33 +209,63 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
               anim.exit(this, 0, 'ghost-left');
             }),
         );
+      layers.ghosts
+        .selectChildren<SVGTextElement, GhostPlaces['more'][number]>('text.ghost-more')
+        .data(m.ghosts.more, (d) => `${gen}|${d.key}`)
+        .join((enter) => enter.append('text').attr('class', 'ghost-more'))
+        .each(function (d) {
+          setAttr(this, 'x', String(d.x + 8));
+          setAttr(this, 'y', String(d.y + 14));
+          const t = `+${groupDigits(d.count)} more freed`;
+          if (this.textContent !== t) this.textContent = t;
+        });
       return { nodeEls, edgeEls };
     },
   };
 }
 
+/** The most ghosts drawn in one level's column; the rest are counted under them ("+N more freed"). */
+export const GHOSTS_PER_COLUMN = 6;
+
+/** Where the freed tables' ghosts go, and the count of those not drawn, per column. */
+export interface GhostPlaces {
+  /** The ghosts drawn, in the order freed (a PFN freed twice in one step, reused between, is two ghosts). */
+  at: { g: FreedTable; x: number; y: number; w: number }[];
+  more: { key: string; x: number; y: number; count: number }[];
+}
+
 /**
  * Where the freed tables' ghosts go: at the foot of their level's column,
  * one under the other (where a table was, the step's layout may have put
- * another: a ghost there would hide it).
+ * another: a ghost there would hide it). At most GHOSTS_PER_COLUMN each: the
+ * 1,500-client SGA frees thousands of tables in one step, and 212 dashed
+ * boxes (what the view drew before) neither read on a projector nor fit a
+ * frame (~30 ms to parse, style and lay out); the rest are counted below.
  */
-export function ghostPlaces(
-  now: Layout,
-  freed: readonly FreedTable[],
-): Map<string, { x: number; y: number; w: number }> {
-  const out = new Map<string, { x: number; y: number; w: number }>();
-  const next = new Map<string, number>();
+export function ghostPlaces(now: Layout, freed: readonly FreedTable[]): GhostPlaces {
+  const at: GhostPlaces['at'] = [];
+  const next = new Map<string, { y: number; n: number; x: number }>();
+  const extra = new Map<string, number>();
   for (const g of freed) {
     const col = now.columns.find((c) => c.key === g.level);
     if (!col) continue;
-    let y = next.get(col.key);
-    if (y === undefined) {
-      y = 0;
+    let c = next.get(col.key);
+    if (!c) {
+      let y = 0;
       for (const n of now.nodes) if (n.x === col.x) y = Math.max(y, n.y + n.h);
-      y += G.bandGap;
+      next.set(col.key, (c = { y: y + G.bandGap, n: 0, x: col.x }));
     }
-    out.set(g.id, { x: col.x, y, w: col.w });
-    next.set(col.key, y + G.headerHeight + 16 + G.nodeGap);
+    if (c.n >= GHOSTS_PER_COLUMN) {
+      extra.set(col.key, (extra.get(col.key) ?? 0) + 1);
+      continue;
+    }
+    at.push({ g, x: col.x, y: c.y, w: col.w });
+    c.y += G.headerHeight + 16 + G.nodeGap;
+    c.n++;
   }
-  return out;
+  const more = [...extra].map(([key, count]) => {
+    const c = next.get(key) as { y: number; x: number };
+    return { key, x: c.x, y: c.y, count };
+  });
+  return { at, more };
 }

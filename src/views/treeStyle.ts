@@ -56,6 +56,7 @@ export const TREE_CSS = `
 .ptx-tree .ghost .box { fill: none; stroke: var(--tree-muted); stroke-dasharray: 7 4; stroke-width: 2; }
 .ptx-tree .ghost text { fill: var(--tree-muted); }
 .ptx-tree .ghost .title { text-decoration: line-through; }
+.ptx-tree .ghost-more { font-size: 13px; font-weight: 700; fill: var(--tree-muted); }
 /* The walk: on an ordinary edge it turns blue; on a shared edge the shared colour stays and the walk is an outline around it (.walk-halo, drawn under). */
 .ptx-tree .walk .box, .ptx-tree .row.walk > rect, .ptx-tree .edge.walk, .ptx-tree .walk-halo.walk {
   animation: ptx-walk .45s ease-out both; animation-delay: calc(var(--walk-base, 0s) + var(--walk-i, 0) * .35s);

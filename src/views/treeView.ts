@@ -21,7 +21,7 @@ import { CULL_ABOVE, inView, type Rect } from './cull';
 import { createAnimator } from './treeAnimation';
 import { NO_CHANGES, type ChangeMarks } from './treeChanges';
 import { COPY_GUTTER, COPY_MS, createCopyAnimation, planCopies } from './treeCopy';
-import { createDrawing, ghostPlaces, type DrawInput } from './treeDraw';
+import { createDrawing, ghostPlaces, type DrawInput, type GhostPlaces } from './treeDraw';
 import type { Layout } from './treeLayout';
 import { setAttr } from './domWrite';
 import { createMarks, type WalkMarks } from './treeMarks';
@@ -121,11 +121,7 @@ function walkMarks(m: TreeModel, animate: boolean): WalkMarks {
 }
 
 /** What the step is about, in layout coordinates: its walk, its copies' lanes, its changed and new nodes. */
-function focusOf(
-  m: TreeModel,
-  changes: ChangeMarks,
-  ghosts: Map<string, { x: number; y: number; w: number }>,
-): Rect | null {
+function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): Rect | null {
   const r = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
   const add = (x0: number, y0: number, x1: number, y1: number): void => {
     r.x0 = Math.min(r.x0, x0);
@@ -149,7 +145,7 @@ function focusOf(
   if (r.x0 === Infinity) {
     for (const id of changes.rows.keys()) node(id);
     for (const id of changes.added) node(id);
-    for (const g of ghosts.values()) add(g.x, g.y, g.x + g.w, g.y + 60);
+    for (const g of ghosts.at) add(g.x, g.y, g.x + g.w, g.y + 60);
   }
   return r.x0 === Infinity ? null : r;
 }
@@ -305,7 +301,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       openTables: m.openTables,
       changes,
       roles: m.roles ?? new Map(),
-      ghostAt: (g) => ghosts.get(g.id) ?? null,
+      ghosts,
       dur,
       exitDur: motion && !loaded ? 200 : 0,
       edgeDelay: (e) => (travel && copyEdges.has(e.id) ? COPY_MS : 0),
