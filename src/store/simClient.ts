@@ -107,14 +107,23 @@ const defaultTimer: SetTimer = (fn, ms) => {
 };
 
 /**
- * Run fn at the next frame, just before its style, layout and paint: those
- * run in the same task as requestAnimationFrame callbacks (HTML, "update the
- * rendering"), so a message fn causes cannot be handled before that frame
- * is made. Without frames (Node, the tests), at once.
+ * Run fn just after the next frame: a task queued from that frame's
+ * requestAnimationFrame callback runs once the frame's style, layout and
+ * paint are done (they run in the same task as the callbacks: HTML, "update
+ * the rendering"). So neither the request (~1 ms: a message, a timer) nor
+ * its answer lands in the step's frame. Without frames (Node, the tests), at
+ * once.
  */
 export function atNextFrame(fn: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => fn());
-  else fn();
+  if (typeof requestAnimationFrame !== 'function') return fn();
+  requestAnimationFrame(() => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      fn();
+    };
+    ch.port2.postMessage(null);
+  });
 }
 
 export class SimClient {
@@ -401,9 +410,9 @@ export class SimClient {
   }
 
   /**
-   * Ask for the next step at the frame that shows this one: the worker's
-   * answer is decoded and laid out on this thread, and arriving before that
-   * frame it would delay it (~10-30 ms at 64 tasks, measured).
+   * Ask for the next step once the frame that shows this one is made: the
+   * worker's answer is decoded and laid out on this thread, and arriving
+   * before that frame it would delay it (~10-30 ms at 64 tasks, measured).
    */
   private scheduleAhead(): void {
     if (this.aheadScheduled) return;

@@ -183,10 +183,18 @@ export function nodeMarkup(n: LayoutNode, layout: Layout, opened: boolean, marks
     s += `<text class="mono" y="14"><tspan x="8">${esc(`[${c.index}]`)}</tspan><tspan x="48">${esc(clip(change ? `cleared: ${change.fn}` : 'cleared', n.w - 56, MONO_PX))}</tspan></text>`;
     s += `<title>${esc(words)}</title></g>`;
   }
+  const lastCleared = n.clearedRows?.[n.clearedRows.length - 1];
+  if (lastCleared && n.clearedMore) {
+    const label = `+${groupDigits(n.clearedMore)} more cleared at this step`;
+    s += `<g class="row cleared-more" transform="translate(0,${lastCleared.y + G.rowHeight})"><text class="sub" x="8" y="14">${esc(clip(label, n.w - 16, SUB_PX))}</text></g>`;
+  }
   if (n.more > 0 || opened) {
-    const lastCleared = n.clearedRows?.[n.clearedRows.length - 1];
     const last = n.rows[n.rows.length - 1];
-    const moreY = lastCleared ? lastCleared.y + G.rowHeight : last ? last.y + last.h : G.headerHeight;
+    const moreY = lastCleared
+      ? lastCleared.y + G.rowHeight * (n.clearedMore ? 2 : 1)
+      : last
+        ? last.y + last.h
+        : G.headerHeight;
     const canOpen = n.hidden > 0;
     const label = canOpen ? `+${n.more} more: show all` : opened ? 'show fewer' : `+${n.more} more (not listed)`;
     const button =

@@ -59,6 +59,8 @@ export interface LayoutNode {
   hidden: number;
   /** Entries this step cleared, drawn after the listed ones as struck-out rows (top y, relative to the node). */
   clearedRows?: { index: number; y: number }[];
+  /** Entries this step cleared beyond those drawn: one row says how many. */
+  clearedMore?: number;
   /** The mm whose root (PGD) this is. */
   rootOf?: string;
   /** Reached from more than one entry. */
@@ -100,6 +102,8 @@ export interface LayoutOptions {
   tallRows?: ReadonlyMap<string, ReadonlySet<number>>;
   /** Entries this step cleared (no longer present): node id → indices, drawn as struck-out rows. */
   clearedRows?: ReadonlyMap<string, readonly number[]>;
+  /** Entries this step cleared and not drawn (past clearedRows): node id → how many, said in one row. */
+  clearedMore?: ReadonlyMap<string, number>;
 }
 
 const LABELS: Record<string, string> = {
@@ -184,6 +188,8 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
       rowY += G.rowHeight;
       return r;
     });
+    const clearedMore = cleared?.length ? (opts.clearedMore?.get(id) ?? 0) : 0;
+    if (clearedMore > 0) rowY += G.rowHeight;
     const h = sizeOf(info, rowY - G.headerHeight, more > 0 || (opts.openTables?.has(id) ?? false));
     const y = Math.max(nextY[column] as number, minY);
     nextY[column] = y + h + G.nodeGap;
@@ -202,6 +208,7 @@ export function layoutForest(forest: Forest, opts: LayoutOptions): Layout {
     };
     if (rootOf !== undefined) node.rootOf = rootOf;
     if (cleared?.length) node.clearedRows = cleared;
+    if (clearedMore > 0) node.clearedMore = clearedMore;
     byId.set(id, node);
     nodes.push(node);
     for (let i = 0; i < rows.length; i++) {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import { snapshotAt, stepReport } from '../store/sim';
 import { stepAt } from '../store/derive';
-import { treeModelFor } from './treeModel';
+import { MARKED_ROWS, treeModelFor } from './treeModel';
+import { nodeMarkup } from './nodeMarkup';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { INTRO_SCENARIO } from '../scenario/examples';
 
 describe('the tree model of a step', () => {
@@ -35,5 +38,47 @@ describe('the tree model of a step', () => {
     const again = treeModelFor(snap, step, report, null, []);
     expect(again).not.toBe(a);
     expect(again).toEqual(a);
+  });
+});
+
+describe('a step that changes a whole page table', () => {
+  // scenarios/munmap-frees-tables.ptx: X is [1T, 1T+5M) read-write, Y [1T+5M, 1T+6M) read-only. X's third PTE page
+  // maps [1T+4M, 1T+6M): X's last MiB (256 entries) and Y's (256 more once Y is read).
+  const text = readFileSync(join(__dirname, '../../scenarios/munmap-frees-tables.ptx'), 'utf8');
+  const p = parseScenario(text);
+  if (!p.ok) throw new Error('munmap-frees-tables does not parse');
+  const sc = p.scenario;
+  const model = (n: number) => {
+    const r = snapshotAt(text, sc, n);
+    if (!r.ok) throw new Error(r.failure.message);
+    return treeModelFor(r.snapshot, stepAt(sc, n), stepReport(text, sc, n), null, []);
+  };
+  const thirdPte = (n: number) => {
+    // The other PTE pages are drawn as summaries (all their entries alike): this one is the only table.
+    const ptes = model(n).layout.nodes.filter((x) => x.info.level === 'pte' && x.info.kind === 'table');
+    expect(ptes).toHaveLength(1);
+    return ptes[0];
+  };
+
+  it(`draws at most ${MARKED_ROWS} of the entries a step wrote two rows high, and counts the rest`, () => {
+    expect(MARKED_ROWS).toBe(8);
+    // Step 5, "touch 1T 5M write": the third PTE page's 256 entries are new.
+    const t = thirdPte(5);
+    expect(t?.info.present).toBe(256);
+    expect(t?.rows.map((r) => r.h)).toEqual(Array(8).fill(40));
+    expect(t?.more).toBe(248);
+  });
+
+  it(`draws at most ${MARKED_ROWS} of the entries a step cleared, struck out, and one row with the count of the rest`, () => {
+    // Step 9, "munmap 1T+4M 1M": X's last 256 entries go; Y's 256 stay (listed 8, "+248 more").
+    const t = thirdPte(9);
+    expect(t?.info.present).toBe(256);
+    expect(t?.clearedRows?.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(t?.clearedMore).toBe(248);
+    expect(t?.more).toBe(248);
+    // The table's height: header, 8 rows, 8 cleared, the count, "+248 more", padding.
+    const s = nodeMarkup(t!, model(9).layout, false, {});
+    expect(s).toContain('+248 more cleared at this step');
+    expect(s.match(/class="row cleared"/g)).toHaveLength(8);
   });
 });

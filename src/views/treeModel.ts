@@ -23,6 +23,12 @@ import { layoutForest, type Layout } from './treeLayout';
 
 /** Trees drawn at most (the rest are counted): beyond this an SVG gets too heavy to be useful. */
 export const MAX_TREES = 64;
+/**
+ * The most changed entries a table draws two rows high, and the most cleared ones it draws struck out, at one step:
+ * the rest are counted ("+504 more", "+504 more cleared"), and all are in the step's change list. A step that writes
+ * or unmaps 2 MiB changes a whole PTE page: its 512 rows drawn cost the step's frame ~40 ms (munmap-frees-tables).
+ */
+export const MARKED_ROWS = 8;
 
 /**
  * The forest with at most MAX_TREES roots: the mshare hosts, the acting
@@ -114,25 +120,29 @@ function compute(
   const changes = changeMarks(inside === null ? changesOf(report) : changesThrough(changesOf(report) ?? [], inside));
   // A changed entry is listed, two rows high: its value, and what it was under it.
   // A cleared entry (no longer present) is drawn struck out after the table's rows, for this step.
+  // At most MARKED_ROWS of each per table (those on the walk or selected first): the rest are counted.
+  const must = mustShowOf(walk, copies, sel);
   const tallRows = new Map<string, Set<number>>();
   const clearedRows = new Map<string, number[]>();
+  const clearedMore = new Map<string, number>();
   for (const [node, rows] of changes.rows) {
     const present = new Set(forest.nodes[node]?.entries.map((e) => e.index) ?? []);
-    tallRows.set(node, new Set([...rows.keys()].filter((i) => present.has(i))));
+    const first = must.get(node);
+    const byPlace = (a: number, b: number) => Number(!first?.has(a)) - Number(!first?.has(b)) || a - b;
+    const changed = [...rows.keys()].filter((i) => present.has(i)).sort(byPlace);
+    tallRows.set(node, new Set(changed.slice(0, MARKED_ROWS)));
     const gone = [...rows.entries()].filter(([i, r]) => r.kind === 'cleared' && !present.has(i)).map(([i]) => i);
-    if (gone.length)
-      clearedRows.set(
-        node,
-        gone.sort((a, b) => a - b),
-      );
+    if (gone.length) clearedRows.set(node, gone.sort((a, b) => a - b).slice(0, MARKED_ROWS));
+    if (gone.length > MARKED_ROWS) clearedMore.set(node, gone.length - MARKED_ROWS);
   }
   const layout = layoutForest(capped.forest, {
     paging,
     openTables: new Set(openTables),
-    mustShow: mustShowOf(walk, copies, sel),
+    mustShow: must,
     first: hosts,
     tallRows,
     clearedRows,
+    clearedMore,
   });
   // A big forest is drawn culled to the view: its index is built here too, in idle time for a step computed ahead.
   if (layout.nodes.length > CULL_ABOVE) cullIndex(layout);
