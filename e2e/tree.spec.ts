@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
 import { BIG_SCENARIO, FORK, INTRO_SCENARIO, SEED_SCENARIO, SEED_STEPS } from './scenarios';
 
@@ -47,10 +48,16 @@ test('a huge populated range is one summary node that opens on demand', async ({
 });
 
 test('a table with many entries lists a few and "+N more" opens the rest', async ({ explorer }) => {
-  // At the touch (step 3) all 12 PTEs are new, and a step's changed entries are always listed.
+  // At the touch (step 3) all 12 PTEs are new: a step's changed entries are listed, two rows high, up to 8
+  // (MARKED_ROWS); the others are counted, and opening the table lists them, still marked.
   await explorer.openScenario(MANY_PAGES, 3);
   const pte = explorer.nodes({ level: 'pte' });
+  await expect(pte.locator('g.row.changed')).toHaveCount(8);
+  await expect(pte.locator('text.change')).toHaveCount(8);
+  await expect(pte.locator('g.more')).toContainText('+4 more');
+  await pte.getByRole('button', { name: /Show all entries/ }).click();
   await expect(pte.locator('g.row.changed')).toHaveCount(12);
+  await pte.getByRole('button', { name: /Show fewer/ }).click();
   // A step on, nothing in the table changes: it lists the first 8.
   await explorer.openScenario(MANY_PAGES, 4);
   await expect(pte.locator('g.row.changed')).toHaveCount(0);
@@ -61,6 +68,36 @@ test('a table with many entries lists a few and "+N more" opens the rest', async
   await expect(pte.locator('g.row')).toHaveCount(12);
   await pte.getByRole('button', { name: /Show fewer/ }).click();
   await expect(pte.locator('g.row')).toHaveCount(8);
+});
+
+// munmap-frees-tables' X [1T, 1T+5M) written, Y [1T+5M, 1T+6M) read: X's third PTE page maps X's last MiB (256
+// entries) and Y's (256).
+const MUNMAP = readFileSync(new URL('../scenarios/munmap-frees-tables.ptx', import.meta.url), 'utf8');
+// Eight tasks, each with a PUD, a PMD and a PTE page under one written page, exit in one step.
+const EIGHT_EXIT = `spawn T[1..8]
+T[1..8]: mmap 0x7f0000000000 4K rw private anon fixed
+T[1..8]: write 0x7f0000000000 "x"
+T[1..8]: exit
+`;
+
+test('a step over whole tables draws a few of their rows and ghosts, and counts the rest', async ({
+  explorer,
+  page,
+}) => {
+  // Step 5 writes all of X: the third PTE page's 256 new entries, 8 of them drawn two rows high.
+  await explorer.openScenario(MUNMAP, 5);
+  const pte = explorer.nodes({ level: 'pte', kind: 'table' });
+  await expect(pte).toHaveCount(1);
+  await expect(pte.locator('g.row.changed')).toHaveCount(8);
+  await expect(pte.locator('g.more')).toContainText('+248 more');
+  // Step 9 unmaps X's last MiB: its 256 entries are cleared, 8 drawn struck out, and Y's 256 stay.
+  await explorer.openScenario(MUNMAP, 9);
+  await expect(pte.locator('g.row.cleared')).toHaveCount(8);
+  await expect(pte.locator('g.cleared-more')).toHaveText('+248 more cleared at this step');
+  // Eight exits free 8 PGD, 8 PUD, 8 PMD and 8 PTE pages: 6 ghosts per level, and "+2 more freed" under each.
+  await explorer.openScenario(EIGHT_EXIT, 4);
+  await expect(page.locator('g.ghost')).toHaveCount(24);
+  await expect(page.locator('text.ghost-more')).toHaveText(Array(4).fill('+2 more freed'));
 });
 
 test("the walk of the step's address lights up level by level", async ({ explorer }) => {
