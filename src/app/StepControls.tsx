@@ -1,5 +1,5 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import { measureAfterPaint, useCappedList } from './afterPaint';
+import { Fragment, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { listParts, measureAfterPaint, useCappedList } from './afterPaint';
 import { formatCount } from './format';
 import { outcomeText } from '../store/derive';
 import { Abbr } from './Abbr';
@@ -117,17 +117,25 @@ function Changes({
       {state === 'ready' && changes.length > 0 ? (
         // Focusable so a long list scrolls from the keyboard too.
         <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
-          {lines.map((l, i) => (
-            // Inside a step (issue 14): what the event just done changed stands out, what is still to come is dimmed.
-            <li
-              key={i}
-              data-testid="change"
-              data-when={times[i]}
-              className={times[i] === 'done' ? undefined : `ev-${times[i]}`}
-              aria-current={times[i] === 'now' ? 'true' : undefined}
-            >
-              {l}
-            </li>
+          {listParts(lines.length, FIRST_FRAME_CHANGES, CHANGES_CAP).map((part) => (
+            <Fragment key={part.key}>
+              {lines.slice(part.from, part.to).map((l, k) => {
+                const i = part.from + k;
+                // Inside a step (issue 14): what the event just done changed stands out, what is still to come is
+                // dimmed.
+                return (
+                  <li
+                    key={i}
+                    data-testid="change"
+                    data-when={times[i]}
+                    className={times[i] === 'done' ? undefined : `ev-${times[i]}`}
+                    aria-current={times[i] === 'now' ? 'true' : undefined}
+                  >
+                    {l}
+                  </li>
+                );
+              })}
+            </Fragment>
           ))}
           {shown.rest && !shown.all && changes.length > drawn && (
             <li className="changes-more">

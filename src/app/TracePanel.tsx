@@ -1,8 +1,8 @@
-import { memo, useEffect, useRef } from 'react';
+import { Fragment, memo, useEffect, useRef } from 'react';
 import { outcomeText } from '../store/derive';
 import { useExplorer } from './context';
 import { useStepInfo, type StepInfo } from './derived';
-import { useAfterPaint, useCappedList } from './afterPaint';
+import { listParts, useAfterPaint, useCappedList } from './afterPaint';
 import { EXPLAIN, isPatchQuote, patchQuote } from './explain';
 import { formatCount } from './format';
 import { setTraceFocus, useTraceFocus } from './traceFocus';
@@ -71,41 +71,46 @@ const Trail = memo(function Trail({ info, kernel }: { info: StepInfo; kernel: st
         </p>
       ) : (
         <ol className="trail">
-          {report.events.slice(0, shown.drawn).map((e, i) => {
-            const quote = patchQuote(kernel, e.fn, e.src);
-            return (
-              <li
-                key={i}
-                ref={now === i ? current : undefined}
-                className={`event${picked === i ? ' picked' : ''}${now === null ? '' : i === now ? ' ev-now' : i > now ? ' ev-later' : ''}`}
-                aria-current={now === i ? 'step' : undefined}
-                data-fn={e.fn}
-                onMouseEnter={() => setTraceFocus({ step: report, hovered: i })}
-                onMouseLeave={() => setTraceFocus({ step: report, hovered: null })}
-              >
-                <button
-                  type="button"
-                  className="event-head"
-                  aria-pressed={picked === i}
-                  title="Show in the tree what this call touched"
-                  onClick={() => setTraceFocus({ step: report, selected: picked === i ? null : i })}
-                >
-                  <code className="fn">{e.fn}</code>
-                  {e.task && <span className="task">{e.task}</span>}
-                  {e.detail && <span className="detail">{e.detail}</span>}
-                </button>
-                {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
-                {quote && (
-                  // The current event's lines are open: what ran is what the tables now show.
-                  <details key={now === i ? 'now' : 'other'} className="patch" open={now === i ? true : undefined}>
-                    <summary>{isPatchQuote(quote) ? 'Patch lines that ran' : 'Kernel lines that ran'}</summary>
-                    <pre>{quote.lines.join('\n')}</pre>
-                    <p className="source">{quote.source}</p>
-                  </details>
-                )}
-              </li>
-            );
-          })}
+          {listParts(shown.drawn, FIRST_FRAME_EVENTS, TRACE_CAP).map((part) => (
+            <Fragment key={part.key}>
+              {report.events.slice(part.from, part.to).map((e, k) => {
+                const i = part.from + k;
+                const quote = patchQuote(kernel, e.fn, e.src);
+                return (
+                  <li
+                    key={i}
+                    ref={now === i ? current : undefined}
+                    className={`event${picked === i ? ' picked' : ''}${now === null ? '' : i === now ? ' ev-now' : i > now ? ' ev-later' : ''}`}
+                    aria-current={now === i ? 'step' : undefined}
+                    data-fn={e.fn}
+                    onMouseEnter={() => setTraceFocus({ step: report, hovered: i })}
+                    onMouseLeave={() => setTraceFocus({ step: report, hovered: null })}
+                  >
+                    <button
+                      type="button"
+                      className="event-head"
+                      aria-pressed={picked === i}
+                      title="Show in the tree what this call touched"
+                      onClick={() => setTraceFocus({ step: report, selected: picked === i ? null : i })}
+                    >
+                      <code className="fn">{e.fn}</code>
+                      {e.task && <span className="task">{e.task}</span>}
+                      {e.detail && <span className="detail">{e.detail}</span>}
+                    </button>
+                    {EXPLAIN[e.fn] && <p className="explain">{EXPLAIN[e.fn]}</p>}
+                    {quote && (
+                      // The current event's lines are open: what ran is what the tables now show.
+                      <details key={now === i ? 'now' : 'other'} className="patch" open={now === i ? true : undefined}>
+                        <summary>{isPatchQuote(quote) ? 'Patch lines that ran' : 'Kernel lines that ran'}</summary>
+                        <pre>{quote.lines.join('\n')}</pre>
+                        <p className="source">{quote.source}</p>
+                      </details>
+                    )}
+                  </li>
+                );
+              })}
+            </Fragment>
+          ))}
         </ol>
       )}
       {report.events.length > TRACE_CAP && !shown.all && (

@@ -91,3 +91,18 @@ export function useCappedList(
   const rest = list !== undefined && restFor === list;
   return { drawn: all ? length : rest ? cap : first, rest, all, showAll: () => setAllFor(list ?? null) };
 }
+
+/**
+ * The parts of a capped list (useCappedList) as ranges [from, to): the first `first` items, then up to `cap`, then
+ * the rest, each to be drawn in a keyed fragment of its own. React places a new fragment with all its children as one
+ * insertion; new sibling items, one by one, each search every later new sibling for where to go (its commit's
+ * getHostSibling()): 17,500 steps, ~5 ms, when a step's change list grew from 12 lines to 200 (the SGA's, traced).
+ */
+export function listParts(drawn: number, first: number, cap: number): { key: string; from: number; to: number }[] {
+  const parts = [
+    { key: 'first', from: 0, to: Math.min(drawn, first) },
+    { key: 'rest', from: first, to: Math.min(drawn, cap) },
+    { key: 'all', from: cap, to: drawn },
+  ];
+  return parts.filter((p) => p.to > p.from);
+}
