@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import type { Scenario } from '../scenario/ast';
-import { SimClient, WORKER_BUDGET_MS, heavyStep } from './simClient';
+import { SimClient, WORKER_BUDGET_MS, heavyStep, stepWeight } from './simClient';
 import type { SimRequest } from './protocol';
 
 const TEXT =
@@ -279,20 +279,26 @@ describe('SimClient', () => {
       expect(workers[1]?.sent.map((m) => m.n)).toEqual([1]);
     });
 
-    it('never computes ahead a step that looks expensive, nor past it', () => {
+    it('computes a heavy step ahead but nothing past it, and never a huge one', () => {
       const text =
         'spawn A\nA: mmap 0x200000 0x7fffffc00000 rw shared anon hugetlb fixed\nA: touch 0x200000 0x7fffffc00000 write\nA: translate 0';
       const { c, workers, want: w } = timed(text);
       c.request(w(1));
       workers[0]?.answer(); // step 1 shown; step 2 (the mmap) ahead
-      workers[0]?.answer(); // step 2 ahead; step 3 (the touch of 128 TiB) is not
-      expect(workers[0]?.sent.map((m) => m.n)).toEqual([1, 2]);
+      workers[0]?.answer(); // step 2 ahead; then step 3 (the touch of 128 TiB, heavy)
+      expect(workers[0]?.sent.map((m) => m.n)).toEqual([1, 2, 3]);
+      workers[0]?.answer(); // step 3 ahead; step 4 is past it: not
       c.request(w(2));
-      expect(workers[0]?.sent.map((m) => m.n)).toEqual([1, 2]);
+      expect(workers[0]?.sent.map((m) => m.n)).toEqual([1, 2, 3]);
+      // 5,000 tasks spawned at step 2: huge, never computed ahead, nor what follows.
+      const huge = timed('spawn A\nspawn T[1..5000]\nA: translate 0');
+      huge.c.request(huge.want(1));
+      huge.workers[0]?.answer();
+      expect(huge.workers[0]?.sent.map((m) => m.n)).toEqual([1]);
     });
   });
 
-  it('heavyStep: more than 4,096 tasks, or more than 64 GiB touched in all', () => {
+  it('stepWeight: huge over 4,096 tasks, heavy over 64 GiB touched in all', () => {
     const p = parseScenario(
       [
         'spawn A',
@@ -306,15 +312,16 @@ describe('SimClient', () => {
       ].join('\n'),
     );
     if (!p.ok) throw new Error('does not parse');
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => heavyStep(p.scenario, n))).toEqual([
-      false,
-      true,
-      false,
-      false,
-      true,
-      true,
-      true,
-      true,
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => stepWeight(p.scenario, n))).toEqual([
+      'light',
+      'huge',
+      'light',
+      'light',
+      'heavy',
+      'heavy',
+      'heavy',
+      'huge',
     ]);
+    expect(heavyStep(p.scenario, 2) && heavyStep(p.scenario, 5) && !heavyStep(p.scenario, 3)).toBe(true);
   });
 });

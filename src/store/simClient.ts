@@ -10,8 +10,8 @@
  * keeps the worker busy longer than the time budget (WORKER_BUDGET_MS) has
  * the worker stopped and the client `stalled()`, which the page says in words
  * with a "Keep trying" button (keepTrying(): again, with twice the time); a
- * step that looks expensive (heavyStep()) is never computed ahead of the
- * user; and the views kept here are bounded by their size, not only their
+ * huge step (stepWeight()) is never computed ahead of the user, nor anything
+ * past a heavy one; and the views kept here are bounded by their size, not only their
  * number (a view of 100,000 tasks is ~30 MB).
  */
 import { lruSet } from './lru';
@@ -75,20 +75,27 @@ function weight(v: SimView): number {
 }
 
 /**
- * Whether step n (1-based) of s looks expensive before it runs, so that it
- * is not computed ahead of the user: a step over more than 4,096 tasks, or a
- * touch (or populating mmap) over more than 64 GiB in all of its tasks. The
- * gallery's heaviest steps (the 1,500-task SGA's touch) are among them; what
- * a lecturer steps through (a few tasks, a few GiB) is not.
+ * How expensive step n (1-based) of s looks before it runs: `huge`, a step
+ * over more than 4,096 tasks (a 100,000-task scenario's), is never computed
+ * ahead of the user, nor anything past it; `heavy`, a touch (or populating
+ * mmap) over more than 64 GiB in all of its tasks (the 1,500-task SGA's
+ * touch: ~0.5 s in the worker), is computed ahead while the user reads the
+ * steps before it, but nothing past it; what a lecturer steps through (a few
+ * tasks, a few GiB) is `light`.
  */
-export function heavyStep(s: Scenario, n: number): boolean {
+export function stepWeight(s: Scenario, n: number): 'light' | 'heavy' | 'huge' {
   const st = s.steps[n - 1];
-  if (!st) return false;
+  if (!st) return 'light';
   const op = st.op;
   const tasks = op.op === 'spawn' ? op.names.length : op.op === 'fork' ? op.children.length : st.tasks.length;
-  if (tasks > 4096) return true;
+  if (tasks > 4096) return 'huge';
   const bytes = op.op === 'touch' ? op.len : op.op === 'mmap' && op.flags & MAP_POPULATE ? op.len : 0n;
-  return bytes * BigInt(Math.max(1, st.tasks.length)) > 64n << 30n;
+  return bytes * BigInt(Math.max(1, st.tasks.length)) > 64n << 30n ? 'heavy' : 'light';
+}
+
+/** Whether step n looks expensive (stepWeight() not `light`). */
+export function heavyStep(s: Scenario, n: number): boolean {
+  return stepWeight(s, n) !== 'light';
 }
 
 /** The step the worker was stopped at, having taken longer than `ms`. */
@@ -433,12 +440,16 @@ export class SimClient {
     if (!want || want.last === undefined || this.stall) return null;
     const ek = want.expand.join(',');
     for (let n = want.n + 1; n <= Math.min(want.last, want.n + AHEAD_STEPS); n++) {
-      // Never past a step that looks expensive: the user may not want to wait for it.
-      if (heavyStep(want.scenario, n) || this.tooSlowAhead.has(viewKey(want.scenarioId, n, ek))) return null;
+      // Never a huge step, nor past an expensive one: the user may not want to wait for it. A heavy step is worth its
+      // half second of the worker while the user reads: decoded and laid out when it arrives (~100 ms for the
+      // SGA's), it would otherwise be the click's.
+      const weight = stepWeight(want.scenario, n);
+      if (weight === 'huge' || this.tooSlowAhead.has(viewKey(want.scenarioId, n, ek))) return null;
       if (!this.cache.has(viewKey(want.scenarioId, n, ek))) {
         const { event: _inside, ...whole } = want;
         return { ...whole, n };
       }
+      if (weight === 'heavy') return null;
     }
     return null;
   }
