@@ -188,7 +188,8 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         anim.move(this, 'd', path, this.getAttribute('d') === path ? 0 : m.dur);
       });
 
-      // Ghosts of the tables this step freed: drawn for this step only.
+      // Ghosts of the tables this step freed: drawn for this step only, their markup parsed at once (renderContents).
+      const ghostContents: { el: Element; markup: string }[] = [];
       layers.ghosts
         .selectChildren<SVGGElement, GhostPlaces['at'][number]>('g.ghost')
         .data(m.ghosts.at, (d) => `${gen}|${d.g.id}|${d.x},${d.y}`)
@@ -200,7 +201,7 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
               .each(function (d) {
                 this.setAttribute('data-ghost-of', d.g.id);
                 this.setAttribute('transform', `translate(${d.x},${d.y})`);
-                this.innerHTML = ghostMarkup(d.g, d.w);
+                ghostContents.push({ el: this, markup: ghostMarkup(d.g, d.w) });
                 anim.enter(this, m.dur);
               }),
           (upd) => upd,
@@ -209,6 +210,7 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
               anim.exit(this, 0, 'ghost-left');
             }),
         );
+      renderContents(ghostContents);
       layers.ghosts
         .selectChildren<SVGTextElement, GhostPlaces['more'][number]>('text.ghost-more')
         .data(m.ghosts.more, (d) => `${gen}|${d.key}`)
