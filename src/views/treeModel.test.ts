@@ -67,6 +67,22 @@ describe('a step that changes a whole page table', () => {
     expect(t?.info.present).toBe(256);
     expect(t?.rows.map((r) => r.h)).toEqual(Array(8).fill(40));
     expect(t?.more).toBe(248);
+    // A selected entry among them is one of the 8, first: the one the user asked about keeps its "new:" line.
+    const r = snapshotAt(text, sc, 5);
+    if (!r.ok || !t) throw new Error('no step 5');
+    const picked = treeModelFor(
+      r.snapshot,
+      stepAt(sc, 5),
+      stepReport(text, sc, 5),
+      {
+        kind: 'entry',
+        node: t.id,
+        index: 50,
+      },
+      [],
+    ).layout.byId.get(t.id);
+    const tall = picked?.rows.filter((row) => row.h === 40).map((row) => row.index);
+    expect(tall).toEqual([0, 1, 2, 3, 4, 5, 6, 50]);
   });
 
   it(`draws at most ${MARKED_ROWS} of the entries a step cleared, struck out, and one row with the count of the rest`, () => {
