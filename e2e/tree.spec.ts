@@ -365,3 +365,55 @@ test('the copy travels from the host slot, down a lane left of every tree, then 
   await expect(token).toHaveCount(1);
   await page.close();
 });
+
+test("the tree's box stays put from step 0 through a copy lesson's steps, at 1440×900 and 1280×720", async ({
+  explorer,
+  page,
+}) => {
+  // mshare-v1-guest-fault: step 0 says "before the first step" (no event count under "Step 0 of 11"), step 5 and later
+  // copy an entry with set_pgd (the "Replay copy" button). Either one made a row taller at that step only: the tree
+  // jumped by 1.6 or 29 px, and its view was fitted again (a second layout and paint in that step).
+  const text = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
+  for (const [width, height] of [
+    [1440, 900],
+    [1280, 720],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await explorer.openScenario(text, 0);
+    const { m } = await explorer.step();
+    const boxes: string[] = [];
+    let copied = false;
+    for (let k = 0; k <= m; k++) {
+      if (k > 0) await explorer.nextStep.click();
+      await expect(explorer.stepCount).toHaveText(`Step ${k} of ${m}`);
+      await explorer.settled();
+      copied ||= await page.getByRole('button', { name: /Replay the copy/ }).isVisible();
+      boxes.push(`step ${k}: ${JSON.stringify(await explorer.tree.boundingBox())}`);
+    }
+    expect(copied, 'the lesson has a copy step').toBe(true);
+    expect(new Set(boxes.map((b) => b.replace(/^step \d+: /, ''))).size, boxes.join('\n')).toBe(1);
+  }
+});
+
+test('"Showing 64 of 1,500 trees" sits over the tree and moves nothing when it appears (1440×900)', async ({
+  explorer,
+  page,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // sga-1500-mainline: step 2 has one task, step 3 forks 1,499 more (only 64 trees are drawn).
+  await explorer.openScenario(readFileSync('scenarios/sga-1500-mainline.ptx', 'utf8'), 2);
+  await explorer.settled();
+  const note = page.getByRole('note').filter({ hasText: /^Showing [\d,]+ of [\d,]+ trees$/ });
+  await expect(note).toHaveCount(0);
+  const before = await explorer.tree.boundingBox();
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 3 of 4');
+  await explorer.settled();
+  await expect(note).toHaveText('Showing 64 of 1,500 trees');
+  expect(await explorer.tree.boundingBox()).toEqual(before);
+  // Inside the tree's box, and readable.
+  const box = (await note.boundingBox())!;
+  expect(box.y + box.height).toBeLessThanOrEqual(before!.y + before!.height);
+  expect(box.y).toBeGreaterThanOrEqual(before!.y);
+  expect(await note.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(12);
+});

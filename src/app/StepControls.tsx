@@ -312,16 +312,20 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
             <span className="ev-count" data-testid="event-count" title={counted}>
               · {counted}
             </span>
+          ) : events > 1 ? (
+            <span
+              className="ev-count muted"
+              data-testid="event-count"
+              title="Shift+← goes inside the step, event by event"
+            >
+              · {formatCount(events)} events
+            </span>
           ) : (
-            events > 1 && (
-              <span
-                className="ev-count muted"
-                data-testid="event-count"
-                title="Shift+← goes inside the step, event by event"
-              >
-                · {formatCount(events)} events
-              </span>
-            )
+            // The line is kept when it says nothing (step 0, a step of one event): a row 1.6 px taller at step 1
+            // moved the tree and refitted it, a second layout and paint inside that step's frame.
+            <span className="ev-count" aria-hidden="true">
+              {'\u00a0'}
+            </span>
           )}
         </span>
       </div>

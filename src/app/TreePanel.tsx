@@ -109,26 +109,12 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
           <button type="button" onClick={() => handle.current?.fit()}>
             Fit
           </button>
-          {model && model.copies.length > 0 && (
-            <button
-              type="button"
-              onClick={() => handle.current?.replayCopy()}
-              aria-label={`Replay the copy (${model.copies.map((c) => c.fn).join(', ')})`}
-            >
-              ↻ Replay copy
-            </button>
-          )}
           {expanded.length > 0 && (
             <button type="button" onClick={() => expanded.forEach((id) => store.getState().toggleExpanded(id))}>
               Collapse opened ranges ({expanded.length})
             </button>
           )}
         </div>
-        {model && model.hiddenTrees > 0 && (
-          <p className="trees-capped" role="note">
-            Showing {formatCount(model.totalTrees - model.hiddenTrees)} of {formatCount(model.totalTrees)} trees
-          </p>
-        )}
         <button
           type="button"
           className="legend-toggle"
@@ -168,6 +154,23 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
           </div>
         )}
         <WorkerStalled />
+        {/* These two over the tree, not in the toolbar: shown at some steps only, they wrapped the legend onto a
+            second line there, and the tree jumped down (refitted: a second layout and paint in that step) and back. */}
+        {model && model.hiddenTrees > 0 && (
+          <p className="trees-capped" role="note">
+            Showing {formatCount(model.totalTrees - model.hiddenTrees)} of {formatCount(model.totalTrees)} trees
+          </p>
+        )}
+        {model && model.copies.length > 0 && (
+          <button
+            type="button"
+            className="replay-copy"
+            onClick={() => handle.current?.replayCopy()}
+            aria-label={`Replay the copy (${model.copies.map((c) => c.fn).join(', ')})`}
+          >
+            ↻ Replay copy
+          </button>
+        )}
         {empty && !failure && (
           <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>
         )}
