@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Plugin } from 'vite';
-import { linkPreview, serviceWorkerSource } from '../../vite.config';
+import { eagerCompileHint, linkPreview, serviceWorkerSource } from '../../vite.config';
 
 const HTML = '<html><head><title>x</title></head><body></body></html>';
 const run = (p: Plugin, html: string): string => {
@@ -38,5 +38,24 @@ describe('the service worker', () => {
     expect(sw).toContain("cache.match('./index.html')");
     // It parses as a script.
     expect(() => new Function(sw)).not.toThrow();
+  });
+});
+
+describe("V8's compile hint", () => {
+  it('heads the entry chunk alone, above the code Vite put first', () => {
+    const chunk = (isEntry: boolean, code: string) => ({ type: 'chunk' as const, isEntry, code });
+    const bundle: Record<string, { type: 'chunk' | 'asset'; isEntry?: boolean; code?: string }> = {
+      'assets/index.js': chunk(true, 'const __vite__mapDeps=(i)=>i;\nimport "./x.js";'),
+      'assets/editor.js': chunk(false, 'export const e = 1;'),
+      'assets/index.css': { type: 'asset' },
+    };
+    const gen = eagerCompileHint().generateBundle as { handler: (o: unknown, b: typeof bundle) => void };
+    gen.handler({}, bundle);
+    // v8.dev/blog/explicit-compile-hints: the magic comment, on a line of its own, before any code.
+    expect(bundle['assets/index.js']!.code).toBe(
+      '//# allFunctionsCalledOnLoad\nconst __vite__mapDeps=(i)=>i;\nimport "./x.js";',
+    );
+    expect(bundle['assets/editor.js']!.code).toBe('export const e = 1;');
+    expect(bundle['assets/index.css']!.code).toBeUndefined();
   });
 });
