@@ -307,7 +307,7 @@ test('entry rows are reached by keyboard: ↓ from a table header, ↑/↓ betwe
 
 test('trees are labelled by role in an mshare scenario: host mm, creator, guest', async ({ explorer }) => {
   await explorer.openScenario(SEED_SCENARIO, SEED_STEPS.guestFirstFault);
-  const labels = await explorer.tree.locator('text.role-label').allTextContents();
+  const labels = await explorer.tree.locator('g.node text.role-label').allTextContents();
   expect(labels.sort()).toEqual(['A (creator)', 'B (guest)', 'host mm (sga)']);
 });
 

@@ -46,6 +46,11 @@ function inspectTree(page: Page): Promise<Whole> {
     const drawn = new Map<string, Element>();
     for (const n of layer ? [...layer.children] : []) {
       const id = n.getAttribute('data-node-id') ?? '?';
+      // The next step's new nodes, drawn ahead (src/views/treeDraw.ts, prepare()): hidden until that step shows them.
+      if (n.classList.contains('node-ahead')) {
+        if (getComputedStyle(n).visibility !== 'hidden') problems.push(`node ${id}, drawn ahead, is visible`);
+        continue;
+      }
       if (!n.classList.contains('node')) problems.push(`a leftover ${n.getAttribute('class')} element for ${id}`);
       const op = Number(getComputedStyle(n).opacity);
       if (op < 1) problems.push(`node ${id} at opacity ${op}`);

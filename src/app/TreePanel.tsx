@@ -3,11 +3,21 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
-import { loadedId, useSim } from './derived';
+import { loadedId, simClient, useSim } from './derived';
 import { insideAt, rolesOf, treeModelFor } from '../views/treeModel';
 import { formatCount } from './format';
 import { focusedEvent, useTraceFocus } from './traceFocus';
 import { touchedBy } from '../views/treeChanges';
+
+/** Run fn when the page is idle (soon, where it never is); the id cancels it. */
+function whenIdle(fn: () => void): number {
+  if (typeof requestIdleCallback === 'function') return requestIdleCallback(fn, { timeout: 1000 });
+  return window.setTimeout(fn, 50) as unknown as number;
+}
+function cancelIdle(id: number): void {
+  if (typeof cancelIdleCallback === 'function') cancelIdleCallback(id);
+  else clearTimeout(id);
+}
 
 /** The page-table forest (d3 inside an <svg> React renders once), its zoom controls and its state. */
 export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | null> }) {
@@ -89,6 +99,52 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
       minTextPx: present ? 12 : 9,
     });
   }, [model, hoverLevel, selection, view, loadCount, openTables, roles, traceHit, present, inside]);
+
+  // The next step's new tables, drawn ahead and hidden while this one is read (treeDraw.ts, prepare()): a step
+  // that adds a dozen tables then only shows them. Once this step is drawn, and again when the next step arrives.
+  useEffect(() => {
+    if (!view || view.event !== undefined) return;
+    const scenarioId = view.scenarioId;
+    const n = view.n + 1;
+    let idle = 0;
+    const tryPrepare = (): void => {
+      const s = store.getState();
+      const ahead = simClient.get(scenarioId, n, s.expanded);
+      if (!s.loaded || loadedId(s.loaded) !== scenarioId || s.cursor !== n - 1 || s.event !== null) return;
+      if (!ahead?.result.ok || !handle.current) return;
+      const snap = ahead.result.snapshot;
+      const m = treeModelFor(snap, stepAt(s.loaded.scenario, n), ahead.report, s.selection, s.openTables);
+      handle.current.prepare({
+        layout: m.layout,
+        walk: m.walk,
+        copies: m.copies,
+        animateWalk: m.animateWalk,
+        stepKey: `${scenarioId}:${n}:`,
+        hoverLevel: s.hoverLevel,
+        selection: s.selection,
+        fitKey: String(s.loadCount),
+        openTables: new Set(s.openTables),
+        changes: m.changes,
+        roles: rolesOf(s.loaded.scenario, n, snap.forest.roots),
+        minTextPx: s.present ? 12 : 9,
+      });
+    };
+    const later = (): void => {
+      if (idle) return;
+      idle = whenIdle(() => {
+        idle = 0;
+        tryPrepare();
+      });
+    };
+    later();
+    const off = simClient.onAhead((v) => {
+      if (v.scenarioId === scenarioId && v.n === n && v.event === undefined) later();
+    });
+    return () => {
+      off();
+      if (idle) cancelIdle(idle);
+    };
+  }, [view, store]);
 
   const failure = view && !view.result.ok ? view.result.failure : null;
   const stale = pending && loaded !== null && loadedId(loaded) !== 0;

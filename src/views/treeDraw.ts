@@ -16,7 +16,7 @@ import type { Selection as D3Selection } from 'd3-selection';
 import type { Selection } from '../store/store';
 import type { Animator } from './treeAnimation';
 import type { ChangeMarks, FreedTable } from './treeChanges';
-import { ghostMarkup, nodeMarkup, type NodeMarks } from './nodeMarkup';
+import { esc, ghostMarkup, nodeMarkup, type NodeMarks } from './nodeMarkup';
 import { setAttr, setClass } from './domWrite';
 import { groupDigits } from '../core/events';
 import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
@@ -45,6 +45,8 @@ export interface DrawInput {
   exitDur: number;
   /** Edges drawn in after this delay (a copied entry's new edge waits for the token). */
   edgeDelay: (e: LayoutEdge) => number;
+  /** The same step drawn again (a hover, a selection): the nodes drawn ahead for the next one are kept. */
+  keepAhead?: boolean;
 }
 
 export interface Drawn {
@@ -53,6 +55,25 @@ export interface Drawn {
 }
 
 type Layer = D3Selection<SVGGElement, unknown, null, undefined>;
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** A node drawn ahead for the next step, hidden (TREE_CSS) and not yet a `.node`: no join, no locator sees it. */
+export const AHEAD_CLASS = 'node-ahead';
+
+/** A node's data attributes (null: absent), read by the view's handlers, the tests and the CSS. */
+function nodeAttrs(d: LayoutNode, m: Pick<DrawInput, 'changes'>): [string, string | null][] {
+  return [
+    ['data-node-id', d.id],
+    ['data-kind', d.info.kind],
+    ['data-level', d.info.level],
+    ['data-pfn', String(d.info.pfn)],
+    ['data-owner', d.info.owner],
+    ['data-parents', String(d.info.parents.length)],
+    ['data-root', d.rootOf ?? null],
+    ['data-shared', d.shared ? 'true' : 'false'],
+    ['data-new', m.changes.added.has(d.id) ? 'true' : null],
+  ];
+}
 
 const nodeKey = (gen: number, d: LayoutNode): string =>
   `${gen}|${d.id}|${d.info.kind}|${d.info.level}|${d.rootOf ?? ''}`;
@@ -81,6 +102,17 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
     parser.innerHTML = '';
   };
 
+  /**
+   * The next step's new nodes, drawn ahead while the user reads this one (prepare()): in place among the nodes,
+   * hidden (class node-ahead), already parsed, styled and laid out. The step's draw takes them as they are, so
+   * its click does not pay for them; the rest are removed. Key → element.
+   */
+  const ahead = new Map<string, SVGGElement>();
+  const discardAhead = (): void => {
+    for (const el of ahead.values()) el.remove();
+    ahead.clear();
+  };
+
   const marksOf = (d: LayoutNode, m: DrawInput): NodeMarks => {
     const rows = m.changes.rows.get(d.id);
     const role = d.rootOf !== undefined ? m.roles.get(d.rootOf) : undefined;
@@ -92,6 +124,55 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
   };
 
   return {
+    /**
+     * Draw ahead, hidden, the nodes of `m` (the next step, computed ahead) that are not drawn now: their markup
+     * parsed in one go, each put where the next step's draw will want it. What the browser then styles and lays
+     * out (~40 µs an element; a first write adds a dozen tables, ~260 elements) it does while the user reads.
+     * Returns how many. Called again, it first removes what the last call drew.
+     */
+    prepare(m: DrawInput): number {
+      discardAhead();
+      const layer = layers.nodes.node();
+      if (!layer) return 0;
+      const gen = m.generation;
+      const drawn = new Map<string, Element>();
+      for (const el of layer.children)
+        if (el.classList.contains('node')) drawn.set((el as Element & { __ptxKey?: string }).__ptxKey ?? '', el);
+      const fresh = m.shown.nodes.filter((d) => !drawn.has(nodeKey(gen, d)));
+      if (!fresh.length) return 0;
+      const inner = fresh.map((d) => nodeMarkup(d, m.layout, m.openTables.has(d.id), marksOf(d, m)));
+      const outer = fresh.map((d, k) => {
+        const attrs = nodeAttrs(d, m)
+          .filter(([, v]) => v !== null)
+          .map(([name, v]) => ` ${name}="${esc(v as string)}"`)
+          .join('');
+        const cls = [AHEAD_CLASS, d.shared ? 'shared' : '', d.rootOf !== undefined ? 'root' : ''].filter(Boolean);
+        return `<g class="${cls.join(' ')}" transform="translate(${d.x},${d.y})"${attrs}>${inner[k]}</g>`;
+      });
+      parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${outer.join('')}</svg>`;
+      const els = [...(parser.content.firstElementChild?.children ?? [])] as SVGGElement[];
+      parser.innerHTML = '';
+      // Each before the node that follows it in the next step's order, so that the join finds it in place.
+      const byKey = new Map(fresh.map((d, k) => [nodeKey(gen, d), k]));
+      let after: Element | null = null;
+      for (let i = m.shown.nodes.length - 1; i >= 0; i--) {
+        const key = nodeKey(gen, m.shown.nodes[i] as LayoutNode);
+        const k = byKey.get(key);
+        if (k === undefined) {
+          after = drawn.get(key) ?? after;
+          continue;
+        }
+        const el = els[k] as SVGGElement & { __ptxKey?: string; __ptxContent?: string };
+        el.__ptxKey = key;
+        el.__ptxContent = inner[k];
+        layer.insertBefore(el, after);
+        ahead.set(key, el);
+        after = el;
+      }
+      return ahead.size;
+    },
+    /** Remove what prepare() drew (an export must not carry it). */
+    discardAhead,
     draw(m: DrawInput): Drawn {
       const { layout, generation: gen } = m;
       const cols = layers.columns
@@ -112,14 +193,24 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         })
         .join(
           (enter) =>
-            enter
-              .append('g')
-              .attr('class', 'node')
-              .attr('transform', (d) => `translate(${d.x},${d.y})`)
-              .each(function (d) {
-                (this as SVGGElement & { __ptxKey?: string }).__ptxKey = nodeKey(gen, d);
-                anim.enter(this, m.dur);
-              }),
+            enter.select(function (d) {
+              const key = nodeKey(gen, d);
+              // Drawn ahead: used where it is (the join's order() moves it only if it is out of place; a move would
+              // lay it out again).
+              let el = ahead.get(key);
+              if (el) {
+                ahead.delete(key);
+                el.classList.replace(AHEAD_CLASS, 'node');
+              } else {
+                el = doc.createElementNS(SVG_NS, 'g');
+                el.setAttribute('class', 'node');
+                el.setAttribute('transform', `translate(${d.x},${d.y})`);
+                this.appendChild(el);
+              }
+              (el as SVGGElement & { __ptxKey?: string }).__ptxKey = key;
+              anim.enter(el, m.dur);
+              return el;
+            }),
           (upd) => upd,
           (exit) =>
             exit.each(function () {
@@ -132,15 +223,7 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
       // the browser re-match styles for the element (attribute selectors).
       nodes.each(function (d) {
         nodeEls.set(d.id, this);
-        setAttr(this, 'data-node-id', d.id);
-        setAttr(this, 'data-kind', d.info.kind);
-        setAttr(this, 'data-level', d.info.level);
-        setAttr(this, 'data-pfn', String(d.info.pfn));
-        setAttr(this, 'data-owner', d.info.owner);
-        setAttr(this, 'data-parents', String(d.info.parents.length));
-        setAttr(this, 'data-root', d.rootOf ?? null);
-        setAttr(this, 'data-shared', d.shared ? 'true' : 'false');
-        setAttr(this, 'data-new', m.changes.added.has(d.id) ? 'true' : null);
+        for (const [name, value] of nodeAttrs(d, m)) setAttr(this, name, value);
         setClass(this, 'shared', d.shared);
         setClass(this, 'root', d.rootOf !== undefined);
         setClass(this, 'level-hover', m.hoverLevel !== null && d.info.level === m.hoverLevel);
@@ -154,6 +237,7 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         contents.push({ el: this, markup: nodeMarkup(d, layout, m.openTables.has(d.id), marksOf(d, m)) });
       });
       renderContents(contents);
+      if (!m.keepAhead) discardAhead();
 
       const edges = layers.edges
         .selectChildren<SVGPathElement, LayoutEdge>('path.edge')

@@ -64,6 +64,8 @@ export interface TreeCallbacks {
 
 export interface TreeHandle {
   update(model: TreeModel): void;
+  /** Draw ahead, hidden, the new nodes of the next step's model (computed ahead): its click then only shows them. */
+  prepare(model: TreeModel): number;
   fit(): void;
   zoomBy(factor: number): void;
   /** Run the step's copy animation again. */
@@ -305,6 +307,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       dur,
       exitDur: motion && !loaded ? 200 : 0,
       edgeDelay: (e) => (travel && copyEdges.has(e.id) ? COPY_MS : 0),
+      keepAhead: !stepChanged && !loaded,
     };
     last = { m, input, walk: walkMarks(m, stepChanged && motion) };
     vp.update(
@@ -322,7 +325,26 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     if (stepChanged || loaded) copy.play(m.layout, m.copies, travel);
   };
 
+  /**
+   * Draw the next step's new nodes ahead, hidden (treeDraw.ts, prepare()), when it is of the scenario drawn now
+   * and small enough to be drawn whole (a culled forest's next view is not known yet). Returns how many.
+   */
+  const prepare = (m: TreeModel): number => {
+    if (!last || m.fitKey !== lastFitKey || m.stepKey === lastStepKey || culling(m) || culling(last.m)) return 0;
+    const changes = m.changes ?? NO_CHANGES;
+    return drawing.prepare({
+      ...last.input,
+      layout: m.layout,
+      shown: { nodes: m.layout.nodes, edges: m.layout.edges },
+      openTables: m.openTables,
+      changes,
+      roles: m.roles ?? new Map(),
+    });
+  };
+
   wholeTree.set(svgEl, <T>(fn: () => T): T => {
+    // What is drawn ahead is hidden, but an export's box (getBBox) and copy would take it in.
+    drawing.discardAhead();
     if (!last || !culling(last.m)) return fn();
     const st = quiet(last);
     draw(st, 'all');
@@ -335,12 +357,14 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
 
   return {
     update,
+    prepare,
     fit: () => vp.fit(!reducedMotion()),
     zoomBy: (factor) => vp.zoomBy(factor, reducedMotion() ? 0 : 200),
     replayCopy: () => {
       if (!reducedMotion()) copy.replay();
     },
     destroy() {
+      drawing.discardAhead();
       if (redraw) cancelAnimationFrame(redraw);
       wholeTree.delete(svgEl);
       anim.destroy();

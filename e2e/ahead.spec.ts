@@ -1,0 +1,90 @@
+/**
+ * The next step's new tables are drawn ahead, hidden, while the user reads the current one (src/views/treeDraw.ts,
+ * prepare()): a step that adds a dozen tables then only shows them (docs/PERFORMANCE.md, session 10). What it must
+ * never change: what a step shows, what the tests and the user find in the tree, and what an export carries.
+ */
+import { readFileSync } from 'node:fs';
+import { expect, test } from './fixtures';
+
+// mshare-v1-guest-fault: step 5 is A's first write, which allocates the host's PUD, PMD and PTE tables and a page.
+const FILE = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
+
+/** The hidden nodes drawn ahead, each marked so that the next step can be checked to use those very elements. */
+async function markAhead(page: import('@playwright/test').Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<SVGGElement>('svg.ptx-tree g.node-ahead')].map((el) => {
+      (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark = true;
+      return el.getAttribute('data-node-id') ?? '';
+    }),
+  );
+}
+
+test("the next step's new tables wait hidden, and the step shows those very elements", async ({ explorer, page }) => {
+  await explorer.openScenario(FILE, 4);
+  const ahead = page.locator('svg.ptx-tree g.node-ahead');
+  // Drawn once the step ahead is computed and the page is idle.
+  await expect(ahead).not.toHaveCount(0);
+  const ids = await markAhead(page);
+  // Hidden: not seen, not a node for the tree's own queries, not in the accessibility tree.
+  for (const el of await ahead.all()) await expect(el).toBeHidden();
+  await expect(explorer.tree.locator('g.node')).toHaveCount(3);
+  await expect(explorer.tree.getByRole('button', { name: /^PUD page/ })).toHaveCount(0);
+
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 5 of 11');
+  await explorer.settled();
+  const fresh = explorer.tree.locator('g.node[data-new="true"]');
+  const freshIds = await fresh.evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id') ?? ''));
+  expect(freshIds.length).toBeGreaterThan(0);
+  expect([...freshIds].sort()).toEqual([...ids].sort());
+  // The same elements, now shown.
+  const reused = await fresh.evaluateAll((els) =>
+    els.map((el) => (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark === true),
+  );
+  expect(reused).toEqual(freshIds.map(() => true));
+  for (const el of await fresh.all()) await expect(el).toBeVisible();
+  await expect(explorer.tree.getByRole('button', { name: /^PUD page/ })).toHaveCount(1);
+});
+
+test('drawn ahead or not, a step draws the same tree', async ({ explorer, page }) => {
+  // Stepped to (its new tables drawn ahead at step 4) ...
+  await explorer.openScenario(FILE, 4);
+  await expect(page.locator('svg.ptx-tree g.node-ahead')).not.toHaveCount(0);
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 5 of 11');
+  await explorer.settled();
+  const stepped = await explorer.treePicture();
+  // ... and opened at it from a link (nothing drawn ahead).
+  await explorer.openScenario(FILE, 5);
+  const opened = await explorer.treePicture();
+  expect(stepped).toEqual(opened);
+});
+
+test('what was drawn ahead for a step not taken is removed; an export never carries it', async ({ explorer, page }) => {
+  await explorer.openScenario(FILE, 4);
+  await expect(page.locator('svg.ptx-tree g.node-ahead')).not.toHaveCount(0);
+  await markAhead(page);
+  await explorer.previousStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 3 of 11');
+  await explorer.settled();
+  const stale = await page.evaluate(
+    () =>
+      [...document.querySelectorAll('svg.ptx-tree g')].filter(
+        (el) => (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark,
+      ).length,
+  );
+  expect(stale).toBe(0);
+
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 4 of 11');
+  await explorer.settled();
+  await expect(page.locator('svg.ptx-tree g.node-ahead')).not.toHaveCount(0);
+  const [svgDl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export SVG' }).click(),
+  ]);
+  const svg = readFileSync((await svgDl.path())!, 'utf8');
+  expect(svg).toContain('PGD · host sga');
+  expect(svg).not.toMatch(/class="[^"]*node-ahead/);
+  expect(svg).not.toContain('PUD · host sga');
+});
