@@ -88,3 +88,37 @@ test('what was drawn ahead for a step not taken is removed; an export never carr
   expect(svg).not.toMatch(/class="[^"]*node-ahead/);
   expect(svg).not.toContain('PUD · host sga');
 });
+
+test('a forest drawn culled to the view has what the view will show drawn ahead, and draws the same', async ({
+  explorer,
+  page,
+}) => {
+  // sga-1500-mainline: step 3 forks 1,499 clients; 64 trees are laid out, a dozen nodes drawn in view.
+  const sga = readFileSync('scenarios/sga-1500-mainline.ptx', 'utf8');
+  await explorer.openScenario(sga, 2);
+  await expect(page.locator('svg.ptx-tree g.node-ahead')).not.toHaveCount(0);
+  const ids = await markAhead(page);
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 3 of 4');
+  await explorer.settled();
+  const tree = page.getByTestId('tree');
+  expect(Number(await tree.getAttribute('data-layout-nodes'))).toBeGreaterThan(
+    Number(await tree.getAttribute('data-drawn-nodes')),
+  );
+  // What was guessed is what the view shows: every node drawn ahead is drawn, and none is left hidden.
+  const drawn = await explorer.tree
+    .locator('g.node')
+    .evaluateAll((els) =>
+      els
+        .filter((el) => (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark)
+        .map((el) => el.getAttribute('data-node-id')),
+    );
+  expect([...drawn].sort()).toEqual([...ids].sort());
+  const leftHidden = await page
+    .locator('svg.ptx-tree g.node-ahead')
+    .evaluateAll((els) => els.filter((el) => (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark).length);
+  expect(leftHidden).toBe(0);
+  const stepped = await explorer.treePicture();
+  await explorer.openScenario(sga, 3);
+  expect(await explorer.treePicture()).toEqual(stepped);
+});

@@ -26,7 +26,7 @@ import type { Layout } from './treeLayout';
 import { setAttr } from './domWrite';
 import { createMarks, type WalkMarks } from './treeMarks';
 import { TREE_CSS } from './treeStyle';
-import { createViewport } from './treeViewport';
+import { createViewport, type ViewportModel } from './treeViewport';
 
 export { TREE_CSS } from './treeStyle';
 
@@ -150,6 +150,17 @@ function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): Rect 
     for (const g of ghosts.at) add(g.x, g.y, g.x + g.w, g.y + 60);
   }
   return r.x0 === Infinity ? null : r;
+}
+
+/** What the viewport fits and follows for model m. */
+function viewportModel(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): ViewportModel {
+  return {
+    layout: m.layout,
+    leftGutter: m.copies.length ? COPY_GUTTER : 0,
+    focus: focusOf(m, changes, ghosts),
+    focusAnchor: m.copies.length ? 'end' : 'start',
+    minTextPx: m.minTextPx ?? 9,
+  };
 }
 
 export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHandle {
@@ -310,32 +321,27 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       keepAhead: !stepChanged && !loaded,
     };
     last = { m, input, walk: walkMarks(m, stepChanged && motion) };
-    vp.update(
-      {
-        layout: m.layout,
-        leftGutter: m.copies.length ? COPY_GUTTER : 0,
-        focus: focusOf(m, changes, ghosts),
-        focusAnchor: m.copies.length ? 'end' : 'start',
-        minTextPx: m.minTextPx ?? 9,
-      },
-      { refit: loaded, animate: motion && stepChanged },
-    );
+    vp.update(viewportModel(m, changes, ghosts), { refit: loaded, animate: motion && stepChanged });
     draw(last, culling(m) ? 'view' : 'all');
     setAttr(svgEl, 'data-scale', vp.scale().toFixed(4));
     if (stepChanged || loaded) copy.play(m.layout, m.copies, travel);
   };
 
   /**
-   * Draw the next step's new nodes ahead, hidden (treeDraw.ts, prepare()), when it is of the scenario drawn now
-   * and small enough to be drawn whole (a culled forest's next view is not known yet). Returns how many.
+   * Draw the next step's new nodes ahead, hidden (treeDraw.ts, prepare()), when it is of the scenario drawn now.
+   * A big forest is drawn culled to the view: then what the view will show, where the fit will follow the next
+   * step's focus (the drawing takes what it finds and draws the rest, were the guess wrong). Returns how many.
    */
   const prepare = (m: TreeModel): number => {
-    if (!last || m.fitKey !== lastFitKey || m.stepKey === lastStepKey || culling(m) || culling(last.m)) return 0;
+    if (!last || m.fitKey !== lastFitKey || m.stepKey === lastStepKey) return 0;
     const changes = m.changes ?? NO_CHANGES;
+    const shown = culling(m)
+      ? inView(m.layout, vp.viewRectFor(viewportModel(m, changes, ghostPlaces(m.layout, changes.freed))))
+      : { nodes: m.layout.nodes, edges: m.layout.edges };
     return drawing.prepare({
       ...last.input,
       layout: m.layout,
-      shown: { nodes: m.layout.nodes, edges: m.layout.edges },
+      shown,
       openTables: m.openTables,
       changes,
       roles: m.roles ?? new Map(),

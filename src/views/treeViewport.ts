@@ -44,6 +44,8 @@ export interface Viewport {
   zoomBy(factor: number, ms: number): void;
   /** The view in layout coordinates (where a running fit is going), with a quarter of a view around it. */
   viewRect(): Rect;
+  /** The same for model m, were it shown next: where the fit would follow its focus to, unless the user moved. */
+  viewRectFor(m: ViewportModel): Rect;
   /** The scale the view is at (or going to). */
   scale(): number;
   destroy(): void;
@@ -168,6 +170,16 @@ export function createViewport(
       : null;
   resize?.observe(svgEl);
 
+  /** What transform t shows, in layout coordinates, with a quarter of a view around it. */
+  const rectOf = (t: ZoomTransform): Rect => {
+    const { w: sw, h: sh } = svgSize();
+    const w = sw / t.k;
+    const h = sh / t.k;
+    const x = -t.x / t.k;
+    const y = -t.y / t.k;
+    return { x0: x - w / 4, y0: y - h / 4, x1: x + w * 1.25, y1: y + h * 1.25 };
+  };
+
   return {
     update(m, opts) {
       model = m;
@@ -178,14 +190,11 @@ export function createViewport(
     zoomBy(factor, ms) {
       svg.transition('zoom').duration(ms).call(zoomer.scaleBy, factor);
     },
-    viewRect() {
-      const t = fitting && target ? target : zoomTransform(svgEl);
-      const { w: sw, h: sh } = svgSize();
-      const w = sw / t.k;
-      const h = sh / t.k;
-      const x = -t.x / t.k;
-      const y = -t.y / t.k;
-      return { x0: x - w / 4, y0: y - h / 4, x1: x + w * 1.25, y1: y + h * 1.25 };
+    viewRect: () => rectOf(fitting && target ? target : zoomTransform(svgEl)),
+    viewRectFor(m) {
+      if (userMoved) return rectOf(zoomTransform(svgEl));
+      const { w, h } = svgSize();
+      return rectOf(fitTransform(m, w, h));
     },
     scale: () => (fitting && target ? target : zoomTransform(svgEl)).k,
     destroy() {
