@@ -6,6 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
 
+// Pictures of the tree are compared with positions: nodes that move must be where they go, not on their way.
+test.use({ reducedMotion: 'reduce' });
+
 // mshare-v1-guest-fault: step 5 is A's first write, which allocates the host's PUD, PMD and PTE tables and a page.
 const FILE = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
 
