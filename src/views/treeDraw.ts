@@ -136,8 +136,12 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
       if (!layer) return 0;
       const gen = m.generation;
       const drawn = new Map<string, Element>();
-      for (const el of layer.children)
-        if (el.classList.contains('node')) drawn.set((el as Element & { __ptxKey?: string }).__ptxKey ?? '', el);
+      // Keyed as the join will key them: d3 calls the key function with an element's bound datum, under the
+      // generation drawn now (so a node drawn before a reload of the same text is matched, not re-entered).
+      for (const el of layer.children) {
+        const d = (el as Element & { __data__?: LayoutNode }).__data__;
+        if (el.classList.contains('node') && d) drawn.set(nodeKey(gen, d), el);
+      }
       const fresh = m.shown.nodes.filter((d) => !drawn.has(nodeKey(gen, d)));
       if (!fresh.length) return 0;
       const inner = fresh.map((d) => nodeMarkup(d, m.layout, m.openTables.has(d.id), marksOf(d, m)));
