@@ -1,10 +1,10 @@
 import { WorkerStalled } from './WorkerStalled';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { stepAt } from '../store/derive';
-import { createTreeView, type TreeHandle } from '../views/treeView';
+import { createTreeView, type TreeHandle, type TreeModel } from '../views/treeView';
 import { useExplorer, useExplorerStore } from './context';
 import { loadedId, simClient, useSim } from './derived';
-import { insideAt, rolesOf, treeModelFor } from '../views/treeModel';
+import { insideAt, rolesOf, treeModelFor, type TreeModelData } from '../views/treeModel';
 import { formatCount } from './format';
 import { focusedEvent, useTraceFocus } from './traceFocus';
 import { touchedBy } from '../views/treeChanges';
@@ -17,6 +17,33 @@ function whenIdle(fn: () => void): number {
 function cancelIdle(id: number): void {
   if (typeof cancelIdleCallback === 'function') cancelIdleCallback(id);
   else clearTimeout(id);
+}
+
+/** What the tree view draws for a step: its laid-out model and the state of the page it is drawn in. */
+function viewModel(
+  m: TreeModelData,
+  ui: Pick<TreeModel, 'stepKey' | 'hoverLevel' | 'selection' | 'roles' | 'traceHit'> & {
+    loadCount: number;
+    openTables: readonly string[];
+    present: boolean;
+  },
+): TreeModel {
+  return {
+    layout: m.layout,
+    walk: m.walk,
+    copies: m.copies,
+    animateWalk: m.animateWalk,
+    changes: m.changes,
+    stepKey: ui.stepKey,
+    hoverLevel: ui.hoverLevel,
+    selection: ui.selection,
+    roles: ui.roles,
+    ...(ui.traceHit ? { traceHit: ui.traceHit } : {}),
+    fitKey: String(ui.loadCount),
+    openTables: new Set(ui.openTables),
+    // Issue 12: at 1280×720 the tree's smallest text is at least 9 CSS px, 12 in Present mode.
+    minTextPx: ui.present ? 12 : 9,
+  };
 }
 
 /** The page-table forest (d3 inside an <svg> React renders once), its zoom controls and its state. */
@@ -82,22 +109,18 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
 
   useEffect(() => {
     if (!model || !handle.current) return;
-    handle.current.update({
-      layout: model.layout,
-      walk: model.walk,
-      copies: model.copies,
-      animateWalk: model.animateWalk,
-      stepKey: `${view?.scenarioId ?? 0}:${view?.n ?? 0}:${inside ?? ''}`,
-      hoverLevel,
-      selection,
-      fitKey: String(loadCount),
-      openTables: new Set(openTables),
-      changes: model.changes,
-      roles,
-      ...(traceHit ? { traceHit } : {}),
-      // Issue 12: at 1280×720 the tree's smallest text is at least 9 CSS px, 12 in Present mode.
-      minTextPx: present ? 12 : 9,
-    });
+    handle.current.update(
+      viewModel(model, {
+        stepKey: `${view?.scenarioId ?? 0}:${view?.n ?? 0}:${inside ?? ''}`,
+        hoverLevel,
+        selection,
+        loadCount,
+        openTables,
+        roles,
+        present,
+        ...(traceHit ? { traceHit } : {}),
+      }),
+    );
   }, [model, hoverLevel, selection, view, loadCount, openTables, roles, traceHit, present, inside]);
 
   // The next step's new tables, drawn ahead and hidden while this one is read (treeDraw.ts, prepare()): a step
@@ -114,20 +137,17 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
       if (!ahead?.result.ok || !handle.current) return;
       const snap = ahead.result.snapshot;
       const m = treeModelFor(snap, stepAt(s.loaded.scenario, n), ahead.report, s.selection, s.openTables);
-      handle.current.prepare({
-        layout: m.layout,
-        walk: m.walk,
-        copies: m.copies,
-        animateWalk: m.animateWalk,
-        stepKey: `${scenarioId}:${n}:`,
-        hoverLevel: s.hoverLevel,
-        selection: s.selection,
-        fitKey: String(s.loadCount),
-        openTables: new Set(s.openTables),
-        changes: m.changes,
-        roles: rolesOf(s.loaded.scenario, n, snap.forest.roots),
-        minTextPx: s.present ? 12 : 9,
-      });
+      handle.current.prepare(
+        viewModel(m, {
+          stepKey: `${scenarioId}:${n}:`,
+          hoverLevel: s.hoverLevel,
+          selection: s.selection,
+          loadCount: s.loadCount,
+          openTables: s.openTables,
+          roles: rolesOf(s.loaded.scenario, n, snap.forest.roots),
+          present: s.present,
+        }),
+      );
     };
     const later = (): void => {
       if (idle) return;

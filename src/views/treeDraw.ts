@@ -58,7 +58,7 @@ type Layer = D3Selection<SVGGElement, unknown, null, undefined>;
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** A node drawn ahead for the next step, hidden (TREE_CSS) and not yet a `.node`: no join, no locator sees it. */
-export const AHEAD_CLASS = 'node-ahead';
+const AHEAD_CLASS = 'node-ahead';
 
 /** A node's data attributes (null: absent), read by the view's handlers, the tests and the CSS. */
 function nodeAttrs(d: LayoutNode, m: Pick<DrawInput, 'changes'>): [string, string | null][] {
