@@ -231,21 +231,26 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
         )}
         <WorkerStalled />
         {/* These two over the tree, not in the toolbar: shown at some steps only, they wrapped the legend onto a
-            second line there, and the tree jumped down (refitted: a second layout and paint in that step) and back. */}
-        {model && model.hiddenTrees > 0 && (
-          <p className="trees-capped" role="note">
-            Showing {formatCount(model.totalTrees - model.hiddenTrees)} of {formatCount(model.totalTrees)} trees
-          </p>
-        )}
-        {model && model.copies.length > 0 && (
-          <button
-            type="button"
-            className="replay-copy"
-            onClick={() => handle.current?.replayCopy()}
-            aria-label={`Replay the copy (${model.copies.map((c) => c.fn).join(', ')})`}
-          >
-            ↻ Replay copy
-          </button>
+            second line there, and the tree jumped down (refitted: a second layout and paint in that step) and back.
+            Bottom right: at a copy the guest's slot is kept at the bottom left (the copy lane, focusAnchor 'end'). */}
+        {model && (model.hiddenTrees > 0 || model.copies.length > 0) && (
+          <div className="stage-notes">
+            {model.copies.length > 0 && (
+              <button
+                type="button"
+                className="replay-copy"
+                onClick={() => handle.current?.replayCopy()}
+                aria-label={`Replay the copy (${model.copies.map((c) => c.fn).join(', ')})`}
+              >
+                ↻ Replay copy
+              </button>
+            )}
+            {model.hiddenTrees > 0 && (
+              <p className="trees-capped" role="note">
+                Showing {formatCount(model.totalTrees - model.hiddenTrees)} of {formatCount(model.totalTrees)} trees
+              </p>
+            )}
+          </div>
         )}
         {empty && !failure && (
           <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>
