@@ -125,3 +125,74 @@ test('a forest drawn culled to the view has what the view will show drawn ahead,
   await explorer.openScenario(sga, 3);
   expect(await explorer.treePicture()).toEqual(stepped);
 });
+
+// Eight tasks, each with a PUD, a PMD and a PTE page under one written page, exit in one step (as in tree.spec.ts).
+const EIGHT_EXIT = `spawn T[1..8]
+T[1..8]: mmap 0x7f0000000000 4K rw private anon fixed
+T[1..8]: write 0x7f0000000000 "x"
+T[1..8]: exit
+`;
+
+/** The ghosts shown: what each is of, where, and what it says. */
+function ghostPicture(page: import('@playwright/test').Page): Promise<string[]> {
+  return page
+    .locator('svg.ptx-tree g.ghost')
+    .evaluateAll((els) =>
+      els.map((el) => `${el.getAttribute('data-ghost-of')} ${el.getAttribute('transform')} ${el.textContent}`).sort(),
+    );
+}
+
+test('the ghosts of the tables the next step frees wait hidden too, and the step shows those very ghosts', async ({
+  explorer,
+  page,
+}) => {
+  await explorer.openScenario(EIGHT_EXIT, 3);
+  const ahead = page.locator('svg.ptx-tree g.ghost-ahead');
+  // 8 PGD, PUD, PMD and PTE pages freed: 6 ghosts drawn per level (the rest counted).
+  await expect(ahead).toHaveCount(24);
+  for (const el of await ahead.all()) await expect(el).toBeHidden();
+  await expect(page.locator('svg.ptx-tree g.ghost')).toHaveCount(0);
+  await page.evaluate(() => {
+    for (const el of document.querySelectorAll('svg.ptx-tree g.ghost-ahead'))
+      (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark = true;
+  });
+
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 4 of 4');
+  await explorer.settled();
+  const ghosts = page.locator('svg.ptx-tree g.ghost');
+  await expect(ghosts).toHaveCount(24);
+  expect(
+    await ghosts.evaluateAll(
+      (els) => els.filter((el) => (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark).length,
+    ),
+  ).toBe(24);
+  for (const el of await ghosts.all()) await expect(el).toBeVisible();
+  await expect(ahead).toHaveCount(0);
+  await expect(page.locator('text.ghost-more')).toHaveText(Array(4).fill('+2 more freed'));
+  const stepped = await ghostPicture(page);
+  // The same ghosts as the step opened from a link.
+  await explorer.openScenario(EIGHT_EXIT, 4);
+  await expect(ghosts).toHaveCount(24);
+  expect(await ghostPicture(page)).toEqual(stepped);
+});
+
+test('a culled forest draws the ghosts in view, the others where the view goes, and an export carries all', async ({
+  explorer,
+  page,
+}) => {
+  // sga-1500-mainline's OOM step frees tables of all four levels: 6 ghosts per column at the column's foot. The PTE
+  // column is empty and its ghosts are in view; the others are under 64 trees.
+  const sga = readFileSync('scenarios/sga-1500-mainline.ptx', 'utf8');
+  await explorer.openScenario(sga, 4);
+  const ghosts = page.locator('svg.ptx-tree g.ghost');
+  await expect(ghosts).toHaveCount(6);
+  expect(await ghosts.evaluateAll((els) => els.map((el) => el.textContent?.slice(0, 3)))).toEqual(Array(6).fill('PTE'));
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export SVG' }).click(),
+  ]);
+  const svg = readFileSync((await dl.path())!, 'utf8');
+  expect(svg.match(/<g class="ghost"/g)?.length).toBe(24);
+  await expect(ghosts).toHaveCount(6);
+});

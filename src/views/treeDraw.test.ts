@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Forest } from '../core/inspect';
 import type { FreedTable } from './treeChanges';
 import { GEOMETRY as G, layoutForest } from './treeLayout';
-import { GHOSTS_PER_COLUMN, ghostPlaces } from './treeDraw';
+import { GHOSTS_PER_COLUMN, ghostPlaces, ghostsIn } from './treeDraw';
 
 const freed = (level: string, n: number, from: number): FreedTable[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -43,5 +43,32 @@ describe('ghostPlaces', () => {
     const twice = [...freed('pte', 1, 0x400), ...freed('pte', 1, 0x400)];
     const p = ghostPlaces(layout, twice);
     expect(p.at.map((a) => a.y)).toEqual([G.bandGap, G.bandGap + G.headerHeight + 16 + G.nodeGap]);
+  });
+});
+
+describe('ghostsIn', () => {
+  const empty: Forest = { roots: [], nodes: {} };
+  const layout = layoutForest(empty, { paging: 4 });
+  const col = (key: string) => layout.columns.find((c) => c.key === key)!;
+  const p = ghostPlaces(layout, [...freed('pte', 10, 0x100), ...freed('pgd', 1, 0x200)]);
+  const step = G.headerHeight + 16 + G.nodeGap;
+
+  it('keeps the ghosts and counts that meet the rectangle, and only those', () => {
+    // Around the PTE column's first two ghosts: [bandGap, bandGap + step + 1) across the column.
+    const pte = col('pte');
+    const r = { x0: pte.x + 1, y0: G.bandGap + 1, x1: pte.x + 2, y1: G.bandGap + step + 1 };
+    expect(ghostsIn(p, r).at.map((a) => a.g.id)).toEqual(['t256', 't257']);
+    expect(ghostsIn(p, r).more).toEqual([]);
+    // Further down the column: its last ghost and the "+4 more freed" under it.
+    const low = { x0: pte.x, y0: G.bandGap + 5 * step + 1, x1: pte.x + pte.w, y1: G.bandGap + 7 * step };
+    expect(ghostsIn(p, low).at.map((a) => a.g.id)).toEqual(['t261']);
+    expect(ghostsIn(p, low).more.map((m) => m.count)).toEqual([4]);
+  });
+
+  it('keeps none left or right of the rectangle, and all of a rectangle over everything', () => {
+    const pgd = col('pgd');
+    const pte = col('pte');
+    expect(ghostsIn(p, { x0: pgd.x + pgd.w, y0: -1e6, x1: pte.x, y1: 1e6 }).at).toEqual([]);
+    expect(ghostsIn(p, { x0: -1e6, y0: -1e6, x1: 1e6, y1: 1e6 })).toEqual(p);
   });
 });

@@ -20,6 +20,7 @@ import { esc, ghostMarkup, nodeMarkup, type NodeMarks } from './nodeMarkup';
 import { setAttr, setClass } from './domWrite';
 import { groupDigits } from '../core/events';
 import { GEOMETRY as G, type Layout, type LayoutEdge, type LayoutNode } from './treeLayout';
+import type { Rect } from './cull';
 
 export function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string {
   const mx = (e.x1 + e.x2) / 2;
@@ -59,6 +60,8 @@ type Layer = D3Selection<SVGGElement, unknown, null, undefined>;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** A node drawn ahead for the next step, hidden (TREE_CSS) and not yet a `.node`: no join, no locator sees it. */
 const AHEAD_CLASS = 'node-ahead';
+/** The same for a ghost (not yet a `.ghost`). */
+const GHOST_AHEAD_CLASS = 'ghost-ahead';
 
 /** A node's data attributes (null: absent), read by the view's handlers, the tests and the CSS. */
 function nodeAttrs(d: LayoutNode, m: Pick<DrawInput, 'changes'>): [string, string | null][] {
@@ -78,6 +81,7 @@ function nodeAttrs(d: LayoutNode, m: Pick<DrawInput, 'changes'>): [string, strin
 const nodeKey = (gen: number, d: LayoutNode): string =>
   `${gen}|${d.id}|${d.info.kind}|${d.info.level}|${d.rootOf ?? ''}`;
 const edgeKey = (gen: number, d: LayoutEdge): string => `${gen}|${d.id}|${d.to}`;
+const ghostKey = (gen: number, d: GhostPlaces['at'][number]): string => `${gen}|${d.g.id}|${d.x},${d.y}`;
 
 export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Layer; ghosts: Layer }, anim: Animator) {
   const doc = layers.nodes.node()?.ownerDocument ?? document;
@@ -108,9 +112,51 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
    * its click does not pay for them; the rest are removed. Key → element.
    */
   const ahead = new Map<string, SVGGElement>();
+  /** The next step's ghosts, drawn ahead the same way. Key → element. */
+  const aheadGhosts = new Map<string, SVGGElement>();
   const discardAhead = (): void => {
     for (const el of ahead.values()) el.remove();
+    for (const el of aheadGhosts.values()) el.remove();
     ahead.clear();
+    aheadGhosts.clear();
+  };
+  /** Parse markup (SVG elements, one after the other) in one go: the elements, detached. */
+  const parseAll = (markup: string): SVGGElement[] => {
+    parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${markup}</svg>`;
+    const els = [...(parser.content.firstElementChild?.children ?? [])] as SVGGElement[];
+    parser.innerHTML = '';
+    return els;
+  };
+  /**
+   * Draw ahead, hidden, the ghosts of m that are not drawn now (the tables the next step frees), after those there
+   * are: a ghost's place is its own (the foot of its column), so its order among them does not matter.
+   */
+  const prepareGhosts = (m: DrawInput): void => {
+    const layer = layers.ghosts.node();
+    if (!layer) return;
+    const gen = m.generation;
+    const drawn = new Set<string>();
+    for (const el of layer.children) {
+      const d = (el as Element & { __data__?: GhostPlaces['at'][number] }).__data__;
+      if (el.classList.contains('ghost') && d) drawn.add(ghostKey(gen, d));
+    }
+    const fresh = m.ghosts.at.filter((d) => !drawn.has(ghostKey(gen, d)));
+    if (!fresh.length) return;
+    const inner = fresh.map((d) => ghostMarkup(d.g, d.w));
+    const els = parseAll(
+      fresh
+        .map(
+          (d, k) =>
+            `<g class="${GHOST_AHEAD_CLASS}" data-ghost-of="${esc(d.g.id)}" transform="translate(${d.x},${d.y})">${inner[k]}</g>`,
+        )
+        .join(''),
+    );
+    fresh.forEach((d, k) => {
+      const el = els[k] as SVGGElement & { __ptxContent?: string };
+      el.__ptxContent = inner[k];
+      layer.appendChild(el);
+      aheadGhosts.set(ghostKey(gen, d), el);
+    });
   };
 
   const marksOf = (d: LayoutNode, m: DrawInput): NodeMarks => {
@@ -142,6 +188,7 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         const d = (el as Element & { __data__?: LayoutNode }).__data__;
         if (el.classList.contains('node') && d) drawn.set(nodeKey(gen, d), el);
       }
+      prepareGhosts(m);
       const fresh = m.shown.nodes.filter((d) => !drawn.has(nodeKey(gen, d)));
       if (!fresh.length) return 0;
       const inner = fresh.map((d) => nodeMarkup(d, m.layout, m.openTables.has(d.id), marksOf(d, m)));
@@ -153,9 +200,7 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         const cls = [AHEAD_CLASS, d.shared ? 'shared' : '', d.rootOf !== undefined ? 'root' : ''].filter(Boolean);
         return `<g class="${cls.join(' ')}" transform="translate(${d.x},${d.y})"${attrs}>${inner[k]}</g>`;
       });
-      parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${outer.join('')}</svg>`;
-      const els = [...(parser.content.firstElementChild?.children ?? [])] as SVGGElement[];
-      parser.innerHTML = '';
+      const els = parseAll(outer.join(''));
       // Each before the node that follows it in the next step's order, so that the join finds it in place.
       const byKey = new Map(fresh.map((d, k) => [nodeKey(gen, d), k]));
       let after: Element | null = null;
@@ -241,7 +286,6 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         contents.push({ el: this, markup: nodeMarkup(d, layout, m.openTables.has(d.id), marksOf(d, m)) });
       });
       renderContents(contents);
-      if (!m.keepAhead) discardAhead();
 
       const edges = layers.edges
         .selectChildren<SVGPathElement, LayoutEdge>('path.edge')
@@ -280,18 +324,26 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
       const ghostContents: { el: Element; markup: string }[] = [];
       layers.ghosts
         .selectChildren<SVGGElement, GhostPlaces['at'][number]>('g.ghost')
-        .data(m.ghosts.at, (d) => `${gen}|${d.g.id}|${d.x},${d.y}`)
+        .data(m.ghosts.at, (d) => ghostKey(gen, d))
         .join(
           (enter) =>
-            enter
-              .append('g')
-              .attr('class', 'ghost')
-              .each(function (d) {
-                this.setAttribute('data-ghost-of', d.g.id);
-                this.setAttribute('transform', `translate(${d.x},${d.y})`);
-                ghostContents.push({ el: this, markup: ghostMarkup(d.g, d.w) });
-                anim.enter(this, m.dur);
-              }),
+            enter.select(function (d) {
+              const key = ghostKey(gen, d);
+              let el = aheadGhosts.get(key);
+              if (el) {
+                aheadGhosts.delete(key);
+                el.classList.replace(GHOST_AHEAD_CLASS, 'ghost');
+              } else {
+                el = doc.createElementNS(SVG_NS, 'g');
+                el.setAttribute('class', 'ghost');
+                el.setAttribute('data-ghost-of', d.g.id);
+                el.setAttribute('transform', `translate(${d.x},${d.y})`);
+                this.appendChild(el);
+                ghostContents.push({ el, markup: ghostMarkup(d.g, d.w) });
+              }
+              anim.enter(el, m.dur);
+              return el;
+            }),
           (upd) => upd,
           (exit) =>
             exit.each(function () {
@@ -309,6 +361,8 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
           const t = `+${groupDigits(d.count)} more freed`;
           if (this.textContent !== t) this.textContent = t;
         });
+      // What was drawn ahead and not taken (the next step was not this one, or not as guessed) goes.
+      if (!m.keepAhead) discardAhead();
       return { nodeEls, edgeEls };
     },
   };
@@ -358,4 +412,21 @@ export function ghostPlaces(now: Layout, freed: readonly FreedTable[]): GhostPla
     return { key, x: c.x, y: c.y, count };
   });
   return { at, more };
+}
+
+/** A ghost's box: its header and one line more (ghostMarkup()). */
+const GHOST_H = G.headerHeight + 16;
+
+/**
+ * The ghosts and counts that meet r (a culled forest's view, with its margin): the mainline SGA's OOM step frees
+ * tables in all four columns, and three of those columns' feet lie 64 trees below the view; their 18 ghosts cost
+ * that step's click ~200 elements to parse, style and lay out, none of them seen. Panning there draws them.
+ */
+export function ghostsIn(p: GhostPlaces, r: Rect): GhostPlaces {
+  const meets = (x: number, y: number, w: number, h: number): boolean =>
+    x < r.x1 && x + w > r.x0 && y < r.y1 && y + h > r.y0;
+  return {
+    at: p.at.filter((a) => meets(a.x, a.y, a.w, GHOST_H)),
+    more: p.more.filter((m) => meets(m.x, m.y, 1, 20)),
+  };
 }

@@ -11,8 +11,8 @@
 export const TREE_MIN_FONT = 11;
 
 export const TREE_CSS = `
-/* The next step's new nodes, drawn ahead (treeDraw.ts, prepare()): laid out, never seen, never hit. */
-.ptx-tree .node-ahead { visibility: hidden; }
+/* The next step's new nodes and ghosts, drawn ahead (treeDraw.ts, prepare()): laid out, never seen, never hit. */
+.ptx-tree .node-ahead, .ptx-tree .ghost-ahead { visibility: hidden; }
 .ptx-tree text { font-family: var(--tree-font, ui-sans-serif, system-ui, sans-serif); fill: var(--tree-text); }
 .ptx-tree .mono { font-family: var(--tree-mono, ui-monospace, "DejaVu Sans Mono", monospace); font-size: 11px; }
 .ptx-tree .col-label { font-size: 13px; font-weight: 700; fill: var(--tree-muted); letter-spacing: .06em; }
