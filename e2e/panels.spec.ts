@@ -45,6 +45,28 @@ test('a group step lists its first 200 changes, drawn over two frames, and the r
   await expect(explorer.page.getByTestId('announcer')).toContainText('; and 612 more.');
 });
 
+test("the change list keeps the focus from step to step, each step's list from its top", async ({ explorer, page }) => {
+  await explorer.openScenario(MANY_FORKS, 4); // the fork: 622 changes, 200 drawn
+  const list = page.locator('.changes-list');
+  await expect(explorer.changeItems).toHaveCount(200);
+  await list.focus();
+  await page.keyboard.press('End');
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+  await list.evaluate((el) => ((el as HTMLElement & { __old?: boolean }).__old = true));
+  // ← steps from the focused list (only Space, Home and End scroll it); that step's list is another element.
+  await page.keyboard.press('ArrowLeft');
+  await expect(explorer.stepCount).toHaveText('Step 3 of 4');
+  await expect(explorer.changes).toContainText('Changes (');
+  await expect(list).toBeFocused();
+  expect(await list.evaluate((el) => (el as HTMLElement & { __old?: boolean }).__old)).toBeUndefined();
+  // And on again: the fork's list, from its top, still focused.
+  await page.keyboard.press('ArrowRight');
+  await expect(explorer.stepCount).toHaveText('Step 4 of 4');
+  await expect(explorer.changeItems).toHaveCount(200);
+  await expect(list).toBeFocused();
+  expect(await list.evaluate((el) => el.scrollTop)).toBe(0);
+});
+
 test('a step where the MMU needed no help says so', async ({ explorer }) => {
   await explorer.openScenario(INTRO_SCENARIO, 6); // B reads a page its fork copied the PTE of
   await expect(explorer.trace).toContainText('the MMU walked the tables by itself');

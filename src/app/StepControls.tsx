@@ -1,11 +1,11 @@
-import { Fragment, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { listParts, measureAfterPaint, useCappedList } from './afterPaint';
 import { formatCount } from './format';
 import { outcomeText } from '../store/derive';
 import { Abbr } from './Abbr';
 import { useExplorer, useExplorerStore } from './context';
 import { moveByEvent, useSim, useStepInfo } from './derived';
-import { changeTimes, eventCaption, spokenStep, statementSource, stepChanges, wholeWhy } from './stepText';
+import { changeTime, eventCaption, spokenStep, statementSource, stepChanges, wholeWhy } from './stepText';
 import type { StepChange } from '../core/changes';
 import { describeChange } from '../core/describe-changes';
 
@@ -87,23 +87,41 @@ export const FIRST_FRAME_CHANGES = 12;
 /** Change lines listed before "Show all". */
 export const CHANGES_CAP = 200;
 
-/** The step's page-table changes in words (the core's diff, via describeChange). */
+/** Ids of change lists (a step's, by identity): the list's element is keyed on it. */
+const listIds = new WeakMap<object, number>();
+let lastListId = 0;
+function listId(list: object): number {
+  let id = listIds.get(list);
+  if (id === undefined) listIds.set(list, (id = ++lastListId));
+  return id;
+}
+
+/**
+ * The step's page-table changes in words (the core's diff, via describeChange). `event`: the moment inside the step
+ * shown (null: its end); `whole`: the tables show the whole step however far inside it the moment is.
+ */
 function Changes({
   changes,
   state,
-  times,
+  event,
+  whole,
   note,
 }: {
   changes: StepChange[];
   state: 'ready' | 'computing' | 'start';
-  times: ('now' | 'done' | 'later')[];
+  event: number | null;
+  whole: boolean;
   note?: string;
 }) {
   const shown = useCappedList(changes, changes.length, FIRST_FRAME_CHANGES, CHANGES_CAP);
+  const at = whole ? null : event;
+  const time = (i: number) => changeTime(changes[i] as StepChange, at);
   // Inside a step, the event's own changes are drawn at once wherever they are in the list.
-  const drawn = Math.max(shown.drawn, times.lastIndexOf('now') + 1);
+  let drawn = shown.drawn;
+  if (at !== null) for (let i = changes.length - 1; i >= drawn; i--) if (time(i) === 'now') drawn = i + 1;
   // Worded only as drawn: 5,000 lines of a group step cost 6 ms to word.
   const lines = useMemo(() => changes.slice(0, drawn).map(describeChange), [changes, drawn]);
+  const handoffRef = useRef(false);
   return (
     <section className="changes" aria-labelledby="changes-title" data-testid="changes">
       <h2 id="changes-title" className="changes-title">
@@ -115,21 +133,21 @@ function Changes({
         </p>
       )}
       {state === 'ready' && changes.length > 0 ? (
-        // Focusable so a long list scrolls from the keyboard too.
-        <ul className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
+        <ChangeList key={listId(changes)} focusHandoffRef={handoffRef}>
           {listParts(lines.length, FIRST_FRAME_CHANGES, CHANGES_CAP).map((part) => (
             <Fragment key={part.key}>
               {lines.slice(part.from, part.to).map((l, k) => {
                 const i = part.from + k;
+                const when = time(i);
                 // Inside a step (issue 14): what the event just done changed stands out, what is still to come is
                 // dimmed.
                 return (
                   <li
                     key={i}
                     data-testid="change"
-                    data-when={times[i]}
-                    className={times[i] === 'done' ? undefined : `ev-${times[i]}`}
-                    aria-current={times[i] === 'now' ? 'true' : undefined}
+                    data-when={when}
+                    className={when === 'done' ? undefined : `ev-${when}`}
+                    aria-current={when === 'now' ? 'true' : undefined}
                   >
                     {l}
                   </li>
@@ -144,7 +162,7 @@ function Changes({
               </button>
             </li>
           )}
-        </ul>
+        </ChangeList>
       ) : (
         <p className="changes-none muted">
           {state === 'start'
@@ -155,6 +173,30 @@ function Changes({
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * One step's change list, a new element for each step's list (keyed by the caller): the last step's, up to
+ * CHANGES_CAP lines, goes in one removal, where React took its lines out one by one (~1.5 ms of the SGA's OOM step,
+ * whose fork step before listed 200), and a new list starts scrolled to its top. The focus, when the list had it,
+ * passes to the next one (`focusHandoffRef`: set as the old one is taken down, before its element leaves the page).
+ */
+function ChangeList({ focusHandoffRef, children }: { focusHandoffRef: { current: boolean }; children: ReactNode }) {
+  const ref = useRef<HTMLUListElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (focusHandoffRef.current && el && document.activeElement !== el) el.focus({ preventScroll: true });
+    focusHandoffRef.current = false;
+    return () => {
+      focusHandoffRef.current = el !== null && document.activeElement === el;
+    };
+  }, [focusHandoffRef]);
+  return (
+    // Focusable so a long list scrolls from the keyboard too.
+    <ul ref={ref} className="changes-list" tabIndex={0} aria-labelledby="changes-title" data-scroll-keys="">
+      {children}
+    </ul>
   );
 }
 
@@ -202,7 +244,6 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
       : '';
   // One array per report: the change list keys its first-frame cap on it (Changes).
   const changes = useMemo(() => stepChanges(report), [report]);
-  const times = changeTimes(report, event);
   const events = report?.events.length ?? 0;
   const atFirstMoment = atStart;
   const atLastMoment = atEnd && event === null;
@@ -354,7 +395,8 @@ export function StepControls({ compact = false }: { compact?: boolean }) {
         </div>
         <Changes
           changes={changes}
-          times={whole ? times.map(() => 'done') : times}
+          event={event}
+          whole={whole !== undefined}
           state={cursor === 0 ? 'start' : report ? 'ready' : 'computing'}
           {...(whole ? { note: wholeWhy(whole) } : {})}
         />

@@ -74,11 +74,12 @@ export function wholeWhy(whole: 'capped' | 'bulk' | 'summarised'): string {
   return 'This step changes tables drawn only as a summary: the tables show the whole step.';
 }
 
-/** Each change's place relative to the moment shown: made by the event just done, before it, or still to come. */
-export function changeTimes(report: ReportStep | undefined, event: number | null): ('now' | 'done' | 'later')[] {
-  return stepChanges(report).map((c) =>
-    event === null ? 'done' : c.event === event - 1 ? 'now' : c.event < event - 1 ? 'done' : 'later',
-  );
+/**
+ * A change's place relative to the moment shown (`event`, null: the step's end): made by the event just done, before
+ * it, or still to come.
+ */
+export function changeTime(c: StepChange, event: number | null): 'now' | 'done' | 'later' {
+  return event === null ? 'done' : c.event === event - 1 ? 'now' : c.event < event - 1 ? 'done' : 'later';
 }
 
 /** What the aria-live region reads when the step changes: where, what, how it ended, the caption, the changes. */
