@@ -15,7 +15,7 @@ const FILE = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
 /** The hidden nodes drawn ahead, each marked so that the next step can be checked to use those very elements. */
 async function markAhead(page: import('@playwright/test').Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll<SVGGElement>('svg.ptx-tree g.node-ahead')].map((el) => {
+    [...document.querySelectorAll<SVGGElement>('svg.ptx-tree g.node-ahead:not([data-replaces])')].map((el) => {
       (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark = true;
       return el.getAttribute('data-node-id') ?? '';
     }),
@@ -47,6 +47,39 @@ test("the next step's new tables wait hidden, and the step shows those very elem
   expect(reused).toEqual(freshIds.map(() => true));
   for (const el of await fresh.all()) await expect(el).toBeVisible();
   await expect(explorer.tree.getByRole('button', { name: /^PUD page/ })).toHaveCount(1);
+});
+
+test('a table the next step changes inside has its next self drawn ahead, which the step shows in its place', async ({
+  explorer,
+  page,
+}) => {
+  await explorer.openScenario(FILE, 4);
+  const next = page.locator('svg.ptx-tree g.node-ahead[data-replaces]');
+  await expect(next).not.toHaveCount(0);
+  const ids = await next.evaluateAll((els) =>
+    els.map((el) => {
+      (el as SVGGElement & { __nextMark?: boolean }).__nextMark = true;
+      return el.getAttribute('data-node-id') ?? '';
+    }),
+  );
+  // Each beside the one shown, which it will replace; hidden, and no node for the tree's queries.
+  for (const id of ids) await expect(explorer.tree.locator(`g.node[data-node-id="${id}"]`)).toHaveCount(1);
+  for (const el of await next.all()) await expect(el).toBeHidden();
+
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 5 of 11');
+  await explorer.settled();
+  for (const id of ids) {
+    const node = explorer.tree.locator(`g.node[data-node-id="${id}"]`);
+    await expect(node).toHaveCount(1);
+    await expect(node).toBeVisible();
+    // The very element drawn ahead, now the node.
+    expect(await node.evaluate((el) => (el as SVGGElement & { __nextMark?: boolean }).__nextMark)).toBe(true);
+  }
+  // And what it shows is what the step shows opened from a link (the whole tree: 'drawn ahead or not', below).
+  const stepped = await explorer.treePicture();
+  await explorer.openScenario(FILE, 5);
+  expect(await explorer.treePicture()).toEqual(stepped);
 });
 
 test('drawn ahead or not, a step draws the same tree', async ({ explorer, page }) => {

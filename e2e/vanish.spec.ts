@@ -49,13 +49,15 @@ function inspectTree(page: Page): Promise<Whole> {
       // The next step's new nodes, drawn ahead (src/views/treeDraw.ts, prepare()): hidden until that step shows them.
       if (n.classList.contains('node-ahead')) {
         if (getComputedStyle(n).visibility !== 'hidden') problems.push(`node ${id}, drawn ahead, is visible`);
-        // Drawn ahead only what the next step adds: never a node on screen now (same id, kind, level and tree).
+        // Drawn ahead: what the next step adds, never a node on screen now (same id, kind, level and tree) ...
         const same = (el: Element) =>
           ['data-node-id', 'data-kind', 'data-level', 'data-root'].map((a) => el.getAttribute(a)).join('|');
         const twin = [...layer!.querySelectorAll(`:scope > g.node[data-node-id="${id}"]`)].find(
           (el) => same(el) === same(n),
         );
-        if (twin) problems.push(`node ${id} drawn ahead though it is drawn`);
+        // Or the next self of one that is (data-replaces: what the next step changes inside it).
+        if (twin && !n.hasAttribute('data-replaces')) problems.push(`node ${id} drawn ahead though it is drawn`);
+        if (!twin && n.hasAttribute('data-replaces')) problems.push(`node ${id} drawn ahead to replace none`);
         continue;
       }
       if (!n.classList.contains('node')) problems.push(`a leftover ${n.getAttribute('class')} element for ${id}`);

@@ -87,10 +87,9 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
     () => (snapshot ? treeModelFor(snapshot, step, report, selection, openTables) : null),
     [snapshot, step, report, selection, openTables],
   );
-  const roles = useMemo(
-    () => rolesOf(loaded?.scenario, view?.n ?? 0, snapshot?.forest.roots ?? []),
-    [loaded, view, snapshot],
-  );
+  const scenario = loaded?.scenario;
+  const n = view?.n ?? 0;
+  const roles = useMemo(() => rolesOf(scenario, n), [scenario, n]);
   // The event hovered or picked in the trace; else, inside a step (issue 14), the event just done.
   const inside = snapshot ? insideAt(snapshot) : null;
   const event = focusedEvent(traceFocus, report) ?? (inside === null ? null : inside - 1);
@@ -144,7 +143,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
           selection: s.selection,
           loadCount: s.loadCount,
           openTables: s.openTables,
-          roles: rolesOf(s.loaded.scenario, n, snap.forest.roots),
+          roles: rolesOf(s.loaded.scenario, n),
           present: s.present,
         }),
       );

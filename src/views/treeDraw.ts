@@ -27,6 +27,14 @@ export function edgePath(e: Pick<LayoutEdge, 'x1' | 'y1' | 'x2' | 'y2'>): string
   return `M${e.x1},${e.y1}C${mx},${e.y1} ${mx},${e.y2} ${e.x2},${e.y2}`;
 }
 
+/** The trees' labels by role: root mm → label, or undefined for a tree with none (treeModel.ts, rolesOf()). */
+export interface Roles {
+  get(mm: string): string | undefined;
+}
+
+/** No tree has a role. */
+export const NO_ROLES: Roles = { get: () => undefined };
+
 export interface DrawInput {
   layout: Layout;
   /** What to draw: all of the layout, or what is in view (a big forest). */
@@ -38,7 +46,7 @@ export interface DrawInput {
   openTables: ReadonlySet<string>;
   changes: ChangeMarks;
   /** Labels of the trees by role, root node's mm → label. */
-  roles: ReadonlyMap<string, string>;
+  roles: Roles;
   /** The ghosts of the tables freed at this step, and per column the count of those not drawn (ghostPlaces()). */
   ghosts: GhostPlaces;
   /** Durations (0: at once): entering and moving nodes, leaving ones. */
@@ -112,13 +120,44 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
    * its click does not pay for them; the rest are removed. Key → element.
    */
   const ahead = new Map<string, SVGGElement>();
+  /**
+   * Nodes drawn now whose inside the next step changes (a row set, a count): each one's next self, drawn ahead as a
+   * whole new element beside it, hidden (attribute data-replaces). The next step's draw puts it in the place of the
+   * one shown, which then only goes: what a step pays for a changed node is its paint. The node shown → its next.
+   */
+  const replacing = new Map<Element, SVGGElement>();
   /** The next step's ghosts, drawn ahead the same way. Key → element. */
   const aheadGhosts = new Map<string, SVGGElement>();
   const discardAhead = (): void => {
     for (const el of ahead.values()) el.remove();
+    for (const el of replacing.values()) el.remove();
     for (const el of aheadGhosts.values()) el.remove();
     ahead.clear();
+    replacing.clear();
     aheadGhosts.clear();
+  };
+  /**
+   * A step's draw: each node drawn ahead as the next self of one shown takes that one's place, with its datum (the
+   * join then updates it as that node). Whatever differs from what was guessed, the draw writes as for any node.
+   */
+  const swapIn = (): void => {
+    for (const [old, next] of replacing) {
+      if (!old.isConnected || !old.classList.contains('node')) {
+        next.remove();
+        continue;
+      }
+      const o = old as Element & { __data__?: unknown; __ptxKey?: string };
+      const n = next as SVGGElement & { __data__?: unknown; __ptxKey?: string };
+      n.__data__ = o.__data__;
+      if (o.__ptxKey !== undefined) n.__ptxKey = o.__ptxKey;
+      n.removeAttribute('data-replaces');
+      // Where the one shown is now: drawn ahead while it was still moving, the next may have been put on its way.
+      const at = old.getAttribute('transform');
+      if (at !== null && n.getAttribute('transform') !== at) n.setAttribute('transform', at);
+      n.classList.replace(AHEAD_CLASS, 'node');
+      old.remove();
+    }
+    replacing.clear();
   };
   /** Parse markup (SVG elements, one after the other) in one go: the elements, detached. */
   const parseAll = (markup: string): SVGGElement[] => {
@@ -189,18 +228,34 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         if (el.classList.contains('node') && d) drawn.set(nodeKey(gen, d), el);
       }
       prepareGhosts(m);
-      const fresh = m.shown.nodes.filter((d) => !drawn.has(nodeKey(gen, d)));
-      if (!fresh.length) return 0;
+      // The nodes the next step adds, and those drawn now that it changes inside (their next selves).
+      const fresh: LayoutNode[] = [];
+      const changed: { d: LayoutNode; old: Element; markup: string }[] = [];
+      for (const d of m.shown.nodes) {
+        const old = drawn.get(nodeKey(gen, d)) as (Element & { __ptxContent?: string }) | undefined;
+        if (!old) fresh.push(d);
+        else {
+          const markup = nodeMarkup(d, m.layout, m.openTables.has(d.id), marksOf(d, m));
+          if (old.__ptxContent !== markup) changed.push({ d, old, markup });
+        }
+      }
+      if (!fresh.length && !changed.length) return 0;
       const inner = fresh.map((d) => nodeMarkup(d, m.layout, m.openTables.has(d.id), marksOf(d, m)));
-      const outer = fresh.map((d, k) => {
+      const outerOf = (d: LayoutNode, markup: string, transform: string, extra = ''): string => {
         const attrs = nodeAttrs(d, m)
           .filter(([, v]) => v !== null)
           .map(([name, v]) => ` ${name}="${esc(v as string)}"`)
           .join('');
         const cls = [AHEAD_CLASS, d.shared ? 'shared' : '', d.rootOf !== undefined ? 'root' : ''].filter(Boolean);
-        return `<g class="${cls.join(' ')}" transform="translate(${d.x},${d.y})"${attrs}>${inner[k]}</g>`;
-      });
-      const els = parseAll(outer.join(''));
+        return `<g class="${cls.join(' ')}" transform="${esc(transform)}"${attrs}${extra}>${markup}</g>`;
+      };
+      const els = parseAll(
+        [
+          ...fresh.map((d, k) => outerOf(d, inner[k] as string, `translate(${d.x},${d.y})`)),
+          // Where the one shown is: the step's draw moves it on from there as it would have moved that one.
+          ...changed.map((c) => outerOf(c.d, c.markup, c.old.getAttribute('transform') ?? '', ' data-replaces=""')),
+        ].join(''),
+      );
       // Each before the node that follows it in the next step's order, so that the join finds it in place.
       const byKey = new Map(fresh.map((d, k) => [nodeKey(gen, d), k]));
       let after: Element | null = null;
@@ -218,12 +273,20 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
         ahead.set(key, el);
         after = el;
       }
-      return ahead.size;
+      // Each right after the one it replaces: in its place once that one goes.
+      changed.forEach((c, k) => {
+        const el = els[fresh.length + k] as SVGGElement & { __ptxContent?: string };
+        el.__ptxContent = c.markup;
+        c.old.after(el);
+        replacing.set(c.old, el);
+      });
+      return ahead.size + replacing.size;
     },
     /** Remove what prepare() drew (an export must not carry it). */
     discardAhead,
     draw(m: DrawInput): Drawn {
       const { layout, generation: gen } = m;
+      if (!m.keepAhead) swapIn();
       const cols = layers.columns
         .selectChildren<SVGTextElement, Layout['columns'][number]>('text')
         .data(layout.nodes.length ? layout.columns : [], (d) => d.key)

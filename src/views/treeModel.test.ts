@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/parser';
 import { snapshotAt, stepReport } from '../store/sim';
 import { stepAt } from '../store/derive';
-import { MARKED_ROWS, treeModelFor } from './treeModel';
+import { MARKED_ROWS, rolesOf, treeModelFor } from './treeModel';
 import { nodeMarkup } from './nodeMarkup';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,5 +96,29 @@ describe('a step that changes a whole page table', () => {
     const s = nodeMarkup(t!, model(9).layout, false, {});
     expect(s).toContain('+248 more cleared at this step');
     expect(s.match(/class="row cleared"/g)).toHaveLength(8);
+  });
+});
+
+describe('the trees’ roles (rolesOf)', () => {
+  const s = parseScenario(`kernel mshare-v1
+spawn A
+spawn B
+spawn C
+A: mmap 1T 1G rw shared anon fixed
+A: mshare "r" 1T 512G O_CREAT|O_EXCL|O_RDWR 0600
+B: mshare "r" 1T 512G O_RDWR
+`);
+  if (!s.ok) throw new Error('scenario');
+  it('names the host, the creator and the guests as of step n, and no other tree', () => {
+    const roles = rolesOf(s.scenario, 6);
+    expect(roles.get('mshare:r')).toBe('host mm (r)');
+    expect(roles.get('A')).toBe('A (creator)');
+    expect(roles.get('B')).toBe('B (guest)');
+    expect(roles.get('C')).toBeUndefined();
+    // Before B attaches, B has no role; before any mshare, A has none either.
+    expect(rolesOf(s.scenario, 5).get('A')).toBe('A (creator)');
+    expect(rolesOf(s.scenario, 5).get('B')).toBeUndefined();
+    expect(rolesOf(s.scenario, 4).get('A')).toBeUndefined();
+    expect(rolesOf(undefined, 6).get('A')).toBeUndefined();
   });
 });

@@ -21,7 +21,15 @@ import { CULL_ABOVE, inView, type Rect } from './cull';
 import { createAnimator } from './treeAnimation';
 import { NO_CHANGES, type ChangeMarks } from './treeChanges';
 import { COPY_GUTTER, COPY_MS, createCopyAnimation, planCopies } from './treeCopy';
-import { createDrawing, ghostPlaces, ghostsIn, type DrawInput, type GhostPlaces } from './treeDraw';
+import {
+  createDrawing,
+  ghostPlaces,
+  ghostsIn,
+  NO_ROLES,
+  type DrawInput,
+  type GhostPlaces,
+  type Roles,
+} from './treeDraw';
 import type { Layout } from './treeLayout';
 import { setAttr } from './domWrite';
 import { createMarks, type WalkMarks } from './treeMarks';
@@ -48,7 +56,7 @@ export interface TreeModel {
   /** What this step changed (absent: nothing is marked). */
   changes?: ChangeMarks;
   /** Trees labelled by role: root mm → label. */
-  roles?: ReadonlyMap<string, string>;
+  roles?: Roles;
   /** What the hovered or selected trace event touched. */
   traceHit?: { nodes: ReadonlySet<string>; rows: ReadonlySet<string> };
   /** Smallest on-screen text size, CSS px (9 normally, 12 in Present mode). */
@@ -322,7 +330,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       selection: m.selection,
       openTables: m.openTables,
       changes,
-      roles: m.roles ?? new Map(),
+      roles: m.roles ?? NO_ROLES,
       ghosts,
       dur,
       exitDur: motion && !loaded ? 200 : 0,
@@ -353,7 +361,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       ghosts: rect ? ghostsIn(ghosts, rect) : ghosts,
       openTables: m.openTables,
       changes,
-      roles: m.roles ?? new Map(),
+      roles: m.roles ?? NO_ROLES,
     });
   };
 
