@@ -315,7 +315,10 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     const copyEdges = new Set(m.copies.map((c) => `${c.to.node}:${c.to.index}`));
     const travel = motion && stepChanged && m.copies.length > 0;
     const dur = motion && !loaded ? 350 : 0;
-    if (stepChanged) {
+    // The walk's keyframes alternate by step so that a level walked twice in a row runs them again. Only when the
+    // walk is animated: the alt rules' selectors end in `rect` and `.edge`, so a toggle restyles every row and edge
+    // (~0.5–1 ms of a step's style in the SGA); a static walk has nothing to restart.
+    if (stepChanged && motion) {
       stepParity = !stepParity;
       svg.classed('alt', stepParity);
     }
