@@ -85,13 +85,14 @@ export function createAnimator(): Animator {
     },
     exit(el, ms, leftClass) {
       settleOne(el);
-      el.setAttribute('class', leftClass);
-      el.setAttribute('aria-hidden', 'true');
-      el.style.pointerEvents = 'none';
+      // At once: gone before anything could see it leave (its class and attributes would only be restyled).
       if (ms <= 0) {
         el.remove();
         return;
       }
+      el.setAttribute('class', leftClass);
+      el.setAttribute('aria-hidden', 'true');
+      el.style.pointerEvents = 'none';
       const done = track(el, 'fade', () => el.remove());
       select(el).transition('fade').duration(ms).style('opacity', '0').on('end interrupt cancel', done);
     },
