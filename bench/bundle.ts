@@ -45,7 +45,9 @@ export function measureBundle(outDir: string): BundleResult {
     const url = m[1] as string;
     if (/^(?:https?:)?\/\//.test(url)) continue;
     if (tag.startsWith('<link') && !/rel="(?:stylesheet|modulepreload)"/.test(tag)) continue;
-    queue.push(url.replace(/^\//, ''));
+    // "./assets/x.js" and "/assets/x.js" both name assets/x.js, as a static import resolves it (a chunk both
+    // preloaded by the page and imported by the entry was counted twice, as "./assets/…" and "assets/…").
+    queue.push(new URL(url, 'http://x/').pathname.slice(1));
   }
   while (queue.length) {
     const f = queue.shift() as string;
