@@ -21,7 +21,7 @@ export function NextLesson({ onGallery }: { onGallery: () => void }) {
     (s) => s.loaded !== null && s.loaded.text === s.text && s.cursor === s.loaded.scenario.steps.length && s.cursor > 0,
   );
   // The card comes once the last step's frame is painted (useAfterPaint): that frame is the step's own (issue 18's
-  // step budget: the card's elements, layout and paint were ~1.5 ms of the SGA's last step). It goes at once.
+  // step budget, docs/PERFORMANCE.md). It goes at once.
   const atEnd = useAfterPaint(atEndNow) && atEndNow;
   const { files } = useScenarioFiles(atEnd);
   const current = useMemo(() => (atEnd && files ? lessonOfText(text, files) : undefined), [atEnd, text, files]);

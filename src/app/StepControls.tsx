@@ -178,8 +178,8 @@ function Changes({
 
 /**
  * One step's change list, a new element for each step's list (keyed by the caller): the last step's, up to
- * CHANGES_CAP lines, goes in one removal, where React took its lines out one by one (~1.5 ms of the SGA's OOM step,
- * whose fork step before listed 200), and a new list starts scrolled to its top. The focus, when the list had it,
+ * CHANGES_CAP lines, goes in one removal, where React took its lines out one by one (the SGA's OOM step, after the
+ * fork's 200; docs/PERFORMANCE.md), and a new list starts scrolled to its top. The focus, when the list had it,
  * passes to the next one (`focusHandoffRef`: set as the old one is taken down, before its element leaves the page).
  */
 function ChangeList({ focusHandoffRef, children }: { focusHandoffRef: { current: boolean }; children: ReactNode }) {

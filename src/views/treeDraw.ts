@@ -481,9 +481,9 @@ export function ghostPlaces(now: Layout, freed: readonly FreedTable[]): GhostPla
 const GHOST_H = G.headerHeight + 16;
 
 /**
- * The ghosts and counts that meet r (a culled forest's view, with its margin): the mainline SGA's OOM step frees
- * tables in all four columns, and three of those columns' feet lie 64 trees below the view; their 18 ghosts cost
- * that step's click ~200 elements to parse, style and lay out, none of them seen. Panning there draws them.
+ * The ghosts and counts that meet r (a culled forest's view, with its margin): a column's foot may lie many trees
+ * below the view (the mainline SGA's OOM step frees tables in all four columns), and ghosts there would be made and
+ * laid out unseen. Panning there draws them.
  */
 export function ghostsIn(p: GhostPlaces, r: Rect): GhostPlaces {
   const meets = (x: number, y: number, w: number, h: number): boolean =>

@@ -240,7 +240,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
       redraw = requestAnimationFrame(() => {
         redraw = 0;
         // A step's own fit moves the view before that step draws for it: the frame after has nothing to draw again
-        // (the same nodes' markup built and compared, ~2 ms at the SGA's every step).
+        // (docs/PERFORMANCE.md, session 11).
         if (last && !sameRect(drawnRect, vp.viewRect())) draw(quiet(last), 'view');
       });
     },
@@ -317,7 +317,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     const dur = motion && !loaded ? 350 : 0;
     // The walk's keyframes alternate by step so that a level walked twice in a row runs them again. Only when the
     // walk is animated: the alt rules' selectors end in `rect` and `.edge`, so a toggle restyles every row and edge
-    // (~0.5–1 ms of a step's style in the SGA); a static walk has nothing to restart.
+    // (docs/PERFORMANCE.md, session 11); a static walk has nothing to restart.
     if (stepChanged && motion) {
       stepParity = !stepParity;
       svg.classed('alt', stepParity);
