@@ -159,6 +159,31 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
     }
     replacing.clear();
   };
+  /** The element drawn ahead under key, now shown as it is (its class aheadCls becomes cls); none if there is none. */
+  const takeAhead = (
+    from: Map<string, SVGGElement>,
+    key: string,
+    aheadCls: string,
+    cls: string,
+  ): SVGGElement | undefined => {
+    const el = from.get(key);
+    if (!el) return undefined;
+    from.delete(key);
+    el.classList.replace(aheadCls, cls);
+    return el;
+  };
+  /** A new empty <g class=cls> at (x, y), appended to parent. */
+  const appendG = (
+    parent: { appendChild(el: Element): unknown },
+    cls: string,
+    at: { x: number; y: number },
+  ): SVGGElement => {
+    const el = doc.createElementNS(SVG_NS, 'g');
+    el.setAttribute('class', cls);
+    el.setAttribute('transform', `translate(${at.x},${at.y})`);
+    parent.appendChild(el);
+    return el;
+  };
   /** Parse markup (SVG elements, one after the other) in one go: the elements, detached. */
   const parseAll = (markup: string): SVGGElement[] => {
     parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${markup}</svg>`;
@@ -309,16 +334,7 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
               const key = nodeKey(gen, d);
               // Drawn ahead: used where it is (the join's order() moves it only if it is out of place; a move would
               // lay it out again).
-              let el = ahead.get(key);
-              if (el) {
-                ahead.delete(key);
-                el.classList.replace(AHEAD_CLASS, 'node');
-              } else {
-                el = doc.createElementNS(SVG_NS, 'g');
-                el.setAttribute('class', 'node');
-                el.setAttribute('transform', `translate(${d.x},${d.y})`);
-                this.appendChild(el);
-              }
+              const el = takeAhead(ahead, key, AHEAD_CLASS, 'node') ?? appendG(this, 'node', d);
               (el as SVGGElement & { __ptxKey?: string }).__ptxKey = key;
               anim.enter(el, m.dur);
               return el;
@@ -392,16 +408,10 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
           (enter) =>
             enter.select(function (d) {
               const key = ghostKey(gen, d);
-              let el = aheadGhosts.get(key);
-              if (el) {
-                aheadGhosts.delete(key);
-                el.classList.replace(GHOST_AHEAD_CLASS, 'ghost');
-              } else {
-                el = doc.createElementNS(SVG_NS, 'g');
-                el.setAttribute('class', 'ghost');
+              let el = takeAhead(aheadGhosts, key, GHOST_AHEAD_CLASS, 'ghost');
+              if (!el) {
+                el = appendG(this, 'ghost', d);
                 el.setAttribute('data-ghost-of', d.g.id);
-                el.setAttribute('transform', `translate(${d.x},${d.y})`);
-                this.appendChild(el);
                 ghostContents.push({ el, markup: ghostMarkup(d.g, d.w) });
               }
               anim.enter(el, m.dur);
