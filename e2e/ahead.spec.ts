@@ -11,6 +11,8 @@ test.use({ reducedMotion: 'reduce' });
 
 // mshare-v1-guest-fault: step 5 is A's first write, which allocates the host's PUD, PMD and PTE tables and a page.
 const FILE = readFileSync('scenarios/mshare-v1-guest-fault.ptx', 'utf8');
+// sga-1500-mainline: 1,500 clients, a forest drawn culled to the view.
+const SGA = readFileSync('scenarios/sga-1500-mainline.ptx', 'utf8');
 
 /** The hidden nodes drawn ahead, each marked so that the next step can be checked to use those very elements. */
 async function markAhead(page: import('@playwright/test').Page): Promise<string[]> {
@@ -115,11 +117,7 @@ test('what was drawn ahead for a step not taken is removed; an export never carr
   await expect(explorer.stepCount).toHaveText('Step 4 of 11');
   await explorer.settled();
   await expect(page.locator('svg.ptx-tree g.node-ahead')).not.toHaveCount(0);
-  const [svgDl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export SVG' }).click(),
-  ]);
-  const svg = readFileSync((await svgDl.path())!, 'utf8');
+  const { text: svg } = await explorer.exportSvg();
   expect(svg).toContain('PGD · host sga');
   expect(svg).not.toMatch(/class="[^"]*node-ahead/);
   expect(svg).not.toContain('PUD · host sga');
@@ -130,8 +128,7 @@ test('a forest drawn culled to the view has what the view will show drawn ahead,
   page,
 }) => {
   // sga-1500-mainline: step 3 forks 1,499 clients; 64 trees are laid out, a dozen nodes drawn in view.
-  const sga = readFileSync('scenarios/sga-1500-mainline.ptx', 'utf8');
-  await explorer.openScenario(sga, 2);
+  await explorer.openScenario(SGA, 2);
   await expect(page.locator('svg.ptx-tree g.node-ahead')).not.toHaveCount(0);
   const ids = await markAhead(page);
   await explorer.nextStep.click();
@@ -155,7 +152,7 @@ test('a forest drawn culled to the view has what the view will show drawn ahead,
     .evaluateAll((els) => els.filter((el) => (el as SVGGElement & { __aheadMark?: boolean }).__aheadMark).length);
   expect(leftHidden).toBe(0);
   const stepped = await explorer.treePicture();
-  await explorer.openScenario(sga, 3);
+  await explorer.openScenario(SGA, 3);
   expect(await explorer.treePicture()).toEqual(stepped);
 });
 
@@ -216,16 +213,11 @@ test('a culled forest draws the ghosts in view, the others where the view goes, 
 }) => {
   // sga-1500-mainline's OOM step frees tables of all four levels: 6 ghosts per column at the column's foot. The PTE
   // column is empty and its ghosts are in view; the others are under 64 trees.
-  const sga = readFileSync('scenarios/sga-1500-mainline.ptx', 'utf8');
-  await explorer.openScenario(sga, 4);
+  await explorer.openScenario(SGA, 4);
   const ghosts = page.locator('svg.ptx-tree g.ghost');
   await expect(ghosts).toHaveCount(6);
   expect(await ghosts.evaluateAll((els) => els.map((el) => el.textContent?.slice(0, 3)))).toEqual(Array(6).fill('PTE'));
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export SVG' }).click(),
-  ]);
-  const svg = readFileSync((await dl.path())!, 'utf8');
+  const { text: svg } = await explorer.exportSvg();
   expect(svg.match(/<g class="ghost"/g)?.length).toBe(24);
   await expect(ghosts).toHaveCount(6);
 });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
 import { WIDE } from './scenarios';
 
@@ -36,11 +35,7 @@ test('a big forest draws what is in view, draws more as the view moves, and expo
 
   // Export: every node, not only the drawn ones; and the view is as it was after.
   const before = await svg.locator('g.node').count();
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export SVG' }).click(),
-  ]);
-  const text = readFileSync((await dl.path())!, 'utf8');
+  const { text } = await explorer.exportSvg();
   expect(text.match(/<g class="node[ "]/g)?.length).toBe(laidOut);
   await expect(svg.locator('g.node')).toHaveCount(before);
 });

@@ -1,4 +1,5 @@
-import type { Locator, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import type { Download, Locator, Page } from '@playwright/test';
 import { encodeLink } from '../../src/scenario/link';
 
 /** What a spec compares to decide that two views are the same. */
@@ -178,6 +179,15 @@ export class ExplorerPage {
   }
 
   /** Everything the tree shows, as comparable strings (positions included; use with reduced motion). */
+  /** Click "Export SVG": the download and the SVG's text. */
+  async exportSvg(): Promise<{ download: Download; text: string }> {
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.getByRole('button', { name: 'Export SVG' }).click(),
+    ]);
+    return { download, text: readFileSync((await download.path())!, 'utf8') };
+  }
+
   async treePicture(): Promise<TreePicture> {
     await this.settled();
     return this.tree.evaluate((svg) => {
