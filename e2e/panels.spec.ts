@@ -6,6 +6,8 @@ test.use({ reducedMotion: 'reduce' });
 test("the trace lists the step's events as a call trail, each explained", async ({ explorer }) => {
   await explorer.openScenario(INTRO_SCENARIO, 3); // A's first write
   const events = explorer.trace.locator('li.event');
+  // The trail follows the step's first frame (TracePanel, useAfterPaint): read it once it is there.
+  await expect(events.first()).toBeAttached();
   const fns = await events.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-fn')));
   expect(fns.slice(0, 3)).toEqual(['handle_mm_fault', '__handle_mm_fault', 'pud_alloc']);
   expect(fns).toContain('pte_alloc');
