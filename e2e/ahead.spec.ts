@@ -221,3 +221,25 @@ test('a culled forest draws the ghosts in view, the others where the view goes, 
   expect(svg.match(/<g class="ghost"/g)?.length).toBe(24);
   await expect(ghosts).toHaveCount(6);
 });
+
+test("an empty step's view takes the next step's fit ahead, so what is drawn ahead is laid out at its scale", async ({
+  explorer,
+  page,
+}) => {
+  // SVG text is laid out for its size on screen: drawn ahead at the empty view's scale 1 and shown at the step's,
+  // the first step's nodes were laid out twice (docs/PERFORMANCE.md, session 12).
+  await explorer.openScenario(SGA, 0);
+  await expect(page.locator('svg.ptx-tree g.node-ahead')).not.toHaveCount(0);
+  const viewport = page.locator('svg.ptx-tree g.viewport');
+  const ahead = await viewport.getAttribute('transform');
+  await explorer.nextStep.click();
+  await expect(explorer.stepCount).toHaveText('Step 1 of 4');
+  await explorer.settled();
+  const tree = page.getByTestId('tree');
+  // What makes this test mean something: the step's fit is not the empty view's scale 1.
+  expect(Number(await tree.getAttribute('data-scale'))).not.toBe(1);
+  expect(await viewport.getAttribute('transform')).toBe(ahead);
+  // And it is the fit the step has when opened from a link.
+  await explorer.openScenario(SGA, 1);
+  expect(await viewport.getAttribute('transform')).toBe(ahead);
+});

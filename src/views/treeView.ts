@@ -356,7 +356,9 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     if (!last || m.fitKey !== lastFitKey || m.stepKey === lastStepKey) return 0;
     const changes = m.changes ?? NO_CHANGES;
     const ghosts = ghostPlaces(m.layout, changes.freed);
-    const rect = culling(m) ? vp.viewRectFor(viewportModel(m, changes, ghosts)) : null;
+    const next = viewportModel(m, changes, ghosts);
+    if (last.m.layout.nodes.length === 0) vp.lead(next);
+    const rect = culling(m) ? vp.viewRectFor(next) : null;
     return drawing.prepare({
       ...last.input,
       layout: m.layout,

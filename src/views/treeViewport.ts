@@ -46,6 +46,11 @@ export interface Viewport {
   viewRect(): Rect;
   /** The same for model m, were it shown next: where the fit would follow its focus to, unless the user moved. */
   viewRectFor(m: ViewportModel): Rect;
+  /**
+   * An empty view (nothing drawn, not moved by the user) takes model m's fit now: nothing on screen moves, and the
+   * next step's nodes drawn ahead are laid out at the scale they will be shown at. Else nothing.
+   */
+  lead(m: ViewportModel): void;
   /** The scale the view is at (or going to). */
   scale(): number;
   destroy(): void;
@@ -195,6 +200,15 @@ export function createViewport(
       if (userMoved) return rectOf(zoomTransform(svgEl));
       const { w, h } = svgSize();
       return rectOf(fitTransform(m, w, h));
+    },
+    lead(m) {
+      // SVG text is laid out for its on-screen size (fitScale.ts): drawn ahead at the empty step's scale 1, the SGA's
+      // first nodes were laid out again at the step's 0.88, 70 objects, ~4 ms (docs/PERFORMANCE.md, session 12).
+      if (userMoved || fitting || (model && model.layout.nodes.length > 0)) return;
+      const { w, h } = svgSize();
+      const t = fitTransform(m, w, h);
+      const now = zoomTransform(svgEl);
+      if (now.k !== t.k || now.x !== t.x || now.y !== t.y) svg.call(zoomer.transform, t);
     },
     scale: () => (fitting && target ? target : zoomTransform(svgEl)).k,
     destroy() {
