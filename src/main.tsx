@@ -99,6 +99,9 @@ const start = (): void => {
     void loadScenarioFiles().catch(() => undefined);
     // Predict mode's card, for the same reason (a quiz turned on after the network drops).
     void import('./app/PredictPanel').catch(() => undefined);
+    // The fonts the steps will show, made now rather than in the frame of the step that first shows each (the list
+    // in a chunk of its own: the first load stays within its budget).
+    void import('./app/uiFonts').then((m) => m.warmUiFonts()).catch(() => undefined);
   };
   if (typeof requestIdleCallback === 'function') requestIdleCallback(prefetch, { timeout: 5000 });
   else window.setTimeout(prefetch, 1000);

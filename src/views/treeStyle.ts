@@ -10,11 +10,15 @@
 /** The smallest font size the tree uses, in layout units (px at scale 1). */
 export const TREE_MIN_FONT = 11;
 
+/** The tree's two families (the CSS variables' fallbacks below; no theme sets the variables). */
+export const TREE_SANS = 'ui-sans-serif, system-ui, sans-serif';
+export const TREE_MONO = 'ui-monospace, "DejaVu Sans Mono", monospace';
+
 export const TREE_CSS = `
 /* The next step's new nodes and ghosts, drawn ahead (treeDraw.ts, prepare()): laid out, never seen, never hit. */
 .ptx-tree .node-ahead, .ptx-tree .ghost-ahead { visibility: hidden; }
-.ptx-tree text { font-family: var(--tree-font, ui-sans-serif, system-ui, sans-serif); fill: var(--tree-text); }
-.ptx-tree .mono { font-family: var(--tree-mono, ui-monospace, "DejaVu Sans Mono", monospace); font-size: 11px; }
+.ptx-tree text { font-family: var(--tree-font, ${TREE_SANS}); fill: var(--tree-text); }
+.ptx-tree .mono { font-family: var(--tree-mono, ${TREE_MONO}); font-size: 11px; }
 .ptx-tree .col-label { font-size: 13px; font-weight: 700; fill: var(--tree-muted); letter-spacing: .06em; }
 .ptx-tree .col-label.hover { fill: var(--tree-accent); }
 .ptx-tree .role-label { font-size: 15px; font-weight: 700; fill: var(--tree-root); }

@@ -164,6 +164,15 @@ function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): Rect 
 }
 
 /** What the viewport fits and follows for model m. */
+/**
+ * The tree's fonts at scale k, made while the page is idle (fontWarm.ts, a chunk of its own): SVG text is drawn at its
+ * size on screen, so a step that first shows a style (a bold copied entry) or a new scale does not make its fonts in
+ * its frame.
+ */
+const warmTreeFonts = (k: number): void => {
+  void import('./fontWarm').then((m) => m.warmTreeFonts(k)).catch(() => undefined);
+};
+
 function viewportModel(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): ViewportModel {
   return {
     layout: m.layout,
@@ -344,6 +353,7 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     vp.update(viewportModel(m, changes, ghosts), { refit: loaded, animate: motion && stepChanged });
     draw(last, culling(m) ? 'view' : 'all');
     setAttr(svgEl, 'data-scale', vp.scale().toFixed(4));
+    warmTreeFonts(vp.scale());
     if (stepChanged || loaded) copy.play(m.layout, m.copies, travel);
   };
 
@@ -357,7 +367,11 @@ export function createTreeView(svgEl: SVGSVGElement, cb: TreeCallbacks): TreeHan
     const changes = m.changes ?? NO_CHANGES;
     const ghosts = ghostPlaces(m.layout, changes.freed);
     const next = viewportModel(m, changes, ghosts);
-    if (last.m.layout.nodes.length === 0) vp.lead(next);
+    if (last.m.layout.nodes.length === 0) {
+      vp.lead(next);
+      setAttr(svgEl, 'data-scale', vp.scale().toFixed(4));
+    }
+    warmTreeFonts(vp.scaleFor(next));
     const rect = culling(m) ? vp.viewRectFor(next) : null;
     return drawing.prepare({
       ...last.input,

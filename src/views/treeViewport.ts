@@ -53,6 +53,8 @@ export interface Viewport {
   lead(m: ViewportModel): void;
   /** The scale the view is at (or going to). */
   scale(): number;
+  /** The scale model m would be shown at, were it shown next (the fit's, unless the user moved the view). */
+  scaleFor(m: ViewportModel): number;
   destroy(): void;
 }
 
@@ -211,6 +213,11 @@ export function createViewport(
       if (now.k !== t.k || now.x !== t.x || now.y !== t.y) svg.call(zoomer.transform, t);
     },
     scale: () => (fitting && target ? target : zoomTransform(svgEl)).k,
+    scaleFor(m) {
+      if (userMoved) return zoomTransform(svgEl).k;
+      const { w, h } = svgSize();
+      return fitTransform(m, w, h).k;
+    },
     destroy() {
       resize?.disconnect();
       svg.interrupt('fit');
