@@ -5,12 +5,14 @@
  * this step. How things enter, leave and move is ./treeAnimation.ts's.
  *
  * Identity (issue 12, "Nothing vanishes"): a node's key is its id with its
- * kind, level and tree, prefixed by the generation of the loaded scenario,
- * so a page-table page of another scenario (or a freed PFN reused for
- * another level or another mm) is never matched with an element of the old
- * one; an edge's key adds its target, so an entry pointed elsewhere draws a
- * new edge. Leaving elements stop being `.node`/`.edge` at once, so no join
- * ever sees them.
+ * kind, level and tree, so a freed PFN reused for another level or another
+ * mm is never matched with the old one's element; an edge's key adds its
+ * target, so an entry pointed elsewhere draws a new edge. Keys start with the
+ * loaded scenario's generation, but d3 keys a drawn element by its bound
+ * datum under the generation drawn now: a node of the last scenario with the
+ * same id, kind, level and tree is matched and updated in place, not left
+ * and entered again. Leaving elements stop being `.node`/`.edge` at once, so
+ * no join ever sees them.
  */
 import type { Selection as D3Selection } from 'd3-selection';
 import type { Selection } from '../store/store';
