@@ -243,3 +243,40 @@ test("an empty step's view takes the next step's fit ahead, so what is drawn ahe
   await explorer.openScenario(SGA, 1);
   expect(await viewport.getAttribute('transform')).toBe(ahead);
 });
+
+test('a keyboard focus inside a table the step changes stays on the same part of it, forward and back', async ({
+  explorer,
+  page,
+}) => {
+  /** The node and part (header, or row and its entry index) that has the focus. */
+  const focused = () =>
+    page.evaluate(() => {
+      const f = document.activeElement;
+      const node = f?.closest('g.node');
+      if (!node) return `not in a node: ${f?.tagName}`;
+      const part = f?.classList.contains('header') ? 'header' : `row ${f?.getAttribute('data-index')}`;
+      return `${node.getAttribute('data-node-id')} ${part}`;
+    });
+  const step = async (key: string, n: number) => {
+    await page.keyboard.press(key);
+    await expect(explorer.stepCount).toHaveText(`Step ${n} of 11`);
+    await explorer.settled();
+  };
+  // Step 10 adds entry 2 to the PTE page t4101, whose entry 1 step 5 set: its next self is drawn ahead at step 9.
+  await explorer.openScenario(FILE, 9);
+  await expect(page.locator('svg.ptx-tree g.node-ahead[data-replaces][data-node-id="t4101"]')).toHaveCount(1);
+  await explorer.tree.locator('g.node[data-node-id="t4101"] > g.row[data-index="1"]').focus();
+  expect(await focused()).toBe('t4101 row 1');
+  // Forward: the node shown is replaced by its next self; the focus is on the same entry of it.
+  await step('ArrowRight', 10);
+  expect(await focused()).toBe('t4101 row 1');
+  // Back: nothing is drawn ahead backwards, the node's inside is drawn again in place; the same entry again.
+  await step('ArrowLeft', 9);
+  expect(await focused()).toBe('t4101 row 1');
+  // An entry the step takes away: the focus goes to its table's header. Step 5 sets entry 2 of the host mm's PGD
+  // page t4098, which has none at step 4.
+  await explorer.openScenario(FILE, 5);
+  await explorer.tree.locator('g.node[data-node-id="t4098"] > g.row[data-index="2"]').focus();
+  await step('ArrowLeft', 4);
+  expect(await focused()).toBe('t4098 header');
+});

@@ -88,6 +88,30 @@ function nodeAttrs(d: LayoutNode, m: Pick<DrawInput, 'changes'>): [string, strin
   ];
 }
 
+/**
+ * The part of node el that has the keyboard focus (its header, the row of an entry, its "more" line), as a selector
+ * its next self answers, or null. A step that changes a node's inside replaces it (or its children): the focus kept
+ * on the same part, not dropped to the page, is where a keyboard user was reading.
+ */
+function focusedPart(el: Element): string | null {
+  const f = el.ownerDocument.activeElement;
+  if (!f || f === el || !el.contains(f)) return null;
+  const part = f.closest('g.header, g.row[data-index], g.more');
+  if (!part || !el.contains(part)) return null;
+  const index = part.getAttribute('data-index');
+  return part.classList.contains('header')
+    ? ':scope > g.header'
+    : index !== null
+      ? `:scope > g.row[data-index="${index}"]`
+      : ':scope > g.more';
+}
+
+/** Focus the part of el that `part` (focusedPart()) names, or its header if the step took that part away. */
+function refocus(el: Element, part: string): void {
+  const target = el.querySelector<SVGGElement>(part) ?? el.querySelector<SVGGElement>(':scope > g.header');
+  if (target?.hasAttribute('tabindex')) target.focus({ preventScroll: true });
+}
+
 const nodeKey = (gen: number, d: LayoutNode): string =>
   `${gen}|${d.id}|${d.info.kind}|${d.info.level}|${d.rootOf ?? ''}`;
 const edgeKey = (gen: number, d: LayoutEdge): string => `${gen}|${d.id}|${d.to}`;
@@ -112,7 +136,11 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
     if (!changed.length) return;
     parser.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg">${changed.map((c) => `<g>${c.markup}</g>`).join('')}</svg>`;
     const parts = parser.content.firstElementChild?.children;
-    changed.forEach((c, k) => c.el.replaceChildren(...(parts?.[k]?.childNodes ?? [])));
+    changed.forEach((c, k) => {
+      const focused = focusedPart(c.el);
+      c.el.replaceChildren(...(parts?.[k]?.childNodes ?? []));
+      if (focused) refocus(c.el, focused);
+    });
     parser.innerHTML = '';
   };
 
@@ -157,7 +185,9 @@ export function createDrawing(layers: { columns: Layer; edges: Layer; nodes: Lay
       const at = old.getAttribute('transform');
       if (at !== null && n.getAttribute('transform') !== at) n.setAttribute('transform', at);
       n.classList.replace(AHEAD_CLASS, 'node');
+      const focused = focusedPart(old);
       old.remove();
+      if (focused) refocus(n, focused);
     }
     replacing.clear();
   };
