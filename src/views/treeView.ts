@@ -163,7 +163,6 @@ function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): Rect 
   return r.x0 === Infinity ? null : r;
 }
 
-/** What the viewport fits and follows for model m. */
 /**
  * The tree's fonts at scale k, made while the page is idle (fontWarm.ts, a chunk of its own): SVG text is drawn at its
  * size on screen, so a step that first shows a style (a bold copied entry) or a new scale does not make its fonts in
@@ -173,6 +172,7 @@ const warmTreeFonts = (k: number): void => {
   void import('./fontWarm').then((m) => m.warmTreeFonts(k)).catch(() => undefined);
 };
 
+/** What the viewport fits and follows for model m. */
 function viewportModel(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): ViewportModel {
   return {
     layout: m.layout,
