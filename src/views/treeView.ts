@@ -169,8 +169,12 @@ function focusOf(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): Rect 
  * its frame.
  */
 const warmTreeFonts = (k: number): void => {
+  // Asked at every step and every step drawn ahead, nearly always at a scale already warmed: nothing then.
+  if (warmedScales.has(k)) return;
+  warmedScales.add(k);
   void import('./fontWarm').then((m) => m.warmTreeFonts(k)).catch(() => undefined);
 };
+const warmedScales = new Set<number>();
 
 /** What the viewport fits and follows for model m. */
 function viewportModel(m: TreeModel, changes: ChangeMarks, ghosts: GhostPlaces): ViewportModel {
