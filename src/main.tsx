@@ -7,6 +7,7 @@ import { loadScenarioFiles } from './app/gallery';
 import { openLessonFragment, parseLessonFragment } from './app/lessonLink';
 import { registerServiceWorker } from './app/serviceWorker';
 import { hasLinkFragment, isEmbed, isPredict, isPresent, openFragment, syncAddressBar } from './app/links';
+import { rememberPendingLink, startFragment } from './app/pendingLink';
 import { browserKV, memoryKV } from './store/persist';
 import { createExplorerStore } from './store/store';
 import './app/styles.css';
@@ -15,6 +16,14 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
 const embed = isEmbed(location.search, location.hash);
+// This tab's own work, kept across a reload (src/app/pendingLink.ts); the embed writes no storage of any kind.
+const session = embed ? memoryKV() : browserKV('session');
+{
+  // A reload that left before the address bar caught up with the last edit or step opens that edit or step.
+  const fragment = startFragment(session, location.hash);
+  if (fragment !== location.hash)
+    history.replaceState(history.state, '', location.pathname + location.search + fragment);
+}
 const prefersDark = typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
 const kv = browserKV();
 const savedTheme = kv.get('ptx:theme');
@@ -59,9 +68,24 @@ function openLocationFragment(hash = location.hash): Promise<void> | undefined {
 }
 
 let address: { flush(): void } | undefined;
+/**
+ * A navigation (a reload) takes the URL the bar holds as it starts, and `beforeunload` runs then; the page lives on
+ * until `pagehide`, and the bar's timer may write the fresh link in between, too late for that navigation. So the
+ * next start-up is told to open the fresh link instead of the one the navigation left with (src/app/pendingLink.ts):
+ * the hash at `beforeunload`, or at `pagehide` before its own flush when no `beforeunload` came.
+ */
+let leftWith: string | undefined;
+window.addEventListener('beforeunload', () => {
+  leftWith = location.hash;
+});
+window.addEventListener('pageshow', () => {
+  leftWith = undefined; // back from the back/forward cache: whatever left then is over
+});
 // Save once more when the page goes away (setText already saved every change).
 window.addEventListener('pagehide', () => {
+  const from = leftWith ?? location.hash;
   address?.flush();
+  rememberPendingLink(session, from, location.hash);
   if (!embed) kv.set('ptx:text', store.getState().text);
 });
 

@@ -55,9 +55,14 @@ export function withBackup(list: readonly string[], text: string): string[] {
   return [text, ...list.filter((t) => t !== text)].slice(0, MAX_BACKUPS);
 }
 
-export function browserKV(): KV {
+/**
+ * The browser's storage: `local` (kept across visits) or `session` (this tab only, kept across a reload).
+ * Merely naming `localStorage` throws where storage is disabled, hence the guard around the lookup too.
+ */
+export function browserKV(which: 'local' | 'session' = 'local'): KV {
   const ls = (): Storage | null => {
     try {
+      if (which === 'session') return typeof sessionStorage === 'undefined' ? null : sessionStorage;
       return typeof localStorage === 'undefined' ? null : localStorage;
     } catch {
       return null;
