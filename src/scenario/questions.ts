@@ -23,6 +23,7 @@
 import type { StepChange } from '../core/changes';
 import { groupDigits } from '../core/events';
 import type { Step } from './ast';
+import { hashString } from './hash';
 import type { ReportOutcome } from './report';
 
 export type QuestionKind = 'entry' | 'function' | 'next' | 'tables' | 'table-free' | 'vmpte' | 'outcome' | 'author';
@@ -74,15 +75,7 @@ export interface StepFacts {
 
 /* ----- determinism ----- */
 
-/** FNV-1a, 32 bits: a seed from a string. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export { hashString };
 
 /** mulberry32: a small seeded generator. */
 function rng(seed: number): () => number {

@@ -15,7 +15,7 @@
  * object { questionId: { choice, right } }.
  */
 import type { StateCreator } from 'zustand/vanilla';
-import { hashString } from '../scenario/questions';
+import { hashString } from '../scenario/hash';
 import type { KV } from './persist';
 
 export interface PredictAnswer {
