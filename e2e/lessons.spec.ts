@@ -183,6 +183,80 @@ test('the last step of a lesson offers the next, which opens at its start; an ed
   expect(pageErrors).toEqual([]);
 });
 
+test("a lesson's step 0 says what it teaches, in full, with a Start button in sight; Start runs step 1", async ({
+  explorer,
+  page,
+  pageErrors,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const i = LESSONS.findIndex((l) => l.name === 'mshare-v1-other-address');
+  const l = LESSONS[i]!;
+  const info = lessonInfo(l);
+  await explorer.goto(`/#lesson=${l.name}`);
+  await explorer.settled();
+  const card = page.getByTestId('lesson-start');
+  await expect(card).toBeVisible();
+  await expect(card).toContainText(`Lesson ${i + 1} of ${LESSONS.length} · about ${l.minutes} min`);
+  // The title in full (the top bar cuts it at this width), the goal, what to see and to know first.
+  await expect(card.getByRole('heading', { level: 2 })).toHaveText(info.title);
+  for (const line of [l.goal, l.see, l.know]) await expect(card).toContainText(line);
+  const start = card.getByRole('button', { name: 'Start: step 1 →' });
+  // Wholly on screen, at 1280x720 with the editor open and in Present mode: a lecturer clicks it.
+  const inView = async () => {
+    const box = (await start.boundingBox())!;
+    const stage = (await explorer.treeStage.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(stage.y);
+    expect(box.y + box.height).toBeLessThanOrEqual(Math.min(720, stage.y + stage.height));
+  };
+  await inView();
+  await shot(page, 'lesson-start-1280x720');
+  await explorer.presentButton.click();
+  await expect(card).toBeVisible();
+  await inView();
+  // Read from the back row: Present mode's title size.
+  expect(await card.getByRole('heading', { level: 2 }).evaluate((e) => parseFloat(getComputedStyle(e).fontSize))).toBe(
+    30,
+  );
+  await shot(page, 'lesson-start-present-1280x720');
+  await explorer.presentButton.click();
+
+  await start.click();
+  await expect(explorer.stepCount).toHaveText(`Step 1 of ${info.steps}`);
+  await expect(card).toHaveCount(0);
+  // The keyboard carries on from the step controls.
+  await expect(explorer.nextStep).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(explorer.stepCount).toHaveText(`Step 0 of ${info.steps}`);
+  await expect(card).toBeVisible();
+
+  // Edited, the text is the user's own: a line, no lesson card.
+  await explorer.editorContent.click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('\n# my note\n');
+  await expect(card).toHaveCount(0);
+  await expect(explorer.treeStage).toContainText('Nothing has run yet');
+  expect(pageErrors).toEqual([]);
+});
+
+test("the next-lesson card is slim: at 1280x720 it leaves the last step's tree in sight", async ({
+  explorer,
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const info = lessonInfo(LESSONS.find((l) => l.name === 'mshare-v1-guest-fault')!);
+  await explorer.goto(`/#lesson=mshare-v1-guest-fault&step=${info.steps}`);
+  await explorer.settled();
+  const card = page.getByTestId('next-lesson');
+  await expect(card).toBeVisible();
+  const box = (await card.boundingBox())!;
+  const stage = (await explorer.treeStage.boundingBox())!;
+  // Two lines and its border: it was 170 px tall, over half of the tree's 330 px at this size.
+  expect(box.height).toBeLessThanOrEqual(90);
+  expect(box.height / stage.height).toBeLessThan(0.3);
+  // The next lesson's goal is its first page now, and a tooltip here.
+  await expect(card.getByRole('link', { name: /Next lesson/ })).toHaveAttribute('title', /See that the v1 code/);
+});
+
 test('every lesson but the last offers the next at its last step; the last one says the path is done', async ({
   explorer,
   page,

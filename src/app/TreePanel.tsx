@@ -1,4 +1,5 @@
 import { WorkerStalled } from './WorkerStalled';
+import { LessonStart } from './NextLesson';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { stepAt } from '../store/derive';
 import { createTreeView, type TreeHandle, type TreeModel } from '../views/treeView';
@@ -251,7 +252,17 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
             )}
           </div>
         )}
-        {empty && !failure && (
+        {/* Step 0 of a lesson shows the lesson's first page over the empty tree; of another text, a line. */}
+        {empty && !failure && cursor === 0 && view?.n === 0 && (
+          <LessonStart
+            otherwise={
+              <p className="tree-empty muted">
+                Nothing has run yet: press → or “Next step” to run the first statement.
+              </p>
+            }
+          />
+        )}
+        {empty && !failure && !(cursor === 0 && view?.n === 0) && (
           <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>
         )}
         {/* focusable so keyboard users can pan/zoom it with d3-zoom's wheel and drag equivalents via the buttons */}
