@@ -275,3 +275,42 @@ test("event by event (Shift+→): which function runs next, asked before the eve
   await expect(explorer.caption).toBeVisible();
   expect(pageErrors).toEqual([]);
 });
+
+test("Predict mode veils the editor's text ahead of the step (the notes and the author's starred answer), and can show it", async ({
+  explorer,
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await explorer.openQuiz(GUEST_FAULT, SEED_STEPS.guestAttach);
+  const veiled = page.locator('.cm-ptx-ahead');
+  const note = page.getByTestId('veil-note');
+  await expect(note).toContainText('veils the text ahead of the step');
+  // The next step's note and the author's question with its starred answer are under the veil, blurred.
+  await expect(veiled.filter({ hasText: "B's first read: its PGD entry 2 is none" })).not.toHaveCount(0);
+  await expect(veiled.filter({ hasText: '*"nothing: B' })).not.toHaveCount(0);
+  expect(await veiled.first().evaluate((e) => getComputedStyle(e).filter)).toBe('blur(4px)');
+  // The current statement and what came before are not.
+  const current = page.locator('.cm-ptx-current');
+  await expect(current).toContainText('B: mshare "sga"');
+  await expect(current.locator('.cm-ptx-ahead')).toHaveCount(0);
+  await expect(veiled.filter({ hasText: 'B attaches with O_RDWR' })).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('veil-1280.png') });
+
+  // Shown on request; veiled again when Predict mode is turned on again.
+  await note.getByRole('button', { name: 'Show it' }).click();
+  await expect(veiled).toHaveCount(0);
+  await expect(note).toContainText('answers and all');
+  await explorer.predictToggle.click();
+  await expect(note).toHaveCount(0);
+  await explorer.predictToggle.click();
+  await expect(veiled).not.toHaveCount(0);
+
+  // Out of Predict mode, nothing is veiled; nor at the last step, where nothing is ahead.
+  await explorer.predictToggle.click();
+  await expect(veiled).toHaveCount(0);
+  await explorer.predictToggle.click();
+  await explorer.lastStep.click();
+  await explorer.settled();
+  await expect(explorer.stepCount).toHaveText(/^Step (\d+) of \1$/);
+  await expect(veiled).toHaveCount(0);
+});

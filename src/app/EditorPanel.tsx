@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatError } from '../scenario/parser';
 import type { EditorHandle, StepLines } from '../views/editor';
 import type { ExplorerState } from '../store/store';
@@ -10,13 +10,17 @@ import { stepOfLine } from './stepText';
  * The statement lines and the current step's line, when the editor holds the text that loaded (else none: lines would
  * be off).
  */
-function stepLines(s: Pick<ExplorerState, 'loaded' | 'text' | 'cursor'>): StepLines {
+function stepLines(s: Pick<ExplorerState, 'loaded' | 'text' | 'cursor'>, veil = false): StepLines {
   const l = s.loaded;
   if (!l || l.text !== s.text) return { lines: [], current: null };
   const steps = l.scenario.steps;
   let lines = linesOf.get(l.scenario);
   if (!lines) linesOf.set(l.scenario, (lines = steps.map((st) => st.pos.line)));
-  return { lines, current: s.cursor > 0 ? (steps[s.cursor - 1]?.pos.line ?? null) : null };
+  const current = s.cursor > 0 ? (steps[s.cursor - 1]?.pos.line ?? null) : null;
+  // Predict mode: what follows the current statement (all of it before the first step: a lesson's opening comments
+  // tell its story) is veiled, since the notes ahead answer the questions; nothing is at the last step.
+  const veilFrom = veil && s.cursor < steps.length ? (current ?? 0) + 1 : null;
+  return { lines, current, veilFrom };
 }
 
 /** Statement lines per parsed scenario: computed once, not at every step of a long scenario. */
@@ -31,6 +35,20 @@ export function EditorPanel() {
   const cursor = useExplorer((s) => s.cursor);
   const loadCount = useExplorer((s) => s.loadCount);
   const shown = useExplorer((s) => (s.showEditor && !s.present) || s.embed);
+  const predict = useExplorer((s) => s.predict);
+  // Predict mode veils the text ahead of the step unless asked not to; each time it is turned on, it veils again.
+  const [showAhead, setShowAhead] = useState(false);
+  const [wasPredict, setWasPredict] = useState(predict);
+  if (predict !== wasPredict) {
+    setWasPredict(predict);
+    if (predict) setShowAhead(false);
+  }
+  const veil = predict && !showAhead;
+  // For the callbacks below that run later (the editor's creation, its showing again).
+  const veilRef = useRef(veil);
+  useEffect(() => {
+    veilRef.current = veil;
+  }, [veil]);
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<EditorHandle | null>(null);
 
@@ -55,7 +73,7 @@ export function EditorPanel() {
         },
       });
       h.setDiagnostics(st.errors);
-      h.setStepLines(stepLines(st), true);
+      h.setStepLines(stepLines(st, veilRef.current), true);
       editor.current = h;
     });
     return () => {
@@ -86,16 +104,16 @@ export function EditorPanel() {
     // about 7 ms a step on a gallery scenario (profiled, docs/PERFORMANCE.md). The tree and caption come first.
     return afterPaint(() => {
       last.current.scroll = false;
-      editor.current?.setStepLines(stepLines({ loaded, text, cursor }), scroll);
+      editor.current?.setStepLines(stepLines({ loaded, text, cursor }, veil), scroll);
     });
-  }, [loaded, text, cursor, loadCount]);
+  }, [loaded, text, cursor, loadCount, veil]);
 
   // Shown again after display: none: CodeMirror measures its lines anew.
   useEffect(() => {
     if (!shown) return;
     editor.current?.refresh();
     // Shown again: bring the current step back into view.
-    editor.current?.setStepLines(stepLines(store.getState()), true);
+    editor.current?.setStepLines(stepLines(store.getState(), veilRef.current), true);
   }, [shown, store]);
 
   const stale = errors.length > 0;
@@ -104,6 +122,16 @@ export function EditorPanel() {
       <h2 id="editor-heading" className="panel-title">
         Scenario
       </h2>
+      {predict && (
+        <p className="veil-note" role="note" data-testid="veil-note">
+          {showAhead
+            ? 'Predict mode: the text ahead of the step is shown, answers and all.'
+            : 'Predict mode veils the text ahead of the step: its notes give the answers.'}{' '}
+          <button type="button" className="link-button" onClick={() => setShowAhead(!showAhead)}>
+            {showAhead ? 'Veil it' : 'Show it'}
+          </button>
+        </p>
+      )}
       <div className="editor-host" ref={host} data-testid="editor" />
       {stale && (
         <div className="errors" role="alert" data-testid="errors">

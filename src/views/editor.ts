@@ -87,6 +87,11 @@ const diagnosticsField = StateField.define<DecorationSet>({
 export interface StepLines {
   lines: readonly number[];
   current: number | null;
+  /**
+   * Predict mode: the text from this line on is veiled (blurred): the notes ahead of the step hold the answers to
+   * its questions. Null or absent: nothing is.
+   */
+  veilFrom?: number | null;
 }
 
 const setStepLinesEffect = StateEffect.define<StepLines>();
@@ -109,6 +114,16 @@ const currentStepDecorations = EditorView.decorations.compute([stepLinesField], 
   const { current } = state.field(stepLinesField);
   if (current === null || current < 1 || current > state.doc.lines) return Decoration.none;
   return Decoration.set([currentLineDeco.range(state.doc.line(current).from)]);
+});
+
+const veilDeco = Decoration.mark({ class: 'cm-ptx-ahead' });
+
+/** Predict mode's veil over the text ahead of the step (a mark to the end: CodeMirror splits it per line). */
+const veilDecorations = EditorView.decorations.compute([stepLinesField], (state) => {
+  const { veilFrom } = state.field(stepLinesField);
+  if (veilFrom === null || veilFrom === undefined || veilFrom < 1 || veilFrom > state.doc.lines) return Decoration.none;
+  const from = state.doc.line(veilFrom).from;
+  return from < state.doc.length ? Decoration.set([veilDeco.range(from, state.doc.length)]) : Decoration.none;
 });
 
 class StepMarker extends GutterMarker {
@@ -190,6 +205,7 @@ export function createEditor(parent: HTMLElement, opts: EditorOptions): EditorHa
   const extensions: Extension[] = [
     stepLinesField,
     currentStepDecorations,
+    veilDecorations,
     stepGutter,
     lineNumbers(),
     highlightActiveLineGutter(),
