@@ -202,3 +202,32 @@ test('a bulk step (a touch populating runs of entries) says plainly that it show
   await expect(explorer.eventCount()).not.toContainText('whole step');
   await expect(page.getByTestId('event-whole')).toHaveCount(0);
 });
+
+test("Accounting inside a step is of the tree's moment: A's write in the host, 0 B at mmap_read_lock, 4 KiB after pud_alloc", async ({
+  explorer,
+  page,
+}) => {
+  // Step 5 of the file: A's first write, in the host mm. Its events: handle_mm_fault, find_shared_vma,
+  // mmap_read_lock, find_vma, __handle_mm_fault, pud_alloc, …
+  await page.goto('/' + encodeLink(FILE, 5) + '&event=3');
+  await explorer.settled();
+  await explorer.showTab('Accounting');
+  const when = page.getByTestId('acct-when');
+  await expect(when).toHaveText(/^Page tables after event 3 of \d+ of step 5$/);
+  // The host has only its PGD page then (VmPTE never counts it): the tree shows no PUD yet, and neither do these.
+  await expect(page.getByTestId('total-with')).toHaveText('0 B');
+  await expect(page.getByTestId('acct-inside')).toContainText('the whole step');
+  await page.getByRole('button', { name: 'Next event', exact: true }).click(); // find_vma
+  await page.getByRole('button', { name: 'Next event', exact: true }).click(); // __handle_mm_fault
+  await page.getByRole('button', { name: 'Next event', exact: true }).click(); // pud_alloc
+  await explorer.settled();
+  await expect(when).toHaveText(/^Page tables after event 6 of \d+ of step 5$/);
+  await expect(page.getByTestId('total-with')).toHaveText('4 KiB');
+  // The step's end: the PUD, PMD and PTE pages, 12 KiB, as before this change.
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowLeft');
+  await explorer.settled();
+  await expect(when).toHaveText('Page tables after step 5');
+  await expect(page.getByTestId('total-with')).toHaveText('12 KiB');
+  await expect(page.getByTestId('acct-inside')).toHaveCount(0);
+});

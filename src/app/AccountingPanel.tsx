@@ -3,6 +3,7 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { bytesInWords, collapseRuns, oomWords, twinOom } from '../scenario/accounting-words';
 import type { TwinAt, TwinOom } from '../scenario/twin';
 import type { ReportTask } from '../scenario/report';
+import type { Snapshot } from '../store/sim';
 import {
   cancelComparison,
   comparisonState,
@@ -24,6 +25,19 @@ const MAX_BARS = 8;
 const LABEL_MAX = 24;
 
 const NONE: CompareState = { status: 'none' };
+
+/**
+ * Inside a step (moving by event, issue 14): which moment the figures are of. `figures`: the report is the
+ * moment's (src/store/eventReport.ts); else the whole step's, and why.
+ */
+function insideOf(s: Snapshot): { done: number; of: number; figures: boolean; why: string } | null {
+  const e = s.event;
+  if (!e || e.done < 1 || e.done >= e.of) return null;
+  if (e.whole) return { ...e, figures: false, why: 'the step cannot be shown event by event' };
+  if (e.wholeFigures)
+    return { ...e, figures: false, why: 'table pages change hands in it (recharged), and no event says which levels' };
+  return { ...e, figures: true, why: '' };
+}
 
 /**
  * Page-table bytes: the totals first (with sharing, and without it: what
@@ -66,13 +80,24 @@ export function AccountingPanel() {
   const restSet = new Set(restTasks);
   const rest = restTasks.length ? tasks.filter((t) => restSet.has(t.name)) : [];
   const mem = s.memory;
+  const inside = insideOf(s);
+  const when = inside?.figures
+    ? `after event ${inside.done} of ${inside.of} of step ${s.step}`
+    : `after step ${s.step}`;
   return (
     <div className="accounting" data-testid="accounting">
       <section className="acct-totals" aria-labelledby="acct-totals-title" data-testid="acct-totals">
-        <h3 className="sub-title" id="acct-totals-title">
-          Page tables after step {s.step}
+        <h3 className="sub-title" id="acct-totals-title" data-testid="acct-when">
+          Page tables {when}
           {s.step !== cursor ? <span className="muted"> (step {cursor} is being computed)</span> : null}
         </h3>
+        {inside && (
+          <p className="muted acct-inside" data-testid="acct-inside">
+            {inside.figures
+              ? `With sharing: at this event, as the tree shows it. Without sharing: the whole step (that run goes statement by statement).`
+              : `The tree shows event ${inside.done} of ${inside.of}, but these figures are the whole step's: ${inside.why}.`}
+          </p>
+        )}
         <dl className="acct-sum">
           <dt>{kernel === 'mainline' ? 'All tasks (VmPTE)' : `With ${kernel}`}</dt>
           <dd data-testid="total-with">{bytesInWords(totalWith)}</dd>
@@ -107,7 +132,7 @@ export function AccountingPanel() {
       )}
 
       <table className="acct-table">
-        <caption>By task after step {s.step} (VmPTE counts PTE, PMD and PUD pages)</caption>
+        <caption>By task {when} (VmPTE counts PTE, PMD and PUD pages)</caption>
         <thead>
           <tr>
             <th scope="col">mm</th>

@@ -21,6 +21,7 @@ import type { Scenario } from '../scenario/ast';
 import type { Report, ReportStep } from '../scenario/report';
 import { Runner } from '../scenario/run';
 import { Timeline, TimelineError } from '../scenario/timeline';
+import { reportAtEvent } from './eventReport';
 
 /** The picture of the machine after some steps: plain data, safe to keep. */
 export interface Snapshot {
@@ -35,11 +36,18 @@ export interface Snapshot {
   paging: 4 | 5;
   /**
    * Inside the step (issue 14): the forest is the machine after the first
-   * `done` of the step's `of` events (the report, tasks and memory stay the
-   * step's). `whole` when the step cannot be played event by event: the
-   * forest is then the whole step's, and the views say so.
+   * `done` of the step's `of` events, and so are the report's figures and the
+   * memory in use (./eventReport.ts; `tasks` stays the step's). `whole` when
+   * the step cannot be played event by event: all is then the whole step's,
+   * and the views say so.
    */
-  event?: { done: number; of: number; whole?: WhyWhole };
+  event?: {
+    done: number;
+    of: number;
+    whole?: WhyWhole;
+    /** The forest is of the moment, but the report's figures are the whole step's (./eventReport.ts says why). */
+    wholeFigures?: true;
+  };
 }
 
 /** A failure of the simulator itself (a bug): shown, never thrown at the UI. */
@@ -155,7 +163,24 @@ class Replay {
     }
     const snap = after.snapshot;
     if (!r.ok) return { ok: true, snapshot: { ...snap, event: { done, of, whole: r.why } } };
-    return { ok: true, snapshot: { ...snap, forest: r.forest, event: { done, of } } };
+    // The figures at that moment too (the Accounting panel's), from the same changes.
+    const at = reportAtEvent(
+      { report: before.snapshot.report, usedPages: before.snapshot.memory.usedPages },
+      snap.report,
+      rep.changes,
+      done,
+    );
+    if (!at) return { ok: true, snapshot: { ...snap, forest: r.forest, event: { done, of, wholeFigures: true } } };
+    return {
+      ok: true,
+      snapshot: {
+        ...snap,
+        forest: r.forest,
+        report: at.report,
+        memory: { ...snap.memory, usedPages: at.usedPages },
+        event: { done, of },
+      },
+    };
   }
 
   snapshot(n: number, expand: readonly string[]): SnapshotResult {
