@@ -231,3 +231,22 @@ test("Accounting inside a step is of the tree's moment: A's write in the host, 0
   await expect(page.getByTestId('total-with')).toHaveText('12 KiB');
   await expect(page.getByTestId('acct-inside')).toHaveCount(0);
 });
+
+test("the inspector's calls that touched an entry, inside a step: those done so far, and it says up to which event", async ({
+  explorer,
+  page,
+}) => {
+  // The seed's guest read at event 3: handle_mm_fault, find_shared_vma, set_pgd done.
+  await page.goto('/' + encodeLink(SEED_SCENARIO, SEED_STEPS.guestFirstFault) + '&event=3');
+  await explorer.settled();
+  await explorer.nodes({ root: 'B', level: 'pgd' }).locator('g.row[data-index="2"]').click();
+  const touched = page.getByTestId('touched-by');
+  await expect(touched).toContainText('set_pgd');
+  await expect(page.getByRole('heading', { name: 'At this step, up to event 3' })).toBeVisible();
+  // One event back, set_pgd has not run: B's PGD[2] is none, and the host's entry was touched by no call yet.
+  await page.getByRole('button', { name: 'Previous event', exact: true }).click();
+  await explorer.settled();
+  await explorer.nodes({ root: 'mshare:sga', level: 'pgd' }).locator('g.row[data-index="2"]').click();
+  await expect(page.getByRole('heading', { name: 'At this step, up to event 2' })).toBeVisible();
+  await expect(touched).toHaveText('No call of this step changed it.');
+});

@@ -5,7 +5,7 @@ import { useExplorer, useExplorerStore } from './context';
 import { useSnapshot, useStepInfo } from './derived';
 import { formatCount, hex } from './format';
 import { setTraceFocus } from './traceFocus';
-import { treeModelFor } from '../views/treeModel';
+import { insideAt, treeModelFor } from '../views/treeModel';
 import { eventsTouching } from '../views/treeChanges';
 
 const FLAG_MEANING: Record<string, string> = {
@@ -240,19 +240,21 @@ function TouchedBy({ node, index }: { node: string; index: number | null }) {
   if (!report || !snap?.ok) return null;
   const model = treeModelFor(snap.snapshot, step, report, selection, openTables);
   const events = new Set(eventsTouching(model.changes, node, index));
+  // Inside a step the model holds the changes and copies made so far; the events named are those done too.
+  const inside = insideAt(snap.snapshot);
   for (const c of model.copies) {
     const involved =
       (c.from.node === node && (index === null || c.from.index === index)) ||
       (c.to.node === node && (index === null || c.to.index === index));
     if (!involved) continue;
     report.events.forEach((e, i) => {
-      if (e.fn === c.fn) events.add(i);
+      if (e.fn === c.fn && (inside === null || i < inside)) events.add(i);
     });
   }
   const list = [...events].sort((a, b) => a - b);
   return (
     <>
-      <h4>At this step</h4>
+      <h4>{inside === null ? 'At this step' : `At this step, up to event ${inside}`}</h4>
       {list.length === 0 ? (
         <p className="muted" data-testid="touched-by">
           No call of this step changed it.
