@@ -255,9 +255,15 @@ export class Kernel implements VmCtx, HostCtx {
     const old = t.mm as Mm;
     mm.minFlt = old.minFlt;
     this.m.ev.emit('exec_mmap', 'the old mm is dropped: its VMAs and tables go as at exit');
-    this.teardown(old);
-    this.fs?.ownerExit(old);
+    // fs/exec.c exec_mmap(): "tsk->mm = mm;" … "activate_mm(active_mm, mm);" before "mmput(old_mm);": a CPU
+    // running the task loads the new mm (a new ctx_id, so choose_new_asid() gives it a fresh ASID slot) before
+    // the old one is torn down; the old mm's entries stay under its old ASID, which nothing matches again.
     t.mm = mm;
+    const cpu = this.m.tlb?.cpuOf(name);
+    if (cpu) this.m.tlb?.run(cpu.id, name, mm);
+    this.teardown(old);
+    this.m.tlb?.mmGone(old);
+    this.fs?.ownerExit(old);
     setupSpecialMappings(this.m, mm);
     const o = execStaticBinary(this, mm);
     if (o && o.kind === 'signal') return { outcome: this.kill(t, o.signal as string, o.cause as string) };

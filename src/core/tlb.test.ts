@@ -258,6 +258,31 @@ describe('PCIDs: choose_new_asid()', () => {
   });
 });
 
+describe('execve: exec_mmap() activates the new mm before mmput(old_mm)', () => {
+  // fs/exec.c exec_mmap(): "tsk->mm = mm;" … "activate_mm(active_mm, mm);" … "mmput(old_mm);"
+  // The new mm has a new ctx_id: choose_new_asid() finds no slot of it and takes next_asid (2, after A's 1).
+  it('the CPU loads the new mm under a new PCID first; the old mm is torn down off that CPU; nothing stale', () => {
+    const p = play(
+      'A: mmap 1T 4K rw private anon fixed\nA: write 1T 5\nA: execve\nA: mmap 1T 4K rw private anon fixed\nA: read 1T 1\n',
+    );
+    const ex = stepAt(p, 9);
+    const f = fns(ex);
+    expect(f.slice(0, 4)).toEqual(['mm_alloc', 'exec_mmap', 'switch_mm_irqs_off', 'exit_mmap']);
+    // ASID 2 is PCID 3 (kern_pcid(): ASID + 1); A ran under PCID 2 before.
+    expect(stepAt(p, 8).tlb?.cpus[0]).toMatchObject({ task: 'A', pcid: 2 });
+    expect(ex.tlb?.cpus[0]).toMatchObject({ task: 'A', pcid: 3 });
+    // CPU 0 left the old mm's mm_cpumask at the switch: the old mm's teardown flush reaches no CPU.
+    const old = ex.tlb?.flushes.find((x) => x.why === 'exit_mmap');
+    expect(old?.reached).toEqual([]);
+    // The new mm's page at the same address: walked (the old entry is under the old, dead ASID), the new bytes read.
+    const rd = stepAt(p, 11);
+    expect(rd.tlb?.hits).toBe(0);
+    expect(rd.tlb?.walks).toBe(1);
+    expect(rd.outcome).toEqual({ kind: 'ok', value: '00' });
+    expect(tlbOf(p).staleEntries()).toEqual([]);
+  });
+});
+
 describe('no stale entry in mainline after a step (the hazard cannot happen)', () => {
   it('the scenarios above leave none', () => {
     const p = play(
