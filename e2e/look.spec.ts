@@ -123,3 +123,30 @@ test('no axe violations in embed mode and at phone width', async ({ explorer, pa
   await explorer.openScenario(INTRO_SCENARIO, 6);
   expect(await axe(page), 'phone').toEqual([]);
 });
+
+test("no axe violations on a lesson's first page, its next-lesson card and Predict's veil, light and dark", async ({
+  explorer,
+  page,
+}) => {
+  test.setTimeout(AXE_TIMEOUT * 2);
+  for (const theme of ['light', 'dark'] as const) {
+    await explorer.goto('/#lesson=mshare-v1-guest-fault');
+    // The theme is kept in the browser's storage: set once, it holds for the pages below.
+    if (theme === 'dark') await page.getByRole('button', { name: 'Dark theme' }).click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    await expect(page.getByTestId('lesson-start')).toBeVisible();
+    expect(await axe(page), `${theme}: lesson's first page`).toEqual([]);
+    await explorer.goto('/#lesson=mshare-v1-guest-fault&step=6&predict=1');
+    await expect(page.locator('.cm-ptx-ahead').first()).toBeVisible();
+    expect(await axe(page), `${theme}: Predict's veil`).toEqual([]);
+    await explorer.goto('/#lesson=mshare-v1-guest-fault&step=11');
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    await expect(page.getByTestId('next-lesson')).toBeVisible();
+    expect(await axe(page), `${theme}: next-lesson card`).toEqual([]);
+  }
+  // At phone width the first page scrolls inside the tree's box; its Start button is first, in sight.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await explorer.goto('/#lesson=mshare-v1-guest-fault');
+  await expect(page.getByTestId('lesson-start').getByRole('button', { name: 'Start: step 1 →' })).toBeInViewport();
+  expect(await axe(page), 'phone: first page').toEqual([]);
+});
