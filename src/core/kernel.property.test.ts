@@ -1,7 +1,7 @@
 /**
  * Seeded random operation sequences checked against the invariants after
  * every step (tldraw's store tests are the model): whatever the mix of mmap,
- * touch, fork, munmap, mprotect, madvise and exit, no frame leaks, every
+ * touch, fork, munmap, mprotect, madvise, execve and exit, no frame leaks, every
  * entry points at a frame of the right kind, map counts and table charges
  * agree, and once every task has exited all memory is free again; and
  * walk(), which reads the arena, says what the segments say.
@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Kernel } from './kernel';
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from './uapi';
+import { PROT_READ, PROT_WRITE } from './uapi';
+import { applyOp, type KernelOp } from './ops.test-helper';
 import { walk, walkTables, type Access } from './walk';
 import { G, M } from './test-kit';
 
@@ -32,15 +33,7 @@ const lenArb = fc.oneof(
 );
 const taskArb = fc.integer({ min: 0, max: 5 });
 
-type Op =
-  | { k: 'mmap'; t: number; addr: bigint; len: bigint; shared: boolean; prot: number }
-  | { k: 'touch'; t: number; addr: bigint; len: bigint; write: boolean }
-  | { k: 'access'; t: number; addr: bigint; write: boolean }
-  | { k: 'fork'; t: number }
-  | { k: 'munmap'; t: number; addr: bigint; len: bigint }
-  | { k: 'mprotect'; t: number; addr: bigint; len: bigint; prot: number }
-  | { k: 'madvise'; t: number; addr: bigint; len: bigint }
-  | { k: 'exit'; t: number };
+type Op = Exclude<KernelOp, { k: 'run' } | { k: 'idle' }>;
 
 const protArb = fc.constantFrom(PROT_READ | PROT_WRITE, PROT_READ, 0);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -82,6 +75,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('madvise' as const), t: taskArb, addr: addrArb, len: lenArb }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('execve' as const), t: taskArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), t: taskArb }) },
 );
 
@@ -90,42 +84,7 @@ function runOps(ops: Op[], onStep: (k: Kernel, i: number) => void): Kernel {
   const names: string[] = ['T0'];
   k.spawn('T0');
   ops.forEach((op, i) => {
-    const name = names[op.t % names.length] as string;
-    switch (op.k) {
-      case 'mmap':
-        k.mmap(name, {
-          addr: op.addr,
-          len: op.len,
-          prot: op.prot,
-          flags: (op.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED,
-        });
-        break;
-      case 'touch':
-        k.touch(name, op.addr, op.len, op.write ? 'write' : 'read');
-        break;
-      case 'access':
-        if (op.write) k.write(name, op.addr, new Uint8Array([i & 0xff]));
-        else k.read(name, op.addr, 1);
-        break;
-      case 'fork': {
-        const c = `T${names.length}`;
-        if (k.fork(name, c).outcome.kind === 'ok') names.push(c);
-        break;
-      }
-      case 'munmap':
-        k.munmap(name, op.addr, op.len);
-        break;
-      case 'mprotect':
-        k.mprotect(name, op.addr, op.len, op.prot);
-        break;
-      case 'madvise':
-        k.madviseDontneed(name, op.addr, op.len);
-        break;
-      case 'exit':
-        k.exit(name);
-        break;
-    }
-    k.takeEvents();
+    applyOp(k, names, op, i);
     onStep(k, i);
   });
   return k;
