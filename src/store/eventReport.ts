@@ -23,8 +23,11 @@
  * Which tasks exist: those before the step, and one the step creates (fork:
  * dup_mm allocates its PGD first) once a change of its mm has happened. A
  * task the step ends stays listed, its tables going one by one, until the
- * step's end. rss_pages and min_flt are not played (no change records them,
- * and the panel shows neither): they stay the step's start values.
+ * step's end; an mshare host likewise until its PGD page is freed. Not
+ * played, since no change records them: rss_pages and min_flt (the panel
+ * shows neither) and a region's refcount (shown: inside the step that
+ * attaches or unlinks, it is the step's start value until the step's end).
+ * All stay the step's start values.
  */
 import type { StepChange } from '../core/changes';
 import type { Report, ReportTask } from '../scenario/report';
@@ -114,13 +117,18 @@ export function reportAtEvent(
     const p = t.table_pages;
     if (((p.pte ?? 0) + (p.pmd ?? 0) + (p.pud ?? 0)) * 4096 !== t.pgtables_bytes) return null;
   }
-  const hostsBefore = new Map(before.report.mshare.map((m) => [m.name, m]));
-  const mshare = after.mshare
-    .filter((m) => hostsBefore.has(m.name) || touched.has(hostLabel(m.name)))
-    .map((m) => {
-      const start = hostsBefore.get(m.name) ?? { ...m, pgtables_bytes: 0 };
-      return { ...start, pgtables_bytes: bytes.get(hostLabel(m.name)) ?? start.pgtables_bytes };
-    });
+  // The hosts before the step, one the step creates once a change of its mm has happened, and one the step frees
+  // until its PGD page is freed (mm_free_pgd(), the host mm's end).
+  const freed = new Set(
+    played.filter((c) => c.kind === 'table-free' && c.level === 'pgd').map((c) => (c as { mm: string }).mm),
+  );
+  const hostsAfter = new Set(after.mshare.map((m) => m.name));
+  const mshare = [
+    ...before.report.mshare.filter((m) => hostsAfter.has(m.name) || !freed.has(hostLabel(m.name))),
+    ...after.mshare
+      .filter((m) => !before.report.mshare.some((b) => b.name === m.name) && touched.has(hostLabel(m.name)))
+      .map((m) => ({ ...m, pgtables_bytes: 0 })),
+  ].map((m) => ({ ...m, pgtables_bytes: bytes.get(hostLabel(m.name)) ?? m.pgtables_bytes }));
   const allBytes = tasks.reduce((s, t) => s + t.pgtables_bytes, 0) + mshare.reduce((s, m) => s + m.pgtables_bytes, 0);
   return {
     report: {
