@@ -367,22 +367,39 @@ function FullApp() {
           <button type="button" onClick={() => setShareOpen((o) => !o)} aria-expanded={shareOpen}>
             Copy link
           </button>
+          {/* Short labels (their names say it in full): at 1280 px the scenario's title, cut to "mshare v1: the gue…"
+              beside nine long buttons, gets their room. */}
           {!present && (
-            <>
-              <button type="button" onClick={() => void doExport('svg')}>
-                Export SVG
+            <span className="export-group" role="group" aria-label="Export the view">
+              <span className="export-label" aria-hidden="true">
+                Export
+              </span>
+              <button
+                type="button"
+                aria-label="Export SVG"
+                title="Export the view as SVG"
+                onClick={() => void doExport('svg')}
+              >
+                SVG
               </button>
-              <button type="button" onClick={() => void doExport('png')}>
-                Export PNG
+              <button
+                type="button"
+                aria-label="Export PNG"
+                title="Export the view as PNG"
+                onClick={() => void doExport('png')}
+              >
+                PNG
               </button>
-            </>
+            </span>
           )}
           <button
             type="button"
+            aria-label="Dark theme"
+            title="Dark theme"
             aria-pressed={theme === 'dark'}
             onClick={() => store.getState().setTheme(theme === 'dark' ? 'light' : 'dark')}
           >
-            Dark theme
+            Dark
           </button>
           <KeysHelp />
         </div>
