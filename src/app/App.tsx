@@ -374,22 +374,17 @@ function FullApp() {
               <span className="export-label" aria-hidden="true">
                 Export
               </span>
-              <button
-                type="button"
-                aria-label="Export SVG"
-                title="Export the view as SVG"
-                onClick={() => void doExport('svg')}
-              >
-                SVG
-              </button>
-              <button
-                type="button"
-                aria-label="Export PNG"
-                title="Export the view as PNG"
-                onClick={() => void doExport('png')}
-              >
-                PNG
-              </button>
+              {(['svg', 'png'] as const).map((f) => (
+                <button
+                  key={f}
+                  type="button"
+                  aria-label={`Export ${f.toUpperCase()}`}
+                  title={`Export the view as ${f.toUpperCase()}`}
+                  onClick={() => void doExport(f)}
+                >
+                  {f.toUpperCase()}
+                </button>
+              ))}
             </span>
           )}
           <button

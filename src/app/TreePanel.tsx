@@ -169,6 +169,8 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
   const failure = view && !view.result.ok ? view.result.failure : null;
   const stale = pending && loaded !== null && loadedId(loaded) !== 0;
   const empty = model !== null && model.layout.nodes.length === 0;
+  /** Step 0 asked for and shown: nothing has run yet. */
+  const atStart = cursor === 0 && view?.n === 0;
   return (
     <section className="panel tree-panel" aria-labelledby="tree-heading">
       <div className="tree-toolbar">
@@ -253,7 +255,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
           </div>
         )}
         {/* Step 0 of a lesson shows the lesson's first page over the empty tree; of another text, a line. */}
-        {empty && !failure && cursor === 0 && view?.n === 0 && (
+        {empty && !failure && atStart && (
           <LessonStart
             otherwise={
               <p className="tree-empty muted">
@@ -262,7 +264,7 @@ export function TreePanel({ svgRef }: { svgRef: React.RefObject<SVGSVGElement | 
             }
           />
         )}
-        {empty && !failure && !(cursor === 0 && view?.n === 0) && (
+        {empty && !failure && !atStart && (
           <p className="tree-empty muted">No mm exists at this step: spawn a task to see its page tables.</p>
         )}
         {/* focusable so keyboard users can pan/zoom it with d3-zoom's wheel and drag equivalents via the buttons */}

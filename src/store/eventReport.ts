@@ -51,12 +51,13 @@ export function reportAtEvent(
   const totals: Levels = { ...before.report.totals.table_pages };
   let dataPages = before.report.totals.data_pages;
   let usedPages = before.usedPages;
-  const tablesOf = (mm: string, start: Record<string, number> | undefined) => {
+  const startTables = new Map(before.report.tasks.map((t) => [t.name, t.table_pages]));
+  /** An mm's table pages by level so far, from its count before the step (none for a host or a new task). */
+  const tablesOf = (mm: string) => {
     let t = tables.get(mm);
-    if (!t) tables.set(mm, (t = { ...start }));
+    if (!t) tables.set(mm, (t = { ...startTables.get(mm) }));
     return t;
   };
-  const startTables = new Map(before.report.tasks.map((t) => [t.name, t.table_pages]));
   for (const c of played) {
     if ('mm' in c && typeof c.mm === 'string') touched.add(c.mm);
     switch (c.kind) {
@@ -66,7 +67,7 @@ export function reportAtEvent(
       case 'table-alloc':
       case 'table-free': {
         const n = (c.count ?? 1) * (c.kind === 'table-alloc' ? 1 : -1);
-        const t = tablesOf(c.mm, startTables.get(c.mm));
+        const t = tablesOf(c.mm);
         t[c.level] = (t[c.level] ?? 0) + n;
         totals[c.level] += n;
         usedPages += n;
@@ -76,13 +77,13 @@ export function reportAtEvent(
       // huge_pmd_share(); mm_dec_nr_pmds() in huge_pmd_unshare()): no page is allocated or freed.
       case 'entry-set':
         if (c.fn === 'huge_pmd_share' && c.level === 'pud') {
-          const t = tablesOf(c.mm, startTables.get(c.mm));
+          const t = tablesOf(c.mm);
           t.pmd = (t.pmd ?? 0) + (c.count ?? 1);
         }
         break;
       case 'entry-cleared':
         if (c.fn === 'huge_pmd_unshare' && c.level === 'pud') {
-          const t = tablesOf(c.mm, startTables.get(c.mm));
+          const t = tablesOf(c.mm);
           t.pmd = (t.pmd ?? 0) - (c.count ?? 1);
         }
         break;
@@ -119,9 +120,8 @@ export function reportAtEvent(
   }
   // The hosts before the step, one the step creates once a change of its mm has happened, and one the step frees
   // until its PGD page is freed (mm_free_pgd(), the host mm's end).
-  const freed = new Set(
-    played.filter((c) => c.kind === 'table-free' && c.level === 'pgd').map((c) => (c as { mm: string }).mm),
-  );
+  const freed = new Set<string>();
+  for (const c of played) if (c.kind === 'table-free' && c.level === 'pgd') freed.add(c.mm);
   const hostsAfter = new Set(after.mshare.map((m) => m.name));
   const mshare = [
     ...before.report.mshare.filter((m) => hostsAfter.has(m.name) || !freed.has(hostLabel(m.name))),
